@@ -1,0 +1,164 @@
+"""Domain events: what happened to an invoice, in the past tense, as immutable values.
+
+The lifecycle returns them; the services write them to the outbox in the same
+transaction as the change, and notifications are dispatched from there.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+from invoicekit.domain.invoice import CreditNote
+
+__all__ = [
+    "CollectionFailed",
+    "CreditNoteIssued",
+    "CustomerCreditCreated",
+    "Event",
+    "InvoiceDeleted",
+    "InvoiceEdited",
+    "InvoiceIssued",
+    "InvoiceMarkedUncollectible",
+    "InvoiceOverdue",
+    "InvoicePaid",
+    "InvoiceReopened",
+    "InvoiceSent",
+    "InvoiceVoided",
+    "PaymentFailed",
+    "PaymentPending",
+    "PaymentRefunded",
+    "PaymentSucceeded",
+]
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """Base of every event: which invoice, and when (the ``at`` passed to the action)."""
+
+    invoice_id: str
+    at: datetime
+
+    @property
+    def name(self) -> str:
+        """The event's type name, e.g. 'InvoicePaid' (stable: used as the outbox kind)."""
+        return type(self).__name__
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceEdited(Event):
+    """A draft was changed."""
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceDeleted(Event):
+    """A draft was deleted; it never had a number."""
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceIssued(Event):
+    """A draft was issued: numbered, frozen and now awaiting payment."""
+
+    number: str
+    amount_due: Decimal
+    currency: str
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceSent(Event):
+    """The invoice was handed to a channel for delivery."""
+
+    channel: str
+
+
+@attrs.frozen(kw_only=True)
+class PaymentPending(Event):
+    """A payment is in flight (bank debit, SEPA, ACH); reminders pause until it settles."""
+
+    payment_id: str
+    amount: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class PaymentSucceeded(Event):
+    """A payment was received; ``allocated`` went to this invoice, the rest to customer credit."""
+
+    payment_id: str
+    amount: Decimal
+    allocated: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class PaymentFailed(Event):
+    """A pending payment did not settle; the balance stays open."""
+
+    payment_id: str
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class CollectionFailed(Event):
+    """An attempt to collect payment failed; the reason is kept on the invoice."""
+
+    reason: str
+    code: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class PaymentRefunded(Event):
+    """Part or all of a payment was given back; the balance re-opens by that amount."""
+
+    payment_id: str
+    refund_id: str
+    amount: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class InvoicePaid(Event):
+    """Nothing is left to pay."""
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceReopened(Event):
+    """A paid invoice has a balance again (after a refund)."""
+
+    amount_due: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceOverdue(Event):
+    """The due date passed with a balance left."""
+
+    amount_due: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceVoided(Event):
+    """The invoice was cancelled before any payment; its number stays used."""
+
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class InvoiceMarkedUncollectible(Event):
+    """The balance was written off; a later payment is still accepted."""
+
+    amount_due: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class CreditNoteIssued(Event):
+    """A credit note corrects the invoice; ``credit_note`` is the issued document."""
+
+    credit_note: CreditNote
+
+
+@attrs.frozen(kw_only=True)
+class CustomerCreditCreated(Event):
+    """Money beyond what the invoice needed became credit for the customer's next invoice."""
+
+    customer_id: str
+    amount: Decimal
+    source: str

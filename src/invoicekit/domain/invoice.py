@@ -1,0 +1,330 @@
+"""The invoice, its payments and its credit notes, as immutable values.
+
+An invoice answers four questions: what is it for (lines), how much is due
+(``amount_due``), when (``due_date``) and how to pay (``payment_link``). Status
+changes happen only in ``lifecycle.py``; build a draft with ``Invoice.draft``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+
+from invoicekit.domain.line import Charge, Discount, Line, build_lines
+from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.policy import PriceMode, RoundingPolicy
+from invoicekit.domain.status import PaymentStatus, Status
+from invoicekit.domain.terms import PaymentTerms
+from invoicekit.domain.totals import Totals, compute_totals
+from invoicekit.errors import Problem, ValidationError, problem
+from invoicekit.money import check_currency, minor_unit
+
+__all__ = ["CollectionFailure", "CreditApplication", "CreditNote", "Invoice", "Payment", "Refund"]
+
+_MAX_MEMO: Final = 2000
+_MAX_ID: Final = 64
+_ZERO: Final = Decimal(0)
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class Refund:
+    """Money given back against one payment."""
+
+    id: str
+    amount: Decimal
+    at: datetime
+
+
+@attrs.frozen
+class Payment:
+    """One payment towards an invoice; once settled, ``allocated + customer_credit == amount``."""
+
+    id: str
+    amount: Decimal
+    status: PaymentStatus
+    at: datetime
+    method: str = "manual"
+    reference: str | None = None
+    #: The part that reduced this invoice's balance.
+    allocated: Decimal = _ZERO
+    #: The part beyond the balance, which became customer credit.
+    customer_credit: Decimal = _ZERO
+    refunds: tuple[Refund, ...] = ()
+    failure_reason: str | None = None
+
+    @property
+    def refunded(self) -> Decimal:
+        """Sum of the refunds against this payment."""
+        return sum((r.amount for r in self.refunds), _ZERO)
+
+    @property
+    def refundable(self) -> Decimal:
+        """What can still be refunded through this invoice: the allocated part not yet refunded."""
+        return self.allocated - self.refunded
+
+
+@attrs.frozen
+class CollectionFailure:
+    """A failed attempt to collect payment, kept so support can see why."""
+
+    at: datetime
+    reason: str
+    code: str | None = None
+
+
+@attrs.frozen
+class CreditApplication:
+    """A credit note as it applies to the invoice it corrects."""
+
+    credit_note_id: str
+    number: str
+    #: The credit note's payable amount.
+    amount: Decimal
+    #: The part that reduced the invoice's balance.
+    allocated: Decimal
+    #: The rest, which became customer credit.
+    customer_credit: Decimal
+    at: datetime
+
+
+@attrs.frozen
+class CreditNote:
+    """A credit note: its own numbered document, computed like an invoice, that corrects one."""
+
+    id: str
+    number: str
+    seller_id: str
+    customer_id: str
+    invoice_id: str
+    #: The corrected invoice's number and issue date (EN 16931 BT-25/BT-26; art. 219).
+    invoice_number: str
+    invoice_issue_date: date
+    currency: str
+    lines: tuple[Line, ...]
+    totals: Totals
+    issue_date: date
+    issued_at: datetime
+    seller: Seller
+    customer: Customer
+    reason: str | None = None
+
+
+@attrs.frozen
+class Invoice:
+    """An invoice: a draft until issued, then frozen except for payments, status and credits."""
+
+    id: str
+    seller_id: str
+    customer_id: str
+    currency: str
+    lines: tuple[Line, ...]
+    totals: Totals
+    terms: PaymentTerms
+    status: Status = Status.DRAFT
+    discounts: tuple[Discount, ...] = ()
+    charges: tuple[Charge, ...] = ()
+    prices: PriceMode = PriceMode.EXCLUSIVE
+    policy: RoundingPolicy = attrs.field(factory=RoundingPolicy, eq=False)
+    memo: str | None = None
+    footer: str | None = None
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    #: The numbering series ("invoice" unless the seller has several).
+    series: str = "invoice"
+    #: Assigned at issue; a draft has none.
+    number: str | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    #: Snapshots of the parties as they were at issue.
+    seller: Seller | None = None
+    customer: Customer | None = None
+    payment_link: str | None = None
+    payments: tuple[Payment, ...] = ()
+    credits: tuple[CreditApplication, ...] = ()
+    failures: tuple[CollectionFailure, ...] = ()
+    created_at: datetime | None = None
+    issued_at: datetime | None = None
+    paid_at: datetime | None = None
+    voided_at: datetime | None = None
+    written_off_at: datetime | None = None
+    #: Grows by one with every change (optimistic concurrency).
+    version: int = 1
+
+    @classmethod
+    def draft(
+        cls,
+        *,
+        id: str,  # noqa: A002 - the domain's name for it
+        seller: Seller,
+        customer: Customer,
+        lines: Iterable[Line | Mapping[str, Any]],
+        at: datetime,
+        currency: str | None = None,
+        terms: PaymentTerms | None = None,
+        discounts: Iterable[Discount] = (),
+        charges: Iterable[Charge] = (),
+        prices: PriceMode | str | None = None,
+        memo: str | None = None,
+        footer: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        series: str = "invoice",
+        issue_date: date | None = None,
+    ) -> Invoice:
+        """Build a draft for ``customer`` of ``seller``, checking everything at once.
+
+        Raises ValidationError listing every problem with its path (``lines[2].unit_price``);
+        a float amount raises TypeError. Totals are computed with the seller's rounding policy.
+        """
+        found: list[Problem] = []
+        built, line_problems = build_lines(lines)
+        found += line_problems
+        if customer.seller_id != seller.id:
+            found.append(problem("customer", "belongs to another seller", customer.id))
+        cur = seller.currency if currency is None else currency
+        try:
+            check_currency(cur)
+        except ValidationError as exc:
+            found += exc.problems
+        found += _draft_text_problems(memo, footer, id)
+        if series not in {s.name for s in seller.series}:
+            found.append(problem("series", f"seller {seller.id!r} has no such series", series))
+        mode = seller.prices if prices is None else _price_mode(prices, found)
+        chosen_terms = seller.terms if terms is None else terms
+        if issue_date is not None:
+            try:
+                chosen_terms.due_date(issue_date)
+            except ValidationError as exc:
+                found += exc.problems
+        totals: Totals | None = None
+        if not found:
+            try:
+                totals = compute_totals(
+                    cur,
+                    built,
+                    discounts=tuple(discounts),
+                    charges=tuple(charges),
+                    prices=mode,
+                    policy=seller.rounding,
+                )
+            except ValidationError as exc:
+                found += exc.problems
+        elif not built and not line_problems:
+            found.append(problem("lines", "an invoice needs at least one line"))
+        if found or totals is None:
+            raise ValidationError(found, subject="invoice")
+        return cls(
+            id=id,
+            seller_id=seller.id,
+            customer_id=customer.id,
+            currency=cur,
+            lines=built,
+            totals=totals,
+            terms=chosen_terms,
+            discounts=tuple(discounts),
+            charges=tuple(charges),
+            prices=mode,
+            policy=seller.rounding,
+            memo=memo,
+            footer=footer,
+            metadata=metadata,
+            series=series,
+            issue_date=issue_date,
+            created_at=at,
+        )
+
+    @property
+    def ref(self) -> str:
+        """How messages name this invoice: its number, or 'draft <id>' before issue."""
+        return self.number if self.number is not None else f"draft {self.id}"
+
+    @property
+    def zero(self) -> Decimal:
+        """Zero with the currency's minor digits (0.00 for EUR, 0 for JPY)."""
+        return _ZERO.quantize(minor_unit(self.currency))
+
+    @property
+    def paid(self) -> Decimal:
+        """Payments allocated to this invoice minus refunds (EN 16931 BT-113 after issue)."""
+        return sum(
+            (
+                p.allocated - p.refunded
+                for p in self.payments
+                if p.status is PaymentStatus.SUCCEEDED
+            ),
+            self.zero,
+        )
+
+    @property
+    def credited(self) -> Decimal:
+        """Credit-note amounts allocated to this invoice's balance."""
+        return sum((c.allocated for c in self.credits), self.zero)
+
+    @property
+    def credit_notes_total(self) -> Decimal:
+        """Sum of every credit note issued against this invoice (the credit cap counts these)."""
+        return sum((c.amount for c in self.credits), self.zero)
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What is left to pay: BT-112 − paid − credited + BT-114 (never below 0)."""
+        return self.totals.tax_inclusive - self.paid - self.credited + self.totals.rounding
+
+    @property
+    def in_flight(self) -> Decimal:
+        """Pending payments not yet settled (reminders pause while this covers the balance)."""
+        return sum(
+            (p.amount for p in self.payments if p.status is PaymentStatus.PENDING), self.zero
+        )
+
+    @property
+    def customer_credit(self) -> Decimal:
+        """Customer credit this invoice created (overpayments and over-credits)."""
+        return sum(
+            (p.customer_credit for p in self.payments if p.status is PaymentStatus.SUCCEEDED),
+            self.zero,
+        ) + sum((c.customer_credit for c in self.credits), self.zero)
+
+    @property
+    def has_payments(self) -> bool:
+        """True once any payment succeeded or is in flight (a void is then refused)."""
+        return any(p.status is not PaymentStatus.FAILED for p in self.payments)
+
+    def payment(self, payment_id: str) -> Payment:
+        """The payment with ``payment_id``; ValidationError if this invoice has none such."""
+        for p in self.payments:
+            if p.id == payment_id:
+                return p
+        raise ValidationError(
+            [problem("payment_id", f"invoice {self.ref} has no such payment", payment_id)],
+            subject="payment",
+        )
+
+
+def _price_mode(value: PriceMode | str, found: list[Problem]) -> PriceMode:
+    try:
+        return PriceMode(value)
+    except ValueError:
+        found.append(problem("prices", "must be 'exclusive' or 'inclusive'", value))
+        return PriceMode.EXCLUSIVE
+
+
+def _draft_text_problems(memo: object, footer: object, invoice_id: object) -> list[Problem]:
+    found: list[Problem] = []
+    if (
+        not isinstance(invoice_id, str)
+        or not 1 <= len(invoice_id) <= _MAX_ID
+        or not invoice_id.isprintable()
+    ):
+        found.append(problem("id", "must be 1-64 printable characters", invoice_id))
+    for name, value in (("memo", memo), ("footer", footer)):
+        if value is not None and (not isinstance(value, str) or len(value) > _MAX_MEMO):
+            found.append(problem(name, f"must be text of at most {_MAX_MEMO} characters", value))
+    return found

@@ -1,0 +1,695 @@
+"""Invoice status rules. Every status change happens in this file.
+
+``ALLOWED`` is the table of which action each status accepts; ``apply`` checks
+it, checks the action's own guard (no void after a payment, no overdue before the
+due date, ...) and returns the new invoice with the events that describe the
+change. A refused action raises ``InvalidTransitionError`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar, Final
+from zoneinfo import ZoneInfo
+
+import attrs
+
+from invoicekit.domain import events as ev
+from invoicekit.domain.invoice import (
+    CollectionFailure,
+    CreditApplication,
+    CreditNote,
+    Invoice,
+    Payment,
+    Refund,
+)
+from invoicekit.domain.line import Charge, Discount, Line, build_lines
+from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.status import Action, PaymentStatus, Status
+from invoicekit.domain.terms import PaymentTerms
+from invoicekit.domain.totals import compute_totals
+from invoicekit.errors import (
+    DuplicateError,
+    InvalidTransitionError,
+    InvariantViolationError,
+    PaymentNotAllowedError,
+    ValidationError,
+    problem,
+)
+from invoicekit.money import parse_amount
+
+__all__ = [
+    "ALLOWED",
+    "Action",
+    "Command",
+    "Credit",
+    "Delete",
+    "Edit",
+    "FailCollection",
+    "FailPayment",
+    "Issue",
+    "MarkOverdue",
+    "RecordPayment",
+    "RefundPayment",
+    "Send",
+    "SettlePayment",
+    "Status",
+    "Void",
+    "WriteOff",
+    "apply",
+    "local_date",
+    "outcomes",
+    "transitions",
+]
+
+_A = Action
+_OPEN: Final = frozenset(
+    {
+        _A.SEND,
+        _A.RECORD_PAYMENT,
+        _A.SETTLE_PAYMENT,
+        _A.FAIL_PAYMENT,
+        _A.FAIL_COLLECTION,
+        _A.REFUND,
+        _A.MARK_OVERDUE,
+        _A.VOID,
+        _A.WRITE_OFF,
+        _A.CREDIT,
+    }
+)
+
+#: The lifecycle table: the actions each status accepts. Guards refine it
+#: (void needs no payments, mark_overdue needs a passed due date and a balance).
+ALLOWED: Final[Mapping[Status, frozenset[Action]]] = {
+    Status.DRAFT: frozenset({_A.EDIT, _A.DELETE, _A.ISSUE}),
+    Status.PENDING: _OPEN,
+    Status.PARTIALLY_PAID: _OPEN - {_A.VOID},
+    Status.OVERDUE: _OPEN - {_A.MARK_OVERDUE},
+    Status.FAILED: _OPEN,
+    Status.PAID: frozenset({_A.SEND, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}),
+    Status.UNCOLLECTIBLE: frozenset(
+        {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
+    ),
+    Status.VOID: frozenset(),
+}
+
+_PAYMENT_ACTIONS: Final = frozenset(
+    {_A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND}
+)
+
+
+class Command:
+    """Base of the action values passed to ``apply``; ``action`` names the table row."""
+
+    action: ClassVar[Action]
+
+
+@attrs.frozen
+class Edit(Command):
+    """Change a draft. Fields left as None stay as they are; totals are recomputed."""
+
+    action: ClassVar[Action] = Action.EDIT
+    seller: Seller
+    customer: Customer | None = None
+    lines: tuple[Line | Mapping[str, Any], ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(tuple)
+    )
+    discounts: tuple[Discount, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(tuple)
+    )
+    charges: tuple[Charge, ...] | None = attrs.field(
+        default=None, converter=attrs.converters.optional(tuple)
+    )
+    terms: PaymentTerms | None = None
+    memo: str | None = None
+    footer: str | None = None
+
+
+@attrs.frozen
+class Delete(Command):
+    """Delete a draft."""
+
+    action: ClassVar[Action] = Action.DELETE
+
+
+@attrs.frozen
+class Issue(Command):
+    """Issue a draft with the number storage allocated, freezing parties and totals."""
+
+    action: ClassVar[Action] = Action.ISSUE
+    number: str
+    seller: Seller
+    customer: Customer
+    #: Defaults to the date of ``at`` in the seller's time zone.
+    issue_date: date | None = None
+    payment_link: str | None = None
+
+
+@attrs.frozen
+class Send(Command):
+    """Record that the invoice was handed to ``channel``."""
+
+    action: ClassVar[Action] = Action.SEND
+    channel: str
+
+
+@attrs.frozen
+class RecordPayment(Command):
+    """A payment of ``amount``; ``pending=True`` for money in flight (SEPA, ACH)."""
+
+    action: ClassVar[Action] = Action.RECORD_PAYMENT
+    payment_id: str
+    amount: Any
+    pending: bool = False
+    method: str = "manual"
+    reference: str | None = None
+
+
+@attrs.frozen
+class SettlePayment(Command):
+    """A pending payment settled."""
+
+    action: ClassVar[Action] = Action.SETTLE_PAYMENT
+    payment_id: str
+
+
+@attrs.frozen
+class FailPayment(Command):
+    """A pending payment did not settle."""
+
+    action: ClassVar[Action] = Action.FAIL_PAYMENT
+    payment_id: str
+    reason: str
+
+
+@attrs.frozen
+class FailCollection(Command):
+    """An attempt to collect (charge a saved method) failed."""
+
+    action: ClassVar[Action] = Action.FAIL_COLLECTION
+    reason: str
+    code: str | None = None
+
+
+@attrs.frozen
+class RefundPayment(Command):
+    """Give back ``amount`` of payment ``payment_id``."""
+
+    action: ClassVar[Action] = Action.REFUND
+    payment_id: str
+    refund_id: str
+    amount: Any
+
+
+@attrs.frozen
+class MarkOverdue(Command):
+    """The due date passed with a balance left."""
+
+    action: ClassVar[Action] = Action.MARK_OVERDUE
+
+
+@attrs.frozen
+class Void(Command):
+    """Cancel an issued invoice that has no payments; its number stays used."""
+
+    action: ClassVar[Action] = Action.VOID
+    reason: str | None = None
+
+
+@attrs.frozen
+class WriteOff(Command):
+    """Write the balance off as uncollectible."""
+
+    action: ClassVar[Action] = Action.WRITE_OFF
+    reason: str | None = None
+
+
+@attrs.frozen
+class Credit(Command):
+    """Issue credit note ``number`` for ``lines`` (computed like an invoice) against the invoice."""
+
+    action: ClassVar[Action] = Action.CREDIT
+    credit_note_id: str
+    number: str
+    lines: tuple[Line | Mapping[str, Any], ...] = attrs.field(converter=tuple)
+    reason: str | None = None
+    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=tuple)
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple)
+
+
+Transition = tuple[Invoice, list[ev.Event]]
+
+
+def apply(invoice: Invoice, command: Command, *, at: datetime) -> Transition:
+    """Apply ``command`` to ``invoice`` at ``at``; return the new invoice and its events.
+
+    Raises InvalidTransitionError (PaymentNotAllowedError for payment actions) when
+    the status or a guard refuses, ValidationError for bad input. Never mutates.
+    """
+    action = command.action
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValidationError(
+            [problem("at", "must be a timezone-aware datetime", at)], subject="action"
+        )
+    allowed = ALLOWED[invoice.status]
+    if action not in allowed:
+        _refuse(invoice, action)
+    handler = _HANDLERS[type(command)]
+    new, events = handler(invoice, command, at)
+    if new is not invoice:
+        new = attrs.evolve(new, version=invoice.version + 1)
+    return new, events
+
+
+def _refuse(invoice: Invoice, action: Action, reason: str | None = None) -> None:
+    allowed = [a.value for a in ALLOWED[invoice.status]]
+    cls = PaymentNotAllowedError if action in _PAYMENT_ACTIONS else InvalidTransitionError
+    raise cls(invoice.ref, invoice.status.value, action.value, allowed, reason=reason)
+
+
+def local_date(at: datetime, timezone: str) -> date:
+    """The calendar date of ``at`` in ``timezone`` (due dates follow the seller's zone)."""
+    return at.astimezone(ZoneInfo(timezone)).date()
+
+
+def _past_due(invoice: Invoice, at: datetime) -> bool:
+    if invoice.due_date is None or invoice.seller is None:
+        return False
+    return local_date(at, invoice.seller.timezone) > invoice.due_date
+
+
+def _settle(
+    invoice: Invoice, at: datetime, events: list[ev.Event], *, keep_failed: bool = False
+) -> Invoice:
+    """Set the status that follows from the balance, with the events of the change."""
+    before = invoice.status
+    due = invoice.amount_due
+    if due == 0:
+        status = Status.PAID
+    elif before is Status.UNCOLLECTIBLE or (keep_failed and before is Status.FAILED):
+        status = before
+    elif _past_due(invoice, at):
+        status = Status.OVERDUE
+    elif invoice.paid > 0:
+        status = Status.PARTIALLY_PAID
+    else:
+        status = Status.PENDING
+    if status is before:
+        return invoice
+    if status is Status.PAID:
+        events.append(ev.InvoicePaid(invoice_id=invoice.id, at=at))
+        return attrs.evolve(invoice, status=status, paid_at=at)
+    if before is Status.PAID:
+        events.append(ev.InvoiceReopened(invoice_id=invoice.id, at=at, amount_due=due))
+    if status is Status.OVERDUE:
+        events.append(ev.InvoiceOverdue(invoice_id=invoice.id, at=at, amount_due=due))
+    return attrs.evolve(invoice, status=status, paid_at=None)
+
+
+def _amount(invoice: Invoice, value: object, path: str = "amount") -> Decimal:
+    amount = parse_amount(value, invoice.currency, path=path)
+    if amount <= 0:
+        raise ValidationError([problem(path, "must be greater than 0", value)], subject="payment")
+    return amount
+
+
+# --- handlers: one per command ------------------------------------------------------------
+
+
+def _edit(invoice: Invoice, cmd: Edit, at: datetime) -> Transition:
+    customer = cmd.customer
+    if customer is None:
+        customer = _stub_customer(invoice, cmd.seller)
+    new = Invoice.draft(
+        id=invoice.id,
+        seller=cmd.seller,
+        customer=customer,
+        lines=invoice.lines if cmd.lines is None else cmd.lines,
+        at=invoice.created_at or at,
+        currency=invoice.currency,
+        terms=invoice.terms if cmd.terms is None else cmd.terms,
+        discounts=invoice.discounts if cmd.discounts is None else cmd.discounts,
+        charges=invoice.charges if cmd.charges is None else cmd.charges,
+        prices=invoice.prices,
+        memo=invoice.memo if cmd.memo is None else (cmd.memo or None),
+        footer=invoice.footer if cmd.footer is None else (cmd.footer or None),
+        metadata=invoice.metadata,
+        series=invoice.series,
+        issue_date=invoice.issue_date,
+    )
+    if cmd.seller.id != invoice.seller_id:
+        raise ValidationError(
+            [problem("seller", "a draft cannot move to another seller", cmd.seller.id)],
+            subject="invoice",
+        )
+    return new, [ev.InvoiceEdited(invoice_id=invoice.id, at=at)]
+
+
+def _stub_customer(invoice: Invoice, seller: Seller) -> Customer:
+    """The draft's customer reference when an edit does not change it (only its id is used)."""
+    return Customer(id=invoice.customer_id, seller_id=seller.id, name="-", channels=())
+
+
+def _delete(invoice: Invoice, _: Delete, at: datetime) -> Transition:
+    return invoice, [ev.InvoiceDeleted(invoice_id=invoice.id, at=at)]
+
+
+def _issue(invoice: Invoice, cmd: Issue, at: datetime) -> Transition:
+    found = []
+    if not isinstance(cmd.number, str) or not cmd.number.strip():
+        found.append(problem("number", "must be a non-empty string", cmd.number))
+    if cmd.seller.id != invoice.seller_id:
+        found.append(problem("seller", "is not the invoice's seller", cmd.seller.id))
+    if cmd.customer.id != invoice.customer_id or cmd.customer.seller_id != invoice.seller_id:
+        found.append(problem("customer", "is not the invoice's customer", cmd.customer.id))
+    if found:
+        raise ValidationError(found, subject="issue")
+    issue_date = cmd.issue_date or invoice.issue_date or local_date(at, cmd.seller.timezone)
+    due_date = invoice.terms.due_date(issue_date)
+    totals = compute_totals(
+        invoice.currency,
+        invoice.lines,
+        discounts=invoice.discounts,
+        charges=invoice.charges,
+        prices=invoice.prices,
+        policy=cmd.seller.rounding,
+    )
+    new = attrs.evolve(
+        invoice,
+        status=Status.PENDING,
+        number=cmd.number,
+        issue_date=issue_date,
+        due_date=due_date,
+        seller=cmd.seller,
+        customer=cmd.customer,
+        totals=totals,
+        policy=cmd.seller.rounding,
+        payment_link=cmd.payment_link,
+        issued_at=at,
+    )
+    events: list[ev.Event] = [
+        ev.InvoiceIssued(
+            invoice_id=invoice.id,
+            at=at,
+            number=cmd.number,
+            amount_due=new.amount_due,
+            currency=invoice.currency,
+        )
+    ]
+    return _settle(new, at, events), events
+
+
+def _send(invoice: Invoice, cmd: Send, at: datetime) -> Transition:
+    return invoice, [ev.InvoiceSent(invoice_id=invoice.id, at=at, channel=cmd.channel)]
+
+
+def _allocate(invoice: Invoice, payment: Payment, at: datetime, events: list[ev.Event]) -> Invoice:
+    """Apply a succeeded payment: the balance first, the rest to customer credit."""
+    due = invoice.amount_due
+    allocated = min(payment.amount, due)
+    credit = payment.amount - allocated
+    done = attrs.evolve(
+        payment, status=PaymentStatus.SUCCEEDED, allocated=allocated, customer_credit=credit
+    )
+    payments = tuple(done if p.id == payment.id else p for p in invoice.payments)
+    if all(p.id != payment.id for p in invoice.payments):
+        payments += (done,)
+    events.append(
+        ev.PaymentSucceeded(
+            invoice_id=invoice.id,
+            at=at,
+            payment_id=payment.id,
+            amount=payment.amount,
+            allocated=allocated,
+        )
+    )
+    if credit > 0:
+        events.append(
+            ev.CustomerCreditCreated(
+                invoice_id=invoice.id,
+                at=at,
+                customer_id=invoice.customer_id,
+                amount=credit,
+                source=f"payment {payment.id}",
+            )
+        )
+    return _settle(attrs.evolve(invoice, payments=payments), at, events)
+
+
+def _record_payment(invoice: Invoice, cmd: RecordPayment, at: datetime) -> Transition:
+    amount = _amount(invoice, cmd.amount)
+    if any(p.id == cmd.payment_id for p in invoice.payments):
+        raise DuplicateError(
+            f"payment {cmd.payment_id!r} is already recorded on invoice {invoice.ref}"
+        )
+    payment = Payment(
+        id=cmd.payment_id,
+        amount=amount,
+        status=PaymentStatus.PENDING,
+        at=at,
+        method=cmd.method,
+        reference=cmd.reference,
+    )
+    events: list[ev.Event] = []
+    if cmd.pending:
+        events.append(
+            ev.PaymentPending(invoice_id=invoice.id, at=at, payment_id=payment.id, amount=amount)
+        )
+        return attrs.evolve(invoice, payments=(*invoice.payments, payment)), events
+    return _allocate(invoice, payment, at, events), events
+
+
+def _pending(invoice: Invoice, payment_id: str, action: Action) -> Payment:
+    payment = invoice.payment(payment_id)
+    if payment.status is not PaymentStatus.PENDING:
+        _refuse(invoice, action, f"payment {payment_id!r} is {payment.status.value}, not pending")
+    return payment
+
+
+def _settle_payment(invoice: Invoice, cmd: SettlePayment, at: datetime) -> Transition:
+    payment = _pending(invoice, cmd.payment_id, cmd.action)
+    events: list[ev.Event] = []
+    return _allocate(invoice, payment, at, events), events
+
+
+def _fail_payment(invoice: Invoice, cmd: FailPayment, at: datetime) -> Transition:
+    payment = _pending(invoice, cmd.payment_id, cmd.action)
+    failed = attrs.evolve(payment, status=PaymentStatus.FAILED, failure_reason=cmd.reason)
+    new = attrs.evolve(
+        invoice,
+        payments=tuple(failed if p.id == payment.id else p for p in invoice.payments),
+        failures=(*invoice.failures, CollectionFailure(at, cmd.reason)),
+    )
+    events: list[ev.Event] = [
+        ev.PaymentFailed(invoice_id=invoice.id, at=at, payment_id=payment.id, reason=cmd.reason)
+    ]
+    if new.amount_due > 0 and new.status not in (Status.UNCOLLECTIBLE, Status.FAILED):
+        new = attrs.evolve(new, status=Status.FAILED)
+    return new, events
+
+
+def _fail_collection(invoice: Invoice, cmd: FailCollection, at: datetime) -> Transition:
+    if invoice.amount_due == 0:
+        _refuse(invoice, cmd.action, "nothing is due")
+    new = attrs.evolve(
+        invoice,
+        status=Status.FAILED,
+        failures=(*invoice.failures, CollectionFailure(at, cmd.reason, cmd.code)),
+    )
+    return new, [
+        ev.CollectionFailed(invoice_id=invoice.id, at=at, reason=cmd.reason, code=cmd.code)
+    ]
+
+
+def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
+    payment = invoice.payment(cmd.payment_id)
+    amount = _amount(invoice, cmd.amount)
+    if payment.status is not PaymentStatus.SUCCEEDED:
+        _refuse(
+            invoice,
+            cmd.action,
+            f"payment {payment.id!r} is {payment.status.value}; "
+            "only succeeded payments are refunded",
+        )
+    if any(r.id == cmd.refund_id for p in invoice.payments for r in p.refunds):
+        raise DuplicateError(
+            f"refund {cmd.refund_id!r} is already recorded on invoice {invoice.ref}"
+        )
+    if amount > payment.refundable:
+        raise ValidationError(
+            [
+                problem(
+                    "amount",
+                    f"at most {payment.refundable} of payment {payment.id!r} "
+                    "can be refunded through this invoice",
+                    amount,
+                )
+            ],
+            subject="refund",
+        )
+    done = attrs.evolve(payment, refunds=(*payment.refunds, Refund(cmd.refund_id, amount, at)))
+    new = attrs.evolve(
+        invoice, payments=tuple(done if p.id == payment.id else p for p in invoice.payments)
+    )
+    events: list[ev.Event] = [
+        ev.PaymentRefunded(
+            invoice_id=invoice.id,
+            at=at,
+            payment_id=payment.id,
+            refund_id=cmd.refund_id,
+            amount=amount,
+        )
+    ]
+    return _settle(new, at, events, keep_failed=True), events
+
+
+def _mark_overdue(invoice: Invoice, cmd: MarkOverdue, at: datetime) -> Transition:
+    if invoice.amount_due == 0:
+        _refuse(invoice, cmd.action, "nothing is due")
+    if not _past_due(invoice, at):
+        _refuse(
+            invoice,
+            cmd.action,
+            f"the due date {invoice.due_date} has not passed on {at.isoformat()}",
+        )
+    new = attrs.evolve(invoice, status=Status.OVERDUE)
+    return new, [ev.InvoiceOverdue(invoice_id=invoice.id, at=at, amount_due=invoice.amount_due)]
+
+
+def _void(invoice: Invoice, cmd: Void, at: datetime) -> Transition:
+    if invoice.has_payments or invoice.credits:
+        _refuse(invoice, cmd.action, "it has payments or credit notes; issue a credit note instead")
+    new = attrs.evolve(invoice, status=Status.VOID, voided_at=at)
+    return new, [ev.InvoiceVoided(invoice_id=invoice.id, at=at, reason=cmd.reason)]
+
+
+def _write_off(invoice: Invoice, cmd: WriteOff, at: datetime) -> Transition:
+    if invoice.amount_due == 0:
+        _refuse(invoice, cmd.action, "nothing is due")
+    new = attrs.evolve(invoice, status=Status.UNCOLLECTIBLE, written_off_at=at)
+    return new, [
+        ev.InvoiceMarkedUncollectible(invoice_id=invoice.id, at=at, amount_due=invoice.amount_due)
+    ]
+
+
+def _credit(invoice: Invoice, cmd: Credit, at: datetime) -> Transition:
+    if invoice.seller is None or invoice.customer is None or invoice.issue_date is None:
+        raise InvariantViolationError("I4", f"issued invoice {invoice.ref} lost its snapshot")
+    if invoice.number is None:
+        raise InvariantViolationError("I3", f"issued invoice {invoice.id} has no number")
+    lines, found = build_lines(cmd.lines)
+    if not cmd.number or not isinstance(cmd.number, str):
+        found.append(problem("number", "must be a non-empty string", cmd.number))
+    if found:
+        raise ValidationError(found, subject="credit note")
+    totals = compute_totals(
+        invoice.currency,
+        lines,
+        discounts=cmd.discounts,
+        charges=cmd.charges,
+        prices=invoice.prices,
+        policy=invoice.policy,
+    )
+    left = invoice.totals.payable - invoice.credit_notes_total
+    if totals.payable <= 0 or totals.payable > left:
+        raise ValidationError(
+            [
+                problem(
+                    "lines",
+                    f"the credit note's amount must be above 0 and at most {left} "
+                    f"(left to credit on {invoice.ref})",
+                    totals.payable,
+                )
+            ],
+            subject="credit note",
+        )
+    note = CreditNote(
+        id=cmd.credit_note_id,
+        number=cmd.number,
+        seller_id=invoice.seller_id,
+        customer_id=invoice.customer_id,
+        invoice_id=invoice.id,
+        invoice_number=invoice.number,
+        invoice_issue_date=invoice.issue_date,
+        currency=invoice.currency,
+        lines=lines,
+        totals=totals,
+        issue_date=local_date(at, invoice.seller.timezone),
+        issued_at=at,
+        seller=invoice.seller,
+        customer=invoice.customer,
+        reason=cmd.reason,
+    )
+    allocated = min(totals.payable, invoice.amount_due)
+    credit = totals.payable - allocated
+    applied = CreditApplication(note.id, note.number, totals.payable, allocated, credit, at)
+    events: list[ev.Event] = [ev.CreditNoteIssued(invoice_id=invoice.id, at=at, credit_note=note)]
+    if credit > 0:
+        events.append(
+            ev.CustomerCreditCreated(
+                invoice_id=invoice.id,
+                at=at,
+                customer_id=invoice.customer_id,
+                amount=credit,
+                source=f"credit note {note.number}",
+            )
+        )
+    new = attrs.evolve(invoice, credits=(*invoice.credits, applied))
+    return _settle(new, at, events, keep_failed=True), events
+
+
+_HANDLERS: Final[Mapping[type[Command], Any]] = {
+    Edit: _edit,
+    Delete: _delete,
+    Issue: _issue,
+    Send: _send,
+    RecordPayment: _record_payment,
+    SettlePayment: _settle_payment,
+    FailPayment: _fail_payment,
+    FailCollection: _fail_collection,
+    RefundPayment: _refund,
+    MarkOverdue: _mark_overdue,
+    Void: _void,
+    WriteOff: _write_off,
+    Credit: _credit,
+}
+
+
+def transitions() -> Iterable[tuple[Status, Action, frozenset[Status]]]:
+    """Every (status, action) pair the table allows with the statuses it can lead to.
+
+    The docs draw the lifecycle diagram from this; the tests check that every
+    accepted action ends in one of the statuses listed here.
+    """
+    for status in Status:
+        for action in sorted(ALLOWED[status]):
+            yield status, action, outcomes(status, action)
+
+
+def outcomes(status: Status, action: Action) -> frozenset[Status]:
+    """The statuses ``action`` can lead to from ``status`` (which one depends on the balance)."""
+    if action not in ALLOWED[status]:
+        return frozenset()
+    balance = {Status.PAID, Status.PARTIALLY_PAID, Status.OVERDUE, Status.PENDING}
+    keep = {status}
+    table: dict[Action, set[Status]] = {
+        Action.EDIT: {Status.DRAFT},
+        Action.DELETE: set(),
+        Action.ISSUE: {Status.PENDING, Status.PAID},
+        Action.SEND: keep,
+        Action.RECORD_PAYMENT: (balance - {Status.PENDING}) | keep,
+        Action.SETTLE_PAYMENT: (balance - {Status.PENDING}) | keep,
+        Action.FAIL_PAYMENT: {Status.FAILED} | keep,
+        Action.FAIL_COLLECTION: {Status.FAILED},
+        Action.REFUND: (balance - {Status.PAID}) | keep,
+        Action.MARK_OVERDUE: {Status.OVERDUE},
+        Action.VOID: {Status.VOID},
+        Action.WRITE_OFF: {Status.UNCOLLECTIBLE},
+        Action.CREDIT: {Status.PAID} | keep,
+    }
+    result = table[action]
+    if status is Status.UNCOLLECTIBLE and action is not Action.SEND:
+        result = (result & {Status.PAID}) | keep
+    return frozenset(result)

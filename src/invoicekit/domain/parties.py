@@ -1,0 +1,243 @@
+"""The parties to an invoice: the seller who issues it and the customer who pays it.
+
+An issued invoice keeps both as they were at issue (the values are immutable, so
+the snapshot is the object itself).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+
+from invoicekit.domain.numbering import Series, default_series
+from invoicekit.domain.policy import PriceMode, RoundingPolicy
+from invoicekit.domain.terms import NetDays, PaymentTerms
+from invoicekit.errors import Problem, ValidationError, problem
+from invoicekit.money import check_currency
+
+__all__ = ["CHANNELS", "Address", "Customer", "Seller"]
+
+#: Channels a customer can be reached on, in the order tried by default.
+CHANNELS: Final = ("email", "sms", "webhook", "in_app")
+
+_EMAIL: Final = re.compile(
+    r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
+)
+_E164: Final = re.compile(r"\+[1-9][0-9]{6,14}")
+_COUNTRY: Final = re.compile(r"[A-Z]{2}")
+_LOCALE: Final = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
+_MAX_NAME: Final = 200
+_MAX_EMAIL: Final = 254  # RFC 5321 path limit
+
+
+def _text(
+    found: list[Problem], path: str, value: object, *, required: bool, limit: int = _MAX_NAME
+) -> None:
+    """Check a single-line text field: printable, no CR/LF (they would forge e-mail headers)."""
+    if value is None and not required:
+        return
+    if not isinstance(value, str) or not value.strip():
+        found.append(problem(path, "must be a non-empty string", value))
+    elif len(value) > limit:
+        found.append(problem(path, f"at most {limit} characters", value))
+    elif not value.isprintable():
+        found.append(
+            problem(
+                path, "must be one line of printable text (no CR, LF or control characters)", value
+            )
+        )
+
+
+def _zone(found: list[Problem], path: str, value: object) -> None:
+    if not isinstance(value, str):
+        found.append(problem(path, "must be an IANA time zone name such as 'Europe/Berlin'", value))
+        return
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        found.append(problem(path, "unknown IANA time zone (e.g. 'Europe/Berlin', 'UTC')", value))
+
+
+def _locale(found: list[Problem], path: str, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not _LOCALE.fullmatch(value):
+        found.append(
+            problem(path, "must be a locale identifier like 'en', 'de_DE' or 'fr_CH'", value)
+        )
+
+
+def _email(found: list[Problem], path: str, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or len(value) > _MAX_EMAIL or not _EMAIL.fullmatch(value):
+        found.append(problem(path, "must be one plain e-mail address like 'ap@example.com'", value))
+
+
+def _phone(found: list[Problem], path: str, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str) or not _E164.fullmatch(value):
+        found.append(problem(path, "must be an E.164 phone number like '+4915112345678'", value))
+
+
+def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value or {}))
+
+
+@attrs.frozen
+class Address:
+    """A postal address; ``country`` is an ISO 3166-1 alpha-2 code (EN 16931 BG-5/BG-8)."""
+
+    country: str
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    postal_code: str | None = None
+    region: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        found = self.problems("")
+        if found:
+            raise ValidationError(found, subject="address")
+
+    def problems(self, path: str) -> list[Problem]:
+        """Every rule this address breaks, with paths under ``path``."""
+        where = f"{path}." if path else ""
+        found: list[Problem] = []
+        if not isinstance(self.country, str) or not _COUNTRY.fullmatch(self.country):
+            found.append(
+                problem(
+                    f"{where}country", "must be an ISO 3166-1 alpha-2 code like 'DE'", self.country
+                )
+            )
+        for name in ("line1", "line2", "city", "postal_code", "region"):
+            _text(found, f"{where}{name}", getattr(self, name), required=False)
+        return found
+
+
+@attrs.frozen(hash=False)
+class Seller:
+    """The issuer of invoices and owner of every setting (a host platform may have many)."""
+
+    id: str
+    name: str
+    country: str
+    currency: str
+    timezone: str = "UTC"
+    locale: str = "en"
+    tax_id: str | None = None
+    legal_name: str | None = None
+    address: Address | None = None
+    email: str | None = None
+    phone: str | None = None
+    #: How this seller rounds (tax per category, half-up by default).
+    rounding: RoundingPolicy = attrs.field(factory=RoundingPolicy)
+    #: Whether this seller's prices include tax by default.
+    prices: PriceMode = attrs.field(default=PriceMode.EXCLUSIVE, converter=PriceMode)
+    #: Default payment terms of new invoices.
+    terms: PaymentTerms = attrs.field(factory=lambda: NetDays(30))
+    #: Numbering series; ``invoice`` and ``credit_note`` are required.
+    series: tuple[Series, ...] = attrs.field(factory=default_series, converter=tuple)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+
+    def series_named(self, name: str) -> Series:
+        """The series called ``name``; ValidationError naming the configured ones if absent."""
+        for series in self.series:
+            if series.name == name:
+                return series
+        names = ", ".join(s.name for s in self.series)
+        raise ValidationError(
+            [
+                problem(
+                    "series", f"seller {self.id!r} has no such series; configured: {names}", name
+                )
+            ],
+            subject="invoice",
+        )
+
+    def __attrs_post_init__(self) -> None:
+        found: list[Problem] = []
+        _text(found, "id", self.id, required=True, limit=64)
+        _text(found, "name", self.name, required=True)
+        names = [s.name for s in self.series if isinstance(s, Series)]
+        if len(names) != len(self.series) or len(set(names)) != len(names):
+            found.append(problem("series", "must be Series values with distinct names", names))
+        found.extend(
+            problem("series", f"needs a series named {needed!r}", names)
+            for needed in ("invoice", "credit_note")
+            if needed not in names
+        )
+        _text(found, "legal_name", self.legal_name, required=False)
+        _text(found, "tax_id", self.tax_id, required=False, limit=40)
+        if not isinstance(self.country, str) or not _COUNTRY.fullmatch(self.country):
+            found.append(
+                problem("country", "must be an ISO 3166-1 alpha-2 code like 'DE'", self.country)
+            )
+        try:
+            check_currency(self.currency)
+        except ValidationError as exc:
+            found.extend(exc.problems)
+        _zone(found, "timezone", self.timezone)
+        _locale(found, "locale", self.locale)
+        _email(found, "email", self.email)
+        _phone(found, "phone", self.phone)
+        if self.address is not None and not isinstance(self.address, Address):
+            found.append(problem("address", "must be an Address", self.address))
+        if found:
+            raise ValidationError(found, subject="seller")
+
+
+@attrs.frozen(hash=False)
+class Customer:
+    """Who an invoice is for: one customer of one seller, with contact details and preferences."""
+
+    id: str
+    seller_id: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    address: Address | None = None
+    tax_id: str | None = None
+    #: Locale for documents and messages; None uses the seller's.
+    locale: str | None = None
+    #: Time zone for sending times; None uses the seller's.
+    timezone: str | None = None
+    #: Preferred channels in order (email, sms, webhook, in_app).
+    channels: tuple[str, ...] = attrs.field(default=("email",), converter=tuple)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    archived: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        found: list[Problem] = []
+        _text(found, "id", self.id, required=True, limit=64)
+        _text(found, "seller_id", self.seller_id, required=True, limit=64)
+        _text(found, "name", self.name, required=True)
+        _text(found, "tax_id", self.tax_id, required=False, limit=40)
+        _email(found, "email", self.email)
+        _phone(found, "phone", self.phone)
+        _locale(found, "locale", self.locale)
+        if self.timezone is not None:
+            _zone(found, "timezone", self.timezone)
+        if self.address is not None and not isinstance(self.address, Address):
+            found.append(problem("address", "must be an Address", self.address))
+        for i, channel in enumerate(self.channels):
+            if channel not in CHANNELS:
+                found.append(
+                    problem(
+                        f"channels[{i}]",
+                        f"unknown channel; allowed: {', '.join(CHANNELS)}",
+                        channel,
+                    )
+                )
+        if "email" in self.channels and self.email is None:
+            found.append(problem("email", "required when 'email' is one of the channels"))
+        if "sms" in self.channels and self.phone is None:
+            found.append(problem("phone", "required when 'sms' is one of the channels"))
+        if found:
+            raise ValidationError(found, subject="customer")

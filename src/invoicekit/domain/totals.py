@@ -1,0 +1,595 @@
+"""Invoice totals as EN 16931 defines them (BT-106 to BT-115), with every rounding step recorded.
+
+The rules are written out in docs/explanation/totals-rules.md; this module is
+their one implementation. BR-CO-10 to BR-CO-16 hold exactly by construction,
+BR-CO-17 holds exactly for tax-exclusive prices rounded per category.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
+from typing import Final, cast
+
+import attrs
+
+from invoicekit.domain.line import Charge, Discount, Line
+from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
+from invoicekit.domain.tax import Tax
+from invoicekit.errors import Problem, ValidationError, problem
+from invoicekit.money import (
+    Rounding,
+    allocate,
+    currency_digits,
+    minor_unit,
+    quantize_to_increment,
+    round_to_sum,
+)
+
+__all__ = [
+    "DocumentAdjustment",
+    "LineAmounts",
+    "RoundingStep",
+    "TaxSubtotal",
+    "Totals",
+    "compute_totals",
+]
+
+_MODE: Final = {
+    Rounding.HALF_UP: ROUND_HALF_UP,
+    Rounding.HALF_EVEN: ROUND_HALF_EVEN,
+    Rounding.UP: ROUND_UP,
+    Rounding.DOWN: ROUND_DOWN,
+}
+_ZERO: Final = Decimal(0)
+_DEFAULT_POLICY: Final = RoundingPolicy()
+_SHOWN_PLACES: Final = 10  # decimal places of exact figures shown by explain()
+_SHOWN: Final = Decimal(1).scaleb(-_SHOWN_PLACES)
+
+
+@attrs.frozen
+class RoundingStep:
+    """One place where an exact figure was rounded: where, the exact value, the result, why."""
+
+    where: str
+    exact: Decimal
+    rounded: Decimal
+    rule: str
+
+    def __str__(self) -> str:
+        diff = self.rounded - self.exact
+        sign = "+" if diff >= 0 else "-"
+        return (
+            f"{self.where}: {_short(self.exact)} -> {self.rounded} "
+            f"({sign}{_short(abs(diff))}; {self.rule})"
+        )
+
+
+def _short(value: Decimal) -> str:
+    """An exact figure cut to 10 decimal places for reading (the stored value keeps them all)."""
+    if -int(value.as_tuple().exponent) > _SHOWN_PLACES:
+        return f"{value.quantize(_SHOWN).normalize():f}..."
+    return f"{value.normalize():f}"
+
+
+@attrs.frozen
+class LineAmounts:
+    """A line's figures: base (quantity × price), its discounts and charges, net (BT-131)."""
+
+    base: Decimal
+    discounts: tuple[Decimal, ...]
+    charges: tuple[Decimal, ...]
+    #: The line net amount, BT-131 (without tax even when prices include tax).
+    net: Decimal
+    #: The stated gross amount when prices include tax, else None.
+    gross: Decimal | None
+    #: Tax on this line per tax, when tax is rounded per line; empty otherwise.
+    taxes: tuple[tuple[Tax, Decimal], ...] = ()
+
+
+@attrs.frozen
+class DocumentAdjustment:
+    """A document-level discount (EN allowance, BG-20) or charge (BG-21) as applied."""
+
+    kind: str
+    amount: Decimal
+    taxes: tuple[Tax, ...]
+    percent: Decimal | None = None
+    base: Decimal | None = None
+    reason: str | None = None
+    #: The stated gross amount when prices include tax, else None.
+    gross: Decimal | None = None
+
+
+@attrs.frozen
+class TaxSubtotal:
+    """One row of the tax breakdown (BG-23): a tax, its taxable base BT-116 and amount BT-117."""
+
+    tax: Tax
+    base: Decimal
+    amount: Decimal
+
+
+@attrs.frozen
+class Totals:
+    """The amounts of a document, each with its EN 16931 meaning, and how they were rounded."""
+
+    currency: str
+    lines: tuple[LineAmounts, ...]
+    discounts: tuple[DocumentAdjustment, ...]
+    charges: tuple[DocumentAdjustment, ...]
+    #: BT-106 Sum of invoice line net amounts.
+    line_net_total: Decimal
+    #: BT-107 Sum of document-level discounts (allowances).
+    discount_total: Decimal
+    #: BT-108 Sum of document-level charges.
+    charge_total: Decimal
+    #: BT-109 Invoice total amount without tax.
+    tax_exclusive: Decimal
+    breakdown: tuple[TaxSubtotal, ...]
+    #: BT-110 Invoice total tax amount.
+    tax_total: Decimal
+    #: BT-112 Invoice total amount with tax.
+    tax_inclusive: Decimal
+    #: BT-114 Rounding amount (cash rounding), 0 without it.
+    rounding: Decimal
+    #: BT-112 + BT-114: what the customer pays before any payment.
+    payable: Decimal
+    prices: PriceMode
+    policy: RoundingPolicy = attrs.field(eq=False)
+    #: The rounding steps as recorded (cheap tuples); read them through ``steps``.
+    recorded: tuple[tuple[tuple[object, ...], Decimal, Decimal, str], ...] = attrs.field(
+        eq=False, repr=False
+    )
+
+    @property
+    def steps(self) -> tuple[RoundingStep, ...]:
+        """Every place an exact figure was rounded, in the order it happened."""
+        return tuple(
+            RoundingStep(" ".join(map(str, where)), exact, rounded, rule)
+            for where, exact, rounded, rule in self.recorded
+        )
+
+    def bt(self) -> dict[str, Decimal]:
+        """The document totals keyed by EN 16931 business term (BT-106 ... BT-115 at issue)."""
+        return {
+            "BT-106": self.line_net_total,
+            "BT-107": self.discount_total,
+            "BT-108": self.charge_total,
+            "BT-109": self.tax_exclusive,
+            "BT-110": self.tax_total,
+            "BT-112": self.tax_inclusive,
+            "BT-113": _ZERO.quantize(minor_unit(self.currency)),
+            "BT-114": self.rounding,
+            "BT-115": self.payable,
+        }
+
+    def explain(self) -> str:
+        """A readable account of how the totals came about, every rounding step included."""
+        p = self.policy
+        out = [
+            f"Totals in {self.currency}: prices {self.prices.value}, tax rounded "
+            f"{p.tax_rounding.value.replace('_', ' ')}, mode {p.mode.value}"
+            + (
+                f", cash rounding to {p.cash_increment(self.currency)}"
+                if p.cash_increment(self.currency)
+                else ""
+            ),
+        ]
+        for i, line in enumerate(self.lines):
+            parts = [f"  line {i + 1}: base {line.base}"]
+            parts += [f"- discount {d}" for d in line.discounts]
+            parts += [f"+ charge {c}" for c in line.charges]
+            text = " ".join(parts) + f" = net {line.net}"
+            if line.gross is not None:
+                text += f" (gross {line.gross})"
+            out.append(text)
+        for adj in (*self.discounts, *self.charges):
+            labels = ", ".join(t.label for t in adj.taxes)
+            how = (
+                f"{adj.percent.normalize():f}% of {adj.base}"
+                if adj.percent is not None
+                else "fixed"
+            )
+            out.append(f"  document {adj.kind} {adj.amount} ({how}; {labels})")
+        out.append(f"  BT-106 sum of line nets        {self.line_net_total}")
+        out.append(f"  BT-107 document discounts      {self.discount_total}")
+        out.append(f"  BT-108 document charges        {self.charge_total}")
+        out.append(f"  BT-109 total without tax       {self.tax_exclusive}")
+        out.extend(f"  {r.tax.label:<28} base {r.base} tax {r.amount}" for r in self.breakdown)
+        out.append(f"  BT-110 total tax               {self.tax_total}")
+        out.append(f"  BT-112 total with tax          {self.tax_inclusive}")
+        out.append(f"  BT-114 rounding amount         {self.rounding}")
+        out.append(f"  BT-115 amount due              {self.payable}")
+        if self.steps:
+            out.append(f"Rounding steps ({len(self.steps)}):")
+            out.extend(f"  {step}" for step in self.steps)
+        else:
+            out.append("Rounding steps: none (every figure was exact)")
+        return "\n".join(out)
+
+
+def compute_totals(
+    currency: str,
+    lines: Sequence[Line],
+    *,
+    discounts: Sequence[Discount] = (),
+    charges: Sequence[Charge] = (),
+    prices: PriceMode = PriceMode.EXCLUSIVE,
+    policy: RoundingPolicy | None = None,
+) -> Totals:
+    """Compute the totals of a document; raises ValidationError listing every problem found."""
+    return _Computation(currency, prices, policy or _DEFAULT_POLICY).run(lines, discounts, charges)
+
+
+class _Computation:
+    """One run of the rules; holds the currency unit, the mode and the steps recorded."""
+
+    def __init__(self, currency: str, prices: PriceMode, policy: RoundingPolicy) -> None:
+        self.currency = currency
+        self.unit = minor_unit(currency)
+        self.digits = currency_digits(currency)
+        self.prices = PriceMode(prices)
+        self.policy = policy
+        self.mode = _MODE[policy.mode]
+        self.rule = policy.mode.value
+        self.steps: list[tuple[tuple[object, ...], Decimal, Decimal, str]] = []
+        self.problems: list[Problem] = []
+
+    def q(self, exact: Decimal, *where: object) -> Decimal:
+        """Quantize to the minor unit, recording the step when the value changed."""
+        rounded = exact.quantize(self.unit, rounding=self.mode)
+        if rounded != exact:
+            if rounded == 0:
+                rounded = abs(rounded)
+            self.steps.append((where, exact, rounded, self.rule))
+        return rounded
+
+    def fixed(self, amount: Decimal, where: str) -> Decimal:
+        """A fixed amount given by the user: it must fit the minor unit exactly."""
+        if amount != amount.quantize(self.unit):
+            self.problems.append(
+                problem(
+                    where,
+                    f"{self.currency} amounts have at most {self.digits} decimal places",
+                    amount,
+                )
+            )
+        return amount.quantize(self.unit)
+
+    def run(
+        self, lines: Sequence[Line], discounts: Sequence[Discount], charges: Sequence[Charge]
+    ) -> Totals:
+        with localcontext() as ctx:
+            ctx.prec = 60
+            return self._run(lines, discounts, charges)
+
+    def _run(  # noqa: PLR0912 - the rules read top to bottom as in the spec
+        self, lines: Sequence[Line], discounts: Sequence[Discount], charges: Sequence[Charge]
+    ) -> Totals:
+        if not lines:
+            self.problems.append(problem("lines", "an invoice needs at least one line"))
+        inclusive = self.prices is PriceMode.INCLUSIVE
+        # Steps 1-3: each line's base, discounts, charges and (pre-conversion) amount.
+        raw: list[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]] = []
+        for i, line in enumerate(lines):
+            path = "lines[%d]" % i if line.discounts or line.charges or inclusive else ""  # noqa: UP031 - only built when needed
+            if inclusive and len(line.taxes) != 1:
+                self.problems.append(
+                    problem(
+                        f"{path}.tax", "with tax-inclusive prices a line carries exactly one tax"
+                    )
+                )
+            exact = line.quantity * line.unit_price
+            if line.base_quantity != 1:
+                exact /= line.base_quantity
+            base = self.q(exact, "line", i + 1, "base")
+            amount = base
+            ds: tuple[Decimal, ...] = ()
+            cs: tuple[Decimal, ...] = ()
+            if line.discounts:
+                ds = tuple(
+                    self._adjust(
+                        d, base, f"{path}.discounts[{k}]", f"line {i + 1} discount {k + 1}"
+                    )
+                    for k, d in enumerate(line.discounts)
+                )
+                amount -= sum(ds, _ZERO)
+            if line.charges:
+                cs = tuple(
+                    self._adjust(c, base, f"{path}.charges[{k}]", f"line {i + 1} charge {k + 1}")
+                    for k, c in enumerate(line.charges)
+                )
+                amount += sum(cs, _ZERO)
+            if amount < 0:
+                self.problems.append(
+                    problem(
+                        f"{path}.discounts",
+                        f"discounts ({sum(ds, _ZERO)}) exceed the line amount "
+                        f"({base + sum(cs, _ZERO)})",
+                    )
+                )
+            raw.append((base, ds, cs, amount))
+        # Step 5: document discounts and charges, expanded per tax set when none is given.
+        doc_d = self._document(discounts, "discount", lines, raw)
+        doc_c = self._document(charges, "charge", lines, raw)
+        if self.problems:
+            raise ValidationError(self.problems, subject="invoice")
+        if inclusive:
+            line_amounts, doc_d, doc_c, breakdown = self._inclusive(lines, raw, doc_d, doc_c)
+        else:
+            line_amounts, breakdown = self._exclusive(lines, raw, doc_d, doc_c)
+        for row in breakdown:
+            if row.base < 0:
+                self.problems.append(
+                    problem(
+                        "discounts",
+                        f"document discounts exceed the {row.tax.label} lines "
+                        f"they apply to (base {row.base})",
+                    )
+                )
+        if self.problems:
+            raise ValidationError(self.problems, subject="invoice")
+        line_net_total = sum((la.net for la in line_amounts), _ZERO.quantize(self.unit))
+        discount_total = sum((d.amount for d in doc_d), _ZERO.quantize(self.unit))
+        charge_total = sum((c.amount for c in doc_c), _ZERO.quantize(self.unit))
+        tax_exclusive = line_net_total - discount_total + charge_total
+        tax_total = sum((row.amount for row in breakdown), _ZERO.quantize(self.unit))
+        tax_inclusive = tax_exclusive + tax_total
+        payable = tax_inclusive
+        increment = self.policy.cash_increment(self.currency)
+        if increment is not None:
+            payable = quantize_to_increment(
+                tax_inclusive, increment, self.currency, self.policy.mode
+            )
+            if payable != tax_inclusive:
+                self.steps.append(
+                    (
+                        ("cash rounding of the total",),
+                        tax_inclusive,
+                        payable,
+                        f"to {increment}, {self.rule}",
+                    )
+                )
+        return Totals(
+            currency=self.currency,
+            lines=tuple(line_amounts),
+            discounts=tuple(doc_d),
+            charges=tuple(doc_c),
+            line_net_total=line_net_total,
+            discount_total=discount_total,
+            charge_total=charge_total,
+            tax_exclusive=tax_exclusive,
+            breakdown=tuple(breakdown),
+            tax_total=tax_total,
+            tax_inclusive=tax_inclusive,
+            rounding=payable - tax_inclusive,
+            payable=payable,
+            prices=self.prices,
+            policy=self.policy,
+            recorded=tuple(self.steps),
+        )
+
+    def _adjust(self, adj: Discount | Charge, base: Decimal, path: str, label: str) -> Decimal:
+        if adj.percent is not None:
+            return self.q(base * adj.percent / 100, f"{label} ({adj.percent.normalize():f}%)")
+        return self.fixed(cast(Decimal, adj.amount), f"{path}.amount")  # one of the two is set
+
+    def _document(
+        self,
+        items: Sequence[Discount | Charge],
+        kind: str,
+        lines: Sequence[Line],
+        raw: Sequence[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]],
+    ) -> list[DocumentAdjustment]:
+        if not items:
+            return []
+        groups: dict[tuple[Tax, ...], Decimal] = {}
+        for line, (_, _, _, amount) in zip(lines, raw, strict=True):
+            groups[line.taxes] = groups.get(line.taxes, _ZERO) + amount
+        out: list[DocumentAdjustment] = []
+        for j, item in enumerate(items):
+            path = f"{kind}s[{j}]"
+            label = f"document {kind} {j + 1}"
+            if (
+                self.prices is PriceMode.INCLUSIVE
+                and item.taxes is not None
+                and len(item.taxes) != 1
+            ):
+                self.problems.append(
+                    problem(f"{path}.tax", "with tax-inclusive prices it carries exactly one tax")
+                )
+            if item.taxes is not None:
+                if item.taxes not in groups:
+                    self.problems.append(
+                        problem(
+                            f"{path}.tax",
+                            "no line carries these taxes",
+                            ", ".join(t.label for t in item.taxes),
+                        )
+                    )
+                    continue
+                base = groups[item.taxes]
+                amount = self._adjust(item, base, path, label)
+                out.append(
+                    DocumentAdjustment(
+                        kind,
+                        amount,
+                        item.taxes,
+                        item.percent,
+                        base if item.percent is not None else None,
+                        item.reason,
+                    )
+                )
+                continue
+            if self.prices is PriceMode.INCLUSIVE and any(len(k) != 1 for k in groups):
+                continue  # reported on the lines already
+            if item.percent is not None:
+                for taxes, base in groups.items():
+                    amount = self.q(
+                        base * item.percent / 100,
+                        label,
+                        f"({item.percent.normalize():f}% of",
+                        f"{', '.join(t.label for t in taxes)})",
+                    )
+                    out.append(
+                        DocumentAdjustment(kind, amount, taxes, item.percent, base, item.reason)
+                    )
+                continue
+            total = self.fixed(cast(Decimal, item.amount), f"{path}.amount")
+            if not groups or sum(groups.values(), _ZERO) == 0:
+                self.problems.append(
+                    problem(
+                        f"{path}.amount",
+                        "cannot spread a fixed amount over lines that sum to zero; give its tax",
+                    )
+                )
+                continue
+            parts = allocate(total, list(groups.values()), self.currency)
+            for (taxes, _), part in zip(groups.items(), parts, strict=True):
+                if part:
+                    out.append(DocumentAdjustment(kind, part, taxes, None, None, item.reason))
+        return out
+
+    def _groups(
+        self,
+        lines: Sequence[Line],
+        doc_d: Sequence[DocumentAdjustment],
+        doc_c: Sequence[DocumentAdjustment],
+    ) -> list[Tax]:
+        order: dict[Tax, None] = {}
+        for ln in lines:
+            order.update(dict.fromkeys(ln.taxes))
+        for adj in (*doc_d, *doc_c):
+            order.update(dict.fromkeys(adj.taxes))
+        return list(order)
+
+    def _exclusive(
+        self,
+        lines: Sequence[Line],
+        raw: Sequence[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]],
+        doc_d: Sequence[DocumentAdjustment],
+        doc_c: Sequence[DocumentAdjustment],
+    ) -> tuple[list[LineAmounts], list[TaxSubtotal]]:
+        taxes = self._groups(lines, doc_d, doc_c)
+        # Every item that carries a tax, signed: lines and charges add, discounts subtract.
+        items: list[tuple[str, int, tuple[Tax, ...], Decimal]] = [
+            ("line", i + 1, line.taxes, r[3])
+            for i, (line, r) in enumerate(zip(lines, raw, strict=True))
+        ]
+        items += [("document discount", j + 1, d.taxes, -d.amount) for j, d in enumerate(doc_d)]
+        items += [("document charge", j + 1, c.taxes, c.amount) for j, c in enumerate(doc_c)]
+        bases = dict.fromkeys(taxes, _ZERO)
+        for _, _, item_taxes, amount in items:
+            for t in item_taxes:
+                bases[t] += amount
+        per_line_tax: list[list[tuple[Tax, Decimal]]] = [[] for _ in lines]
+        rounding = self.policy.tax_rounding
+        amounts: dict[Tax, Decimal] = {}
+        if rounding is TaxRounding.PER_CATEGORY:
+            for t in taxes:
+                amounts[t] = self.q(bases[t] * t.fraction, t.label, "on", bases[t])
+        elif rounding is TaxRounding.PER_LINE:
+            amounts = {t: _ZERO.quantize(self.unit) for t in taxes}
+            for k, (kind, number, item_taxes, amount) in enumerate(items):
+                for t in item_taxes:
+                    tax = self.q(amount * t.fraction, t.label, "on", kind, number, f"({amount})")
+                    amounts[t] += tax
+                    if k < len(lines):
+                        per_line_tax[k].append((t, tax))
+        else:
+            exact = [bases[t] * t.fraction for t in taxes]
+            total = self.q(sum(exact, _ZERO), "total tax of the document")
+            for t, e, part in zip(taxes, exact, round_to_sum(exact, total, self.unit), strict=True):
+                if part != e:
+                    self.steps.append(
+                        ((t.label, "share of the total tax"), e, part, "largest remainder")
+                    )
+                amounts[t] = part
+        line_amounts = [
+            LineAmounts(r[0], r[1], r[2], r[3], None, tuple(per_line_tax[i]))
+            for i, r in enumerate(raw)
+        ]
+        breakdown = [TaxSubtotal(t, bases[t], amounts[t]) for t in taxes]
+        return line_amounts, breakdown
+
+    def _convert(self, gross: Decimal, tax: Tax, where: str) -> tuple[Decimal, Decimal]:
+        """Split a gross amount into (net, tax) that add up to it exactly."""
+        if tax.rate == 0:
+            return gross, _ZERO.quantize(self.unit)
+        r = tax.rate / 100
+        n0 = (gross / (1 + r)).quantize(self.unit, rounding=self.mode)
+        for net in (n0, n0 - self.unit, n0 + self.unit):
+            if net + (net * r).quantize(self.unit, rounding=self.mode) == gross:
+                if net * (1 + r) != gross:
+                    self.steps.append(
+                        (
+                            ("net of", where, "at", tax.label),
+                            gross / (1 + r),
+                            net,
+                            f"{self.rule}, net + tax = gross",
+                        )
+                    )
+                return net, gross - net
+        tax_amount = (gross * r / (1 + r)).quantize(self.unit, rounding=self.mode)
+        self.steps.append(
+            (
+                ("tax in", where, "at", tax.label, "(no exact net exists)"),
+                gross * r / (1 + r),
+                tax_amount,
+                self.rule,
+            )
+        )
+        return gross - tax_amount, tax_amount
+
+    def _inclusive(
+        self,
+        lines: Sequence[Line],
+        raw: Sequence[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]],
+        doc_d: Sequence[DocumentAdjustment],
+        doc_c: Sequence[DocumentAdjustment],
+    ) -> tuple[
+        list[LineAmounts], list[DocumentAdjustment], list[DocumentAdjustment], list[TaxSubtotal]
+    ]:
+        taxes = self._groups(lines, doc_d, doc_c)
+        # (kind, index, tax, signed gross) for every item.
+        items: list[tuple[str, int, Tax, Decimal]] = [
+            ("line", i, line.taxes[0], r[3])
+            for i, (line, r) in enumerate(zip(lines, raw, strict=True))
+        ]
+        items += [("discount", j, d.taxes[0], -d.amount) for j, d in enumerate(doc_d)]
+        items += [("charge", j, c.taxes[0], c.amount) for j, c in enumerate(doc_c)]
+        nets: dict[tuple[str, int], Decimal] = {}
+        breakdown: list[TaxSubtotal] = []
+        per_line = self.policy.tax_rounding is TaxRounding.PER_LINE
+        for t in taxes:
+            members = [it for it in items if it[2] == t]
+            if per_line:
+                net_sum = tax_sum = _ZERO.quantize(self.unit)
+                for kind, idx, _, gross in members:
+                    n, tx = self._convert(gross, t, f"{kind} {idx + 1} ({gross})")
+                    nets[(kind, idx)] = n
+                    net_sum += n
+                    tax_sum += tx
+                breakdown.append(TaxSubtotal(t, net_sum, tax_sum))
+                continue
+            group_gross = sum((m[3] for m in members), _ZERO)
+            net, tax_amount = self._convert(group_gross, t, f"gross {group_gross}")
+            if group_gross != 0:
+                exact = [net * m[3] / group_gross for m in members]
+            else:
+                exact = [m[3] / (1 + t.rate / 100) for m in members]
+            for m, part in zip(members, round_to_sum(exact, net, self.unit), strict=True):
+                nets[(m[0], m[1])] = part
+            breakdown.append(TaxSubtotal(t, net, tax_amount))
+        line_amounts = [
+            LineAmounts(r[0], r[1], r[2], nets[("line", i)], r[3]) for i, r in enumerate(raw)
+        ]
+        new_d = [
+            attrs.evolve(d, amount=-nets[("discount", j)], gross=d.amount)
+            for j, d in enumerate(doc_d)
+        ]
+        new_c = [
+            attrs.evolve(c, amount=nets[("charge", j)], gross=c.amount) for j, c in enumerate(doc_c)
+        ]
+        return line_amounts, new_d, new_c, breakdown
