@@ -17,6 +17,7 @@ __all__ = [
     "CurrencyMismatchError",
     "DeliveryError",
     "DuplicateError",
+    "IntegrityError",
     "InvalidTransitionError",
     "InvariantViolationError",
     "InvoiceKitError",
@@ -218,6 +219,10 @@ class DeliveryError(InvoiceKitError):
 
 class StorageError(InvoiceKitError):
     """The store failed; adapters translate driver errors into this (never a raw driver error)."""
+
+
+class IntegrityError(StorageError):
+    """Stored data no longer matches its content hash: it was changed behind invoicekit's back."""
 
 
 class ConfigurationError(InvoiceKitError):

@@ -1,0 +1,1 @@
+"""Storage adapters: memory (reference), SQLite (embedded default), SQLAlchemy (PostgreSQL)."""

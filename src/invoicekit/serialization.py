@@ -1,0 +1,211 @@
+"""Turning domain values into plain documents (JSON-ready dicts) and back, for storage and the outbox.
+
+One converter, made by ``make_converter()`` and never global. Amounts travel as
+decimal strings, times as ISO 8601, so a stored invoice reads back identical
+(equal, same hash) to the one that was written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
+
+import cattrs
+
+from invoicekit.domain import events as ev
+from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.numbering import NumberFormat, Series
+from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.policy import RoundingPolicy
+from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
+from invoicekit.domain.totals import Totals
+
+__all__ = [
+    "FROZEN_FIELDS",
+    "canonical_json",
+    "content_hash",
+    "event_from_document",
+    "event_to_document",
+    "from_document",
+    "make_converter",
+    "to_document",
+]
+
+T = TypeVar("T")
+
+_TERMS: Final[dict[str, type[Any]]] = {
+    "net_days": NetDays,
+    "fixed_date": FixedDate,
+    "end_of_month": EndOfMonth,
+}
+_TERMS_NAME: Final = {cls: name for name, cls in _TERMS.items()}
+_EVENTS: Final[dict[str, type[ev.Event]]] = {
+    cls.__name__: cls
+    for cls in vars(ev).values()
+    if isinstance(cls, type) and issubclass(cls, ev.Event)
+}
+
+
+def _terms_unstructure(converter: cattrs.Converter) -> Any:
+    def unstructure(terms: PaymentTerms) -> dict[str, Any]:
+        data: dict[str, Any] = converter.unstructure(terms)
+        return {"type": _TERMS_NAME[type(terms)], **data}
+
+    return unstructure
+
+
+def _terms_structure(converter: cattrs.Converter) -> Any:
+    def structure(data: Mapping[str, Any], _: Any) -> PaymentTerms:
+        fields = dict(data)
+        kind = fields.pop("type")
+        result: PaymentTerms = converter.structure(fields, _TERMS[kind])
+        return result
+
+    return structure
+
+
+def _totals_unstructure(converter: cattrs.Converter) -> Any:
+    base = converter.gen_unstructure_attrs_fromdict(Totals)
+
+    def unstructure(totals: Totals) -> dict[str, Any]:
+        data: dict[str, Any] = base(totals)
+        data["recorded"] = [
+            [" ".join(map(str, where)), str(exact), str(rounded), rule]
+            for where, exact, rounded, rule in totals.recorded
+        ]
+        return data
+
+    return unstructure
+
+
+def _totals_structure(converter: cattrs.Converter) -> Any:
+    base = converter.gen_structure_attrs_fromdict(Totals)
+
+    def structure(data: Mapping[str, Any], _: Any) -> Totals:
+        fields = dict(data)
+        recorded = tuple(
+            ((where,), Decimal(exact), Decimal(rounded), rule)
+            for where, exact, rounded, rule in fields.pop("recorded")
+        )
+        fields["recorded"] = []
+        totals: Totals = base(fields, Totals)
+        return Totals(**{**_attrs_dict(totals), "recorded": recorded})
+
+    return structure
+
+
+def _attrs_dict(value: Any) -> dict[str, Any]:
+    return {f.name: getattr(value, f.name) for f in value.__attrs_attrs__}
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter for every stored domain value: Invoice, CreditNote, Seller, Customer, events."""
+    c = cattrs.Converter(forbid_extra_keys=True)
+    c.register_unstructure_hook(Decimal, str)
+    c.register_structure_hook(Decimal, lambda v, _: Decimal(v))
+    c.register_unstructure_hook(datetime, datetime.isoformat)
+    c.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
+    c.register_unstructure_hook(date, date.isoformat)
+    c.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+    c.register_unstructure_hook(MappingProxyType, dict)
+    c.register_structure_hook_func(
+        lambda t: t == Mapping[str, Any], lambda v, _: MappingProxyType(dict(v))
+    )
+    c.register_unstructure_hook(
+        NumberFormat, lambda f: {"pattern": f.pattern, "reset": f.reset.value}
+    )
+    c.register_structure_hook(
+        NumberFormat, lambda v, _: NumberFormat.parse(v["pattern"], reset=v["reset"])
+    )
+    c.register_unstructure_hook(
+        Series, lambda s: {"name": s.name, "format": c.unstructure(s.format)}
+    )
+    c.register_structure_hook(
+        Series, lambda v, _: Series(v["name"], c.structure(v["format"], NumberFormat))
+    )
+    c.register_unstructure_hook(
+        RoundingPolicy,
+        lambda p: {
+            "tax_rounding": p.tax_rounding.value,
+            "mode": p.mode.value,
+            "cash_increments": {k: str(v) for k, v in p.cash_increments.items()},
+        },
+    )
+    c.register_structure_hook(RoundingPolicy, lambda v, _: RoundingPolicy(**v))
+    c.register_unstructure_hook(PaymentTerms, _terms_unstructure(c))
+    c.register_structure_hook(PaymentTerms, _terms_structure(c))
+    for cls in _TERMS.values():
+        c.register_unstructure_hook(cls, c.gen_unstructure_attrs_fromdict(cls))
+    c.register_unstructure_hook(Totals, _totals_unstructure(c))
+    c.register_structure_hook(Totals, _totals_structure(c))
+    return c
+
+
+def canonical_json(document: Any) -> str:
+    """JSON with sorted keys and no spaces: equal documents give equal text (for hashing)."""
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+#: The parts of an invoice document frozen at issue; payments, status and credits may change.
+FROZEN_FIELDS: Final = (
+    "id",
+    "seller_id",
+    "customer_id",
+    "currency",
+    "lines",
+    "totals",
+    "terms",
+    "discounts",
+    "charges",
+    "prices",
+    "memo",
+    "footer",
+    "series",
+    "number",
+    "issue_date",
+    "due_date",
+    "seller",
+    "customer",
+    "issued_at",
+)
+
+
+def content_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 of what an issued invoice froze (its FROZEN_FIELDS), from its stored document.
+
+    Storage keeps it beside the invoice at issue and checks it on read, so an edit
+    made behind invoicekit's back (a raw SQL UPDATE) is detected.
+    """
+    frozen = {key: document.get(key) for key in FROZEN_FIELDS}
+    return hashlib.sha256(canonical_json(frozen).encode()).hexdigest()
+
+
+def event_to_document(converter: cattrs.Converter, event: ev.Event) -> dict[str, Any]:
+    """An event as a document tagged with its type name."""
+    data: dict[str, Any] = converter.unstructure(event)
+    return {"type": event.name, **data}
+
+
+def event_from_document(converter: cattrs.Converter, document: Mapping[str, Any]) -> ev.Event:
+    """The event a document written by ``event_to_document`` describes."""
+    fields = dict(document)
+    cls = _EVENTS[fields.pop("type")]
+    return converter.structure(fields, cls)
+
+
+def to_document(
+    converter: cattrs.Converter, value: Invoice | CreditNote | Seller | Customer
+) -> dict[str, Any]:
+    """A stored value as a JSON-ready dict."""
+    data: dict[str, Any] = converter.unstructure(value)
+    return data
+
+
+def from_document(converter: cattrs.Converter, document: Mapping[str, Any], cls: type[T]) -> T:
+    """Rebuild a stored value of type ``cls`` (validation runs again, as for new input)."""
+    return converter.structure(document, cls)
