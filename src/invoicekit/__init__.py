@@ -22,6 +22,7 @@ from invoicekit.errors import (
     CurrencyMismatchError,
     DeliveryError,
     DuplicateError,
+    IntegrityError,
     InvalidTransitionError,
     InvariantViolationError,
     InvoiceKitError,
@@ -33,12 +34,14 @@ from invoicekit.errors import (
     ValidationError,
 )
 from invoicekit.money import Rounding, allocate, quantize, split
+from invoicekit.services.billing import Billing, SellerBooks
 
 __version__ = "0.1.0"
 
 __all__ = [
     "Action",
     "Address",
+    "Billing",
     "Charge",
     "ConcurrencyError",
     "ConfigurationError",
@@ -53,6 +56,7 @@ __all__ = [
     "EndOfMonth",
     "Event",
     "FixedDate",
+    "IntegrityError",
     "InvalidTransitionError",
     "InvariantViolationError",
     "Invoice",
@@ -72,6 +76,7 @@ __all__ = [
     "Rounding",
     "RoundingPolicy",
     "Seller",
+    "SellerBooks",
     "Series",
     "ServicePeriod",
     "Status",

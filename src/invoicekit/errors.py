@@ -168,7 +168,15 @@ class ConflictError(InvoiceKitError):
 
 
 class ConcurrencyError(ConflictError):
-    """Someone else changed the object first; reload it and try again."""
+    """Someone else changed the object first; reload it and try again.
+
+    ``retryable`` is True for lock and serialization conflicts, which invoicekit retries
+    itself, and False when the caller's expected version is stale.
+    """
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        self.retryable = retryable
+        super().__init__(message)
 
 
 class DuplicateError(ConflictError):

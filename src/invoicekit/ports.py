@@ -7,7 +7,7 @@ A Protocol with more than about seven methods is two ports.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from decimal import Decimal
@@ -46,6 +46,10 @@ __all__ = [
 # --------------------------------------------------------------------------- records
 
 
+def _statuses(value: Iterable[Status] | None) -> frozenset[Status] | None:
+    return None if value is None else frozenset(value)
+
+
 @attrs.frozen
 class InvoiceQuery:
     """Filters for listing one seller's invoices; every filter is optional and they combine with AND.
@@ -54,9 +58,7 @@ class InvoiceQuery:
     pass the last id seen as ``after`` for the next page.
     """
 
-    statuses: frozenset[Status] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(frozenset)
-    )
+    statuses: frozenset[Status] | None = attrs.field(default=None, converter=_statuses)
     customer_id: str | None = None
     due_from: date | None = None
     due_to: date | None = None

@@ -162,7 +162,7 @@ class Invoice:
     def draft(
         cls,
         *,
-        id: str,  # noqa: A002 - the domain's name for it
+        id: str,
         seller: Seller,
         customer: Customer,
         lines: Iterable[Line | Mapping[str, Any]],

@@ -88,7 +88,11 @@ ALLOWED: Final[Mapping[Status, frozenset[Action]]] = {
     Status.PARTIALLY_PAID: _OPEN - {_A.VOID},
     Status.OVERDUE: _OPEN - {_A.MARK_OVERDUE},
     Status.FAILED: _OPEN,
-    Status.PAID: frozenset({_A.SEND, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}),
+    # A payment on a paid invoice (a duplicate transfer) is recorded as customer credit:
+    # money that arrived is never refused by the ledger.
+    Status.PAID: frozenset(
+        {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
+    ),
     Status.UNCOLLECTIBLE: frozenset(
         {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
     ),
@@ -98,6 +102,32 @@ ALLOWED: Final[Mapping[Status, frozenset[Action]]] = {
 _PAYMENT_ACTIONS: Final = frozenset(
     {_A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND}
 )
+
+
+def _lines(value: Iterable[Line | Mapping[str, Any]]) -> tuple[Line | Mapping[str, Any], ...]:
+    return tuple(value)
+
+
+def _optional_lines(
+    value: Iterable[Line | Mapping[str, Any]] | None,
+) -> tuple[Line | Mapping[str, Any], ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _discounts(value: Iterable[Discount]) -> tuple[Discount, ...]:
+    return tuple(value)
+
+
+def _optional_discounts(value: Iterable[Discount] | None) -> tuple[Discount, ...] | None:
+    return None if value is None else tuple(value)
+
+
+def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
+    return tuple(value)
+
+
+def _optional_charges(value: Iterable[Charge] | None) -> tuple[Charge, ...] | None:
+    return None if value is None else tuple(value)
 
 
 class Command:
@@ -114,14 +144,12 @@ class Edit(Command):
     seller: Seller
     customer: Customer | None = None
     lines: tuple[Line | Mapping[str, Any], ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(tuple)
+        default=None, converter=_optional_lines
     )
     discounts: tuple[Discount, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(tuple)
+        default=None, converter=_optional_discounts
     )
-    charges: tuple[Charge, ...] | None = attrs.field(
-        default=None, converter=attrs.converters.optional(tuple)
-    )
+    charges: tuple[Charge, ...] | None = attrs.field(default=None, converter=_optional_charges)
     terms: PaymentTerms | None = None
     memo: str | None = None
     footer: str | None = None
@@ -233,10 +261,10 @@ class Credit(Command):
     action: ClassVar[Action] = Action.CREDIT
     credit_note_id: str
     number: str
-    lines: tuple[Line | Mapping[str, Any], ...] = attrs.field(converter=tuple)
+    lines: tuple[Line | Mapping[str, Any], ...] = attrs.field(converter=_lines)
     reason: str | None = None
-    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=tuple)
-    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple)
+    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=_discounts)
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
 
 
 Transition = tuple[Invoice, list[ev.Event]]

@@ -210,6 +210,14 @@ class Charge(_Adjustment):
     """A charge such as shipping or a surcharge: ``Charge(amount="4.90", reason="Shipping")``."""
 
 
+def _discounts(value: Iterable[Discount]) -> tuple[Discount, ...]:
+    return tuple(value)
+
+
+def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Line:
     """One invoice line: what was supplied, how much of it, at what price, with which taxes.
@@ -226,8 +234,8 @@ class Line:
     unit: str = "C62"
     #: The price is for this many units (a price per 100 pieces has base_quantity 100).
     base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
-    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=tuple)
-    charges: tuple[Charge, ...] = attrs.field(default=(), converter=tuple)
+    discounts: tuple[Discount, ...] = attrs.field(default=(), converter=_discounts)
+    charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     period: ServicePeriod | None = None
 
     def __attrs_post_init__(self) -> None:

@@ -7,7 +7,7 @@ the snapshot is the object itself).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,6 +90,16 @@ def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType(dict(value or {}))
 
 
+def _series(value: Iterable[Series]) -> tuple[Series, ...]:
+    return tuple(value)
+
+
+def _channels(value: Iterable[str]) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
 @attrs.frozen
 class Address:
     """A postal address; ``country`` is an ISO 3166-1 alpha-2 code (EN 16931 BG-5/BG-8)."""
@@ -143,7 +153,7 @@ class Seller:
     #: Default payment terms of new invoices.
     terms: PaymentTerms = attrs.field(factory=lambda: NetDays(30))
     #: Numbering series; ``invoice`` and ``credit_note`` are required.
-    series: tuple[Series, ...] = attrs.field(factory=default_series, converter=tuple)
+    series: tuple[Series, ...] = attrs.field(factory=default_series, converter=_series)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
 
     def series_named(self, name: str) -> Series:
@@ -209,7 +219,7 @@ class Customer:
     #: Time zone for sending times; None uses the seller's.
     timezone: str | None = None
     #: Preferred channels in order (email, sms, webhook, in_app).
-    channels: tuple[str, ...] = attrs.field(default=("email",), converter=tuple)
+    channels: tuple[str, ...] = attrs.field(default=("email",), converter=_channels)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     archived: bool = False
 

@@ -6,5 +6,6 @@ port contract suites) and ``invoicekit.testing.strategies`` (hypothesis) do.
 
 from invoicekit.adapters.storage.memory import MemoryStorage
 from invoicekit.testing.clock import FixedClock
+from invoicekit.testing.fakes import MemoryNotifier, MemoryPayments, MemoryRenderer
 
-__all__ = ["FixedClock", "MemoryStorage"]
+__all__ = ["FixedClock", "MemoryNotifier", "MemoryPayments", "MemoryRenderer", "MemoryStorage"]

@@ -119,14 +119,23 @@ def _text(value: Decimal) -> str:
     return f"{value:f}"
 
 
-@st.composite
-def _scaled(draw: st.DrawFn, max_value: Decimal, max_places: int) -> Decimal:
-    """A Decimal from 0 to ``max_value`` with 0 to ``max_places`` decimal places."""
-    places = draw(st.integers(0, max_places))
-    top = int(max_value.scaleb(places))
-    small = min(top, 10 ** (places + 3))
-    n = draw(st.one_of(st.integers(0, small), st.integers(0, top)))
-    return Decimal(n).scaleb(-places)
+def _scaled(max_value: Decimal, max_places: int) -> st.SearchStrategy[Decimal]:
+    """Decimals from 0 to ``max_value`` with 0 to ``max_places`` decimal places (small ones often)."""
+    by_places = []
+    for places in range(max_places + 1):
+        top = int(max_value.scaleb(places))
+        units = st.one_of(st.integers(0, min(top, 10 ** (places + 3))), st.integers(0, top))
+        by_places.append(units.map(lambda n, p=places: Decimal(n).scaleb(-p)))
+    return st.one_of(by_places)
+
+
+#: Any non-negative integer, small ones often: drawn once and folded into a range.
+_ANY_INT: Final = st.one_of(st.integers(0, 1000), st.integers(0, 10**16))
+
+
+def _between(draw: st.DrawFn, low: int, high: int) -> int:
+    """An integer from ``low`` to ``high`` (``low`` when shrunk), without building a strategy."""
+    return low + draw(_ANY_INT) % (high - low + 1)
 
 
 def currencies() -> st.SearchStrategy[str]:
@@ -151,22 +160,17 @@ def amounts(
 
 def quantities() -> st.SearchStrategy[Decimal]:
     """Line quantities: up to 10^6 with up to 6 decimal places, extremes included."""
-    extremes = st.sampled_from(["0", "1", "0.000001", "1000000", "999999.999999", "0.5"])
-    return st.one_of(extremes.map(Decimal), _scaled(MAX_QUANTITY, 6))
+    return _QUANTITIES
 
 
 def unit_prices() -> st.SearchStrategy[Decimal]:
     """Unit prices: up to 10^7 with 0 to 4 decimal places, extremes included."""
-    extremes = st.sampled_from(["0", "0.0001", "0.01", "19.99", "10000000", "9999999.9999"])
-    return st.one_of(extremes.map(Decimal), _scaled(MAX_UNIT_PRICE, 4))
+    return _UNIT_PRICES
 
 
 def percents() -> st.SearchStrategy[Decimal]:
     """Percentages above 0 and at most 100, with up to 2 decimal places (100 % included)."""
-    usual = st.sampled_from(["100", "50", "10", "2.5", "33.33", "0.01", "99.99", "12.5"])
-    return st.one_of(
-        usual.map(Decimal), st.integers(1, 10_000).map(lambda n: Decimal(n).scaleb(-2))
-    )
+    return _PERCENTS
 
 
 def _tax(rate: str, category: str, name: str | None = None) -> TaxDict:
@@ -181,20 +185,46 @@ def _tax(rate: str, category: str, name: str | None = None) -> TaxDict:
 
 def taxes() -> st.SearchStrategy[TaxDict]:
     """One VAT: category S with a positive rate, or a zero-rate category (with its reason)."""
-    standard = st.sampled_from(RATES[1:]).map(lambda rate: _tax(rate, "S"))
-    zero = st.sampled_from(tuple(ZERO_RATE_REASONS)).map(lambda category: _tax("0", category))
-    return st.one_of(standard, zero)
+    return _TAXES
 
 
 def tax_sets(*, inclusive: bool) -> st.SearchStrategy[list[TaxDict]]:
     """The taxes of one item: one tax, or (exclusive prices only) 2-3 stacked sales taxes."""
-    single = taxes().map(lambda tax: [tax])
-    if inclusive:
-        return single
-    stacked = st.lists(st.sampled_from(RATES[1:]), min_size=2, max_size=3).map(
+    return _SINGLE_TAX_SETS if inclusive else _TAX_SETS
+
+
+_QUANTITIES: Final = st.one_of(
+    st.sampled_from(["0", "1", "0.000001", "1000000", "999999.999999", "0.5"]).map(Decimal),
+    _scaled(MAX_QUANTITY, 6),
+)
+_UNIT_PRICES: Final = st.one_of(
+    st.sampled_from(["0", "0.0001", "0.01", "19.99", "10000000", "9999999.9999"]).map(Decimal),
+    _scaled(MAX_UNIT_PRICE, 4),
+)
+_PERCENTS: Final = st.one_of(
+    st.sampled_from(["100", "50", "10", "2.5", "33.33", "0.01", "99.99", "12.5"]).map(Decimal),
+    st.integers(1, 10_000).map(lambda n: Decimal(n).scaleb(-2)),
+)
+_TAXES: Final = st.one_of(
+    st.sampled_from(RATES[1:]).map(lambda rate: _tax(rate, "S")),
+    st.sampled_from(tuple(ZERO_RATE_REASONS)).map(lambda category: _tax("0", category)),
+)
+_SINGLE_TAX_SETS: Final = _TAXES.map(lambda tax: [tax])
+_TAX_SETS: Final = st.one_of(
+    _SINGLE_TAX_SETS,
+    st.lists(st.sampled_from(RATES[1:]), min_size=2, max_size=3).map(
         lambda rates: [_tax(rate, "S", STACK_NAMES[i]) for i, rate in enumerate(rates)]
-    )
-    return st.one_of(single, stacked)
+    ),
+)
+_SHAPES: Final = st.sampled_from(("usual",) * 6 + ("zero", "free", "largest"))
+_LARGEST_PRICES: Final = st.sampled_from([MAX_UNIT_PRICE, Decimal("9999999.9999")])
+_BASE_QUANTITIES: Final = st.sampled_from((None,) * 5 + ("10", "100", "12", "3"))
+_LINE_CHARGES: Final = st.sampled_from((0, 0, 0, 1, 2))
+_LINE_DISCOUNTS: Final = st.sampled_from((0, 0, 0, 1, 1, 2))
+_DOCUMENT_ADJUSTMENTS: Final = st.sampled_from((0, 0, 1, 1, 2, 3))
+_DISCOUNT_KINDS: Final = st.sampled_from(("percent", "amount", "all", "hundred"))
+_LINE_COUNTS: Final = st.one_of(st.integers(1, 3), st.integers(1, 10), st.integers(1, MAX_LINES))
+_ONE_IN_20: Final = st.integers(0, 19)
 
 
 def _set_key(
@@ -211,45 +241,47 @@ def _copy_taxes(tax_set: Sequence[Mapping[str, str]]) -> list[TaxDict]:
     return [dict(t) for t in tax_set]
 
 
-@st.composite
-def _line_and_amount(
+def _amount(draw: st.DrawFn, unit: Decimal, low: Decimal, high: Decimal) -> Decimal:
+    """An amount from ``low`` to ``high`` (both multiples of ``unit``)."""
+    steps = _between(draw, int(low / unit), int(high / unit))
+    return steps * unit
+
+
+def _draw_line(
     draw: st.DrawFn,
     currency: str,
-    inclusive: bool,
     mode: str,
-    palette: Sequence[Sequence[Mapping[str, str]]] | None,
+    palette: st.SearchStrategy[list[TaxDict]],
+    *,
     zero: bool,
 ) -> tuple[Case, Decimal]:
     """One line in the golden schema and its amount (base − discounts + charges)."""
     unit = _unit(currency)
-    shape = "zero" if zero else draw(st.sampled_from(("usual",) * 6 + ("zero", "free", "largest")))
-    quantity = Decimal(0) if shape == "zero" else draw(quantities())
-    price = Decimal(0) if shape == "free" else draw(unit_prices())
+    shape = "zero" if zero else draw(_SHAPES)
+    quantity = Decimal(0) if shape == "zero" else draw(_QUANTITIES)
+    price = Decimal(0) if shape == "free" else draw(_UNIT_PRICES)
     if shape == "largest":
-        quantity, price = (
-            MAX_QUANTITY,
-            draw(st.sampled_from([MAX_UNIT_PRICE, Decimal("9999999.9999")])),
-        )
-    base_quantity = draw(st.sampled_from((None,) * 5 + ("10", "100", "12", "3")))
-    tax_set = draw(st.sampled_from(palette) if palette else tax_sets(inclusive=inclusive))
+        quantity, price = MAX_QUANTITY, draw(_LARGEST_PRICES)
+    base_quantity = draw(_BASE_QUANTITIES)
+    tax_set = draw(palette)
     base = _q(quantity * price / Decimal(base_quantity or 1), unit, mode)
     result: Case = {"quantity": _text(quantity), "unit_price": _text(price)}
     if base_quantity is not None:
         result["base_quantity"] = base_quantity
     charges: list[dict[str, str]] = []
     budget = base
-    for _ in range(draw(st.sampled_from((0, 0, 0, 1, 2)))):
+    for _ in range(draw(_LINE_CHARGES)):
         if draw(st.booleans()):
-            percent = draw(percents())
+            percent = draw(_PERCENTS)
             budget += _q(base * percent / _HUNDRED, unit, mode)
             charges.append({"percent": _text(percent)})
         else:
-            amount = draw(amounts(currency, min_value=unit, max_value=Decimal(10) ** 5))
+            amount = _amount(draw, unit, unit, Decimal(10) ** 5)
             budget += amount
             charges.append({"amount": _text(amount)})
     discounts: list[dict[str, str]] = []
-    for _ in range(draw(st.sampled_from((0, 0, 0, 1, 1, 2)))):
-        entry, amount = draw(_adjustment(currency, base, budget, mode))
+    for _ in range(draw(_LINE_DISCOUNTS)):
+        entry, amount = _draw_discount(draw, unit, base, budget, mode)
         if entry is not None:
             discounts.append(entry)
             budget -= amount
@@ -261,27 +293,41 @@ def _line_and_amount(
     return result, budget
 
 
-@st.composite
-def _adjustment(
-    draw: st.DrawFn, currency: str, base: Decimal, room: Decimal, mode: str
+def _draw_discount(
+    draw: st.DrawFn, unit: Decimal, base: Decimal, room: Decimal, mode: str
 ) -> tuple[dict[str, str] | None, Decimal]:
     """A discount on ``base`` that fits in ``room``: a percentage, an amount, all of it, or 100 %."""
-    unit = _unit(currency)
-    kind = draw(st.sampled_from(("percent", "amount", "all", "hundred")))
+    kind = draw(_DISCOUNT_KINDS)
     if kind in ("percent", "hundred"):
-        percent = _HUNDRED if kind == "hundred" else draw(percents())
+        percent = _HUNDRED if kind == "hundred" else draw(_PERCENTS)
         amount = _q(base * percent / _HUNDRED, unit, mode)
         if amount > room:
             return None, Decimal(0)
         return {"percent": _text(percent)}, amount
     if room < unit or (kind == "all" and room > MAX_FIXED):
         return None, Decimal(0)
-    amount = (
-        room
-        if kind == "all"
-        else draw(amounts(currency, min_value=unit, max_value=min(room, MAX_FIXED)))
-    )
+    amount = room if kind == "all" else _amount(draw, unit, unit, min(room, MAX_FIXED))
     return {"amount": _text(amount)}, amount
+
+
+def _draw_lines(
+    draw: st.DrawFn,
+    currency: str,
+    mode: str,
+    palette: st.SearchStrategy[list[TaxDict]],
+    max_size: int,
+) -> list[tuple[Case, Decimal]]:
+    count = 1 + (draw(_LINE_COUNTS) - 1) % max_size
+    zero = draw(_ONE_IN_20) == 0  # now and then a document of all-zero lines
+    return [_draw_line(draw, currency, mode, palette, zero=zero) for _ in range(count)]
+
+
+def _palette(
+    inclusive: bool, tax_sets: Sequence[Sequence[Mapping[str, str]]] | None
+) -> st.SearchStrategy[list[TaxDict]]:
+    if not tax_sets:
+        return _SINGLE_TAX_SETS if inclusive else _TAX_SETS
+    return st.sampled_from([_copy_taxes(s) for s in tax_sets])
 
 
 def line(
@@ -294,25 +340,15 @@ def line(
     """One valid line: its discounts never exceed its base plus its charges under ``mode``.
 
     ``tax_sets`` is a palette to draw the line's taxes from (so several lines share a
-    group); by default each line draws its own.
+    group); by default each line draws its own (one tax when ``inclusive``).
     """
-    return _line_and_amount(currency, inclusive, mode, tax_sets, zero=False).map(
-        lambda pair: pair[0]
-    )
+    palette = _palette(inclusive, tax_sets)
 
+    @st.composite
+    def one_line(draw: st.DrawFn) -> Case:
+        return _draw_line(draw, currency, mode, palette, zero=False)[0]
 
-@st.composite
-def _lines_and_amounts(
-    draw: st.DrawFn,
-    currency: str,
-    inclusive: bool,
-    mode: str,
-    palette: Sequence[Sequence[Mapping[str, str]]] | None,
-    max_size: int,
-) -> list[tuple[Case, Decimal]]:
-    count = draw(st.one_of(st.integers(1, min(4, max_size)), st.integers(1, max_size)))
-    zero = draw(st.integers(0, 19)) == 0  # now and then a document of all-zero lines
-    return [draw(_line_and_amount(currency, inclusive, mode, palette, zero)) for _ in range(count)]
+    return one_line()
 
 
 def lines(
@@ -324,9 +360,13 @@ def lines(
     max_size: int = MAX_LINES,
 ) -> st.SearchStrategy[list[Case]]:
     """1 to ``max_size`` valid lines (see :func:`line`), sometimes all of them zero."""
-    return _lines_and_amounts(currency, inclusive, mode, tax_sets, max_size).map(
-        lambda pairs: [pair[0] for pair in pairs]
-    )
+    palette = _palette(inclusive, tax_sets)
+
+    @st.composite
+    def some_lines(draw: st.DrawFn) -> list[Case]:
+        return [pair[0] for pair in _draw_lines(draw, currency, mode, palette, max_size)]
+
+    return some_lines()
 
 
 @st.composite
@@ -339,42 +379,41 @@ def cases(draw: st.DrawFn, *, max_lines: int = MAX_LINES) -> Case:
     and up to three document discounts and charges, each carrying the tax set of
     some line. Document discounts of one tax set never exceed that set's lines.
     """
-    currency = draw(currencies())
+    currency = draw(_CURRENCIES)
     unit = _unit(currency)
-    prices = draw(st.sampled_from(PRICE_MODES))
-    inclusive = prices == "inclusive"
-    tax_rounding = draw(st.sampled_from(TAX_ROUNDINGS))
-    mode = draw(st.sampled_from(ROUNDING_MODES))
+    inclusive = draw(st.booleans())
+    tax_rounding = draw(_TAX_ROUNDINGS)
+    mode = draw(_ROUNDING_MODES)
     palette = draw(
         st.lists(tax_sets(inclusive=inclusive), min_size=1, max_size=4, unique_by=_set_key)
     )
-    pairs = draw(_lines_and_amounts(currency, inclusive, mode, palette, max_lines))
+    pairs = _draw_lines(draw, currency, mode, st.sampled_from(palette), max_lines)
     sets: dict[tuple[Any, ...], list[TaxDict]] = {}
     budget: dict[tuple[Any, ...], Decimal] = {}
     for line_case, amount in pairs:
         key = _set_key(line_case["taxes"])
         sets.setdefault(key, line_case["taxes"])
         budget[key] = budget.get(key, Decimal(0)) + amount
-    keys = list(sets)
+    used = st.sampled_from(list(sets))
     room = dict(budget)
     discounts: list[Case] = []
-    for _ in range(draw(st.sampled_from((0, 0, 1, 1, 2, 3)))):
-        key = draw(st.sampled_from(keys))
-        entry, amount = draw(_adjustment(currency, budget[key], room[key], mode))
+    for _ in range(draw(_DOCUMENT_ADJUSTMENTS)):
+        key = draw(used)
+        entry, amount = _draw_discount(draw, unit, budget[key], room[key], mode)
         if entry is not None:
             discounts.append({**entry, "taxes": _copy_taxes(sets[key])})
             room[key] -= amount
     charges: list[Case] = []
-    for _ in range(draw(st.sampled_from((0, 0, 1, 1, 2, 3)))):
-        key = draw(st.sampled_from(keys))
+    for _ in range(draw(_DOCUMENT_ADJUSTMENTS)):
+        key = draw(used)
         if draw(st.booleans()):
-            entry = {"percent": _text(draw(percents()))}
+            entry = {"percent": _text(draw(_PERCENTS))}
         else:
-            entry = {"amount": _text(draw(amounts(currency, min_value=unit)))}
+            entry = {"amount": _text(_amount(draw, unit, unit, MAX_UNIT_PRICE))}
         charges.append({**entry, "taxes": _copy_taxes(sets[key])})
     case: Case = {
         "currency": currency,
-        "prices": prices,
+        "prices": "inclusive" if inclusive else "exclusive",
         "tax_rounding": tax_rounding,
         "rounding_mode": mode,
         "lines": [pair[0] for pair in pairs],
@@ -386,3 +425,8 @@ def cases(draw: st.DrawFn, *, max_lines: int = MAX_LINES) -> Case:
     if currency in CASH_INCREMENTS and draw(st.booleans()):
         case["cash_increment"] = CASH_INCREMENTS[currency]
     return case
+
+
+_CURRENCIES: Final = st.sampled_from(CURRENCIES)
+_TAX_ROUNDINGS: Final = st.sampled_from(TAX_ROUNDINGS)
+_ROUNDING_MODES: Final = st.sampled_from(ROUNDING_MODES)

@@ -1,0 +1,1 @@
+"""Use cases behind the Billing facade: each call is one storage transaction."""

@@ -1,0 +1,146 @@
+"""``Billing``: the composition root users build once and work through.
+
+Nothing connects at import and there are no globals: a Billing holds the
+adapters it was given (storage, payments, renderer, notifier, clock). Work for
+one seller goes through ``billing.seller(seller_id)``, a scope that can never
+reach another seller's objects.
+"""
+
+from __future__ import annotations
+
+import builtins
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import attrs
+
+from invoicekit.clock import SystemClock
+from invoicekit.domain.events import Event
+from invoicekit.errors import ConfigurationError
+from invoicekit.faults import FaultPoints
+from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
+from invoicekit.serialization import event_from_document, make_converter
+from invoicekit.services.invoices import Invoices
+from invoicekit.services.parties import Customers, Sellers
+from invoicekit.services.payments import Payments
+from invoicekit.services.unit import Runner
+
+__all__ = ["Billing", "Events", "SellerBooks"]
+
+
+def _new_id(prefix: str) -> str:
+    """A random id such as ``inv_3f2a…`` (128 bits; never derived from numbers or time)."""
+    return f"{prefix}_{uuid.uuid4().hex}"
+
+
+class Events:
+    """What happened to one seller's invoices, read from the outbox in the order it happened."""
+
+    def __init__(self, runner: Runner, seller_id: str) -> None:
+        self._run = runner
+        self._seller_id = seller_id
+
+    def records(
+        self, *, invoice_id: str | None = None, limit: int = 1000
+    ) -> builtins.list[OutboxRecord]:
+        """The outbox records (delivered or not) of this seller, optionally of one invoice."""
+        with self._run.read() as tx:
+            return tx.outbox.list(seller_id=self._seller_id, invoice_id=invoice_id, limit=limit)
+
+    def list(self, *, invoice_id: str | None = None, limit: int = 1000) -> builtins.list[Event]:
+        """The domain events of this seller, optionally of one invoice."""
+        return [
+            event_from_document(self._run.converter, r.payload)
+            for r in self.records(invoice_id=invoice_id, limit=limit)
+        ]
+
+
+@attrs.frozen
+class SellerBooks:
+    """Everything for one seller: customers, invoices, payments, events."""
+
+    seller_id: str
+    customers: Customers
+    invoices: Invoices
+    payments: Payments
+    events: Events
+
+
+class Billing:
+    """The facade: build it with a storage (and optionally payments, renderer, notifier, clock)."""
+
+    def __init__(
+        self,
+        *,
+        storage: Storage,
+        payments: PaymentProvider | None = None,
+        renderer: Renderer | None = None,
+        notifier: Notifier | None = None,
+        clock: Clock | None = None,
+        faults: FaultPoints | None = None,
+        new_id: Callable[[str], str] = _new_id,
+    ) -> None:
+        self.storage = storage
+        self.payments_provider = payments
+        self.renderer = renderer
+        self.notifier = notifier
+        self.clock: Clock = clock or SystemClock()
+        self._new_id = new_id
+        self._runner = Runner(storage, self.clock, make_converter(), faults or FaultPoints())
+        self.sellers = Sellers(self._runner, new_id)
+
+    @classmethod
+    def in_memory(cls, **adapters: Any) -> Billing:
+        """Everything in memory, for tests and demos (``clock=FixedClock(...)`` recommended)."""
+        from invoicekit.adapters.storage.memory import MemoryStorage
+
+        return cls(storage=MemoryStorage(), **adapters)
+
+    @classmethod
+    def sqlite(cls, path: str | Path, **adapters: Any) -> Billing:
+        """The embedded default: one SQLite file (created and migrated when new)."""
+        from invoicekit.adapters.storage.sqlite import SqliteStorage
+
+        return cls(storage=SqliteStorage.open(path), **adapters)
+
+    @classmethod
+    def from_url(cls, url: str, **adapters: Any) -> Billing:
+        """``memory://``, ``sqlite:///path/to.db`` or an SQLAlchemy URL (``postgresql+psycopg://…``)."""
+        if url == "memory://":
+            return cls.in_memory(**adapters)
+        if url.startswith("sqlite:///"):
+            return cls.sqlite(url.removeprefix("sqlite:///"), **adapters)
+        if "://" in url:
+            from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
+
+            return cls(storage=SqlAlchemyStorage.from_url(url), **adapters)
+        raise ConfigurationError(
+            f"cannot open storage {url!r}: use 'memory://', 'sqlite:///path.db' or an SQLAlchemy URL "
+            "such as 'postgresql+psycopg://user@host/db'"
+        )
+
+    def seller(self, seller_id: str) -> SellerBooks:
+        """The books of one seller; every call through them is confined to that seller."""
+        invoices = Invoices(self._runner, seller_id, self._new_id, self.payments_provider)
+        return SellerBooks(
+            seller_id=seller_id,
+            customers=Customers(self._runner, seller_id, self._new_id),
+            invoices=invoices,
+            payments=Payments(self._runner, invoices, self._new_id, self.payments_provider),
+            events=Events(self._runner, seller_id),
+        )
+
+    def close(self) -> None:
+        """Close the storage."""
+        self.storage.close()
+
+    def __enter__(self) -> Billing:  # noqa: PYI034 - Billing is not meant to be subclassed
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

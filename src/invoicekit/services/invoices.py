@@ -1,0 +1,389 @@
+"""Invoices of one seller: draft, edit, issue (one transaction each), void, write off, credit, look up."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, Final
+
+import attrs
+
+from invoicekit.domain import lifecycle
+from invoicekit.domain.events import CreditNoteIssued
+from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.line import Charge, Discount, Line
+from invoicekit.domain.status import Status
+from invoicekit.domain.terms import PaymentTerms
+from invoicekit.errors import ConcurrencyError, InvalidTransitionError, ValidationError, problem
+from invoicekit.ports import InvoiceQuery, PaymentProvider, Transaction
+from invoicekit.serialization import content_hash, to_document
+from invoicekit.services.unit import Runner
+
+__all__ = ["Invoices"]
+
+_MAX_BATCH: Final = 1000
+
+
+class Invoices:
+    """One seller's invoices, changed only through the lifecycle, each change one transaction."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        seller_id: str,
+        new_id: Callable[[str], str],
+        payments: PaymentProvider | None,
+    ) -> None:
+        self._run = runner
+        self._seller_id = seller_id
+        self._new_id = new_id
+        self._payments = payments
+
+    # -- reading ------------------------------------------------------------------------
+
+    def get(self, invoice_id: str) -> Invoice:
+        """The invoice. Raises NotFoundError (also for another seller's id)."""
+        with self._run.read() as tx:
+            return tx.invoices.get(self._seller_id, invoice_id)
+
+    def get_by_number(self, number: str) -> Invoice:
+        """The issued invoice with ``number``. Raises NotFoundError."""
+        with self._run.read() as tx:
+            return tx.invoices.get_by_number(self._seller_id, number)
+
+    def list(
+        self,
+        *,
+        status: Status | str | Iterable[Status | str] | None = None,
+        customer_id: str | None = None,
+        due_from: date | None = None,
+        due_to: date | None = None,
+        overdue_on: date | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> builtins.list[Invoice]:
+        """Invoices by issue date then id (drafts last), filtered; page with ``after``."""
+        statuses: frozenset[Status] | None = None
+        if status is not None:
+            items = [status] if isinstance(status, str) else list(status)
+            try:
+                statuses = frozenset(Status(s) for s in items)
+            except ValueError as exc:
+                allowed = ", ".join(s.value for s in Status)
+                raise ValidationError(
+                    [problem("status", f"allowed: {allowed}", status)], subject="query"
+                ) from exc
+        query = InvoiceQuery(statuses, customer_id, due_from, due_to, overdue_on, limit, after)
+        with self._run.read() as tx:
+            return tx.invoices.find(self._seller_id, query)
+
+    def credit_notes(self, invoice_id: str) -> builtins.list[CreditNote]:
+        """The credit notes issued against one invoice."""
+        with self._run.read() as tx:
+            tx.invoices.get(self._seller_id, invoice_id)
+            return tx.credit_notes.for_invoice(self._seller_id, invoice_id)
+
+    # -- drafts -------------------------------------------------------------------------
+
+    def draft(
+        self,
+        customer_id: str,
+        *,
+        lines: Sequence[Line | Mapping[str, Any]],
+        terms: PaymentTerms | None = None,
+        discounts: Sequence[Discount] = (),
+        charges: Sequence[Charge] = (),
+        prices: str | None = None,
+        memo: str | None = None,
+        footer: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+        series: str = "invoice",
+        currency: str | None = None,
+        id: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Invoice:
+        """A new draft for one of this seller's customers. Drafts never consume a number."""
+        invoice_id = id or self._new_id("inv")
+
+        def body(tx: Transaction, now: datetime) -> Invoice:
+            seller = tx.sellers.get(self._seller_id)
+            customer = tx.customers.get(self._seller_id, customer_id)
+            invoice = Invoice.draft(
+                id=invoice_id,
+                seller=seller,
+                customer=customer,
+                lines=lines,
+                at=now,
+                currency=currency,
+                terms=terms,
+                discounts=discounts,
+                charges=charges,
+                prices=prices,
+                memo=memo,
+                footer=footer,
+                metadata=metadata,
+                series=series,
+            )
+            tx.invoices.add(invoice)
+            return invoice
+
+        params = {
+            "id": id,
+            "customer_id": customer_id,
+            "lines": list(lines),
+            "terms": terms,
+            "discounts": list(discounts),
+            "charges": list(charges),
+            "prices": prices,
+            "memo": memo,
+            "footer": footer,
+            "metadata": dict(metadata or {}),
+            "series": series,
+            "currency": currency,
+        }
+        return self._run.write(self._seller_id, "draft", params, body, Invoice, key=idempotency_key)
+
+    def edit(
+        self,
+        invoice_id: str,
+        *,
+        customer_id: str | None = None,
+        lines: Sequence[Line | Mapping[str, Any]] | None = None,
+        terms: PaymentTerms | None = None,
+        discounts: Sequence[Discount] | None = None,
+        charges: Sequence[Charge] | None = None,
+        memo: str | None = None,
+        footer: str | None = None,
+        expected_version: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> Invoice:
+        """Change a draft; ``expected_version`` refuses the edit if someone changed it since."""
+
+        def command(tx: Transaction, _: Invoice) -> lifecycle.Command:
+            customer = tx.customers.get(self._seller_id, customer_id) if customer_id else None
+            return lifecycle.Edit(
+                seller=tx.sellers.get(self._seller_id),
+                customer=customer,
+                lines=tuple(lines) if lines is not None else None,
+                discounts=tuple(discounts) if discounts is not None else None,
+                charges=tuple(charges) if charges is not None else None,
+                terms=terms,
+                memo=memo,
+                footer=footer,
+            )
+
+        params = {
+            "invoice_id": invoice_id,
+            "customer_id": customer_id,
+            "lines": lines,
+            "terms": terms,
+            "discounts": discounts,
+            "charges": charges,
+            "memo": memo,
+            "footer": footer,
+        }
+        return self.change(
+            invoice_id,
+            "edit",
+            params,
+            command,
+            expected_version=expected_version,
+            key=idempotency_key,
+        )
+
+    def delete(self, invoice_id: str) -> None:
+        """Delete a draft (issued invoices are never deleted: void or credit them)."""
+
+        def body(tx: Transaction, now: datetime) -> Invoice:
+            inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+            _, events = lifecycle.apply(inv, lifecycle.Delete(), at=now)
+            tx.invoices.delete(self._seller_id, invoice_id, expected_version=inv.version)
+            tx.outbox.append(self._run.outbox_records(inv, events))
+            return inv
+
+        self._run.write(self._seller_id, "delete", {"invoice_id": invoice_id}, body, Invoice)
+
+    # -- issuing ------------------------------------------------------------------------
+
+    def issue(self, invoice_id: str, *, idempotency_key: str | None = None) -> Invoice:
+        """Number, freeze and open a draft in one transaction; returns it with number, link and status.
+
+        The number is taken from the seller's series counter inside the transaction, so a
+        failure anywhere before commit consumes no number (I3).
+        """
+
+        def body(tx: Transaction, now: datetime) -> Invoice:
+            return self._issue_one(tx, invoice_id, now)
+
+        return self._run.write(
+            self._seller_id, "issue", {"invoice_id": invoice_id}, body, Invoice, key=idempotency_key
+        )
+
+    def issue_many(
+        self, invoice_ids: Sequence[str], *, batch_size: int = 500
+    ) -> builtins.list[Invoice]:
+        """Issue many drafts, ``batch_size`` per transaction, numbers in the order given.
+
+        Already issued invoices are returned as they are, so a batch interrupted by a crash
+        is completed by calling again with the same ids: no duplicate, no gap.
+        """
+        if not 1 <= batch_size <= _MAX_BATCH:
+            raise ValidationError(
+                [problem("batch_size", f"must be 1-{_MAX_BATCH}", batch_size)], subject="issue"
+            )
+        issued: builtins.list[Invoice] = []
+        for start in range(0, len(invoice_ids), batch_size):
+            chunk = builtins.list(invoice_ids[start : start + batch_size])
+
+            def body(
+                tx: Transaction, now: datetime, chunk: list[str] = chunk
+            ) -> builtins.list[Invoice]:
+                done = []
+                for invoice_id in chunk:
+                    current = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+                    done.append(
+                        current
+                        if current.status is not Status.DRAFT
+                        else self._issue_one(tx, invoice_id, now)
+                    )
+                return done
+
+            issued.extend(self._run.write(self._seller_id, "issue_many", {}, body))
+        return issued
+
+    def _issue_one(self, tx: Transaction, invoice_id: str, now: datetime) -> Invoice:
+        faults = self._run.faults
+        draft = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+        if draft.status is not Status.DRAFT:
+            allowed = [a.value for a in lifecycle.ALLOWED[draft.status]]
+            raise InvalidTransitionError(draft.ref, draft.status.value, "issue", allowed)
+        seller = tx.sellers.get(self._seller_id)
+        customer = tx.customers.get(self._seller_id, draft.customer_id)
+        series = seller.series_named(draft.series)
+        issue_date = draft.issue_date or lifecycle.local_date(now, seller.timezone)
+        faults.hit("before_number_alloc")
+        seq = tx.sequences.next_value(
+            self._seller_id, series.name, series.format.period_key(issue_date)
+        )
+        faults.hit("after_number_alloc")
+        command = lifecycle.Issue(
+            number=series.number(seq, issue_date),
+            seller=seller,
+            customer=customer,
+            issue_date=issue_date,
+        )
+        issued, events = lifecycle.apply(draft, command, at=now)
+        if self._payments is not None:
+            link = self._payments.payment_link(issued)
+            faults.hit("after_provider_call")
+            if link is not None:
+                issued = attrs.evolve(issued, payment_link=link.url)
+        digest = content_hash(to_document(self._run.converter, issued))
+        tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
+        tx.outbox.append(self._run.outbox_records(issued, events))
+        return issued
+
+    # -- after issue --------------------------------------------------------------------
+
+    def void(
+        self, invoice_id: str, *, reason: str | None = None, idempotency_key: str | None = None
+    ) -> Invoice:
+        """Cancel an issued invoice without payments; its number stays used."""
+        return self.change(
+            invoice_id,
+            "void",
+            {"reason": reason},
+            lifecycle.Void(reason),
+            key=idempotency_key,
+        )
+
+    def write_off(
+        self, invoice_id: str, *, reason: str | None = None, idempotency_key: str | None = None
+    ) -> Invoice:
+        """Mark the balance uncollectible; a later payment is still accepted."""
+        return self.change(
+            invoice_id,
+            "write_off",
+            {"reason": reason},
+            lifecycle.WriteOff(reason),
+            key=idempotency_key,
+        )
+
+    def mark_overdue(self, invoice_id: str) -> Invoice:
+        """Mark an invoice overdue (its due date passed with a balance); run_due does this in bulk."""
+        return self.change(invoice_id, "mark_overdue", {}, lifecycle.MarkOverdue())
+
+    def credit(
+        self,
+        invoice_id: str,
+        *,
+        lines: Sequence[Line | Mapping[str, Any]],
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CreditNote:
+        """Issue a credit note against an invoice, numbered in the seller's credit-note series."""
+
+        def body(tx: Transaction, now: datetime) -> CreditNote:
+            inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+            if inv.status is Status.DRAFT or inv.seller is None:
+                raise InvalidTransitionError(
+                    inv.ref,
+                    inv.status.value,
+                    "credit",
+                    [],
+                    reason="only issued invoices are credited",
+                )
+            seller = tx.sellers.get(self._seller_id)
+            series = seller.series_named("credit_note")
+            issue_date = lifecycle.local_date(now, seller.timezone)
+            seq = tx.sequences.next_value(
+                self._seller_id, series.name, series.format.period_key(issue_date)
+            )
+            command = lifecycle.Credit(
+                credit_note_id=self._new_id("cn"),
+                number=series.number(seq, issue_date),
+                lines=tuple(lines),
+                reason=reason,
+            )
+            new, events = lifecycle.apply(inv, command, at=now)
+            tx.invoices.save(new, expected_version=inv.version)
+            tx.outbox.append(self._run.outbox_records(new, events))
+            note = next(e.credit_note for e in events if isinstance(e, CreditNoteIssued))
+            tx.credit_notes.add(note)
+            return note
+
+        params = {"invoice_id": invoice_id, "lines": list(lines), "reason": reason}
+        return self._run.write(
+            self._seller_id, "credit", params, body, CreditNote, key=idempotency_key
+        )
+
+    def change(
+        self,
+        invoice_id: str,
+        operation: str,
+        params: Mapping[str, Any],
+        make: lifecycle.Command | Callable[[Transaction, Invoice], lifecycle.Command],
+        *,
+        expected_version: int | None = None,
+        key: str | None = None,
+    ) -> Invoice:
+        """Apply one lifecycle command to a stored invoice in one transaction (shared by payments)."""
+
+        def body(tx: Transaction, now: datetime) -> Invoice:
+            inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+            if expected_version is not None and inv.version != expected_version:
+                raise ConcurrencyError(
+                    f"invoice {inv.ref} is at version {inv.version}, not {expected_version}; reload it",
+                    retryable=False,
+                )
+            command = make if isinstance(make, lifecycle.Command) else make(tx, inv)
+            new, events = lifecycle.apply(inv, command, at=now)
+            if new is not inv:
+                tx.invoices.save(new, expected_version=inv.version)
+            tx.outbox.append(self._run.outbox_records(new, events))
+            return new
+
+        return self._run.write(
+            self._seller_id, operation, {"invoice_id": invoice_id, **params}, body, Invoice, key=key
+        )

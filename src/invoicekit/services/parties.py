@@ -1,0 +1,172 @@
+"""Sellers and customers: create, update, look up, list and archive them."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from invoicekit.domain.parties import Address, Customer, Seller
+from invoicekit.errors import ValidationError, problem
+from invoicekit.ports import Transaction
+from invoicekit.services.unit import Runner
+
+__all__ = ["Customers", "Sellers"]
+
+_SELLER_FIELDS = frozenset(f.name for f in attrs.fields(Seller)) - {"id"}
+_CUSTOMER_FIELDS = frozenset(f.name for f in attrs.fields(Customer)) - {"id", "seller_id"}
+
+
+def _unknown(changes: Mapping[str, Any], allowed: frozenset[str], subject: str) -> None:
+    bad = sorted(set(changes) - allowed)
+    if bad:
+        raise ValidationError(
+            [
+                problem(name, f"not a {subject} field; allowed: {', '.join(sorted(allowed))}")
+                for name in bad
+            ],
+            subject=subject,
+        )
+
+
+class Sellers:
+    """The sellers (tenants) of this billing instance."""
+
+    def __init__(self, runner: Runner, new_id: Callable[[str], str]) -> None:
+        self._run = runner
+        self._new_id = new_id
+
+    def create(
+        self, *, id: str | None = None, idempotency_key: str | None = None, **fields: Any
+    ) -> Seller:
+        """Create a seller from Seller's fields (name, country, currency, timezone, ...)."""
+        _unknown(fields, _SELLER_FIELDS, "seller")
+        seller_id = id or self._new_id("sel")
+        seller = Seller(id=seller_id, **fields)
+
+        def body(tx: Transaction, _: datetime) -> Seller:
+            tx.sellers.add(seller)
+            return seller
+
+        scope = seller_id if idempotency_key is None else "*"
+        return self._run.write(
+            scope, "create_seller", {"id": id, **fields}, body, Seller, key=idempotency_key
+        )
+
+    def get(self, seller_id: str) -> Seller:
+        """The seller. Raises NotFoundError."""
+        with self._run.read() as tx:
+            return tx.sellers.get(seller_id)
+
+    def update(
+        self, seller_id: str, *, idempotency_key: str | None = None, **changes: Any
+    ) -> Seller:
+        """Change a seller's settings; issued invoices keep the snapshot they were issued with."""
+        _unknown(changes, _SELLER_FIELDS, "seller")
+
+        def body(tx: Transaction, _: datetime) -> Seller:
+            seller = attrs.evolve(tx.sellers.get(seller_id), **changes)
+            tx.sellers.update(seller)
+            return seller
+
+        return self._run.write(
+            seller_id, "update_seller", changes, body, Seller, key=idempotency_key
+        )
+
+    def list(self) -> builtins.list[Seller]:
+        """Every seller, by id."""
+        with self._run.read() as tx:
+            return tx.sellers.list()
+
+
+class Customers:
+    """One seller's customers; another seller's customer is never visible here."""
+
+    def __init__(self, runner: Runner, seller_id: str, new_id: Callable[[str], str]) -> None:
+        self._run = runner
+        self._seller_id = seller_id
+        self._new_id = new_id
+
+    def create(
+        self,
+        name: str,
+        *,
+        id: str | None = None,
+        email: str | None = None,
+        phone: str | None = None,
+        address: Address | None = None,
+        channels: Sequence[str] | None = None,
+        idempotency_key: str | None = None,
+        **fields: Any,
+    ) -> Customer:
+        """Create a customer of this seller; channels default to e-mail when an address is given."""
+        _unknown(fields, _CUSTOMER_FIELDS, "customer")
+        chosen = tuple(channels) if channels is not None else (("email",) if email else ())
+        customer = Customer(
+            id=id or self._new_id("cus"),
+            seller_id=self._seller_id,
+            name=name,
+            email=email,
+            phone=phone,
+            address=address,
+            channels=chosen,
+            **fields,
+        )
+
+        def body(tx: Transaction, _: datetime) -> Customer:
+            tx.sellers.get(self._seller_id)
+            tx.customers.add(customer)
+            return customer
+
+        params = {
+            "id": id,
+            "name": name,
+            "email": email,
+            "phone": phone,
+            "channels": chosen,
+            **fields,
+        }
+        return self._run.write(
+            self._seller_id, "create_customer", params, body, Customer, key=idempotency_key
+        )
+
+    def get(self, customer_id: str) -> Customer:
+        """The customer. Raises NotFoundError (also for another seller's customer)."""
+        with self._run.read() as tx:
+            return tx.customers.get(self._seller_id, customer_id)
+
+    def update(
+        self, customer_id: str, *, idempotency_key: str | None = None, **changes: Any
+    ) -> Customer:
+        """Change a customer's details; invoices already issued keep their snapshot."""
+        _unknown(changes, _CUSTOMER_FIELDS, "customer")
+
+        def body(tx: Transaction, _: datetime) -> Customer:
+            customer = attrs.evolve(tx.customers.get(self._seller_id, customer_id), **changes)
+            tx.customers.update(customer)
+            return customer
+
+        return self._run.write(
+            self._seller_id,
+            "update_customer",
+            {"customer_id": customer_id, **changes},
+            body,
+            Customer,
+            key=idempotency_key,
+        )
+
+    def archive(self, customer_id: str) -> Customer:
+        """Hide a customer from listings; their invoices stay as they are."""
+        return self.update(customer_id, archived=True)
+
+    def list(
+        self, *, include_archived: bool = False, limit: int = 100, after: str | None = None
+    ) -> builtins.list[Customer]:
+        """This seller's customers by id, ``limit`` at a time after id ``after``."""
+        with self._run.read() as tx:
+            return tx.customers.list(
+                self._seller_id, include_archived=include_archived, limit=limit, after=after
+            )

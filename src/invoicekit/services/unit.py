@@ -1,0 +1,161 @@
+"""Running one use case as one storage transaction: idempotency keys, retries, the outbox.
+
+Every write of the facade goes through ``Runner.write``: it replays the stored
+result for a known idempotency key, refuses the key with other parameters,
+retries on a concurrency conflict, and writes the domain events to the outbox
+in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Final, TypeVar
+
+import cattrs
+
+from invoicekit.domain.events import Event
+from invoicekit.domain.invoice import Invoice
+from invoicekit.errors import (
+    ConcurrencyError,
+    ConflictError,
+    DuplicateError,
+    ValidationError,
+    problem,
+)
+from invoicekit.faults import FaultPoints
+from invoicekit.ports import Clock, IdempotencyRecord, OutboxRecord, Storage, Transaction
+from invoicekit.serialization import canonical_json, event_to_document
+
+__all__ = ["Runner"]
+
+T = TypeVar("T")
+_ATTEMPTS: Final = 5
+_MAX_KEY: Final = 255
+
+
+class Runner:
+    """Runs use cases against storage with the clock, the converter and the fault points."""
+
+    def __init__(
+        self, storage: Storage, clock: Clock, converter: cattrs.Converter, faults: FaultPoints
+    ) -> None:
+        self.storage = storage
+        self.clock = clock
+        self.converter = converter
+        self.faults = faults
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        """A read-only transaction."""
+        with self.storage.transaction(write=False) as tx:
+            yield tx
+
+    def write(
+        self,
+        seller_id: str,
+        operation: str,
+        params: Mapping[str, Any],
+        body: Callable[[Transaction, datetime], T],
+        result_type: type[Any] | None = None,
+        *,
+        key: str | None = None,
+    ) -> T:
+        """Run ``body(tx, now)`` in one write transaction, idempotently when ``key`` is given.
+
+        Retries ConcurrencyError (and an idempotency-key race) up to a few times with a short
+        backoff; the last failure is raised to the caller.
+        """
+        fingerprint = self._fingerprint(operation, params) if key is not None else ""
+        if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= _MAX_KEY):
+            raise ValidationError(
+                [problem("idempotency_key", f"must be 1-{_MAX_KEY} characters", key)],
+                subject=operation,
+            )
+        for attempt in range(_ATTEMPTS):
+            try:
+                with self.storage.transaction() as tx:
+                    now = self.clock.now()
+                    if key is not None:
+                        stored = tx.idempotency.get(seller_id, key)
+                        if stored is not None:
+                            replayed: T = self._replay(
+                                stored, operation, params, fingerprint, result_type
+                            )
+                            return replayed
+                    result = body(tx, now)
+                    if key is not None:
+                        tx.idempotency.put(
+                            IdempotencyRecord(
+                                seller_id=seller_id,
+                                key=key,
+                                fingerprint=fingerprint,
+                                operation=operation,
+                                result={
+                                    "params": self._plain(params),
+                                    "value": self.converter.unstructure(result),
+                                },
+                                created_at=now,
+                            )
+                        )
+                    self.faults.hit("before_commit")
+                self.faults.hit("after_commit")
+                return result
+            except (ConcurrencyError, DuplicateError) as exc:
+                if isinstance(exc, DuplicateError) and key is None:
+                    raise
+                if isinstance(exc, ConcurrencyError) and not exc.retryable:
+                    raise
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                time.sleep(0.005 * (2**attempt))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _plain(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        plain: dict[str, Any] = self.converter.unstructure(dict(params))
+        return plain
+
+    def _fingerprint(self, operation: str, params: Mapping[str, Any]) -> str:
+        text = canonical_json({"operation": operation, "params": self._plain(params)})
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _replay(
+        self,
+        stored: IdempotencyRecord,
+        operation: str,
+        params: Mapping[str, Any],
+        fingerprint: str,
+        result_type: type[Any] | None,
+    ) -> Any:
+        if stored.fingerprint != fingerprint:
+            before = stored.result.get("params", {})
+            now = self._plain(params)
+            if stored.operation != operation:
+                detail = f"it was used for {stored.operation}, this call is {operation}"
+            else:
+                fields = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
+                detail = "; ".join(f"{f} was {before.get(f)!r}, now {now.get(f)!r}" for f in fields)
+            raise ConflictError(
+                f"idempotency key {stored.key!r} was already used with other parameters "
+                f"({detail}); use a new key for a different request"
+            )
+        if result_type is None:
+            raise ConflictError(f"idempotency key {stored.key!r} was used for a call without one")
+        return self.converter.structure(stored.result["value"], result_type)
+
+    def outbox_records(self, invoice: Invoice, events: Sequence[Event]) -> list[OutboxRecord]:
+        """The outbox records for ``events`` of ``invoice`` (keys are stable per version)."""
+        return [
+            OutboxRecord(
+                key=f"{invoice.id}:{invoice.version}:{i}:{event.name}",
+                seller_id=invoice.seller_id,
+                kind=event.name,
+                payload=event_to_document(self.converter, event),
+                created_at=event.at,
+                invoice_id=invoice.id,
+            )
+            for i, event in enumerate(events)
+        ]
