@@ -12,14 +12,16 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
+import bench_sqlite
 import bench_totals
 
 
 def main() -> int:
     """Print each benchmark's rows; exit 0."""
     rows = bench_totals.run()
+    sqlite_rows = bench_sqlite.run()
     if "--json" in sys.argv:
-        print(json.dumps({"totals": rows}, indent=2))
+        print(json.dumps({"totals": rows, "sqlite": sqlite_rows}, indent=2))
         return 0
     print("totals: invoicekit compute_totals vs hand-written Decimal floor (2 VAT rates)")
     print(f"{'lines':>6} {'library µs':>11} {'floor µs':>9} {'ratio':>6} {'µs/line':>8}")
@@ -28,6 +30,9 @@ def main() -> int:
         lib = float(row["library_us"])  # type: ignore[arg-type]
         base = float(row["floor_us"])  # type: ignore[arg-type]
         print(f"{lines:>6} {lib:>11.1f} {base:>9.1f} {lib / base:>6.2f} {lib / lines:>8.2f}")
+    print()
+    print("sqlite: SqliteStorage vs raw sqlite3 doing the same SQL (same run, same disk)")
+    bench_sqlite.report(sqlite_rows)
     return 0
 
 

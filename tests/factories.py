@@ -66,7 +66,7 @@ def snapshot(invoice: Invoice) -> tuple[Invoice, str]:
 
 def seller(
     *,
-    id: str = "s1",  # noqa: A002 - the domain's name for it
+    id: str = "s1",
     currency: str = "EUR",
     timezone: str | None = None,
     rounding: RoundingPolicy | None = None,
@@ -87,7 +87,7 @@ def seller(
     return Seller(**fields)
 
 
-def customer(of: Seller | None = None, *, id: str = "c1", **overrides: Any) -> Customer:  # noqa: A002
+def customer(of: Seller | None = None, *, id: str = "c1", **overrides: Any) -> Customer:
     """A customer of ``of`` (the default seller when None) reachable by e-mail."""
     owner = of or seller()
     fields: dict[str, Any] = {
@@ -115,7 +115,7 @@ def draft(
     of: Seller | None = None,
     to: Customer | None = None,
     lines: Iterable[Line | Mapping[str, Any]] | None = None,
-    id: str = "i1",  # noqa: A002
+    id: str = "i1",
     at: datetime = AT,
     terms: PaymentTerms | None = None,
     **overrides: Any,

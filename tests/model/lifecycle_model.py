@@ -256,8 +256,9 @@ class Account:
         self, pid: str, amount: Decimal, now: datetime, *, pending: bool = False
     ) -> tuple[Account, list[str]]:
         """Record a payment; a pending one is in flight and changes no figure but ``in_flight``."""
-        # CHOICE: a paid invoice refuses a new payment (ALLOWED); an uncollectible one takes it.
-        self._need("record_payment", _OPEN | {UNCOLLECTIBLE}, PAYMENT)
+        # CHOICE (ALLOWED): a paid invoice takes a payment too (a duplicate transfer): all of it
+        # becomes customer credit, "money that arrived is never refused"; so does uncollectible.
+        self._need("record_payment", _LIVE, PAYMENT)
         if amount <= 0:
             raise Refused(VALIDATION, "amount must be > 0")
         if pid in self.payments:

@@ -174,6 +174,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         assert not isinstance(expected, m.Refused), f"library accepted {command}; model: {expected}"
         account, names = expected
         assert [e.name for e in events] == names, command
+        if command.action is not lc.Action.DELETE:  # a deleted draft has no next status
+            # lifecycle.outcomes documents where each action can lead: it must hold.
+            assert new.status in lc.outcomes(before.status, command.action), (
+                before.status,
+                command.action,
+                new.status,
+            )
         assert new.version == before.version + (account.version - self.model.version)
         assert f.snapshot(before) == snap  # apply never mutates its input
         self.invoice, self.model = new, account
@@ -324,7 +331,8 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert p.allocated + p.customer_credit == p.amount
                 assert 0 <= p.refunded <= p.allocated
             else:
-                assert (p.allocated, p.customer_credit, p.refunds) == (0, 0, ())
+                assert p.allocated == p.customer_credit == Decimal(0)
+                assert p.refunds == ()
         received = sum(
             (p.amount for p in inv.payments if p.status is PaymentStatus.SUCCEEDED), Decimal(0)
         )

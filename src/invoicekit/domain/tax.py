@@ -87,6 +87,9 @@ class Tax:
         """The rate as a fraction (19 -> 0.19), exact."""
         return self.rate.scaleb(-2)
 
+    def __str__(self) -> str:
+        return self.label
+
     @property
     def label(self) -> str:
         """Short human label such as 'VAT 19%' or 'VAT reverse charge'."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
-from typing import Final, cast
+from typing import Final, NamedTuple, cast
 
 import attrs
 
@@ -72,9 +72,12 @@ def _short(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-@attrs.frozen
-class LineAmounts:
-    """A line's figures: base (quantity × price), its discounts and charges, net (BT-131)."""
+class LineAmounts(NamedTuple):
+    """A line's figures: base (quantity × price), its discounts and charges, net (BT-131).
+
+    A named tuple rather than an attrs class: there is one per line and they are
+    built on every computation, so they must be cheap.
+    """
 
     base: Decimal
     discounts: tuple[Decimal, ...]
@@ -82,7 +85,7 @@ class LineAmounts:
     #: The line net amount, BT-131 (without tax even when prices include tax).
     net: Decimal
     #: The stated gross amount when prices include tax, else None.
-    gross: Decimal | None
+    gross: Decimal | None = None
     #: Tax on this line per tax, when tax is rounded per line; empty otherwise.
     taxes: tuple[tuple[Tax, Decimal], ...] = ()
 
@@ -222,6 +225,15 @@ def compute_totals(
     return _Computation(currency, prices, policy or _DEFAULT_POLICY).run(lines, discounts, charges)
 
 
+def _item_label(k: int, lines: int, discounts: int) -> tuple[str, int]:
+    """How explain() names item ``k`` of (lines, document discounts, document charges)."""
+    if k < lines:
+        return "line", k + 1
+    if k < lines + discounts:
+        return "document discount", k - lines + 1
+    return "document charge", k - lines - discounts + 1
+
+
 class _Computation:
     """One run of the rules; holds the currency unit, the mode and the steps recorded."""
 
@@ -320,7 +332,9 @@ class _Computation:
         else:
             line_amounts, breakdown = self._exclusive(lines, raw, doc_d, doc_c)
         for row in breakdown:
-            if row.base < 0:
+            # With inclusive prices the stated gross is what must not go negative; per-line
+            # conversion may leave a net of -0.01 against a tax of +0.01 on a zero gross.
+            if (row.base + row.amount if inclusive else row.base) < 0:
                 self.problems.append(
                     problem(
                         "discounts",
@@ -456,13 +470,31 @@ class _Computation:
         lines: Sequence[Line],
         doc_d: Sequence[DocumentAdjustment],
         doc_c: Sequence[DocumentAdjustment],
-    ) -> list[Tax]:
-        order: dict[Tax, None] = {}
-        for ln in lines:
-            order.update(dict.fromkeys(ln.taxes))
-        for adj in (*doc_d, *doc_c):
-            order.update(dict.fromkeys(adj.taxes))
-        return list(order)
+    ) -> tuple[list[Tax], list[tuple[int, ...]]]:
+        """The distinct taxes in order of first appearance, and each item's tax indexes.
+
+        Items are the lines, then document discounts, then charges. Taxes are told apart by
+        value; a dict keyed by object id avoids hashing the same Tax object again and again.
+        """
+        order: list[Tax] = []
+        index_of: dict[int, int] = {}
+        groups: list[tuple[int, ...]] = []
+        for taxes in (
+            *(ln.taxes for ln in lines),
+            *(a.taxes for a in doc_d),
+            *(a.taxes for a in doc_c),
+        ):
+            indexes = []
+            for tax in taxes:
+                found = index_of.get(id(tax))
+                if found is None:
+                    found = next((j for j, known in enumerate(order) if known == tax), len(order))
+                    if found == len(order):
+                        order.append(tax)
+                    index_of[id(tax)] = found
+                indexes.append(found)
+            groups.append(tuple(indexes))
+        return order, groups
 
     def _exclusive(
         self,
@@ -471,46 +503,47 @@ class _Computation:
         doc_d: Sequence[DocumentAdjustment],
         doc_c: Sequence[DocumentAdjustment],
     ) -> tuple[list[LineAmounts], list[TaxSubtotal]]:
-        taxes = self._groups(lines, doc_d, doc_c)
-        # Every item that carries a tax, signed: lines and charges add, discounts subtract.
-        items: list[tuple[str, int, tuple[Tax, ...], Decimal]] = [
-            ("line", i + 1, line.taxes, r[3])
-            for i, (line, r) in enumerate(zip(lines, raw, strict=True))
-        ]
-        items += [("document discount", j + 1, d.taxes, -d.amount) for j, d in enumerate(doc_d)]
-        items += [("document charge", j + 1, c.taxes, c.amount) for j, c in enumerate(doc_c)]
-        bases = dict.fromkeys(taxes, _ZERO)
-        for _, _, item_taxes, amount in items:
-            for t in item_taxes:
-                bases[t] += amount
-        per_line_tax: list[list[tuple[Tax, Decimal]]] = [[] for _ in lines]
+        taxes, groups = self._groups(lines, doc_d, doc_c)
+        # Every item's signed amount: lines and charges add, discounts subtract.
+        amounts = [r[3] for r in raw] + [-d.amount for d in doc_d] + [c.amount for c in doc_c]
+        bases = [_ZERO] * len(taxes)
+        for indexes, amount in zip(groups, amounts, strict=True):
+            for j in indexes:
+                bases[j] += amount
+        n_lines = len(lines)
+        per_line_tax: list[tuple[tuple[Tax, Decimal], ...]] = [()] * n_lines
         rounding = self.policy.tax_rounding
-        amounts: dict[Tax, Decimal] = {}
         if rounding is TaxRounding.PER_CATEGORY:
-            for t in taxes:
-                amounts[t] = self.q(bases[t] * t.fraction, t.label, "on", bases[t])
+            tax_amounts = [
+                self.q(base * t.fraction, t, "on", base)
+                for t, base in zip(taxes, bases, strict=True)
+            ]
         elif rounding is TaxRounding.PER_LINE:
-            amounts = {t: _ZERO.quantize(self.unit) for t in taxes}
-            for k, (kind, number, item_taxes, amount) in enumerate(items):
-                for t in item_taxes:
-                    tax = self.q(amount * t.fraction, t.label, "on", kind, number, f"({amount})")
-                    amounts[t] += tax
-                    if k < len(lines):
-                        per_line_tax[k].append((t, tax))
+            tax_amounts = [_ZERO.quantize(self.unit)] * len(taxes)
+            for k, (indexes, amount) in enumerate(zip(groups, amounts, strict=True)):
+                kind, number = _item_label(k, n_lines, len(doc_d))
+                found = []
+                for j in indexes:
+                    t = taxes[j]
+                    tax = self.q(amount * t.fraction, t, "on", kind, number, f"({amount})")
+                    tax_amounts[j] += tax
+                    found.append((t, tax))
+                if k < n_lines:
+                    per_line_tax[k] = tuple(found)
         else:
-            exact = [bases[t] * t.fraction for t in taxes]
+            exact = [base * t.fraction for t, base in zip(taxes, bases, strict=True)]
             total = self.q(sum(exact, _ZERO), "total tax of the document")
-            for t, e, part in zip(taxes, exact, round_to_sum(exact, total, self.unit), strict=True):
+            tax_amounts = round_to_sum(exact, total, self.unit)
+            for t, e, part in zip(taxes, exact, tax_amounts, strict=True):
                 if part != e:
-                    self.steps.append(
-                        ((t.label, "share of the total tax"), e, part, "largest remainder")
-                    )
-                amounts[t] = part
+                    self.steps.append(((t, "share of the total tax"), e, part, "largest remainder"))
         line_amounts = [
-            LineAmounts(r[0], r[1], r[2], r[3], None, tuple(per_line_tax[i]))
-            for i, r in enumerate(raw)
+            LineAmounts(r[0], r[1], r[2], r[3], None, per_line_tax[i]) for i, r in enumerate(raw)
         ]
-        breakdown = [TaxSubtotal(t, bases[t], amounts[t]) for t in taxes]
+        breakdown = [
+            TaxSubtotal(t, base, amount)
+            for t, base, amount in zip(taxes, bases, tax_amounts, strict=True)
+        ]
         return line_amounts, breakdown
 
     def _convert(self, gross: Decimal, tax: Tax, where: str) -> tuple[Decimal, Decimal]:
@@ -551,7 +584,7 @@ class _Computation:
     ) -> tuple[
         list[LineAmounts], list[DocumentAdjustment], list[DocumentAdjustment], list[TaxSubtotal]
     ]:
-        taxes = self._groups(lines, doc_d, doc_c)
+        taxes, _ = self._groups(lines, doc_d, doc_c)
         # (kind, index, tax, signed gross) for every item.
         items: list[tuple[str, int, Tax, Decimal]] = [
             ("line", i, line.taxes[0], r[3])

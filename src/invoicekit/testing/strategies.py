@@ -5,23 +5,11 @@ extra) at the top.
 
 The invoice strategies produce plain dictionaries in the golden-case schema of
 invoicekit's own test suite, every number a decimal string, so one generated
-case can be fed both to invoicekit and to an independent model::
-
-    {
-        "currency": "EUR",
-        "prices": "exclusive",
-        "tax_rounding": "per_category",
-        "rounding_mode": "half_up",
-        "lines": [
-            {
-                "quantity": "2",
-                "unit_price": "9.99",
-                "taxes": [{"category": "S", "rate": "19"}],
-                "allowances": [{"percent": "10"}],
-            }
-        ],
-        "allowances": [{"amount": "1.00", "taxes": [{"category": "S", "rate": "19"}]}],
-    }
+case can be fed both to invoicekit and to an independent model: ``currency``,
+``prices``, ``tax_rounding``, ``rounding_mode``, ``lines`` (each with ``quantity``,
+``unit_price`` and ``taxes`` such as ``[{"category": "S", "rate": "19"}]``), and
+document ``allowances`` and ``charges`` (``{"percent": "10", "taxes": [...]}`` or
+``{"amount": "1.00", "taxes": [...]}``).
 
 Optional keys (``base_quantity``, line ``allowances`` and ``charges``,
 document ``allowances`` and ``charges``, ``cash_increment``) are left out when
@@ -119,23 +107,33 @@ def _text(value: Decimal) -> str:
     return f"{value:f}"
 
 
-def _scaled(max_value: Decimal, max_places: int) -> st.SearchStrategy[Decimal]:
-    """Decimals from 0 to ``max_value`` with 0 to ``max_places`` decimal places (small ones often)."""
-    by_places = []
-    for places in range(max_places + 1):
-        top = int(max_value.scaleb(places))
-        units = st.one_of(st.integers(0, min(top, 10 ** (places + 3))), st.integers(0, top))
-        by_places.append(units.map(lambda n, p=places: Decimal(n).scaleb(-p)))
-    return st.one_of(by_places)
-
-
-#: Any non-negative integer, small ones often: drawn once and folded into a range.
-_ANY_INT: Final = st.one_of(st.integers(0, 1000), st.integers(0, 10**16))
+#: Any non-negative integer: drawn once and folded into the range wanted.
+_ANY_INT: Final = st.integers(0, 10**16)
 
 
 def _between(draw: st.DrawFn, low: int, high: int) -> int:
     """An integer from ``low`` to ``high`` (``low`` when shrunk), without building a strategy."""
     return low + draw(_ANY_INT) % (high - low + 1)
+
+
+#: How _draw_scaled picks a value: a small one, any one, or an extreme.
+_SMALL, _ANY, _EXTREME = range(3)
+_KINDS: Final = 3
+
+
+def _draw_scaled(
+    draw: st.DrawFn, selector: st.SearchStrategy[int], max_value: Decimal, specials: Sequence[str]
+) -> Decimal:
+    """A Decimal from 0 to ``max_value``: an extreme, a small one or any, with 0-N places.
+
+    Two choices per value (a selector and a number) keep big invoices quick to generate.
+    """
+    places, kind = divmod(draw(selector), _KINDS)
+    if kind == _EXTREME:
+        return Decimal(specials[places % len(specials)])
+    top = int(max_value.scaleb(places))
+    high = min(top, 10 ** (places + 3)) if kind == _SMALL else top
+    return Decimal(_between(draw, 0, high)).scaleb(-places)
 
 
 def currencies() -> st.SearchStrategy[str]:
@@ -193,14 +191,22 @@ def tax_sets(*, inclusive: bool) -> st.SearchStrategy[list[TaxDict]]:
     return _SINGLE_TAX_SETS if inclusive else _TAX_SETS
 
 
-_QUANTITIES: Final = st.one_of(
-    st.sampled_from(["0", "1", "0.000001", "1000000", "999999.999999", "0.5"]).map(Decimal),
-    _scaled(MAX_QUANTITY, 6),
-)
-_UNIT_PRICES: Final = st.one_of(
-    st.sampled_from(["0", "0.0001", "0.01", "19.99", "10000000", "9999999.9999"]).map(Decimal),
-    _scaled(MAX_UNIT_PRICE, 4),
-)
+_QUANTITY_SELECTOR: Final = st.integers(0, 7 * _KINDS - 1)
+_QUANTITY_EXTREMES: Final = ("0", "1", "0.000001", "1000000", "999999.999999", "0.5", "2")
+_PRICE_SELECTOR: Final = st.integers(0, 5 * _KINDS - 1)
+_PRICE_EXTREMES: Final = ("0.01", "19.99", "0.0001", "10000000", "9999999.9999")
+
+
+def _draw_quantity(draw: st.DrawFn) -> Decimal:
+    return _draw_scaled(draw, _QUANTITY_SELECTOR, MAX_QUANTITY, _QUANTITY_EXTREMES)
+
+
+def _draw_price(draw: st.DrawFn) -> Decimal:
+    return _draw_scaled(draw, _PRICE_SELECTOR, MAX_UNIT_PRICE, _PRICE_EXTREMES)
+
+
+_QUANTITIES: Final = st.composite(_draw_quantity)()
+_UNIT_PRICES: Final = st.composite(_draw_price)()
 _PERCENTS: Final = st.one_of(
     st.sampled_from(["100", "50", "10", "2.5", "33.33", "0.01", "99.99", "12.5"]).map(Decimal),
     st.integers(1, 10_000).map(lambda n: Decimal(n).scaleb(-2)),
@@ -216,11 +222,15 @@ _TAX_SETS: Final = st.one_of(
         lambda rates: [_tax(rate, "S", STACK_NAMES[i]) for i, rate in enumerate(rates)]
     ),
 )
-_SHAPES: Final = st.sampled_from(("usual",) * 6 + ("zero", "free", "largest"))
+_SHAPES: Final = ("usual",) * 6 + ("zero", "free", "largest")
 _LARGEST_PRICES: Final = st.sampled_from([MAX_UNIT_PRICE, Decimal("9999999.9999")])
-_BASE_QUANTITIES: Final = st.sampled_from((None,) * 5 + ("10", "100", "12", "3"))
-_LINE_CHARGES: Final = st.sampled_from((0, 0, 0, 1, 2))
-_LINE_DISCOUNTS: Final = st.sampled_from((0, 0, 0, 1, 1, 2))
+_BASE_QUANTITIES: Final = (None,) * 5 + ("10", "100", "12", "3")
+_LINE_CHARGES: Final = (0, 0, 0, 1, 2)
+_LINE_DISCOUNTS: Final = (0, 0, 0, 1, 1, 2)
+#: One choice picks a line's shape, base quantity and number of charges and discounts.
+_LINE_SPEC: Final = st.integers(
+    0, len(_SHAPES) * len(_BASE_QUANTITIES) * len(_LINE_CHARGES) * len(_LINE_DISCOUNTS) - 1
+)
 _DOCUMENT_ADJUSTMENTS: Final = st.sampled_from((0, 0, 1, 1, 2, 3))
 _DISCOUNT_KINDS: Final = st.sampled_from(("percent", "amount", "all", "hundred"))
 _LINE_COUNTS: Final = st.one_of(st.integers(1, 3), st.integers(1, 10), st.integers(1, MAX_LINES))
@@ -257,12 +267,15 @@ def _draw_line(
 ) -> tuple[Case, Decimal]:
     """One line in the golden schema and its amount (base − discounts + charges)."""
     unit = _unit(currency)
-    shape = "zero" if zero else draw(_SHAPES)
-    quantity = Decimal(0) if shape == "zero" else draw(_QUANTITIES)
-    price = Decimal(0) if shape == "free" else draw(_UNIT_PRICES)
+    spec, shape_index = divmod(draw(_LINE_SPEC), len(_SHAPES))
+    spec, base_quantity_index = divmod(spec, len(_BASE_QUANTITIES))
+    discount_index, charge_index = divmod(spec, len(_LINE_CHARGES))
+    shape = "zero" if zero else _SHAPES[shape_index]
+    quantity = Decimal(0) if shape == "zero" else _draw_quantity(draw)
+    price = Decimal(0) if shape == "free" else _draw_price(draw)
     if shape == "largest":
         quantity, price = MAX_QUANTITY, draw(_LARGEST_PRICES)
-    base_quantity = draw(_BASE_QUANTITIES)
+    base_quantity = _BASE_QUANTITIES[base_quantity_index]
     tax_set = draw(palette)
     base = _q(quantity * price / Decimal(base_quantity or 1), unit, mode)
     result: Case = {"quantity": _text(quantity), "unit_price": _text(price)}
@@ -270,7 +283,7 @@ def _draw_line(
         result["base_quantity"] = base_quantity
     charges: list[dict[str, str]] = []
     budget = base
-    for _ in range(draw(_LINE_CHARGES)):
+    for _ in range(_LINE_CHARGES[charge_index]):
         if draw(st.booleans()):
             percent = draw(_PERCENTS)
             budget += _q(base * percent / _HUNDRED, unit, mode)
@@ -280,7 +293,7 @@ def _draw_line(
             budget += amount
             charges.append({"amount": _text(amount)})
     discounts: list[dict[str, str]] = []
-    for _ in range(draw(_LINE_DISCOUNTS)):
+    for _ in range(_LINE_DISCOUNTS[discount_index]):
         entry, amount = _draw_discount(draw, unit, base, budget, mode)
         if entry is not None:
             discounts.append(entry)

@@ -1,0 +1,656 @@
+"""``SqliteStorage``: the embedded default Storage adapter, one SQLite file in WAL mode.
+
+It behaves like ``MemoryStorage`` (the reference) and adds what a file can
+promise: write transactions start with ``BEGIN IMMEDIATE``, so number allocation
+serializes across threads and processes; an issued invoice's content hash is
+checked on every read; no ``sqlite3`` exception reaches the caller (the schema
+module's ``Session`` translates them). One connection per thread, opened lazily.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, Final, Literal
+
+import attrs
+
+from invoicekit.adapters.storage.sqlite_schema import (
+    Row,
+    Session,
+    check_version,
+    connect,
+    migrate,
+    translate,
+)
+from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.status import Status
+from invoicekit.errors import (
+    ConcurrencyError,
+    ConfigurationError,
+    DuplicateError,
+    IntegrityError,
+    InvoiceKitError,
+    NotFoundError,
+    StorageError,
+)
+from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord, Transaction
+from invoicekit.serialization import canonical_json, content_hash, make_converter, to_document
+
+__all__ = ["SqliteStorage"]
+
+_OPEN: Final = tuple(
+    s.value for s in (Status.PENDING, Status.PARTIALLY_PAID, Status.OVERDUE, Status.FAILED)
+)
+_INVOICE: Final = "SELECT seller_id, id, number, content_hash, doc FROM invoices"
+#: The order of ``find``: (issue date, id) with drafts last (also a draft with a preset date).
+_KEY: Final = "(status = 'draft', COALESCE(issue_date, ''), id)"
+_OUTBOX: Final = (
+    "SELECT key, seller_id, kind, payload, created_at, invoice_id, position, delivered_at, "
+    "attempts, last_error FROM outbox"
+)
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _when(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def _json(session: Session, value: dict[str, Any], what: str) -> str:
+    try:
+        return canonical_json(value)
+    except (TypeError, ValueError) as exc:
+        raise StorageError(
+            f"could not store {what} in {session.path}: it is not plain JSON data ({exc}); "
+            "pass str, int, bool, None, lists and dicts only"
+        ) from exc
+
+
+class _Sellers:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, seller: Seller) -> None:
+        try:
+            self._s.run(
+                "add a seller",
+                "INSERT INTO sellers (id, doc) VALUES (?, ?)",
+                (seller.id, self._s.dump(seller)),
+            )
+        except DuplicateError as exc:
+            raise DuplicateError(f"seller {seller.id!r} already exists") from exc
+
+    def get(self, seller_id: str) -> Seller:
+        row = self._s.one("read a seller", "SELECT doc FROM sellers WHERE id = ?", (seller_id,))
+        if row is None:
+            raise NotFoundError("seller", seller_id)
+        return self._s.load(row[0], Seller, f"seller {seller_id!r}")
+
+    def update(self, seller: Seller) -> None:
+        sql = "UPDATE sellers SET doc = ? WHERE id = ?"
+        if not self._s.run("update a seller", sql, (self._s.dump(seller), seller.id)):
+            raise NotFoundError("seller", seller.id)
+
+    def list(self) -> list[Seller]:
+        rows = self._s.rows("list sellers", "SELECT id, doc FROM sellers ORDER BY id")
+        return [self._s.load(doc, Seller, f"seller {key!r}") for key, doc in rows]
+
+
+class _Customers:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, customer: Customer) -> None:
+        sql = "INSERT INTO customers (seller_id, id, archived, doc) VALUES (?, ?, ?, ?)"
+        params = (customer.seller_id, customer.id, customer.archived, self._s.dump(customer))
+        try:
+            self._s.run("add a customer", sql, params)
+        except DuplicateError as exc:
+            raise DuplicateError(f"customer {customer.id!r} already exists") from exc
+
+    def get(self, seller_id: str, customer_id: str) -> Customer:
+        sql = "SELECT doc FROM customers WHERE seller_id = ? AND id = ?"
+        row = self._s.one("read a customer", sql, (seller_id, customer_id))
+        if row is None:
+            raise NotFoundError("customer", customer_id)
+        return self._s.load(row[0], Customer, f"customer {customer_id!r}")
+
+    def update(self, customer: Customer) -> None:
+        sql = "UPDATE customers SET archived = ?, doc = ? WHERE seller_id = ? AND id = ?"
+        params = (customer.archived, self._s.dump(customer), customer.seller_id, customer.id)
+        if not self._s.run("update a customer", sql, params):
+            raise NotFoundError("customer", customer.id)
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        include_archived: bool = False,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> list[Customer]:
+        sql, params = "SELECT id, doc FROM customers WHERE seller_id = ?", [seller_id]
+        if after is not None:
+            sql, params = f"{sql} AND id > ?", [seller_id, after]
+        if not include_archived:
+            sql += " AND NOT archived"
+        rows = self._s.page("list customers", f"{sql} ORDER BY id", params, limit)
+        return [self._s.load(doc, Customer, f"customer {key!r}") for key, doc in rows]
+
+
+def _where(seller_id: str, query: InvoiceQuery) -> tuple[str, list[Any]] | None:
+    """The WHERE clause of ``matches()`` (memory.py) in SQL; None when nothing can match."""
+    clauses, params = ["seller_id = ?"], [seller_id]
+    if query.statuses is not None:
+        if not query.statuses:
+            return None
+        clauses.append(f"status IN ({', '.join('?' * len(query.statuses))})")
+        params += sorted(str(s) for s in query.statuses)
+    if query.customer_id is not None:
+        clauses.append("customer_id = ?")
+        params.append(query.customer_id)
+    if query.due_from is not None:
+        clauses.append("due_date >= ?")  # NULL due dates never match, as in matches()
+        params.append(query.due_from.isoformat())
+    if query.due_to is not None:
+        clauses.append("due_date <= ?")
+        params.append(query.due_to.isoformat())
+    if query.overdue_on is not None:
+        clauses.append(f"status IN ({', '.join('?' * len(_OPEN))}) AND due_date < ?")
+        params += [*_OPEN, query.overdue_on.isoformat()]
+    return " AND ".join(clauses), params
+
+
+class _Invoices:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def _duplicate(self, invoice: Invoice) -> DuplicateError:
+        """The reference's message: the id is checked before the number."""
+        sql = "SELECT 1 FROM invoices WHERE seller_id = ? AND id = ?"
+        if self._s.one("add an invoice", sql, self._key(invoice)) is not None:
+            return DuplicateError(f"invoice {invoice.id!r} already exists")
+        return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+
+    def add(self, invoice: Invoice) -> None:
+        sql = (
+            "INSERT INTO invoices (customer_id, status, series, number, issue_date, due_date, "
+            "version, content_hash, doc, seller_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+        )
+        doc = self._s.dump(invoice)
+        try:
+            self._s.run("add an invoice", sql, (*self._columns(invoice), doc, *self._key(invoice)))
+        except DuplicateError as exc:
+            raise self._duplicate(invoice) from exc
+
+    @staticmethod
+    def _key(invoice: Invoice) -> tuple[str, str]:
+        return invoice.seller_id, invoice.id
+
+    @staticmethod
+    def _columns(invoice: Invoice) -> tuple[Any, ...]:
+        return (
+            invoice.customer_id,
+            invoice.status.value,
+            invoice.series,
+            invoice.number,
+            _iso(invoice.issue_date),
+            _iso(invoice.due_date),
+            invoice.version,
+        )
+
+    def _load(self, row: Row) -> Invoice:
+        seller_id, invoice_id, number, stored_hash, doc = row
+        what = f"invoice {number or invoice_id} of seller {seller_id!r}"
+        try:
+            document = json.loads(doc)
+            intact = stored_hash is None or (
+                isinstance(document, dict) and content_hash(document) == stored_hash
+            )
+        except ValueError:
+            intact = stored_hash is None
+            document = doc
+        if not intact:
+            raise IntegrityError(
+                f"{what}: its stored content no longer matches the hash recorded at issue; "
+                f"it was changed outside invoicekit ({self._s.path}): restore it from a backup"
+            )
+        return self._s.load(document, Invoice, what)
+
+    def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:  # noqa: ARG002 - a write transaction holds SQLite's write lock already
+        sql = f"{_INVOICE} WHERE seller_id = ? AND id = ?"
+        row = self._s.one("read an invoice", sql, (seller_id, invoice_id))
+        if row is None:
+            raise NotFoundError("invoice", invoice_id)
+        return self._load(row)
+
+    def get_by_number(self, seller_id: str, number: str) -> Invoice:
+        sql = f"{_INVOICE} WHERE seller_id = ? AND number = ?"
+        row = self._s.one("read an invoice by number", sql, (seller_id, number))
+        if row is None:
+            raise NotFoundError("invoice", number)
+        return self._load(row)
+
+    def save(
+        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
+    ) -> None:
+        key = self._key(invoice)
+        sql = "SELECT version, content_hash FROM invoices WHERE seller_id = ? AND id = ?"
+        row = self._s.one("save an invoice", sql, key)
+        if row is None:
+            raise NotFoundError("invoice", invoice.id)
+        version, stored_hash = row
+        if version != expected_version:
+            raise ConcurrencyError(
+                f"invoice {invoice.ref} was changed by someone else (stored version "
+                f"{version}, expected {expected_version}); reload it and retry",
+                retryable=False,
+            )
+        document = to_document(self._s.converter, invoice)
+        self._check_frozen(invoice, document, stored_hash, content_hash)
+        sql = (
+            "UPDATE invoices SET customer_id = ?, status = ?, series = ?, number = ?, "
+            "issue_date = ?, due_date = ?, version = ?, content_hash = ?, doc = ? "
+            "WHERE seller_id = ? AND id = ? AND version = ?"
+        )
+        params = (
+            *self._columns(invoice),
+            stored_hash or content_hash,
+            canonical_json(document),
+            *key,
+            expected_version,
+        )
+        try:
+            updated = self._s.run("save an invoice", sql, params)
+        except DuplicateError as exc:
+            raise DuplicateError(
+                f"number {invoice.number!r} is already used by another invoice"
+            ) from exc
+        if not updated:  # cannot happen under BEGIN IMMEDIATE; kept as the last line of defence
+            raise ConcurrencyError(f"invoice {invoice.ref} was changed by someone else; reload it")
+
+    @staticmethod
+    def _check_frozen(
+        invoice: Invoice, document: dict[str, Any], stored: str | None, given: str | None
+    ) -> None:
+        """Refuse a save that would change what was frozen at issue (I4), or re-record the hash."""
+        if stored is not None and given is not None and given != stored:
+            raise IntegrityError(
+                f"invoice {invoice.ref}: its content hash was recorded at issue and cannot be "
+                "replaced; correct an issued invoice with a credit note"
+            )
+        expected = stored or given
+        if expected is not None and content_hash(document) != expected:
+            raise IntegrityError(
+                f"invoice {invoice.ref}: refusing to save content that does not match the hash "
+                "recorded at issue (lines, parties, totals, number and dates are frozen); "
+                "correct an issued invoice with a credit note"
+            )
+
+    def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
+        sql = "SELECT version, number FROM invoices WHERE seller_id = ? AND id = ?"
+        row = self._s.one("delete an invoice", sql, (seller_id, invoice_id))
+        if row is None:
+            raise NotFoundError("invoice", invoice_id)
+        if row[0] != expected_version:
+            raise ConcurrencyError(
+                f"invoice {invoice_id!r} was changed by someone else; reload it", retryable=False
+            )
+        if row[1] is not None:
+            raise StorageError(f"invoice {row[1]} is issued; issued invoices are never deleted")
+        sql = "DELETE FROM invoices WHERE seller_id = ? AND id = ? AND version = ?"
+        self._s.run("delete an invoice", sql, (seller_id, invoice_id, expected_version))
+
+    def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
+        where = _where(seller_id, query)
+        if where is None:
+            return []
+        clause, params = where
+        if query.after is not None:  # a position, not a match: it may no longer pass the filters
+            sql = f"SELECT {_KEY[1:-1]} FROM invoices WHERE seller_id = ? AND id = ?"  # noqa: S608 - constants only
+            last = self._s.one("find invoices", sql, (seller_id, query.after))
+            if last is not None:  # as in MemoryStorage, an unknown `after` starts from the top
+                clause += f" AND {_KEY} > (?, ?, ?)"
+                params += list(last)
+        sql = f"{_INVOICE} WHERE {clause} ORDER BY {_KEY[1:-1]}"
+        return [self._load(row) for row in self._s.page("find invoices", sql, params, query.limit)]
+
+
+class _CreditNotes:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, note: CreditNote) -> None:
+        sql = (
+            "INSERT INTO credit_notes (seller_id, id, invoice_id, number, issued_at, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        params = (note.seller_id, note.id, note.invoice_id, note.number, note.issued_at.isoformat())
+        try:
+            self._s.run("add a credit note", sql, (*params, self._s.dump(note)))
+        except DuplicateError as exc:
+            sql = "SELECT 1 FROM credit_notes WHERE seller_id = ? AND id = ?"
+            if self._s.one("add a credit note", sql, (note.seller_id, note.id)) is not None:
+                raise DuplicateError(f"credit note {note.id!r} already exists") from exc
+            raise DuplicateError(f"credit note number {note.number!r} is already used") from exc
+
+    def get(self, seller_id: str, credit_note_id: str) -> CreditNote:
+        sql = "SELECT doc FROM credit_notes WHERE seller_id = ? AND id = ?"
+        row = self._s.one("read a credit note", sql, (seller_id, credit_note_id))
+        if row is None:
+            raise NotFoundError("credit note", credit_note_id)
+        return self._s.load(row[0], CreditNote, f"credit note {credit_note_id!r}")
+
+    def for_invoice(self, seller_id: str, invoice_id: str) -> list[CreditNote]:
+        sql = "SELECT id, doc FROM credit_notes WHERE seller_id = ? AND invoice_id = ?"
+        rows = self._s.rows("list credit notes", sql, (seller_id, invoice_id))
+        notes = [self._s.load(doc, CreditNote, f"credit note {key!r}") for key, doc in rows]
+        return sorted(notes, key=lambda n: (n.issued_at, n.number))  # instants, not ISO text
+
+
+class _Sequences:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def next_value(self, seller_id: str, series: str, period: str) -> int:
+        # One upsert that takes the value and moves the counter; it rolls back with the
+        # transaction, and BEGIN IMMEDIATE keeps every other writer out until commit.
+        sql = (
+            "INSERT INTO sequences (seller_id, series, period, next_value) VALUES (?, ?, ?, 2) "
+            "ON CONFLICT (seller_id, series, period) DO UPDATE SET next_value = next_value + 1 "
+            "RETURNING next_value - 1"
+        )
+        row = self._s.one("take the next number", sql, (seller_id, series, period))
+        if row is None:  # pragma: no cover - an upsert with RETURNING always returns its row
+            raise StorageError(f"could not take the next number in {self._s.path}")
+        return int(row[0])
+
+    def peek(self, seller_id: str, series: str, period: str) -> int:
+        sql = "SELECT next_value FROM sequences WHERE seller_id = ? AND series = ? AND period = ?"
+        row = self._s.one("read a number counter", sql, (seller_id, series, period))
+        return 1 if row is None else int(row[0])
+
+
+class _Outbox:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def append(self, records: Sequence[OutboxRecord]) -> None:
+        # NOT EXISTS rather than ON CONFLICT alone: a skipped insert must not use up a position.
+        sql = (
+            "INSERT INTO outbox (key, seller_id, invoice_id, kind, payload, created_at, "
+            "delivered_at, attempts, last_error) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE key = ?)"
+        )
+        for r in records:
+            payload = _json(self._s, r.payload, f"outbox record {r.key!r}")
+            params = (r.key, r.seller_id, r.invoice_id, r.kind, payload, r.created_at.isoformat())
+            extra = (_iso(r.delivered_at), r.attempts, r.last_error)
+            self._s.run("append to the outbox", sql, (*params, *extra, r.key))
+
+    @staticmethod
+    def _record(row: Row) -> OutboxRecord:
+        key, seller_id, kind, payload, created, invoice_id, position, delivered, attempts, error = (
+            row
+        )
+        return OutboxRecord(
+            key=key,
+            seller_id=seller_id,
+            kind=kind,
+            payload=json.loads(payload),
+            created_at=datetime.fromisoformat(created),
+            invoice_id=invoice_id,
+            position=position,
+            delivered_at=_when(delivered),
+            attempts=attempts,
+            last_error=error,
+        )
+
+    def pending(self, *, limit: int = 100, seller_id: str | None = None) -> list[OutboxRecord]:
+        sql, params = f"{_OUTBOX} WHERE delivered_at IS NULL", []
+        if seller_id is not None:
+            sql, params = f"{sql} AND seller_id = ?", [seller_id]
+        rows = self._s.page(
+            "read pending outbox records", f"{sql} ORDER BY position", params, limit
+        )
+        return [self._record(row) for row in rows]
+
+    def mark_delivered(self, keys: Sequence[str], *, at: datetime) -> None:
+        for key in keys:
+            sql = "UPDATE outbox SET delivered_at = ? WHERE key = ?"
+            self._s.run("mark outbox records delivered", sql, (at.isoformat(), key))
+
+    def mark_failed(self, key: str, *, error: str) -> None:
+        sql = "UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE key = ?"
+        self._s.run("mark an outbox record failed", sql, (error, key))
+
+    def list(
+        self, *, seller_id: str, invoice_id: str | None = None, limit: int = 1000
+    ) -> list[OutboxRecord]:
+        sql, params = f"{_OUTBOX} WHERE seller_id = ?", [seller_id]
+        if invoice_id is not None:
+            sql, params = f"{sql} AND invoice_id = ?", [seller_id, invoice_id]
+        rows = self._s.page("list outbox records", f"{sql} ORDER BY position", params, limit)
+        return [self._record(row) for row in rows]
+
+
+class _Idempotency:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def get(self, seller_id: str, key: str) -> IdempotencyRecord | None:
+        sql = (
+            "SELECT fingerprint, operation, result, created_at FROM idempotency "
+            "WHERE seller_id = ? AND key = ?"
+        )
+        row = self._s.one("read an idempotency record", sql, (seller_id, key))
+        if row is None:
+            return None
+        fingerprint, operation, result, created = row
+        return IdempotencyRecord(
+            seller_id=seller_id,
+            key=key,
+            fingerprint=fingerprint,
+            operation=operation,
+            result=json.loads(result),
+            created_at=datetime.fromisoformat(created),
+        )
+
+    def put(self, record: IdempotencyRecord) -> None:
+        sql = (
+            "INSERT INTO idempotency (seller_id, key, fingerprint, operation, result, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)"
+        )
+        result = _json(self._s, record.result, f"idempotency record {record.key!r}")
+        params = (record.seller_id, record.key, record.fingerprint, record.operation, result)
+        try:
+            self._s.run(
+                "store an idempotency record", sql, (*params, record.created_at.isoformat())
+            )
+        except DuplicateError as exc:
+            raise DuplicateError(f"idempotency key {record.key!r} is already used") from exc
+
+
+@attrs.frozen
+class _SqliteTransaction:
+    sellers: _Sellers
+    customers: _Customers
+    invoices: _Invoices
+    credit_notes: _CreditNotes
+    sequences: _Sequences
+    outbox: _Outbox
+    idempotency: _Idempotency
+
+
+def _transaction(session: Session) -> _SqliteTransaction:
+    return _SqliteTransaction(
+        sellers=_Sellers(session),
+        customers=_Customers(session),
+        invoices=_Invoices(session),
+        credit_notes=_CreditNotes(session),
+        sequences=_Sequences(session),
+        outbox=_Outbox(session),
+        idempotency=_Idempotency(session),
+    )
+
+
+def _reopen(path: str, busy_timeout_ms: int, synchronous: str, read_only: bool) -> SqliteStorage:
+    return SqliteStorage(
+        path,
+        busy_timeout_ms=busy_timeout_ms,
+        synchronous=synchronous,  # type: ignore[arg-type] # checked when first built
+        read_only=read_only,
+    )
+
+
+class SqliteStorage:
+    """Storage in one SQLite file (WAL), safe for many threads and processes on one machine.
+
+    ``SqliteStorage.open(path)`` creates or migrates the schema; the constructor
+    only checks it (on first use). ``synchronous="FULL"`` (the default) makes every
+    commit durable through a power cut; ``"NORMAL"`` is faster and may lose the
+    last commits then (never corrupting the file). ``read_only=True`` opens the
+    file with ``mode=ro``: every write raises StorageError. ``busy_timeout_ms`` is
+    how long a writer waits for another writer before ConcurrencyError.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 5000,
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        read_only: bool = False,
+    ) -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ConfigurationError(
+                f"SqliteStorage synchronous must be 'FULL' or 'NORMAL', got {synchronous!r}"
+            )
+        if isinstance(busy_timeout_ms, bool) or not isinstance(busy_timeout_ms, int):
+            raise ConfigurationError(f"busy_timeout_ms must be an int, got {busy_timeout_ms!r}")
+        if busy_timeout_ms < 0:
+            raise ConfigurationError(f"busy_timeout_ms must be 0 or more, got {busy_timeout_ms}")
+        self.path = os.fspath(path)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.synchronous = synchronous
+        self.read_only = read_only
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._sessions: list[Session] = []
+        self._checked = False
+        self._closed = False
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 5000,
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        read_only: bool = False,
+    ) -> SqliteStorage:
+        """Open ``path``, creating the file and its schema or migrating an older one.
+
+        Raises StorageError when the file is not an invoicekit database, is newer
+        than this code, or cannot be opened (the message names the path).
+        """
+        storage = cls(
+            path, busy_timeout_ms=busy_timeout_ms, synchronous=synchronous, read_only=read_only
+        )
+        if not read_only:
+            conn = storage._connect()
+            try:
+                migrate(conn, storage.path)
+            except sqlite3.Error as exc:
+                conn.close()
+                raise storage._error(exc, "create or migrate the schema") from exc
+            except BaseException:
+                conn.close()
+                raise
+            conn.close()
+        storage._session()
+        return storage
+
+    def __repr__(self) -> str:
+        return f"SqliteStorage({self.path!r}, synchronous={self.synchronous!r})"
+
+    def __reduce__(self) -> tuple[Any, tuple[str, int, str, bool]]:
+        """Pickle as the path and options: a worker process opens its own connections."""
+        return _reopen, (self.path, self.busy_timeout_ms, self.synchronous, self.read_only)
+
+    def _error(self, exc: sqlite3.Error, operation: str) -> InvoiceKitError:
+        return translate(
+            exc, operation=operation, path=self.path, busy_timeout_ms=self.busy_timeout_ms
+        )
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            return connect(
+                self.path,
+                read_only=self.read_only,
+                busy_timeout_ms=self.busy_timeout_ms,
+                synchronous=self.synchronous,
+            )
+        except sqlite3.Error as exc:
+            raise self._error(exc, "open the database") from exc
+
+    def _session(self) -> tuple[Session, _SqliteTransaction]:
+        if self._closed:
+            raise StorageError(f"this SqliteStorage ({self.path}) is closed; open a new one")
+        current: tuple[Session, _SqliteTransaction] | None = getattr(self._local, "current", None)
+        if current is not None and not current[0].closed and current[0].pid == os.getpid():
+            return current
+        conn = self._connect()
+        try:
+            if not self._checked:
+                check_version(conn, self.path)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise self._error(exc, "read the schema version") from exc
+        except BaseException:
+            conn.close()
+            raise
+        self._checked = True
+        session = Session(
+            conn, path=self.path, busy_timeout_ms=self.busy_timeout_ms, converter=make_converter()
+        )
+        with self._lock:
+            self._sessions.append(session)
+        self._local.current = current = (session, _transaction(session))
+        return current
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Transaction]:
+        """A unit of work: commits when the block ends, rolls back when it raises.
+
+        Writes start with BEGIN IMMEDIATE (ConcurrencyError if another writer holds
+        the lock past the busy timeout); ``write=False`` takes no lock and refuses
+        writes. Transactions do not nest (StorageError).
+        """
+        session, tx = self._session()
+        if session.active:
+            raise StorageError("transactions do not nest; finish the open one first")
+        session.begin(write)
+        try:
+            yield tx
+        except BaseException:
+            session.end(commit=False)
+            raise
+        session.end(commit=True)
+
+    def close(self) -> None:
+        """Close every connection this storage opened; it refuses further transactions."""
+        self._closed = True
+        with self._lock:
+            sessions, self._sessions = self._sessions, []
+        for session in sessions:
+            session.close()
