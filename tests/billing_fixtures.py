@@ -2,7 +2,12 @@
 
 Import the fixtures a test module uses (``tests`` is on ``sys.path``)::
 
-    from billing_fixtures import billing, clock, make_billing, storage_kind  # noqa: F401
+    from billing_fixtures import billing_fixture, clock_fixture  # noqa: F401
+
+Each fixture is registered under its short name (``billing``, ``clock``,
+``make_billing``, ``storage_kind``) and imported under its ``*_fixture`` name, so
+a test's ``billing`` parameter does not shadow an import. ``billing_fixture``
+needs ``make_billing_fixture``, ``storage_kind_fixture`` and ``clock_fixture`` too.
 
 ``storage_kind`` is ``memory`` (the reference) or ``sqlite`` (a file under
 ``tmp_path``). ``make_billing(**adapters)`` builds another ``Billing`` over the
@@ -35,14 +40,15 @@ __all__ = [
     "STORAGES",
     "MakeBilling",
     "Tenant",
-    "billing",
-    "clock",
+    "billing_fixture",
+    "clock_fixture",
     "fresh_like",
     "line",
-    "make_billing",
+    "make_billing_fixture",
     "open_sqlite",
+    "pay_with_keys",
     "seed_tenant",
-    "storage_kind",
+    "storage_kind_fixture",
 ]
 
 #: The "now" of every facade test: Monday 2026-03-02 09:00 UTC (10:00 in Berlin).
@@ -78,21 +84,21 @@ def open_sqlite(path: Path | str) -> Storage:
     return storage
 
 
-@pytest.fixture(params=STORAGES)
-def storage_kind(request: pytest.FixtureRequest) -> str:
+@pytest.fixture(name="storage_kind", params=STORAGES)
+def storage_kind_fixture(request: pytest.FixtureRequest) -> str:
     """``memory`` or ``sqlite``."""
     kind: str = request.param
     return kind
 
 
-@pytest.fixture
-def clock() -> FixedClock:
+@pytest.fixture(name="clock")
+def clock_fixture() -> FixedClock:
     """A clock standing at ``AT`` until a test moves it."""
     return FixedClock(AT)
 
 
-@pytest.fixture
-def make_billing(
+@pytest.fixture(name="make_billing")
+def make_billing_fixture(
     storage_kind: str, tmp_path: Path, clock: FixedClock
 ) -> Iterator[MakeBilling]:
     """A factory of Billing objects that all share one store and the test's clock."""
@@ -114,13 +120,15 @@ def make_billing(
         memory.close()
 
 
-@pytest.fixture
-def billing(make_billing: MakeBilling) -> ik.Billing:
+@pytest.fixture(name="billing")
+def billing_fixture(make_billing: MakeBilling) -> ik.Billing:
     """A Billing on the parametrized storage, clock at ``AT``, no provider, no fault points."""
     return make_billing()
 
 
-def line(unit_price: str = "100.00", quantity: str = "1", description: str = "Consulting") -> ik.Line:
+def line(
+    unit_price: str = "100.00", quantity: str = "1", description: str = "Consulting"
+) -> ik.Line:
     """One line at 19 % VAT (100.00 net gives 119.00 due)."""
     return ik.Line(description, quantity=quantity, unit_price=unit_price, tax=ik.Vat("19"))
 
@@ -221,3 +229,53 @@ def seed_tenant(billing: ik.Billing, name: str, *, invoices: int = 2) -> Tenant:
         credit_note_numbers=(note.number,),
         keys=keys,
     )
+
+
+# --------------------------------------------------------------------------- T16 workers
+
+
+def pay_with_keys(
+    *,
+    path: str,
+    seller_id: str,
+    invoice_ids: list[str],
+    amount: str,
+    barrier: Any,
+    realign_every: int,
+    out: Any,
+) -> None:
+    """In a spawned process: pay invoice ``i`` with key ``key-i`` for every i, retrying conflicts.
+
+    Opens its own ``Billing.sqlite(path)``, waits on ``barrier`` at the start and every
+    ``realign_every`` keys (so the processes hit the same keys at the same time), and
+    puts ``("ok", {i: sha256 of repr(result)}, retries)`` or ``("error", traceback, 0)``
+    on ``out``; it never raises, so the parent never waits for a dead child.
+    """
+    import hashlib
+    import time
+    import traceback
+
+    try:
+        with ik.Billing.sqlite(path, clock=FixedClock(AT)) as billing:
+            books = billing.seller(seller_id)
+            digests: dict[int, str] = {}
+            retries = 0
+            barrier.wait()
+            for i, invoice_id in enumerate(invoice_ids):
+                if realign_every and i and i % realign_every == 0:
+                    barrier.wait()
+                for attempt in range(50):
+                    try:
+                        result = books.payments.record(
+                            invoice_id, amount, idempotency_key=f"key-{i}"
+                        )
+                        break
+                    except ik.ConflictError:  # a lock or key race past the Runner's own retries
+                        if attempt == 49:
+                            raise
+                        retries += 1
+                        time.sleep(0.01)
+                digests[i] = hashlib.sha256(repr(result).encode()).hexdigest()
+        out.put(("ok", digests, retries))
+    except BaseException:  # noqa: BLE001 - reported to the parent, which fails the test
+        out.put(("error", traceback.format_exc(), 0))

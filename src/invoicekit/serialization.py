@@ -18,12 +18,13 @@ from typing import Any, Final, TypeVar
 import cattrs
 
 from invoicekit.domain import events as ev
-from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.invoice import CreditNote, Invoice, freeze
 from invoicekit.domain.numbering import NumberFormat, Series
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import RoundingPolicy
+from invoicekit.domain.tax import Tax
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
-from invoicekit.domain.totals import Totals
+from invoicekit.domain.totals import LineAmounts, Totals
 
 __all__ = [
     "FROZEN_FIELDS",
@@ -113,9 +114,7 @@ def make_converter() -> cattrs.Converter:
     c.register_unstructure_hook(date, date.isoformat)
     c.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
     c.register_unstructure_hook(MappingProxyType, dict)
-    c.register_structure_hook_func(
-        lambda t: t == Mapping[str, Any], lambda v, _: MappingProxyType(dict(v))
-    )
+    c.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: freeze(dict(v)))
     c.register_unstructure_hook(
         NumberFormat, lambda f: {"pattern": f.pattern, "reset": f.reset.value}
     )
@@ -141,6 +140,28 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(PaymentTerms, _terms_structure(c))
     for cls in _TERMS.values():
         c.register_unstructure_hook(cls, c.gen_unstructure_attrs_fromdict(cls))
+    c.register_unstructure_hook(
+        LineAmounts,
+        lambda a: {
+            "base": str(a.base),
+            "discounts": [str(d) for d in a.discounts],
+            "charges": [str(x) for x in a.charges],
+            "net": str(a.net),
+            "gross": None if a.gross is None else str(a.gross),
+            "taxes": [[c.unstructure(t), str(v)] for t, v in a.taxes],
+        },
+    )
+    c.register_structure_hook(
+        LineAmounts,
+        lambda v, _: LineAmounts(
+            Decimal(v["base"]),
+            tuple(Decimal(d) for d in v["discounts"]),
+            tuple(Decimal(x) for x in v["charges"]),
+            Decimal(v["net"]),
+            None if v["gross"] is None else Decimal(v["gross"]),
+            tuple((c.structure(t, Tax), Decimal(a)) for t, a in v["taxes"]),
+        ),
+    )
     c.register_unstructure_hook(Totals, _totals_unstructure(c))
     c.register_structure_hook(Totals, _totals_structure(c))
     return c

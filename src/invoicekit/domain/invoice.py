@@ -31,8 +31,18 @@ _MAX_ID: Final = 64
 _ZERO: Final = Decimal(0)
 
 
+def freeze(value: Any) -> Any:
+    """A read-only deep copy of JSON-like metadata: mappings become read-only, lists tuples."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    frozen: Mapping[str, Any] = freeze(dict(value or {}))
+    return frozen
 
 
 @attrs.frozen

@@ -607,6 +607,10 @@ def _credit(invoice: Invoice, cmd: Credit, at: datetime) -> Transition:
         raise InvariantViolationError("I4", f"issued invoice {invoice.ref} lost its snapshot")
     if invoice.number is None:
         raise InvariantViolationError("I3", f"issued invoice {invoice.id} has no number")
+    if any(c.credit_note_id == cmd.credit_note_id for c in invoice.credits):
+        raise DuplicateError(
+            f"credit note {cmd.credit_note_id!r} is already recorded on invoice {invoice.ref}"
+        )
     lines, found = build_lines(cmd.lines)
     if not cmd.number or not isinstance(cmd.number, str):
         found.append(problem("number", "must be a non-empty string", cmd.number))
@@ -705,7 +709,7 @@ def outcomes(status: Status, action: Action) -> frozenset[Status]:
     table: dict[Action, set[Status]] = {
         Action.EDIT: {Status.DRAFT},
         Action.DELETE: set(),
-        Action.ISSUE: {Status.PENDING, Status.PAID},
+        Action.ISSUE: {Status.PENDING, Status.PAID, Status.OVERDUE},
         Action.SEND: keep,
         Action.RECORD_PAYMENT: (balance - {Status.PENDING}) | keep,
         Action.SETTLE_PAYMENT: (balance - {Status.PENDING}) | keep,
@@ -715,7 +719,7 @@ def outcomes(status: Status, action: Action) -> frozenset[Status]:
         Action.MARK_OVERDUE: {Status.OVERDUE},
         Action.VOID: {Status.VOID},
         Action.WRITE_OFF: {Status.UNCOLLECTIBLE},
-        Action.CREDIT: {Status.PAID} | keep,
+        Action.CREDIT: {Status.PAID, Status.OVERDUE} | keep,
     }
     result = table[action]
     if status is Status.UNCOLLECTIBLE and action is not Action.SEND:

@@ -87,7 +87,16 @@ def _phone(found: list[Problem], path: str, value: object) -> None:
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    frozen: Mapping[str, Any] = _freeze(dict(value or {}))
+    return frozen
+
+
+def _freeze(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple | set | frozenset):
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 def _series(value: Iterable[Series]) -> tuple[Series, ...]:

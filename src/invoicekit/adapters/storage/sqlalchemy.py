@@ -95,8 +95,9 @@ class SqlAlchemyStorage:
         if self._owns_engine:
             self._engine = _create_engine(sa_, url_or_engine, isolation_level, extra)
         else:
-            given = cast("sa.Engine", url_or_engine)
-            self._engine = given.execution_options(isolation_level=isolation_level)
+            self._engine = cast("sa.Engine", url_or_engine)
+            if self._engine.dialect.name == "postgresql":
+                self._engine = self._engine.execution_options(isolation_level=isolation_level)
         dialect = self._engine.dialect.name
         if dialect not in {"postgresql", "sqlite"}:
             raise ConfigurationError(
@@ -158,7 +159,11 @@ class SqlAlchemyStorage:
             try:
                 self._guarded("open a transaction", lambda: self._begin(conn, write=write))
                 tx = self._repos.SqlTransaction.on(
-                    conn, converter=self._converter, url=self._url, postgres=self._postgres
+                    conn,
+                    converter=self._converter,
+                    url=self._url,
+                    postgres=self._postgres,
+                    write=write,
                 )
                 try:
                     yield tx
@@ -167,6 +172,8 @@ class SqlAlchemyStorage:
                     raise
                 self._guarded("commit the transaction", conn.commit)
             finally:
+                if not (write or self._postgres):
+                    self._end_query_only(conn)
                 self._quietly(conn.close)
         finally:
             self._local.active = False
@@ -182,8 +189,19 @@ class SqlAlchemyStorage:
             # Take transaction control from the sqlite3 module (its legacy mode
             # starts transactions late): we emit BEGIN, SQLAlchemy commits.
             dbapi.isolation_level = None
-        conn.exec_driver_sql("PRAGMA query_only = " + ("OFF" if write else "ON"))
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if write:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # switched off again when the transaction ends (_end_query_only)
+            conn.exec_driver_sql("PRAGMA query_only = ON")
+            conn.exec_driver_sql("BEGIN")
+
+    def _end_query_only(self, conn: sa.Connection) -> None:
+        """Hand the SQLite connection back to the pool writable, or never hand it back."""
+        try:
+            conn.exec_driver_sql("PRAGMA query_only = OFF")
+            conn.commit()
+        except self._sa.exc.SQLAlchemyError:
+            self._quietly(conn.invalidate)
 
     def _guarded(self, operation: str, action: Any) -> Any:
         """Run ``action()``; a SQLAlchemy or driver error becomes an invoicekit error."""

@@ -67,6 +67,8 @@ class _Context:
     converter: cattrs.Converter
     url: str
     postgres: bool
+    #: Whether the transaction may write (a read-only one takes no row locks).
+    write: bool
 
     def run(self, operation: str, statement: sa.Executable, params: Any = None) -> Any:
         """Execute ``statement``; a driver error becomes an invoicekit error naming ``operation``."""
@@ -263,7 +265,7 @@ class _Invoices:
     def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:
         t = INVOICES
         query = sa.select(t).where(t.c.seller_id == seller_id, t.c.id == invoice_id)
-        if for_update and self._c.postgres:
+        if for_update and self._c.postgres and self._c.write:
             query = query.with_for_update()
         row = self._c.first("get invoice", query)
         if row is None:
@@ -544,10 +546,16 @@ class SqlTransaction:
 
     @classmethod
     def on(
-        cls, conn: sa.Connection, *, converter: cattrs.Converter, url: str, postgres: bool
+        cls,
+        conn: sa.Connection,
+        *,
+        converter: cattrs.Converter,
+        url: str,
+        postgres: bool,
+        write: bool,
     ) -> SqlTransaction:
         """The repositories working on ``conn`` (in a transaction the caller opened)."""
-        ctx = _Context(conn, converter, url, postgres)
+        ctx = _Context(conn, converter, url, postgres, write)
         return cls(
             sellers=_Sellers(ctx),
             customers=_Customers(ctx),

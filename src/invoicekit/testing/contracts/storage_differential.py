@@ -100,7 +100,9 @@ def _outcome(storage: Storage, op: Op) -> tuple[str, object]:
 
 def _invoices(tx: Transaction) -> list[tuple[Seller, Invoice]]:
     return [
-        (s, inv) for s in tx.sellers.list() for inv in tx.invoices.find(s.id, InvoiceQuery(limit=1000))
+        (s, inv)
+        for s in tx.sellers.list()
+        for inv in tx.invoices.find(s.id, InvoiceQuery(limit=1000))
     ]
 
 
@@ -128,18 +130,24 @@ def _add_customer(storage: Storage, pick: int, customer_id: str, archived: bool)
 
 def _toggle_archived(storage: Storage, pick: int) -> object:
     with storage.transaction() as tx:
-        every = [c for s in tx.sellers.list() for c in tx.customers.list(s.id, include_archived=True)]
+        every = [
+            c for s in tx.sellers.list() for c in tx.customers.list(s.id, include_archived=True)
+        ]
         customer = _pick(every, pick)
         if customer is None:
             return "skip"
-        tx.customers.update(b.customer(customer.seller_id, customer.id, archived=not customer.archived))
+        tx.customers.update(
+            b.customer(customer.seller_id, customer.id, archived=not customer.archived)
+        )
     return None
 
 
 def _add_draft(storage: Storage, pick: int, number: int, cents: int, terms: int) -> object:
     with storage.transaction() as tx:
         pairs = [
-            (s, c) for s in tx.sellers.list() for c in tx.customers.list(s.id, include_archived=True)
+            (s, c)
+            for s in tx.sellers.list()
+            for c in tx.customers.list(s.id, include_archived=True)
         ]
         pair = _pick(pairs, pick)
         if pair is None:

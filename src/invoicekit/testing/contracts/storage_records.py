@@ -1,7 +1,8 @@
 """The contract of the credit-note, sequence, outbox and idempotency repositories (I3, I5, I6)."""
 
-# ruff: noqa: S101
-# (a contract suite checks with assert, as tests do; pytest rewrites these modules)
+# ruff: noqa: S101, PLR2004
+# (a contract suite checks with assert and literal expected values, as tests do;
+# pytest rewrites these modules for readable failures)
 
 from __future__ import annotations
 
@@ -29,9 +30,7 @@ class RecordsContract(StorageFixtures):
 
     # ------------------------------------------------------------------ credit notes
 
-    def test_credit_notes_round_trip_in_issue_order(
-        self, storage: Storage, reopen: Reopen
-    ) -> None:
+    def test_credit_notes_round_trip_in_issue_order(self, storage: Storage, reopen: Reopen) -> None:
         """Stored credit notes read back equal; ``for_invoice`` lists one invoice's in issue order."""
         seller, customer = b.seller("s-1"), b.customer("s-1", "c-1")
         with storage.transaction() as tx:
@@ -119,7 +118,7 @@ class RecordsContract(StorageFixtures):
         """Values taken in a transaction that rolls back are handed out again (no gap, I3)."""
         with storage.transaction() as tx:
             assert tx.sequences.next_value("s-1", "invoice", "2026") == 1
-        with pytest.raises(_Rollback), storage.transaction() as tx:
+        with pytest.raises(_Rollback), storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
             assert tx.sequences.next_value("s-1", "invoice", "2026") == 2
             assert tx.sequences.next_value("s-1", "invoice", "2026") == 3
             raise _Rollback
@@ -144,7 +143,8 @@ class RecordsContract(StorageFixtures):
         assert all(_same_record(g, w) for g, w in zip(stored, written, strict=True))
         positions = [r.position for r in stored]
         assert all(isinstance(p, int) for p in positions)
-        assert positions == sorted(positions) and len(set(positions)) == len(positions)
+        assert positions == sorted(positions)
+        assert len(set(positions)) == len(positions)
         assert [r.key for r in pending] == ["k-3", "k-1", "k-2"]
 
     def test_outbox_append_skips_stored_keys(self, storage: Storage, reopen: Reopen) -> None:
@@ -222,7 +222,8 @@ class RecordsContract(StorageFixtures):
             stored = tx.idempotency.get("s-1", "key-1")
             assert tx.idempotency.get("s-1", "key-2") is None
         assert stored == record
-        assert stored is not None and stored.result == record.result
+        assert stored is not None
+        assert stored.result == record.result
 
     def test_idempotency_key_is_used_once_per_seller(
         self, storage: Storage, reopen: Reopen
@@ -263,7 +264,8 @@ class RecordsContract(StorageFixtures):
         with fresh(reopen, storage) as tx:
             assert tx.outbox.list(seller_id="s-1")[0].payload == {"lines": [1, 2]}
             stored = tx.idempotency.get("s-1", "key-1")
-        assert stored is not None and stored.result["number"] == "INV-2026-00001"
+        assert stored is not None
+        assert stored.result["number"] == "INV-2026-00001"
 
 
 class _Rollback(Exception):  # noqa: N818 - a signal, not an error

@@ -4,8 +4,9 @@ Every check reads back through ``reopen`` (a fresh instance), and the threaded
 checks give each worker its own instance, as separate processes would have.
 """
 
-# ruff: noqa: S101
-# (a contract suite checks with assert, as tests do; pytest rewrites these modules)
+# ruff: noqa: S101, PLR2004
+# (a contract suite checks with assert and literal expected values, as tests do;
+# pytest rewrites these modules for readable failures)
 
 from __future__ import annotations
 
@@ -106,7 +107,7 @@ class TransactionsContract(StorageFixtures):
         draft, issued = _baseline(storage)
         before = _state(reopen, storage)
         boom = _Rollback("on purpose")
-        with pytest.raises(_Rollback) as caught, storage.transaction() as tx:
+        with pytest.raises(_Rollback) as caught, storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
             _write_everything(tx, draft, issued)
             raise boom
         assert caught.value is boom
@@ -132,7 +133,7 @@ class TransactionsContract(StorageFixtures):
 
     def test_storage_works_after_a_rollback(self, storage: Storage, reopen: Reopen) -> None:
         """After a rolled-back block, the next block writes and commits normally."""
-        with pytest.raises(_Rollback), storage.transaction() as tx:
+        with pytest.raises(_Rollback), storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
             tx.sellers.add(b.seller("s-1"))
             raise _Rollback
         with storage.transaction() as tx:
@@ -140,9 +141,7 @@ class TransactionsContract(StorageFixtures):
         with fresh(reopen, storage) as tx:
             assert tx.sellers.list() == [b.seller("s-1")]
 
-    def test_a_read_only_transaction_refuses_writes(
-        self, storage: Storage, reopen: Reopen
-    ) -> None:
+    def test_a_read_only_transaction_refuses_writes(self, storage: Storage, reopen: Reopen) -> None:
         """A write in ``transaction(write=False)`` raises StorageError and stores nothing.
 
         Checked for a row, a counter, an outbox record and an idempotency record; reads
@@ -190,7 +189,7 @@ class TransactionsContract(StorageFixtures):
             try:
                 for n in range(25):
                     rollback = (n + worker) % 4 == 0
-                    value = _retrying(lambda: _take(mine, rollback=rollback))
+                    value = _retrying(lambda r=rollback: _take(mine, rollback=r))
                     if value is not None:
                         with guard:
                             committed.append(value)
