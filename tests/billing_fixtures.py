@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Final
 
 import pytest
@@ -64,11 +65,14 @@ MakeBilling = Callable[..., ik.Billing]
 
 def _sqlite_storage_class() -> Any:
     """``SqliteStorage``, or a test failure naming the missing module (never a skip)."""
+    module: ModuleType | None
     try:
         module = importlib.import_module(SQLITE_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name != SQLITE_MODULE:
             raise
+        module = None
+    if module is None:
         pytest.fail(
             f"the 'sqlite' storage parameter cannot run: {SQLITE_MODULE} does not exist yet "
             "(SqliteStorage is being written); these tests must pass on SQLite too, so this "
@@ -78,9 +82,9 @@ def _sqlite_storage_class() -> Any:
     return module.SqliteStorage
 
 
-def open_sqlite(path: Path | str) -> Storage:
-    """A SqliteStorage on ``path`` (created and migrated when new)."""
-    storage: Storage = _sqlite_storage_class().open(path)
+def open_sqlite(path: Path | str, **options: Any) -> Storage:
+    """A SqliteStorage on ``path`` (created and migrated when new); ``options`` go to ``open``."""
+    storage: Storage = _sqlite_storage_class().open(path, **options)
     return storage
 
 

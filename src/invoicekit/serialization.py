@@ -12,13 +12,13 @@ import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import cattrs
 
 from invoicekit.domain import events as ev
-from invoicekit.domain.invoice import CreditNote, Invoice, freeze
+from invoicekit.domain.frozen import FrozenMapping
+from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.numbering import NumberFormat, Series
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import RoundingPolicy
@@ -113,8 +113,8 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
     c.register_unstructure_hook(date, date.isoformat)
     c.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
-    c.register_unstructure_hook(MappingProxyType, dict)
-    c.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: freeze(dict(v)))
+    c.register_unstructure_hook(FrozenMapping, FrozenMapping.thaw)
+    c.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: FrozenMapping(v))
     c.register_unstructure_hook(
         NumberFormat, lambda f: {"pattern": f.pattern, "reset": f.reset.value}
     )

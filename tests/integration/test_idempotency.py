@@ -159,7 +159,9 @@ def test_same_key_for_another_operation_is_a_conflict_naming_both(
 def test_same_keys_from_8_processes_execute_once_each(tmp_path: Path) -> None:
     path = tmp_path / "t16.sqlite"
     started = time.perf_counter()
-    with ik.Billing(storage=open_sqlite(path), clock=FixedClock(AT)) as billing:
+    # The setup commits without fsync (WAL + NORMAL): it is not what is under test.
+    setup_storage = open_sqlite(path, synchronous="NORMAL")
+    with ik.Billing(storage=setup_storage, clock=FixedClock(AT)) as billing:
         seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR")
         books = billing.seller(seller.id)
         customer = books.customers.create("Globex")

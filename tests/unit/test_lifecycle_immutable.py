@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -15,6 +14,7 @@ import pytest
 
 import factories as f
 from invoicekit.domain import lifecycle as lc
+from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Action, Status
 from invoicekit.errors import InvalidTransitionError, InvoiceKitError
@@ -225,7 +225,7 @@ def test_nested_values_are_frozen_too() -> None:
             with pytest.raises(attrs.exceptions.FrozenInstanceError):
                 setattr(value, first, None)
         elif isinstance(value, Mapping):
-            assert isinstance(value, MappingProxyType), path
+            assert isinstance(value, FrozenMapping), path
             with pytest.raises(TypeError):
                 value["x"] = 1  # type: ignore[index]
         else:

@@ -257,3 +257,19 @@ def test_a_full_document_discount_with_inclusive_prices_rounded_per_line_is_acce
     assert totals.payable == D("0.00")
     row = totals.breakdown[0]
     assert row.base + row.amount == 0
+
+
+def test_inclusive_prices_try_the_net_one_unit_below_before_giving_up() -> None:
+    # Mode up: N0 = Q(10.00 / 1.19 = 8.4033..) = 8.41 and 8.41 + Q(1.5979) = 10.01; the rules try
+    # N0 - 0.01 next: 8.40 + Q(1.596) = 10.00, an exact split (not the "no exact net" fallback).
+    policy = RoundingPolicy(mode=Rounding.UP)
+
+    totals = compute_totals(
+        "EUR", [Line("x", "1", "10.00", Vat("19"))], prices=PriceMode.INCLUSIVE, policy=policy
+    )
+
+    assert (totals.breakdown[0].base, totals.breakdown[0].amount) == (D("8.40"), D("1.60"))
+    (step,) = totals.steps
+    assert step.where.startswith("net of")
+    assert (step.rounded, "net + tax = gross" in step.rule) == (D("8.40"), True)
+    assert "no exact net exists" not in totals.explain()

@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 
+from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.line import Charge, Discount, Line, build_lines
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
@@ -31,18 +31,8 @@ _MAX_ID: Final = 64
 _ZERO: Final = Decimal(0)
 
 
-def freeze(value: Any) -> Any:
-    """A read-only deep copy of JSON-like metadata: mappings become read-only, lists tuples."""
-    if isinstance(value, Mapping):
-        return MappingProxyType({str(k): freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    frozen: Mapping[str, Any] = freeze(dict(value or {}))
-    return frozen
+    return FrozenMapping(value)
 
 
 @attrs.frozen

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from types import MappingProxyType
 from typing import Any, Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.terms import NetDays, PaymentTerms
@@ -87,16 +87,7 @@ def _phone(found: list[Problem], path: str, value: object) -> None:
 
 
 def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    frozen: Mapping[str, Any] = _freeze(dict(value or {}))
-    return frozen
-
-
-def _freeze(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple | set | frozenset):
-        return tuple(_freeze(v) for v in value)
-    return value
+    return FrozenMapping(value)
 
 
 def _series(value: Iterable[Series]) -> tuple[Series, ...]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
-from types import MappingProxyType
 
 import attrs
 
+from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.errors import ConfigurationError, ValidationError
 from invoicekit.money import Rounding, check_currency, minor_unit
 
@@ -54,7 +54,7 @@ def _increments(value: Mapping[str, Decimal | str] | None) -> Mapping[str, Decim
                 f"got {increment!r} (e.g. '0.05' for CHF)"
             )
         result[currency] = amount
-    return MappingProxyType(result)
+    return FrozenMapping(result)
 
 
 @attrs.frozen(hash=False)

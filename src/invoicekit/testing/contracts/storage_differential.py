@@ -18,6 +18,7 @@ import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import ROUND_DOWN, Decimal
+from functools import partial
 from typing import Any, Final
 
 from hypothesis import HealthCheck, settings
@@ -319,16 +320,15 @@ def differential_machine(
         def start(self, customers: list[str], drafts: list[tuple[int, int]], issued: int) -> None:
             """Both sellers with customers and drafts, some issued (clashing ids are Duplicates)."""
             for seller_id in SELLERS:
-                self._both("add_seller", lambda s, i=seller_id: _add_seller(s, i))
+                self._both("add_seller", partial(_add_seller, seller_id=seller_id))
             for n, customer_id in enumerate(customers):
-                self._both(
-                    "add_customer",
-                    lambda s, n=n, c=customer_id: _add_customer(s, n, c, archived=False),
-                )
+                op = partial(_add_customer, pick=n, customer_id=customer_id, archived=False)
+                self._both("add_customer", op)
             for n, (pick, cents) in enumerate(drafts):
-                self._both("add_draft", lambda s, n=n, p=pick, c=cents: _add_draft(s, p, n, c, 14))
+                op = partial(_add_draft, pick=pick, number=n, cents=cents, terms=14)
+                self._both("add_draft", op)
             for n in range(issued):
-                self._both("issue", lambda s, n=n: _issue(s, n, INSTANTS[n % len(INSTANTS)]))
+                self._both("issue", partial(_issue, pick=n, at=INSTANTS[n % len(INSTANTS)]))
 
         def _both(self, name: str, op: Op) -> None:
             expected = _outcome(self.reference, op)

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import attrs
 import pytest
 
@@ -92,7 +94,7 @@ class InvoicesContract(StorageFixtures):
         _setup(storage, "s-1")
         ghost = b.draft(b.seller("s-1"), b.customer("s-1", "c-1"), "i-x")
         with storage.transaction() as tx:
-            calls = {
+            calls: dict[str, Callable[[], object]] = {
                 "get": lambda: tx.invoices.get("s-1", "i-x"),
                 "get for update": lambda: tx.invoices.get("s-1", "i-x", for_update=True),
                 "save": lambda: tx.invoices.save(ghost, expected_version=1),

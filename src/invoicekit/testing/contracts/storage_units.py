@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final
 
 import attrs
@@ -189,7 +190,7 @@ class TransactionsContract(StorageFixtures):
             try:
                 for n in range(25):
                     rollback = (n + worker) % 4 == 0
-                    value = _retrying(lambda r=rollback: _take(mine, rollback=r))
+                    value = _retrying(partial(_take, mine, rollback=rollback))
                     if value is not None:
                         with guard:
                             committed.append(value)
