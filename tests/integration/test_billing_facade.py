@@ -219,7 +219,8 @@ def test_the_outbox_keeps_every_event_of_a_reused_draft_id(
         books.invoices.draft(customer.id, lines=[line()], id="inv_reused").id
     )
     kinds = [r.kind for r in books.events.records(invoice_id=reissued.id)]
-    assert kinds == ["InvoiceDeleted", "InvoiceDeleted", "InvoiceIssued"]
+    expected = ["InvoiceDeleted", "InvoiceDeleted", "InvoiceIssued"]
+    assert kinds == expected, f"outbox of the reused id: {kinds}, expected {expected}"
 
 
 Action = Callable[[ik.SellerBooks, ik.Invoice], object]

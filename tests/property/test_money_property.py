@@ -148,6 +148,16 @@ def test_round_to_sum_hits_any_reachable_target(
     assert round_to_sum(exact, target, unit) == parts
 
 
+def test_allocate_breaks_exact_ties_toward_the_earlier_part() -> None:
+    # BUG (reported): 17.05 x w / 11749 in cents has exact remainders 185/379, 185/379, 253/379
+    # and 135/379; two cents to give: the third part, then the tie between the first two goes
+    # to the first. invoicekit compares 60-digit roundings of the shares (645.4..., 40.4...),
+    # whose remainders differ in the last digit, and gives the cent to the second part.
+    parts = allocate(Decimal("17.05"), [4448, 279, 611, 6411], "EUR")
+
+    assert parts == [Decimal("6.46"), Decimal("0.40"), Decimal("0.89"), Decimal("9.30")]
+
+
 @pytest.mark.parametrize("currency", ["JPY", "EUR", "BHD"])
 def test_negative_amounts_mirror_positive_ones_in_total(currency: str) -> None:
     unit = minor_unit(currency)

@@ -14,7 +14,7 @@ from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.line import Line
 from invoicekit.domain.status import Action, PaymentStatus, Status
 from invoicekit.domain.tax import Vat
-from invoicekit.errors import DuplicateError, InvalidTransitionError, ValidationError
+from invoicekit.errors import DuplicateError, InvalidTransitionError, NotFoundError, ValidationError
 
 LATE = f.utc(2026, 4, 10)
 
@@ -103,9 +103,10 @@ def test_amounts_must_be_positive_and_fit_the_minor_unit(currency: str, amount: 
 
 def test_an_unknown_payment_cannot_be_settled_or_refunded() -> None:
     invoice = f.issued()
-    with pytest.raises(ValidationError, match="has no such payment"):
+    # NotFoundError, as for any unknown id: the same whether it exists elsewhere or not (I9).
+    with pytest.raises(NotFoundError, match="payment 'nope' not found"):
         lc.apply(invoice, lc.SettlePayment("nope"), at=f.AT)
-    with pytest.raises(ValidationError, match="has no such payment"):
+    with pytest.raises(NotFoundError, match="payment 'nope' not found"):
         lc.apply(invoice, lc.RefundPayment("nope", "r1", "1.00"), at=f.AT)
 
 

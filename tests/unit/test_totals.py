@@ -273,3 +273,20 @@ def test_inclusive_prices_try_the_net_one_unit_below_before_giving_up() -> None:
     assert step.where.startswith("net of")
     assert (step.rounded, "net + tax = gross" in step.rule) == (D("8.40"), True)
     assert "no exact net exists" not in totals.explain()
+
+
+def test_inclusive_round_to_sum_breaks_exact_ties_toward_the_earlier_item() -> None:
+    # BUG (reported): the group's gross is 0.07 + 0.07 - 0.14 = 0, so the nets are round-to-sum of
+    # g / 1.05 = 0.0666.., 0.0666.., -0.1333.. with target 0: floors 0.06, 0.06, -0.14 (sum -0.02)
+    # and three equal remainders 0.00666..; the two cents go to the two earlier items (the lines).
+    # invoicekit rounds the shares to 60 digits first, so the allowance's remainder looks larger
+    # and it gets a cent instead of line 2: nets 0.07, 0.06 and allowance 0.13.
+    lines = [Line("a", "1", "0.07", Vat("5")), Line("b", "1", "0.07", Vat("5"))]
+
+    totals = compute_totals(
+        "EUR", lines, discounts=[Discount(amount="0.14", tax=Vat("5"))], prices=PriceMode.INCLUSIVE
+    )
+
+    assert [la.net for la in totals.lines] == [D("0.07"), D("0.07")]
+    assert totals.discounts[0].amount == D("0.14")
+    assert (totals.breakdown[0].base, totals.breakdown[0].amount) == (D("0.00"), D("0.00"))

@@ -21,7 +21,7 @@ from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.status import PaymentStatus, Status
 from invoicekit.domain.terms import PaymentTerms
 from invoicekit.domain.totals import Totals, compute_totals
-from invoicekit.errors import Problem, ValidationError, problem
+from invoicekit.errors import NotFoundError, Problem, ValidationError, problem
 from invoicekit.money import check_currency, minor_unit
 
 __all__ = ["CollectionFailure", "CreditApplication", "CreditNote", "Invoice", "Payment", "Refund"]
@@ -298,14 +298,11 @@ class Invoice:
         return any(p.status is not PaymentStatus.FAILED for p in self.payments)
 
     def payment(self, payment_id: str) -> Payment:
-        """The payment with ``payment_id``; ValidationError if this invoice has none such."""
+        """The payment with ``payment_id``; NotFoundError if this invoice has none such."""
         for p in self.payments:
             if p.id == payment_id:
                 return p
-        raise ValidationError(
-            [problem("payment_id", f"invoice {self.ref} has no such payment", payment_id)],
-            subject="payment",
-        )
+        raise NotFoundError("payment", payment_id)
 
 
 def _price_mode(value: PriceMode | str, found: list[Problem]) -> PriceMode:

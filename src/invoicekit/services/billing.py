@@ -89,7 +89,9 @@ class Billing:
         self.notifier = notifier
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
-        self._runner = Runner(storage, self.clock, make_converter(), faults or FaultPoints())
+        self._runner = Runner(
+            storage, self.clock, make_converter(), faults or FaultPoints(), new_id
+        )
         self.sellers = Sellers(self._runner, new_id)
 
     @classmethod
@@ -111,9 +113,9 @@ class Billing:
         """``memory://``, ``sqlite:///path/to.db`` or an SQLAlchemy URL (``postgresql+psycopg://…``)."""
         if url == "memory://":
             return cls.in_memory(**adapters)
-        if url.startswith("sqlite:///"):
+        if url.startswith("sqlite:///") and url.removeprefix("sqlite:///"):
             return cls.sqlite(url.removeprefix("sqlite:///"), **adapters)
-        if "://" in url:
+        if "://" in url and not url.startswith("sqlite:"):
             from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 
             return cls(storage=SqlAlchemyStorage.from_url(url), **adapters)

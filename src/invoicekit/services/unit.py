@@ -41,8 +41,14 @@ class Runner:
     """Runs use cases against storage with the clock, the converter and the fault points."""
 
     def __init__(
-        self, storage: Storage, clock: Clock, converter: cattrs.Converter, faults: FaultPoints
+        self,
+        storage: Storage,
+        clock: Clock,
+        converter: cattrs.Converter,
+        faults: FaultPoints,
+        new_id: Callable[[str], str],
     ) -> None:
+        self.new_id = new_id
         self.storage = storage
         self.clock = clock
         self.converter = converter
@@ -147,15 +153,19 @@ class Runner:
         return self.converter.structure(stored.result["value"], result_type)
 
     def outbox_records(self, invoice: Invoice, events: Sequence[Event]) -> list[OutboxRecord]:
-        """The outbox records for ``events`` of ``invoice`` (keys are stable per version)."""
+        """The outbox records for ``events`` of ``invoice``, each under a new unique key.
+
+        Keys are ids, not derived from the invoice: a draft id reused after a delete, or the
+        same id under another seller, must never make an event look like a duplicate.
+        """
         return [
             OutboxRecord(
-                key=f"{invoice.id}:{invoice.version}:{i}:{event.name}",
+                key=self.new_id("evt"),
                 seller_id=invoice.seller_id,
                 kind=event.name,
                 payload=event_to_document(self.converter, event),
                 created_at=event.at,
                 invoice_id=invoice.id,
             )
-            for i, event in enumerate(events)
+            for event in events
         ]

@@ -21,6 +21,7 @@ pytest.register_assert_rewrite(
     "invoicekit.testing.contracts.storage_find",
     "invoicekit.testing.contracts.storage_invoices",
     "invoicekit.testing.contracts.storage_isolation",
+    "invoicekit.testing.contracts.storage_operations",
     "invoicekit.testing.contracts.storage_parties",
     "invoicekit.testing.contracts.storage_records",
     "invoicekit.testing.contracts.storage_units",
