@@ -22,6 +22,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 
 import attrs
@@ -101,6 +102,29 @@ def test_the_checker_sees_gaps_duplicates_and_lost_numbers() -> None:
     assert any("'INV-2026-6' is not in the format 'INV-{year}-{seq:05d}'" in v for v in found)
     # ...and the outbox has no InvoiceIssued record for it.
     assert any(v.startswith("I6: invoice INV-2026-6") for v in found)
+
+
+def test_a_credit_note_number_agrees_with_its_issue_date_after_a_zone_change() -> None:
+    # Found by check_all: credit() takes the counter period and the {year} of the number
+    # from the seller's zone now, while the credit note's issue date comes from the zone
+    # in the invoice's seller snapshot. After the seller moves zone they can disagree.
+    clock = FixedClock(datetime(2026, 12, 31, 9, tzinfo=UTC))
+    billing = ik.Billing.in_memory(clock=clock)
+    billing.sellers.create(
+        id=SELLER, name="Northwind", country="DE", currency="EUR", timezone="Europe/Berlin"
+    )
+    books = billing.seller(SELLER)
+    books.customers.create("Globex", email="ap@globex.example", id=CUSTOMER)
+    line = ik.Line("Web", quantity="1", unit_price="80.00", tax=ik.Vat("19"))
+    books.invoices.issue(books.invoices.draft(CUSTOMER, lines=[line], id="i1").id)
+    billing.sellers.update(SELLER, timezone="Pacific/Auckland")
+    clock.set(datetime(2026, 12, 31, 12, tzinfo=UTC))  # 2027-01-01 01:00 in Auckland
+    refund = ik.Line("Web", quantity="1", unit_price="10.00", tax=ik.Vat("19"))
+    note = books.invoices.credit("i1", lines=[refund])
+    # Either zone may win (RELIABILITY.md T13: the seller's zone, i.e. 2027 here), but the
+    # number's year and the issue date must agree, and the counter must be that year's.
+    assert note.number == f"CN-{note.issue_date.year}-00001"
+    assert check_all(billing, SELLER) == []
 
 
 def test_numbers_are_gapless_under_concurrent_issue(tmp_path: Path) -> None:

@@ -265,6 +265,8 @@ class Credit(Command):
     reason: str | None = None
     discounts: tuple[Discount, ...] = attrs.field(default=(), converter=_discounts)
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
+    #: The date its number was taken for; defaults to ``at`` in the seller's time zone.
+    issue_date: date | None = None
 
 
 Transition = tuple[Invoice, list[ev.Event]]
@@ -648,7 +650,7 @@ def _credit(invoice: Invoice, cmd: Credit, at: datetime) -> Transition:
         currency=invoice.currency,
         lines=lines,
         totals=totals,
-        issue_date=local_date(at, invoice.seller.timezone),
+        issue_date=cmd.issue_date or local_date(at, invoice.seller.timezone),
         issued_at=at,
         seller=invoice.seller,
         customer=invoice.customer,

@@ -345,6 +345,7 @@ class Invoices:
                 number=series.number(seq, issue_date),
                 lines=tuple(lines),
                 reason=reason,
+                issue_date=issue_date,
             )
             new, events = lifecycle.apply(inv, command, at=now)
             tx.invoices.save(new, expected_version=inv.version)
