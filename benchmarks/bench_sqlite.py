@@ -141,22 +141,25 @@ def serialize_only(pairs: list[Pair]) -> float:
     return time.perf_counter() - start
 
 
-def bulk(folder: Path, n: int) -> dict[str, object]:
+def bulk(folder: Path, n: int, repeat: int = 3) -> dict[str, object]:
+    """Best of ``repeat`` runs each, on a new file every run (the ids must be new)."""
     pairs = make_pairs(n)
-    storage = SqliteStorage.open(folder / "bulk.sqlite")
-    lib = library_store(storage, pairs, 1000)
-    storage.close()
-    conn = raw_connection(folder / "bulk-raw.sqlite")
-    floor = raw_store(conn, pairs, 1000)
-    conn.close()
-    ser = serialize_only(pairs)
+    lib, floor, ser = [], [], []
+    for k in range(repeat):
+        storage = SqliteStorage.open(folder / f"bulk-{k}.sqlite")
+        lib.append(library_store(storage, pairs, 1000))
+        storage.close()
+        conn = raw_connection(folder / f"bulk-raw-{k}.sqlite")
+        floor.append(raw_store(conn, pairs, 1000))
+        conn.close()
+        ser.append(serialize_only(pairs))
     return {
         "case": "bulk",
         "invoices": n,
-        "library_per_s": n / lib,
-        "floor_per_s": n / floor,
-        "ratio": lib / floor,
-        "serialize_share": ser / lib,
+        "library_per_s": n / min(lib),
+        "floor_per_s": n / min(floor),
+        "ratio": min(lib) / min(floor),
+        "serialize_share": min(ser) / min(lib),
     }
 
 
@@ -236,31 +239,36 @@ def best(fn: Callable[[], object], repeat: int = 5) -> float:
 
 
 def overdue(folder: Path, n: int) -> dict[str, object]:
+    """First page (100) of overdue invoices: the library, the same SQL by hand, a naive SELECT.
+
+    The floor sorts and cuts the page on the covering index, then reads those 100
+    documents (what the adapter does); the naive query sorts every matching row
+    with its document, which is what a first attempt at the SQL usually looks like.
+    """
     path = folder / "overdue.sqlite"
     populate(path, n)
     on = date(2025, 12, 1)
     storage = SqliteStorage(path)
     conn = sqlite3.connect(path)
-    sql = (
-        "SELECT seller_id, id, number, content_hash, doc FROM invoices WHERE seller_id = ? "
-        "AND status IN (?, ?, ?, ?) AND due_date < ? ORDER BY issue_date, id LIMIT 100"
-    )
+    columns = "SELECT seller_id, id, number, content_hash, doc FROM invoices"
+    where = "seller_id = ? AND status IN (?, ?, ?, ?) AND due_date < ?"
+    page = f"SELECT rowid FROM invoices WHERE {where} ORDER BY issue_date, id LIMIT 100"  # noqa: S608 - constants only
+    tuned = f"{columns} WHERE rowid IN ({page}) ORDER BY issue_date, id"
+    naive = f"{columns} WHERE {where} ORDER BY issue_date, id LIMIT 100"
     params = ("s1", *OPEN, on.isoformat())
 
     def library() -> list[Invoice]:
         with storage.transaction(write=False) as tx:
             return tx.invoices.find("s1", InvoiceQuery(overdue_on=on))
 
-    def raw() -> list[Any]:
-        return conn.execute(sql, params).fetchall()
+    def raw(sql: str) -> Callable[[], list[Any]]:
+        return lambda: conn.execute(sql, params).fetchall()
 
-    if [i.id for i in library()] != [r[1] for r in raw()]:
+    expected = [i.id for i in library()]
+    if expected != [r[1] for r in raw(tuned)()] or expected != [r[1] for r in raw(naive)()]:
         raise RuntimeError("library and floor disagree: the benchmark compares nothing")
-    matches = conn.execute(
-        "SELECT count(*) FROM invoices WHERE status IN (?, ?, ?, ?) AND due_date < ?",
-        (*OPEN, on.isoformat()),
-    ).fetchone()[0]
-    lib, floor = best(library), best(raw)
+    matches = conn.execute(f"SELECT count(*) FROM invoices WHERE {where}", params).fetchone()[0]  # noqa: S608 - constants only
+    lib, floor, first_try = best(library), best(raw(tuned)), best(raw(naive))
     storage.close()
     conn.close()
     return {
@@ -269,6 +277,7 @@ def overdue(folder: Path, n: int) -> dict[str, object]:
         "matching": matches,
         "library_ms": lib * 1e3,
         "floor_ms": floor * 1e3,
+        "naive_sql_ms": first_try * 1e3,
         "ratio": lib / floor,
     }
 
@@ -298,7 +307,7 @@ def report(rows: list[dict[str, object]]) -> None:
             print(
                 f"{row['case']:>14} {row['invoices']:>9,} stored, {row['matching']:,} match: "
                 f"library {row['library_ms']:.2f} ms, raw SQL {row['floor_ms']:.2f} ms, "
-                f"ratio {row['ratio']:.2f}"
+                f"ratio {row['ratio']:.2f} (naive SQL {row['naive_sql_ms']:.2f} ms)"
             )
             continue
         extra = ""

@@ -7,11 +7,13 @@ currencies); Babel is told the digits when formatting, never asked.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
 from decimal import localcontext as _localcontext
 from enum import StrEnum
+from fractions import Fraction
 from typing import Final
 
 import moneyed
@@ -230,31 +232,33 @@ def quantize_to_increment(
         return quantize(steps * increment, currency, rounding)
 
 
-def round_to_sum(exact: Sequence[Decimal], target: Decimal, unit: Decimal) -> list[Decimal]:
+def round_to_sum(
+    exact: Sequence[Decimal | Fraction], target: Decimal, unit: Decimal
+) -> list[Decimal]:
     """Round each exact value to ``unit`` so that the parts add up to ``target`` exactly.
 
     Largest remainder: floor every value, then hand the missing units one each to
     the values with the largest fractional part, ties to the earlier value. Every
     part stays within one unit of its exact value when ``target`` is within
-    ``len(exact)`` units of the exact sum.
+    ``len(exact)`` units of the exact sum. Remainders are compared as exact
+    fractions, so shares that are equal are treated as a tie.
     """
     if not exact:
         if target != 0:
             raise ValueError(f"cannot split {target} into zero parts")
         return []
-    with _localcontext() as ctx:
-        ctx.prec = _PRECISION
-        floors = [(e / unit).to_integral_value(rounding=ROUND_FLOOR) for e in exact]
-        extra = (target / unit) - sum(floors, Decimal(0))
-        if extra != extra.to_integral_value():
-            raise ValueError(f"target {target} is not a multiple of {unit}")
-        count = int(extra)
-        if not 0 <= count <= len(exact):
-            raise ValueError(f"target {target} is too far from the exact sum {sum(exact)}")
-        remainders = [e / unit - f for e, f in zip(exact, floors, strict=True)]
-        order = sorted(range(len(exact)), key=lambda i: (-remainders[i], i))
-        bump = set(order[:count])
-        return [_zero_sign((f + (1 if i in bump else 0)) * unit) for i, f in enumerate(floors)]
+    step = Fraction(unit)
+    scaled = [Fraction(e) / step for e in exact]
+    floors = [math.floor(x) for x in scaled]
+    extra = Fraction(target) / step - sum(floors)
+    if extra.denominator != 1:
+        raise ValueError(f"target {target} is not a multiple of {unit}")
+    count = int(extra)
+    if not 0 <= count <= len(exact):
+        raise ValueError(f"target {target} is too far from the exact sum {sum(scaled) * step}")
+    order = sorted(range(len(exact)), key=lambda i: (floors[i] - scaled[i], i))
+    bump = set(order[:count])
+    return [_zero_sign(Decimal(f + (1 if i in bump else 0)) * unit) for i, f in enumerate(floors)]
 
 
 def _zero_sign(value: Decimal) -> Decimal:
@@ -284,9 +288,7 @@ def allocate(amount: Decimal, weights: Sequence[Decimal | int], currency: str) -
             [problem("amount", f"must fit the {currency} minor unit {unit}", amount)],
             subject="allocation",
         )
-    with _localcontext() as ctx:
-        ctx.prec = _PRECISION
-        exact = [amount * w / total for w in weights]
+    exact = [Fraction(amount) * Fraction(w) / Fraction(total) for w in weights]
     return round_to_sum(exact, amount, unit)
 
 

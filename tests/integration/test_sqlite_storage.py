@@ -508,7 +508,12 @@ def _take_numbers(path: str, barrier: Any, count: int, out: Any) -> None:
 
 
 @pytest.mark.slow
-def test_four_processes_take_400_numbers_without_gaps_or_duplicates(path: Path) -> None:
+def test_four_processes_take_400_numbers_without_gaps_or_duplicates(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Spawned workers import this module by the name pytest gave it: put its root on the path.
+    root = Path(__file__).resolve().parents[_take_numbers.__module__.count(".")]
+    monkeypatch.syspath_prepend(str(root))
     SqliteStorage.open(path).close()
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(4)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
+from fractions import Fraction
 from typing import Final, NamedTuple, cast
 
 import attrs
@@ -608,10 +609,11 @@ class _Computation:
                 continue
             group_gross = sum((m[3] for m in members), _ZERO)
             net, tax_amount = self._convert(group_gross, t, f"gross {group_gross}")
+            # Shares as exact fractions, so equal shares tie and the earlier item wins.
             if group_gross != 0:
-                exact = [net * m[3] / group_gross for m in members]
+                exact = [Fraction(net) * Fraction(m[3]) / Fraction(group_gross) for m in members]
             else:
-                exact = [m[3] / (1 + t.rate / 100) for m in members]
+                exact = [Fraction(m[3]) / (1 + Fraction(t.rate) / 100) for m in members]
             for m, part in zip(members, round_to_sum(exact, net, self.unit), strict=True):
                 nets[(m[0], m[1])] = part
             breakdown.append(TaxSubtotal(t, net, tax_amount))

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, Final, Literal
 
 import attrs
+import cattrs
 
 from invoicekit.adapters.storage.sqlite_schema import (
     Row,
@@ -321,8 +322,14 @@ class _Invoices:
             if last is not None:  # as in MemoryStorage, an unknown `after` starts from the top
                 clause += f" AND {_KEY} > (?, ?, ?)"
                 params += list(last)
-        sql = f"{_INVOICE} WHERE {clause} ORDER BY {_KEY[1:-1]}"
-        return [self._load(row) for row in self._s.page("find invoices", sql, params, query.limit)]
+        # Sort and cut the page on index columns first, then read only that page's documents.
+        order = _KEY[1:-1]
+        page = f"SELECT rowid FROM invoices WHERE {clause} ORDER BY {order}"  # noqa: S608 - constants only
+        if query.limit >= 0:
+            page, params = f"{page} LIMIT ?", [*params, query.limit]
+        sql = f"{_INVOICE} WHERE rowid IN ({page}) ORDER BY {order}"
+        rows = self._s.rows("find invoices", sql, params)
+        return [self._load(row) for row in (rows if query.limit >= 0 else rows[: query.limit])]
 
 
 class _CreditNotes:
@@ -521,6 +528,8 @@ class SqliteStorage:
     last commits then (never corrupting the file). ``read_only=True`` opens the
     file with ``mode=ro``: every write raises StorageError. ``busy_timeout_ms`` is
     how long a writer waits for another writer before ConcurrencyError.
+    ``converter`` (from ``make_converter()``) may be shared with the host; by
+    default the storage makes its own on first use, shared by its threads.
     """
 
     def __init__(
@@ -530,6 +539,7 @@ class SqliteStorage:
         busy_timeout_ms: int = 5000,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
         read_only: bool = False,
+        converter: cattrs.Converter | None = None,
     ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise ConfigurationError(
@@ -543,6 +553,7 @@ class SqliteStorage:
         self.busy_timeout_ms = busy_timeout_ms
         self.synchronous = synchronous
         self.read_only = read_only
+        self._converter = converter
         self._local = threading.local()
         self._lock = threading.Lock()
         self._sessions: list[Session] = []
@@ -557,6 +568,7 @@ class SqliteStorage:
         busy_timeout_ms: int = 5000,
         synchronous: Literal["FULL", "NORMAL"] = "FULL",
         read_only: bool = False,
+        converter: cattrs.Converter | None = None,
     ) -> SqliteStorage:
         """Open ``path``, creating the file and its schema or migrating an older one.
 
@@ -564,7 +576,11 @@ class SqliteStorage:
         than this code, or cannot be opened (the message names the path).
         """
         storage = cls(
-            path, busy_timeout_ms=busy_timeout_ms, synchronous=synchronous, read_only=read_only
+            path,
+            busy_timeout_ms=busy_timeout_ms,
+            synchronous=synchronous,
+            read_only=read_only,
+            converter=converter,
         )
         if not read_only:
             conn = storage._connect()
@@ -620,8 +636,10 @@ class SqliteStorage:
             conn.close()
             raise
         self._checked = True
+        if self._converter is None:  # building one costs tens of ms: once per storage
+            self._converter = make_converter()
         session = Session(
-            conn, path=self.path, busy_timeout_ms=self.busy_timeout_ms, converter=make_converter()
+            conn, path=self.path, busy_timeout_ms=self.busy_timeout_ms, converter=self._converter
         )
         with self._lock:
             self._sessions.append(session)
