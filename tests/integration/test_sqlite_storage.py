@@ -6,6 +6,7 @@ Every test uses a file under ``tmp_path`` (never ``:memory:``). Where MemoryStor
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import sqlite3
@@ -802,3 +803,16 @@ def test_not_found_is_the_same_for_another_sellers_objects(storage: SqliteStorag
         with pytest.raises(NotFoundError) as nobody:
             tx.customers.get("s1", "c-none")
     assert str(theirs.value).replace("c1", "X") == str(nobody.value).replace("c-none", "X")
+
+
+def test_a_finished_thread_leaves_no_open_connection(storage: SqliteStorage) -> None:
+    def work() -> None:
+        with storage.transaction(write=False) as tx:
+            tx.sellers.list()
+
+    for _ in range(5):
+        thread = threading.Thread(target=work)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert len(storage._sessions) == 1  # the one open() made on this thread

@@ -26,6 +26,13 @@ class FrozenMapping(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._data)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        """The value for ``key``, or ``default`` (a dict lookup; no exception on a miss)."""
+        return self._data.get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
     def __repr__(self) -> str:
         return f"FrozenMapping({self._data!r})"
 

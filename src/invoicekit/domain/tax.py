@@ -76,16 +76,14 @@ class Tax:
     exemption_reason: str | None = None
     #: The VATEX code of the exemption reason, e.g. "VATEX-EU-AE".
     exemption_code: str | None = None
+    #: The rate as an exact fraction (19 -> 0.19), computed once.
+    fraction: Decimal = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         problems = tax_problems(self, "")
         if problems:
             raise ValidationError(problems, subject="tax")
-
-    @property
-    def fraction(self) -> Decimal:
-        """The rate as a fraction (19 -> 0.19), exact."""
-        return self.rate.scaleb(-2)
+        object.__setattr__(self, "fraction", self.rate.scaleb(-2))
 
     def __str__(self) -> str:
         return self.label

@@ -479,22 +479,26 @@ class _Computation:
         """
         order: list[Tax] = []
         index_of: dict[int, int] = {}
+        singles: list[tuple[int]] = []
         groups: list[tuple[int, ...]] = []
-        for taxes in (
-            *(ln.taxes for ln in lines),
-            *(a.taxes for a in doc_d),
-            *(a.taxes for a in doc_c),
-        ):
-            indexes = []
-            for tax in taxes:
-                found = index_of.get(id(tax))
-                if found is None:
-                    found = next((j for j, known in enumerate(order) if known == tax), len(order))
-                    if found == len(order):
-                        order.append(tax)
-                    index_of[id(tax)] = found
-                indexes.append(found)
-            groups.append(tuple(indexes))
+
+        def index(tax: Tax) -> int:
+            found = index_of.get(id(tax))
+            if found is None:
+                found = next((j for j, known in enumerate(order) if known == tax), len(order))
+                if found == len(order):
+                    order.append(tax)
+                    singles.append((found,))
+                index_of[id(tax)] = found
+            return found
+
+        items: tuple[Line | DocumentAdjustment, ...] = (*lines, *doc_d, *doc_c)
+        for item in items:
+            taxes = item.taxes
+            if len(taxes) == 1:  # the common case, kept cheap
+                groups.append(singles[index(taxes[0])])
+            else:
+                groups.append(tuple(index(t) for t in taxes))
         return order, groups
 
     def _exclusive(
@@ -538,8 +542,10 @@ class _Computation:
             for t, e, part in zip(taxes, exact, tax_amounts, strict=True):
                 if part != e:
                     self.steps.append(((t, "share of the total tax"), e, part, "largest remainder"))
+        new = tuple.__new__  # LineAmounts(...) runs Python code for its defaults; this does not
         line_amounts = [
-            LineAmounts(r[0], r[1], r[2], r[3], None, per_line_tax[i]) for i, r in enumerate(raw)
+            new(LineAmounts, (r[0], r[1], r[2], r[3], None, per_line_tax[i]))
+            for i, r in enumerate(raw)
         ]
         breakdown = [
             TaxSubtotal(t, base, amount)

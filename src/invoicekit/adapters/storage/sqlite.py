@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -556,7 +557,8 @@ class SqliteStorage:
         self._converter = converter
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._sessions: list[Session] = []
+        # Weak: a thread that ends drops its session, and with it its connection.
+        self._sessions: weakref.WeakSet[Session] = weakref.WeakSet()
         self._checked = False
         self._closed = False
 
@@ -642,7 +644,7 @@ class SqliteStorage:
             conn, path=self.path, busy_timeout_ms=self.busy_timeout_ms, converter=self._converter
         )
         with self._lock:
-            self._sessions.append(session)
+            self._sessions.add(session)
         self._local.current = current = (session, _transaction(session))
         return current
 
@@ -669,6 +671,7 @@ class SqliteStorage:
         """Close every connection this storage opened; it refuses further transactions."""
         self._closed = True
         with self._lock:
-            sessions, self._sessions = self._sessions, []
+            sessions = list(self._sessions)
+            self._sessions.clear()
         for session in sessions:
             session.close()
