@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from invoicekit.adapters.storage.memory import MemoryStorage
+from invoicekit.adapters.storage.sqlite import SqliteStorage
 from invoicekit.ports import Storage
 
 
 def _memory_storage(s: MemoryStorage) -> Storage:
+    return s
+
+
+def _sqlite_storage(s: SqliteStorage) -> Storage:
     return s
