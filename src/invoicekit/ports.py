@@ -331,7 +331,11 @@ class Storage(Protocol):
     """
 
     def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
-        """A unit of work; ``write=False`` for read-only work that takes no write lock."""
+        """A unit of work; ``write=False`` for read-only work that takes no write lock.
+
+        A write inside a read-only transaction raises StorageError and stores nothing;
+        transactions do not nest (StorageError).
+        """
 
     def close(self) -> None:
         """Release connections. The storage must not be used afterwards."""

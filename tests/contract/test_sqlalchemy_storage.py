@@ -64,9 +64,7 @@ class TestSqlAlchemySqlite(StorageContract):
 
     @pytest.fixture
     def make_storage(self, tmp_path_factory: pytest.TempPathFactory) -> StorageFactory:
-        return lambda: SqlAlchemyStorage(
-            f"sqlite:///{tmp_path_factory.mktemp('db') / 'db.sqlite'}"
-        )
+        return lambda: SqlAlchemyStorage(f"sqlite:///{tmp_path_factory.mktemp('db') / 'db.sqlite'}")
 
     @pytest.fixture
     def reopen(self) -> Reopen:

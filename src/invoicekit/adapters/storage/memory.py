@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
+from copy import deepcopy
 from datetime import datetime
 from typing import Any, Final, Generic, TypeVar
 
@@ -18,8 +19,15 @@ import attrs
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
-from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError, StorageError
+from invoicekit.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    IntegrityError,
+    NotFoundError,
+    StorageError,
+)
 from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord, Transaction
+from invoicekit.serialization import FROZEN_FIELDS
 
 __all__ = ["MemoryStorage"]
 
@@ -139,7 +147,10 @@ class _Customers:
 
 
 def _invoice_order(inv: Invoice) -> tuple[int, str, str]:
-    return (1, "", inv.id) if inv.issue_date is None else (0, inv.issue_date.isoformat(), inv.id)
+    """Issued invoices by (issue date, id), then drafts by id (even with a preset issue date)."""
+    if inv.status is Status.DRAFT or inv.issue_date is None:
+        return (1, "", inv.id)
+    return (0, inv.issue_date.isoformat(), inv.id)
 
 
 def matches(inv: Invoice, query: InvoiceQuery) -> bool:
@@ -155,6 +166,11 @@ def matches(inv: Invoice, query: InvoiceQuery) -> bool:
     if query.overdue_on is not None:
         return inv.status in _OPEN and inv.due_date is not None and inv.due_date < query.overdue_on
     return True
+
+
+def _frozen(invoice: Invoice) -> tuple[object, ...]:
+    """The fields an issued invoice froze (those its content hash covers)."""
+    return tuple(getattr(invoice, name) for name in FROZEN_FIELDS)
 
 
 class _Invoices:
@@ -202,11 +218,17 @@ class _Invoices:
         if stored.invoice.version != expected_version:
             raise ConcurrencyError(
                 f"invoice {invoice.ref} was changed by someone else (stored version "
-                f"{stored.invoice.version}, expected {expected_version}); reload it and retry"
+                f"{stored.invoice.version}, expected {expected_version}); reload it and retry",
+                retryable=False,
+            )
+        if stored.content_hash is not None and _frozen(stored.invoice) != _frozen(invoice):
+            raise IntegrityError(
+                f"invoice {stored.invoice.ref} is issued: its number, dates, parties, lines and "
+                "totals cannot change (issue a credit note instead)"
             )
         if invoice.number is not None:
             self._claim_number(invoice)
-        self._t.put(key, _StoredInvoice(invoice, content_hash or stored.content_hash))
+        self._t.put(key, _StoredInvoice(invoice, stored.content_hash or content_hash))
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         stored = self._t.get((seller_id, invoice_id))
@@ -230,9 +252,11 @@ class _Invoices:
             key=_invoice_order,
         )
         if query.after is not None:
-            ids = [inv.id for inv in found]
-            if query.after in ids:
-                found = found[ids.index(query.after) + 1 :]
+            # A position, not a row: paging goes on after an invoice that stopped matching.
+            anchor = self._t.get((seller_id, query.after))
+            if anchor is not None and anchor.invoice.seller_id == seller_id:
+                mark = _invoice_order(anchor.invoice)
+                found = [inv for inv in found if _invoice_order(inv) > mark]
         return found[: query.limit]
 
     def content_hash(self, seller_id: str, invoice_id: str) -> str | None:
@@ -291,10 +315,17 @@ class _Outbox:
     def append(self, records: Sequence[OutboxRecord]) -> None:
         for record in records:
             if self._t.get(record.key) is None:
-                self._t.put(record.key, attrs.evolve(record, position=self._counter()))
+                copy = attrs.evolve(
+                    record, position=self._counter(), payload=deepcopy(record.payload)
+                )
+                self._t.put(record.key, copy)
 
     def _ordered(self) -> list[OutboxRecord]:
-        return sorted(self._t.values(), key=lambda r: r.position or 0)
+        """Copies of every record in append order (callers may change what they get)."""
+        return [
+            attrs.evolve(r, payload=deepcopy(r.payload))
+            for r in sorted(self._t.values(), key=lambda r: r.position or 0)
+        ]
 
     def pending(self, *, limit: int = 100, seller_id: str | None = None) -> list[OutboxRecord]:
         return [
@@ -329,12 +360,15 @@ class _Idempotency:
         self._t = table
 
     def get(self, seller_id: str, key: str) -> IdempotencyRecord | None:
-        return self._t.get((seller_id, key))
+        found = self._t.get((seller_id, key))
+        return None if found is None else attrs.evolve(found, result=deepcopy(found.result))
 
     def put(self, record: IdempotencyRecord) -> None:
         if self._t.get((record.seller_id, record.key)) is not None:
             raise DuplicateError(f"idempotency key {record.key!r} is already used")
-        self._t.put((record.seller_id, record.key), record)
+        self._t.put(
+            (record.seller_id, record.key), attrs.evolve(record, result=deepcopy(record.result))
+        )
 
 
 @attrs.frozen
