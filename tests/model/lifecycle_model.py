@@ -39,6 +39,7 @@ TRANSITION: Final = "transition"  # InvalidTransitionError (not a payment action
 PAYMENT: Final = "payment"  # PaymentNotAllowedError (an InvalidTransitionError and PaymentError)
 VALIDATION: Final = "validation"  # ValidationError
 DUPLICATE: Final = "duplicate"  # DuplicateError
+NOT_FOUND: Final = "not_found"  # NotFoundError (an unknown payment id, as any unknown id)
 
 
 class Refused(Exception):  # noqa: N818 - reads as "the model refused"
@@ -272,7 +273,7 @@ class Account:
     def _pending_payment(self, action: str, pid: str) -> ModelPayment:
         self._need(action, _LIVE, PAYMENT)
         if pid not in self.payments:
-            raise Refused(VALIDATION, f"no payment {pid}")
+            raise Refused(NOT_FOUND, f"no payment {pid}")
         payment = self.payments[pid]
         if payment.status != "pending":
             raise Refused(PAYMENT, f"payment {pid} is {payment.status}")
@@ -314,7 +315,7 @@ class Account:
         """
         self._need("refund", _LIVE, PAYMENT)
         if pid not in self.payments:
-            raise Refused(VALIDATION, f"no payment {pid}")
+            raise Refused(NOT_FOUND, f"no payment {pid}")
         if amount <= 0:
             raise Refused(VALIDATION, "amount must be > 0")
         payment = self.payments[pid]

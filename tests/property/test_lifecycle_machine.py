@@ -29,6 +29,7 @@ from invoicekit.errors import (
     DuplicateError,
     InvalidTransitionError,
     InvoiceKitError,
+    NotFoundError,
     PaymentNotAllowedError,
     ValidationError,
 )
@@ -100,6 +101,8 @@ def _expect_kind(exc: InvoiceKitError, kind: str) -> None:
         assert type(exc) is PaymentNotAllowedError, exc
     elif kind == m.VALIDATION:
         assert isinstance(exc, ValidationError), exc
+    elif kind == m.NOT_FOUND:
+        assert isinstance(exc, NotFoundError), exc
     else:
         assert isinstance(exc, DuplicateError), exc
 
