@@ -27,8 +27,8 @@ from typing import Any, Final
 import pytest
 
 __all__ = [
-    "ALLOW_NO_PG_ENV",
     "ADMIN_URL_ENV",
+    "ALLOW_NO_PG_ENV",
     "SchemaPool",
     "admin_connect",
     "pg_url",
@@ -139,19 +139,26 @@ def pg_url() -> Iterator[str]:
 
 
 class SchemaPool:
-    """Empty, migrated PostgreSQL schemas, reused between tests after a ``TRUNCATE``.
+    """Empty, migrated PostgreSQL schemas, reused between stores after a ``TRUNCATE``.
 
     ``take()`` returns the URL of a schema nobody uses (creating and migrating one
-    only when every existing schema is taken); ``release_all()`` empties the ones
-    handed out and makes them available again.
+    only when every existing schema is taken); ``release(url)`` empties that
+    schema and makes it available again; ``release_all()`` does so for every
+    schema still taken.
     """
 
     def __init__(self, url: str) -> None:
         self._url = url
         self._free: list[str] = []
-        self._used: list[str] = []
+        self._used: dict[str, str] = {}
         self._count = 0
         self._admin = admin_connect(url)
+        from invoicekit.serialization import make_converter
+
+        #: One converter for every store of the pool (it holds no data).
+        self.converter = make_converter()
+        # A store left open in a transaction must not hang the suite on TRUNCATE.
+        self._admin.execute("SET lock_timeout = '10s'")
 
     def take(self) -> str:
         """The URL of an empty schema with the invoicekit tables in it."""
@@ -164,16 +171,22 @@ class SchemaPool:
             schema = f"contract_{self._count}"
             self._admin.execute(f"CREATE SCHEMA {schema}")
             SqlAlchemyStorage(schema_url(self._url, schema)).close()
-        self._used.append(schema)
-        return schema_url(self._url, schema)
+        url = schema_url(self._url, schema)
+        self._used[url] = schema
+        return url
 
-    def release_all(self) -> None:
-        """Empty every schema handed out since the last call and make it free again."""
-        for schema in self._used:
+    def release(self, url: str) -> None:
+        """Empty the schema at ``url`` (from ``take``) and make it free again."""
+        schema = self._used.pop(url, None)
+        if schema is not None:
             tables = ", ".join(f"{schema}.{t.strip()}" for t in _TABLES.split(","))
             self._admin.execute(f"TRUNCATE {tables} RESTART IDENTITY")
-        self._free.extend(self._used)
-        self._used.clear()
+            self._free.append(schema)
+
+    def release_all(self) -> None:
+        """Release every schema still taken."""
+        for url in list(self._used):
+            self.release(url)
 
     def close(self) -> None:
         """Close the administrative connection."""
@@ -189,11 +202,11 @@ def truncate_all(url: str) -> None:
 # --------------------------------------------------------------------------- T12 worker
 
 
-class _RollBack(Exception):
+class _RollBackError(Exception):
     """Raised inside a transaction to roll it back on purpose, after the number was taken."""
 
 
-def take_numbers(
+def take_numbers(  # noqa: PLR0917 - a multiprocessing target takes positional arguments
     url: str, worker: int, count: int, isolation_level: str, barrier: Any, results: Any
 ) -> None:
     """T12 worker: ``count`` committed-or-rolled-back transactions, each taking one number.
@@ -233,10 +246,10 @@ def take_numbers(
                                 )
                             ]
                         )
-                        if rng.random() < 0.1:  # noqa: PLR2004 - 10 % rolled back on purpose
-                            raise _RollBack
+                        if rng.random() < 0.1:
+                            raise _RollBackError
                     committed += 1
-                except _RollBack:
+                except _RollBackError:
                     rolled_back += 1
                 except ConcurrencyError:
                     retries += 1

@@ -1,9 +1,10 @@
 """The storage contract on ``SqlAlchemyStorage``: PostgreSQL schemas and SQLite files.
 
 PostgreSQL: each store is an empty schema of the session's test database,
-migrated once and reused after a ``TRUNCATE`` (``pg.SchemaPool``), so a test
-costs milliseconds, not a migration. ``reopen`` opens a new instance with its
-own engine (new connections) on the same schema or file.
+migrated once and reused after a ``TRUNCATE`` when the store is closed
+(``pg.SchemaPool``), so a store costs milliseconds, not a migration (the
+differential run makes one per hypothesis example). ``reopen`` opens a new
+instance on the store's engine.
 """
 
 from __future__ import annotations
@@ -19,10 +20,30 @@ from invoicekit.testing.contracts import Reopen, StorageContract, StorageFactory
 from pg import SchemaPool, pg_url  # noqa: F401
 
 
+class _Pooled(SqlAlchemyStorage):
+    """A store on a pooled schema: closing it empties the schema and hands it back."""
+
+    def __init__(self, pool: SchemaPool) -> None:
+        self._pool = pool
+        self._schema_url = pool.take()
+        super().__init__(self._schema_url, migrate=False, converter=pool.converter)
+
+    def close(self) -> None:
+        already = self._closed
+        super().close()
+        if not already:
+            self._pool.release(self._schema_url)
+
+
 def _reopen(store: Storage) -> Storage:
+    """A new instance on the same data, sharing the store's engine (its connection pool).
+
+    Nothing observable lives in a pooled connection or in the converter, so sharing
+    them keeps the check honest (every read goes to the database) while saving a
+    connection, the engine's statement cache and a converter per reopening.
+    """
     assert isinstance(store, SqlAlchemyStorage)
-    # engine.url keeps the password (store.url hides it) and the search_path option.
-    return SqlAlchemyStorage(store.engine.url, migrate=False)
+    return SqlAlchemyStorage(store.engine, migrate=False, converter=store._converter)
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +55,7 @@ def schema_pool(pg_url: str) -> Iterator[SchemaPool]:  # noqa: F811
 
 @pytest.fixture
 def schemas(schema_pool: SchemaPool) -> Iterator[SchemaPool]:
-    """The pool; every schema taken during the test is emptied and freed after it."""
+    """The pool; a schema still taken when the test ends is emptied and freed."""
     yield schema_pool
     schema_pool.release_all()
 
@@ -42,13 +63,13 @@ def schemas(schema_pool: SchemaPool) -> Iterator[SchemaPool]:
 class TestSqlAlchemyPostgres(StorageContract):
     @pytest.fixture
     def storage(self, schemas: SchemaPool) -> Iterator[Storage]:
-        store = SqlAlchemyStorage(schemas.take(), migrate=False)
+        store = _Pooled(schemas)
         yield store
         store.close()
 
     @pytest.fixture
     def make_storage(self, schemas: SchemaPool) -> StorageFactory:
-        return lambda: SqlAlchemyStorage(schemas.take(), migrate=False)
+        return lambda: _Pooled(schemas)
 
     @pytest.fixture
     def reopen(self) -> Reopen:

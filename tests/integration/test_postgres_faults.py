@@ -80,10 +80,15 @@ def _no_driver_error(exc: BaseException) -> None:
 
 def test_a_connection_killed_mid_transaction(storage: SqlAlchemyStorage, url: str) -> None:
     before = _counts(url)
-    with pytest.raises(StorageError) as caught, storage.transaction() as tx:
-        _issue_next(tx, "killed")
-        _terminate(url, _pid(tx))
-        tx.invoices.add(f.draft(id="after-the-kill"))
+
+    def killed_midway() -> None:
+        with storage.transaction() as tx:
+            _issue_next(tx, "killed")
+            _terminate(url, _pid(tx))
+            tx.invoices.add(f.draft(id="after-the-kill"))
+
+    with pytest.raises(StorageError) as caught:
+        killed_midway()
     _no_driver_error(caught.value)
     message = str(caught.value)
     assert "could not add invoice" in message
@@ -98,11 +103,14 @@ def test_a_connection_killed_mid_transaction(storage: SqlAlchemyStorage, url: st
 
 def test_a_connection_killed_before_commit(storage: SqlAlchemyStorage, url: str) -> None:
     before = _counts(url)
-    with pytest.raises(StorageError, match="could not commit the transaction"):
+
+    def killed_before_commit() -> None:
         with storage.transaction() as tx:
             _issue_next(tx, "killed")
-            tx.outbox.append([])
             _terminate(url, _pid(tx))
+
+    with pytest.raises(StorageError, match="could not commit the transaction"):
+        killed_before_commit()
     assert _counts(url) == before
     with storage.transaction() as tx:
         _issue_next(tx, "retried")
@@ -123,16 +131,23 @@ def test_an_idle_pooled_connection_killed_in_between_is_replaced(
 # --------------------------------------------------------------------------- conflicts
 
 
-def test_a_serialization_failure_under_repeatable_read(url: str, storage: SqlAlchemyStorage) -> None:
+def test_a_serialization_failure_under_repeatable_read(
+    url: str, storage: SqlAlchemyStorage
+) -> None:
     first = SqlAlchemyStorage(url, isolation_level="REPEATABLE READ")
     second = SqlAlchemyStorage(url, isolation_level="REPEATABLE READ")
+
+    def overtaken() -> None:
+        with first.transaction() as tx1:
+            draft = tx1.invoices.get("s1", "i1")  # the snapshot is taken here
+            with second.transaction() as tx2:
+                tx2.invoices.save(attrs.evolve(draft, memo="theirs", version=2), expected_version=1)
+            tx1.invoices.save(attrs.evolve(draft, memo="mine", version=2), expected_version=1)
+
     try:
         with pytest.raises(ConcurrencyError, match="serialization") as caught:
-            with first.transaction() as tx1:
-                draft = tx1.invoices.get("s1", "i1")  # the snapshot is taken here
-                with second.transaction() as tx2:
-                    tx2.invoices.save(attrs.evolve(draft, memo="theirs", version=2), expected_version=1)
-                tx1.invoices.save(attrs.evolve(draft, memo="mine", version=2), expected_version=1)
+            overtaken()
+        assert caught.value.retryable
         _no_driver_error(caught.value)
         assert "could not save invoice" in str(caught.value)
         with first.transaction() as tx:  # the retry reads the new version and wins
@@ -149,14 +164,18 @@ def test_a_serialization_failure_under_serializable(url: str, storage: SqlAlchem
     """Write skew: each reads the other's counter, then writes its own; one must fail."""
     first = SqlAlchemyStorage(url, isolation_level="SERIALIZABLE")
     second = SqlAlchemyStorage(url, isolation_level="SERIALIZABLE")
+
+    def write_skew() -> None:
+        with first.transaction() as tx1:
+            tx1.sequences.peek("s1", "B", "p")
+            with second.transaction() as tx2:
+                tx2.sequences.peek("s1", "A", "p")
+                tx2.sequences.next_value("s1", "B", "p")
+            tx1.sequences.next_value("s1", "A", "p")
+
     try:
         with pytest.raises(ConcurrencyError) as caught:
-            with first.transaction() as tx1:
-                tx1.sequences.peek("s1", "B", "p")
-                with second.transaction() as tx2:
-                    tx2.sequences.peek("s1", "A", "p")
-                    tx2.sequences.next_value("s1", "B", "p")
-                tx1.sequences.next_value("s1", "A", "p")
+            write_skew()
         _no_driver_error(caught.value)
         with first.transaction(write=False) as tx:
             assert tx.sequences.peek("s1", "A", "p") == 1
@@ -169,13 +188,17 @@ def test_a_serialization_failure_under_serializable(url: str, storage: SqlAlchem
 def test_a_lock_timeout(url: str, storage: SqlAlchemyStorage) -> None:
     engine = sa.create_engine(url, connect_args={"options": "-c lock_timeout=200"})
     impatient = SqlAlchemyStorage(engine)
+
+    def lock_it() -> None:
+        with impatient.transaction() as tx:
+            tx.invoices.get("s1", "i1", for_update=True)
+
     try:
         with storage.transaction() as holder:
             holder.invoices.get("s1", "i1", for_update=True)
             started = time.monotonic()
             with pytest.raises(ConcurrencyError, match="lock timeout") as caught:
-                with impatient.transaction() as tx:
-                    tx.invoices.get("s1", "i1", for_update=True)
+                lock_it()
             assert time.monotonic() - started < 5
         _no_driver_error(caught.value)
         with impatient.transaction() as tx:
@@ -295,8 +318,16 @@ def test_an_unreachable_server_is_a_storage_error_with_the_password_hidden() -> 
     [
         ("SELECT 1/0", StorageError, "DivisionByZero"),
         ("SELECT * FROM no_such_table", StorageError, "UndefinedTable"),
-        ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; END $$", ConcurrencyError, "serialization"),
-        ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40P01'; END $$", ConcurrencyError, "deadlock"),
+        (
+            "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40001'; END $$",
+            ConcurrencyError,
+            "serialization",
+        ),
+        (
+            "DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '40P01'; END $$",
+            ConcurrencyError,
+            "deadlock",
+        ),
         ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '55P03'; END $$", ConcurrencyError, "lock"),
         ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '23505'; END $$", DuplicateError, "taken"),
         ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '25006'; END $$", StorageError, "read-only"),

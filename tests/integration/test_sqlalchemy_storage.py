@@ -77,7 +77,7 @@ def new_schema(pg_url: str) -> Iterator[str]:  # noqa: F811
         admin.execute(f"DROP SCHEMA {name} CASCADE")
 
 
-def _issued(number: str, *, id: str, day: int, customer: str = "c1") -> Invoice:  # noqa: A002
+def _issued(number: str, *, id: str, day: int, customer: str = "c1") -> Invoice:
     s = f.seller()
     return f.issued(
         of=s, to=f.customer(s, id=customer), id=id, number=number, at=AT + timedelta(days=day)
@@ -184,12 +184,17 @@ def test_versions_numbers_and_deletes(storage: SqlAlchemyStorage) -> None:
 
 def test_a_rolled_back_transaction_leaves_nothing(opener: Opener) -> None:
     storage = opener()
-    with pytest.raises(RuntimeError), storage.transaction() as tx:
-        tx.sellers.add(f.seller())
-        tx.invoices.add(f.draft())
-        assert tx.sequences.next_value("s1", "INV", "2026") == 1
-        tx.outbox.append([_record("k1")])
-        raise RuntimeError
+
+    def fail_after_writing() -> None:
+        with storage.transaction() as tx:
+            tx.sellers.add(f.seller())
+            tx.invoices.add(f.draft())
+            assert tx.sequences.next_value("s1", "INV", "2026") == 1
+            tx.outbox.append([_record("k1")])
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        fail_after_writing()
     with opener().transaction(write=False) as tx:
         assert tx.sellers.list() == []
         assert tx.sequences.peek("s1", "INV", "2026") == 1
@@ -387,7 +392,11 @@ def test_the_migration_matches_the_tables_the_code_uses(
 
     from invoicekit.adapters.storage.sqlalchemy_tables import METADATA
 
-    url = request.getfixturevalue("new_schema") if kind == "postgresql" else f"sqlite:///{tmp_path}/m.db"
+    url = (
+        request.getfixturevalue("new_schema")
+        if kind == "postgresql"
+        else f"sqlite:///{tmp_path}/m.db"
+    )
     storage = SqlAlchemyStorage(url)
     try:
         with storage.engine.connect() as conn:
@@ -416,7 +425,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
 
 
 def test_without_migrate_a_database_must_be_at_the_head(new_schema: str) -> None:
-    with pytest.raises(StorageError, match="no invoicekit schema.*migrate=True"):
+    with pytest.raises(StorageError, match=r"no invoicekit schema.*migrate=True"):
         SqlAlchemyStorage(new_schema, migrate=False)
     SqlAlchemyStorage(new_schema).close()
     SqlAlchemyStorage(new_schema, migrate=False).close()

@@ -18,11 +18,14 @@ driver exception is translated into an invoicekit error at this boundary.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, cast
+
+import cattrs
 
 from invoicekit._extras import require
 from invoicekit.errors import ConfigurationError, StorageError
@@ -30,6 +33,7 @@ from invoicekit.serialization import make_converter
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+    from alembic.config import Config
 
     from invoicekit.ports import Transaction
 
@@ -65,6 +69,8 @@ class SqlAlchemyStorage:
             a database whose schema is not at the head is refused.
         isolation_level: ``READ COMMITTED`` (default), ``REPEATABLE READ`` or
             ``SERIALIZABLE``, for PostgreSQL; SQLite is always serializable.
+        converter: a converter from ``make_converter()`` to share (building one
+            costs milliseconds); by default one is made at the first transaction.
 
     Raises:
         MissingExtraError: SQLAlchemy, Alembic or psycopg is not installed; names
@@ -80,6 +86,7 @@ class SqlAlchemyStorage:
         *,
         migrate: bool = True,
         isolation_level: str = "READ COMMITTED",
+        converter: cattrs.Converter | None = None,
     ) -> None:
         extra = _extra_for(url_or_engine)
         sa_ = require("sqlalchemy", extra=extra, feature=_FEATURE)
@@ -109,7 +116,7 @@ class SqlAlchemyStorage:
         self._tables = sqlalchemy_tables
         self._postgres = dialect == "postgresql"
         self._url: str = self._engine.url.render_as_string(hide_password=True)
-        self._converter = make_converter()
+        self._converter = converter
         self._local = threading.local()
         self._closed = False
         try:
@@ -158,6 +165,8 @@ class SqlAlchemyStorage:
             conn = self._guarded("open a transaction", self._engine.connect)
             try:
                 self._guarded("open a transaction", lambda: self._begin(conn, write=write))
+                if self._converter is None:
+                    self._converter = make_converter()
                 tx = self._repos.SqlTransaction.on(
                     conn,
                     converter=self._converter,
@@ -224,19 +233,21 @@ class SqlAlchemyStorage:
     # ------------------------------------------------------------------ schema
 
     def _prepare_schema(self, *, migrate: bool) -> None:
+        """Check the schema revision and, with ``migrate``, upgrade it to the head.
+
+        The common case, a database at the head, costs one query; anything else
+        goes through Alembic under a lock (``pg_advisory_xact_lock`` on PostgreSQL,
+        ``BEGIN IMMEDIATE`` on SQLite), so concurrent openers migrate once.
+        """
         from alembic import command
-        from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
-        from alembic.script import ScriptDirectory
         from alembic.util import CommandError
 
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
-        script = ScriptDirectory.from_config(config)
-        head = script.get_current_head()
-        known = {rev.revision for rev in script.walk_revisions()}
+        head, known = _revisions()
         sa_ = self._sa
         try:
+            if self._at_revision(head):
+                return
             with self._engine.connect() as conn:
                 self._begin(conn, write=True)
                 if self._postgres:
@@ -246,6 +257,7 @@ class SqlAlchemyStorage:
                 found = MigrationContext.configure(conn, opts=opts).get_current_heads()
                 self._check_revision(conn, found, head, known, migrate=migrate)
                 if migrate and found != (head,):
+                    config = _alembic_config()
                     config.attributes["connection"] = conn
                     command.upgrade(config, "head")
                 conn.commit()
@@ -256,12 +268,25 @@ class SqlAlchemyStorage:
         except CommandError as exc:
             raise StorageError(f"could not migrate the schema of {self._url}: {exc}") from exc
 
+    def _at_revision(self, head: str | None) -> bool:
+        """Whether the version table exists and holds exactly ``head`` (one query)."""
+        sa_ = self._sa
+        versions = sa_.table(self._tables.VERSION_TABLE, sa_.column("version_num"))
+        with self._engine.connect() as conn:
+            try:
+                found = conn.execute(sa_.select(versions.c.version_num)).all()
+            except self._sa.exc.DBAPIError:
+                return False  # no table yet, or worse: the careful path will tell
+            finally:
+                conn.rollback()
+        return [row[0] for row in found] == [head]
+
     def _check_revision(
         self,
         conn: sa.Connection,
         found: tuple[str, ...],
         head: str | None,
-        known: set[str],
+        known: frozenset[str],
         *,
         migrate: bool,
     ) -> None:
@@ -284,6 +309,24 @@ class SqlAlchemyStorage:
                 f"{self._url} has {state} and this invoicekit needs revision {head}; "
                 "open it once with SqlAlchemyStorage(url, migrate=True) to create or upgrade it"
             )
+
+
+def _alembic_config() -> Config:
+    """An Alembic configuration pointing at the migrations shipped in the package."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+@functools.cache
+def _revisions() -> tuple[str | None, frozenset[str]]:
+    """The head and every revision of the shipped migrations (read once per process)."""
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
+    return script.get_current_head(), frozenset(r.revision for r in script.walk_revisions())
 
 
 def _create_engine(sa_: Any, url_or_text: Any, isolation_level: str, extra: str) -> sa.Engine:

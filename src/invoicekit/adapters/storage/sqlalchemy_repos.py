@@ -3,125 +3,116 @@
 Each repository behaves as ``MemoryStorage``'s does (the reference), error for
 error. Inserts use ``ON CONFLICT DO NOTHING`` and look at the row count, so a
 DuplicateError leaves the transaction usable on PostgreSQL too (a failed
-statement would abort it). Every statement runs through ``_Context.run``, where
+statement would abort it). Every statement runs through ``Context.run``, where
 driver exceptions are translated (``sqlalchemy_tables.translate``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any
 
 import attrs
 import cattrs
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
+from invoicekit.adapters.storage.sqlalchemy_tables import (
+    CREDIT_NOTES,
+    CUSTOMERS,
+    DECODE_ERRORS,
+    FIND_ANCHOR,
+    IDEMPOTENCY,
+    INVOICES,
+    OUTBOX,
+    SELLERS,
+    SEQUENCES,
+    Context,
+    find_statement,
+)
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
-from invoicekit.domain.status import Status
 from invoicekit.errors import (
     ConcurrencyError,
     DuplicateError,
     IntegrityError,
     NotFoundError,
     StorageError,
-    ValidationError,
 )
 from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord
-from invoicekit.serialization import canonical_json, content_hash, from_document, to_document
-
-from .sqlalchemy_tables import (
-    CREDIT_NOTES,
-    CUSTOMERS,
-    IDEMPOTENCY,
-    INVOICES,
-    OUTBOX,
-    SELLERS,
-    SEQUENCES,
-    translate,
-)
+from invoicekit.serialization import canonical_json, to_document
+from invoicekit.serialization import content_hash as _content_hash
 
 __all__ = ["SqlTransaction"]
 
-T = TypeVar("T")
-_OPEN: Final = sorted(
-    str(s) for s in (Status.PENDING, Status.PARTIALLY_PAID, Status.OVERDUE, Status.FAILED)
+_b = sa.bindparam
+
+
+def _where(table: sa.Table, *names: str) -> list[sa.ColumnElement[bool]]:
+    """``column == :column`` for each name: the key of a prebuilt statement."""
+    return [table.c[name] == _b(name) for name in names]
+
+
+# Reads are built once: SQLAlchemy then reuses their compiled form (hot paths: get, find).
+_SELLER = sa.select(SELLERS.c.doc).where(*_where(SELLERS, "id"))
+_SELLERS = sa.select(SELLERS).order_by(SELLERS.c.id)
+_CUSTOMER = sa.select(CUSTOMERS.c.doc).where(*_where(CUSTOMERS, "seller_id", "id"))
+_INVOICE = sa.select(INVOICES).where(*_where(INVOICES, "seller_id", "id"))
+_INVOICE_LOCKED = _INVOICE.with_for_update()
+_BY_NUMBER = sa.select(INVOICES).where(*_where(INVOICES, "seller_id", "number"))
+_NUMBER_OWNER = sa.select(INVOICES.c.id).where(
+    *_where(INVOICES, "seller_id", "number"), INVOICES.c.id != _b("id")
 )
-_DECODE_ERRORS: Final = (
-    ValueError,
-    TypeError,
-    KeyError,
-    AttributeError,
-    cattrs.BaseValidationError,
+_NOTE = sa.select(CREDIT_NOTES.c.doc).where(*_where(CREDIT_NOTES, "seller_id", "id"))
+_NOTES = sa.select(CREDIT_NOTES.c.id, CREDIT_NOTES.c.doc).where(
+    *_where(CREDIT_NOTES, "seller_id", "invoice_id")
 )
+_COUNTER = sa.select(SEQUENCES.c.next_value).where(
+    *_where(SEQUENCES, "seller_id", "series", "period")
+)
+_TAKE = (
+    sa.update(SEQUENCES)
+    .where(*(SEQUENCES.c[n] == _b(f"k_{n}") for n in ("seller_id", "series", "period")))
+    .values(next_value=SEQUENCES.c.next_value + 1)
+    .returning(SEQUENCES.c.next_value - 1)
+)
+_IDEMPOTENCY = sa.select(IDEMPOTENCY).where(*_where(IDEMPOTENCY, "seller_id", "key"))
 
 
-@attrs.frozen
-class _Context:
-    """What every repository of one transaction shares: the connection and the boundary."""
-
-    conn: sa.Connection
-    converter: cattrs.Converter
-    url: str
-    postgres: bool
-    #: Whether the transaction may write (a read-only one takes no row locks).
-    write: bool
-
-    def run(self, operation: str, statement: sa.Executable, params: Any = None) -> Any:
-        """Execute ``statement``; a driver error becomes an invoicekit error naming ``operation``."""
-        try:
-            return self.conn.execute(statement, params)
-        except sa.exc.SQLAlchemyError as exc:
-            raise translate(exc, operation=operation, url=self.url) from exc
-
-    def rows(self, operation: str, statement: sa.Executable) -> Sequence[sa.Row[Any]]:
-        """Every row ``statement`` returns."""
-        rows: Sequence[sa.Row[Any]] = self.run(operation, statement).all()
-        return rows
-
-    def first(self, operation: str, statement: sa.Executable) -> sa.Row[Any] | None:
-        """The first row, or None."""
-        row: sa.Row[Any] | None = self.run(operation, statement).first()
-        return row
-
-    def count(self, operation: str, statement: sa.Executable, params: Any = None) -> int:
-        """The number of rows ``statement`` changed."""
-        return int(self.run(operation, statement, params).rowcount)
-
-    def insert_new(self, operation: str, table: sa.Table, values: Mapping[str, Any]) -> bool:
-        """Insert one row unless a unique key is taken; whether it was inserted."""
-        return self.count(operation, self.insert_ignoring(table).values(**values)) == 1
-
-    def insert_ignoring(self, table: sa.Table) -> Any:
-        """``INSERT ... ON CONFLICT DO NOTHING`` in this database's dialect."""
-        insert = postgresql.insert if self.postgres else sqlite.insert
-        # SQLAlchemy keeps an INSERT's row count only when asked to.
-        return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
-
-    def dump(self, value: Invoice | CreditNote | Seller | Customer) -> str:
-        """The stored text of a domain value."""
-        return canonical_json(to_document(self.converter, value))
-
-    def load(self, document: Any, cls: type[T], what: str) -> T:
-        """Rebuild a domain value from its stored document (text or decoded)."""
-        try:
-            if isinstance(document, str):
-                document = json.loads(document)
-            return from_document(self.converter, document, cls)
-        except (*_DECODE_ERRORS, ValidationError) as exc:
-            raise StorageError(
-                f"stored {what} cannot be read back ({type(exc).__name__}: {exc}); it was "
-                f"changed outside invoicekit or written by another version ({self.url})"
-            ) from exc
+@functools.cache
+def _customers(include_archived: bool, after: bool) -> sa.Select[Any]:
+    t = CUSTOMERS
+    query = sa.select(t.c.id, t.c.doc).where(t.c.seller_id == _b("seller_id"))
+    if not include_archived:
+        query = query.where(t.c.archived == sa.false())
+    if after:
+        query = query.where(t.c.id > _b("after"))
+    return query.order_by(t.c.id).limit(_b("limit"))
 
 
-class _Sellers:
-    def __init__(self, ctx: _Context) -> None:
+@functools.cache
+def _outbox(pending: bool, seller: bool, invoice: bool) -> sa.Select[Any]:
+    t = OUTBOX
+    query = sa.select(t)
+    if pending:
+        query = query.where(t.c.delivered_at.is_(None))
+    if seller:
+        query = query.where(t.c.seller_id == _b("seller_id"))
+    if invoice:
+        query = query.where(t.c.invoice_id == _b("invoice_id"))
+    return query.order_by(t.c.position).limit(_b("limit"))
+
+
+class _Repository:
+    """One repository of a transaction: its statements run on the transaction's Context."""
+
+    def __init__(self, ctx: Context) -> None:
         self._c = ctx
 
+
+class _Sellers(_Repository):
     def add(self, seller: Seller) -> None:
         if not self._c.insert_new(
             "add seller", SELLERS, {"id": seller.id, "doc": self._c.dump(seller)}
@@ -129,7 +120,7 @@ class _Sellers:
             raise DuplicateError(f"seller {seller.id!r} already exists")
 
     def get(self, seller_id: str) -> Seller:
-        row = self._c.first("get seller", sa.select(SELLERS.c.doc).where(SELLERS.c.id == seller_id))
+        row = self._c.first("get seller", _SELLER, {"id": seller_id})
         if row is None:
             raise NotFoundError("seller", seller_id)
         return self._c.load(row.doc, Seller, f"seller {seller_id!r}")
@@ -140,14 +131,11 @@ class _Sellers:
             raise NotFoundError("seller", seller.id)
 
     def list(self) -> list[Seller]:
-        rows = self._c.rows("list sellers", sa.select(SELLERS).order_by(SELLERS.c.id))
+        rows = self._c.rows("list sellers", _SELLERS)
         return [self._c.load(r.doc, Seller, f"seller {r.id!r}") for r in rows]
 
 
-class _Customers:
-    def __init__(self, ctx: _Context) -> None:
-        self._c = ctx
-
+class _Customers(_Repository):
     def add(self, customer: Customer) -> None:
         values = {
             "seller_id": customer.seller_id,
@@ -159,9 +147,7 @@ class _Customers:
             raise DuplicateError(f"customer {customer.id!r} already exists")
 
     def get(self, seller_id: str, customer_id: str) -> Customer:
-        t = CUSTOMERS
-        query = sa.select(t.c.doc).where(t.c.seller_id == seller_id, t.c.id == customer_id)
-        row = self._c.first("get customer", query)
+        row = self._c.first("get customer", _CUSTOMER, {"seller_id": seller_id, "id": customer_id})
         if row is None:
             raise NotFoundError("customer", customer_id)
         return self._c.load(row.doc, Customer, f"customer {customer_id!r}")
@@ -184,38 +170,14 @@ class _Customers:
         limit: int = 100,
         after: str | None = None,
     ) -> list[Customer]:
-        t = CUSTOMERS
-        query = sa.select(t.c.id, t.c.doc).where(t.c.seller_id == seller_id)
-        if not include_archived:
-            query = query.where(t.c.archived == sa.false())
-        if after is not None:
-            query = query.where(t.c.id > after)
-        rows = self._c.rows("list customers", query.order_by(t.c.id).limit(max(limit, 0)))
+        query = _customers(include_archived, after is not None)
+        params = {"seller_id": seller_id, "after": after, "limit": max(limit, 0)}
+        rows = self._c.rows("list customers", query, params)
         return [self._c.load(r.doc, Customer, f"customer {r.id!r}") for r in rows]
 
 
-def _filters(seller_id: str, query: InvoiceQuery) -> list[sa.ColumnElement[bool]]:
-    """``matches()`` of memory.py as SQL (a NULL due date fails every date filter there too)."""
-    t = INVOICES
-    found: list[sa.ColumnElement[bool]] = [t.c.seller_id == seller_id]
-    if query.statuses is not None:
-        found.append(t.c.status.in_(sorted(str(s) for s in query.statuses)))
-    if query.customer_id is not None:
-        found.append(t.c.customer_id == query.customer_id)
-    if query.due_from is not None:
-        found.append(t.c.due_date >= query.due_from)
-    if query.due_to is not None:
-        found.append(t.c.due_date <= query.due_to)
-    if query.overdue_on is not None:
-        found.extend((t.c.status.in_(_OPEN), t.c.due_date < query.overdue_on))
-    return found
-
-
-class _Invoices:
-    def __init__(self, ctx: _Context) -> None:
-        self._c = ctx
-
-    def _values(self, invoice: Invoice) -> dict[str, Any]:
+class _Invoices(_Repository):
+    def _values(self, invoice: Invoice, document: dict[str, Any]) -> dict[str, Any]:
         return {
             "customer_id": invoice.customer_id,
             "status": str(invoice.status),
@@ -224,27 +186,22 @@ class _Invoices:
             "issue_date": invoice.issue_date,
             "due_date": invoice.due_date,
             "version": invoice.version,
-            "doc": self._c.dump(invoice),
+            "doc": canonical_json(document),
         }
 
     def _row(self, seller_id: str, invoice_id: str, operation: str) -> sa.Row[Any] | None:
-        t = INVOICES
-        query = sa.select(t).where(t.c.seller_id == seller_id, t.c.id == invoice_id)
-        return self._c.first(operation, query)
+        return self._c.first(operation, _INVOICE, {"seller_id": seller_id, "id": invoice_id})
 
     def _number_taken(self, invoice: Invoice) -> bool:
-        t = INVOICES
-        query = sa.select(t.c.id).where(
-            t.c.seller_id == invoice.seller_id, t.c.number == invoice.number, t.c.id != invoice.id
-        )
-        return self._c.first("check invoice number", query) is not None
+        key = {"seller_id": invoice.seller_id, "number": invoice.number, "id": invoice.id}
+        return self._c.first("check invoice number", _NUMBER_OWNER, key) is not None
 
     def _load(self, row: sa.Row[Any]) -> Invoice:
         what = f"invoice {row.id!r} of seller {row.seller_id!r}"
         try:
             document = json.loads(row.doc)
-            found = None if row.content_hash is None else content_hash(document)
-        except _DECODE_ERRORS as exc:
+            found = None if row.content_hash is None else _content_hash(document)
+        except DECODE_ERRORS as exc:
             raise StorageError(f"stored {what} cannot be read back ({exc}); {self._c.url}") from exc
         if found != row.content_hash:
             raise IntegrityError(
@@ -255,7 +212,9 @@ class _Invoices:
         return self._c.load(document, Invoice, what)
 
     def add(self, invoice: Invoice) -> None:
-        values = {"seller_id": invoice.seller_id, "id": invoice.id, **self._values(invoice)}
+        document = to_document(self._c.converter, invoice)
+        values = {"seller_id": invoice.seller_id, "id": invoice.id}
+        values.update(self._values(invoice, document))
         if self._c.insert_new("add invoice", INVOICES, values):
             return
         if self._row(invoice.seller_id, invoice.id, "add invoice") is not None:
@@ -263,19 +222,16 @@ class _Invoices:
         raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
 
     def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:
-        t = INVOICES
-        query = sa.select(t).where(t.c.seller_id == seller_id, t.c.id == invoice_id)
-        if for_update and self._c.postgres and self._c.write:
-            query = query.with_for_update()
-        row = self._c.first("get invoice", query)
+        locked = for_update and self._c.postgres and self._c.write
+        query = _INVOICE_LOCKED if locked else _INVOICE
+        row = self._c.first("get invoice", query, {"seller_id": seller_id, "id": invoice_id})
         if row is None:
             raise NotFoundError("invoice", invoice_id)
         return self._load(row)
 
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
-        t = INVOICES
-        query = sa.select(t).where(t.c.seller_id == seller_id, t.c.number == number)
-        row = self._c.first("get invoice by number", query)
+        key = {"seller_id": seller_id, "number": number}
+        row = self._c.first("get invoice by number", _BY_NUMBER, key)
         if row is None:
             raise NotFoundError("invoice", number)
         return self._load(row)
@@ -284,13 +240,18 @@ class _Invoices:
         self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
     ) -> None:
         t = INVOICES
-        values = self._values(invoice)
-        if content_hash is not None:
-            values["content_hash"] = content_hash
+        document = to_document(self._c.converter, invoice)
+        values = self._values(invoice, document)
+        # The hash is stored once, at issue; after that the frozen fields must hash to it.
+        values["content_hash"] = sa.func.coalesce(t.c.content_hash, content_hash)
+        frozen = _content_hash(document)
+        unchanged = sa.or_(t.c.content_hash.is_(None), t.c.content_hash == frozen)
         mine = (t.c.seller_id == invoice.seller_id, t.c.id == invoice.id)
         taken = invoice.number is not None and self._number_taken(invoice)
         if not taken:
-            statement = sa.update(t).where(*mine, t.c.version == expected_version).values(values)
+            statement = (
+                sa.update(t).where(*mine, t.c.version == expected_version, unchanged).values(values)
+            )
             if self._c.count("save invoice", statement) == 1:
                 return
         stored = self._row(invoice.seller_id, invoice.id, "save invoice")
@@ -299,7 +260,13 @@ class _Invoices:
         if stored.version != expected_version:
             raise ConcurrencyError(
                 f"invoice {invoice.ref} was changed by someone else (stored version "
-                f"{stored.version}, expected {expected_version}); reload it and retry"
+                f"{stored.version}, expected {expected_version}); reload it and retry",
+                retryable=False,
+            )
+        if stored.content_hash not in {None, frozen}:
+            raise IntegrityError(
+                f"invoice {invoice.ref} is issued: its number, dates, parties, lines and "
+                "totals cannot change (issue a credit note instead)"
             )
         raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
 
@@ -317,40 +284,21 @@ class _Invoices:
         if stored is None:
             raise NotFoundError("invoice", invoice_id)
         if stored.version != expected_version:
-            raise ConcurrencyError(f"invoice {invoice_id!r} was changed by someone else; reload it")
+            raise ConcurrencyError(
+                f"invoice {invoice_id!r} was changed by someone else; reload it", retryable=False
+            )
         raise StorageError(
             f"invoice {stored.number} ({invoice_id!r}) is issued; issued invoices are never deleted"
         )
 
     def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
-        t = INVOICES
-        where = _filters(seller_id, query)
+        anchor = None
         if query.after is not None:
-            anchor = self._c.first(
-                "find invoices", sa.select(t.c.issue_date).where(*where, t.c.id == query.after)
-            )
-            if anchor is not None:
-                where.append(self._after(anchor.issue_date, query.after))
-        drafts_last = sa.case((t.c.issue_date.is_(None), 1), else_=0)
-        statement = (
-            sa.select(t)
-            .where(*where)
-            .order_by(drafts_last, t.c.issue_date, t.c.id)
-            .limit(max(query.limit, 0))
-        )
-        return [self._load(row) for row in self._c.rows("find invoices", statement)]
-
-    @staticmethod
-    def _after(issue_date: Any, invoice_id: str) -> sa.ColumnElement[bool]:
-        """Rows after (issue date, id) in memory.py's ``_invoice_order``: drafts come last."""
-        t = INVOICES
-        if issue_date is None:
-            return sa.and_(t.c.issue_date.is_(None), t.c.id > invoice_id)
-        return sa.or_(
-            t.c.issue_date > issue_date,
-            sa.and_(t.c.issue_date == issue_date, t.c.id > invoice_id),
-            t.c.issue_date.is_(None),
-        )
+            # A position, not a row: paging goes on after an invoice that stopped matching.
+            key = {"seller_id": seller_id, "after_id": query.after}
+            anchor = self._c.first("find invoices", FIND_ANCHOR, key)
+        statement, params = find_statement(seller_id, query, anchor)
+        return [self._load(row) for row in self._c.rows("find invoices", statement, params)]
 
     def content_hash(self, seller_id: str, invoice_id: str) -> str | None:
         """The content hash stored at issue (for integrity checks)."""
@@ -358,10 +306,7 @@ class _Invoices:
         return None if row is None else row.content_hash
 
 
-class _CreditNotes:
-    def __init__(self, ctx: _Context) -> None:
-        self._c = ctx
-
+class _CreditNotes(_Repository):
     def add(self, note: CreditNote) -> None:
         values = {
             "seller_id": note.seller_id,
@@ -373,58 +318,41 @@ class _CreditNotes:
         }
         if self._c.insert_new("add credit note", CREDIT_NOTES, values):
             return
-        t = CREDIT_NOTES
-        query = sa.select(t.c.id).where(t.c.seller_id == note.seller_id, t.c.id == note.id)
-        if self._c.first("add credit note", query) is not None:
+        key = {"seller_id": note.seller_id, "id": note.id}
+        if self._c.first("add credit note", _NOTE, key) is not None:
             raise DuplicateError(f"credit note {note.id!r} already exists")
         raise DuplicateError(f"credit note number {note.number!r} is already used")
 
     def get(self, seller_id: str, credit_note_id: str) -> CreditNote:
-        t = CREDIT_NOTES
-        query = sa.select(t.c.doc).where(t.c.seller_id == seller_id, t.c.id == credit_note_id)
-        row = self._c.first("get credit note", query)
+        key = {"seller_id": seller_id, "id": credit_note_id}
+        row = self._c.first("get credit note", _NOTE, key)
         if row is None:
             raise NotFoundError("credit note", credit_note_id)
         return self._c.load(row.doc, CreditNote, f"credit note {credit_note_id!r}")
 
     def for_invoice(self, seller_id: str, invoice_id: str) -> list[CreditNote]:
-        t = CREDIT_NOTES
-        query = sa.select(t.c.id, t.c.doc).where(
-            t.c.seller_id == seller_id, t.c.invoice_id == invoice_id
-        )
+        key = {"seller_id": seller_id, "invoice_id": invoice_id}
         notes = [
             self._c.load(r.doc, CreditNote, f"credit note {r.id!r}")
-            for r in self._c.rows("list credit notes", query)
+            for r in self._c.rows("list credit notes", _NOTES, key)
         ]
         # Sorted here, not in SQL: issued_at compares as an instant, whatever its offset.
         return sorted(notes, key=lambda n: (n.issued_at, n.number))
 
 
-class _Sequences:
-    def __init__(self, ctx: _Context) -> None:
-        self._c = ctx
-
+class _Sequences(_Repository):
     def next_value(self, seller_id: str, series: str, period: str) -> int:
-        t = SEQUENCES
         key = {"seller_id": seller_id, "series": series, "period": period}
-        self._c.insert_new("take a number", t, {**key, "next_value": 1})
+        self._c.insert_new("take a number", SEQUENCES, {**key, "next_value": 1})
         # The UPDATE locks the counter row until commit: a concurrent issuer waits,
         # then reads our committed value (or, under REPEATABLE READ, gets a retryable
         # serialization failure). A rollback puts the number back.
-        statement = (
-            sa.update(t)
-            .where(t.c.seller_id == seller_id, t.c.series == series, t.c.period == period)
-            .values(next_value=t.c.next_value + 1)
-            .returning(t.c.next_value - 1)
-        )
-        return int(self._c.run("take a number", statement).scalar_one())
+        params = {f"k_{name}": value for name, value in key.items()}
+        return int(self._c.run("take a number", _TAKE, params).scalar_one())
 
     def peek(self, seller_id: str, series: str, period: str) -> int:
-        t = SEQUENCES
-        query = sa.select(t.c.next_value).where(
-            t.c.seller_id == seller_id, t.c.series == series, t.c.period == period
-        )
-        row = self._c.first("read a number counter", query)
+        key = {"seller_id": seller_id, "series": series, "period": period}
+        row = self._c.first("read a number counter", _COUNTER, key)
         return 1 if row is None else int(row.next_value)
 
 
@@ -443,10 +371,7 @@ def _record(row: sa.Row[Any]) -> OutboxRecord:
     )
 
 
-class _Outbox:
-    def __init__(self, ctx: _Context) -> None:
-        self._c = ctx
-
+class _Outbox(_Repository):
     def append(self, records: Sequence[OutboxRecord]) -> None:
         rows = [
             {
@@ -466,15 +391,10 @@ class _Outbox:
         if rows:
             self._c.run("append to the outbox", self._c.insert_ignoring(OUTBOX), rows)
 
-    def _select(self, operation: str, *where: Any, limit: int) -> list[OutboxRecord]:
-        query = sa.select(OUTBOX).where(*where).order_by(OUTBOX.c.position).limit(max(limit, 0))
-        return [_record(row) for row in self._c.rows(operation, query)]
-
     def pending(self, *, limit: int = 100, seller_id: str | None = None) -> list[OutboxRecord]:
-        where: list[sa.ColumnElement[bool]] = [OUTBOX.c.delivered_at.is_(None)]
-        if seller_id is not None:
-            where.append(OUTBOX.c.seller_id == seller_id)
-        return self._select("read pending outbox records", *where, limit=limit)
+        query = _outbox(pending=True, seller=seller_id is not None, invoice=False)
+        params = {"seller_id": seller_id, "limit": max(limit, 0)}
+        return [_record(r) for r in self._c.rows("read pending outbox records", query, params)]
 
     def mark_delivered(self, keys: Sequence[str], *, at: datetime) -> None:
         if keys:
@@ -494,20 +414,15 @@ class _Outbox:
     def list(
         self, *, seller_id: str, invoice_id: str | None = None, limit: int = 1000
     ) -> list[OutboxRecord]:
-        where: list[sa.ColumnElement[bool]] = [OUTBOX.c.seller_id == seller_id]
-        if invoice_id is not None:
-            where.append(OUTBOX.c.invoice_id == invoice_id)
-        return self._select("list outbox records", *where, limit=limit)
+        query = _outbox(pending=False, seller=True, invoice=invoice_id is not None)
+        params = {"seller_id": seller_id, "invoice_id": invoice_id, "limit": max(limit, 0)}
+        return [_record(r) for r in self._c.rows("list outbox records", query, params)]
 
 
-class _Idempotency:
-    def __init__(self, ctx: _Context) -> None:
-        self._c = ctx
-
+class _Idempotency(_Repository):
     def get(self, seller_id: str, key: str) -> IdempotencyRecord | None:
-        t = IDEMPOTENCY
-        query = sa.select(t).where(t.c.seller_id == seller_id, t.c.key == key)
-        row = self._c.first("read an idempotency record", query)
+        params = {"seller_id": seller_id, "key": key}
+        row = self._c.first("read an idempotency record", _IDEMPOTENCY, params)
         if row is None:
             return None
         return IdempotencyRecord(
@@ -555,7 +470,7 @@ class SqlTransaction:
         write: bool,
     ) -> SqlTransaction:
         """The repositories working on ``conn`` (in a transaction the caller opened)."""
-        ctx = _Context(conn, converter, url, postgres, write)
+        ctx = Context(conn, converter, url, postgres, write)
         return cls(
             sellers=_Sellers(ctx),
             customers=_Customers(ctx),

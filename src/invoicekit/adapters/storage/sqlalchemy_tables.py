@@ -15,21 +15,43 @@ Key columns use the ``C`` collation on PostgreSQL so that ``ORDER BY id``
 orders by code point, as Python's ``sorted`` does in ``MemoryStorage``.
 
 ``translate`` is the one place a SQLAlchemy, psycopg or ``sqlite3`` exception
-becomes an invoicekit error.
+becomes an invoicekit error; every statement of a transaction runs through
+``Context.run``, which calls it. ``find_statement`` is memory.py's ``matches()``
+and ``_invoice_order`` paging, as SQL.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import sqlite3
-from typing import Final
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, TypeVar
 
+import attrs
+import cattrs
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 
-from invoicekit.errors import ConcurrencyError, DuplicateError, InvoiceKitError, StorageError
+from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.status import Status
+from invoicekit.errors import (
+    ConcurrencyError,
+    DuplicateError,
+    InvoiceKitError,
+    StorageError,
+    ValidationError,
+)
+from invoicekit.ports import InvoiceQuery
+from invoicekit.serialization import canonical_json, from_document, to_document
 
 __all__ = [
     "CREDIT_NOTES",
     "CUSTOMERS",
+    "DECODE_ERRORS",
+    "DRAFTS_LAST",
+    "FIND_ANCHOR",
     "IDEMPOTENCY",
     "INVOICES",
     "METADATA",
@@ -37,9 +59,13 @@ __all__ = [
     "SELLERS",
     "SEQUENCES",
     "VERSION_TABLE",
+    "Context",
+    "find_statement",
     "key_type",
     "translate",
 ]
+
+T = TypeVar("T")
 
 #: Where Alembic records the schema revision; our own name, so that an application
 #: keeping its own Alembic history in the same database does not collide with ours.
@@ -202,3 +228,156 @@ def translate(exc: BaseException, *, operation: str, url: str) -> InvoiceKitErro
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
     return (sa.exc.OperationalError, sa.exc.InterfaceError)
+
+
+# --------------------------------------------------------------------------- statements
+
+_OPEN: Final = sorted(
+    str(s) for s in (Status.PENDING, Status.PARTIALLY_PAID, Status.OVERDUE, Status.FAILED)
+)
+DECODE_ERRORS: Final = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    cattrs.BaseValidationError,
+)
+
+
+@attrs.frozen
+class Context:
+    """What every repository of one transaction shares: the connection and the boundary."""
+
+    conn: sa.Connection
+    converter: cattrs.Converter
+    url: str
+    postgres: bool
+    #: Whether the transaction may write (a read-only one takes no row locks).
+    write: bool
+
+    def run(self, operation: str, statement: sa.Executable, params: Any = None) -> Any:
+        """Execute ``statement``; a driver error becomes an invoicekit error naming ``operation``."""
+        try:
+            return self.conn.execute(statement, params)
+        except sa.exc.SQLAlchemyError as exc:
+            raise translate(exc, operation=operation, url=self.url) from exc
+
+    def rows(
+        self, operation: str, statement: sa.Executable, params: Any = None
+    ) -> Sequence[sa.Row[Any]]:
+        """Every row ``statement`` returns."""
+        rows: Sequence[sa.Row[Any]] = self.run(operation, statement, params).all()
+        return rows
+
+    def first(
+        self, operation: str, statement: sa.Executable, params: Any = None
+    ) -> sa.Row[Any] | None:
+        """The first row, or None."""
+        row: sa.Row[Any] | None = self.run(operation, statement, params).first()
+        return row
+
+    def count(self, operation: str, statement: sa.Executable, params: Any = None) -> int:
+        """The number of rows ``statement`` changed."""
+        return int(self.run(operation, statement, params).rowcount)
+
+    def insert_new(self, operation: str, table: sa.Table, values: Mapping[str, Any]) -> bool:
+        """Insert one row unless a unique key is taken; whether it was inserted."""
+        return self.count(operation, self.insert_ignoring(table).values(**values)) == 1
+
+    def insert_ignoring(self, table: sa.Table) -> Any:
+        """``INSERT ... ON CONFLICT DO NOTHING`` in this database's dialect."""
+        insert = postgresql.insert if self.postgres else sqlite.insert
+        # SQLAlchemy keeps an INSERT's row count only when asked to.
+        return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+
+    def dump(self, value: Invoice | CreditNote | Seller | Customer) -> str:
+        """The stored text of a domain value."""
+        return canonical_json(to_document(self.converter, value))
+
+    def load(self, document: Any, cls: type[T], what: str) -> T:
+        """Rebuild a domain value from its stored document (text or decoded)."""
+        try:
+            if isinstance(document, str):
+                document = json.loads(document)
+            return from_document(self.converter, document, cls)
+        except (*DECODE_ERRORS, ValidationError) as exc:
+            raise StorageError(
+                f"stored {what} cannot be read back ({type(exc).__name__}: {exc}); it was "
+                f"changed outside invoicekit or written by another version ({self.url})"
+            ) from exc
+
+
+# --------------------------------------------------------------------------- find
+
+#: memory.py's ``_invoice_order``: issued invoices by (issue date, id), then drafts by id
+#: (a draft last even when it carries a preset issue date).
+DRAFTS_LAST: Final = sa.case(
+    (sa.or_(INVOICES.c.status == str(Status.DRAFT), INVOICES.c.issue_date.is_(None)), 1), else_=0
+)
+#: The sort position of a paging anchor: what ``InvoiceQuery.after`` names.
+FIND_ANCHOR: Final = sa.select(INVOICES.c.status, INVOICES.c.issue_date).where(
+    INVOICES.c.seller_id == sa.bindparam("seller_id"), INVOICES.c.id == sa.bindparam("after_id")
+)
+
+
+@functools.cache
+def _find_statement(
+    *, statuses: bool, customer: bool, due_from: bool, due_to: bool, overdue: bool, after: str
+) -> sa.Select[Any]:
+    """``find``'s SELECT for one combination of filters; built once, the values are bound."""
+    t, b = INVOICES, sa.bindparam
+    where = [t.c.seller_id == b("seller_id")]
+    if statuses:
+        where.append(t.c.status.in_(b("statuses", expanding=True)))
+    if customer:
+        where.append(t.c.customer_id == b("customer_id"))
+    if due_from:  # a NULL due date fails every date filter, as in matches()
+        where.append(t.c.due_date >= b("due_from"))
+    if due_to:
+        where.append(t.c.due_date <= b("due_to"))
+    if overdue:
+        where.extend((t.c.status.in_(_OPEN), t.c.due_date < b("overdue_on")))
+    if after == "draft":  # after a draft: the drafts with a greater id
+        where.append(sa.and_(DRAFTS_LAST == 1, t.c.id > b("after_id")))
+    elif after == "issued":  # a draft with a preset date matches too: it is in DRAFTS_LAST
+        where.append(
+            sa.or_(
+                DRAFTS_LAST == 1,
+                t.c.issue_date > b("after_date"),
+                sa.and_(t.c.issue_date == b("after_date"), t.c.id > b("after_id")),
+            )
+        )
+    by_date = sa.case((DRAFTS_LAST == 1, None), else_=t.c.issue_date)
+    return sa.select(t).where(*where).order_by(DRAFTS_LAST, by_date, t.c.id).limit(b("limit"))
+
+
+def find_statement(
+    seller_id: str, query: InvoiceQuery, anchor: sa.Row[Any] | None
+) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """``matches()`` and ``after`` paging of memory.py as SQL, with its bound values.
+
+    ``anchor`` is the ``FIND_ANCHOR`` row of ``query.after`` (None: start at the top).
+    """
+    after = ""
+    params: dict[str, Any] = {"seller_id": seller_id, "limit": max(query.limit, 0)}
+    if anchor is not None:
+        draft = anchor.status == str(Status.DRAFT) or anchor.issue_date is None
+        after = "draft" if draft else "issued"
+        params.update(after_id=query.after, after_date=None if draft else anchor.issue_date)
+    if query.statuses is not None:
+        params["statuses"] = sorted(str(s) for s in query.statuses)
+    params.update(
+        customer_id=query.customer_id,
+        due_from=query.due_from,
+        due_to=query.due_to,
+        overdue_on=query.overdue_on,
+    )
+    statement = _find_statement(
+        statuses=query.statuses is not None,
+        customer=query.customer_id is not None,
+        due_from=query.due_from is not None,
+        due_to=query.due_to is not None,
+        overdue=query.overdue_on is not None,
+        after=after,
+    )
+    return statement, {k: v for k, v in params.items() if v is not None}
