@@ -36,7 +36,6 @@ __all__ = [
     "take_numbers",
     "truncate_all",
     "with_password",
-    "worker_url",
 ]
 
 ADMIN_URL_ENV: Final = "INVOICEKIT_PG_ADMIN_URL"
@@ -104,14 +103,6 @@ def with_password(url: str, password: str) -> str:
     import sqlalchemy as sa
 
     return sa.make_url(url).set(password=password).render_as_string(hide_password=False)
-
-
-def worker_url(url: str) -> str:
-    """``url`` whose connections commit without waiting for the WAL flush (same locking)."""
-    import sqlalchemy as sa
-
-    parsed = sa.make_url(url).update_query_dict({"options": "-c synchronous_commit=off"})
-    return parsed.render_as_string(hide_password=False)
 
 
 def schema_url(url: str, schema: str) -> str:
@@ -234,7 +225,7 @@ def take_numbers(  # noqa: PLR0917 - a multiprocessing target takes positional a
                 try:
                     with storage.transaction() as tx:
                         value = tx.sequences.next_value("s1", "INV", "2026")
-                        time.sleep(rng.random() * 0.0005)  # others queue on the row lock
+                        time.sleep(rng.random() * 0.001)  # others queue on the row lock
                         tx.outbox.append(
                             [
                                 OutboxRecord(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from invoicekit.adapters.storage.memory import MemoryStorage
+from invoicekit.errors import StorageError
 from invoicekit.ports import Storage
 from invoicekit.testing.contracts import Reopen, StorageContract, StorageFactory
 
@@ -26,3 +27,10 @@ class TestMemoryStorage(StorageContract):
     def reopen(self) -> Reopen:
         # The data lives in the object: the "fresh instance" is the object itself.
         return lambda store: store
+
+
+def test_a_closed_memory_storage_refuses_transactions() -> None:
+    store = MemoryStorage()
+    store.close()
+    with pytest.raises(StorageError, match="closed"), store.transaction():
+        pass

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
-from pg import pg_url, take_numbers, worker_url  # noqa: F401
+from pg import pg_url, take_numbers  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
