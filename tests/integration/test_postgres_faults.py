@@ -62,7 +62,7 @@ def _counts(url: str) -> tuple[int, int, int]:
             "(SELECT coalesce(max(next_value), 0) FROM sequences)"
         ).fetchone()
     assert row is not None
-    return row
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _issue_next(tx: Transaction, invoice_id: str) -> None:

@@ -120,7 +120,8 @@ def test_the_sequences_table_has_no_generated_column() -> None:
 
     from invoicekit.adapters.storage.sqlalchemy_tables import METADATA, SEQUENCES
 
-    ddl = str(CreateTable(SEQUENCES).compile(dialect=postgresql.dialect())).upper()
+    dialect = postgresql.psycopg.dialect()  # type: ignore[no-untyped-call]
+    ddl = str(CreateTable(SEQUENCES).compile(dialect=dialect)).upper()
     assert "SERIAL" not in ddl
     assert "IDENTITY" not in ddl
     assert "NEXTVAL" not in ddl

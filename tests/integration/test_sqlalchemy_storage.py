@@ -33,7 +33,7 @@ from invoicekit.errors import (
     NotFoundError,
     StorageError,
 )
-from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord, Storage
+from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord, Storage, Transaction
 from invoicekit.serialization import content_hash, make_converter, to_document
 from pg import admin_connect, pg_url, schema_url, truncate_all  # noqa: F401
 
@@ -355,6 +355,44 @@ def test_a_raw_sql_edit_of_an_issued_invoice_is_caught(storage: SqlAlchemyStorag
     _tamper(storage, "UPDATE invoices SET content_hash = NULL, doc = '{\"id\": 1}'")
     with pytest.raises(StorageError, match="cannot be read"), storage.transaction() as tx:
         tx.invoices.get("s1", "i1")
+
+
+def test_corrupt_records_are_storage_errors(storage: SqlAlchemyStorage) -> None:
+    with storage.transaction() as tx:
+        tx.outbox.append([_record("k1")])
+        tx.idempotency.put(IdempotencyRecord("s1", "key", "fp", "issue", {}, AT))
+        tx.sellers.add(f.seller())
+    _tamper(storage, "UPDATE outbox SET payload = '{not json'")
+    _tamper(storage, "UPDATE idempotency SET created_at = 'yesterday'")
+    _tamper(storage, "UPDATE sellers SET doc = '{}'")
+    readers: list[Callable[[Transaction], object]] = [
+        lambda tx: tx.outbox.pending(),
+        lambda tx: tx.idempotency.get("s1", "key"),
+        lambda tx: tx.sellers.get("s1"),
+    ]
+    for read in readers:
+        with storage.transaction(write=False) as tx, pytest.raises(StorageError, match="read"):
+            read(tx)
+
+
+def test_a_read_only_sqlite_file_gives_storage_errors(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    SqlAlchemyStorage(f"sqlite:///{path}").close()
+    # Opened read-only (chmod would not stop root): WAL cannot be switched on, reads work.
+    storage = SqlAlchemyStorage(f"sqlite:///file:{path}?mode=ro&uri=true", migrate=False)
+    try:
+        with storage.transaction(write=False) as tx:
+            assert tx.sellers.list() == []
+        with pytest.raises(StorageError, match="read-only") as caught:
+            _add_a_seller(storage)
+        assert not type(caught.value).__module__.startswith(("sqlalchemy", "sqlite3"))
+    finally:
+        storage.close()
+
+
+def _add_a_seller(storage: SqlAlchemyStorage) -> None:
+    with storage.transaction() as tx:
+        tx.sellers.add(f.seller())
 
 
 # --------------------------------------------------------------------------- schema

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from invoicekit.adapters.storage.memory import MemoryStorage
+from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 from invoicekit.adapters.storage.sqlite import SqliteStorage
 from invoicekit.ports import Storage
 
@@ -12,4 +13,8 @@ def _memory_storage(s: MemoryStorage) -> Storage:
 
 
 def _sqlite_storage(s: SqliteStorage) -> Storage:
+    return s
+
+
+def _sqlalchemy_storage(s: SqlAlchemyStorage) -> Storage:
     return s

@@ -19,6 +19,7 @@ driver exception is translated into an invoicekit error at this boundary.
 from __future__ import annotations
 
 import functools
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -115,6 +116,12 @@ class SqlAlchemyStorage:
         self._repos = sqlalchemy_repos
         self._tables = sqlalchemy_tables
         self._postgres = dialect == "postgresql"
+        #: What the boundary catches: SQLAlchemy's errors and, should one ever come
+        #: through unwrapped, the driver's own (psycopg.Error, sqlite3.Error).
+        self._errors: tuple[type[BaseException], ...] = (
+            sa_.exc.SQLAlchemyError,
+            self._engine.dialect.loaded_dbapi.Error,
+        )
         self._url: str = self._engine.url.render_as_string(hide_password=True)
         self._converter = converter
         self._local = threading.local()
@@ -173,6 +180,7 @@ class SqlAlchemyStorage:
                     url=self._url,
                     postgres=self._postgres,
                     write=write,
+                    errors=self._errors,
                 )
                 try:
                     yield tx
@@ -209,19 +217,19 @@ class SqlAlchemyStorage:
         try:
             conn.exec_driver_sql("PRAGMA query_only = OFF")
             conn.commit()
-        except self._sa.exc.SQLAlchemyError:
+        except self._errors:
             self._quietly(conn.invalidate)
 
     def _guarded(self, operation: str, action: Any) -> Any:
         """Run ``action()``; a SQLAlchemy or driver error becomes an invoicekit error."""
         try:
             return action()
-        except self._sa.exc.SQLAlchemyError as exc:
+        except self._errors as exc:
             raise self._tables.translate(exc, operation=operation, url=self._url) from exc
 
     def _quietly(self, action: Any) -> None:
         """Run a clean-up step whose failure must not hide the error being raised."""
-        with suppress(self._sa.exc.SQLAlchemyError):
+        with suppress(*self._errors):
             action()
 
     def close(self) -> None:
@@ -261,7 +269,7 @@ class SqlAlchemyStorage:
                     config.attributes["connection"] = conn
                     command.upgrade(config, "head")
                 conn.commit()
-        except sa_.exc.SQLAlchemyError as exc:
+        except self._errors as exc:
             raise self._tables.translate(
                 exc, operation="prepare the schema", url=self._url
             ) from exc
@@ -359,5 +367,10 @@ def _create_engine(sa_: Any, url_or_text: Any, isolation_level: str, extra: str)
 
 
 def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
-    """Put a file database in WAL mode: readers never block the writer."""
-    dbapi_connection.execute("PRAGMA journal_mode = WAL")
+    """Put a file database in WAL mode: readers never block the writer.
+
+    A file that cannot switch (read-only) keeps its journal mode; its first write
+    then fails with a StorageError that says why.
+    """
+    with suppress(sqlite3.Error):
+        dbapi_connection.execute("PRAGMA journal_mode = WAL")

@@ -78,6 +78,34 @@ _TAKE = (
     .values(next_value=SEQUENCES.c.next_value + 1)
     .returning(SEQUENCES.c.next_value - 1)
 )
+#: Save an invoice: only from the expected version, only with its frozen content
+#: unchanged once issued (the stored hash), only if no other invoice has its number.
+_OTHER = INVOICES.alias("other")
+_SAVE = (
+    sa.update(INVOICES)
+    .where(
+        INVOICES.c.seller_id == _b("k_seller_id"),
+        INVOICES.c.id == _b("k_id"),
+        INVOICES.c.version == _b("k_expected"),
+        sa.or_(INVOICES.c.content_hash.is_(None), INVOICES.c.content_hash == _b("k_frozen")),
+        ~sa.exists().where(
+            _OTHER.c.seller_id == _b("k_seller_id"),
+            _OTHER.c.number == _b("number"),
+            _OTHER.c.id != _b("k_id"),
+        ),
+    )
+    .values(
+        {name: _b(name) for name in ("customer_id", "status", "series", "number")}
+        | {name: _b(name) for name in ("issue_date", "due_date", "version", "doc")}
+        | {"content_hash": sa.func.coalesce(INVOICES.c.content_hash, _b("k_hash"))}
+    )
+)
+_SAVE_SELLER = sa.update(SELLERS).where(SELLERS.c.id == _b("k_id")).values(doc=_b("doc"))
+_SAVE_CUSTOMER = (
+    sa.update(CUSTOMERS)
+    .where(CUSTOMERS.c.seller_id == _b("k_seller_id"), CUSTOMERS.c.id == _b("k_id"))
+    .values(archived=_b("archived"), doc=_b("doc"))
+)
 _IDEMPOTENCY = sa.select(IDEMPOTENCY).where(*_where(IDEMPOTENCY, "seller_id", "key"))
 
 
@@ -126,8 +154,8 @@ class _Sellers(_Repository):
         return self._c.load(row.doc, Seller, f"seller {seller_id!r}")
 
     def update(self, seller: Seller) -> None:
-        statement = sa.update(SELLERS).where(SELLERS.c.id == seller.id)
-        if not self._c.count("update seller", statement.values(doc=self._c.dump(seller))):
+        params = {"k_id": seller.id, "doc": self._c.dump(seller)}
+        if not self._c.count("update seller", _SAVE_SELLER, params):
             raise NotFoundError("seller", seller.id)
 
     def list(self) -> list[Seller]:
@@ -153,13 +181,13 @@ class _Customers(_Repository):
         return self._c.load(row.doc, Customer, f"customer {customer_id!r}")
 
     def update(self, customer: Customer) -> None:
-        t = CUSTOMERS
-        statement = (
-            sa.update(t)
-            .where(t.c.seller_id == customer.seller_id, t.c.id == customer.id)
-            .values(archived=customer.archived, doc=self._c.dump(customer))
-        )
-        if not self._c.count("update customer", statement):
+        params = {
+            "k_seller_id": customer.seller_id,
+            "k_id": customer.id,
+            "archived": customer.archived,
+            "doc": self._c.dump(customer),
+        }
+        if not self._c.count("update customer", _SAVE_CUSTOMER, params):
             raise NotFoundError("customer", customer.id)
 
     def list(
@@ -239,21 +267,18 @@ class _Invoices(_Repository):
     def save(
         self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
     ) -> None:
-        t = INVOICES
         document = to_document(self._c.converter, invoice)
-        values = self._values(invoice, document)
-        # The hash is stored once, at issue; after that the frozen fields must hash to it.
-        values["content_hash"] = sa.func.coalesce(t.c.content_hash, content_hash)
         frozen = _content_hash(document)
-        unchanged = sa.or_(t.c.content_hash.is_(None), t.c.content_hash == frozen)
-        mine = (t.c.seller_id == invoice.seller_id, t.c.id == invoice.id)
-        taken = invoice.number is not None and self._number_taken(invoice)
-        if not taken:
-            statement = (
-                sa.update(t).where(*mine, t.c.version == expected_version, unchanged).values(values)
-            )
-            if self._c.count("save invoice", statement) == 1:
-                return
+        params = self._values(invoice, document)
+        params.update(
+            k_seller_id=invoice.seller_id,
+            k_id=invoice.id,
+            k_expected=expected_version,
+            k_frozen=frozen,
+            k_hash=content_hash,
+        )
+        if self._c.count("save invoice", _SAVE, params) == 1:
+            return
         stored = self._row(invoice.seller_id, invoice.id, "save invoice")
         if stored is None:
             raise NotFoundError("invoice", invoice.id)
@@ -268,7 +293,9 @@ class _Invoices(_Repository):
                 f"invoice {invoice.ref} is issued: its number, dates, parties, lines and "
                 "totals cannot change (issue a credit note instead)"
             )
-        raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+        if invoice.number is not None and self._number_taken(invoice):
+            raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+        raise ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         t = INVOICES
@@ -348,7 +375,7 @@ class _Sequences(_Repository):
         # then reads our committed value (or, under REPEATABLE READ, gets a retryable
         # serialization failure). A rollback puts the number back.
         params = {f"k_{name}": value for name, value in key.items()}
-        return int(self._c.run("take a number", _TAKE, params).scalar_one())
+        return int(self._c.scalar("take a number", _TAKE, params))
 
     def peek(self, seller_id: str, series: str, period: str) -> int:
         key = {"seller_id": seller_id, "series": series, "period": period}
@@ -357,6 +384,13 @@ class _Sequences(_Repository):
 
 
 def _record(row: sa.Row[Any]) -> OutboxRecord:
+    try:
+        return _decode_record(row)
+    except DECODE_ERRORS as exc:
+        raise StorageError(f"stored outbox record {row.key!r} cannot be read back: {exc}") from exc
+
+
+def _decode_record(row: sa.Row[Any]) -> OutboxRecord:
     return OutboxRecord(
         key=row.key,
         seller_id=row.seller_id,
@@ -425,13 +459,19 @@ class _Idempotency(_Repository):
         row = self._c.first("read an idempotency record", _IDEMPOTENCY, params)
         if row is None:
             return None
+        try:
+            result, created_at = json.loads(row.result), datetime.fromisoformat(row.created_at)
+        except DECODE_ERRORS as exc:
+            raise StorageError(
+                f"stored idempotency key {key!r} cannot be read back: {exc}"
+            ) from exc
         return IdempotencyRecord(
             seller_id=row.seller_id,
             key=row.key,
             fingerprint=row.fingerprint,
             operation=row.operation,
-            result=json.loads(row.result),
-            created_at=datetime.fromisoformat(row.created_at),
+            result=result,
+            created_at=created_at,
         )
 
     def put(self, record: IdempotencyRecord) -> None:
@@ -468,9 +508,10 @@ class SqlTransaction:
         url: str,
         postgres: bool,
         write: bool,
+        errors: tuple[type[BaseException], ...],
     ) -> SqlTransaction:
         """The repositories working on ``conn`` (in a transaction the caller opened)."""
-        ctx = Context(conn, converter, url, postgres, write)
+        ctx = Context(conn, converter, url, postgres, write, errors)
         return cls(
             sellers=_Sellers(ctx),
             customers=_Customers(ctx),

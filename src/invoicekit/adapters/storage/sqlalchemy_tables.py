@@ -244,6 +244,22 @@ DECODE_ERRORS: Final = (
 )
 
 
+def _all(result: Any) -> Any:
+    return result.all()
+
+
+def _first(result: Any) -> Any:
+    return result.first()
+
+
+def _rowcount(result: Any) -> Any:
+    return result.rowcount
+
+
+def _scalar_one(result: Any) -> Any:
+    return result.scalar_one()
+
+
 @attrs.frozen
 class Context:
     """What every repository of one transaction shares: the connection and the boundary."""
@@ -254,41 +270,52 @@ class Context:
     postgres: bool
     #: Whether the transaction may write (a read-only one takes no row locks).
     write: bool
+    #: The exceptions translated at the boundary (SQLAlchemy's and the driver's).
+    errors: tuple[type[BaseException], ...] = (sa.exc.SQLAlchemyError,)
 
-    def run(self, operation: str, statement: sa.Executable, params: Any = None) -> Any:
-        """Execute ``statement``; a driver error becomes an invoicekit error naming ``operation``."""
+    def run(
+        self, operation: str, statement: sa.Executable, params: Any = None, *, then: Any = None
+    ) -> Any:
+        """Execute ``statement`` and apply ``then`` to its result (fetching included).
+
+        A driver error, while executing or fetching, becomes an invoicekit error
+        naming ``operation``.
+        """
         try:
-            return self.conn.execute(statement, params)
-        except sa.exc.SQLAlchemyError as exc:
+            result = self.conn.execute(statement, params)
+            return result if then is None else then(result)
+        except self.errors as exc:
             raise translate(exc, operation=operation, url=self.url) from exc
 
     def rows(
         self, operation: str, statement: sa.Executable, params: Any = None
     ) -> Sequence[sa.Row[Any]]:
         """Every row ``statement`` returns."""
-        rows: Sequence[sa.Row[Any]] = self.run(operation, statement, params).all()
+        rows: Sequence[sa.Row[Any]] = self.run(operation, statement, params, then=_all)
         return rows
 
     def first(
         self, operation: str, statement: sa.Executable, params: Any = None
     ) -> sa.Row[Any] | None:
         """The first row, or None."""
-        row: sa.Row[Any] | None = self.run(operation, statement, params).first()
+        row: sa.Row[Any] | None = self.run(operation, statement, params, then=_first)
         return row
 
     def count(self, operation: str, statement: sa.Executable, params: Any = None) -> int:
         """The number of rows ``statement`` changed."""
-        return int(self.run(operation, statement, params).rowcount)
+        return int(self.run(operation, statement, params, then=_rowcount))
+
+    def scalar(self, operation: str, statement: sa.Executable, params: Any = None) -> Any:
+        """The one value of the one row ``statement`` returns."""
+        return self.run(operation, statement, params, then=_scalar_one)
 
     def insert_new(self, operation: str, table: sa.Table, values: Mapping[str, Any]) -> bool:
         """Insert one row unless a unique key is taken; whether it was inserted."""
-        return self.count(operation, self.insert_ignoring(table).values(**values)) == 1
+        return self.count(operation, self.insert_ignoring(table), values) == 1
 
     def insert_ignoring(self, table: sa.Table) -> Any:
-        """``INSERT ... ON CONFLICT DO NOTHING`` in this database's dialect."""
-        insert = postgresql.insert if self.postgres else sqlite.insert
-        # SQLAlchemy keeps an INSERT's row count only when asked to.
-        return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+        """``INSERT ... ON CONFLICT DO NOTHING`` in this database's dialect (values bound)."""
+        return _insert_ignoring(table, postgres=self.postgres)
 
     def dump(self, value: Invoice | CreditNote | Seller | Customer) -> str:
         """The stored text of a domain value."""
@@ -305,6 +332,13 @@ class Context:
                 f"stored {what} cannot be read back ({type(exc).__name__}: {exc}); it was "
                 f"changed outside invoicekit or written by another version ({self.url})"
             ) from exc
+
+
+@functools.cache
+def _insert_ignoring(table: sa.Table, *, postgres: bool) -> Any:
+    insert = postgresql.insert if postgres else sqlite.insert
+    # SQLAlchemy keeps an INSERT's row count only when asked to.
+    return insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
 
 
 # --------------------------------------------------------------------------- find
