@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Protocol
 
 import attrs
@@ -20,14 +21,22 @@ from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
 
 __all__ = [
+    "DOCUMENT_KINDS",
+    "MEDIA_TYPES",
     "Clock",
     "CreditNoteRepository",
     "CustomerRepository",
     "Delivery",
+    "DocumentContext",
     "IdempotencyRecord",
     "IdempotencyRepository",
+    "InboxItem",
+    "InboxRepository",
     "InvoiceQuery",
     "InvoiceRepository",
+    "MessageRecord",
+    "MessageRepository",
+    "MessageStatus",
     "Notifier",
     "Outbox",
     "OutboxRecord",
@@ -114,11 +123,81 @@ class PaymentLink:
 
 @attrs.frozen
 class RenderedDocument:
-    """A document in one format: ``text/html``, ``text/plain`` or ``application/pdf``."""
+    """A document in one format: ``text/html``, ``text/plain``, ``text/x-short`` or ``application/pdf``.
+
+    ``title`` is the document's one-line title in the customer's language; it is
+    the e-mail subject and the in-app heading.
+    """
 
     media_type: str
     content: bytes
     filename: str
+    title: str = ""
+
+
+class MessageStatus(StrEnum):
+    """Where a message is on its way to one recipient."""
+
+    #: Waiting for a dispatcher (again, after a temporary failure, at ``next_attempt_at``).
+    QUEUED = "queued"
+    #: Claimed by a dispatcher until ``lease_expires_at``; claimed again if that passes.
+    SENDING = "sending"
+    SENT = "sent"
+    #: Refused for good (or no usable channel); ``last_error`` says why. ``retry`` re-queues it.
+    FAILED = "failed"
+
+
+@attrs.frozen
+class MessageRecord:
+    """One message to one recipient on one channel, queued in the transaction that caused it.
+
+    ``key`` is ``"{invoice_id}:{kind}:{step}:{channel}"``: enqueueing a key that
+    exists does nothing, and notifiers pass it on (Message-ID, webhook id,
+    inbox key) so a recipient sees a message once even if it is delivered twice.
+    """
+
+    key: str
+    seller_id: str
+    customer_id: str
+    #: invoice, credit_note, reminder, final_notice or receipt.
+    kind: str
+    #: Tells apart messages of one kind for one invoice ("1", "before-3", a payment id).
+    step: str
+    channel: str
+    recipient: str
+    created_at: datetime
+    next_attempt_at: datetime
+    invoice_id: str | None = None
+    #: The credit note or payment the message is about, when it is about one.
+    subject_id: str | None = None
+    status: MessageStatus = attrs.field(default=MessageStatus.QUEUED, converter=MessageStatus)
+    #: Claims so far, including ones that crashed before recording an outcome.
+    attempts: int = 0
+    last_error: str | None = None
+    lease_owner: str | None = None
+    lease_expires_at: datetime | None = None
+    sent_at: datetime | None = None
+    provider_id: str | None = None
+    #: Assigned by storage: the order messages were enqueued in.
+    position: int | None = None
+
+
+@attrs.frozen
+class InboxItem:
+    """A message in a customer's in-app inbox (the ``in_app`` channel), keyed like its message."""
+
+    key: str
+    seller_id: str
+    customer_id: str
+    kind: str
+    title: str
+    text: str
+    created_at: datetime
+    invoice_id: str | None = None
+    html: str | None = None
+    #: Where to pay or view, when there is one.
+    url: str | None = None
+    read_at: datetime | None = None
 
 
 @attrs.frozen
@@ -132,6 +211,16 @@ class OutgoingMessage:
     text: str
     html: str | None = None
     attachments: tuple[RenderedDocument, ...] = ()
+    seller_id: str = ""
+    customer_id: str = ""
+    #: The document kind (invoice, reminder, receipt, ...).
+    kind: str = ""
+    invoice_id: str | None = None
+    #: Where to pay or view, when there is one.
+    url: str | None = None
+    #: The facts as data, for machine channels (a webhook's JSON): number, amount due,
+    #: currency, due date as strings.
+    data: dict[str, Any] = attrs.field(factory=dict, eq=False)
 
 
 @attrs.frozen
@@ -279,6 +368,86 @@ class Outbox(Protocol):
         """All records of one seller (optionally one invoice), in append order."""
 
 
+class MessageRepository(Protocol):
+    """Messages waiting for, or done with, delivery; several dispatchers share them safely."""
+
+    def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
+        """Add queued messages; keys already stored are skipped. Returns the ones added."""
+
+    def claim(
+        self,
+        *,
+        now: datetime,
+        owner: str,
+        lease_until: datetime,
+        limit: int = 20,
+        seller_id: str | None = None,
+    ) -> list[MessageRecord]:
+        """Take up to ``limit`` messages due at ``now`` for ``owner`` until ``lease_until``.
+
+        Due means queued with ``next_attempt_at <= now``, or sending with an expired
+        lease (its dispatcher died). Claimed messages become ``sending`` with
+        ``attempts + 1``, oldest first. Two transactions never claim the same
+        message (SQLite: the write lock; PostgreSQL: ``FOR UPDATE SKIP LOCKED``).
+        """
+
+    def complete(self, key: str, *, at: datetime, provider_id: str | None = None) -> MessageRecord:
+        """Record the message as sent. Raises NotFoundError for an unknown key."""
+
+    def fail(self, key: str, *, error: str, retry_at: datetime | None) -> MessageRecord:
+        """Record a failed attempt: re-queued at ``retry_at``, or ``failed`` for good when None.
+
+        A message already ``sent`` stays sent. Raises NotFoundError.
+        """
+
+    def retry(self, seller_id: str, key: str, *, at: datetime) -> MessageRecord:
+        """Queue a ``failed`` message again for ``at``.
+
+        Raises NotFoundError (also for another seller's key) and ValidationError
+        when the message is not ``failed``.
+        """
+
+    def get(self, seller_id: str, key: str) -> MessageRecord:
+        """The message. Raises NotFoundError, also for another seller's key."""
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        statuses: Iterable[MessageStatus] | None = None,
+        invoice_id: str | None = None,
+        limit: int = 100,
+        after: int | None = None,
+    ) -> list[MessageRecord]:
+        """The seller's messages in enqueue order, filtered; ``after`` is the last position seen."""
+
+
+class InboxRepository(Protocol):
+    """In-app inboxes: per customer, newest first, with read marks."""
+
+    def put(self, item: InboxItem) -> bool:
+        """Store ``item``; False (and nothing changed) when its key is already in the inbox."""
+
+    def list(
+        self,
+        seller_id: str,
+        customer_id: str,
+        *,
+        unread_only: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[InboxItem]:
+        """The customer's items, newest first."""
+
+    def unread_count(self, seller_id: str, customer_id: str) -> int:
+        """How many of the customer's items are unread."""
+
+    def mark_read(
+        self, seller_id: str, customer_id: str, keys: Sequence[str], *, at: datetime
+    ) -> int:
+        """Mark items read (already read ones keep their time); returns how many changed."""
+
+
 class IdempotencyRepository(Protocol):
     """Results of writes made with an idempotency key, per seller."""
 
@@ -319,6 +488,14 @@ class Transaction(Protocol):
     @property
     def idempotency(self) -> IdempotencyRepository:
         """Idempotency records."""
+
+    @property
+    def messages(self) -> MessageRepository:
+        """Messages to deliver."""
+
+    @property
+    def inbox(self) -> InboxRepository:
+        """In-app inboxes."""
 
 
 class Storage(Protocol):
@@ -367,25 +544,57 @@ class PaymentProvider(Protocol):
 # --------------------------------------------------------------------------- documents and messages
 
 
+#: Document kinds every Renderer knows.
+DOCUMENT_KINDS = ("invoice", "credit_note", "reminder", "final_notice", "receipt")
+#: Media types every Renderer produces (``text/x-short``: one SMS-length line with the link;
+#: ``application/pdf`` needs the ``pdf`` extra).
+MEDIA_TYPES = ("text/html", "text/plain", "text/x-short", "application/pdf")
+
+
+@attrs.frozen
+class DocumentContext:
+    """What a document needs beyond the invoice: the day it speaks of, and what it is about."""
+
+    #: The day the document is dated (reminders count days to or past the due date from it).
+    as_of: date | None = None
+    #: For a receipt: the payment it confirms.
+    payment_id: str | None = None
+    #: For a credit note.
+    credit_note: CreditNote | None = None
+
+
 class Renderer(Protocol):
-    """Turns invoices, credit notes, reminders and receipts into documents."""
+    """Turns invoices, credit notes, reminders, final notices and receipts into documents."""
 
     def render(
-        self, kind: str, invoice: Invoice, *, media_type: str = "text/html"
+        self,
+        kind: str,
+        invoice: Invoice,
+        *,
+        media_type: str = "text/html",
+        context: DocumentContext | None = None,
     ) -> RenderedDocument:
-        """Render ``kind`` ("invoice", "credit_note", "reminder", "receipt") of ``invoice``.
+        """Render ``kind`` (one of DOCUMENT_KINDS) of ``invoice`` as ``media_type``.
 
-        Raises ValidationError for an unknown kind or media type.
+        Raises ValidationError for an unknown kind or media type, or when the
+        context lacks what the kind needs (a receipt's payment, a credit note);
+        MissingExtraError for PDF without the ``pdf`` extra.
         """
 
 
 class Notifier(Protocol):
     """Delivers one rendered message over one channel.
 
-    Idempotent by ``message.key``: a second call with the same key delivers nothing
-    and returns a Delivery with ``duplicate=True``. Raises DeliveryError (with
-    ``retryable``) when the channel refuses the message.
+    ``message.key`` is stable across retries and passed on to the recipient
+    (Message-ID, webhook id, inbox key), so a message delivered twice after a
+    crash is recognisably the same one. Raises DeliveryError with
+    ``retryable=True`` for temporary failures (server down, 4xx SMTP, HTTP
+    429/5xx) and ``retryable=False`` for permanent ones.
     """
+
+    @property
+    def channel(self) -> str:
+        """The channel this notifier delivers on: email, sms, webhook or in_app."""
 
     def send(self, message: OutgoingMessage) -> Delivery:
         """Deliver ``message``."""

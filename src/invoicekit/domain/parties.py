@@ -20,7 +20,7 @@ from invoicekit.domain.terms import NetDays, PaymentTerms
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import check_currency
 
-__all__ = ["CHANNELS", "Address", "Customer", "Seller"]
+__all__ = ["CHANNELS", "Address", "BankAccount", "Customer", "Seller"]
 
 #: Channels a customer can be reached on, in the order tried by default.
 CHANNELS: Final = ("email", "sms", "webhook", "in_app")
@@ -31,7 +31,10 @@ _EMAIL: Final = re.compile(
 _E164: Final = re.compile(r"\+[1-9][0-9]{6,14}")
 _COUNTRY: Final = re.compile(r"[A-Z]{2}")
 _LOCALE: Final = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
+_IBAN: Final = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_BIC: Final = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _MAX_NAME: Final = 200
+_MAX_URL: Final = 2000
 _MAX_EMAIL: Final = 254  # RFC 5321 path limit
 
 
@@ -131,6 +134,53 @@ class Address:
         return found
 
 
+def _compact(value: object) -> object:
+    """An IBAN or BIC as people write it ('DE89 3704 0044 ...') in its stored form."""
+    return value.replace(" ", "").upper() if isinstance(value, str) else value
+
+
+def iban_checksum_ok(iban: str) -> bool:
+    """ISO 13616 check: move the first four characters to the end, letters to numbers, mod 97 == 1."""
+    moved = iban[4:] + iban[:4]
+    return int("".join(str(int(ch, 36)) for ch in moved)) % 97 == 1
+
+
+@attrs.frozen
+class BankAccount:
+    """Where a customer pays by bank transfer (EN 16931 BG-17): IBAN, optional BIC and holder.
+
+    Spaces are removed and letters upper-cased, so ``"de89 3704 0044 0532 0130 00"`` is accepted.
+    """
+
+    iban: str = attrs.field(converter=_compact)
+    bic: str | None = attrs.field(default=None, converter=_compact)
+    #: The account holder when it differs from the seller's name.
+    holder: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        found: list[Problem] = []
+        if not isinstance(self.iban, str) or not _IBAN.fullmatch(self.iban):
+            found.append(
+                problem("iban", "must be an IBAN like 'DE89 3704 0044 0532 0130 00'", self.iban)
+            )
+        elif not iban_checksum_ok(self.iban):
+            found.append(
+                problem("iban", "check digits do not match (a typo in the IBAN?)", self.iban)
+            )
+        if self.bic is not None and (not isinstance(self.bic, str) or not _BIC.fullmatch(self.bic)):
+            found.append(
+                problem("bic", "must be a BIC of 8 or 11 characters like 'COBADEFFXXX'", self.bic)
+            )
+        _text(found, "holder", self.holder, required=False, limit=70)
+        if found:
+            raise ValidationError(found, subject="bank account")
+
+    @property
+    def display_iban(self) -> str:
+        """The IBAN in groups of four, as printed on invoices."""
+        return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
+
+
 @attrs.frozen(hash=False)
 class Seller:
     """The issuer of invoices and owner of every setting (a host platform may have many)."""
@@ -155,6 +205,11 @@ class Seller:
     #: Numbering series; ``invoice`` and ``credit_note`` are required.
     series: tuple[Series, ...] = attrs.field(factory=default_series, converter=_series)
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    #: Where customers pay by transfer; printed with the invoice number as reference (and an
+    #: EPC QR code for EUR).
+    bank_account: BankAccount | None = None
+    #: Send every invoice to its customer as soon as it is issued.
+    send_on_issue: bool = False
 
     def series_named(self, name: str) -> Series:
         """The series called ``name``; ValidationError naming the configured ones if absent."""
@@ -199,6 +254,10 @@ class Seller:
         _phone(found, "phone", self.phone)
         if self.address is not None and not isinstance(self.address, Address):
             found.append(problem("address", "must be an Address", self.address))
+        if self.bank_account is not None and not isinstance(self.bank_account, BankAccount):
+            found.append(problem("bank_account", "must be a BankAccount", self.bank_account))
+        if not isinstance(self.send_on_issue, bool):
+            found.append(problem("send_on_issue", "must be True or False", self.send_on_issue))
         if found:
             raise ValidationError(found, subject="seller")
 
@@ -218,8 +277,13 @@ class Customer:
     locale: str | None = None
     #: Time zone for sending times; None uses the seller's.
     timezone: str | None = None
-    #: Preferred channels in order (email, sms, webhook, in_app).
+    #: Channels every message goes to (email, sms, webhook, in_app).
     channels: tuple[str, ...] = attrs.field(default=("email",), converter=_channels)
+    #: Channels tried in order when none of ``channels`` can take a message (no address,
+    #: no notifier, or a permanent refusal).
+    fallback: tuple[str, ...] = attrs.field(default=(), converter=_channels)
+    #: Where the ``webhook`` channel posts for this customer (None: the notifier's endpoint).
+    webhook_url: str | None = None
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     archived: bool = False
 
@@ -236,15 +300,24 @@ class Customer:
             _zone(found, "timezone", self.timezone)
         if self.address is not None and not isinstance(self.address, Address):
             found.append(problem("address", "must be an Address", self.address))
-        for i, channel in enumerate(self.channels):
-            if channel not in CHANNELS:
-                found.append(
-                    problem(
-                        f"channels[{i}]",
-                        f"unknown channel; allowed: {', '.join(CHANNELS)}",
-                        channel,
+        for field in ("channels", "fallback"):
+            for i, channel in enumerate(getattr(self, field)):
+                if channel not in CHANNELS:
+                    found.append(
+                        problem(
+                            f"{field}[{i}]",
+                            f"unknown channel; allowed: {', '.join(CHANNELS)}",
+                            channel,
+                        )
                     )
-                )
+        if self.webhook_url is not None and (
+            not isinstance(self.webhook_url, str)
+            or not self.webhook_url.startswith(("https://", "http://"))
+            or not self.webhook_url.isprintable()
+            or " " in self.webhook_url
+            or len(self.webhook_url) > _MAX_URL
+        ):
+            found.append(problem("webhook_url", "must be one http(s) URL", self.webhook_url))
         if "email" in self.channels and self.email is None:
             found.append(problem("email", "required when 'email' is one of the channels"))
         if "sms" in self.channels and self.phone is None:

@@ -14,7 +14,14 @@ import attrs
 
 from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import DeliveryError, PaymentError, ValidationError, problem
-from invoicekit.ports import Delivery, OutgoingMessage, PaymentLink, RenderedDocument
+from invoicekit.ports import (
+    DOCUMENT_KINDS,
+    Delivery,
+    DocumentContext,
+    OutgoingMessage,
+    PaymentLink,
+    RenderedDocument,
+)
 
 __all__ = ["MemoryNotifier", "MemoryPayments", "MemoryRenderer"]
 
@@ -58,6 +65,7 @@ class MemoryPayments:
 class MemoryNotifier:
     """Records sent messages; a repeated key is a duplicate and is not sent again."""
 
+    channel: str = "email"
     sent: list[OutgoingMessage] = attrs.Factory(list)
     fail_next: DeliveryError | None = None
 
@@ -78,11 +86,16 @@ class MemoryNotifier:
 class MemoryRenderer:
     """Renders a plain summary of an invoice: number, amount due, due date, lines."""
 
-    kinds = ("invoice", "credit_note", "reminder", "receipt")
-    media_types = ("text/plain", "text/html")
+    kinds = DOCUMENT_KINDS
+    media_types = ("text/plain", "text/html", "text/x-short")
 
     def render(
-        self, kind: str, invoice: Invoice, *, media_type: str = "text/html"
+        self,
+        kind: str,
+        invoice: Invoice,
+        *,
+        media_type: str = "text/html",
+        context: DocumentContext | None = None,  # noqa: ARG002 - the summary ignores it
     ) -> RenderedDocument:
         """A short document; ValidationError for an unknown kind or media type."""
         if kind not in self.kinds or media_type not in self.media_types:
@@ -109,5 +122,8 @@ class MemoryRenderer:
 
             text = f"<pre>{escape(text)}</pre>"
         return RenderedDocument(
-            media_type, text.encode(), f"{invoice.ref}.{media_type.split('/')[1]}"
+            media_type,
+            text.encode(),
+            f"{invoice.ref}.{media_type.split('/')[1]}",
+            title=f"{kind} {invoice.ref}",
         )
