@@ -22,6 +22,8 @@ POINTS: Final = (
     "after_provider_call",
     "before_commit",
     "after_commit",
+    "before_send",
+    "after_send",
 )
 
 

@@ -37,7 +37,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     storage_kind_fixture,
 )
 from invoicekit.domain import lifecycle
-from invoicekit.ports import OutboxRecord
+from invoicekit.ports import InboxItem, MessageRecord, OutboxRecord
 from sizes import examples
 
 
@@ -238,6 +238,40 @@ COVERAGE: Final[dict[str, Coverage]] = {
         )
     ),
     # ---- the operator's API: Billing and billing.sellers
+    # ---- delivery
+    "invoices.send": Coverage(
+        not_found=(
+            lambda s, t: s.invoices.send(t.invoice_id),
+            lambda s, t: s.invoices.send(t.invoice_id, kind="receipt", about=t.payment_id),
+        )
+    ),
+    "messages.get": Coverage(
+        not_found=(lambda s, t: s.messages.get(f"{t.invoice_id}:invoice:1:email"),)
+    ),
+    "messages.retry": Coverage(
+        not_found=(lambda s, t: s.messages.retry(f"{t.invoice_id}:invoice:1:email"),)
+    ),
+    "messages.list": Coverage(
+        listing=(
+            lambda s, t: s.messages.list(invoice_id=t.invoice_id),
+            lambda s, _: s.messages.list(),
+        )
+    ),
+    "messages.failed": Coverage(listing=(lambda s, _: s.messages.failed(),)),
+    "messages.dispatch": Coverage(listing=(lambda s, _: s.messages.dispatch().sent,)),
+    "inbox.list": Coverage(listing=(lambda s, t: s.inbox.list(t.customer_id),)),
+    "inbox.unread_count": Coverage(listing=(lambda s, t: [s.inbox.unread_count(t.customer_id)],)),
+    "inbox.mark_read": Coverage(
+        listing=(
+            lambda s, t: [s.inbox.mark_read(t.customer_id, [f"{t.invoice_id}:invoice:1:in_app"])],
+        )
+    ),
+    "Billing.dispatch": Coverage(
+        operator="delivers due messages of every seller: the operator's worker entry point"
+    ),
+    "Billing.run_worker": Coverage(
+        operator="the operator's long-running delivery loop over every seller"
+    ),
     "Billing.in_memory": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.sqlite": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.from_url": Coverage(operator="a constructor; takes no tenant input"),
@@ -263,7 +297,7 @@ def public_methods(prefix: str, obj: object) -> set[str]:
 def introspected(billing: ik.Billing, books: ik.SellerBooks) -> set[str]:
     names = public_methods("Billing", billing) | public_methods("sellers", billing.sellers)
     names |= public_methods("books", books)
-    for part in ("customers", "invoices", "payments", "events"):
+    for part in ("customers", "invoices", "payments", "events", "messages", "inbox"):
         names |= public_methods(part, getattr(books, part))
     return names
 
@@ -363,8 +397,10 @@ def _ids_in(result: object) -> Iterable[tuple[str, str]]:
     """(seller id, object id) of each listed object."""
     assert isinstance(result, list)
     for item in result:
-        if isinstance(item, OutboxRecord):
+        if isinstance(item, OutboxRecord | MessageRecord | InboxItem):
             yield item.seller_id, item.invoice_id or ""
+        elif isinstance(item, int | str):  # counts and keys: compared with fresh ids' answers
+            yield "", str(item)
         elif isinstance(item, ik.Event):
             yield "", item.invoice_id
         else:

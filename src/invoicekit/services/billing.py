@@ -9,11 +9,13 @@ reach another seller's objects.
 from __future__ import annotations
 
 import builtins
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -23,7 +25,9 @@ from invoicekit.errors import ConfigurationError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
+from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.invoices import Invoices
+from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
 from invoicekit.services.unit import Runner
@@ -67,10 +71,19 @@ class SellerBooks:
     invoices: Invoices
     payments: Payments
     events: Events
+    messages: Messages
+    inbox: Inbox
 
 
 class Billing:
-    """The facade: build it with a storage (and optionally payments, renderer, notifier, clock)."""
+    """The facade: build it with a storage (and optionally payments, renderer, notifiers, clock).
+
+    Delivery: ``notifiers`` are the channels messages go out on (one notifier per
+    channel; the in-app inbox is always there). ``dispatch="now"`` (the default)
+    delivers a message in the thread that caused it; ``dispatch="worker"`` only
+    queues it for ``billing.dispatch()`` or ``billing.run_worker()``. The renderer
+    defaults to the built-in ``TemplateRenderer``.
+    """
 
     def __init__(
         self,
@@ -79,20 +92,60 @@ class Billing:
         payments: PaymentProvider | None = None,
         renderer: Renderer | None = None,
         notifier: Notifier | None = None,
+        notifiers: Iterable[Notifier] = (),
         clock: Clock | None = None,
         faults: FaultPoints | None = None,
         new_id: Callable[[str], str] = _new_id,
+        dispatch: Literal["now", "worker"] = "now",
+        retry: RetryPolicy | None = None,
+        lease: timedelta = timedelta(minutes=5),
+        attach_pdf: bool = False,
     ) -> None:
         self.storage = storage
         self.payments_provider = payments
         self.renderer = renderer
-        self.notifier = notifier
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
         self._runner = Runner(
             storage, self.clock, make_converter(), faults or FaultPoints(), new_id
         )
         self.sellers = Sellers(self._runner, new_id)
+        if dispatch not in ("now", "worker"):
+            raise ConfigurationError(f"dispatch must be 'now' or 'worker', not {dispatch!r}")
+        self._immediate = dispatch == "now"
+        from invoicekit.adapters.notify.inbox import InAppNotifier
+
+        channels: dict[str, Notifier] = {"in_app": InAppNotifier(storage, self.clock)}
+        for one in [*([notifier] if notifier is not None else []), *notifiers]:
+            channels[one.channel] = one
+        self.notifiers = channels
+        self.dispatcher = Dispatcher(
+            self._runner,
+            channels,
+            self._get_renderer,
+            retry=retry,
+            lease=lease,
+            attach_pdf=attach_pdf,
+        )
+
+    def _get_renderer(self) -> Renderer:
+        if self.renderer is None:
+            from invoicekit.adapters.render import TemplateRenderer
+
+            self.renderer = TemplateRenderer()
+        return self.renderer
+
+    def dispatch(self, *, limit: int = 100) -> DispatchReport:
+        """Deliver up to ``limit`` due messages of every seller now, in the calling thread."""
+        return self.dispatcher.dispatch(limit=limit)
+
+    def run_worker(self, stop: threading.Event, *, interval: float = 1.0) -> None:
+        """Deliver due messages until ``stop`` is set (run it in a thread or a process of its own).
+
+        Several workers, in threads or processes on the same database, never send a
+        message twice while its lease holds.
+        """
+        self.dispatcher.run(stop, interval=interval)
 
     @classmethod
     def in_memory(cls, **adapters: Any) -> Billing:
@@ -126,13 +179,22 @@ class Billing:
 
     def seller(self, seller_id: str) -> SellerBooks:
         """The books of one seller; every call through them is confined to that seller."""
-        invoices = Invoices(self._runner, seller_id, self._new_id, self.payments_provider)
+        invoices = Invoices(
+            self._runner,
+            seller_id,
+            self._new_id,
+            self.payments_provider,
+            self.dispatcher,
+            immediate=self._immediate,
+        )
         return SellerBooks(
             seller_id=seller_id,
             customers=Customers(self._runner, seller_id, self._new_id),
             invoices=invoices,
             payments=Payments(self._runner, invoices, self._new_id, self.payments_provider),
             events=Events(self._runner, seller_id),
+            messages=Messages(self._runner, seller_id, self.dispatcher),
+            inbox=Inbox(self._runner, seller_id),
         )
 
     def close(self) -> None:

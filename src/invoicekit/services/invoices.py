@@ -16,8 +16,16 @@ from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.status import Status
 from invoicekit.domain.terms import PaymentTerms
 from invoicekit.errors import ConcurrencyError, InvalidTransitionError, ValidationError, problem
-from invoicekit.ports import InvoiceQuery, PaymentProvider, Transaction
+from invoicekit.ports import (
+    DOCUMENT_KINDS,
+    InvoiceQuery,
+    MessageRecord,
+    PaymentProvider,
+    Transaction,
+)
 from invoicekit.serialization import content_hash, to_document
+from invoicekit.services.dispatch import Dispatcher, DispatchReport
+from invoicekit.services.routing import plan
 from invoicekit.services.unit import Runner
 
 __all__ = ["Invoices"]
@@ -34,11 +42,16 @@ class Invoices:
         seller_id: str,
         new_id: Callable[[str], str],
         payments: PaymentProvider | None,
+        dispatcher: Dispatcher | None = None,
+        *,
+        immediate: bool = True,
     ) -> None:
         self._run = runner
         self._seller_id = seller_id
         self._new_id = new_id
         self._payments = payments
+        self._dispatcher = dispatcher
+        self._immediate = immediate
 
     # -- reading ------------------------------------------------------------------------
 
@@ -102,6 +115,10 @@ class Invoices:
         currency: str | None = None,
         id: str | None = None,
         idempotency_key: str | None = None,
+        buyer_reference: str | None = None,
+        order_reference: str | None = None,
+        contract_reference: str | None = None,
+        project_reference: str | None = None,
     ) -> Invoice:
         """A new draft for one of this seller's customers. Drafts never consume a number."""
         invoice_id = id or self._new_id("inv")
@@ -124,6 +141,10 @@ class Invoices:
                 footer=footer,
                 metadata=metadata,
                 series=series,
+                buyer_reference=buyer_reference,
+                order_reference=order_reference,
+                contract_reference=contract_reference,
+                project_reference=project_reference,
             )
             tx.invoices.add(invoice)
             return invoice
@@ -141,6 +162,10 @@ class Invoices:
             "metadata": dict(metadata or {}),
             "series": series,
             "currency": currency,
+            "buyer_reference": buyer_reference,
+            "order_reference": order_reference,
+            "contract_reference": contract_reference,
+            "project_reference": project_reference,
         }
         return self._run.write(self._seller_id, "draft", params, body, Invoice, key=idempotency_key)
 
@@ -212,13 +237,17 @@ class Invoices:
         The number is taken from the seller's series counter inside the transaction, so a
         failure anywhere before commit consumes no number (I3).
         """
+        outgoing: builtins.list[MessageRecord] = []
 
         def body(tx: Transaction, now: datetime) -> Invoice:
-            return self._issue_one(tx, invoice_id, now)
+            outgoing.clear()  # a retried transaction starts again
+            return self._issue_one(tx, invoice_id, now, outgoing)
 
-        return self._run.write(
+        issued = self._run.write(
             self._seller_id, "issue", {"invoice_id": invoice_id}, body, Invoice, key=idempotency_key
         )
+        self._deliver(outgoing)
+        return issued
 
     def issue_many(
         self, invoice_ids: Sequence[str], *, batch_size: int = 500
@@ -236,23 +265,36 @@ class Invoices:
         for start in range(0, len(invoice_ids), batch_size):
             chunk = builtins.list(invoice_ids[start : start + batch_size])
 
+            outgoing: builtins.list[MessageRecord] = []
+
             def body(
-                tx: Transaction, now: datetime, chunk: list[str] = chunk
+                tx: Transaction,
+                now: datetime,
+                chunk: list[str] = chunk,
+                outgoing: builtins.list[MessageRecord] = outgoing,
             ) -> builtins.list[Invoice]:
+                outgoing.clear()
                 done = []
                 for invoice_id in chunk:
                     current = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
                     done.append(
                         current
                         if current.status is not Status.DRAFT
-                        else self._issue_one(tx, invoice_id, now)
+                        else self._issue_one(tx, invoice_id, now, outgoing)
                     )
                 return done
 
             issued.extend(self._run.write(self._seller_id, "issue_many", {}, body))
+            self._deliver(outgoing)
         return issued
 
-    def _issue_one(self, tx: Transaction, invoice_id: str, now: datetime) -> Invoice:
+    def _issue_one(
+        self,
+        tx: Transaction,
+        invoice_id: str,
+        now: datetime,
+        outgoing: builtins.list[MessageRecord] | None = None,
+    ) -> Invoice:
         faults = self._run.faults
         draft = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
         if draft.status is not Status.DRAFT:
@@ -282,7 +324,103 @@ class Invoices:
         digest = content_hash(to_document(self._run.converter, issued))
         tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
         tx.outbox.append(self._run.outbox_records(issued, events))
+        if seller.send_on_issue and outgoing is not None:
+            outgoing.extend(self._queue(tx, issued, "invoice", "1", None, None, now))
         return issued
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send(
+        self,
+        invoice_id: str,
+        *,
+        kind: str = "invoice",
+        step: str | None = None,
+        about: str | None = None,
+        channels: Iterable[str] | None = None,
+    ) -> builtins.list[MessageRecord]:
+        """Send a document of an issued invoice to its customer on their channels, once.
+
+        ``kind`` is invoice (default), credit_note (``about`` = the credit note id),
+        reminder, final_notice or receipt (``about`` = the payment id). The message key
+        is (invoice, kind, step, channel): calling again with the same step sends
+        nothing new, so pass another ``step`` (e.g. "2") to send an invoice again.
+        Delivery happens now, in this thread, unless Billing was built with
+        ``dispatch="worker"``. Returns the messages, with their outcome; a customer
+        nobody can reach gets one ``failed`` message saying why.
+        """
+        if kind not in DOCUMENT_KINDS:
+            raise ValidationError(
+                [problem("kind", f"allowed: {', '.join(DOCUMENT_KINDS)}", kind)], subject="send"
+            )
+        if kind in {"receipt", "credit_note"} and about is None:
+            what = "payment" if kind == "receipt" else "credit note"
+            raise ValidationError(
+                [problem("about", f"the id of the {what} this {kind} is about is required")],
+                subject="send",
+            )
+        chosen = None if channels is None else tuple(channels)
+        chosen_step = step or {"invoice": "1", "final_notice": "final"}.get(kind) or about or "1"
+        if kind == "reminder" and step is None:
+            chosen_step = self._run.clock.now().date().isoformat()
+        outgoing: builtins.list[MessageRecord] = []
+
+        def body(tx: Transaction, now: datetime) -> builtins.list[MessageRecord]:
+            outgoing.clear()
+            inv = tx.invoices.get(self._seller_id, invoice_id)
+            if lifecycle.Action.SEND not in lifecycle.ALLOWED[inv.status]:
+                allowed = [a.value for a in lifecycle.ALLOWED[inv.status]]
+                raise InvalidTransitionError(inv.ref, inv.status.value, "send", allowed)
+            records = self._queue(tx, inv, kind, chosen_step, about, chosen, now)
+            outgoing.extend(records)
+            return records
+
+        params = {"invoice_id": invoice_id, "kind": kind, "step": chosen_step}
+        self._run.write(self._seller_id, "send", params, body)
+        self._deliver(outgoing)
+        keys = [m.key for m in outgoing] or None
+        with self._run.read() as tx:
+            stored = tx.messages.list(self._seller_id, invoice_id=invoice_id, limit=10_000)
+        prefix = f"{invoice_id}:{kind}:{chosen_step}:"
+        return [m for m in stored if (m.key in keys if keys else m.key.startswith(prefix))]
+
+    def _queue(  # noqa: PLR0917 - private, called from two places with all of them
+        self,
+        tx: Transaction,
+        invoice: Invoice,
+        kind: str,
+        step: str,
+        about: str | None,
+        channels: tuple[str, ...] | None,
+        now: datetime,
+    ) -> builtins.list[MessageRecord]:
+        """Queue the messages of one document (leased to us when delivering at once)."""
+        if self._dispatcher is None:
+            raise ValidationError(
+                [problem("notifiers", "Billing has no notifiers to send with")], subject="send"
+            )
+        customer = tx.customers.get(self._seller_id, invoice.customer_id)
+        records = plan(
+            seller_id=self._seller_id,
+            invoice_id=invoice.id,
+            customer=customer,
+            kind=kind,
+            step=step,
+            now=now,
+            notifiers=self._dispatcher.notifiers,
+            channels=channels,
+            subject_id=about,
+        )
+        if self._immediate:
+            records = self._dispatcher.leased(records, now)
+        return tx.messages.enqueue(records)
+
+    def _deliver(self, records: builtins.list[MessageRecord]) -> DispatchReport:
+        """Deliver freshly queued messages now when Billing dispatches immediately."""
+        report = DispatchReport()
+        if self._dispatcher is not None and self._immediate and records:
+            self._dispatcher.deliver_all(records, report)
+        return report
 
     # -- after issue --------------------------------------------------------------------
 
