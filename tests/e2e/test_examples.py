@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,18 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 
 
-def _run(script: Path) -> subprocess.CompletedProcess[str]:
+def _run(script: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``script`` in ``cwd`` (a fresh temporary folder by default: examples write files)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    if cwd is None:
+        cwd = Path(tempfile.mkdtemp(prefix="example-"))
     return subprocess.run(
         [sys.executable, str(script)],
         capture_output=True,
         text=True,
         env=env,
-        timeout=120,
+        cwd=cwd,
+        timeout=300,
         check=False,
     )
 
@@ -43,3 +48,17 @@ def test_first_invoice_prints_invoice_and_explanation() -> None:
     assert "BT-112 total with tax          1230.71" in out
     assert "Rounding steps (4):" in out
     assert "line 3 base: 9.9567 -> 9.96 (+0.0033; half_up)" in out
+
+
+def test_the_demo_bills_six_months_and_leaves_documents_and_messages(tmp_path: Path) -> None:
+    result = _run(ROOT / "examples" / "small_business.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = tmp_path / "demo-output"
+    assert "24 invoices over 6 months" in result.stdout
+    assert "failed messages: 0" in result.stdout
+    assert len(list((out / "invoices").glob("*.html"))) == 24
+    emails = list((out / "outbox" / "email").glob("*.eml"))
+    kinds = {p.name.split("-")[0] for p in emails}
+    assert {"invoice", "receipt", "reminder", "final_notice", "credit_note"} <= kinds
+    assert list((out / "outbox" / "sms").glob("*.json"))
+    assert list((out / "outbox" / "webhook").glob("*.json"))

@@ -1,0 +1,98 @@
+"""``FileNotifier``: messages written to a folder instead of sent, for development and demos.
+
+E-mails become ``.eml`` files any mail program opens (with the HTML, the text
+and the attachments), other channels ``.json`` files with what would have been
+sent. The file name comes from the message key, so a message delivered twice is
+one file: the folder shows what a recipient would see.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Final
+
+from invoicekit.ports import Clock, Delivery, OutgoingMessage
+
+__all__ = ["FileNotifier"]
+
+_UNSAFE: Final = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+class FileNotifier:
+    """Writes each message of one channel to ``folder`` (created when missing)."""
+
+    def __init__(
+        self,
+        folder: str | Path,
+        *,
+        channel: str = "email",
+        sender: str = "billing@localhost",
+        clock: Clock | None = None,
+    ) -> None:
+        self.folder = Path(folder)
+        self._channel = channel
+        self.sender = sender
+        self._clock = clock
+
+    @property
+    def channel(self) -> str:
+        """The channel this notifier stands in for."""
+        return self._channel
+
+    def path_for(self, message: OutgoingMessage) -> Path:
+        """Where ``message`` is written: a readable, unique name derived from its key."""
+        digest = hashlib.sha256(message.key.encode()).hexdigest()[:8]
+        stem = _UNSAFE.sub("-", f"{message.kind}-{message.recipient or message.customer_id}")
+        suffix = ".eml" if self._channel == "email" else ".json"
+        return self.folder / f"{stem[:80]}-{digest}{suffix}"
+
+    def send(self, message: OutgoingMessage) -> Delivery:
+        """Write ``message``; a second message with the same key replaces the first file."""
+        now = self._clock.now() if self._clock is not None else datetime.now(UTC)
+        path = self.path_for(message)
+        duplicate = path.exists()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        content = self._email(message, now) if self._channel == "email" else self._json(message)
+        temporary = path.with_suffix(path.suffix + ".tmp")
+        temporary.write_bytes(content)
+        os.replace(temporary, path)  # a reader never sees half a message
+        return Delivery(message.key, self._channel, now, provider_id=path.name, duplicate=duplicate)
+
+    def _email(self, message: OutgoingMessage, now: datetime) -> bytes:
+        mail = EmailMessage()
+        mail["From"] = self.sender
+        mail["To"] = message.recipient
+        mail["Subject"] = message.subject
+        mail["Date"] = format_datetime(now)
+        mail["Message-ID"] = f"<{hashlib.sha256(message.key.encode()).hexdigest()[:32]}@invoicekit>"
+        mail.set_content(message.text)
+        if message.html is not None:
+            mail.add_alternative(message.html, subtype="html")
+        for doc in message.attachments:
+            maintype, _, subtype = doc.media_type.partition("/")
+            mail.add_attachment(
+                doc.content, maintype=maintype, subtype=subtype, filename=doc.filename
+            )
+        return bytes(mail)
+
+    def _json(self, message: OutgoingMessage) -> bytes:
+        body = {
+            "key": message.key,
+            "channel": message.channel,
+            "recipient": message.recipient,
+            "subject": message.subject,
+            "text": message.text,
+            "url": message.url,
+            "data": message.data,
+        }
+        return json.dumps(body, indent=2, ensure_ascii=False).encode()
+
+    def __repr__(self) -> str:
+        return f"FileNotifier({str(self.folder)!r}, channel={self._channel!r})"

@@ -1,0 +1,59 @@
+"""A dispatcher in a process of its own, for the crash test of delivery (T30).
+
+``python -m integration.dispatch_child DB PORT`` opens the SQLite file with the
+fault points armed from ``$INVOICEKIT_FAULT``, prints ``ready``, and delivers
+queued messages to the SMTP server on 127.0.0.1:PORT until none is left (a
+message left ``sending`` by a killed predecessor is delivered once its lease,
+``LEASE`` seconds, has passed).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from typing import Final
+
+import invoicekit as ik
+from invoicekit.adapters.notify.smtp import SmtpNotifier
+from invoicekit.faults import FaultPoints
+from invoicekit.ports import MessageStatus
+from invoicekit.testing import MemoryRenderer
+
+LEASE: Final = timedelta(seconds=1)
+SENDER: Final = "billing@northwind.example"
+
+
+def open_billing(path: Path, port: int, *, faults: FaultPoints | None = None) -> ik.Billing:
+    """The billing a dispatcher process works with: worker dispatch, real SMTP."""
+    notifier = SmtpNotifier("127.0.0.1", port, sender=SENDER, security="none", timeout=10)
+    return ik.Billing.sqlite(
+        path,
+        notifiers=[notifier],
+        renderer=MemoryRenderer(),
+        dispatch="worker",
+        lease=LEASE,
+        faults=faults,
+    )
+
+
+def unfinished(billing: ik.Billing, seller_id: str) -> int:
+    """How many of the seller's messages are queued or sending."""
+    pending = (MessageStatus.QUEUED, MessageStatus.SENDING)
+    return len(billing.seller(seller_id).messages.list(status=pending, limit=100_000))
+
+
+def main() -> None:
+    path, port, seller_id = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    billing = open_billing(path, port, faults=FaultPoints.from_env())
+    print("ready", flush=True)
+    deadline = time.monotonic() + 60
+    while unfinished(billing, seller_id) and time.monotonic() < deadline:
+        if billing.dispatch(limit=1000).count == 0:
+            time.sleep(0.1)  # a killed predecessor's lease has not expired yet
+    billing.close()
+
+
+if __name__ == "__main__":
+    main()
