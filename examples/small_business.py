@@ -30,6 +30,8 @@ from invoicekit.ports import DocumentContext
 from invoicekit.testing import FixedClock
 
 MONTHS = 6
+#: Days after issue when the punctual and the late client pay; days overdue of the final notice.
+PAYS_ON_TIME, PAYS_LATE, FINAL_NOTICE = 10, 20, 20
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 #: (name, locale, e-mail, phone, channels, how they pay: "on time", "half", "late", "never")
@@ -135,7 +137,7 @@ def main(out: Path) -> None:
                 current = books.invoices.get(invoice.id)
                 if current.status in {ik.Status.PAID, ik.Status.VOID}:
                     continue
-                habit = dict((c.id, h) for c, h in clients)[current.customer_id]
+                habit = {c.id: h for c, h in clients}[current.customer_id]
                 pay_on_day(books, current, habit, day)
                 current = books.invoices.get(invoice.id)
                 remind(books, current, day)
@@ -144,15 +146,16 @@ def main(out: Path) -> None:
 
 def pay_on_day(books: ik.SellerBooks, invoice: ik.Invoice, habit: str, day: datetime) -> None:
     """The client's payment habit, played out on ``day``."""
-    assert invoice.issue_date is not None and invoice.due_date is not None
+    if invoice.issue_date is None:
+        return
     age = (day.date() - invoice.issue_date).days
     payment = f"pay-{invoice.number}-{age}"
-    if habit == "on time" and age == 10:
+    if habit == "on time" and age == PAYS_ON_TIME:
         books.payments.record(invoice.id, invoice.amount_due, payment_id=payment)
     elif habit == "half" and age in {7, 21}:
         amount = (invoice.totals.payable / 2).quantize(Decimal("0.01"))
         books.payments.record(invoice.id, min(amount, invoice.amount_due), payment_id=payment)
-    elif habit == "late" and age == 20:
+    elif habit == "late" and age == PAYS_LATE:
         books.payments.record(invoice.id, invoice.amount_due, payment_id=payment)
     else:
         return
@@ -168,7 +171,7 @@ def remind(books: ik.SellerBooks, invoice: ik.Invoice, day: datetime) -> None:
         books.invoices.mark_overdue(invoice.id)
     if until_due in {3, -3, -10}:
         books.invoices.send(invoice.id, kind="reminder", step=f"day{-until_due:+d}")
-    elif until_due == -20:
+    elif until_due == -FINAL_NOTICE:
         books.invoices.send(invoice.id, kind="final_notice")
 
 

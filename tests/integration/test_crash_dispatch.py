@@ -74,7 +74,7 @@ def run_child(
 
 @pytest.mark.timeout(600)
 def test_kill_9_during_dispatch_loses_no_message(tmp_path: Path) -> None:
-    rng = random.Random(30)
+    rng = random.Random(30)  # noqa: S311 - kill times, not secrets
     with LoopbackSmtpServer() as server:
         path = tmp_path / "books.sqlite"
         seller_id, keys = make_store(path, server.port)
@@ -97,7 +97,7 @@ def test_kill_9_during_dispatch_loses_no_message(tmp_path: Path) -> None:
         expected = {message_id_for(key, "northwind.example") for key in keys}
         assert set(received) == expected, "a message was lost or an unknown one was sent"
         repeats = sum(n - 1 for n in received.values())
-        print(f"T30: {COUNT} messages, {len(KILLS) + 3} kills, {repeats} repeats (same Message-ID)")
+        print(f"T30: {COUNT} messages, {len(KILLS) + 3} kills, {repeats} repeats (same Message-ID)")  # noqa: T201
         assert repeats <= crash_windows
         assert all(m.attempts >= 1 for m in messages)
         billing.close()

@@ -126,9 +126,7 @@ def test_a_seller_can_send_every_invoice_on_issue(make_billing: Any, channels: C
     billing = build(make_billing, channels)
     books, invoice = seller_with_invoice(billing, send_on_issue=True)
     assert [m.key for m in channels.email.sent] == [f"{invoice.id}:invoice:1:email"]
-    drafts = [
-        books.invoices.draft(invoice.customer_id, lines=[LINE]).id for _ in range(3)
-    ]
+    drafts = [books.invoices.draft(invoice.customer_id, lines=[LINE]).id for _ in range(3)]
     books.invoices.issue_many(drafts)
     assert len(channels.email.sent) == 4
 
@@ -151,7 +149,7 @@ def test_sending_a_draft_or_a_void_invoice_is_refused(
 
 def test_a_worker_sends_what_was_queued(make_billing: Any, channels: Channels) -> None:
     billing = build(make_billing, channels, dispatch="worker")
-    books, invoice = seller_with_invoice(billing, send_on_issue=True)
+    books, _ = seller_with_invoice(billing, send_on_issue=True)
     [queued] = books.messages.list()
     assert queued.status is MessageStatus.QUEUED
     assert channels.email.sent == []
@@ -227,7 +225,7 @@ def test_a_crashed_dispatcher_s_message_is_sent_after_its_lease(
     make_billing: Any, channels: Channels, clock: FixedClock
 ) -> None:
     billing = build(make_billing, channels, dispatch="worker", lease=timedelta(minutes=5))
-    books, invoice = seller_with_invoice(billing, send_on_issue=True)
+    books, _ = seller_with_invoice(billing, send_on_issue=True)
     [claimed] = billing.dispatcher.claim(limit=10)  # then the process "dies"
     assert claimed.status is MessageStatus.SENDING
     other = build(make_billing, channels, dispatch="worker")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -62,7 +61,7 @@ class FileNotifier:
         content = self._email(message, now) if self._channel == "email" else self._json(message)
         temporary = path.with_suffix(path.suffix + ".tmp")
         temporary.write_bytes(content)
-        os.replace(temporary, path)  # a reader never sees half a message
+        temporary.replace(path)  # a reader never sees half a message
         return Delivery(message.key, self._channel, now, provider_id=path.name, duplicate=duplicate)
 
     def _email(self, message: OutgoingMessage, now: datetime) -> bytes:
