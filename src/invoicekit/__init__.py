@@ -9,7 +9,7 @@ from invoicekit.domain.events import Event
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Charge, Discount, Line, ServicePeriod
 from invoicekit.domain.numbering import NumberFormat, Reset, Series
-from invoicekit.domain.parties import Address, Customer, Seller
+from invoicekit.domain.parties import Address, BankAccount, Customer, Seller
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.status import Action, PaymentStatus, Status
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
@@ -41,6 +41,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Action",
     "Address",
+    "BankAccount",
     "Billing",
     "Charge",
     "ConcurrencyError",

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from invoicekit.adapters.notify.files import FileNotifier
+from invoicekit.adapters.notify.inbox import InAppNotifier
+from invoicekit.adapters.notify.webhook import WebhookNotifier
+from invoicekit.adapters.payments.manual import ManualPayments
 from invoicekit.adapters.storage.memory import MemoryStorage
 from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 from invoicekit.adapters.storage.sqlite import SqliteStorage
-from invoicekit.ports import Storage
+from invoicekit.ports import Notifier, PaymentProvider, Storage
+from invoicekit.testing import MemoryNotifier, MemoryPayments
 
 
 def _memory_storage(s: MemoryStorage) -> Storage:
@@ -18,3 +23,27 @@ def _sqlite_storage(s: SqliteStorage) -> Storage:
 
 def _sqlalchemy_storage(s: SqlAlchemyStorage) -> Storage:
     return s
+
+
+def _manual_payments(p: ManualPayments) -> PaymentProvider:
+    return p
+
+
+def _memory_payments(p: MemoryPayments) -> PaymentProvider:
+    return p
+
+
+def _webhook_notifier(n: WebhookNotifier) -> Notifier:
+    return n
+
+
+def _file_notifier(n: FileNotifier) -> Notifier:
+    return n
+
+
+def _in_app_notifier(n: InAppNotifier) -> Notifier:
+    return n
+
+
+def _memory_notifier(n: MemoryNotifier) -> Notifier:
+    return n
