@@ -416,9 +416,11 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "sequences",
         "outbox",
         "idempotency",
+        "messages",
+        "inbox",
         "invoicekit_alembic_version",
     }
-    assert revision == "0001"
+    assert revision == "0002"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
@@ -458,7 +460,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0001" in message
+        assert "0002" in message
         assert "upgrade invoicekit" in message
 
 

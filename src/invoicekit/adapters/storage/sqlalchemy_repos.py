@@ -19,6 +19,7 @@ import attrs
 import cattrs
 import sqlalchemy as sa
 
+from invoicekit.adapters.storage.sqlalchemy_messages import SqlInbox, SqlMessages
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -498,6 +499,8 @@ class SqlTransaction:
     sequences: _Sequences
     outbox: _Outbox
     idempotency: _Idempotency
+    messages: SqlMessages
+    inbox: SqlInbox
 
     @classmethod
     def on(
@@ -520,4 +523,6 @@ class SqlTransaction:
             sequences=_Sequences(ctx),
             outbox=_Outbox(ctx),
             idempotency=_Idempotency(ctx),
+            messages=SqlMessages(ctx),
+            inbox=SqlInbox(ctx),
         )

@@ -3,13 +3,14 @@
 The same schema, in meaning, as ``SqliteStorage``'s: each domain value is kept
 whole as canonical JSON text in ``doc``, beside the few columns that queries,
 keys and locks need. Times are ISO 8601 text, so a stored value reads back with
-the offset it was written with. Alembic revision ``0001`` creates these tables;
+the offset it was written with (messages and inboxes: UTC text, compared in SQL).
+Alembic revisions ``0001`` and ``0002`` (messages, inbox) create these tables;
 ``tests/integration/test_sqlalchemy_storage.py`` checks the two agree.
 
 Invoice numbers come from ``sequences``, a plain table whose counter is
 incremented under a row lock in the issuing transaction (gapless, RELIABILITY.md
 T12): never a database sequence, which skips values on rollback. Only the
-outbox's ``position``, an ordering key, is database-generated.
+``position`` of the outbox and of the messages, ordering keys, is database-generated.
 
 Key columns use the ``C`` collation on PostgreSQL so that ``ORDER BY id``
 orders by code point, as Python's ``sorted`` does in ``MemoryStorage``.
@@ -53,7 +54,9 @@ __all__ = [
     "DRAFTS_LAST",
     "FIND_ANCHOR",
     "IDEMPOTENCY",
+    "INBOX",
     "INVOICES",
+    "MESSAGES",
     "METADATA",
     "OUTBOX",
     "SELLERS",
@@ -169,6 +172,65 @@ IDEMPOTENCY: Final = sa.Table(
     sa.Column("operation", sa.Text(), nullable=False),
     sa.Column("result", sa.Text(), nullable=False),
     sa.Column("created_at", sa.Text(), nullable=False),
+)
+
+#: Messages waiting for, or done with, delivery. ``next_attempt_at`` and
+#: ``lease_expires_at`` (compared by ``claim``) are UTC text of one fixed width, in
+#: the ``C`` collation, so text order is time order; ``position`` orders the queue.
+MESSAGES: Final = sa.Table(
+    "messages",
+    METADATA,
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
+    sa.Column("key", key_type(), nullable=False),
+    sa.Column("seller_id", key_type(), nullable=False),
+    sa.Column("customer_id", key_type(), nullable=False),
+    sa.Column("invoice_id", key_type(), nullable=True),
+    sa.Column("subject_id", key_type(), nullable=True),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("step", sa.Text(), nullable=False),
+    sa.Column("channel", sa.Text(), nullable=False),
+    sa.Column("recipient", sa.Text(), nullable=False),
+    sa.Column("status", key_type(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("created_at", key_type(), nullable=False),
+    sa.Column("next_attempt_at", key_type(), nullable=False),
+    sa.Column("lease_owner", sa.Text(), nullable=True),
+    sa.Column("lease_expires_at", key_type(), nullable=True),
+    sa.Column("sent_at", key_type(), nullable=True),
+    sa.Column("provider_id", sa.Text(), nullable=True),
+    sa.UniqueConstraint("key", name="messages_key_key"),
+    sa.Index("messages_due", "status", "next_attempt_at"),
+    sa.Index("messages_lease", "status", "lease_expires_at"),
+    sa.Index("messages_seller", "seller_id", "position"),
+    sa.Index("messages_invoice", "seller_id", "invoice_id", "position"),
+    sqlite_autoincrement=True,
+)
+
+#: In-app inboxes. ``position`` (the customer's last plus one) breaks ties between
+#: items of one ``created_at`` (UTC text of one fixed width): the later put first.
+INBOX: Final = sa.Table(
+    "inbox",
+    METADATA,
+    sa.Column("seller_id", key_type(), primary_key=True),
+    sa.Column("key", key_type(), primary_key=True),
+    sa.Column("customer_id", key_type(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False, autoincrement=False),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("title", sa.Text(), nullable=False),
+    sa.Column("text", sa.Text(), nullable=False),
+    sa.Column("html", sa.Text(), nullable=True),
+    sa.Column("url", sa.Text(), nullable=True),
+    sa.Column("invoice_id", key_type(), nullable=True),
+    sa.Column("created_at", key_type(), nullable=False),
+    sa.Column("read_at", key_type(), nullable=True),
+    sa.Index("inbox_customer", "seller_id", "customer_id", "created_at", "position"),
+    sa.Index("inbox_unread", "seller_id", "customer_id", "read_at"),
 )
 
 # --------------------------------------------------------------------------- the driver boundary

@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 import attrs
 import cattrs
 
+from invoicekit.adapters.storage.sqlite_messages import SqliteInbox, SqliteMessages
 from invoicekit.adapters.storage.sqlite_schema import (
     Row,
     Session,
@@ -497,6 +498,8 @@ class _SqliteTransaction:
     sequences: _Sequences
     outbox: _Outbox
     idempotency: _Idempotency
+    messages: SqliteMessages
+    inbox: SqliteInbox
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
@@ -508,6 +511,8 @@ def _transaction(session: Session) -> _SqliteTransaction:
         sequences=_Sequences(session),
         outbox=_Outbox(session),
         idempotency=_Idempotency(session),
+        messages=SqliteMessages(session),
+        inbox=SqliteInbox(session),
     )
 
 

@@ -88,8 +88,34 @@ _V1: Final = (
         PRIMARY KEY (seller_id, key))""",
 )
 
+# Messages and in-app inboxes. The times claim compares (next_attempt_at,
+# lease_expires_at) are UTC text of one fixed width, so text order is time order.
+_V2: Final = (
+    """CREATE TABLE messages (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE,
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, invoice_id TEXT, subject_id TEXT,
+        kind TEXT NOT NULL, step TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+        created_at TEXT NOT NULL, next_attempt_at TEXT NOT NULL, lease_owner TEXT,
+        lease_expires_at TEXT, sent_at TEXT, provider_id TEXT)""",
+    # claim: queued and due, or sending with an expired lease; each read in time order.
+    "CREATE INDEX messages_due ON messages (status, next_attempt_at)",
+    "CREATE INDEX messages_lease ON messages (status, lease_expires_at)",
+    "CREATE INDEX messages_seller ON messages (seller_id, position)",
+    "CREATE INDEX messages_invoice ON messages (seller_id, invoice_id, position)",
+    # ``position`` breaks ties between items of one time: the later put comes first.
+    """CREATE TABLE inbox (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, seller_id TEXT NOT NULL,
+        key TEXT NOT NULL, customer_id TEXT NOT NULL, kind TEXT NOT NULL, title TEXT NOT NULL,
+        text TEXT NOT NULL, html TEXT, url TEXT, invoice_id TEXT, created_at TEXT NOT NULL,
+        read_at TEXT, UNIQUE (seller_id, key))""",
+    # Newest first per customer, and the unread count, from the index alone.
+    "CREATE INDEX inbox_customer ON inbox (seller_id, customer_id, created_at, position)",
+    "CREATE INDEX inbox_unread ON inbox (seller_id, customer_id, read_at)",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1,)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

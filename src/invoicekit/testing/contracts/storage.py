@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from invoicekit.testing.contracts.storage_differential import DifferentialContract
 from invoicekit.testing.contracts.storage_find import FindContract
+from invoicekit.testing.contracts.storage_inbox import InboxContract
 from invoicekit.testing.contracts.storage_invoices import InvoicesContract
 from invoicekit.testing.contracts.storage_isolation import IsolationContract
+from invoicekit.testing.contracts.storage_messages import MessagesContract
 from invoicekit.testing.contracts.storage_parties import PartiesContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
@@ -41,6 +43,8 @@ class StorageContract(
     TransactionsContract,
     IsolationContract,
     DifferentialContract,
+    MessagesContract,
+    InboxContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.
 
