@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from invoicekit.adapters.notify.files import FileNotifier
 from invoicekit.adapters.notify.inbox import InAppNotifier
+from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsGateway, SmsNotifier
+from invoicekit.adapters.notify.smtp import SmtpNotifier
 from invoicekit.adapters.notify.webhook import WebhookNotifier
 from invoicekit.adapters.payments.manual import ManualPayments
+from invoicekit.adapters.render import TemplateRenderer
 from invoicekit.adapters.storage.memory import MemoryStorage
 from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 from invoicekit.adapters.storage.sqlite import SqliteStorage
-from invoicekit.ports import Notifier, PaymentProvider, Storage
-from invoicekit.testing import MemoryNotifier, MemoryPayments
+from invoicekit.ports import Notifier, PaymentProvider, Renderer, Storage
+from invoicekit.testing import MemoryNotifier, MemoryPayments, MemoryRenderer
 
 
 def _memory_storage(s: MemoryStorage) -> Storage:
@@ -47,3 +50,23 @@ def _in_app_notifier(n: InAppNotifier) -> Notifier:
 
 def _memory_notifier(n: MemoryNotifier) -> Notifier:
     return n
+
+
+def _smtp_notifier(n: SmtpNotifier) -> Notifier:
+    return n
+
+
+def _sms_notifier(n: SmsNotifier) -> Notifier:
+    return n
+
+
+def _http_sms_gateway(g: HttpSmsGateway) -> SmsGateway:
+    return g
+
+
+def _template_renderer(r: TemplateRenderer) -> Renderer:
+    return r
+
+
+def _memory_renderer(r: MemoryRenderer) -> Renderer:
+    return r

@@ -70,7 +70,13 @@ class MemoryNotifier:
     fail_next: DeliveryError | None = None
 
     def send(self, message: OutgoingMessage) -> Delivery:
-        """Record ``message`` unless its key was sent before."""
+        """Record ``message`` unless its key was sent before; CR/LF in headers is refused (T43)."""
+        from invoicekit.adapters.notify.headers import header_problems
+
+        problems = header_problems("recipient", message.recipient, what="recipient")
+        problems += header_problems("subject", message.subject, what="subject")
+        if problems:
+            raise ValidationError(problems, subject="message")
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
             raise error
@@ -113,9 +119,13 @@ class MemoryRenderer:
             f"{line.description}: {a.net}"
             for line, a in zip(invoice.lines, invoice.totals.lines, strict=True)
         )
+        account = invoice.seller.bank_account if invoice.seller is not None else None
+        pay = f"pay {invoice.payment_link}\n" if invoice.payment_link else ""
+        if account is not None:
+            pay += f"bank transfer {account.display_iban} reference {invoice.ref}\n"
         text = (
             f"{kind} {invoice.ref}\namount due {invoice.amount_due} {invoice.currency}\n"
-            f"due {invoice.due_date}\n{lines}\n"
+            f"due {invoice.due_date}\n{pay}{lines}\n"
         )
         if media_type == "text/html":
             from html import escape

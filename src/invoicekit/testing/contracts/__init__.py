@@ -14,6 +14,8 @@ import pytest
 # The suites check with assert: have pytest rewrite them for readable failures.
 # (Registered by module name before they are imported; the package itself has no asserts.)
 pytest.register_assert_rewrite(
+    "invoicekit.testing.contracts.notifier",
+    "invoicekit.testing.contracts.renderer",
     "invoicekit.testing.contracts.storage",
     "invoicekit.testing.contracts.storage_base",
     "invoicekit.testing.contracts.storage_builders",
@@ -29,7 +31,16 @@ pytest.register_assert_rewrite(
     "invoicekit.testing.contracts.storage_units",
 )
 
+from invoicekit.testing.contracts.notifier import NotifierContract, ReceivedMessage  # noqa: E402
+from invoicekit.testing.contracts.renderer import RendererContract  # noqa: E402
 from invoicekit.testing.contracts.storage import StorageContract  # noqa: E402 - after the rewrite hook
 from invoicekit.testing.contracts.storage_builders import Reopen, StorageFactory  # noqa: E402
 
-__all__ = ["Reopen", "StorageContract", "StorageFactory"]
+__all__ = [
+    "NotifierContract",
+    "ReceivedMessage",
+    "RendererContract",
+    "Reopen",
+    "StorageContract",
+    "StorageFactory",
+]

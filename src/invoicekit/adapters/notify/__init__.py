@@ -1,0 +1,1 @@
+"""Notifier adapters: e-mail (SMTP), SMS, webhooks and the in-app inbox, one module each."""

@@ -1,0 +1,87 @@
+"""PDF documents drawn by WeasyPrint from the same HTML, with a URL fetcher that fetches nothing outside.
+
+Documents embed their images as ``data:`` URIs, so the fetcher refuses every
+other URL: no ``file://`` (a template or logo cannot read the server's files)
+and no ``http(s)://`` (rendering never reaches the network). The only other
+URLs served are the package's own resources, as ``invoicekit-resource:<path>``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Mapping
+from importlib import resources
+from typing import Any, Final
+
+from invoicekit._extras import require
+from invoicekit.errors import ConfigurationError
+
+__all__ = ["RESOURCE_SCHEME", "refuse_reason", "render_pdf"]
+
+#: The URL scheme of files shipped in this package (``invoicekit-resource:templates/x.css``).
+RESOURCE_SCHEME: Final = "invoicekit-resource:"
+_PACKAGE: Final = __package__ or "invoicekit.adapters.render"
+_LOG: Final = logging.getLogger(__name__)
+
+
+def refuse_reason(url: str) -> str | None:
+    """Why ``url`` must not be fetched, or None for a ``data:`` URL or a package resource."""
+    lowered = url.strip().lower()
+    if lowered.startswith("data:"):
+        return None
+    if lowered.startswith(RESOURCE_SCHEME):
+        parts = url.strip()[len(RESOURCE_SCHEME) :].split("/")
+        if any(p in ("", ".", "..") or "\\" in p for p in parts):
+            return "package resource paths may not leave the package"
+        return None
+    return "documents fetch only data: URLs and invoicekit's own resources"
+
+
+def _resource(url: str) -> bytes:
+    target = resources.files(_PACKAGE)
+    for part in url.strip()[len(RESOURCE_SCHEME) :].split("/"):
+        target = target / part
+    return target.read_bytes()
+
+
+@functools.cache
+def _fetcher_class() -> type[Any]:
+    """A WeasyPrint ``URLFetcher`` that serves data: URLs and package resources only."""
+    weasyprint_urls = require("weasyprint.urls", extra="pdf", feature="PDF rendering")
+
+    class RestrictedFetcher(weasyprint_urls.URLFetcher):  # type: ignore[misc,name-defined]
+        """Refuses file://, http(s):// and every other scheme; logs each refusal."""
+
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols=["data"], allow_redirects=False)
+
+        def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
+            reason = refuse_reason(url)
+            if reason is not None:
+                _LOG.warning("refused to fetch %.200r while rendering a PDF: %s", url, reason)
+                raise ValueError(f"refused {url[:200]!r}: {reason}")
+            if url.strip().lower().startswith(RESOURCE_SCHEME):
+                return weasyprint_urls.URLFetcherResponse(url, _resource(url))
+            return super().fetch(url, headers)
+
+    return RestrictedFetcher
+
+
+def render_pdf(html: str, *, options: Mapping[str, Any] | None = None) -> bytes:
+    """The PDF of ``html`` (A4 through the document's print CSS), fetching nothing outside.
+
+    ``options`` go to ``weasyprint.HTML.write_pdf`` (``pdf_variant``, ``uncompressed_pdf``, ...).
+    Raises MissingExtraError without the ``pdf`` extra and ConfigurationError when
+    WeasyPrint refuses an option.
+    """
+    weasyprint = require("weasyprint", extra="pdf", feature="PDF rendering")
+    document = weasyprint.HTML(string=html, url_fetcher=_fetcher_class()())
+    try:
+        data: bytes = document.write_pdf(**dict(options or {}))
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"WeasyPrint refused the PDF options {sorted(options or {})}: {exc}; "
+            "pass only options weasyprint.HTML.write_pdf accepts"
+        ) from exc
+    return data

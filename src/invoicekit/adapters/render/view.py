@@ -1,0 +1,497 @@
+"""The data a document shows, built from an invoice, a kind and a context: no I/O, no arithmetic in templates.
+
+Every amount comes from the frozen ``invoice.totals`` and the invoice's own
+properties (``amount_due``, ``paid``, ...), formatted for the reader's locale;
+templates only place these strings. Customer data is passed as values, never
+as template source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final, Protocol
+from zoneinfo import ZoneInfo
+
+from invoicekit.adapters.render.branding import Branding
+from invoicekit.adapters.render.formatting import Formatter
+from invoicekit.domain.invoice import CreditNote, Invoice, Payment
+from invoicekit.domain.line import Line
+from invoicekit.domain.parties import Address, Customer, Seller
+from invoicekit.domain.tax import REASON_REQUIRED, Tax
+from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
+from invoicekit.domain.totals import LineAmounts, TaxSubtotal, Totals
+from invoicekit.errors import NotFoundError, ValidationError, problem
+from invoicekit.ports import DOCUMENT_KINDS, DocumentContext
+
+__all__ = ["Gettext", "build_view", "document_locale"]
+
+_ZERO: Final = Decimal(0)
+#: Seller names in short texts are cut to this length so the facts fit one SMS.
+_SHORT_NAME: Final = 30
+
+
+class Gettext(Protocol):
+    """The two calls of a gettext translations object that views use."""
+
+    def gettext(self, message: str) -> str:
+        """The translation of ``message``."""
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        """The translation of ``singular``/``plural`` for ``n``."""
+
+
+def document_locale(invoice: Invoice) -> str | None:
+    """The reader's locale: the customer's, else the seller's (both as snapshotted at issue)."""
+    customer, seller = invoice.customer, invoice.seller
+    if customer is not None and customer.locale:
+        return customer.locale
+    return seller.locale if seller is not None else None
+
+
+def _refuse(path: str, message: str, value: object = None) -> ValidationError:
+    args = () if value is None else (value,)
+    return ValidationError([problem(path, message, *args)], subject="document")
+
+
+def _check(kind: str, invoice: Invoice, ctx: DocumentContext) -> Payment | CreditNote | None:
+    """What the kind is about (a payment, a credit note), after checking the context has it."""
+    if kind not in DOCUMENT_KINDS:
+        raise _refuse("kind", f"unknown document kind; allowed: {', '.join(DOCUMENT_KINDS)}", kind)
+    if invoice.number is None or invoice.seller is None or invoice.customer is None:
+        raise _refuse(
+            "invoice", f"invoice {invoice.ref} is a draft: issue it first, then render it"
+        )
+    if kind == "receipt":
+        if ctx.payment_id is None:
+            raise _refuse("context.payment_id", "a receipt needs DocumentContext(payment_id=...)")
+        try:
+            return invoice.payment(ctx.payment_id)
+        except NotFoundError:
+            ids = ", ".join(p.id for p in invoice.payments) or "none"
+            raise _refuse(
+                "context.payment_id",
+                f"invoice {invoice.ref} has no such payment; its payments: {ids}",
+                ctx.payment_id,
+            ) from None
+    if kind == "credit_note":
+        note = ctx.credit_note
+        if note is None:
+            raise _refuse(
+                "context.credit_note",
+                "a credit note document needs DocumentContext(credit_note=...)",
+            )
+        if note.invoice_id != invoice.id:
+            raise _refuse(
+                "context.credit_note",
+                f"credit note {note.number} corrects invoice {note.invoice_number}, not {invoice.ref}",
+                note.number,
+            )
+        return note
+    return None
+
+
+def _address(address: Address | None, fmt: Formatter) -> list[str]:
+    if address is None:
+        return []
+    city = " ".join(p for p in (address.postal_code, address.city) if p)
+    country = fmt.locale.territories.get(address.country, address.country)
+    return [p for p in (address.line1, address.line2, city, address.region, country) if p]
+
+
+def _party(party: Seller | Customer, fmt: Formatter) -> dict[str, Any]:
+    legal = party.legal_name if isinstance(party, Seller) else None
+    return {
+        "name": party.name,
+        "legal_name": legal if legal and legal != party.name else None,
+        "address": _address(party.address, fmt),
+        "tax_id": party.tax_id,
+        "email": party.email,
+        "phone": party.phone,
+    }
+
+
+def _tax_label(tax: Tax, fmt: Formatter, t: Gettext) -> str:
+    name = t.gettext("VAT") if tax.name == "VAT" else tax.name
+    if tax.category in REASON_REQUIRED:
+        return f"{name}: {tax.exemption_reason or tax.exemption_code}"
+    return f"{name} {fmt.percent(tax.rate)}"
+
+
+def _lines(
+    lines: tuple[Line, ...], amounts: tuple[LineAmounts, ...], cur: str, fmt: Formatter, t: Gettext
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "description": line.description,
+            "quantity": fmt.quantity(line.quantity),
+            "unit_price": fmt.money(line.unit_price, cur),
+            "net": fmt.money(a.net, cur),
+            "tax": ", ".join(_tax_label(tax, fmt, t) for tax in line.taxes),
+            "period": (
+                f"{fmt.date(line.period.start)} – {fmt.date(line.period.end)}"
+                if line.period is not None
+                else None
+            ),
+        }
+        for line, a in zip(lines, amounts, strict=True)
+    ]
+
+
+def _breakdown(
+    rows: tuple[TaxSubtotal, ...], cur: str, fmt: Formatter, t: Gettext
+) -> list[dict[str, str]]:
+    return [
+        {
+            "label": _tax_label(row.tax, fmt, t),
+            "base": fmt.money(row.base, cur),
+            "amount": fmt.money(row.amount, cur),
+        }
+        for row in rows
+    ]
+
+
+def _row(label: str, value: str, *, strong: bool = False) -> dict[str, Any]:
+    return {"label": label, "value": value, "strong": strong}
+
+
+def _totals(totals: Totals, fmt: Formatter, t: Gettext) -> list[dict[str, Any]]:
+    cur = totals.currency
+    rows = [_row(t.gettext("Net total"), fmt.money(totals.line_net_total, cur))]
+    if totals.discount_total:
+        rows.append(_row(t.gettext("Discounts"), fmt.money(-totals.discount_total, cur)))
+    if totals.charge_total:
+        rows.append(_row(t.gettext("Charges"), fmt.money(totals.charge_total, cur)))
+    if totals.discount_total or totals.charge_total:
+        rows.append(_row(t.gettext("Total without tax"), fmt.money(totals.tax_exclusive, cur)))
+    rows.append(_row(t.gettext("Total tax"), fmt.money(totals.tax_total, cur)))
+    rows.append(_row(t.gettext("Total"), fmt.money(totals.tax_inclusive, cur)))
+    if totals.rounding:
+        rows.append(_row(t.gettext("Rounding"), fmt.money(totals.rounding, cur)))
+    return rows
+
+
+def _terms(terms: PaymentTerms, fmt: Formatter, t: Gettext) -> str:
+    if isinstance(terms, NetDays):
+        if terms.days == 0:
+            return t.gettext("Due on receipt")
+        return t.ngettext("Net %(num)d day", "Net %(num)d days", terms.days) % {"num": terms.days}
+    if isinstance(terms, FixedDate):
+        return t.gettext("Due on %(date)s") % {"date": fmt.date(terms.on)}
+    if isinstance(terms, EndOfMonth):
+        if terms.days == 0:
+            return t.gettext("End of month")
+        return t.ngettext(
+            "End of month + %(num)d day", "End of month + %(num)d days", terms.days
+        ) % {"num": terms.days}
+    return terms.describe()
+
+
+def _local_day(payment: Payment, seller: Seller) -> date:
+    return payment.at.astimezone(ZoneInfo(seller.timezone)).date()
+
+
+def _paid_in_full(invoice: Invoice, t: Gettext) -> tuple[str, str]:
+    return t.gettext("Thank you: invoice %(number)s is paid in full.") % {
+        "number": invoice.number
+    }, "ok"
+
+
+def _receipt_notice(invoice: Invoice, fmt: Formatter, t: Gettext) -> tuple[str, str]:
+    if invoice.amount_due <= _ZERO:
+        return _paid_in_full(invoice, t)
+    cur, due = invoice.currency, invoice.due_date
+    return t.gettext("%(paid)s of %(total)s received, %(due)s still due by %(date)s.") % {
+        "paid": fmt.money(invoice.paid, cur),
+        "total": fmt.money(invoice.totals.payable, cur),
+        "due": fmt.money(invoice.amount_due, cur),
+        "date": fmt.day_month(due) if due else "",
+    }, "info"
+
+
+def _final_notice(days: int | None, t: Gettext) -> tuple[str, str]:
+    if days is not None and days > 0:
+        return t.ngettext(
+            "Final notice: this invoice is overdue by %(num)d day. "
+            "Please pay the amount due now; this is our last reminder.",
+            "Final notice: this invoice is overdue by %(num)d days. "
+            "Please pay the amount due now; this is our last reminder.",
+            days,
+        ) % {"num": days}, "alert"
+    return t.gettext(
+        "Final notice: please pay the amount due by the due date; this is our last reminder."
+    ), "alert"
+
+
+def _reminder(days: int | None, t: Gettext) -> tuple[str, str]:
+    """Friendly before the due date, firmer on and after it."""
+    if days is None:
+        return t.gettext("A reminder: this invoice is still open."), "info"
+    if days < 0:
+        return t.ngettext(
+            "A friendly reminder: this invoice is due in %(num)d day.",
+            "A friendly reminder: this invoice is due in %(num)d days.",
+            -days,
+        ) % {"num": -days}, "info"
+    if days == 0:
+        return t.gettext("This invoice is due today. Please pay the amount due today."), "warn"
+    return t.ngettext(
+        "This invoice is overdue by %(num)d day. Please pay the amount due now.",
+        "This invoice is overdue by %(num)d days. Please pay the amount due now.",
+        days,
+    ) % {"num": days}, "warn"
+
+
+def _notice(
+    kind: str,
+    invoice: Invoice,
+    *,
+    ctx: DocumentContext,
+    subject: Payment | CreditNote | None,
+    fmt: Formatter,
+    t: Gettext,
+) -> tuple[str | None, str]:
+    """The kind's one-sentence message and its tone ('info', 'warn', 'alert', 'ok')."""
+    if kind == "receipt":
+        return _receipt_notice(invoice, fmt, t)
+    if isinstance(subject, CreditNote):
+        return t.gettext("This credit note reduces invoice %(number)s by %(amount)s.") % {
+            "number": invoice.number,
+            "amount": fmt.money(subject.totals.payable, invoice.currency),
+        }, "info"
+    if kind not in ("reminder", "final_notice"):
+        return None, "info"
+    if invoice.amount_due <= _ZERO:
+        return _paid_in_full(invoice, t)
+    due = invoice.due_date
+    days = (ctx.as_of - due).days if ctx.as_of is not None and due is not None else None
+    return _final_notice(days, t) if kind == "final_notice" else _reminder(days, t)
+
+
+def _no_issue_date(invoice: Invoice) -> date:
+    """Refuse an issued invoice without an issue date (it cannot happen through lifecycle.py)."""
+    raise _refuse("invoice", f"invoice {invoice.ref} has no issue date: issue it first")
+
+
+def _parties(invoice: Invoice) -> tuple[Seller, Customer]:
+    """The snapshots taken at issue (``_check`` has refused drafts already)."""
+    if invoice.seller is None or invoice.customer is None:
+        raise _refuse("invoice", f"invoice {invoice.ref} has no party snapshots: issue it first")
+    return invoice.seller, invoice.customer
+
+
+def _purpose_and_title(
+    kind: str, invoice: Invoice, subject: Payment | CreditNote | None, fmt: Formatter, t: Gettext
+) -> tuple[str, str, str]:
+    """The heading, the purpose sentence and the one-line title."""
+    seller, customer = _parties(invoice)
+    cur = invoice.currency
+    args = {
+        "number": invoice.number,
+        "seller": seller.name,
+        "customer": customer.name,
+        "amount": fmt.money(invoice.amount_due, cur),
+        "date": fmt.date(invoice.due_date) if invoice.due_date else "",
+    }
+    if kind == "credit_note" and isinstance(subject, CreditNote):
+        args["credit"] = subject.number
+        args["amount"] = fmt.money(subject.totals.payable, cur)
+        return (
+            t.gettext("Credit note"),
+            t.gettext(
+                "Credit note %(credit)s from %(seller)s for %(customer)s, correcting invoice %(number)s"
+            )
+            % args,
+            t.gettext("Credit note %(credit)s from %(seller)s for invoice %(number)s: %(amount)s")
+            % args,
+        )
+    if kind == "receipt" and isinstance(subject, Payment):
+        args["amount"] = fmt.money(subject.amount, cur)
+        return (
+            t.gettext("Receipt"),
+            t.gettext(
+                "Receipt from %(seller)s for %(customer)s: payment of %(amount)s on invoice %(number)s"
+            )
+            % args,
+            t.gettext("Receipt for invoice %(number)s from %(seller)s: %(amount)s received") % args,
+        )
+    if kind == "reminder":
+        return (
+            t.gettext("Payment reminder"),
+            t.gettext("Payment reminder for invoice %(number)s from %(seller)s to %(customer)s")
+            % args,
+            t.gettext("Reminder: invoice %(number)s from %(seller)s, %(amount)s due %(date)s")
+            % args,
+        )
+    if kind == "final_notice":
+        return (
+            t.gettext("Final notice"),
+            t.gettext("Final notice for invoice %(number)s from %(seller)s to %(customer)s") % args,
+            t.gettext(
+                "Final notice: invoice %(number)s from %(seller)s, %(amount)s due since %(date)s"
+            )
+            % args,
+        )
+    return (
+        t.gettext("Invoice"),
+        t.gettext("Invoice %(number)s from %(seller)s for %(customer)s") % args,
+        t.gettext("Invoice %(number)s from %(seller)s: %(amount)s due %(date)s") % args,
+    )
+
+
+def _how_to_pay(
+    invoice: Invoice, settled: bool, qr_uri: str | None, fmt: Formatter, t: Gettext
+) -> dict[str, Any]:
+    seller, _ = _parties(invoice)
+    cur = invoice.currency
+    amount = fmt.money(invoice.amount_due, cur)
+    account = seller.bank_account
+    bank = None
+    if account is not None and not settled:
+        holder = account.holder or seller.legal_name or seller.name
+        bank = {
+            "holder": holder,
+            "iban": account.display_iban,
+            "bic": account.bic,
+            "reference": invoice.number,
+            "qr": qr_uri,
+            "qr_alt": t.gettext(
+                "QR code for your banking app: pays %(amount)s to %(holder)s, reference %(number)s"
+            )
+            % {"amount": amount, "holder": holder, "number": invoice.number},
+        }
+    link = invoice.payment_link
+    if settled or link is None or not link.startswith(("https://", "http://")):
+        link = None  # only web links become buttons: never a javascript: or data: URL
+    if settled:
+        instruction = t.gettext("Nothing to pay.")
+    elif link is None and bank is None:
+        instruction = t.gettext("Please contact %(seller)s to pay, quoting %(number)s.") % {
+            "seller": seller.name,
+            "number": invoice.number,
+        }
+    else:
+        instruction = None
+    return {
+        "link": link,
+        "link_text": t.gettext("Pay %(amount)s now") % {"amount": amount},
+        "bank": bank,
+        "instruction": instruction,
+        "contact": seller.email,
+    }
+
+
+def build_view(
+    kind: str,
+    invoice: Invoice,
+    context: DocumentContext | None,
+    *,
+    fmt: Formatter,
+    t: Gettext,
+    branding: Branding,
+    qr: Callable[[Invoice], str | None] | None = None,
+) -> dict[str, Any]:
+    """The template context for ``kind`` of ``invoice``: formatted strings and lists only.
+
+    Raises ValidationError for an unknown kind, a draft, or a context that lacks
+    what the kind needs (a receipt's payment, a credit note).
+    """
+    ctx = context or DocumentContext()
+    subject = _check(kind, invoice, ctx)
+    seller, customer = _parties(invoice)
+    issue_date = invoice.issue_date or _no_issue_date(invoice)
+    cur, invoice_number = invoice.currency, invoice.number or ""
+    settled = invoice.amount_due <= _ZERO
+    heading, purpose, title = _purpose_and_title(kind, invoice, subject, fmt, t)
+    notice, tone = _notice(kind, invoice, ctx=ctx, subject=subject, fmt=fmt, t=t)
+    qr_uri = qr(invoice) if qr is not None and not settled else None
+    if isinstance(subject, CreditNote):
+        doc_lines, doc_totals = subject.lines, subject.totals
+        number_label, number = t.gettext("Credit note number"), subject.number
+        doc_date = subject.issue_date
+    else:
+        doc_lines, doc_totals = invoice.lines, invoice.totals
+        number_label, number = t.gettext("Invoice number"), invoice_number
+        doc_date = ctx.as_of if kind in ("reminder", "final_notice") and ctx.as_of else issue_date
+    totals = _totals(doc_totals, fmt, t)
+    if isinstance(subject, CreditNote):
+        totals.append(
+            _row(t.gettext("Total credited"), fmt.money(doc_totals.payable, cur), strong=True)
+        )
+    else:
+        if invoice.paid:
+            totals.append(_row(t.gettext("Paid"), fmt.money(-invoice.paid, cur)))
+        if invoice.credited:
+            totals.append(_row(t.gettext("Credited"), fmt.money(-invoice.credited, cur)))
+        totals.append(
+            _row(t.gettext("Amount due"), fmt.money(invoice.amount_due, cur), strong=True)
+        )
+    facts = [
+        {"label": number_label, "value": number},
+        {"label": t.gettext("Issue date"), "value": fmt.date(issue_date)},
+    ]
+    if isinstance(subject, CreditNote):
+        facts[1] = {"label": t.gettext("Issue date"), "value": fmt.date(subject.issue_date)}
+        facts.append({"label": t.gettext("Corrects invoice"), "value": invoice_number})
+        if subject.reason:
+            facts.append({"label": t.gettext("Reason"), "value": subject.reason})
+    elif doc_date != issue_date:
+        facts.append({"label": t.gettext("Date"), "value": fmt.date(doc_date)})
+    if isinstance(subject, Payment):
+        facts.append(
+            {
+                "label": t.gettext("Payment received"),
+                "value": f"{fmt.money(subject.amount, cur)} · {fmt.date(_local_day(subject, seller))}",
+            }
+        )
+        if subject.reference:
+            facts.append({"label": t.gettext("Payment reference"), "value": subject.reference})
+    facts.append({"label": t.gettext("Payment terms"), "value": _terms(invoice.terms, fmt, t)})
+    due = invoice.due_date
+    pay = _how_to_pay(invoice, settled, qr_uri, fmt, t)
+    short_seller = (
+        seller.name if len(seller.name) <= _SHORT_NAME else seller.name[: _SHORT_NAME - 1] + "…"
+    )
+    return {
+        "kind": kind,
+        "lang": fmt.lang,
+        "title": title,
+        "heading": heading,
+        "purpose": purpose,
+        "notice": notice,
+        "tone": tone,
+        "number": invoice_number,
+        "document_number": number,
+        "settled": settled,
+        "amount_due": fmt.money(invoice.amount_due, cur),
+        "due_date": t.gettext("Paid in full") if settled or due is None else fmt.date(due),
+        "due_date_short": fmt.short_date(due) if due else "",
+        "pay": pay,
+        "facts": facts,
+        "seller": _party(seller, fmt),
+        "customer": _party(customer, fmt),
+        "lines": _lines(doc_lines, doc_totals.lines, cur, fmt, t),
+        "breakdown": _breakdown(doc_totals.breakdown, cur, fmt, t),
+        "totals": totals,
+        "memo": invoice.memo,
+        "footer": invoice.footer,
+        "short": {
+            "seller": short_seller,
+            "paid": fmt.money(invoice.paid, cur),
+            "credit": subject.number if isinstance(subject, CreditNote) else None,
+            "credited": fmt.money(subject.totals.payable, cur)
+            if isinstance(subject, CreditNote)
+            else None,
+            "overdue": bool(ctx.as_of and due and ctx.as_of > due),
+        },
+        "brand": {
+            "logo": branding.logo_uri,
+            "logo_alt": t.gettext("%(seller)s logo") % {"seller": seller.name},
+            "primary": branding.primary_color,
+            "on_primary": branding.on_primary,
+            "accent": branding.accent_color,
+            "footer": branding.footer,
+            "legal_lines": list(branding.legal_lines),
+        },
+    }
