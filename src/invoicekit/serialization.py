@@ -193,6 +193,15 @@ FROZEN_FIELDS: Final = (
     "seller",
     "customer",
     "issued_at",
+    "buyer_reference",
+    "order_reference",
+    "contract_reference",
+    "project_reference",
+)
+#: Frozen fields added after the first release of the format: hashed only when set, so the
+#: content hash of an invoice stored before they existed does not change.
+_LATER_FROZEN: Final = frozenset(
+    {"buyer_reference", "order_reference", "contract_reference", "project_reference"}
 )
 
 
@@ -202,7 +211,11 @@ def content_hash(document: Mapping[str, Any]) -> str:
     Storage keeps it beside the invoice at issue and checks it on read, so an edit
     made behind invoicekit's back (a raw SQL UPDATE) is detected.
     """
-    frozen = {key: document.get(key) for key in FROZEN_FIELDS}
+    frozen = {
+        key: document.get(key)
+        for key in FROZEN_FIELDS
+        if key not in _LATER_FROZEN or document.get(key) is not None
+    }
     return hashlib.sha256(canonical_json(frozen).encode()).hexdigest()
 
 

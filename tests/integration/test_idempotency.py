@@ -394,6 +394,8 @@ UNKEYED: Final[dict[str, str]] = {
     "Invoices.mark_overdue": "refused the second time (already overdue); run_due drives it",
     "Invoices.issue_many": "idempotent by design: already issued ids are returned unchanged",
     "Invoices.change": "the shared primitive; it takes the key as ``key=``",
+    "Invoices.send": "idempotent by design: each message has a key (invoice, kind, step, "
+    "channel), so a repeated send queues and delivers nothing new",
 }
 
 _READS: Final = {"get", "get_by_number", "list", "credit_notes"}

@@ -141,6 +141,10 @@ ISSUED_FIELDS = (
     "payment_link",
     "created_at",
     "issued_at",
+    "buyer_reference",
+    "order_reference",
+    "contract_reference",
+    "project_reference",
 )
 
 

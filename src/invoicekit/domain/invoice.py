@@ -28,6 +28,7 @@ __all__ = ["CollectionFailure", "CreditApplication", "CreditNote", "Invoice", "P
 
 _MAX_MEMO: Final = 2000
 _MAX_ID: Final = 64
+_MAX_REFERENCE: Final = 200
 _ZERO: Final = Decimal(0)
 
 
@@ -157,6 +158,14 @@ class Invoice:
     written_off_at: datetime | None = None
     #: Grows by one with every change (optimistic concurrency).
     version: int = 1
+    #: The buyer's reference for routing, e.g. a German Leitweg-ID (EN 16931 BT-10).
+    buyer_reference: str | None = None
+    #: The buyer's purchase order number (EN 16931 BT-13).
+    order_reference: str | None = None
+    #: The contract this invoice bills under (EN 16931 BT-12).
+    contract_reference: str | None = None
+    #: The project this invoice bills for (EN 16931 BT-11).
+    project_reference: str | None = None
 
     @classmethod
     def draft(
@@ -177,6 +186,10 @@ class Invoice:
         metadata: Mapping[str, Any] | None = None,
         series: str = "invoice",
         issue_date: date | None = None,
+        buyer_reference: str | None = None,
+        order_reference: str | None = None,
+        contract_reference: str | None = None,
+        project_reference: str | None = None,
     ) -> Invoice:
         """Build a draft for ``customer`` of ``seller``, checking everything at once.
 
@@ -194,6 +207,13 @@ class Invoice:
         except ValidationError as exc:
             found += exc.problems
         found += _draft_text_problems(memo, footer, id)
+        references = {
+            "buyer_reference": buyer_reference,
+            "order_reference": order_reference,
+            "contract_reference": contract_reference,
+            "project_reference": project_reference,
+        }
+        found += _reference_problems(references)
         if series not in {s.name for s in seller.series}:
             found.append(problem("series", f"seller {seller.id!r} has no such series", series))
         mode = seller.prices if prices is None else _price_mode(prices, found)
@@ -238,6 +258,10 @@ class Invoice:
             series=series,
             issue_date=issue_date,
             created_at=at,
+            buyer_reference=buyer_reference,
+            order_reference=order_reference,
+            contract_reference=contract_reference,
+            project_reference=project_reference,
         )
 
     @property
@@ -311,6 +335,21 @@ def _price_mode(value: PriceMode | str, found: list[Problem]) -> PriceMode:
     except ValueError:
         found.append(problem("prices", "must be 'exclusive' or 'inclusive'", value))
         return PriceMode.EXCLUSIVE
+
+
+def _reference_problems(references: Mapping[str, object]) -> list[Problem]:
+    """Each reference (BT-10 to BT-13) is one line of printable text of at most 200 characters."""
+    return [
+        problem(name, f"must be one line of printable text of 1-{_MAX_REFERENCE} characters", value)
+        for name, value in references.items()
+        if value is not None
+        and (
+            not isinstance(value, str)
+            or not value.strip()
+            or len(value) > _MAX_REFERENCE
+            or not value.isprintable()
+        )
+    ]
 
 
 def _draft_text_problems(memo: object, footer: object, invoice_id: object) -> list[Problem]:

@@ -20,7 +20,15 @@ from invoicekit.domain.terms import NetDays, PaymentTerms
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import check_currency
 
-__all__ = ["CHANNELS", "Address", "BankAccount", "Customer", "Seller"]
+__all__ = [
+    "CHANNELS",
+    "Address",
+    "BankAccount",
+    "Contact",
+    "Customer",
+    "ElectronicAddress",
+    "Seller",
+]
 
 #: Channels a customer can be reached on, in the order tried by default.
 CHANNELS: Final = ("email", "sms", "webhook", "in_app")
@@ -36,6 +44,8 @@ _BIC: Final = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
 _MAX_NAME: Final = 200
 _MAX_URL: Final = 2000
 _MAX_EMAIL: Final = 254  # RFC 5321 path limit
+_EAS_SCHEME: Final = re.compile(r"[0-9]{4}|[A-Z]{2,4}")
+_MAX_ENDPOINT: Final = 100
 
 
 def _text(
@@ -181,6 +191,62 @@ class BankAccount:
         return " ".join(self.iban[i : i + 4] for i in range(0, len(self.iban), 4))
 
 
+@attrs.frozen
+class ElectronicAddress:
+    """Where an e-invoice is delivered (EN 16931 BT-34/BT-49): an EAS scheme code and an id.
+
+    ``ElectronicAddress("0088", "4035811991021")`` (GLN), ``("9930", "DE811234567")``
+    (German VAT number), ``("EM", "ap@example.com")`` (e-mail); Peppol needs one.
+    """
+
+    scheme: str
+    id: str
+
+    def __attrs_post_init__(self) -> None:
+        found: list[Problem] = []
+        if not isinstance(self.scheme, str) or not _EAS_SCHEME.fullmatch(self.scheme):
+            found.append(
+                problem("scheme", "must be an EAS code like '0088', '9930' or 'EM'", self.scheme)
+            )
+        _text(found, "id", self.id, required=True, limit=_MAX_ENDPOINT)
+        if self.scheme == "EM" and not found:
+            _email(found, "id", self.id)
+        if found:
+            raise ValidationError(found, subject="electronic address")
+
+
+@attrs.frozen
+class Contact:
+    """A contact point at a party (EN 16931 BG-6/BG-9): a name, a phone number, an e-mail."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        found: list[Problem] = []
+        _text(found, "name", self.name, required=False)
+        _phone(found, "phone", self.phone)
+        _email(found, "email", self.email)
+        if self.name is None and self.phone is None and self.email is None:
+            found.append(problem("name", "give at least one of name, phone or email"))
+        if found:
+            raise ValidationError(found, subject="contact")
+
+
+def _party_ids(
+    found: list[Problem], electronic_address: object, registration_id: object, contact: object
+) -> None:
+    """Check the e-invoicing fields a seller and a customer share."""
+    if electronic_address is not None and not isinstance(electronic_address, ElectronicAddress):
+        found.append(
+            problem("electronic_address", "must be an ElectronicAddress", electronic_address)
+        )
+    _text(found, "registration_id", registration_id, required=False, limit=_MAX_ENDPOINT)
+    if contact is not None and not isinstance(contact, Contact):
+        found.append(problem("contact", "must be a Contact", contact))
+
+
 @attrs.frozen(hash=False)
 class Seller:
     """The issuer of invoices and owner of every setting (a host platform may have many)."""
@@ -210,6 +276,12 @@ class Seller:
     bank_account: BankAccount | None = None
     #: Send every invoice to its customer as soon as it is issued.
     send_on_issue: bool = False
+    #: Where e-invoices reach this seller (EN 16931 BT-34; Peppol and XRechnung need it).
+    electronic_address: ElectronicAddress | None = None
+    #: Legal registration id, e.g. the commercial register number (EN 16931 BT-30).
+    registration_id: str | None = None
+    #: The seller's contact point (EN 16931 BG-6; XRechnung needs name, phone and e-mail).
+    contact: Contact | None = None
 
     def series_named(self, name: str) -> Series:
         """The series called ``name``; ValidationError naming the configured ones if absent."""
@@ -258,6 +330,7 @@ class Seller:
             found.append(problem("bank_account", "must be a BankAccount", self.bank_account))
         if not isinstance(self.send_on_issue, bool):
             found.append(problem("send_on_issue", "must be True or False", self.send_on_issue))
+        _party_ids(found, self.electronic_address, self.registration_id, self.contact)
         if found:
             raise ValidationError(found, subject="seller")
 
@@ -286,6 +359,12 @@ class Customer:
     webhook_url: str | None = None
     metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
     archived: bool = False
+    #: Where e-invoices reach this customer (EN 16931 BT-49; Peppol and XRechnung need it).
+    electronic_address: ElectronicAddress | None = None
+    #: Legal registration id of the customer (EN 16931 BT-47).
+    registration_id: str | None = None
+    #: The customer's contact point (EN 16931 BG-9).
+    contact: Contact | None = None
 
     def __attrs_post_init__(self) -> None:
         found: list[Problem] = []
@@ -318,6 +397,7 @@ class Customer:
             or len(self.webhook_url) > _MAX_URL
         ):
             found.append(problem("webhook_url", "must be one http(s) URL", self.webhook_url))
+        _party_ids(found, self.electronic_address, self.registration_id, self.contact)
         if "email" in self.channels and self.email is None:
             found.append(problem("email", "required when 'email' is one of the channels"))
         if "sms" in self.channels and self.phone is None:

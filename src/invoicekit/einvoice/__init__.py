@@ -1,0 +1,64 @@
+"""EN 16931 e-invoices: an issued invoice or credit note as UBL 2.1 or UN/CEFACT CII D16B.
+
+``to_ubl(invoice, profile="peppol")``, ``to_cii(invoice)`` (Factur-X / ZUGFeRD EN16931)
+and ``to_xrechnung(invoice, syntax="ubl")`` return the XML as bytes, the same bytes for
+the same invoice. Each first runs ``check_profile``, which raises one ValidationError
+naming every business term the profile needs and the invoice lacks, so nothing
+invalid is written. Needs the ``einvoice`` extra (lxml).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from invoicekit._extras import require
+from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.einvoice import cii, ubl
+from invoicekit.einvoice.mapping import TERMS, view
+from invoicekit.einvoice.profiles import PROFILES, Profile, check, profile_named
+from invoicekit.errors import ValidationError, problem
+
+__all__ = ["PROFILES", "TERMS", "Profile", "check_profile", "to_cii", "to_ubl", "to_xrechnung"]
+
+
+def _etree() -> Any:
+    return require("lxml.etree", extra="einvoice", feature="e-invoice export")
+
+
+def check_profile(doc: Invoice | CreditNote, profile: str) -> None:
+    """Raise ValidationError listing every business term ``profile`` requires that ``doc`` lacks.
+
+    Profiles: ``"en16931"`` (core; Factur-X EN16931), ``"peppol"`` (Peppol BIS Billing 3.0),
+    ``"xrechnung"`` (XRechnung 3.0). Each problem's path reads ``"BT-10 buyer_reference"``.
+    """
+    check(doc, profile)
+
+
+def to_ubl(doc: Invoice | CreditNote, profile: str = "peppol") -> bytes:
+    """An issued invoice or credit note as a UBL 2.1 Invoice / CreditNote under ``profile``."""
+    chosen = profile_named(profile, "ubl")
+    etree = _etree()
+    check(doc, chosen.name)
+    return ubl.write(etree, view(doc), chosen)
+
+
+def to_cii(doc: Invoice | CreditNote, profile: str = "en16931") -> bytes:
+    """An issued invoice or credit note as a CII D16B CrossIndustryInvoice under ``profile``.
+
+    The default profile is the XML of a Factur-X / ZUGFeRD EN16931 PDF.
+    """
+    chosen = profile_named(profile, "cii")
+    etree = _etree()
+    check(doc, chosen.name)
+    return cii.write(etree, view(doc), chosen)
+
+
+def to_xrechnung(doc: Invoice | CreditNote, syntax: str = "ubl") -> bytes:
+    """An issued invoice or credit note as XRechnung 3.0 in ``syntax`` ("ubl" or "cii")."""
+    if syntax == "ubl":
+        return to_ubl(doc, "xrechnung")
+    if syntax == "cii":
+        return to_cii(doc, "xrechnung")
+    raise ValidationError(
+        [problem("syntax", "must be 'ubl' or 'cii'", syntax)], subject="e-invoice"
+    )

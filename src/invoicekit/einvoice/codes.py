@@ -1,0 +1,239 @@
+"""Code lists an EN 16931 e-invoice draws from: units, VAT categories, payment means, EAS, VATEX.
+
+Only codes accepted by the EN 16931 and Peppol code-list rules are listed; a value
+outside them is refused with the codes that are allowed, before any XML is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+from invoicekit.errors import ValidationError, problem
+
+__all__ = [
+    "EAS",
+    "PAYMENT_MEANS",
+    "UNIT_ALIASES",
+    "UNIT_CODES",
+    "VATEX",
+    "VAT_CATEGORIES",
+    "gln_ok",
+    "payment_means_code",
+    "unit_code",
+]
+
+#: UN/ECE Recommendation 20 (and Rec 21 "X" package) unit codes accepted, with their meaning.
+UNIT_CODES: Final[Mapping[str, str]] = {
+    "C62": "one (unit)",
+    "H87": "piece",
+    "EA": "each",
+    "XPP": "piece (package)",
+    "XPK": "package",
+    "XBX": "box",
+    "SET": "set",
+    "PR": "pair",
+    "LS": "lump sum",
+    "P1": "percent",
+    "SEC": "second",
+    "MIN": "minute",
+    "HUR": "hour",
+    "DAY": "day",
+    "WEE": "week",
+    "MON": "month",
+    "QAN": "quarter (of a year)",
+    "ANN": "year",
+    "GRM": "gram",
+    "KGM": "kilogram",
+    "TNE": "tonne",
+    "MGM": "milligram",
+    "MTR": "metre",
+    "CMT": "centimetre",
+    "MMT": "millimetre",
+    "KMT": "kilometre",
+    "MTK": "square metre",
+    "MTQ": "cubic metre",
+    "LTR": "litre",
+    "MLT": "millilitre",
+    "KWH": "kilowatt hour",
+    "MWH": "megawatt hour",
+    "KWT": "kilowatt",
+    "AD": "byte",
+    "4L": "megabyte",
+    "E34": "gigabyte",
+    "E35": "terabyte",
+    "E48": "service unit",
+    "IE": "person",
+    "ZZ": "mutually defined",
+    "NAR": "number of articles",
+    "NPR": "number of pairs",
+    "PA": "packet",
+    "RO": "roll",
+    "TU": "tube",
+    "CT": "carton",
+    "BO": "bottle",
+}
+
+#: Everyday unit names invoicekit accepts on a line, and the Rec 20 code each one means.
+UNIT_ALIASES: Final[Mapping[str, str]] = {
+    "one": "C62",
+    "unit": "C62",
+    "units": "C62",
+    "each": "C62",
+    "piece": "H87",
+    "pieces": "H87",
+    "pc": "H87",
+    "pcs": "H87",
+    "item": "C62",
+    "items": "C62",
+    "seat": "C62",
+    "seats": "C62",
+    "user": "C62",
+    "users": "C62",
+    "license": "C62",
+    "licence": "C62",
+    "s": "SEC",
+    "second": "SEC",
+    "seconds": "SEC",
+    "min": "MIN",
+    "minute": "MIN",
+    "minutes": "MIN",
+    "h": "HUR",
+    "hr": "HUR",
+    "hour": "HUR",
+    "hours": "HUR",
+    "d": "DAY",
+    "day": "DAY",
+    "days": "DAY",
+    "week": "WEE",
+    "weeks": "WEE",
+    "month": "MON",
+    "months": "MON",
+    "quarter": "QAN",
+    "year": "ANN",
+    "years": "ANN",
+    "g": "GRM",
+    "kg": "KGM",
+    "t": "TNE",
+    "m": "MTR",
+    "km": "KMT",
+    "m2": "MTK",
+    "m3": "MTQ",
+    "l": "LTR",
+    "liter": "LTR",
+    "litre": "LTR",
+    "kwh": "KWH",
+    "set": "SET",
+    "pair": "PR",
+    "lump sum": "LS",
+    "flat": "LS",
+    "gb": "E34",
+    "mb": "4L",
+    "tb": "E35",
+}
+
+#: UNCL 5305 VAT category codes of EN 16931 (BT-95, BT-102, BT-118, BT-151).
+VAT_CATEGORIES: Final[Mapping[str, str]] = {
+    "S": "Standard rate",
+    "Z": "Zero rated goods",
+    "E": "Exempt from tax",
+    "AE": "VAT reverse charge",
+    "K": "VAT exempt for EEA intra-community supply of goods and services",
+    "G": "Free export item, tax not charged",
+    "O": "Services outside scope of tax",
+    "L": "Canary Islands general indirect tax",
+    "M": "Tax for production, services and importation in Ceuta and Melilla",
+}
+
+#: UNCL 4461 payment means codes (BT-81) invoicekit writes or accepts.
+PAYMENT_MEANS: Final[Mapping[str, str]] = {
+    "1": "Instrument not defined",
+    "10": "In cash",
+    "30": "Credit transfer",
+    "31": "Debit transfer",
+    "42": "Payment to bank account",
+    "48": "Bank card",
+    "49": "Direct debit",
+    "54": "Credit card",
+    "55": "Debit card",
+    "57": "Standing agreement",
+    "58": "SEPA credit transfer",
+    "59": "SEPA direct debit",
+    "97": "Clearing between partners",
+    "ZZZ": "Mutually defined",
+}
+
+_EAS_TEXT: Final = (
+    "0002 0007 0009 0037 0060 0088 0096 0097 0106 0130 0135 0142 0147 0151 0154 0158 0170"
+    " 0177 0183 0184 0188 0190 0191 0192 0193 0194 0195 0196 0198 0199 0200 0201 0202 0203"
+    " 0204 0205 0208 0209 0210 0211 0212 0213 0215 0216 0217 0218 0221 0225 0230 0235 0240"
+    " 9901 9910 9913 9914 9915 9918 9919 9920 9922 9923 9924 9925 9926 9927 9928 9929 9930"
+    " 9931 9932 9933 9934 9935 9936 9937 9938 9939 9940 9941 9942 9943 9944 9945 9946 9947"
+    " 9948 9949 9950 9951 9952 9953 9957 9959 AN AQ AS AU EM"
+)
+#: Electronic Address Scheme (EAS) codes for BT-34 and BT-49 (CEF / Peppol list).
+EAS: Final = frozenset(_EAS_TEXT.split())
+
+_VATEX_132 = [f"VATEX-EU-132-1{c}" for c in "ABCDEFGHIJKLMNOPQ"]
+_VATEX_143 = [f"VATEX-EU-143-1{c}" for c in "ABCDEFGHIJKL"]
+_VATEX_148 = [f"VATEX-EU-148-{c}" for c in "ABCDEFG"]
+_VATEX_151 = [f"VATEX-EU-151-1{c}" for c in ("A", "AA", "B", "C", "D", "E")]
+#: VATEX exemption reason codes (BT-121).
+VATEX: Final = frozenset(
+    {
+        "VATEX-EU-79-C",
+        "VATEX-EU-132",
+        *_VATEX_132,
+        "VATEX-EU-143",
+        *_VATEX_143,
+        "VATEX-EU-148",
+        *_VATEX_148,
+        "VATEX-EU-151",
+        *_VATEX_151,
+        "VATEX-EU-309",
+        "VATEX-EU-AE",
+        "VATEX-EU-D",
+        "VATEX-EU-F",
+        "VATEX-EU-G",
+        "VATEX-EU-I",
+        "VATEX-EU-IC",
+        "VATEX-EU-O",
+        "VATEX-EU-J",
+        "VATEX-FR-FRANCHISE",
+        "VATEX-FR-CNWVAT",
+    }
+)
+
+
+def unit_code(unit: str, *, path: str = "unit") -> str:
+    """The Rec 20 code of a line's unit ("h" -> "HUR", "HUR" -> "HUR"); refuses unknown units."""
+    if unit in UNIT_CODES:
+        return unit
+    code = UNIT_ALIASES.get(unit.strip().lower())
+    if code is not None:
+        return code
+    raise ValidationError(
+        [
+            problem(
+                path,
+                "not a known UN/ECE Rec 20 unit code; use a code such as C62 (one), H87 "
+                "(piece), HUR (hour), DAY, MON (month), KGM, or a name such as 'hour'",
+                unit,
+            )
+        ],
+        subject="e-invoice",
+    )
+
+
+def payment_means_code(currency: str) -> str:
+    """The UNCL 4461 code of a transfer to the seller's IBAN: 58 (SEPA) in euro, 30 otherwise."""
+    return "58" if currency == "EUR" else "30"
+
+
+def gln_ok(value: str) -> bool:
+    """GS1 check digit of a 13-digit GLN (Peppol rule PEPPOL-COMMON-R040 for scheme 0088)."""
+    if len(value) != 13 or not value.isdigit():  # noqa: PLR2004 - a GLN has 13 digits
+        return False
+    digits = [int(c) for c in value]
+    total = sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
+    return (10 - total % 10) % 10 == digits[12]
