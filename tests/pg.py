@@ -44,7 +44,9 @@ _CANDIDATES: Final = (
     "postgresql+psycopg://postgres@127.0.0.1:5432/test",
     "postgresql+psycopg://root@127.0.0.1:5432/test",
 )
-_TABLES: Final = "sellers, customers, invoices, credit_notes, sequences, outbox, idempotency, messages, inbox"
+_TABLES: Final = (
+    "sellers, customers, invoices, credit_notes, sequences, outbox, idempotency, messages, inbox"
+)
 
 
 def _no_server(reason: str) -> None:

@@ -30,7 +30,17 @@ pytestmark = pytest.mark.slow
 
 WORKERS = 8
 PER_WORKER = int(os.environ.get("INVOICEKIT_T12_PER_WORKER", "500"))
-TABLES = ("sellers", "customers", "invoices", "credit_notes", "sequences", "outbox", "idempotency", "messages", "inbox")
+TABLES = (
+    "sellers",
+    "customers",
+    "invoices",
+    "credit_notes",
+    "sequences",
+    "outbox",
+    "idempotency",
+    "messages",
+    "inbox",
+)
 STORAGE = Path(__file__).resolve().parents[2] / "src" / "invoicekit" / "adapters" / "storage"
 
 
