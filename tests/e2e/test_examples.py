@@ -62,3 +62,13 @@ def test_the_demo_bills_six_months_and_leaves_documents_and_messages(tmp_path: P
     assert {"invoice", "receipt", "reminder", "final_notice", "credit_note"} <= kinds
     assert list((out / "outbox" / "sms").glob("*.json"))
     assert list((out / "outbox" / "webhook").glob("*.json"))
+
+
+def test_send_invoice_reaches_every_channel_once(tmp_path: Path) -> None:
+    result = _run(ROOT / "examples" / "send_invoice.py", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "4 messages: email sent, sms sent, webhook sent, in_app sent" in out
+    assert "invoice-INV-2026-00001.pdf" in out
+    assert "signature verified" in out
+    assert "each recipient saw each message once" in out
