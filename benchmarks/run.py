@@ -6,6 +6,7 @@ Usage: ``python benchmarks/run.py`` (add ``--json`` for machine-readable output)
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +15,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import bench_sqlite
 import bench_totals
+
+
+#: Benchmarks that run as scripts of their own (they need extras: pdf, qr, einvoice, testing).
+SCRIPTS = (
+    "bench_render.py",
+    "bench_smtp.py",
+    "bench_einvoice.py",
+    "bench_einvoice_validate.py",
+)
 
 
 def main() -> int:
@@ -33,6 +43,11 @@ def main() -> int:
     print()
     print("sqlite: SqliteStorage vs raw sqlite3 doing the same SQL (same run, same disk)")
     bench_sqlite.report(sqlite_rows)
+    here = Path(__file__).resolve().parent
+    for script in SCRIPTS:
+        if (here / script).exists():
+            print(f"\n{script}:", flush=True)
+            subprocess.run([sys.executable, str(here / script)], check=False)  # noqa: S603
     return 0
 
 
