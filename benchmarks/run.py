@@ -16,7 +16,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 import bench_sqlite
 import bench_totals
 
-
 #: Benchmarks that run as scripts of their own (they need extras: pdf, qr, einvoice, testing).
 SCRIPTS = (
     "bench_render.py",
