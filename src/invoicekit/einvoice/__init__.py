@@ -14,11 +14,22 @@ from typing import Any
 from invoicekit._extras import require
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.einvoice import cii, ubl
+from invoicekit.einvoice.facturx import read_facturx, to_facturx
 from invoicekit.einvoice.mapping import TERMS, view
 from invoicekit.einvoice.profiles import PROFILES, Profile, check, profile_named
 from invoicekit.errors import ValidationError, problem
 
-__all__ = ["PROFILES", "TERMS", "Profile", "check_profile", "to_cii", "to_ubl", "to_xrechnung"]
+__all__ = [
+    "PROFILES",
+    "TERMS",
+    "Profile",
+    "check_profile",
+    "read_facturx",
+    "to_cii",
+    "to_facturx",
+    "to_ubl",
+    "to_xrechnung",
+]
 
 
 def _etree() -> Any:
