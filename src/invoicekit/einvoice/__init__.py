@@ -9,7 +9,7 @@ invalid is written. Needs the ``einvoice`` extra (lxml).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoicekit._extras import require
 from invoicekit.domain.invoice import CreditNote, Invoice
@@ -19,17 +19,55 @@ from invoicekit.einvoice.mapping import TERMS, view
 from invoicekit.einvoice.profiles import PROFILES, Profile, check, profile_named
 from invoicekit.errors import ValidationError, problem
 
+if TYPE_CHECKING:  # imported lazily at run time, see __getattr__
+    from invoicekit.einvoice.reader import Difference, ReadResult, UnknownElement, read
+    from invoicekit.einvoice.validation import (
+        Finding,
+        ValidationReport,
+        bundled_rules,
+        validate,
+    )
+
 __all__ = [
     "PROFILES",
     "TERMS",
+    "Difference",
+    "Finding",
     "Profile",
+    "ReadResult",
+    "UnknownElement",
+    "ValidationReport",
+    "bundled_rules",
     "check_profile",
+    "read",
     "read_facturx",
     "to_cii",
     "to_facturx",
     "to_ubl",
     "to_xrechnung",
+    "validate",
 ]
+
+#: Names imported on first use, so ``import invoicekit.einvoice`` needs no extra installed.
+_LAZY = {
+    "read": "invoicekit.einvoice.reader",
+    "ReadResult": "invoicekit.einvoice.reader",
+    "UnknownElement": "invoicekit.einvoice.reader",
+    "Difference": "invoicekit.einvoice.reader",
+    "validate": "invoicekit.einvoice.validation",
+    "ValidationReport": "invoicekit.einvoice.validation",
+    "Finding": "invoicekit.einvoice.validation",
+    "bundled_rules": "invoicekit.einvoice.validation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import the reader and the validator when first used (they need lxml and saxonche)."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'invoicekit.einvoice' has no attribute {name!r}")
 
 
 def _etree() -> Any:
