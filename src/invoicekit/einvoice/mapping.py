@@ -894,19 +894,18 @@ def _line(line: Line, index: int, totals: Totals) -> LineView:
     else:
         # Gross adjustments are converted to net; the net price is what makes
         # quantity x price / base quantity - allowances + charges equal the line net.
+        # An adjustment that converts to 0.00 is left out (EN 16931 amounts of 0 say nothing).
         factor = 1 + tax.fraction
         for k, value in enumerate(figures.discounts):
-            adjustments.append(
-                AdjustmentView(
-                    False, (value / factor).quantize(unit), _reason(line.discounts[k].reason, False)
+            net = (value / factor).quantize(unit)
+            if net:
+                adjustments.append(
+                    AdjustmentView(False, net, _reason(line.discounts[k].reason, False))
                 )
-            )
         for k, value in enumerate(figures.charges):
-            adjustments.append(
-                AdjustmentView(
-                    True, (value / factor).quantize(unit), _reason(line.charges[k].reason, True)
-                )
-            )
+            net = (value / factor).quantize(unit)
+            if net:
+                adjustments.append(AdjustmentView(True, net, _reason(line.charges[k].reason, True)))
         price = _net_price(line, figures.net, adjustments, factor, unit)
     return LineView(
         id=str(index + 1),
