@@ -1,10 +1,10 @@
 """A dispatcher in a process of its own, for the crash test of delivery (T30).
 
-``python -m integration.dispatch_child DB PORT`` opens the SQLite file with the
-fault points armed from ``$INVOICEKIT_FAULT``, prints ``ready``, and delivers
-queued messages to the SMTP server on 127.0.0.1:PORT until none is left (a
-message left ``sending`` by a killed predecessor is delivered once its lease,
-``LEASE`` seconds, has passed).
+``python -m integration.dispatch_child STORE PORT SELLER [LEASE]`` opens STORE (a
+SQLite file, or a database URL) with the fault points armed from
+``$INVOICEKIT_FAULT``, prints ``ready``, and delivers queued messages to the SMTP
+server on 127.0.0.1:PORT until none is left (a message left ``sending`` by a
+killed predecessor is delivered once its lease, ``LEASE`` seconds, has passed).
 """
 
 from __future__ import annotations
@@ -25,17 +25,25 @@ LEASE: Final = timedelta(seconds=1)
 SENDER: Final = "billing@northwind.example"
 
 
-def open_billing(path: Path, port: int, *, faults: FaultPoints | None = None) -> ik.Billing:
+def open_billing(
+    store: Path | str,
+    port: int,
+    *,
+    faults: FaultPoints | None = None,
+    lease: timedelta = LEASE,
+) -> ik.Billing:
     """The billing a dispatcher process works with: worker dispatch, real SMTP."""
     notifier = SmtpNotifier("127.0.0.1", port, sender=SENDER, security="none", timeout=10)
-    return ik.Billing.sqlite(
-        path,
-        notifiers=[notifier],
-        renderer=MemoryRenderer(),
-        dispatch="worker",
-        lease=LEASE,
-        faults=faults,
-    )
+    options = {
+        "notifiers": [notifier],
+        "renderer": MemoryRenderer(),
+        "dispatch": "worker",
+        "lease": lease,
+        "faults": faults,
+    }
+    if isinstance(store, str) and "://" in store:
+        return ik.Billing.from_url(store, **options)
+    return ik.Billing.sqlite(store, **options)
 
 
 def unfinished(billing: ik.Billing, seller_id: str) -> int:
@@ -45,8 +53,10 @@ def unfinished(billing: ik.Billing, seller_id: str) -> int:
 
 
 def main() -> None:
-    path, port, seller_id = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    billing = open_billing(path, port, faults=FaultPoints.from_env())
+    store, port, seller_id = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    lease = timedelta(seconds=float(sys.argv[4])) if len(sys.argv) > 4 else LEASE
+    target = store if "://" in store else Path(store)
+    billing = open_billing(target, port, faults=FaultPoints.from_env(), lease=lease)
     print("ready", flush=True)  # noqa: T201 - the parent waits for this line
     deadline = time.monotonic() + 60
     while unfinished(billing, seller_id) and time.monotonic() < deadline:
