@@ -8,8 +8,6 @@ wrong sums and hostile XML show what a host receiving e-invoices gets.
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -27,6 +25,7 @@ from invoicekit.einvoice.reader import ReadResult, read
 from invoicekit.errors import ValidationError
 from invoicekit.money import minor_unit
 from invoicekit.testing.strategies import cases
+from loopback import serving
 from sizes import examples
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -380,37 +379,11 @@ def test_an_external_file_entity_is_refused_and_not_read(tmp_path: Path) -> None
     assert "s3cr3t-reader-7d2e" not in str(caught.value)
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    """Answers every GET with a DTD and records the request."""
-
-    requests: list[str]
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        body = b'<!ENTITY leak "fetched">'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def dtd_server() -> Iterator[tuple[str, list[str]]]:
-    """A real HTTP server on loopback serving a DTD; yields its URL and the paths asked for."""
-    requests: list[str] = []
-    handler = type("Handler", (_Recorder,), {"requests": requests})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", requests
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """A real HTTP server on loopback; yields its base URL and the paths it was asked for."""
+    with serving(b'<!ENTITY leak "fetched">') as running:
+        yield running
 
 
 def test_an_external_dtd_is_refused_without_a_request(dtd_server: tuple[str, list[str]]) -> None:

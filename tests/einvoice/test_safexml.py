@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,42 +11,17 @@ from lxml import etree
 from invoicekit.einvoice import safexml
 from invoicekit.einvoice.validation import validate
 from invoicekit.errors import ValidationError
+from loopback import serving
 
 SAMPLES = Path(__file__).parent / "samples"
 SECRET = "s3cr3t-marker-9f1c"
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    """Answers every GET with a harmless DTD, and records that it was asked."""
-
-    requests: list[str]
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        body = b'<!ENTITY leak "fetched">'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on loopback; yields its base URL and the paths it was asked for."""
-    seen: list[str] = []
-    handler = type("Handler", (_Recorder,), {"requests": seen})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(b'<!ENTITY leak "fetched">') as running:
+        yield running
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import http.server
 import importlib.util
 import shutil
 import socket
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from invoicekit.einvoice.validation import (
     validate,
 )
 from invoicekit.errors import ConfigurationError, ValidationError
+from loopback import serving
 
 SAMPLES = Path(__file__).parent / "samples"
 NS = {
@@ -261,35 +260,11 @@ def test_prepare_compiles_the_auto_rule_sets_for_both_syntaxes() -> None:
 # -- no network, ever ---------------------------------------------------------------------
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str]
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        body = b"<codes/>"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def server() -> Iterator[tuple[str, list[str]]]:
     """A real HTTP server on loopback; yields its base URL and the paths it was asked for."""
-    seen: list[str] = []
-    handler = type("Handler", (_Recorder,), {"requests": seen})
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join()
+    with serving(b"<codes/>") as running:
+        yield running
 
 
 def test_compiling_and_validating_need_no_network(

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import http.server
 import io
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from invoicekit.adapters.render import Branding, TemplateRenderer
 from invoicekit.adapters.render.pdf import refuse_reason
 from invoicekit.domain.invoice import Invoice
 from invoicekit.ports import DocumentContext
+from loopback import serving
 
 pypdf = pytest.importorskip("pypdf")
 pytest.importorskip("weasyprint")
@@ -25,36 +24,11 @@ def pdf_text(content: bytes) -> str:
     return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(content)).pages)
 
 
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    requests: list[str]
-
-    def do_GET(self) -> None:
-        self.requests.append(self.path)
-        body = b"footer::after { content: 'FETCHED-OVER-HTTP'; }"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/css")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def loopback() -> Iterator[tuple[str, list[str]]]:
-    """A real HTTP server on 127.0.0.1 recording every request it receives."""
-    seen: list[str] = []
-    handler = type("Handler", (_Recorder,), {"requests": seen})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """A real HTTP server on loopback; yields its base URL and the paths it was asked for."""
+    with serving(b"footer::after { content: 'FETCHED-OVER-HTTP'; }", "text/css") as running:
+        yield running
 
 
 def test_the_pdf_shows_the_number_amount_and_due_date(
