@@ -14,6 +14,8 @@ import io
 import sys
 from typing import Any, Final
 
+import facturx
+import pypdf
 import pytest
 from lxml import etree
 
@@ -26,10 +28,6 @@ from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.einvoice import read_facturx, to_cii, to_facturx
 from invoicekit.einvoice.validation import validate
 from invoicekit.errors import ConfigurationError, MissingExtraError, ValidationError
-
-pypdf = pytest.importorskip("pypdf")
-facturx = pytest.importorskip("facturx")
-pytest.importorskip("weasyprint")
 
 pytestmark = [
     pytest.mark.slow,

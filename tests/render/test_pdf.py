@@ -7,6 +7,7 @@ import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pypdf
 import pytest
 
 from invoicekit.adapters.render import Branding, TemplateRenderer
@@ -14,9 +15,6 @@ from invoicekit.adapters.render.pdf import refuse_reason
 from invoicekit.domain.invoice import Invoice
 from invoicekit.ports import DocumentContext
 from loopback import serving
-
-pypdf = pytest.importorskip("pypdf")
-pytest.importorskip("weasyprint")
 
 
 def pdf_text(content: bytes) -> str:
