@@ -82,7 +82,8 @@ class Billing:
     channel; the in-app inbox is always there). ``dispatch="now"`` (the default)
     delivers a message in the thread that caused it; ``dispatch="worker"`` only
     queues it for ``billing.dispatch()`` or ``billing.run_worker()``. The renderer
-    defaults to the built-in ``TemplateRenderer``.
+    defaults to the built-in ``TemplateRenderer`` (EPC QR codes on EUR invoices when the
+    ``qr`` extra is installed; pass ``renderer=TemplateRenderer(qr=True)`` to require it).
     """
 
     def __init__(
@@ -129,10 +130,13 @@ class Billing:
         )
 
     def _get_renderer(self) -> Renderer:
+        """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""
         if self.renderer is None:
+            import importlib.util
+
             from invoicekit.adapters.render import TemplateRenderer
 
-            self.renderer = TemplateRenderer()
+            self.renderer = TemplateRenderer(qr=importlib.util.find_spec("segno") is not None)
         return self.renderer
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
