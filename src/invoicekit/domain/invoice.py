@@ -117,6 +117,10 @@ class CreditNote:
     seller: Seller
     customer: Customer
     reason: str | None = None
+    #: The corrected invoice's buyer and order references (BT-10, BT-13), which Peppol and
+    #: XRechnung ask of credit notes too.
+    buyer_reference: str | None = None
+    order_reference: str | None = None
 
 
 @attrs.frozen

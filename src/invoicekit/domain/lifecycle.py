@@ -655,6 +655,8 @@ def _credit(invoice: Invoice, cmd: Credit, at: datetime) -> Transition:
         seller=invoice.seller,
         customer=invoice.customer,
         reason=cmd.reason,
+        buyer_reference=invoice.buyer_reference,
+        order_reference=invoice.order_reference,
     )
     allocated = min(totals.payable, invoice.amount_due)
     credit = totals.payable - allocated

@@ -319,7 +319,11 @@ def write(etree: Any, doc: DocumentView, profile: Profile) -> bytes:
         _line(w, transaction, line)
     outside = any(row.tax.category is TaxCategory.OUTSIDE_SCOPE for row in doc.totals.breakdown)
     _agreement(w, transaction, omit_vat_ids=outside)
-    w.ram(transaction, "ApplicableHeaderTradeDelivery")
+    # Required by the schema; empty unless the model knows BT-72 (a one-day period).
+    delivery = w.ram(transaction, "ApplicableHeaderTradeDelivery")
+    if doc.delivery_date is not None:
+        event = w.ram(delivery, "ActualDeliverySupplyChainEvent")
+        w.date(event, "OccurrenceDateTime", doc.delivery_date)
     _settlement(w, transaction)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return data

@@ -6,8 +6,9 @@ outside them is refused with the codes that are allowed, before any XML is writt
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from typing import Final
+from typing import Any, Final
 
 from invoicekit.errors import ValidationError, problem
 
@@ -19,6 +20,7 @@ __all__ = [
     "VATEX",
     "VAT_CATEGORIES",
     "gln_ok",
+    "identifier_problem",
     "payment_means_code",
     "unit_code",
 ]
@@ -237,3 +239,48 @@ def gln_ok(value: str) -> bool:
     digits = [int(c) for c in value]
     total = sum(d * (3 if i % 2 else 1) for i, d in enumerate(digits[:12]))
     return (10 - total % 10) % 10 == digits[12]
+
+
+def _mod11_no(value: str) -> bool:
+    """Norwegian organisation number: weights 2..7 from the right, check digit mod 11."""
+    body, check = value[:-1], int(value[-1])
+    total = sum(int(d) * (i % 6 + 2) for i, d in enumerate(reversed(body)))
+    return int(value) > 0 and (11 - total % 11) % 11 == check
+
+
+def _mod97_be(value: str) -> bool:
+    """Belgian enterprise number: the last two digits are 97 - (first eight mod 97)."""
+    return int(value[8:]) == 97 - int(value[:8]) % 97
+
+
+def _abn(value: str) -> bool:
+    """Australian Business Number: first digit minus one, weighted sum mod 89 == 0."""
+    weights = (10, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19)
+    digits = [int(value[0]) - 1, *(int(c) for c in value[1:])]
+    return sum(w * d for w, d in zip(weights, digits, strict=True)) % 89 == 0
+
+
+#: Identifier formats Peppol checks per EAS scheme (PEPPOL-COMMON-R040 to R050):
+#: scheme -> (pattern, checksum or None, what the id looks like, rule id).
+_ID_FORMATS: Final[Mapping[str, tuple[str, Any, str, str]]] = {
+    "0088": (r"[0-9]{13}", gln_ok, "a GLN: 13 digits with a valid GS1 check digit", "R040"),
+    "0192": (r"[0-9]{9}", _mod11_no, "a Norwegian organisation number: 9 digits, mod 11", "R041"),
+    "0184": (r"DK[0-9]{8}", None, "a Danish CVR number: 'DK' and 8 digits", "R042"),
+    "0208": (r"[0-9]{10}", _mod97_be, "a Belgian enterprise number: 10 digits, mod 97", "R043"),
+    "0007": (r"[0-9]{10}", None, "a Swedish organisation number: 10 digits", "R049"),
+    "0151": (r"[0-9]{11}", _abn, "an Australian Business Number: 11 digits, mod 89", "R050"),
+}
+
+
+def identifier_problem(scheme: str, value: str) -> str | None:
+    """Why ``value`` is not a well-formed id under EAS ``scheme`` as Peppol checks it, or None."""
+    if scheme not in EAS:
+        return "not an EAS scheme code (e.g. 0088, 0208, 9930, EM)"
+    known = _ID_FORMATS.get(scheme)
+    if known is None:
+        return None
+    pattern, checksum, what, rule = known
+    text = value.strip()
+    if re.fullmatch(pattern, text) and (checksum is None or checksum(text)):
+        return None
+    return f"scheme {scheme} needs {what} (PEPPOL-COMMON-{rule})"

@@ -805,6 +805,17 @@ class DocumentView:
     period: ServicePeriod | None
 
     @property
+    def delivery_date(self) -> date | None:
+        """BT-72 actual delivery date: the day of a one-day invoicing period, else None.
+
+        The model holds no delivery date; only when every line was supplied on the
+        same single day is that day the date the supply was made (BT-72 semantics).
+        """
+        if self.period is not None and self.period.start == self.period.end:
+            return self.period.start
+        return None
+
+    @property
     def type_code(self) -> str:
         """BT-3: 380 commercial invoice, 381 credit note."""
         return "381" if self.credit_note else "380"
@@ -959,7 +970,13 @@ def view(doc: Invoice | CreditNote) -> DocumentView:
         terms = f"Credit for invoice {doc.invoice_number} of {doc.invoice_issue_date.isoformat()}"
         preceding: tuple[str, date] | None = (doc.invoice_number, doc.invoice_issue_date)
         note = doc.reason
-        refs: tuple[str | None, ...] = (None, None, None, None)
+        # BT-10 / BT-13 of the credited invoice, once the credit note carries them.
+        refs: tuple[str | None, ...] = (
+            doc.buyer_reference,
+            doc.order_reference,
+            None,
+            None,
+        )
     else:
         if (
             doc.number is None

@@ -9,6 +9,7 @@ part of every profile; Peppol BIS 3.0 and XRechnung 3.0 add their own.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
@@ -18,7 +19,7 @@ import attrs
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Address, Customer, ElectronicAddress, Seller
 from invoicekit.domain.tax import TaxCategory
-from invoicekit.einvoice.codes import EAS, VATEX, gln_ok, unit_code
+from invoicekit.einvoice.codes import EAS, VATEX, identifier_problem, unit_code
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import currency_digits
 
@@ -28,6 +29,10 @@ _PEPPOL_PROCESS: Final = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 _MAX_DIGITS: Final = 2  # EN 16931 BR-DEC: amounts have at most two decimals
 _COUNTRY_PREFIX_LEN: Final = 2
 _CENT: Final = Decimal("0.01")
+#: BR-DE-18: one cash discount ("Skonto") in BT-20 as KoSIT's XRechnung defines it.
+_SKONTO: Final = re.compile(
+    r"#SKONTO#TAGE=[0-9]+#PROZENT=[0-9]+\.[0-9]{2}(?:#BASISBETRAG=-?[0-9]+\.[0-9]{2})?#"
+)
 
 
 @attrs.frozen
@@ -268,11 +273,15 @@ def _endpoint(path: str, address: ElectronicAddress | None, who: str, why: str) 
         ]
     if address.scheme not in EAS:
         return [problem(path, "not an EAS scheme code (e.g. 0088, 0208, 9930, EM)", address.scheme)]
-    if address.scheme == "0088" and not gln_ok(address.id):
-        return [
-            problem(path, "a GLN (scheme 0088) has 13 digits and a valid check digit", address.id)
-        ]
-    return []
+    why_not = identifier_problem(address.scheme, address.id)
+    return [] if why_not is None else [problem(path, why_not, address.id)]
+
+
+def _references(doc: Invoice | CreditNote) -> tuple[str | None, str | None] | None:
+    """BT-10 and BT-13 of ``doc``; None for a credit note of a model that carries neither."""
+    if isinstance(doc, CreditNote) and not hasattr(doc, "buyer_reference"):
+        return None
+    return doc.buyer_reference, doc.order_reference
 
 
 def _peppol(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> list[Problem]:
@@ -288,7 +297,8 @@ def _peppol(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> li
         "buyer",
         "Peppol (PEPPOL-EN16931-R010)",
     )
-    if isinstance(doc, Invoice) and not (doc.buyer_reference or doc.order_reference):
+    refs = _references(doc)
+    if refs is not None and not any(refs):
         found.append(
             problem(
                 "BT-10 buyer_reference",
@@ -301,7 +311,8 @@ def _peppol(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> li
 
 def _xrechnung(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> list[Problem]:
     found: list[Problem] = []
-    if isinstance(doc, Invoice) and not doc.buyer_reference:
+    refs = _references(doc)
+    if refs is not None and not refs[0]:
         found.append(
             problem(
                 "BT-10 buyer_reference",
@@ -353,6 +364,37 @@ def _xrechnung(doc: Invoice | CreditNote, seller: Seller, customer: Customer) ->
                 "BG-16 seller.bank_account",
                 "XRechnung requires payment instructions (BR-DE-1); set "
                 "Seller.bank_account=BankAccount(iban=...)",
+            )
+        )
+    if isinstance(doc, Invoice):
+        found += _skonto(doc.terms.describe())
+    return found
+
+
+def _skonto(text: str) -> list[Problem]:
+    """BR-DE-18: a BT-20 line that starts with '#' is a cash discount in KoSIT's format.
+
+    The format is ``#SKONTO#TAGE=14#PROZENT=2.00#`` (optionally ``#BASISBETRAG=...#``),
+    one per line, and the payment terms then end with a line break.
+    """
+    lines = [line.strip() for line in text.splitlines()]
+    coded = [line for line in lines if line.startswith("#")]
+    found = [
+        problem(
+            "BT-20 terms",
+            "XRechnung reads a payment-terms line starting with '#' as a cash discount; "
+            "write it as '#SKONTO#TAGE=14#PROZENT=2.00#' (BR-DE-18)",
+            line,
+        )
+        for line in coded
+        if not _SKONTO.fullmatch(line)
+    ]
+    if coded and not found and not text.endswith("\n"):
+        found.append(
+            problem(
+                "BT-20 terms",
+                "XRechnung payment terms with a cash discount end with a line break (BR-DE-18)",
+                text,
             )
         )
     return found

@@ -282,6 +282,8 @@ def write(etree: Any, doc: DocumentView, profile: Profile) -> bytes:
     _header(w, root, profile)
     outside = any(row.tax.category is TaxCategory.OUTSIDE_SCOPE for row in doc.totals.breakdown)
     _parties(w, root, omit_vat_ids=outside)
+    if doc.delivery_date is not None:
+        w.cbc(w.cac(root, "Delivery"), "ActualDeliveryDate", doc.delivery_date.isoformat())
     _payment(w, root)
     _totals(w, root)
     _lines(w, root)
