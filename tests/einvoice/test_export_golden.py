@@ -179,7 +179,8 @@ def test_the_rule_runner_catches_a_wrong_total() -> None:
 
 @pytest.mark.parametrize(("name", "case"), EXPORTED, ids=[n for n, _ in EXPORTED])
 def test_golden_exports_pass_the_library_validator(name: str, case: dict[str, Any]) -> None:
-    validation = pytest.importorskip("invoicekit.einvoice.validation")
+    from invoicekit.einvoice import validation
+
     invoice = invoice_of(case)
     for doc in (invoice, credit_note_of(invoice)):
         for xml in (to_ubl(doc, "peppol"), to_cii(doc)):
