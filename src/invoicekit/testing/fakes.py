@@ -71,12 +71,9 @@ class MemoryNotifier:
 
     def send(self, message: OutgoingMessage) -> Delivery:
         """Record ``message`` unless its key was sent before; CR/LF in headers is refused (T43)."""
-        from invoicekit.adapters.notify.headers import header_problems
+        from invoicekit.adapters.notify.headers import check_message
 
-        problems = header_problems("recipient", message.recipient, what="recipient")
-        problems += header_problems("subject", message.subject, what="subject")
-        if problems:
-            raise ValidationError(problems, subject="message")
+        check_message(message.recipient, message.subject)
         if self.fail_next is not None:
             error, self.fail_next = self.fail_next, None
             raise error

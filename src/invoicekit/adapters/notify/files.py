@@ -17,6 +17,8 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Final
 
+from invoicekit.adapters.notify.headers import check_message
+from invoicekit.errors import DeliveryError
 from invoicekit.ports import Clock, Delivery, OutgoingMessage
 
 __all__ = ["FileNotifier"]
@@ -54,14 +56,23 @@ class FileNotifier:
 
     def send(self, message: OutgoingMessage) -> Delivery:
         """Write ``message``; a second message with the same key replaces the first file."""
+        check_message(message.recipient, message.subject)
         now = self._clock.now() if self._clock is not None else datetime.now(UTC)
         path = self.path_for(message)
         duplicate = path.exists()
-        self.folder.mkdir(parents=True, exist_ok=True)
         content = self._email(message, now) if self._channel == "email" else self._json(message)
         temporary = path.with_suffix(path.suffix + ".tmp")
-        temporary.write_bytes(content)
-        temporary.replace(path)  # a reader never sees half a message
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            temporary.write_bytes(content)
+            temporary.replace(path)  # a reader never sees half a message
+        except OSError as exc:
+            raise DeliveryError(
+                f"cannot write {path}: {exc.strerror or exc}",
+                channel=self._channel,
+                recipient=message.recipient,
+                retryable=True,
+            ) from exc
         return Delivery(message.key, self._channel, now, provider_id=path.name, duplicate=duplicate)
 
     def _email(self, message: OutgoingMessage, now: datetime) -> bytes:

@@ -13,7 +13,13 @@ from email.headerregistry import Address
 
 from invoicekit.errors import Problem, ValidationError, problem
 
-__all__ = ["header_problems", "mailbox_problems", "parse_mailbox", "require_header"]
+__all__ = [
+    "check_message",
+    "header_problems",
+    "mailbox_problems",
+    "parse_mailbox",
+    "require_header",
+]
 
 #: C0 controls (CR, LF, TAB, NUL, ...), DEL, C1 controls and the Unicode line and
 #: paragraph separators: none of them belongs in a one-line header value.
@@ -37,6 +43,14 @@ def header_problems(path: str, value: object, *, what: str) -> list[Problem]:
             )
         ]
     return []
+
+
+def check_message(recipient: object, subject: object) -> None:
+    """Refuse a message whose recipient or subject is not one safe line (T43): ValidationError."""
+    problems = header_problems("recipient", recipient, what="recipient")
+    problems += header_problems("subject", subject, what="subject")
+    if problems:
+        raise ValidationError(problems, subject="message")
 
 
 def require_header(path: str, value: object, *, what: str, subject: str = "message") -> str:

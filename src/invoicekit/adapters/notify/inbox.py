@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from invoicekit.adapters.notify.headers import check_message
+from invoicekit.errors import DeliveryError, StorageError
 from invoicekit.ports import Clock, Delivery, InboxItem, OutgoingMessage, Storage
 
 __all__ = ["InAppNotifier"]
@@ -20,23 +22,32 @@ class InAppNotifier:
         return "in_app"
 
     def send(self, message: OutgoingMessage) -> Delivery:
-        """Put ``message`` in the inbox of ``message.customer_id``."""
-        with self._storage.transaction() as tx:
-            now = self._clock.now()
-            added = tx.inbox.put(
-                InboxItem(
-                    key=message.key,
-                    seller_id=message.seller_id,
-                    customer_id=message.customer_id,
-                    kind=message.kind,
-                    title=message.subject,
-                    text=message.text,
-                    created_at=now,
-                    invoice_id=message.invoice_id,
-                    html=message.html,
-                    url=message.url,
+        """Put ``message`` in the inbox of ``message.customer_id``; CR/LF in the title is refused."""
+        check_message(message.recipient, message.subject)
+        try:
+            with self._storage.transaction() as tx:
+                now = self._clock.now()
+                added = tx.inbox.put(
+                    InboxItem(
+                        key=message.key,
+                        seller_id=message.seller_id,
+                        customer_id=message.customer_id,
+                        kind=message.kind,
+                        title=message.subject,
+                        text=message.text,
+                        created_at=now,
+                        invoice_id=message.invoice_id,
+                        html=message.html,
+                        url=message.url,
+                    )
                 )
-            )
+        except StorageError as exc:  # the store is down or busy: try again later
+            raise DeliveryError(
+                f"the inbox could not be written: {exc}",
+                channel=self.channel,
+                recipient=message.recipient,
+                retryable=True,
+            ) from exc
         return Delivery(
             message.key, self.channel, now, provider_id=message.key, duplicate=not added
         )
