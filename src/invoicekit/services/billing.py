@@ -81,7 +81,9 @@ class Billing:
     Delivery: ``notifiers`` are the channels messages go out on (one notifier per
     channel; the in-app inbox is always there). ``dispatch="now"`` (the default)
     delivers a message in the thread that caused it; ``dispatch="worker"`` only
-    queues it for ``billing.dispatch()`` or ``billing.run_worker()``. The renderer
+    queues it for ``billing.dispatch()`` or ``billing.run_worker()``. Either way,
+    retries of temporary failures (and messages of a process that died mid-send)
+    go out on a later ``billing.dispatch()``: call it from a scheduler. The renderer
     defaults to the built-in ``TemplateRenderer`` (EPC QR codes on EUR invoices when the
     ``qr`` extra is installed; pass ``renderer=TemplateRenderer(qr=True)`` to require it).
     """
