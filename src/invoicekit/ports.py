@@ -1,4 +1,4 @@
-"""The ports: every boundary between invoicekit and the outside world, as ``typing.Protocol``s.
+"""The ports: every boundary between invoicekit and the outside world, as ``typing.Protocol`` classes.
 
 Adapters implement them; services depend only on them. Each port has a
 contract suite in ``invoicekit.testing.contracts`` that every adapter passes.
