@@ -21,7 +21,7 @@ def _cell(text: str) -> str:
 
 def markdown() -> list[str]:
     """The business terms as Markdown: one section and table per EN 16931 group."""
-    from invoicekit.einvoice.mapping import TERMS
+    from invoicekit.einvoice.terms import TERMS
 
     out: list[str] = []
     for group in TERMS:

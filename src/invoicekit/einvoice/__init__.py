@@ -15,8 +15,9 @@ from invoicekit._extras import require
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.einvoice import cii, ubl
 from invoicekit.einvoice.facturx import read_facturx, to_facturx
-from invoicekit.einvoice.mapping import TERMS, view
 from invoicekit.einvoice.profiles import PROFILES, Profile, check, profile_named
+from invoicekit.einvoice.terms import TERMS
+from invoicekit.einvoice.view import view
 from invoicekit.errors import ValidationError, problem
 
 if TYPE_CHECKING:  # imported lazily at run time, see __getattr__

@@ -1,7 +1,7 @@
 """UN/CEFACT Cross Industry Invoice D16B (Factur-X / ZUGFeRD EN16931, XRechnung CII).
 
 Elements are written in the order of the CII D16B schema sequences; every amount
-comes from the frozen totals through :func:`invoicekit.einvoice.mapping.view`.
+comes from the frozen totals through :func:`invoicekit.einvoice.view.view`.
 """
 
 from __future__ import annotations
@@ -11,16 +11,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from invoicekit.domain.parties import Address
 from invoicekit.domain.tax import TaxCategory
-from invoicekit.einvoice.mapping import (
-    AdjustmentView,
-    DocumentView,
-    LineView,
-    amount,
-    exemption,
-    has_rate,
-    number,
-    rate,
-)
+from invoicekit.einvoice.formats import amount, exemption, has_rate, number, rate
+from invoicekit.einvoice.view import DocumentView
+from invoicekit.einvoice.view_lines import AdjustmentView, LineView
 
 if TYPE_CHECKING:
     from decimal import Decimal

@@ -1,7 +1,7 @@
 """UBL 2.1 Invoice and CreditNote (Peppol BIS Billing 3.0, XRechnung UBL, EN 16931 core).
 
 Elements are written in the order of the UBL 2.1 schema sequences; every amount
-comes from the frozen totals through :func:`invoicekit.einvoice.mapping.view`.
+comes from the frozen totals through :func:`invoicekit.einvoice.view.view`.
 """
 
 from __future__ import annotations
@@ -10,15 +10,9 @@ from typing import TYPE_CHECKING, Any, Final
 
 from invoicekit.domain.parties import Address
 from invoicekit.domain.tax import TaxCategory
-from invoicekit.einvoice.mapping import (
-    AdjustmentView,
-    DocumentView,
-    amount,
-    exemption,
-    has_rate,
-    number,
-    rate,
-)
+from invoicekit.einvoice.formats import amount, exemption, has_rate, number, rate
+from invoicekit.einvoice.view import DocumentView
+from invoicekit.einvoice.view_lines import AdjustmentView
 
 if TYPE_CHECKING:
     from invoicekit.domain.parties import Contact, ElectronicAddress
