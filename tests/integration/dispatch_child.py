@@ -9,6 +9,7 @@ killed predecessor is delivered once its lease, ``LEASE`` seconds, has passed).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from datetime import timedelta
@@ -23,6 +24,7 @@ from invoicekit.testing import MemoryRenderer
 
 LEASE: Final = timedelta(seconds=1)
 SENDER: Final = "billing@northwind.example"
+TESTS: Final = Path(__file__).resolve().parents[1]
 
 
 def open_billing(
@@ -44,6 +46,31 @@ def open_billing(
     if isinstance(store, str) and "://" in store:
         return ik.Billing.from_url(store, **options)
     return ik.Billing.sqlite(store, **options)
+
+
+def child_env(fault: str | None = None) -> dict[str, str]:
+    """The environment of a dispatcher process: ``tests`` importable, faults armed or not."""
+    env = {k: v for k, v in os.environ.items() if k != "INVOICEKIT_FAULT"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
+    if fault is not None:
+        env["INVOICEKIT_FAULT"] = fault
+    return env
+
+
+def command(
+    store: Path | str, port: int, seller_id: str, lease_seconds: float | None = None
+) -> list[str]:
+    """The command line of a dispatcher process (``python -m integration.dispatch_child ...``)."""
+    lease = [] if lease_seconds is None else [str(lease_seconds)]
+    return [
+        sys.executable,
+        "-m",
+        "integration.dispatch_child",
+        str(store),
+        str(port),
+        seller_id,
+        *lease,
+    ]
 
 
 def unfinished(billing: ik.Billing, seller_id: str) -> int:

@@ -11,10 +11,8 @@ repeat carries the same Message-ID, so the recipient's mail program shows it onc
 
 from __future__ import annotations
 
-import os
 import random
 import subprocess
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,24 +21,15 @@ from typing import Final
 import pytest
 
 import invoicekit as ik
-from integration.dispatch_child import open_billing, unfinished
+from integration.dispatch_child import child_env, command, open_billing, unfinished
 from invoicekit.adapters.notify.smtp import message_id_for
 from invoicekit.ports import MessageStatus
 from invoicekit.testing.smtp import LoopbackSmtpServer
 
 COUNT: Final = 40
-TESTS: Final = Path(__file__).resolve().parents[1]
 LINE: Final = ik.Line("Retainer", quantity="1", unit_price="100.00", tax=ik.Vat("19"))
 #: (fault point, nth hit) for the targeted kills; the random kills come after them.
 KILLS: Final = (("after_send", 1), ("before_send", 3), ("after_send", 5), ("after_send", 12))
-
-
-def child_env(fault: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "INVOICEKIT_FAULT"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
-    if fault is not None:
-        env["INVOICEKIT_FAULT"] = fault
-    return env
 
 
 def make_store(path: Path, port: int) -> tuple[str, list[str]]:
@@ -62,8 +51,9 @@ def make_store(path: Path, port: int) -> tuple[str, list[str]]:
 def run_child(
     path: Path, port: int, seller_id: str, fault: str | None, kill_after: float | None
 ) -> int:
-    command = [sys.executable, "-m", "integration.dispatch_child", str(path), str(port), seller_id]
-    with subprocess.Popen(command, env=child_env(fault), stdout=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(
+        command(path, port, seller_id), env=child_env(fault), stdout=subprocess.PIPE, text=True
+    ) as proc:
         assert proc.stdout is not None
         assert proc.stdout.readline() == "ready\n"
         if kill_after is not None:

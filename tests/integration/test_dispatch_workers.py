@@ -7,9 +7,7 @@ lease by one dispatcher only).
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +19,7 @@ from typing import Final
 import pytest
 
 import invoicekit as ik
-from integration.dispatch_child import open_billing, unfinished
+from integration.dispatch_child import child_env, command, open_billing, unfinished
 from invoicekit.adapters.notify.smtp import message_id_for
 from invoicekit.ports import MessageStatus
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
@@ -30,7 +28,6 @@ from pg import admin_connect, pg_url, schema_url  # noqa: F401
 
 COUNT: Final = 120
 WORKERS: Final = 4
-TESTS: Final = Path(__file__).resolve().parents[1]
 LINE: Final = ik.Line("Retainer", quantity="1", unit_price="100.00", tax=ik.Vat("19"))
 
 
@@ -50,19 +47,10 @@ def queue_invoices(store: Path | str, port: int) -> tuple[str, list[str]]:
 
 
 def dispatch_in_processes(store: str, port: int, seller_id: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "INVOICEKIT_FAULT"}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(TESTS), env.get("PYTHONPATH")]))
-    command = [
-        sys.executable,
-        "-m",
-        "integration.dispatch_child",
-        store,
-        str(port),
-        seller_id,
-        "300",
-    ]
     children = [
-        subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            command(store, port, seller_id, 300), env=child_env(), stdout=subprocess.PIPE, text=True
+        )
         for _ in range(WORKERS)
     ]
     for child in children:

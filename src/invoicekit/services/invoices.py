@@ -378,11 +378,10 @@ class Invoices:
         params = {"invoice_id": invoice_id, "kind": kind, "step": chosen_step}
         self._run.write(self._seller_id, "send", params, body)
         self._deliver(outgoing)
-        keys = [m.key for m in outgoing] or None
         with self._run.read() as tx:
             stored = tx.messages.list(self._seller_id, invoice_id=invoice_id, limit=10_000)
-        prefix = f"{invoice_id}:{kind}:{chosen_step}:"
-        return [m for m in stored if (m.key in keys if keys else m.key.startswith(prefix))]
+        prefix = f"{invoice_id}:{kind}:{chosen_step}:"  # every channel, fallbacks included
+        return [m for m in stored if m.key.startswith(prefix)]
 
     def _queue(  # noqa: PLR0917 - private, called from two places with all of them
         self,

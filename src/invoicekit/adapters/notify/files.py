@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Final
 
-from invoicekit.adapters.notify.headers import check_message
+from invoicekit.adapters.notify.headers import check_message, parse_mailbox
+from invoicekit.adapters.notify.smtp import email_for
+from invoicekit.clock import SystemClock
 from invoicekit.errors import DeliveryError
 from invoicekit.ports import Clock, Delivery, OutgoingMessage
 
@@ -40,7 +40,8 @@ class FileNotifier:
         self.folder = Path(folder)
         self._channel = channel
         self.sender = sender
-        self._clock = clock
+        self._sender = parse_mailbox("sender", sender, allow_name=True, subject="FileNotifier")
+        self._clock: Clock = clock if clock is not None else SystemClock()
 
     @property
     def channel(self) -> str:
@@ -57,7 +58,7 @@ class FileNotifier:
     def send(self, message: OutgoingMessage) -> Delivery:
         """Write ``message``; a second message with the same key replaces the first file."""
         check_message(message.recipient, message.subject)
-        now = self._clock.now() if self._clock is not None else datetime.now(UTC)
+        now = self._clock.now()
         path = self.path_for(message)
         duplicate = path.exists()
         content = self._email(message, now) if self._channel == "email" else self._json(message)
@@ -76,21 +77,7 @@ class FileNotifier:
         return Delivery(message.key, self._channel, now, provider_id=path.name, duplicate=duplicate)
 
     def _email(self, message: OutgoingMessage, now: datetime) -> bytes:
-        mail = EmailMessage()
-        mail["From"] = self.sender
-        mail["To"] = message.recipient
-        mail["Subject"] = message.subject
-        mail["Date"] = format_datetime(now)
-        mail["Message-ID"] = f"<{hashlib.sha256(message.key.encode()).hexdigest()[:32]}@invoicekit>"
-        mail.set_content(message.text)
-        if message.html is not None:
-            mail.add_alternative(message.html, subtype="html")
-        for doc in message.attachments:
-            maintype, _, subtype = doc.media_type.partition("/")
-            mail.add_attachment(
-                doc.content, maintype=maintype, subtype=subtype, filename=doc.filename
-            )
-        return bytes(mail)
+        return bytes(email_for(message, sender=self._sender, at=now))
 
     def _json(self, message: OutgoingMessage) -> bytes:
         body = {

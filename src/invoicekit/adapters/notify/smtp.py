@@ -25,9 +25,12 @@ from invoicekit.errors import ConfigurationError, DeliveryError, Problem, Valida
 from invoicekit.ports import Delivery
 
 if TYPE_CHECKING:
+    from datetime import datetime
+    from email.headerregistry import Address
+
     from invoicekit.ports import Clock, OutgoingMessage
 
-__all__ = ["Security", "SmtpNotifier", "message_id_for"]
+__all__ = ["Security", "SmtpNotifier", "email_for", "message_id_for"]
 
 log = logging.getLogger("invoicekit.notify.smtp")
 
@@ -147,7 +150,6 @@ class SmtpNotifier:
         self.reply_to = reply_to
         self.local_hostname = local_hostname
         self._sender = sender_address
-        self._domain = _idna(sender_address.domain)
         self._ssl_context = ssl_context
         self._clock: Clock = clock if clock is not None else SystemClock()
         self._lock = threading.Lock()
@@ -179,34 +181,7 @@ class SmtpNotifier:
         Text and HTML go in a multipart/alternative (text first); attachments
         (the PDF) follow with their filenames.
         """
-        recipient, problems = mailbox_problems("recipient", message.recipient)
-        problems += _header_problems("subject", message.subject, "subject")
-        for i, doc in enumerate(message.attachments):
-            problems += _header_problems(f"attachments[{i}].filename", doc.filename, "filename")
-            if doc.media_type.count("/") != 1:
-                problems.append(
-                    problem(f"attachments[{i}].media_type", "must be type/subtype", doc.media_type)
-                )
-        if problems or recipient is None:
-            raise ValidationError(problems, subject="e-mail message")
-        email_message = EmailMessage(policy=SMTP_POLICY)
-        email_message["Message-ID"] = message_id_for(message.key, self._domain)
-        email_message["Date"] = format_datetime(self._clock.now())
-        email_message["From"] = self._sender
-        email_message["To"] = recipient
-        if self.reply_to is not None:
-            email_message["Reply-To"] = self.reply_to
-        email_message["Subject"] = message.subject
-        email_message["Auto-Submitted"] = "auto-generated"
-        email_message.set_content(message.text)
-        if message.html is not None:
-            email_message.add_alternative(message.html, subtype="html")
-        for doc in message.attachments:
-            maintype, subtype = doc.media_type.split("/")
-            email_message.add_attachment(
-                doc.content, maintype=maintype, subtype=subtype, filename=doc.filename
-            )
-        return email_message
+        return email_for(message, sender=self._sender, at=self._clock.now(), reply_to=self.reply_to)
 
     # ------------------------------------------------------------------ sending
 
@@ -363,6 +338,44 @@ class SmtpNotifier:
         if self._password is not None and self._password.reveal():
             text = text.replace(self._password.reveal(), "***")
         return text
+
+
+def email_for(
+    message: OutgoingMessage, *, sender: Address, at: datetime, reply_to: str | None = None
+) -> EmailMessage:
+    """The e-mail for ``message`` from ``sender``; ValidationError if a header is unsafe.
+
+    Text and HTML go in a multipart/alternative (text first); attachments (the
+    PDF) follow with their filenames. The Message-ID comes from the message key.
+    """
+    recipient, problems = mailbox_problems("recipient", message.recipient)
+    problems += _header_problems("subject", message.subject, "subject")
+    for i, doc in enumerate(message.attachments):
+        problems += _header_problems(f"attachments[{i}].filename", doc.filename, "filename")
+        if doc.media_type.count("/") != 1:
+            problems.append(
+                problem(f"attachments[{i}].media_type", "must be type/subtype", doc.media_type)
+            )
+    if problems or recipient is None:
+        raise ValidationError(problems, subject="e-mail message")
+    email_message = EmailMessage(policy=SMTP_POLICY)
+    email_message["Message-ID"] = message_id_for(message.key, _idna(sender.domain))
+    email_message["Date"] = format_datetime(at)
+    email_message["From"] = sender
+    email_message["To"] = recipient
+    if reply_to is not None:
+        email_message["Reply-To"] = reply_to
+    email_message["Subject"] = message.subject
+    email_message["Auto-Submitted"] = "auto-generated"
+    email_message.set_content(message.text)
+    if message.html is not None:
+        email_message.add_alternative(message.html, subtype="html")
+    for doc in message.attachments:
+        maintype, subtype = doc.media_type.split("/")
+        email_message.add_attachment(
+            doc.content, maintype=maintype, subtype=subtype, filename=doc.filename
+        )
+    return email_message
 
 
 def _header_problems(path: str, value: object, what: str) -> list[Problem]:
