@@ -151,9 +151,10 @@ class MessageStatus(StrEnum):
 class MessageRecord:
     """One message to one recipient on one channel, queued in the transaction that caused it.
 
-    ``key`` is ``"{invoice_id}:{kind}:{step}:{channel}"``: enqueueing a key that
-    exists does nothing, and notifiers pass it on (Message-ID, webhook id,
-    inbox key) so a recipient sees a message once even if it is delivered twice.
+    ``key`` is ``"{invoice_id}:{kind}:{step}:{channel}"``, unique per seller (two
+    sellers may use one invoice id): enqueueing a (seller, key) that exists does
+    nothing, and notifiers pass the key on (Message-ID, webhook id, inbox key) so a
+    recipient sees a message once even if it is delivered twice.
     """
 
     key: str
@@ -372,7 +373,11 @@ class MessageRepository(Protocol):
     """Messages waiting for, or done with, delivery; several dispatchers share them safely."""
 
     def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
-        """Add queued messages; keys already stored are skipped. Returns the ones added."""
+        """Add queued messages; a (seller, key) already stored is skipped. Returns the ones added.
+
+        Keys are unique per seller, not across sellers: another seller's message under
+        the same key is a message of its own.
+        """
 
     def claim(
         self,
@@ -391,13 +396,18 @@ class MessageRepository(Protocol):
         message (SQLite: the write lock; PostgreSQL: ``FOR UPDATE SKIP LOCKED``).
         """
 
-    def complete(self, key: str, *, at: datetime, provider_id: str | None = None) -> MessageRecord:
-        """Record the message as sent. Raises NotFoundError for an unknown key."""
+    def complete(
+        self, seller_id: str, key: str, *, at: datetime, provider_id: str | None = None
+    ) -> MessageRecord:
+        """Record the seller's message as sent. Raises NotFoundError for a key it does not have."""
 
-    def fail(self, key: str, *, error: str, retry_at: datetime | None) -> MessageRecord:
+    def fail(
+        self, seller_id: str, key: str, *, error: str, retry_at: datetime | None
+    ) -> MessageRecord:
         """Record a failed attempt: re-queued at ``retry_at``, or ``failed`` for good when None.
 
-        A message already ``sent`` stays sent. Raises NotFoundError.
+        A message already ``sent`` stays sent. Raises NotFoundError (also for another
+        seller's key).
         """
 
     def retry(self, seller_id: str, key: str, *, at: datetime) -> MessageRecord:
@@ -426,7 +436,7 @@ class InboxRepository(Protocol):
     """In-app inboxes: per customer, newest first, with read marks."""
 
     def put(self, item: InboxItem) -> bool:
-        """Store ``item``; False (and nothing changed) when its key is already in the inbox."""
+        """Store ``item``; False (and nothing changed) when its seller already has its key."""
 
     def list(
         self,

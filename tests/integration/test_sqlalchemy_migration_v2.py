@@ -1,5 +1,7 @@
 """Alembic revision 0002 (messages, inbox): a database at 0001 is upgraded on open, data kept.
 
+It is upgraded to the head (0003: message keys unique per seller).
+
 After the upgrade the schema agrees with the tables the code uses, on PostgreSQL and SQLite.
 """
 
@@ -58,7 +60,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(
         else f"sqlite:///{tmp_path}/m.db"
     )
     _at_0001(url)
-    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0002"):
+    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0003"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:
@@ -69,7 +71,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, METADATA)
             seller_ids = conn.execute(sa.text("SELECT id FROM sellers")).scalars().all()
-        assert revision == [("0002",)]
+        assert revision == [("0003",)]
         assert [d for d in diff if VERSION_TABLE not in repr(d)] == []
         assert seller_ids == ["s-raw"]
         with storage.transaction() as tx:

@@ -38,8 +38,9 @@ def _tables(path: Path) -> set[str]:
 
 
 def test_version_two_adds_messages_and_inbox() -> None:
-    assert SCHEMA_VERSION == 2
-    assert len(MIGRATIONS) == 2
+    created = " ".join(MIGRATIONS[1])
+    assert "CREATE TABLE messages" in created
+    assert "CREATE TABLE inbox" in created
 
 
 def test_a_version_one_file_is_refused_until_opened_then_migrated(tmp_path: Path) -> None:
@@ -47,7 +48,9 @@ def test_a_version_one_file_is_refused_until_opened_then_migrated(tmp_path: Path
     _version_one_file(path)
     unmigrated = SqliteStorage(path)
     with (
-        pytest.raises(StorageError, match=r"schema version 1 .* needs 2.*SqliteStorage\.open"),
+        pytest.raises(
+            StorageError, match=rf"schema version 1 .* needs {SCHEMA_VERSION}.*SqliteStorage\.open"
+        ),
         unmigrated.transaction(write=False) as tx,
     ):
         tx.sellers.list()
@@ -92,10 +95,10 @@ def test_a_version_one_file_is_refused_until_opened_then_migrated(tmp_path: Path
     try:
         assert conn.execute("SELECT id FROM sellers").fetchall() == [("s-raw",)]
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        assert version == ("2",)
+        assert version == (str(SCHEMA_VERSION),)
     finally:
         conn.close()
-    again = SqliteStorage.open(path)  # already at version 2: nothing to do, nothing lost
+    again = SqliteStorage.open(path)  # already at the latest version: nothing to do, nothing lost
     try:
         with again.transaction(write=False) as tx:
             message = tx.messages.get("s-raw", "i-1:invoice:1:email")

@@ -295,7 +295,7 @@ class Dispatcher:
     def _sent(self, record: MessageRecord, provider_id: str | None) -> None:
         with self._run.storage.transaction() as tx:
             now = self._run.clock.now()
-            tx.messages.complete(record.key, at=now, provider_id=provider_id)
+            tx.messages.complete(record.seller_id, record.key, at=now, provider_id=provider_id)
             if record.kind == "invoice" and record.invoice_id is not None:
                 self._note_sent(tx, record, now)
 
@@ -320,7 +320,7 @@ class Dispatcher:
             retry_at = (
                 self.retry.next_attempt(record.key, record.attempts, now) if retryable else None
             )
-            tx.messages.fail(record.key, error=error, retry_at=retry_at)
+            tx.messages.fail(record.seller_id, record.key, error=error, retry_at=retry_at)
             fallback = self._fallback(tx, record, now) if retry_at is None else None
         if retry_at is not None:
             log.warning("message %s failed (%s); retrying at %s", record.key, error, retry_at)

@@ -8,7 +8,7 @@ StorageContract. Write transactions are serialized by one lock, as on SQLite.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
 from datetime import datetime
@@ -16,6 +16,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
+from invoicekit.adapters.storage.memory_messages import MemoryInbox, MemoryMessages
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -25,15 +26,10 @@ from invoicekit.errors import (
     IntegrityError,
     NotFoundError,
     StorageError,
-    ValidationError,
-    problem,
 )
 from invoicekit.ports import (
     IdempotencyRecord,
-    InboxItem,
     InvoiceQuery,
-    MessageRecord,
-    MessageStatus,
     OutboxRecord,
     Transaction,
 )
@@ -381,191 +377,6 @@ class _Idempotency:
         )
 
 
-def _due(record: MessageRecord, now: datetime) -> bool:
-    """Whether a dispatcher may claim ``record`` at ``now``."""
-    if record.status is MessageStatus.QUEUED:
-        return record.next_attempt_at <= now
-    if record.status is MessageStatus.SENDING:
-        return record.lease_expires_at is not None and record.lease_expires_at <= now
-    return False
-
-
-class _Messages:
-    def __init__(self, table: _Table[str, MessageRecord], counter: Callable[[], int]) -> None:
-        self._t = table
-        self._counter = counter
-
-    def _get(self, key: str) -> MessageRecord:
-        found = self._t.get(key)
-        if found is None:
-            raise NotFoundError("message", key)
-        return found
-
-    def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
-        added = []
-        for record in records:
-            if self._t.get(record.key) is None:
-                stored = attrs.evolve(record, position=self._counter())
-                self._t.put(record.key, stored)
-                added.append(stored)
-        return added
-
-    def _ordered(self) -> list[MessageRecord]:
-        return sorted(self._t.values(), key=lambda r: r.position or 0)
-
-    def claim(
-        self,
-        *,
-        now: datetime,
-        owner: str,
-        lease_until: datetime,
-        limit: int = 20,
-        seller_id: str | None = None,
-    ) -> list[MessageRecord]:
-        due = [
-            r
-            for r in self._ordered()
-            if _due(r, now) and (seller_id is None or r.seller_id == seller_id)
-        ][:limit]
-        claimed = []
-        for r in due:
-            new = attrs.evolve(
-                r,
-                status=MessageStatus.SENDING,
-                lease_owner=owner,
-                lease_expires_at=lease_until,
-                attempts=r.attempts + 1,
-            )
-            self._t.put(r.key, new)
-            claimed.append(new)
-        return claimed
-
-    def complete(self, key: str, *, at: datetime, provider_id: str | None = None) -> MessageRecord:
-        record = self._get(key)
-        if record.status is MessageStatus.SENT:
-            return record
-        new = attrs.evolve(
-            record,
-            status=MessageStatus.SENT,
-            sent_at=at,
-            provider_id=provider_id,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-        self._t.put(key, new)
-        return new
-
-    def fail(self, key: str, *, error: str, retry_at: datetime | None) -> MessageRecord:
-        record = self._get(key)
-        if record.status is MessageStatus.SENT:
-            return record
-        status = MessageStatus.FAILED if retry_at is None else MessageStatus.QUEUED
-        new = attrs.evolve(
-            record,
-            status=status,
-            last_error=error,
-            next_attempt_at=record.next_attempt_at if retry_at is None else retry_at,
-            lease_owner=None,
-            lease_expires_at=None,
-        )
-        self._t.put(key, new)
-        return new
-
-    def retry(self, seller_id: str, key: str, *, at: datetime) -> MessageRecord:
-        record = self.get(seller_id, key)
-        if record.status is not MessageStatus.FAILED:
-            raise ValidationError(
-                [problem("status", "only a failed message can be retried", record.status.value)],
-                subject=f"message {key!r}",
-            )
-        new = attrs.evolve(record, status=MessageStatus.QUEUED, next_attempt_at=at)
-        self._t.put(key, new)
-        return new
-
-    def get(self, seller_id: str, key: str) -> MessageRecord:
-        found = self._t.get(key)
-        if found is None or found.seller_id != seller_id:
-            raise NotFoundError("message", key)
-        return found
-
-    def list(
-        self,
-        seller_id: str,
-        *,
-        statuses: Iterable[MessageStatus] | None = None,
-        invoice_id: str | None = None,
-        limit: int = 100,
-        after: int | None = None,
-    ) -> list[MessageRecord]:
-        wanted = None if statuses is None else frozenset(MessageStatus(s) for s in statuses)
-        return [
-            r
-            for r in self._ordered()
-            if r.seller_id == seller_id
-            and (wanted is None or r.status in wanted)
-            and (invoice_id is None or r.invoice_id == invoice_id)
-            and (after is None or (r.position or 0) > after)
-        ][:limit]
-
-
-class _Inbox:
-    def __init__(
-        self, table: _Table[tuple[str, str], tuple[int, InboxItem]], counter: Callable[[], int]
-    ) -> None:
-        self._t = table
-        self._counter = counter
-
-    def put(self, item: InboxItem) -> bool:
-        if self._t.get((item.seller_id, item.key)) is not None:
-            return False
-        self._t.put((item.seller_id, item.key), (self._counter(), item))
-        return True
-
-    def _items(self, seller_id: str, customer_id: str) -> list[tuple[int, InboxItem]]:
-        return sorted(
-            (
-                (n, item)
-                for n, item in self._t.values()
-                if item.seller_id == seller_id and item.customer_id == customer_id
-            ),
-            key=lambda pair: (pair[1].created_at, pair[0]),
-            reverse=True,
-        )
-
-    def list(
-        self,
-        seller_id: str,
-        customer_id: str,
-        *,
-        unread_only: bool = False,
-        limit: int = 50,
-        offset: int = 0,
-    ) -> list[InboxItem]:
-        items = [
-            item
-            for _, item in self._items(seller_id, customer_id)
-            if not unread_only or item.read_at is None
-        ]
-        return items[offset : offset + limit]
-
-    def unread_count(self, seller_id: str, customer_id: str) -> int:
-        return sum(1 for _, item in self._items(seller_id, customer_id) if item.read_at is None)
-
-    def mark_read(
-        self, seller_id: str, customer_id: str, keys: Sequence[str], *, at: datetime
-    ) -> int:
-        changed = 0
-        for key in dict.fromkeys(keys):
-            found = self._t.get((seller_id, key))
-            if found is None:
-                continue
-            n, item = found
-            if item.customer_id == customer_id and item.read_at is None:
-                self._t.put((seller_id, key), (n, attrs.evolve(item, read_at=at)))
-                changed += 1
-        return changed
-
-
 @attrs.frozen
 class _MemoryTransaction:
     sellers: _Sellers
@@ -575,8 +386,8 @@ class _MemoryTransaction:
     sequences: _Sequences
     outbox: _Outbox
     idempotency: _Idempotency
-    messages: _Messages
-    inbox: _Inbox
+    messages: MemoryMessages
+    inbox: MemoryInbox
 
 
 class MemoryStorage:
@@ -609,8 +420,8 @@ class MemoryStorage:
             sequences=_Sequences(t["sequences"]),
             outbox=_Outbox(t["outbox"], self._next_position),
             idempotency=_Idempotency(t["idempotency"]),
-            messages=_Messages(t["messages"], self._next_position),
-            inbox=_Inbox(t["inbox"], self._next_position),
+            messages=MemoryMessages(t["messages"], self._next_position),
+            inbox=MemoryInbox(t["inbox"], self._next_position),
         )
         self._closed = False
         self._active = False

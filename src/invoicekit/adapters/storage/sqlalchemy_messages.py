@@ -1,10 +1,12 @@
-"""The message queue and in-app inboxes of ``SqlAlchemyStorage`` (Alembic revision 0002).
+"""The message queue and in-app inboxes of ``SqlAlchemyStorage`` (Alembic revisions 0002, 0003).
 
 They behave as ``MemoryStorage``'s do (the reference). ``claim`` first selects
 the oldest due messages and then marks them: on PostgreSQL the SELECT takes
 their row locks with ``FOR UPDATE SKIP LOCKED``, so concurrent dispatchers
 take disjoint messages without waiting for each other; on SQLite the write
 lock taken at ``BEGIN IMMEDIATE`` keeps every other claimer out until commit.
+A message is identified by (seller, key), as an inbox item is: two sellers may
+use one key, and every statement after ``claim`` names both.
 """
 
 from __future__ import annotations
@@ -27,8 +29,9 @@ __all__ = ["SqlInbox", "SqlMessages"]
 _b = sa.bindparam
 _M, _I = MESSAGES, INBOX
 
-_BY_KEY: Final = sa.select(_M).where(_M.c.key == _b("key"))
-_BY_SELLER_KEY: Final = _BY_KEY.where(_M.c.seller_id == _b("seller_id"))
+#: The message a statement reads or changes: the seller's, with the key.
+_THE_MESSAGE: Final = sa.and_(_M.c.seller_id == _b("k_seller"), _M.c.key == _b("k_key"))
+_BY_KEY: Final = sa.select(_M).where(_THE_MESSAGE)
 _DUE: Final = sa.or_(
     sa.and_(_M.c.status == MessageStatus.QUEUED.value, _M.c.next_attempt_at <= _b("now")),
     sa.and_(_M.c.status == MessageStatus.SENDING.value, _M.c.lease_expires_at <= _b("now")),
@@ -36,7 +39,7 @@ _DUE: Final = sa.or_(
 _NOT_SENT: Final = _M.c.status != MessageStatus.SENT.value
 _COMPLETE: Final = (
     sa.update(_M)
-    .where(_M.c.key == _b("k_key"), _NOT_SENT)
+    .where(_THE_MESSAGE, _NOT_SENT)
     .values(
         status=MessageStatus.SENT.value,
         sent_at=_b("sent_at"),
@@ -47,7 +50,7 @@ _COMPLETE: Final = (
 )
 _FAIL: Final = (
     sa.update(_M)
-    .where(_M.c.key == _b("k_key"), _NOT_SENT)
+    .where(_THE_MESSAGE, _NOT_SENT)
     .values(
         status=_b("status"),
         last_error=_b("last_error"),
@@ -58,7 +61,7 @@ _FAIL: Final = (
 )
 _RETRY: Final = (
     sa.update(_M)
-    .where(_M.c.key == _b("k_key"), _M.c.status == MessageStatus.FAILED.value)
+    .where(_THE_MESSAGE, _M.c.status == MessageStatus.FAILED.value)
     .values(status=MessageStatus.QUEUED.value, next_attempt_at=_b("next_attempt_at"))
 )
 _INBOX_NEXT: Final = sa.select(sa.func.coalesce(sa.func.max(_I.c.position), 0) + 1).where(
@@ -87,7 +90,7 @@ def _claimable(*, seller: bool, postgres: bool) -> sa.Select[Any]:
 
 @functools.cache
 def _enqueue(*, postgres: bool) -> Any:
-    """Insert one message unless its key is stored; returns its position when inserted."""
+    """Insert one message unless its (seller, key) is stored; returns its position when inserted."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     insert = postgresql.insert if postgres else sqlite.insert
@@ -170,14 +173,8 @@ class SqlMessages:
     def __init__(self, ctx: Context) -> None:
         self._c = ctx
 
-    def _row(self, key: str, operation: str) -> MessageRecord:
-        row = self._c.first(operation, _BY_KEY, {"key": key})
-        if row is None:
-            raise NotFoundError("message", key)
-        return _message(row)
-
     def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
-        """Insert each new key in order (positions follow); skip stored keys."""
+        """Insert each new (seller, key) in order (positions follow); skip stored ones."""
         statement = _enqueue(postgres=self._c.postgres)
         added = []
         for r in records:
@@ -217,23 +214,33 @@ class SqlMessages:
         rows = self._c.rows("claim messages", statement)
         return sorted((_message(row) for row in rows), key=lambda m: m.position or 0)
 
-    def complete(self, key: str, *, at: datetime, provider_id: str | None = None) -> MessageRecord:
+    def complete(
+        self, seller_id: str, key: str, *, at: datetime, provider_id: str | None = None
+    ) -> MessageRecord:
         """Mark sent (also after a lost lease: a sent message is sent); sent stays as it was."""
-        params = {"k_key": key, "sent_at": utc_text(at, "at"), "provider_id": provider_id}
+        params = {
+            "k_seller": seller_id,
+            "k_key": key,
+            "sent_at": utc_text(at, "at"),
+            "provider_id": provider_id,
+        }
         self._c.count("complete a message", _COMPLETE, params)
-        return self._row(key, "complete a message")
+        return self.get(seller_id, key)
 
-    def fail(self, key: str, *, error: str, retry_at: datetime | None) -> MessageRecord:
+    def fail(
+        self, seller_id: str, key: str, *, error: str, retry_at: datetime | None
+    ) -> MessageRecord:
         """Queue again at ``retry_at``, or fail for good; a sent message stays sent."""
         status = MessageStatus.FAILED if retry_at is None else MessageStatus.QUEUED
         params = {
+            "k_seller": seller_id,
             "k_key": key,
             "status": status.value,
             "last_error": error,
             "retry_at": utc_text_or_none(retry_at, "retry_at"),
         }
         self._c.count("record a failed message", _FAIL, params)
-        return self._row(key, "record a failed message")
+        return self.get(seller_id, key)
 
     def retry(self, seller_id: str, key: str, *, at: datetime) -> MessageRecord:
         """Queue a failed message again for ``at``."""
@@ -243,13 +250,13 @@ class SqlMessages:
                 [problem("status", "only a failed message can be retried", record.status.value)],
                 subject=f"message {key!r}",
             )
-        params = {"k_key": key, "next_attempt_at": utc_text(at, "at")}
+        params = {"k_seller": seller_id, "k_key": key, "next_attempt_at": utc_text(at, "at")}
         self._c.count("retry a message", _RETRY, params)
-        return self._row(key, "retry a message")
+        return self.get(seller_id, key)
 
     def get(self, seller_id: str, key: str) -> MessageRecord:
         """The message; NotFoundError also for another seller's key."""
-        row = self._c.first("read a message", _BY_SELLER_KEY, {"key": key, "seller_id": seller_id})
+        row = self._c.first("read a message", _BY_KEY, {"k_seller": seller_id, "k_key": key})
         if row is None:
             raise NotFoundError("message", key)
         return _message(row)

@@ -4,8 +4,9 @@ The same schema, in meaning, as ``SqliteStorage``'s: each domain value is kept
 whole as canonical JSON text in ``doc``, beside the few columns that queries,
 keys and locks need. Times are ISO 8601 text, so a stored value reads back with
 the offset it was written with (messages and inboxes: UTC text, compared in SQL).
-Alembic revisions ``0001`` and ``0002`` (messages, inbox) create these tables;
-``tests/integration/test_sqlalchemy_storage.py`` checks the two agree.
+Alembic revisions ``0001``, ``0002`` (messages, inbox) and ``0003`` (message keys
+unique per seller) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
+checks the two agree.
 
 Invoice numbers come from ``sequences``, a plain table whose counter is
 incremented under a row lock in the issuing transaction (gapless, RELIABILITY.md
@@ -177,6 +178,7 @@ IDEMPOTENCY: Final = sa.Table(
 #: Messages waiting for, or done with, delivery. ``next_attempt_at`` and
 #: ``lease_expires_at`` (compared by ``claim``) are UTC text of one fixed width, in
 #: the ``C`` collation, so text order is time order; ``position`` orders the queue.
+#: A key is unique per seller: two sellers may have an invoice with the same id.
 MESSAGES: Final = sa.Table(
     "messages",
     METADATA,
@@ -204,7 +206,7 @@ MESSAGES: Final = sa.Table(
     sa.Column("lease_expires_at", key_type(), nullable=True),
     sa.Column("sent_at", key_type(), nullable=True),
     sa.Column("provider_id", sa.Text(), nullable=True),
-    sa.UniqueConstraint("key", name="messages_key_key"),
+    sa.UniqueConstraint("seller_id", "key", name="messages_seller_key_key"),
     sa.Index("messages_due", "status", "next_attempt_at"),
     sa.Index("messages_lease", "status", "lease_expires_at"),
     sa.Index("messages_seller", "seller_id", "position"),

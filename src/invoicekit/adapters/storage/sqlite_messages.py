@@ -1,10 +1,11 @@
-"""The message queue and in-app inboxes of ``SqliteStorage`` (schema version 2).
+"""The message queue and in-app inboxes of ``SqliteStorage`` (schema versions 2 and 3).
 
 They behave as ``MemoryStorage``'s do (the reference). A write transaction holds
 SQLite's write lock from its first statement (``BEGIN IMMEDIATE``), so two
 dispatchers never claim one message: the second reads what the first committed.
 The times ``claim`` compares are stored as UTC text of one fixed width
-(``utc_text``), so comparing the text compares the instants.
+(``utc_text``), so comparing the text compares the instants. A message is
+identified by (seller, key), as an inbox item is: two sellers may use one key.
 """
 
 from __future__ import annotations
@@ -109,23 +110,18 @@ def _message(row: Row) -> MessageRecord:
 
 
 class SqliteMessages:
-    """``MessageRepository`` on one ``Session``: one row per message, keyed by ``key``."""
+    """``MessageRepository`` on one ``Session``: one row per message, keyed by (seller, key)."""
 
     def __init__(self, session: Session) -> None:
         self._s = session
 
-    def _row(self, key: str, operation: str) -> MessageRecord:
-        row = self._s.one(operation, f"{_MESSAGES} WHERE key = ?", (key,))
-        if row is None:
-            raise NotFoundError("message", key)
-        return _message(row)
-
     def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
-        """Insert each new key in order (its position is its rowid); skip stored keys."""
+        """Insert each new (seller, key) in order (its position is its rowid); skip stored ones."""
         # NOT EXISTS rather than ON CONFLICT: a skipped insert must not use up a position.
         sql = (
             f"INSERT INTO messages ({_WRITTEN}) "  # noqa: S608 - constants only
-            f"SELECT {', '.join('?' * 18)} WHERE NOT EXISTS (SELECT 1 FROM messages WHERE key = ?) "
+            f"SELECT {', '.join('?' * 18)} "
+            "WHERE NOT EXISTS (SELECT 1 FROM messages WHERE seller_id = ? AND key = ?) "
             "RETURNING position"
         )
         added = []
@@ -150,7 +146,7 @@ class SqliteMessages:
                 utc_text_or_none(r.sent_at, "sent_at"),
                 r.provider_id,
             )
-            row = self._s.one("enqueue a message", sql, (*params, r.key))
+            row = self._s.one("enqueue a message", sql, (*params, r.seller_id, r.key))
             if row is not None:
                 added.append(attrs.evolve(r, position=row[0]))
         return added
@@ -181,26 +177,32 @@ class SqliteMessages:
         rows = self._s.rows("claim messages", sql, (owner, lease, *params, limit))
         return sorted((_message(row) for row in rows), key=lambda m: m.position or 0)
 
-    def complete(self, key: str, *, at: datetime, provider_id: str | None = None) -> MessageRecord:
+    def complete(
+        self, seller_id: str, key: str, *, at: datetime, provider_id: str | None = None
+    ) -> MessageRecord:
         """Mark sent (also after a lost lease: a sent message is sent); sent stays as it was."""
         sql = (
             "UPDATE messages SET status = 'sent', sent_at = ?, provider_id = ?, "
-            "lease_owner = NULL, lease_expires_at = NULL WHERE key = ? AND status != 'sent'"
+            "lease_owner = NULL, lease_expires_at = NULL "
+            "WHERE seller_id = ? AND key = ? AND status != 'sent'"
         )
-        self._s.run("complete a message", sql, (utc_text(at, "at"), provider_id, key))
-        return self._row(key, "complete a message")
+        params = (utc_text(at, "at"), provider_id, seller_id, key)
+        self._s.run("complete a message", sql, params)
+        return self.get(seller_id, key)
 
-    def fail(self, key: str, *, error: str, retry_at: datetime | None) -> MessageRecord:
+    def fail(
+        self, seller_id: str, key: str, *, error: str, retry_at: datetime | None
+    ) -> MessageRecord:
         """Queue again at ``retry_at``, or fail for good; a sent message stays sent."""
         status = MessageStatus.FAILED if retry_at is None else MessageStatus.QUEUED
         sql = (
             "UPDATE messages SET status = ?, last_error = ?, "
             "next_attempt_at = COALESCE(?, next_attempt_at), lease_owner = NULL, "
-            "lease_expires_at = NULL WHERE key = ? AND status != 'sent'"
+            "lease_expires_at = NULL WHERE seller_id = ? AND key = ? AND status != 'sent'"
         )
-        retry = utc_text_or_none(retry_at, "retry_at")
-        self._s.run("record a failed message", sql, (status.value, error, retry, key))
-        return self._row(key, "record a failed message")
+        params = (status.value, error, utc_text_or_none(retry_at, "retry_at"), seller_id, key)
+        self._s.run("record a failed message", sql, params)
+        return self.get(seller_id, key)
 
     def retry(self, seller_id: str, key: str, *, at: datetime) -> MessageRecord:
         """Queue a failed message again for ``at``."""
@@ -210,14 +212,17 @@ class SqliteMessages:
                 [problem("status", "only a failed message can be retried", record.status.value)],
                 subject=f"message {key!r}",
             )
-        sql = "UPDATE messages SET status = 'queued', next_attempt_at = ? WHERE key = ?"
-        self._s.run("retry a message", sql, (utc_text(at, "at"), key))
-        return self._row(key, "retry a message")
+        sql = (
+            "UPDATE messages SET status = 'queued', next_attempt_at = ? "
+            "WHERE seller_id = ? AND key = ?"
+        )
+        self._s.run("retry a message", sql, (utc_text(at, "at"), seller_id, key))
+        return self.get(seller_id, key)
 
     def get(self, seller_id: str, key: str) -> MessageRecord:
         """The message; NotFoundError also for another seller's key."""
-        sql = f"{_MESSAGES} WHERE key = ? AND seller_id = ?"
-        row = self._s.one("read a message", sql, (key, seller_id))
+        sql = f"{_MESSAGES} WHERE seller_id = ? AND key = ?"
+        row = self._s.one("read a message", sql, (seller_id, key))
         if row is None:
             raise NotFoundError("message", key)
         return _message(row)

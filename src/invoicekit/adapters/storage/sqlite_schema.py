@@ -114,8 +114,32 @@ _V2: Final = (
     "CREATE INDEX inbox_unread ON inbox (seller_id, customer_id, read_at)",
 )
 
+_MESSAGE_COLUMNS: Final = (
+    "position, key, seller_id, customer_id, invoice_id, subject_id, kind, step, channel, "
+    "recipient, status, attempts, last_error, created_at, next_attempt_at, lease_owner, "
+    "lease_expires_at, sent_at, provider_id"
+)
+
+# Message keys are unique per seller, not per file: two sellers may have an invoice with
+# the same id. SQLite cannot drop a constraint, so the table is copied into a new one
+# (rows, positions and keys unchanged); messages are never deleted, so AUTOINCREMENT
+# carries on after the largest position copied.
+_V3: Final = (
+    """CREATE TABLE messages_v3 (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL,
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, invoice_id TEXT, subject_id TEXT,
+        kind TEXT NOT NULL, step TEXT NOT NULL, channel TEXT NOT NULL, recipient TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL, last_error TEXT,
+        created_at TEXT NOT NULL, next_attempt_at TEXT NOT NULL, lease_owner TEXT,
+        lease_expires_at TEXT, sent_at TEXT, provider_id TEXT, UNIQUE (seller_id, key))""",
+    f"INSERT INTO messages_v3 ({_MESSAGE_COLUMNS}) SELECT {_MESSAGE_COLUMNS} FROM messages",  # noqa: S608 - constants only
+    "DROP TABLE messages",
+    "ALTER TABLE messages_v3 RENAME TO messages",
+    *(s for s in _V2 if s.startswith("CREATE INDEX messages_")),
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

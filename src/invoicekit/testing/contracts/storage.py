@@ -28,6 +28,7 @@ from invoicekit.testing.contracts.storage_inbox import InboxContract
 from invoicekit.testing.contracts.storage_invoices import InvoicesContract
 from invoicekit.testing.contracts.storage_isolation import IsolationContract
 from invoicekit.testing.contracts.storage_messages import MessagesContract
+from invoicekit.testing.contracts.storage_messages_sellers import SellerMessagesContract
 from invoicekit.testing.contracts.storage_parties import PartiesContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
@@ -44,6 +45,7 @@ class StorageContract(
     IsolationContract,
     DifferentialContract,
     MessagesContract,
+    SellerMessagesContract,
     InboxContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.

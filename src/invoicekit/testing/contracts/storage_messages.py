@@ -1,9 +1,10 @@
 """The contract of ``Transaction.messages``: the queue several dispatchers share (issue 6).
 
-Enqueue dedupes by key; ``claim`` takes due messages oldest first and never
+Enqueue dedupes by (seller, key); ``claim`` takes due messages oldest first and never
 gives one message to two claimers; ``complete``, ``fail`` and ``retry`` move a
 message through its states (a sent message stays sent); ``list`` filters and
-pages. Every check reads back through ``reopen`` (a fresh instance).
+pages. Every check reads back through ``reopen`` (a fresh instance). One key under
+two sellers is checked in ``storage_messages_sellers``.
 """
 
 # ruff: noqa: S101, PLR2004
@@ -219,7 +220,7 @@ class MessagesContract(StorageFixtures):
         _claim(storage, owner="d-1")
         sent_at = AT + timedelta(seconds=3)
         with storage.transaction() as tx:
-            done = tx.messages.complete("m-1", at=sent_at, provider_id="smtp-1")
+            done = tx.messages.complete("s-1", "m-1", at=sent_at, provider_id="smtp-1")
         assert done.status is MessageStatus.SENT
         assert (done.sent_at, done.provider_id) == (sent_at, "smtp-1")
         assert (done.lease_owner, done.lease_expires_at) == (None, None)
@@ -227,8 +228,8 @@ class MessagesContract(StorageFixtures):
         # d-1's lease on m-2 ran out and d-2 took it; d-1's late report still counts.
         assert _keys(_claim(storage, now=AT + LEASE, owner="d-2")) == ["m-2"]
         with storage.transaction() as tx:
-            late = tx.messages.complete("m-2", at=AT + LEASE, provider_id="smtp-2")
-            twice = tx.messages.complete("m-1", at=AT + LEASE, provider_id="smtp-3")
+            late = tx.messages.complete("s-1", "m-2", at=AT + LEASE, provider_id="smtp-2")
+            twice = tx.messages.complete("s-1", "m-1", at=AT + LEASE, provider_id="smtp-3")
         assert late.status is MessageStatus.SENT
         assert late.lease_owner is None
         assert twice == done
@@ -244,10 +245,10 @@ class MessagesContract(StorageFixtures):
         _claim(storage)
         retry_at = AT + timedelta(minutes=10)
         with storage.transaction() as tx:
-            requeued = tx.messages.fail("m-1", error="421 try later", retry_at=retry_at)
-            failed = tx.messages.fail("m-2", error="550 no such user", retry_at=None)
-            sent = tx.messages.complete("m-3", at=AT, provider_id="p-3")
-            still_sent = tx.messages.fail("m-3", error="late timeout", retry_at=retry_at)
+            requeued = tx.messages.fail("s-1", "m-1", error="421 try later", retry_at=retry_at)
+            failed = tx.messages.fail("s-1", "m-2", error="550 no such user", retry_at=None)
+            sent = tx.messages.complete("s-1", "m-3", at=AT, provider_id="p-3")
+            still_sent = tx.messages.fail("s-1", "m-3", error="late timeout", retry_at=retry_at)
         assert (requeued.status, requeued.next_attempt_at) == (MessageStatus.QUEUED, retry_at)
         assert (requeued.last_error, requeued.lease_owner, requeued.lease_expires_at) == (
             "421 try later",
@@ -275,8 +276,8 @@ class MessagesContract(StorageFixtures):
         _enqueue(storage, message("s-1", "m-1"), message("s-1", "m-2"), message("s-2", "m-9"))
         _claim(storage, seller_id="s-1")
         with storage.transaction() as tx:
-            tx.messages.fail("m-1", error="550", retry_at=None)
-            tx.messages.fail("m-9", error="550", retry_at=None)
+            tx.messages.fail("s-1", "m-1", error="550", retry_at=None)
+            tx.messages.fail("s-2", "m-9", error="550", retry_at=None)
         again = AT + timedelta(hours=2)
         with storage.transaction() as tx:
             retried = tx.messages.retry("s-1", "m-1", at=again)
@@ -301,9 +302,9 @@ class MessagesContract(StorageFixtures):
                 tx.messages.get("s-1", "m-none")
             assert (caught.value.kind, caught.value.key) == ("message", "m-none")
             with pytest.raises(NotFoundError):
-                tx.messages.complete("m-none", at=AT)
+                tx.messages.complete("s-1", "m-none", at=AT)
             with pytest.raises(NotFoundError):
-                tx.messages.fail("m-none", error="x", retry_at=None)
+                tx.messages.fail("s-1", "m-none", error="x", retry_at=None)
 
     def test_messages_list_filters_and_pages_in_enqueue_order(
         self, storage: Storage, reopen: Reopen
@@ -316,7 +317,7 @@ class MessagesContract(StorageFixtures):
         )
         _claim(storage, limit=2, seller_id="s-1")  # m-0 and m-1 are sending
         with storage.transaction() as tx:
-            tx.messages.fail("m-0", error="550", retry_at=None)
+            tx.messages.fail("s-1", "m-0", error="550", retry_at=None)
         with fresh(reopen, storage) as tx:
             every = tx.messages.list("s-1")
             assert _keys(every) == [f"m-{n}" for n in range(6)]
@@ -364,7 +365,7 @@ class MessagesContract(StorageFixtures):
         _enqueue(storage, message("s-1", "m-1"))
         with pytest.raises(KeyError), storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
             tx.messages.claim(now=AT, owner="d-1", lease_until=AT + LEASE)
-            tx.messages.complete("m-1", at=AT)
+            tx.messages.complete("s-1", "m-1", at=AT)
             tx.messages.enqueue([message("s-1", "m-2")])
             raise KeyError("on purpose")
         with fresh(reopen, storage) as tx:
