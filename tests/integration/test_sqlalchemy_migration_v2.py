@@ -34,32 +34,35 @@ def pg_schema(pg_url: str) -> Iterator[str]:  # noqa: F811
         admin.execute("DROP SCHEMA migration_v2 CASCADE")
 
 
-def _at_0001(url: str) -> None:
-    """Create the schema of revision 0001 only, with a seller in it."""
+def at_revision(url: str, revision: str, *statements: str) -> None:
+    """Create the schema up to ``revision`` only, then run ``statements`` (to put data in)."""
     engine = sa.create_engine(url)
     try:
         with engine.begin() as conn:
             config = _alembic_config()
             config.attributes["connection"] = conn
-            command.upgrade(config, "0001")
-            conn.execute(sa.text("INSERT INTO sellers (id, doc) VALUES ('s-raw', '{}')"))
+            command.upgrade(config, revision)
+            for statement in statements:
+                conn.execute(sa.text(statement))
     finally:
         engine.dispose()
 
 
-@pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
-def test_a_database_at_0001_is_upgraded_to_0002_on_open(
-    kind: str, request: pytest.FixtureRequest, tmp_path: Path
-) -> None:
+@pytest.fixture(params=["postgresql", "sqlite"])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of an empty database: a new PostgreSQL schema, or a new SQLite file."""
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("pg_schema")
+        return url
+    return f"sqlite:///{tmp_path}/m.db"
+
+
+def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
-    url = (
-        request.getfixturevalue("pg_schema")
-        if kind == "postgresql"
-        else f"sqlite:///{tmp_path}/m.db"
-    )
-    _at_0001(url)
+    url = empty_url
+    at_revision(url, "0001", "INSERT INTO sellers (id, doc) VALUES ('s-raw', '{}')")
     with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0003"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
