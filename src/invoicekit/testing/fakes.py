@@ -63,14 +63,17 @@ class MemoryPayments:
 
 @attrs.define
 class MemoryNotifier:
-    """Records sent messages; a repeated key is a duplicate and is not sent again."""
+    """Records sent messages; a repeated (seller, key) is a duplicate and is not sent again.
+
+    Keys are unique per seller only: another seller's message with the same key is sent.
+    """
 
     channel: str = "email"
     sent: list[OutgoingMessage] = attrs.Factory(list)
     fail_next: DeliveryError | None = None
 
     def send(self, message: OutgoingMessage) -> Delivery:
-        """Record ``message`` unless its key was sent before; CR/LF in headers is refused (T43)."""
+        """Record ``message`` unless its seller sent the key before; CR/LF in headers: refused (T43)."""
         from invoicekit.adapters.notify.headers import check_message
 
         check_message(message.recipient, message.subject)
@@ -80,7 +83,7 @@ class MemoryNotifier:
         from datetime import UTC, datetime
 
         at = datetime(1970, 1, 1, tzinfo=UTC)  # a fake has no clock: deliveries are unordered
-        if any(m.key == message.key for m in self.sent):
+        if any((m.seller_id, m.key) == (message.seller_id, message.key) for m in self.sent):
             return Delivery(message.key, message.channel, at, duplicate=True)
         self.sent.append(message)
         return Delivery(message.key, message.channel, at, provider_id=f"memory-{len(self.sent)}")
