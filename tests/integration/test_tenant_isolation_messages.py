@@ -79,6 +79,10 @@ def test_both_sellers_invoice_reminder_receipt_and_inbox_items_arrive(
         (s.seller_id, k) for s in (a, b) for k in ("invoice", "reminder", "receipt")
     )
     assert {m.key for m in a.messages.list()} == {m.key for m in b.messages.list()}
+    # The outbox keys each event by a new id, never by the invoice id: both sellers' events stay.
+    events = [books.events.records(invoice_id=ORDER) for books in (a, b)]
+    assert all(records for records in events)
+    assert {r.key for r in events[0]}.isdisjoint(r.key for r in events[1])
 
 
 def test_get_retry_and_mark_read_under_one_seller_never_touch_the_others(
