@@ -24,6 +24,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     storage_kind_fixture,
 )
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer, MemoryStorage
+from sizes import examples
 
 
 def _local(zone: str, day: date, at: time) -> datetime:
@@ -99,7 +100,7 @@ def test_the_reminder_day_is_the_sellers_not_the_customers(
 ZONES = ["Pacific/Auckland", "Pacific/Kiritimati", "Pacific/Pago_Pago", "Europe/Berlin"]
 
 
-@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(ci=200), suppress_health_check=[HealthCheck.too_slow])
 @given(
     zone=st.sampled_from([*ZONES, "America/New_York"]),
     day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
@@ -136,3 +137,23 @@ def test_an_invoice_issued_late_on_new_years_eve_is_numbered_in_that_local_year(
     assert nxt.issue_date == date(2027, 1, 1)
     assert nxt.number is not None
     assert "2027" in nxt.number
+
+
+@pytest.mark.parametrize("zone", ["Europe", "Europe/" + "x" * 300, "../x", "", 5])
+def test_a_bad_zone_reaches_no_store_through_any_entry_point(make_billing: Any, zone: Any) -> None:
+    billing = make_billing()
+    books, invoice = _books(billing, "Pacific/Auckland")
+    calls = {
+        "sellers.create": lambda: billing.sellers.create(
+            name="Acme", country="DE", currency="EUR", timezone=zone
+        ),
+        "sellers.update": lambda: billing.sellers.update(books.seller_id, timezone=zone),
+        "customers.create": lambda: books.customers.create("Initech", timezone=zone),
+        "customers.update": lambda: books.customers.update(invoice.customer_id, timezone=zone),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ik.ValidationError) as caught:
+            call()
+        assert caught.value.paths == ("timezone",), name
+    assert [s.timezone for s in billing.sellers.list()] == ["Pacific/Auckland"]
+    assert [c.timezone for c in books.customers.list()] == [None]
