@@ -245,6 +245,7 @@ class Seller:
     name: str
     country: str
     currency: str
+    #: IANA zone of the books: issue and due dates, overdue, reminder days, numbering periods.
     timezone: str = "UTC"
     locale: str = "en"
     tax_id: str | None = None
@@ -338,7 +339,8 @@ class Customer:
     tax_id: str | None = None
     #: Locale for documents and messages; None uses the seller's.
     locale: str | None = None
-    #: Time zone for sending times; None uses the seller's.
+    #: IANA zone of delivery times (quiet hours, time of day) and of the customer's own
+    #: billing periods; None uses the seller's. Dates of the books follow the seller's.
     timezone: str | None = None
     #: Channels every message goes to (email, sms, webhook, in_app).
     channels: tuple[str, ...] = attrs.field(default=("email",), converter=_channels)
