@@ -123,7 +123,7 @@ def test_one_reminder_per_local_day_of_the_seller(
 
 
 @pytest.mark.parametrize("zone", [*ZONES, "America/New_York"])
-def test_an_invoice_issued_late_on_new_years_eve_is_numbered_in_that_local_year(
+def test_documents_issued_around_new_year_are_numbered_in_the_local_year(
     make_billing: Any, clock: FixedClock, zone: str
 ) -> None:
     billing = make_billing()
@@ -137,6 +137,9 @@ def test_an_invoice_issued_late_on_new_years_eve_is_numbered_in_that_local_year(
     assert nxt.issue_date == date(2027, 1, 1)
     assert nxt.number is not None
     assert "2027" in nxt.number
+    note = books.invoices.credit(invoice.id, lines=[line("10.00")])
+    assert note.issue_date == date(2027, 1, 1)
+    assert "2027" in note.number
 
 
 @pytest.mark.parametrize("zone", ["Europe", "Europe/" + "x" * 300, "../x", "", 5])
@@ -157,3 +160,15 @@ def test_a_bad_zone_reaches_no_store_through_any_entry_point(make_billing: Any, 
         assert caught.value.paths == ("timezone",), name
     assert [s.timezone for s in billing.sellers.list()] == ["Pacific/Auckland"]
     assert [c.timezone for c in books.customers.list()] == [None]
+
+
+def test_an_issued_invoice_keeps_its_reminder_days_after_the_seller_moves_zone(
+    make_billing: Any, clock: FixedClock
+) -> None:
+    email = MemoryNotifier(channel="email")
+    billing = make_billing(renderer=MemoryRenderer(), notifiers=[email])
+    books, invoice = _books(billing, "Pacific/Auckland")
+    billing.sellers.update(books.seller_id, timezone="Pacific/Pago_Pago")
+    clock.set(_local("Pacific/Auckland", date(2026, 5, 10), time(8)))  # 9 May in Pago Pago
+    books.invoices.send(invoice.id, kind="reminder")
+    assert [m.key.split(":")[2] for m in email.sent] == ["2026-05-10"]

@@ -376,7 +376,8 @@ class Invoices:
             if lifecycle.Action.SEND not in lifecycle.ALLOWED[inv.status]:
                 allowed = [a.value for a in lifecycle.ALLOWED[inv.status]]
                 raise InvalidTransitionError(inv.ref, inv.status.value, "send", allowed)
-            used = fixed_step or books_date(now, tx.sellers.get(self._seller_id)).isoformat()
+            seller = inv.seller or tx.sellers.get(self._seller_id)  # as at issue, like overdue
+            used = fixed_step or books_date(now, seller).isoformat()
             outgoing.extend(self._queue(tx, inv, kind, used, about, chosen, now))
             return used
 
