@@ -346,8 +346,8 @@ class Invoices:
         reminder, final_notice or receipt (``about`` = the payment id). The message key
         is (invoice, kind, step, channel): calling again with the same step sends
         nothing new, so pass another ``step`` (e.g. "2") to send an invoice again.
-        A reminder's default step is today's date in the seller's time zone: one a day
-        of the seller's books, wherever the server or the customer is.
+        A reminder's default step is today's date in the seller's time zone (as at
+        issue): one a day of the seller's books, wherever the server or customer is.
         Delivery happens now, in this thread, unless Billing was built with
         ``dispatch="worker"``. Returns the messages, with their outcome; a customer
         nobody can reach gets one ``failed`` message saying why.
