@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, ClassVar, Final
-from zoneinfo import ZoneInfo
 
 import attrs
 
 from invoicekit.domain import events as ev
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import (
     CollectionFailure,
     CreditApplication,
@@ -59,7 +59,6 @@ __all__ = [
     "Void",
     "WriteOff",
     "apply",
-    "local_date",
     "outcomes",
     "transitions",
 ]
@@ -299,15 +298,10 @@ def _refuse(invoice: Invoice, action: Action, reason: str | None = None) -> None
     raise cls(invoice.ref, invoice.status.value, action.value, allowed, reason=reason)
 
 
-def local_date(at: datetime, timezone: str) -> date:
-    """The calendar date of ``at`` in ``timezone`` (due dates follow the seller's zone)."""
-    return at.astimezone(ZoneInfo(timezone)).date()
-
-
 def _past_due(invoice: Invoice, at: datetime) -> bool:
     if invoice.due_date is None or invoice.seller is None:
         return False
-    return local_date(at, invoice.seller.timezone) > invoice.due_date
+    return books_date(at, invoice.seller) > invoice.due_date
 
 
 def _settle(
@@ -396,7 +390,7 @@ def _issue(invoice: Invoice, cmd: Issue, at: datetime) -> Transition:
         found.append(problem("customer", "is not the invoice's customer", cmd.customer.id))
     if found:
         raise ValidationError(found, subject="issue")
-    issue_date = cmd.issue_date or invoice.issue_date or local_date(at, cmd.seller.timezone)
+    issue_date = cmd.issue_date or invoice.issue_date or books_date(at, cmd.seller)
     due_date = invoice.terms.due_date(issue_date)
     totals = compute_totals(
         invoice.currency,
@@ -650,7 +644,7 @@ def _credit(invoice: Invoice, cmd: Credit, at: datetime) -> Transition:
         currency=invoice.currency,
         lines=lines,
         totals=totals,
-        issue_date=cmd.issue_date or local_date(at, invoice.seller.timezone),
+        issue_date=cmd.issue_date or books_date(at, invoice.seller),
         issued_at=at,
         seller=invoice.seller,
         customer=invoice.customer,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
@@ -17,6 +16,7 @@ from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.terms import NetDays, PaymentTerms
+from invoicekit.domain.zones import zone_problems
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import check_currency
 
@@ -64,16 +64,6 @@ def _text(
                 path, "must be one line of printable text (no CR, LF or control characters)", value
             )
         )
-
-
-def _zone(found: list[Problem], path: str, value: object) -> None:
-    if not isinstance(value, str):
-        found.append(problem(path, "must be an IANA time zone name such as 'Europe/Berlin'", value))
-        return
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        found.append(problem(path, "unknown IANA time zone (e.g. 'Europe/Berlin', 'UTC')", value))
 
 
 def _locale(found: list[Problem], path: str, value: object) -> None:
@@ -255,6 +245,7 @@ class Seller:
     name: str
     country: str
     currency: str
+    #: IANA zone of the books: issue and due dates, overdue, reminder days, numbering periods.
     timezone: str = "UTC"
     locale: str = "en"
     tax_id: str | None = None
@@ -320,7 +311,7 @@ class Seller:
             check_currency(self.currency)
         except ValidationError as exc:
             found.extend(exc.problems)
-        _zone(found, "timezone", self.timezone)
+        found.extend(zone_problems("timezone", self.timezone))
         _locale(found, "locale", self.locale)
         _email(found, "email", self.email)
         _phone(found, "phone", self.phone)
@@ -348,7 +339,8 @@ class Customer:
     tax_id: str | None = None
     #: Locale for documents and messages; None uses the seller's.
     locale: str | None = None
-    #: Time zone for sending times; None uses the seller's.
+    #: IANA zone of delivery times (quiet hours, time of day) and of the customer's own
+    #: billing periods; None uses the seller's. Dates of the books follow the seller's.
     timezone: str | None = None
     #: Channels every message goes to (email, sms, webhook, in_app).
     channels: tuple[str, ...] = attrs.field(default=("email",), converter=_channels)
@@ -376,7 +368,7 @@ class Customer:
         _phone(found, "phone", self.phone)
         _locale(found, "locale", self.locale)
         if self.timezone is not None:
-            _zone(found, "timezone", self.timezone)
+            found.extend(zone_problems("timezone", self.timezone))
         if self.address is not None and not isinstance(self.address, Address):
             found.append(problem("address", "must be an Address", self.address))
         for field in ("channels", "fallback"):

@@ -24,6 +24,7 @@ from typing import Final
 import attrs
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import (
     DeliveryError,
@@ -281,8 +282,8 @@ class Dispatcher:
 
     @staticmethod
     def _context(tx: Transaction, record: MessageRecord, invoice: Invoice) -> DocumentContext:
-        zone = invoice.seller.timezone if invoice.seller is not None else "UTC"
-        as_of = lifecycle.local_date(record.created_at, zone)
+        seller = invoice.seller or tx.sellers.get(record.seller_id)
+        as_of = books_date(record.created_at, seller)
         if record.kind == "receipt":
             return DocumentContext(as_of=as_of, payment_id=record.subject_id)
         if record.kind == "credit_note" and record.subject_id is not None:

@@ -10,6 +10,7 @@ from typing import Any, Final
 import attrs
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CreditNoteIssued
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Charge, Discount, Line
@@ -303,7 +304,7 @@ class Invoices:
         seller = tx.sellers.get(self._seller_id)
         customer = tx.customers.get(self._seller_id, draft.customer_id)
         series = seller.series_named(draft.series)
-        issue_date = draft.issue_date or lifecycle.local_date(now, seller.timezone)
+        issue_date = draft.issue_date or books_date(now, seller)
         faults.hit("before_number_alloc")
         seq = tx.sequences.next_value(
             self._seller_id, series.name, series.format.period_key(issue_date)
@@ -345,6 +346,8 @@ class Invoices:
         reminder, final_notice or receipt (``about`` = the payment id). The message key
         is (invoice, kind, step, channel): calling again with the same step sends
         nothing new, so pass another ``step`` (e.g. "2") to send an invoice again.
+        A reminder's default step is today's date in the seller's time zone (as at
+        issue): one a day of the seller's books, wherever the server or customer is.
         Delivery happens now, in this thread, unless Billing was built with
         ``dispatch="worker"``. Returns the messages, with their outcome; a customer
         nobody can reach gets one ``failed`` message saying why.
@@ -360,23 +363,26 @@ class Invoices:
                 subject="send",
             )
         chosen = None if channels is None else tuple(channels)
-        chosen_step = step or {"invoice": "1", "final_notice": "final"}.get(kind) or about or "1"
+        fixed_step: str | None = (
+            step or {"invoice": "1", "final_notice": "final"}.get(kind) or about or "1"
+        )
         if kind == "reminder" and step is None:
-            chosen_step = self._run.clock.now().date().isoformat()
+            fixed_step = None  # the day of the seller's books, read in the transaction
         outgoing: builtins.list[MessageRecord] = []
 
-        def body(tx: Transaction, now: datetime) -> builtins.list[MessageRecord]:
+        def body(tx: Transaction, now: datetime) -> str:
             outgoing.clear()
             inv = tx.invoices.get(self._seller_id, invoice_id)
             if lifecycle.Action.SEND not in lifecycle.ALLOWED[inv.status]:
                 allowed = [a.value for a in lifecycle.ALLOWED[inv.status]]
                 raise InvalidTransitionError(inv.ref, inv.status.value, "send", allowed)
-            records = self._queue(tx, inv, kind, chosen_step, about, chosen, now)
-            outgoing.extend(records)
-            return records
+            seller = inv.seller or tx.sellers.get(self._seller_id)  # as at issue, like overdue
+            used = fixed_step or books_date(now, seller).isoformat()
+            outgoing.extend(self._queue(tx, inv, kind, used, about, chosen, now))
+            return used
 
-        params = {"invoice_id": invoice_id, "kind": kind, "step": chosen_step}
-        self._run.write(self._seller_id, "send", params, body)
+        params = {"invoice_id": invoice_id, "kind": kind, "step": fixed_step}
+        chosen_step = self._run.write(self._seller_id, "send", params, body)
         self._deliver(outgoing)
         with self._run.read() as tx:
             stored = tx.messages.list(self._seller_id, invoice_id=invoice_id, limit=10_000)
@@ -473,7 +479,7 @@ class Invoices:
                 )
             seller = tx.sellers.get(self._seller_id)
             series = seller.series_named("credit_note")
-            issue_date = lifecycle.local_date(now, seller.timezone)
+            issue_date = books_date(now, seller)
             seq = tx.sequences.next_value(
                 self._seller_id, series.name, series.format.period_key(issue_date)
             )

@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final, Protocol
-from zoneinfo import ZoneInfo
 
 from invoicekit.adapters.render.branding import Branding
 from invoicekit.adapters.render.formatting import Formatter
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Address, Customer, Seller
@@ -186,10 +186,6 @@ def _terms(terms: PaymentTerms, fmt: Formatter, t: Gettext) -> str:
             "End of month + %(num)d day", "End of month + %(num)d days", terms.days
         ) % {"num": terms.days}
     return terms.describe()
-
-
-def _local_day(payment: Payment, seller: Seller) -> date:
-    return payment.at.astimezone(ZoneInfo(seller.timezone)).date()
 
 
 def _paid_in_full(invoice: Invoice, t: Gettext) -> tuple[str, str]:
@@ -442,7 +438,7 @@ def build_view(
         facts.append(
             {
                 "label": t.gettext("Payment received"),
-                "value": f"{fmt.money(subject.amount, cur)} · {fmt.date(_local_day(subject, seller))}",
+                "value": f"{fmt.money(subject.amount, cur)} · {fmt.date(books_date(subject.at, seller))}",
             }
         )
         if subject.reference:

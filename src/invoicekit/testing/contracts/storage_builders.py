@@ -23,6 +23,7 @@ import attrs
 import cattrs
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CreditNoteIssued
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Line
@@ -150,7 +151,7 @@ def issue_in(
     tx: Transaction, invoice: Invoice, of: Seller, to: Customer, *, at: datetime = AT
 ) -> Invoice:
     """Issue a stored draft as the service does: next number of its series, save with the hash."""
-    issue_date = invoice.issue_date or lifecycle.local_date(at, of.timezone)
+    issue_date = invoice.issue_date or books_date(at, of)
     series = of.series_named(invoice.series)
     seq = tx.sequences.next_value(of.id, series.name, series.format.period_key(issue_date))
     command = lifecycle.Issue(

@@ -13,6 +13,7 @@ from decimal import ROUND_DOWN, Decimal
 from typing import Any, Final
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Seller
 from invoicekit.domain.status import Status
@@ -161,7 +162,7 @@ def credit(storage: Storage, pick: int, note: int, cents: int, at: datetime) -> 
             return "skip"
         seller, invoice = found
         series = seller.series_named("credit_note")
-        day = lifecycle.local_date(at, seller.timezone)
+        day = books_date(at, seller)
         seq = tx.sequences.next_value(seller.id, series.name, series.format.period_key(day))
         amount = str(Decimal(cents).scaleb(-2))
         credited, credit_note = b.credit(
