@@ -205,6 +205,11 @@ _LATER_FROZEN: Final = frozenset(
 )
 
 
+#: Seller settings added after the first release, with their defaults: left out of the
+#: seller snapshot's hash at the default, so invoices issued before them keep their hash.
+_LATER_SELLER_DEFAULTS: Final = {"apply_credit_at_issue": False}
+
+
 def content_hash(document: Mapping[str, Any]) -> str:
     """SHA-256 of what an issued invoice froze (its FROZEN_FIELDS), from its stored document.
 
@@ -216,6 +221,13 @@ def content_hash(document: Mapping[str, Any]) -> str:
         for key in FROZEN_FIELDS
         if key not in _LATER_FROZEN or document.get(key) is not None
     }
+    seller = frozen.get("seller")
+    if isinstance(seller, Mapping):
+        frozen["seller"] = {
+            k: v
+            for k, v in seller.items()
+            if k not in _LATER_SELLER_DEFAULTS or v != _LATER_SELLER_DEFAULTS[k]
+        }
     return hashlib.sha256(canonical_json(frozen).encode()).hexdigest()
 
 
