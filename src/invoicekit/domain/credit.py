@@ -112,4 +112,5 @@ def _check(
         message = f"at most {target.amount_due} is due on {target.ref}"
     else:
         return
-    raise ValidationError([problem("amount", message, amount)], subject="customer credit")
+    shown = () if amount is None else (amount,)
+    raise ValidationError([problem("amount", message, *shown)], subject="customer credit")
