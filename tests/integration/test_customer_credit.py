@@ -1,0 +1,353 @@
+"""Issue 11 item 3 through the facade, on memory and SQLite (T22: applied exactly once).
+
+Overpayments and over-credits become customer credit; a refund gives it back before it
+re-opens the balance; ``payments.apply_credit`` pays another invoice of the customer with
+it exactly once (replays, and racing keys); ``Seller.apply_credit_at_issue`` does it at
+issue. Refunds of a provider's payments go through ``PaymentProvider.refund`` first.
+After every scenario money is conserved across the customer's invoices.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Final
+
+import pytest
+
+import invoicekit as ik
+from billing_fixtures import (  # noqa: F401 - fixtures are found by their registered names
+    MakeBilling,
+    billing_fixture,
+    clock_fixture,
+    line,
+    make_billing_fixture,
+    storage_kind_fixture,
+)
+from invoicekit.domain.status import PaymentStatus
+from invoicekit.faults import FaultPoints
+from invoicekit.testing import MemoryPayments
+
+D = Decimal
+RACERS: Final = 8
+
+
+@pytest.fixture
+def books(billing: ik.Billing) -> ik.SellerBooks:
+    seller = billing.sellers.create(
+        name="Northwind", country="DE", currency="EUR", timezone="Europe/Berlin"
+    )
+    return billing.seller(seller.id)
+
+
+@pytest.fixture
+def customer(books: ik.SellerBooks) -> ik.Customer:
+    return books.customers.create("Globex", email="ap@globex.example")
+
+
+def issued(books: ik.SellerBooks, customer_id: str, **draft: object) -> ik.Invoice:
+    """An issued invoice of 119.00 (100.00 + 19 % VAT)."""
+    return books.invoices.issue(books.invoices.draft(customer_id, lines=[line()], **draft).id)  # type: ignore[arg-type]
+
+
+def overpaid(books: ik.SellerBooks, customer_id: str, amount: str = "200.00") -> ik.Invoice:
+    """An issued 119.00 invoice paid with ``amount``: the rest is customer credit."""
+    return books.payments.record(issued(books, customer_id).id, amount)
+
+
+def assert_conserved(books: ik.SellerBooks, customer_id: str) -> None:
+    """T22: what came in = what pays invoices + credit held + credit applied + refunds."""
+    invoices = books.invoices.list(customer_id=customer_id, limit=1000)
+    ok = [p for i in invoices for p in i.payments if p.status is PaymentStatus.SUCCEEDED]
+    received = sum((p.amount for p in ok), D(0))
+    over_credited = sum((c.customer_credit for i in invoices for c in i.credits), D(0))
+    paying = sum((p.net_allocated for p in ok), D(0))
+    held = sum((i.customer_credit for i in invoices), D(0))
+    applied = sum((t.amount for i in invoices for t in i.credit_transfers), D(0))
+    refunded = sum((p.refunded for p in ok), D(0))
+    assert received + over_credited == paying + held + applied + refunded
+    # Every credit payment is backed by exactly the credit its sources gave up.
+    for i in invoices:
+        for p in i.payments:
+            if p.method == "credit":
+                given = [t for j in invoices for t in j.credit_transfers if t.payment_id == p.id]
+                assert sum((t.amount for t in given), D(0)) == p.amount
+                assert {t.invoice_id for t in given} == {i.id} or not given
+    assert all(i.customer_credit >= 0 for i in invoices)
+
+
+# --------------------------------------------------------------------------- refunds of credit
+
+
+def test_refunding_an_overpayment_keeps_the_invoice_paid(
+    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
+) -> None:
+    invoice = overpaid(books, customer.id)
+    refunded = books.payments.refund(invoice.id, invoice.payments[0].id, "81.00")
+    again = make_billing().seller(books.seller_id).invoices.get(invoice.id)  # a fresh reader
+    for seen in (refunded, again):
+        assert (seen.status, seen.amount_due, seen.customer_credit) == (
+            ik.Status.PAID,
+            D("0.00"),
+            D("0.00"),
+        )
+    kinds = [e.name for e in books.events.list(invoice_id=invoice.id)]
+    assert "InvoiceReopened" not in kinds
+    assert books.payments.credit_balance(customer.id) == {}
+    assert_conserved(books, customer.id)
+
+
+def test_a_full_credit_note_then_a_refund_keeps_the_invoice_paid(
+    books: ik.SellerBooks, customer: ik.Customer
+) -> None:
+    invoice = books.payments.record(issued(books, customer.id).id, "119.00")
+    books.invoices.credit(invoice.id, lines=[line()])
+    assert books.payments.credit_balance(customer.id) == {"EUR": D("119.00")}
+    refunded = books.payments.refund(invoice.id, invoice.payments[0].id, "119.00")
+    assert (refunded.status, refunded.amount_due, refunded.customer_credit) == (
+        ik.Status.PAID,
+        D("0.00"),
+        D("0.00"),
+    )
+    assert_conserved(books, customer.id)
+
+
+# --------------------------------------------------------------------------- apply_credit
+
+
+def test_apply_credit_pays_another_invoice_exactly_once(
+    books: ik.SellerBooks, customer: ik.Customer
+) -> None:
+    source = overpaid(books, customer.id)  # 81.00 held
+    target = issued(books, customer.id)
+    paid = books.payments.apply_credit(target.id, idempotency_key="credit-1")
+    [payment] = paid.payments
+    assert (payment.method, payment.amount, payment.reference) == (
+        "credit",
+        D("81.00"),
+        f"customer credit from {source.number}",
+    )
+    assert (paid.status, paid.amount_due) == (ik.Status.PARTIALLY_PAID, D("38.00"))
+    given = books.invoices.get(source.id)
+    assert (given.customer_credit, given.status, given.amount_due) == (
+        D("0.00"),
+        ik.Status.PAID,
+        D("0.00"),
+    )
+    assert [(t.payment_id, t.invoice_id, t.amount) for t in given.credit_transfers] == [
+        (payment.id, target.id, D("81.00"))
+    ]
+    # A replay returns the first answer and applies nothing again.
+    for _ in range(3):
+        assert repr(books.payments.apply_credit(target.id, idempotency_key="credit-1")) == repr(
+            paid
+        )
+    with pytest.raises(ik.ConflictError):
+        books.payments.apply_credit(target.id, "1.00", idempotency_key="credit-1")
+    # Another key finds the credit spent.
+    with pytest.raises(ik.ValidationError, match="holds no customer credit in EUR"):
+        books.payments.apply_credit(target.id, idempotency_key="credit-2")
+    kinds = [e.name for e in books.events.list()]
+    assert kinds.count("CustomerCreditApplied") == 1
+    assert books.invoices.get(target.id).payments == paid.payments
+    assert_conserved(books, customer.id)
+
+
+def test_apply_credit_takes_a_part_and_the_oldest_credit_first(
+    books: ik.SellerBooks, customer: ik.Customer
+) -> None:
+    first = overpaid(books, customer.id, "150.00")  # 31.00
+    second = overpaid(books, customer.id)  # 81.00
+    target = issued(books, customer.id)
+    paid = books.payments.apply_credit(target.id, "50.00")
+    assert paid.amount_due == D("69.00")
+    assert books.invoices.get(first.id).customer_credit == D("0.00")
+    assert books.invoices.get(second.id).customer_credit == D("62.00")
+    assert books.payments.credit_balance(customer.id) == {"EUR": D("62.00")}
+    rest = books.payments.apply_credit(target.id)  # all that fits: 62.00 of the 69.00 due
+    assert (rest.amount_due, rest.status) == (D("7.00"), ik.Status.PARTIALLY_PAID)
+    assert books.payments.credit_balance(customer.id) == {}
+    assert_conserved(books, customer.id)
+
+
+def test_apply_credit_refuses_clearly_and_stores_nothing(
+    books: ik.SellerBooks, customer: ik.Customer
+) -> None:
+    overpaid(books, customer.id)  # 81.00 EUR held
+    target = issued(books, customer.id)
+    usd = issued(books, customer.id, currency="USD")
+    draft = books.invoices.draft(customer.id, lines=[line()])
+    paid = books.payments.record(issued(books, customer.id).id, "119.00")
+    other = books.customers.create("Initech")
+    stranger = issued(books, other.id)
+    before = books.invoices.list(limit=1000)
+    refusals: list[tuple[Callable[[], object], type[Exception], str]] = [
+        (lambda: books.payments.apply_credit(target.id, "81.01"), ik.ValidationError, "at most 81"),
+        (lambda: books.payments.apply_credit(target.id, "0"), ik.ValidationError, "greater than 0"),
+        (lambda: books.payments.apply_credit(usd.id), ik.ValidationError, "81.00 EUR"),
+        (
+            lambda: books.payments.apply_credit(stranger.id),
+            ik.ValidationError,
+            "no customer credit",
+        ),
+        (lambda: books.payments.apply_credit(draft.id), ik.InvalidTransitionError, "draft"),
+        (lambda: books.payments.apply_credit(paid.id), ik.InvalidTransitionError, "due"),
+        (lambda: books.payments.apply_credit("nope"), ik.NotFoundError, "nope"),
+    ]
+    for call, error, text in refusals:
+        with pytest.raises(error, match=text):
+            call()
+    assert books.invoices.list(limit=1000) == before
+    over = overpaid(books, customer.id, "500.00")  # 381.00 more: now more credit than due
+    with pytest.raises(ik.ValidationError, match=r"at most 119\.00 is due"):
+        books.payments.apply_credit(target.id, "119.01")
+    assert books.invoices.get(over.id).customer_credit == D("381.00")
+
+
+def test_applied_credit_is_refunded_where_it_went_not_where_it_came_from(
+    books: ik.SellerBooks, customer: ik.Customer
+) -> None:
+    source = overpaid(books, customer.id)
+    target = books.payments.apply_credit(issued(books, customer.id).id)
+    with pytest.raises(ik.ValidationError, match="refund the 'credit' payment on that") as caught:
+        books.payments.refund(source.id, source.payments[0].id, "200.00")
+    assert target.number is not None
+    assert target.number in str(caught.value)
+    back = books.payments.refund(target.id, target.payments[0].id, "81.00")
+    assert (back.status, back.amount_due) == (ik.Status.PENDING, D("119.00"))
+    assert_conserved(books, customer.id)
+
+
+def test_credit_is_applied_at_issue_only_when_the_seller_asks(
+    billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer
+) -> None:
+    overpaid(books, customer.id, "150.00")  # 31.00 held
+    plain = issued(books, customer.id)
+    assert (plain.amount_due, plain.payments) == (D("119.00"), ())
+    billing.sellers.update(books.seller_id, apply_credit_at_issue=True)
+    drafts = [books.invoices.draft(customer.id, lines=[line()]) for _ in range(2)]
+    first = books.invoices.issue(drafts[0].id)
+    assert (first.amount_due, first.status) == (D("88.00"), ik.Status.PARTIALLY_PAID)
+    assert [p.method for p in first.payments] == ["credit"]
+    assert books.invoices.get(first.id) == first
+    [second] = books.invoices.issue_many([drafts[1].id])  # nothing left: issued as usual
+    assert (second.amount_due, second.payments) == (D("119.00"), ())
+    assert_conserved(books, customer.id)
+
+
+def test_the_seller_setting_is_off_by_default_and_checked(billing: ik.Billing) -> None:
+    seller = billing.sellers.create(name="N", country="DE", currency="EUR")
+    assert seller.apply_credit_at_issue is False
+    with pytest.raises(ik.ValidationError, match="apply_credit_at_issue"):
+        billing.sellers.update(seller.id, apply_credit_at_issue="yes")
+
+
+def test_racing_keys_spend_the_credit_once(
+    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
+) -> None:
+    """T22: 8 threads, each with its own Billing and key, take 20.00 of the same 81.00."""
+    source = overpaid(books, customer.id)
+    targets = [issued(books, customer.id) for _ in range(RACERS)]
+    outcomes = race(make_billing, books.seller_id, [t.id for t in targets], "20.00")
+    assert sorted(outcomes) == ["ok"] * 4 + ["refused"] * 4
+    assert books.invoices.get(source.id).customer_credit == D("1.00")
+    assert_conserved(books, customer.id)
+
+
+def race(make_billing: MakeBilling, seller_id: str, targets: list[str], amount: str) -> list[str]:
+    """Apply ``amount`` of credit to each target at once, one thread and key per target."""
+    barrier = threading.Barrier(len(targets))
+    outcomes: list[str] = []
+
+    def apply(i: int, target: str) -> None:
+        books = make_billing().seller(seller_id)
+        barrier.wait()
+        try:
+            books.payments.apply_credit(target, amount, idempotency_key=f"race-{i}")
+            outcomes.append("ok")
+        except ik.ValidationError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=apply, args=(i, t)) for i, t in enumerate(targets)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return outcomes
+
+
+# --------------------------------------------------------------------------- the provider
+
+
+def _provider_books(
+    make_billing: MakeBilling, books: ik.SellerBooks, **adapters: object
+) -> tuple[MemoryPayments, ik.SellerBooks]:
+    provider = MemoryPayments()
+    return provider, make_billing(payments=provider, **adapters).seller(books.seller_id)
+
+
+def test_a_provider_payment_is_refunded_through_the_provider_once(
+    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
+) -> None:
+    provider, paying = _provider_books(make_billing, books)
+    invoice = paying.payments.record(issued(paying, customer.id).id, "119.00", method="memory")
+    payment_id = invoice.payments[0].id
+    refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
+    [(key, asked)] = provider.refunds.items()
+    assert asked == (payment_id, D("19.00"))
+    assert key == f"refund:{books.seller_id}:{invoice.id}:r-1"
+    [refund] = refunded.payments[0].refunds
+    assert refund.provider_id is not None
+    assert refund.provider_id.startswith("refund_")
+    assert repr(paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")) == (
+        repr(refunded)
+    )
+    assert len(provider.refunds) == 1
+    # A manual payment is refunded in the books only.
+    manual = paying.payments.record(issued(paying, customer.id).id, "119.00")
+    done = paying.payments.refund(manual.id, manual.payments[0].id, "19.00")
+    assert done.payments[0].refunds[0].provider_id is None
+    assert len(provider.refunds) == 1
+
+
+def test_a_provider_failure_records_nothing_and_a_refused_refund_never_asks(
+    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
+) -> None:
+    provider, paying = _provider_books(make_billing, books)
+    invoice = paying.payments.record(issued(paying, customer.id).id, "119.00", method="memory")
+    payment_id = invoice.payments[0].id
+    provider.fail_next = ik.PaymentError("gateway down", provider="memory", retryable=True)
+    with pytest.raises(ik.PaymentError, match="gateway down"):
+        paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
+    assert paying.invoices.get(invoice.id) == invoice
+    with pytest.raises(ik.ValidationError, match=r"at most 119\.00"):
+        paying.payments.refund(invoice.id, payment_id, "119.01", idempotency_key="r-2")
+    assert provider.refunds == {}
+    refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
+    assert refunded.amount_due == D("19.00")
+    assert len(provider.refunds) == 1
+
+
+def test_a_crash_after_the_provider_refunded_is_recorded_once_on_retry(
+    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
+) -> None:
+    crash: dict[str, bool] = {}
+
+    def before_commit() -> None:
+        if crash.pop("armed", False):
+            raise ik.StorageError("the process died before commit")
+
+    provider, paying = _provider_books(
+        make_billing, books, faults=FaultPoints({"before_commit": before_commit})
+    )
+    invoice = paying.payments.record(issued(paying, customer.id).id, "119.00", method="memory")
+    payment_id = invoice.payments[0].id
+    crash["armed"] = True
+    with pytest.raises(ik.StorageError) as caught:
+        paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
+    assert "call again with the same idempotency_key" in "".join(caught.value.__notes__)
+    assert paying.invoices.get(invoice.id).payments[0].refunds == ()
+    refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
+    assert len(provider.refunds) == 1  # the provider was asked again with the same key
+    assert len(refunded.payments[0].refunds) == 1
