@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from invoicekit.domain import credit, lifecycle
 from invoicekit.domain.invoice import Invoice, Payment
-from invoicekit.errors import InvoiceKitError
+from invoicekit.errors import DuplicateError, InvoiceKitError
 from invoicekit.ports import PaymentProvider, Transaction
 from invoicekit.services.credit import credit_holders, pay_with_credit
 from invoicekit.services.invoices import Invoices
@@ -158,6 +158,10 @@ class Payments:
 
         def body(tx: Transaction, now: datetime) -> Invoice:
             target = tx.invoices.get(seller_id, invoice_id, for_update=True)
+            if idempotency_key is not None and tx.idempotency.get(seller_id, idempotency_key):
+                # The same key committed while we waited for the lock (PostgreSQL, READ
+                # COMMITTED): the Runner retries this race and replays the first answer.
+                raise DuplicateError(f"idempotency key {idempotency_key!r} was just used")
             return pay_with_credit(tx, self._run, target, amount, payment_id, now=now)
 
         params = {"invoice_id": invoice_id, "amount": amount}
