@@ -220,6 +220,22 @@ def test_applied_credit_is_refunded_where_it_went_not_where_it_came_from(
     assert_conserved(books, customer.id)
 
 
+def test_credit_never_crosses_sellers(billing: ik.Billing) -> None:
+    """Two sellers with a customer of the same id: B's credit never pays A's invoice."""
+    both = []
+    for name in ("A", "B"):
+        seller = billing.sellers.create(name=name, country="DE", currency="EUR")
+        books = billing.seller(seller.id)
+        both.append((books, books.customers.create("Globex", id="cust-1")))
+    (a, customer), (b, _) = both
+    overpaid(b, "cust-1")
+    target = issued(a, customer.id)
+    assert a.payments.credit_balance("cust-1") == {}
+    with pytest.raises(ik.ValidationError, match="holds no customer credit"):
+        a.payments.apply_credit(target.id)
+    assert b.payments.credit_balance("cust-1") == {"EUR": D("81.00")}
+
+
 def test_credit_is_applied_at_issue_only_when_the_seller_asks(
     billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer
 ) -> None:
