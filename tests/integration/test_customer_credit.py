@@ -25,9 +25,11 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     make_billing_fixture,
     storage_kind_fixture,
 )
+from invoicekit.domain import lifecycle
 from invoicekit.domain.status import PaymentStatus
 from invoicekit.faults import FaultPoints
 from invoicekit.testing import FixedClock, MemoryPayments
+from invoicekit.testing.invariants import check_all
 from pg import pg_url  # noqa: F401 - the fixture
 
 D = Decimal
@@ -220,6 +222,22 @@ def test_applied_credit_is_refunded_where_it_went_not_where_it_came_from(
     assert_conserved(books, customer.id)
 
 
+def test_the_invariant_check_finds_a_credit_payment_nothing_backs(
+    billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer, clock: FixedClock
+) -> None:
+    overpaid(books, customer.id)
+    target = books.payments.apply_credit(issued(books, customer.id).id, "10.00")
+    assert check_all(billing, books.seller_id) == []
+    forged, _ = lifecycle.apply(
+        target, lifecycle.PayWithCredit("forged", "5.00", ("nowhere",)), at=clock.now()
+    )
+    with billing.storage.transaction() as tx:
+        tx.invoices.save(forged, expected_version=target.version)
+    assert check_all(billing, books.seller_id) == [
+        f"I1: credit payment 'forged' on {target.number} is not backed once"
+    ]
+
+
 def test_credit_never_crosses_sellers(billing: ik.Billing) -> None:
     """Two sellers with a customer of the same id: B's credit never pays A's invoice."""
     both = []
@@ -283,6 +301,7 @@ def race_for_credit(make_billing: MakeBilling, books: ik.SellerBooks, customer_i
     assert books.payments.credit_balance(customer_id) == {}
     assert books.invoices.get(more.id).credit_transfers[0].amount == D("100.00")
     assert_conserved(books, customer_id)
+    assert check_all(make_billing(), books.seller_id) == []
 
 
 def race(
