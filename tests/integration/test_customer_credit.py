@@ -9,11 +9,15 @@ After every scenario money is conserved across the customer's invoices.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Final
 
+import attrs
 import pytest
 
 import invoicekit as ik
@@ -28,6 +32,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 from invoicekit.domain import lifecycle
 from invoicekit.domain.status import PaymentStatus
 from invoicekit.faults import FaultPoints
+from invoicekit.serialization import content_hash, make_converter, to_document
 from invoicekit.testing import FixedClock, MemoryPayments
 from invoicekit.testing.invariants import check_all
 from pg import pg_url  # noqa: F401 - the fixture
@@ -441,3 +446,31 @@ def test_a_crash_after_the_provider_refunded_is_recorded_once_on_retry(
     refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
     assert len(provider.refunds) == 1  # the provider was asked again with the same key
     assert len(refunded.payments[0].refunds) == 1
+
+
+# --------------------------------------------------------------------------- stored data
+
+
+def test_invoices_issued_before_the_seller_setting_existed_can_still_be_paid(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """A seller snapshot stored without ``apply_credit_at_issue`` keeps its content hash."""
+    path = tmp_path / "old.sqlite"
+    with ik.Billing.sqlite(path, clock=clock) as billing:
+        seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR")
+        books = billing.seller(seller.id)
+        invoice = issued(books, books.customers.create("Globex").id)
+    raw = sqlite3.connect(path)
+    with raw:
+        [(text,)] = raw.execute("SELECT doc FROM invoices").fetchall()
+        doc = json.loads(text)
+        del doc["seller"]["apply_credit_at_issue"]  # as the release before it wrote it
+        raw.execute("UPDATE invoices SET doc = ?", (json.dumps(doc),))
+    raw.close()
+    with ik.Billing.sqlite(path, clock=clock) as billing:
+        paid = billing.seller(seller.id).payments.record(invoice.id, "119.00")
+    assert paid.status is ik.Status.PAID
+    on = attrs.evolve(invoice.seller, apply_credit_at_issue=True)
+    assert content_hash(to_document(make_converter(), attrs.evolve(invoice, seller=on))) != (
+        content_hash(to_document(make_converter(), invoice))
+    )  # a seller that turned it on froze that into the snapshot's hash
