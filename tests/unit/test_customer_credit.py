@@ -109,6 +109,16 @@ def test_pay_with_credit_is_a_settled_payment_with_method_credit() -> None:
     assert [e.name for e in events] == ["PaymentSucceeded"]
 
 
+def test_the_reference_of_a_credit_payment_stays_short() -> None:
+    sources = tuple(f"INV-2026-{n:05d}" for n in range(20))
+    new = _run(f.issued(id="i2", number="INV-2"), lc.PayWithCredit("pc", "5.00", sources))
+    reference = new.payments[0].reference
+    assert reference is not None
+    assert len(reference) == 140
+    assert reference.startswith("customer credit from INV-2026-00000, INV-2026-00001")
+    assert reference.endswith("…")
+
+
 def test_pay_with_credit_never_creates_credit_and_needs_a_balance() -> None:
     target = f.issued(id="i2", number="INV-2")
     with pytest.raises(ValidationError, match=r"at most 119\.00 is due on INV-2"):

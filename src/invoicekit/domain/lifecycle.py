@@ -110,6 +110,7 @@ _PAYMENT_ACTIONS: Final = frozenset(
 )
 #: The method of a payment made with customer credit (``PayWithCredit``); reserved for it.
 CREDIT_METHOD: Final = "credit"
+_MAX_CREDIT_REFERENCE: Final = 140
 
 
 def _lines(value: Iterable[Line | Mapping[str, Any]]) -> tuple[Line | Mapping[str, Any], ...]:
@@ -544,9 +545,9 @@ def _pay_with_credit(invoice: Invoice, cmd: PayWithCredit, at: datetime) -> Tran
         )
     _new_payment_id(invoice, cmd.payment_id)
     reference = "customer credit from " + ", ".join(cmd.sources)
-    payment = Payment(
-        cmd.payment_id, amount, PaymentStatus.PENDING, at, CREDIT_METHOD, reference[:200]
-    )
+    if len(reference) > _MAX_CREDIT_REFERENCE:  # payment references are at most 140 characters
+        reference = reference[: _MAX_CREDIT_REFERENCE - 1] + "…"
+    payment = Payment(cmd.payment_id, amount, PaymentStatus.PENDING, at, CREDIT_METHOD, reference)
     events: list[ev.Event] = []
     return _allocate(invoice, payment, at, events), events
 
