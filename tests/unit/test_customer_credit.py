@@ -155,6 +155,20 @@ def test_credit_applied_elsewhere_cannot_be_refunded_here() -> None:
     assert "refund the 'credit' payment on that invoice" in message
 
 
+def test_the_refund_message_names_spent_credit_only_when_it_is_the_limit() -> None:
+    paid = _run(
+        f.issued(),
+        lc.RecordPayment("p1", "119.00"),
+        lc.RecordPayment("p2", "50.00"),  # all of it customer credit
+        lc.ApplyCredit("pc", "i2", "INV-2", "10.00"),
+    )
+    with pytest.raises(ValidationError, match=r"at most 40\.00 .*already paid INV-2"):
+        lc.apply(paid, lc.RefundPayment("p2", "r1", "40.01"), at=f.AT)
+    with pytest.raises(ValidationError) as caught:  # p1 brought in 119.00: that is the limit
+        lc.apply(paid, lc.RefundPayment("p1", "r1", "119.01"), at=f.AT)
+    assert "INV-2" not in str(caught.value)
+
+
 def test_credit_is_applied_only_from_a_paid_invoice() -> None:
     for invoice in (f.issued(), _run(f.issued(), lc.RecordPayment("p1", "10.00"))):
         with pytest.raises(InvalidTransitionError, match="cannot apply_credit"):

@@ -554,16 +554,9 @@ def _pay_with_credit(invoice: Invoice, cmd: PayWithCredit, at: datetime) -> Tran
 
 def _apply_credit(invoice: Invoice, cmd: ApplyCredit, at: datetime) -> Transition:
     amount = _amount(invoice, cmd.amount)
-    held = invoice.customer_credit
-    if amount > held:
-        raise ValidationError(
-            [
-                problem(
-                    "amount", f"at most {held} of customer credit is held on {invoice.ref}", amount
-                )
-            ],
-            subject="customer credit",
-        )
+    if amount > invoice.customer_credit:
+        why = f"at most {invoice.customer_credit} of customer credit is held on {invoice.ref}"
+        raise ValidationError([problem("amount", why, amount)], subject="customer credit")
     if any(t.payment_id == cmd.payment_id for t in invoice.credit_transfers):
         raise DuplicateError(
             f"credit for payment {cmd.payment_id!r} was already applied from {invoice.ref}"
@@ -676,8 +669,8 @@ def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
 def _over_refund(invoice: Invoice, payment: Payment, cap: Decimal) -> str:
     """Why a refund is above ``cap``, and where the rest went when credit was applied elsewhere."""
     why = f"at most {cap} of payment {payment.id!r} can be refunded through this invoice"
-    if not invoice.credit_transfers:
-        return why
+    if not invoice.credit_transfers or cap == payment.amount - payment.refunded:
+        return why  # capped by what the payment brought in, not by credit spent elsewhere
     to = ", ".join(sorted({t.number for t in invoice.credit_transfers}))
     return (
         f"{why}; customer credit held here already paid {to}: to give that money back, "
