@@ -9,15 +9,11 @@ After every scenario money is conserved across the customer's invoices.
 
 from __future__ import annotations
 
-import json
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Final
 
-import attrs
 import pytest
 
 import invoicekit as ik
@@ -31,9 +27,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 )
 from invoicekit.domain import lifecycle
 from invoicekit.domain.status import PaymentStatus
-from invoicekit.faults import FaultPoints
-from invoicekit.serialization import content_hash, make_converter, to_document
-from invoicekit.testing import FixedClock, MemoryPayments
+from invoicekit.testing import FixedClock
 from invoicekit.testing.invariants import check_all
 from pg import pg_url  # noqa: F401 - the fixture
 
@@ -370,107 +364,3 @@ def test_racing_keys_and_replays_spend_the_credit_once_on_postgresql(
     seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR")
     books = billing.seller(seller.id)
     race_for_credit(pg_billing, books, books.customers.create("Globex").id)
-
-
-# --------------------------------------------------------------------------- the provider
-
-
-def _provider_books(
-    make_billing: MakeBilling, books: ik.SellerBooks, **adapters: object
-) -> tuple[MemoryPayments, ik.SellerBooks]:
-    provider = MemoryPayments()
-    return provider, make_billing(payments=provider, **adapters).seller(books.seller_id)
-
-
-def test_a_provider_payment_is_refunded_through_the_provider_once(
-    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
-) -> None:
-    provider, paying = _provider_books(make_billing, books)
-    invoice = paying.payments.record(issued(paying, customer.id).id, "119.00", method="memory")
-    payment_id = invoice.payments[0].id
-    refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
-    [(key, asked)] = provider.refunds.items()
-    assert asked == (payment_id, D("19.00"))
-    assert key == f"refund:{books.seller_id}:{invoice.id}:r-1"
-    [refund] = refunded.payments[0].refunds
-    assert refund.provider_id is not None
-    assert refund.provider_id.startswith("refund_")
-    assert repr(paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")) == (
-        repr(refunded)
-    )
-    assert len(provider.refunds) == 1
-    # A manual payment is refunded in the books only.
-    manual = paying.payments.record(issued(paying, customer.id).id, "119.00")
-    done = paying.payments.refund(manual.id, manual.payments[0].id, "19.00")
-    assert done.payments[0].refunds[0].provider_id is None
-    assert len(provider.refunds) == 1
-
-
-def test_a_provider_failure_records_nothing_and_a_refused_refund_never_asks(
-    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
-) -> None:
-    provider, paying = _provider_books(make_billing, books)
-    invoice = paying.payments.record(issued(paying, customer.id).id, "119.00", method="memory")
-    payment_id = invoice.payments[0].id
-    provider.fail_next = ik.PaymentError("gateway down", provider="memory", retryable=True)
-    with pytest.raises(ik.PaymentError, match="gateway down"):
-        paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
-    assert paying.invoices.get(invoice.id) == invoice
-    with pytest.raises(ik.ValidationError, match=r"at most 119\.00"):
-        paying.payments.refund(invoice.id, payment_id, "119.01", idempotency_key="r-2")
-    assert provider.refunds == {}
-    refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
-    assert refunded.amount_due == D("19.00")
-    assert len(provider.refunds) == 1
-
-
-def test_a_crash_after_the_provider_refunded_is_recorded_once_on_retry(
-    books: ik.SellerBooks, customer: ik.Customer, make_billing: MakeBilling
-) -> None:
-    crash: dict[str, bool] = {}
-
-    def before_commit() -> None:
-        if crash.pop("armed", False):
-            raise ik.StorageError("the process died before commit")
-
-    provider, paying = _provider_books(
-        make_billing, books, faults=FaultPoints({"before_commit": before_commit})
-    )
-    invoice = paying.payments.record(issued(paying, customer.id).id, "119.00", method="memory")
-    payment_id = invoice.payments[0].id
-    crash["armed"] = True
-    with pytest.raises(ik.StorageError) as caught:
-        paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
-    assert "call again with the same idempotency_key" in "".join(caught.value.__notes__)
-    assert paying.invoices.get(invoice.id).payments[0].refunds == ()
-    refunded = paying.payments.refund(invoice.id, payment_id, "19.00", idempotency_key="r-1")
-    assert len(provider.refunds) == 1  # the provider was asked again with the same key
-    assert len(refunded.payments[0].refunds) == 1
-
-
-# --------------------------------------------------------------------------- stored data
-
-
-def test_invoices_issued_before_the_seller_setting_existed_can_still_be_paid(
-    tmp_path: Path, clock: FixedClock
-) -> None:
-    """A seller snapshot stored without ``apply_credit_at_issue`` keeps its content hash."""
-    path = tmp_path / "old.sqlite"
-    with ik.Billing.sqlite(path, clock=clock) as billing:
-        seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR")
-        books = billing.seller(seller.id)
-        invoice = issued(books, books.customers.create("Globex").id)
-    raw = sqlite3.connect(path)
-    with raw:
-        [(text,)] = raw.execute("SELECT doc FROM invoices").fetchall()
-        doc = json.loads(text)
-        del doc["seller"]["apply_credit_at_issue"]  # as the release before it wrote it
-        raw.execute("UPDATE invoices SET doc = ?", (json.dumps(doc),))
-    raw.close()
-    with ik.Billing.sqlite(path, clock=clock) as billing:
-        paid = billing.seller(seller.id).payments.record(invoice.id, "119.00")
-    assert paid.status is ik.Status.PAID
-    on = attrs.evolve(invoice.seller, apply_credit_at_issue=True)
-    assert content_hash(to_document(make_converter(), attrs.evolve(invoice, seller=on))) != (
-        content_hash(to_document(make_converter(), invoice))
-    )  # a seller that turned it on froze that into the snapshot's hash
