@@ -205,9 +205,13 @@ _LATER_FROZEN: Final = frozenset(
 )
 
 
-#: Seller settings added after the first release, with their defaults: left out of the
-#: seller snapshot's hash at the default, so invoices issued before them keep their hash.
-_LATER_SELLER_DEFAULTS: Final = {"apply_credit_at_issue": False}
+#: Party fields added after the first release, with their defaults: left out of the
+#: snapshot's hash at the default, so invoices issued before them keep their hash (add
+#: every new Seller or Customer field here, or older invoices can no longer be saved).
+_LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
+    "seller": {"apply_credit_at_issue": False},
+    "customer": {},
+}
 
 
 def content_hash(document: Mapping[str, Any]) -> str:
@@ -221,13 +225,10 @@ def content_hash(document: Mapping[str, Any]) -> str:
         for key in FROZEN_FIELDS
         if key not in _LATER_FROZEN or document.get(key) is not None
     }
-    seller = frozen.get("seller")
-    if isinstance(seller, Mapping):
-        frozen["seller"] = {
-            k: v
-            for k, v in seller.items()
-            if k not in _LATER_SELLER_DEFAULTS or v != _LATER_SELLER_DEFAULTS[k]
-        }
+    for party, later in _LATER_PARTY_DEFAULTS.items():
+        snapshot = frozen.get(party)
+        if isinstance(snapshot, Mapping):
+            frozen[party] = {k: v for k, v in snapshot.items() if k not in later or v != later[k]}
     return hashlib.sha256(canonical_json(frozen).encode()).hexdigest()
 
 

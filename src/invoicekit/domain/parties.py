@@ -330,11 +330,11 @@ class Seller:
             found.append(problem("address", "must be an Address", self.address))
         if self.bank_account is not None and not isinstance(self.bank_account, BankAccount):
             found.append(problem("bank_account", "must be a BankAccount", self.bank_account))
-        found.extend(
-            problem(flag, "must be True or False", getattr(self, flag))
-            for flag in ("send_on_issue", "apply_credit_at_issue")
-            if not isinstance(getattr(self, flag), bool)
-        )
+        if not isinstance(self.send_on_issue, bool):
+            found.append(problem("send_on_issue", "must be True or False", self.send_on_issue))
+        if not isinstance(self.apply_credit_at_issue, bool):
+            why = "must be True or False"
+            found.append(problem("apply_credit_at_issue", why, self.apply_credit_at_issue))
         _party_ids(found, self.electronic_address, self.registration_id, self.contact)
         if found:
             raise ValidationError(found, subject="seller")
