@@ -547,7 +547,8 @@ class PaymentProvider(Protocol):
     def refund(self, invoice: Invoice, payment_id: str, amount: Decimal, *, key: str) -> str:
         """Refund ``amount`` of a payment; returns the provider's refund id.
 
-        Idempotent by ``key``. Raises PaymentError.
+        ``payments.refund`` calls it, before recording the refund, for payments whose
+        ``method`` is this provider's ``name``. Idempotent by ``key``. Raises PaymentError.
         """
 
 

@@ -205,6 +205,15 @@ _LATER_FROZEN: Final = frozenset(
 )
 
 
+#: Party fields added after the first release, with their defaults: left out of the
+#: snapshot's hash at the default, so invoices issued before them keep their hash (add
+#: every new Seller or Customer field here, or older invoices can no longer be saved).
+_LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
+    "seller": {"apply_credit_at_issue": False},
+    "customer": {},
+}
+
+
 def content_hash(document: Mapping[str, Any]) -> str:
     """SHA-256 of what an issued invoice froze (its FROZEN_FIELDS), from its stored document.
 
@@ -216,6 +225,10 @@ def content_hash(document: Mapping[str, Any]) -> str:
         for key in FROZEN_FIELDS
         if key not in _LATER_FROZEN or document.get(key) is not None
     }
+    for party, later in _LATER_PARTY_DEFAULTS.items():
+        snapshot = frozen.get(party)
+        if isinstance(snapshot, Mapping):
+            frozen[party] = {k: v for k, v in snapshot.items() if k not in later or v != later[k]}
     return hashlib.sha256(canonical_json(frozen).encode()).hexdigest()
 
 

@@ -291,6 +291,7 @@ class World:
 
 @pytest.fixture
 def world(billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer) -> World:
+    books.payments.record(issued(books, customer.id).id, "1200.00")  # 10.00 customer credit
     paid = issued(books, customer.id)
     paid = books.payments.record(paid.id, "50.00")
     pending = books.payments.record(paid.id, "5.00", pending=True)
@@ -381,6 +382,10 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         ),
         _nothing,
     ),
+    "Payments.apply_credit": (
+        lambda w, k: w.books.payments.apply_credit(w.invoice_id, "5.00", idempotency_key=k),
+        _nothing,
+    ),
     "Payments.refund": (
         lambda w, k: w.books.payments.refund(w.paid_id, w.payment_id, "5.00", idempotency_key=k),
         _nothing,
@@ -398,7 +403,7 @@ UNKEYED: Final[dict[str, str]] = {
     "channel), so a repeated send queues and delivers nothing new",
 }
 
-_READS: Final = {"get", "get_by_number", "list", "credit_notes"}
+_READS: Final = {"get", "get_by_number", "list", "credit_notes", "credit_balance"}
 
 
 def _write_verbs() -> set[str]:

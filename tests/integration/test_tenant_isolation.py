@@ -224,6 +224,12 @@ COVERAGE: Final[dict[str, Coverage]] = {
         )
     ),
     "payments.list": Coverage(not_found=(lambda s, t: s.payments.list(t.invoice_id),)),
+    "payments.apply_credit": Coverage(
+        not_found=(lambda s, t: s.payments.apply_credit(t.invoice_id, idempotency_key="c1"),)
+    ),
+    "payments.credit_balance": Coverage(
+        not_found=(lambda s, t: s.payments.credit_balance(t.customer_id),)
+    ),
     # ---- events
     "events.records": Coverage(
         listing=(

@@ -58,6 +58,8 @@ class ModelPayment(NamedTuple):
     status: str  # "pending" | "succeeded" | "failed"
     allocated: Decimal
     refunded: Decimal
+    #: The part of ``refunded`` that gave back customer credit (the rest re-opened the balance).
+    from_credit: Decimal = Decimal(0)
 
     @property
     def customer_credit(self) -> Decimal:
@@ -160,8 +162,10 @@ class Account:
     def self_check(self) -> None:
         """The running tallies equal the sums over payments (the model's own I1 check)."""
         ok = [p for p in self.payments.values() if p.status == "succeeded"]
-        assert self.paid == sum((p.allocated - p.refunded for p in ok), Decimal(0))
-        assert self.customer_credit >= sum((p.customer_credit for p in ok), Decimal(0))
+        assert self.paid == sum((p.allocated - p.refunded + p.from_credit for p in ok), Decimal(0))
+        returned = sum((p.from_credit for p in ok), Decimal(0))
+        assert self.customer_credit + returned >= sum((p.customer_credit for p in ok), Decimal(0))
+        assert self.customer_credit >= 0
         assert self.amount_due >= 0
         assert self.credit_notes_total <= self.payable or self.status == DRAFT
 
@@ -308,8 +312,10 @@ class Account:
     def refund(
         self, pid: str, refund_id: str, amount: Decimal, now: datetime
     ) -> tuple[Account, list[str]]:
-        """Give back at most the allocated part of a succeeded payment; the balance re-opens.
+        """Give back part of a succeeded payment: customer credit first, the rest re-opens.
 
+        The cap is what the payment brought in less its refunds, and at most what it still
+        pays of the invoice plus the credit held (issue 11: a refund of credit never re-opens).
         CHOICE (order of checks): unknown payment, then the amount, then a payment that did
         not succeed, then a duplicate refund id, then the cap.
         """
@@ -323,12 +329,19 @@ class Account:
             raise Refused(PAYMENT, f"payment {pid} is {payment.status}")
         if refund_id in self.refund_ids:
             raise Refused(DUPLICATE, f"refund {refund_id} exists")
-        if amount > payment.allocated - payment.refunded:
+        still_paying = payment.allocated - payment.refunded + payment.from_credit
+        if amount > min(payment.amount - payment.refunded, still_paying + self.customer_credit):
             raise Refused(VALIDATION, "refund above the refundable amount")
+        from_credit = min(amount, self.customer_credit)
         payments = dict(self.payments)
-        payments[pid] = payment._replace(refunded=payment.refunded + amount)
+        payments[pid] = payment._replace(
+            refunded=payment.refunded + amount, from_credit=payment.from_credit + from_credit
+        )
         new = self._bump(
-            payments=payments, paid=self.paid - amount, refund_ids=self.refund_ids | {refund_id}
+            payments=payments,
+            paid=self.paid - (amount - from_credit),
+            customer_credit=self.customer_credit - from_credit,
+            refund_ids=self.refund_ids | {refund_id},
         )
         new, events = new._follow_balance(now, keep_failed=True)
         return new, ["PaymentRefunded", *events]

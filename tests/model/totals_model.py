@@ -463,7 +463,8 @@ class _Account:
         self.credited = Fraction(0)  # credit-note allocations
         self.customer_credit = Fraction(0)
         self.credit_notes_total = Fraction(0)  # full payable amounts of accepted credit notes
-        self.payments: list[list[Fraction]] = []  # [allocated, refunded] per pay op
+        # [received, allocated, refunded, refunded from credit] per pay op
+        self.payments: list[list[Fraction]] = []
 
     def amount_due(self) -> Fraction:
         # I1: BT-112 - paid - credited + BT-114, never below 0
@@ -478,7 +479,7 @@ class _Account:
     def pay(self, op: Mapping[str, Any]) -> None:
         received = self._amount(op)
         allocated = min(received, self.amount_due())
-        self.payments.append([allocated, Fraction(0)])
+        self.payments.append([received, allocated, Fraction(0), Fraction(0)])
         self.paid += allocated
         self.customer_credit += received - allocated
 
@@ -487,11 +488,16 @@ class _Account:
         index = op["payment"]
         if not isinstance(index, int) or not 0 <= index < len(self.payments):
             raise _RefusedError
-        allocated, refunded = self.payments[index]
-        if amount > allocated - refunded:
+        # Credit held goes back first; the rest re-opens the balance (issue 11). The cap: what
+        # the payment brought in, at most what it still pays plus the credit held.
+        received, allocated, refunded, from_credit = self.payments[index]
+        still_paying = allocated - refunded + from_credit
+        if amount > min(received - refunded, still_paying + self.customer_credit):
             raise _RefusedError
-        self.payments[index][1] = refunded + amount
-        self.paid -= amount
+        back = min(amount, self.customer_credit)
+        self.payments[index][2:] = [refunded + amount, from_credit + back]
+        self.customer_credit -= back
+        self.paid -= amount - back
 
     def credit(self, op: Mapping[str, Any]) -> None:
         s = self.settings

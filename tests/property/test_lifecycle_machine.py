@@ -294,7 +294,10 @@ class LifecycleMachine(RuleBasedStateMachine):
     def refund(self, pick: int, kind: str, fraction: Decimal) -> None:
         pid = self._payment_id(pick, "succeeded")
         payment = self.model.payments.get(pid)
-        refundable = payment.allocated - payment.refunded if payment else self.unit
+        refundable = self.unit
+        if payment is not None:  # the model's cap: what came in, at most what pays + credit
+            paying = payment.allocated - payment.refunded + payment.from_credit
+            refundable = min(payment.amount - payment.refunded, paying + self.model.customer_credit)
         if kind == "part":
             amount = _part(refundable, fraction, self.unit)
         elif kind == "all":
@@ -332,7 +335,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         for p in inv.payments:
             if p.status is PaymentStatus.SUCCEEDED:
                 assert p.allocated + p.customer_credit == p.amount
-                assert 0 <= p.refunded <= p.allocated
+                assert 0 <= p.refunded <= p.amount
+                assert 0 <= p.net_allocated <= p.allocated
             else:
                 assert p.allocated == p.customer_credit == Decimal(0)
                 assert p.refunds == ()
@@ -340,7 +344,8 @@ class LifecycleMachine(RuleBasedStateMachine):
             (p.amount for p in inv.payments if p.status is PaymentStatus.SUCCEEDED), Decimal(0)
         )
         allocated = sum((p.allocated for p in inv.payments), Decimal(0)) + inv.credited
-        assert inv.customer_credit == received + inv.credit_notes_total - allocated
+        returned = sum((r.from_credit for p in inv.payments for r in p.refunds), Decimal(0))
+        assert inv.customer_credit == received + inv.credit_notes_total - allocated - returned
 
     @invariant()
     def status_follows_the_balance(self) -> None:
@@ -363,7 +368,13 @@ class LifecycleMachine(RuleBasedStateMachine):
         inv, acc = self.invoice, self.model
         acc.self_check()
         payments = {
-            p.id: m.ModelPayment(p.amount, p.status.value, p.allocated, p.refunded)
+            p.id: m.ModelPayment(
+                p.amount,
+                p.status.value,
+                p.allocated,
+                p.refunded,
+                sum((r.from_credit for r in p.refunds), Decimal(0)),
+            )
             for p in inv.payments
         }
         assert (

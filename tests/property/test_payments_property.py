@@ -108,9 +108,11 @@ def _check_account(inv: Invoice, credit_events: Decimal) -> None:
         assert p.allocated + p.customer_credit == p.amount
     received = sum((p.amount for p in ok), Decimal(0))
     allocated = sum((p.allocated for p in ok), Decimal(0)) + inv.credited
-    assert inv.customer_credit == received + inv.credit_notes_total - allocated
-    # Credit is created once per source: the events add up to what the invoice holds.
-    assert credit_events == inv.customer_credit
+    returned = sum((r.from_credit for p in ok for r in p.refunds), Decimal(0))
+    assert inv.customer_credit == received + inv.credit_notes_total - allocated - returned
+    assert inv.customer_credit >= 0
+    # Credit is created once per source: the events add up to what the invoice held.
+    assert credit_events == inv.customer_credit + returned
     assert inv.credit_notes_total <= t.payable
 
 
@@ -197,13 +199,20 @@ class Run:
         elif kind.startswith("refund_"):
             pid = self.pick(n, PaymentStatus.SUCCEEDED)
             payment = next((p for p in inv.payments if p.id == pid), None)
-            left = payment.refundable if payment else unit
+            left = lc.refundable(inv, pid) if payment else unit
             amount = left if kind == "refund_all" else _part(left, percent, unit)
             cmd = lc.RefundPayment(pid, name, amount)
+            credit_before = inv.customer_credit
             if self.apply(cmd, self.expect(lambda: self.model.refund(pid, name, amount, now))):
-                # A refund re-opens the balance by exactly its amount and moves the status.
-                assert self.invoice.amount_due == due_before + amount
-                assert self.invoice.status is not Status.PAID
+                # A refund gives back the credit held first; only the rest re-opens the
+                # balance, so a refund of credit never re-opens a paid invoice (issue 11).
+                back = min(amount, credit_before)
+                assert self.invoice.customer_credit == credit_before - back
+                assert self.invoice.amount_due == due_before + amount - back
+                if amount == back:
+                    assert self.invoice.status is status_before
+                else:
+                    assert self.invoice.status is not Status.PAID
                 assert self.invoice.status is _expected_status(
                     self.invoice, status_before, now, by_payment=False
                 )

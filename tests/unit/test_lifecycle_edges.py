@@ -110,15 +110,22 @@ def test_an_unknown_payment_cannot_be_settled_or_refunded() -> None:
         lc.apply(invoice, lc.RefundPayment("nope", "r1", "1.00"), at=f.AT)
 
 
-def test_only_the_allocated_part_of_a_payment_is_refunded_here() -> None:
+def test_a_refund_gives_back_customer_credit_first_and_never_more_than_was_paid() -> None:
     invoice = _run(f.issued(), lc.RecordPayment("p1", "150.00"))  # 31.00 customer credit
-    with pytest.raises(ValidationError, match=r"at most 119\.00 of payment 'p1'"):
-        lc.apply(invoice, lc.RefundPayment("p1", "r1", "119.01"), at=f.AT)
-    new, events = lc.apply(invoice, lc.RefundPayment("p1", "r1", "119.00"), at=f.AT)
+    with pytest.raises(ValidationError, match=r"at most 150\.00 of payment 'p1'"):
+        lc.apply(invoice, lc.RefundPayment("p1", "r1", "150.01"), at=f.AT)
+    new, events = lc.apply(invoice, lc.RefundPayment("p1", "r1", "31.00"), at=f.AT)
+    assert (new.status, new.amount_due, new.customer_credit) == (
+        Status.PAID,
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+    assert [e.name for e in events] == ["PaymentRefunded"]
+    new, events = lc.apply(new, lc.RefundPayment("p1", "r2", "119.00"), at=f.AT)
     assert (new.status, new.amount_due, new.customer_credit) == (
         Status.PENDING,
         Decimal("119.00"),
-        Decimal("31.00"),
+        Decimal("0.00"),
     )
     assert [e.name for e in events] == ["PaymentRefunded", "InvoiceReopened"]
 

@@ -48,7 +48,7 @@ def _issued_invoices() -> dict[str, Invoice]:
     return {
         "pending": base,
         "partially_paid": partial,
-        "paid": run(partial, lc.RecordPayment("p2", "69.00")),
+        "paid": run(partial, lc.RecordPayment("p2", "70.00")),  # 1.00 customer credit
         "overdue": run(partial, lc.MarkOverdue(), at=LATE),
         "failed": run(partial, lc.FailCollection("declined")),
         "void": run(base, lc.Void()),
@@ -74,6 +74,8 @@ def _sample(cls: type[lc.Command]) -> lc.Command:
         lc.Void: lc.Void(),
         lc.WriteOff: lc.WriteOff(),
         lc.Credit: lc.Credit("cn1", "CN-1", lines=[f.line("1.00")]),
+        lc.PayWithCredit: lc.PayWithCredit("pc", "1.00", ("INV-0",)),
+        lc.ApplyCredit: lc.ApplyCredit("pc", "inv-2", "INV-2", "1.00"),
     }
     return samples[cls]
 
@@ -81,6 +83,7 @@ def _sample(cls: type[lc.Command]) -> lc.Command:
 def test_every_command_class_is_known_here() -> None:
     # A new command must get a sample here, and say whether it changes drafts only.
     assert {c.__name__ for c in COMMANDS} == {
+        "ApplyCredit",
         "Credit",
         "Delete",
         "Edit",
@@ -88,6 +91,7 @@ def test_every_command_class_is_known_here() -> None:
         "FailPayment",
         "Issue",
         "MarkOverdue",
+        "PayWithCredit",
         "RecordPayment",
         "RefundPayment",
         "Send",
@@ -171,6 +175,7 @@ def test_the_snapshot_list_names_every_field_but_the_account_ones() -> None:
         "policy",
         "payments",
         "credits",
+        "credit_transfers",
         "failures",
         "paid_at",
         "voided_at",

@@ -54,6 +54,7 @@ REPS: dict[str, Callable[[], Invoice]] = {
     "partial+pp": lambda: _run(f.issued(), _p1(), _pp()),
     "paid": lambda: _run(f.issued(), _p1("119.00")),
     "paid+pp": lambda: _run(f.issued(), _pp(), _p1("119.00")),
+    "paid+credit": lambda: _run(f.issued(), _p1("130.00")),  # 11.00 customer credit
     "overdue": lambda: _run(f.issued(), lc.MarkOverdue(), at=LATE),
     "overdue+pp": lambda: _run(_run(f.issued(), _pp()), lc.MarkOverdue(), at=LATE),
     "overdue+p1": lambda: _run(_run(f.issued(), _p1()), lc.MarkOverdue(), at=LATE),
@@ -80,6 +81,7 @@ COMMANDS: dict[Action, lc.Command] = {
     A.VOID: lc.Void("entered twice"),
     A.WRITE_OFF: lc.WriteOff("customer insolvent"),
     A.CREDIT: lc.Credit("cn1", "CN-2026-00001", lines=[f.line("10.00")]),
+    A.APPLY_CREDIT: lc.ApplyCredit("pc", "inv-2", "INV-2026-00002", "10.00"),
 }
 
 
@@ -119,8 +121,9 @@ def _refused_everything(rep: str) -> dict[Action, Cell]:
 
 
 def _issued_row(rep: str) -> dict[Action, Cell]:
-    """Edit, delete and issue are refused on every issued invoice (I4)."""
-    return {A.EDIT: no(rep), A.DELETE: no(rep), A.ISSUE: no(rep)}
+    """Edit, delete and issue are refused on every issued invoice (I4); only a paid one holds
+    customer credit to apply elsewhere."""
+    return {A.EDIT: no(rep), A.DELETE: no(rep), A.ISSUE: no(rep), A.APPLY_CREDIT: no(rep)}
 
 
 PAY_REST = lc.RecordPayment("p9", "69.00")
@@ -175,6 +178,7 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.VOID: no("paid"),
         A.WRITE_OFF: no("paid"),
         A.CREDIT: ok("paid", S.PAID, "CreditNoteIssued", "CustomerCreditCreated"),
+        A.APPLY_CREDIT: ok("paid+credit", S.PAID, "CustomerCreditApplied"),
     },
     S.OVERDUE: {
         **_issued_row("overdue"),

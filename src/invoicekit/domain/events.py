@@ -16,6 +16,7 @@ from invoicekit.domain.invoice import CreditNote
 __all__ = [
     "CollectionFailed",
     "CreditNoteIssued",
+    "CustomerCreditApplied",
     "CustomerCreditCreated",
     "Event",
     "InvoiceDeleted",
@@ -108,11 +109,13 @@ class CollectionFailed(Event):
 
 @attrs.frozen(kw_only=True)
 class PaymentRefunded(Event):
-    """Part or all of a payment was given back; the balance re-opens by that amount."""
+    """Part or all of a payment was given back: customer credit first, the rest re-opens the balance."""
 
     payment_id: str
     refund_id: str
     amount: Decimal
+    #: The part that gave back customer credit held on the invoice.
+    from_credit: Decimal = Decimal(0)
 
 
 @attrs.frozen(kw_only=True)
@@ -162,3 +165,13 @@ class CustomerCreditCreated(Event):
     customer_id: str
     amount: Decimal
     source: str
+
+
+@attrs.frozen(kw_only=True)
+class CustomerCreditApplied(Event):
+    """Customer credit held on this invoice paid another one (as its ``credit`` payment)."""
+
+    customer_id: str
+    amount: Decimal
+    to_invoice_id: str
+    payment_id: str

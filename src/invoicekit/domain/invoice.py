@@ -24,7 +24,15 @@ from invoicekit.domain.totals import Totals, compute_totals
 from invoicekit.errors import NotFoundError, Problem, ValidationError, problem
 from invoicekit.money import check_currency, minor_unit
 
-__all__ = ["CollectionFailure", "CreditApplication", "CreditNote", "Invoice", "Payment", "Refund"]
+__all__ = [
+    "CollectionFailure",
+    "CreditApplication",
+    "CreditNote",
+    "CreditTransfer",
+    "Invoice",
+    "Payment",
+    "Refund",
+]
 
 _MAX_MEMO: Final = 2000
 _MAX_ID: Final = 64
@@ -43,6 +51,11 @@ class Refund:
     id: str
     amount: Decimal
     at: datetime
+    #: The part that gave back customer credit held on the invoice; only the rest re-opened
+    #: the balance.
+    from_credit: Decimal = _ZERO
+    #: The payment provider's id of the refund, when the provider paid it out.
+    provider_id: str | None = None
 
 
 @attrs.frozen
@@ -68,9 +81,9 @@ class Payment:
         return sum((r.amount for r in self.refunds), _ZERO)
 
     @property
-    def refundable(self) -> Decimal:
-        """What can still be refunded through this invoice: the allocated part not yet refunded."""
-        return self.allocated - self.refunded
+    def net_allocated(self) -> Decimal:
+        """What this payment still pays of the invoice: allocated minus refunds that re-opened it."""
+        return self.allocated - sum((r.amount - r.from_credit for r in self.refunds), _ZERO)
 
 
 @attrs.frozen
@@ -94,6 +107,18 @@ class CreditApplication:
     allocated: Decimal
     #: The rest, which became customer credit.
     customer_credit: Decimal
+    at: datetime
+
+
+@attrs.frozen
+class CreditTransfer:
+    """Customer credit held on this invoice that paid another invoice of the customer."""
+
+    #: The id of the ``credit`` payment it became on the other invoice.
+    payment_id: str
+    invoice_id: str
+    number: str
+    amount: Decimal
     at: datetime
 
 
@@ -154,6 +179,8 @@ class Invoice:
     payment_link: str | None = None
     payments: tuple[Payment, ...] = ()
     credits: tuple[CreditApplication, ...] = ()
+    #: Customer credit of this invoice applied to other invoices (``payments.apply_credit``).
+    credit_transfers: tuple[CreditTransfer, ...] = ()
     failures: tuple[CollectionFailure, ...] = ()
     created_at: datetime | None = None
     issued_at: datetime | None = None
@@ -280,13 +307,9 @@ class Invoice:
 
     @property
     def paid(self) -> Decimal:
-        """Payments allocated to this invoice minus refunds (EN 16931 BT-113 after issue)."""
+        """Payments allocated to this invoice minus refunds that re-opened it (BT-113 after issue)."""
         return sum(
-            (
-                p.allocated - p.refunded
-                for p in self.payments
-                if p.status is PaymentStatus.SUCCEEDED
-            ),
+            (p.net_allocated for p in self.payments if p.status is PaymentStatus.SUCCEEDED),
             self.zero,
         )
 
@@ -314,11 +337,13 @@ class Invoice:
 
     @property
     def customer_credit(self) -> Decimal:
-        """Customer credit this invoice created (overpayments and over-credits)."""
-        return sum(
+        """Customer credit held here: overpayments and over-credits, less refunds and transfers."""
+        created = sum(
             (p.customer_credit for p in self.payments if p.status is PaymentStatus.SUCCEEDED),
             self.zero,
         ) + sum((c.customer_credit for c in self.credits), self.zero)
+        refunded = sum((r.from_credit for p in self.payments for r in p.refunds), self.zero)
+        return created - refunded - sum((t.amount for t in self.credit_transfers), self.zero)
 
     @property
     def has_payments(self) -> bool:

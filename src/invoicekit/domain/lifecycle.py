@@ -21,6 +21,7 @@ from invoicekit.domain.invoice import (
     CollectionFailure,
     CreditApplication,
     CreditNote,
+    CreditTransfer,
     Invoice,
     Payment,
     Refund,
@@ -42,7 +43,9 @@ from invoicekit.money import parse_amount
 
 __all__ = [
     "ALLOWED",
+    "CREDIT_METHOD",
     "Action",
+    "ApplyCredit",
     "Command",
     "Credit",
     "Delete",
@@ -51,6 +54,7 @@ __all__ = [
     "FailPayment",
     "Issue",
     "MarkOverdue",
+    "PayWithCredit",
     "RecordPayment",
     "RefundPayment",
     "Send",
@@ -60,6 +64,7 @@ __all__ = [
     "WriteOff",
     "apply",
     "outcomes",
+    "refundable",
     "transitions",
 ]
 
@@ -79,6 +84,10 @@ _OPEN: Final = frozenset(
     }
 )
 
+_SETTLED: Final = frozenset(
+    {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
+)
+
 #: The lifecycle table: the actions each status accepts. Guards refine it
 #: (void needs no payments, mark_overdue needs a passed due date and a balance).
 ALLOWED: Final[Mapping[Status, frozenset[Action]]] = {
@@ -88,19 +97,19 @@ ALLOWED: Final[Mapping[Status, frozenset[Action]]] = {
     Status.OVERDUE: _OPEN - {_A.MARK_OVERDUE},
     Status.FAILED: _OPEN,
     # A payment on a paid invoice (a duplicate transfer) is recorded as customer credit:
-    # money that arrived is never refused by the ledger.
-    Status.PAID: frozenset(
-        {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
-    ),
-    Status.UNCOLLECTIBLE: frozenset(
-        {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
-    ),
+    # money that arrived is never refused by the ledger. Only a paid invoice holds credit
+    # (a refund gives it back before re-opening the balance), so only it can apply credit.
+    Status.PAID: _SETTLED | {_A.APPLY_CREDIT},
+    Status.UNCOLLECTIBLE: _SETTLED,
     Status.VOID: frozenset(),
 }
 
 _PAYMENT_ACTIONS: Final = frozenset(
     {_A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND}
 )
+#: The method of a payment made with customer credit (``PayWithCredit``); reserved for it.
+CREDIT_METHOD: Final = "credit"
+_MAX_CREDIT_REFERENCE: Final = 140
 
 
 def _lines(value: Iterable[Line | Mapping[str, Any]]) -> tuple[Line | Mapping[str, Any], ...]:
@@ -228,6 +237,8 @@ class RefundPayment(Command):
     payment_id: str
     refund_id: str
     amount: Any
+    #: The payment provider's id of the refund, when the provider paid it out.
+    provider_id: str | None = None
 
 
 @attrs.frozen
@@ -266,6 +277,33 @@ class Credit(Command):
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     #: The date its number was taken for; defaults to ``at`` in the seller's time zone.
     issue_date: date | None = None
+
+
+@attrs.frozen
+class PayWithCredit(Command):
+    """Pay ``amount`` (at most what is due) with customer credit held on invoices ``sources``.
+
+    Recorded as a settled payment with method ``credit``; each source gives up its part
+    through ``ApplyCredit`` in the same transaction, so the credit is spent once.
+    """
+
+    action: ClassVar[Action] = Action.RECORD_PAYMENT
+    payment_id: str
+    amount: Any
+    #: The numbers of the invoices the credit comes from (the payment's reference).
+    sources: tuple[str, ...]
+
+
+@attrs.frozen
+class ApplyCredit(Command):
+    """Give ``amount`` of the credit held on this invoice to invoice ``to_invoice_id``."""
+
+    action: ClassVar[Action] = Action.APPLY_CREDIT
+    #: The ``credit`` payment it becomes on the other invoice.
+    payment_id: str
+    to_invoice_id: str
+    to_number: str
+    amount: Any
 
 
 Transition = tuple[Invoice, list[ev.Event]]
@@ -464,10 +502,10 @@ def _allocate(invoice: Invoice, payment: Payment, at: datetime, events: list[ev.
 
 def _record_payment(invoice: Invoice, cmd: RecordPayment, at: datetime) -> Transition:
     amount = _amount(invoice, cmd.amount)
-    if any(p.id == cmd.payment_id for p in invoice.payments):
-        raise DuplicateError(
-            f"payment {cmd.payment_id!r} is already recorded on invoice {invoice.ref}"
-        )
+    if cmd.method == CREDIT_METHOD:
+        why = "is reserved for payments with customer credit: use payments.apply_credit"
+        raise ValidationError([problem("method", why, cmd.method)], subject="payment")
+    _new_payment_id(invoice, cmd.payment_id)
     payment = Payment(
         id=cmd.payment_id,
         amount=amount,
@@ -483,6 +521,52 @@ def _record_payment(invoice: Invoice, cmd: RecordPayment, at: datetime) -> Trans
         )
         return attrs.evolve(invoice, payments=(*invoice.payments, payment)), events
     return _allocate(invoice, payment, at, events), events
+
+
+def _new_payment_id(invoice: Invoice, payment_id: str) -> None:
+    if any(p.id == payment_id for p in invoice.payments):
+        raise DuplicateError(f"payment {payment_id!r} is already recorded on invoice {invoice.ref}")
+
+
+def _pay_with_credit(invoice: Invoice, cmd: PayWithCredit, at: datetime) -> Transition:
+    amount = _amount(invoice, cmd.amount)
+    if invoice.amount_due == 0:
+        _refuse(invoice, cmd.action, "nothing is due")
+    if amount > invoice.amount_due:
+        raise ValidationError(
+            [problem("amount", f"at most {invoice.amount_due} is due on {invoice.ref}", amount)],
+            subject="customer credit",
+        )
+    _new_payment_id(invoice, cmd.payment_id)
+    reference = "customer credit from " + ", ".join(cmd.sources)
+    if len(reference) > _MAX_CREDIT_REFERENCE:  # payment references are at most 140 characters
+        reference = reference[: _MAX_CREDIT_REFERENCE - 1] + "…"
+    payment = Payment(cmd.payment_id, amount, PaymentStatus.PENDING, at, CREDIT_METHOD, reference)
+    events: list[ev.Event] = []
+    return _allocate(invoice, payment, at, events), events
+
+
+def _apply_credit(invoice: Invoice, cmd: ApplyCredit, at: datetime) -> Transition:
+    amount = _amount(invoice, cmd.amount)
+    if amount > invoice.customer_credit:
+        why = f"at most {invoice.customer_credit} of customer credit is held on {invoice.ref}"
+        raise ValidationError([problem("amount", why, amount)], subject="customer credit")
+    if any(t.payment_id == cmd.payment_id for t in invoice.credit_transfers):
+        raise DuplicateError(
+            f"credit for payment {cmd.payment_id!r} was already applied from {invoice.ref}"
+        )
+    transfer = CreditTransfer(cmd.payment_id, cmd.to_invoice_id, cmd.to_number, amount, at)
+    new = attrs.evolve(invoice, credit_transfers=(*invoice.credit_transfers, transfer))
+    return new, [
+        ev.CustomerCreditApplied(
+            invoice_id=invoice.id,
+            at=at,
+            customer_id=invoice.customer_id,
+            amount=amount,
+            to_invoice_id=cmd.to_invoice_id,
+            payment_id=cmd.payment_id,
+        )
+    ]
 
 
 def _pending(invoice: Invoice, payment_id: str, action: Action) -> Payment:
@@ -527,7 +611,18 @@ def _fail_collection(invoice: Invoice, cmd: FailCollection, at: datetime) -> Tra
     ]
 
 
+def refundable(invoice: Invoice, payment_id: str) -> Decimal:
+    """What may still be refunded of a payment: what it still pays plus the credit held here.
+
+    Never more than the payment brought in. Credit applied to another invoice is not
+    refundable here: it paid that invoice, as a ``credit`` payment that can be refunded there.
+    """
+    p = invoice.payment(payment_id)
+    return min(p.amount - p.refunded, p.net_allocated + invoice.customer_credit)
+
+
 def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
+    """Give money back: customer credit held on the invoice first, only the rest re-opens it."""
     payment = invoice.payment(cmd.payment_id)
     amount = _amount(invoice, cmd.amount)
     if payment.status is not PaymentStatus.SUCCEEDED:
@@ -541,19 +636,14 @@ def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
         raise DuplicateError(
             f"refund {cmd.refund_id!r} is already recorded on invoice {invoice.ref}"
         )
-    if amount > payment.refundable:
+    cap = refundable(invoice, payment.id)
+    if amount > cap:
         raise ValidationError(
-            [
-                problem(
-                    "amount",
-                    f"at most {payment.refundable} of payment {payment.id!r} "
-                    "can be refunded through this invoice",
-                    amount,
-                )
-            ],
-            subject="refund",
+            [problem("amount", _over_refund(invoice, payment, cap), amount)], subject="refund"
         )
-    done = attrs.evolve(payment, refunds=(*payment.refunds, Refund(cmd.refund_id, amount, at)))
+    from_credit = min(amount, invoice.customer_credit)
+    refund = Refund(cmd.refund_id, amount, at, from_credit=from_credit, provider_id=cmd.provider_id)
+    done = attrs.evolve(payment, refunds=(*payment.refunds, refund))
     new = attrs.evolve(
         invoice, payments=tuple(done if p.id == payment.id else p for p in invoice.payments)
     )
@@ -564,9 +654,22 @@ def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
             payment_id=payment.id,
             refund_id=cmd.refund_id,
             amount=amount,
+            from_credit=from_credit,
         )
     ]
     return _settle(new, at, events, keep_failed=True), events
+
+
+def _over_refund(invoice: Invoice, payment: Payment, cap: Decimal) -> str:
+    """Why a refund is above ``cap``, and where the rest went when credit was applied elsewhere."""
+    why = f"at most {cap} of payment {payment.id!r} can be refunded through this invoice"
+    if not invoice.credit_transfers or cap == payment.amount - payment.refunded:
+        return why  # capped by what the payment brought in, not by credit spent elsewhere
+    to = ", ".join(sorted({t.number for t in invoice.credit_transfers}))
+    return (
+        f"{why}; customer credit held here already paid {to}: to give that money back, "
+        "refund the 'credit' payment on that invoice"
+    )
 
 
 def _mark_overdue(invoice: Invoice, cmd: MarkOverdue, at: datetime) -> Transition:
@@ -684,6 +787,8 @@ _HANDLERS: Final[Mapping[type[Command], Any]] = {
     Void: _void,
     WriteOff: _write_off,
     Credit: _credit,
+    PayWithCredit: _pay_with_credit,
+    ApplyCredit: _apply_credit,
 }
 
 
@@ -718,6 +823,7 @@ def outcomes(status: Status, action: Action) -> frozenset[Status]:
         Action.VOID: {Status.VOID},
         Action.WRITE_OFF: {Status.UNCOLLECTIBLE},
         Action.CREDIT: {Status.PAID, Status.OVERDUE} | keep,
+        Action.APPLY_CREDIT: keep,
     }
     result = table[action]
     if status is Status.UNCOLLECTIBLE and action is not Action.SEND:

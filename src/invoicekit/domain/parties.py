@@ -267,6 +267,8 @@ class Seller:
     bank_account: BankAccount | None = None
     #: Send every invoice to its customer as soon as it is issued.
     send_on_issue: bool = False
+    #: Pay each invoice at issue with the customer credit the customer holds in its currency.
+    apply_credit_at_issue: bool = False
     #: Where e-invoices reach this seller (EN 16931 BT-34; Peppol and XRechnung need it).
     electronic_address: ElectronicAddress | None = None
     #: Legal registration id, e.g. the commercial register number (EN 16931 BT-30).
@@ -321,6 +323,9 @@ class Seller:
             found.append(problem("bank_account", "must be a BankAccount", self.bank_account))
         if not isinstance(self.send_on_issue, bool):
             found.append(problem("send_on_issue", "must be True or False", self.send_on_issue))
+        if not isinstance(self.apply_credit_at_issue, bool):
+            why = "must be True or False"
+            found.append(problem("apply_credit_at_issue", why, self.apply_credit_at_issue))
         _party_ids(found, self.electronic_address, self.registration_id, self.contact)
         if found:
             raise ValidationError(found, subject="seller")

@@ -57,6 +57,8 @@ class Action(StrEnum):
     WRITE_OFF = "write_off"
     #: Issue a credit note against the invoice.
     CREDIT = "credit"
+    #: Let customer credit held on the invoice pay another invoice of the customer.
+    APPLY_CREDIT = "apply_credit"
 
 
 class PaymentStatus(StrEnum):

@@ -25,6 +25,7 @@ from invoicekit.ports import (
     Transaction,
 )
 from invoicekit.serialization import content_hash, to_document
+from invoicekit.services.credit import pay_with_credit
 from invoicekit.services.dispatch import Dispatcher, DispatchReport
 from invoicekit.services.routing import plan
 from invoicekit.services.unit import Runner
@@ -53,6 +54,11 @@ class Invoices:
         self._payments = payments
         self._dispatcher = dispatcher
         self._immediate = immediate
+
+    @property
+    def seller_id(self) -> str:
+        """The seller whose invoices these are."""
+        return self._seller_id
 
     # -- reading ------------------------------------------------------------------------
 
@@ -325,6 +331,9 @@ class Invoices:
         digest = content_hash(to_document(self._run.converter, issued))
         tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
         tx.outbox.append(self._run.outbox_records(issued, events))
+        if seller.apply_credit_at_issue:
+            pid = self._new_id("pay")
+            issued = pay_with_credit(tx, self._run, issued, None, pid, now=now, strict=False)
         if seller.send_on_issue and outgoing is not None:
             outgoing.extend(self._queue(tx, issued, "invoice", "1", None, None, now))
         return issued

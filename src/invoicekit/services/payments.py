@@ -1,15 +1,19 @@
-"""Payments on one seller's invoices: record (settled or pending), settle, fail, refund, list."""
+"""Payments on one seller's invoices: record, settle, fail, refund, pay with customer credit."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Callable
+from datetime import datetime
 from decimal import Decimal
 
-from invoicekit.domain import lifecycle
+from invoicekit.domain import credit, lifecycle
 from invoicekit.domain.invoice import Invoice, Payment
-from invoicekit.ports import PaymentProvider
+from invoicekit.errors import DuplicateError, InvoiceKitError
+from invoicekit.ports import PaymentProvider, Transaction
+from invoicekit.services.credit import credit_holders, pay_with_credit
 from invoicekit.services.invoices import Invoices
+from invoicekit.services.refunds import refund_at_provider
 from invoicekit.services.unit import Runner
 
 __all__ = ["Payments"]
@@ -107,13 +111,71 @@ class Payments:
         refund_id: str | None = None,
         idempotency_key: str | None = None,
     ) -> Invoice:
-        """Give back part or all of a payment; the balance re-opens by that amount."""
+        """Give back part or all of a payment: customer credit held first, then the balance re-opens.
+
+        A payment of the provider (its method is the provider's name) is refunded through the
+        provider first, outside the transaction; if the provider fails, its PaymentError is
+        raised and nothing is recorded. Other payments are refunded in the books only.
+        """
         rid = refund_id or self._new_id("ref")
-
         command = lifecycle.RefundPayment(payment_id, rid, amount)
-
+        seller_id = self._invoices.seller_id
+        command = refund_at_provider(
+            self._run,
+            self._provider,
+            seller_id,
+            invoice_id,
+            command,
+            idempotency_key=idempotency_key,
+        )
         params = {"payment_id": payment_id, "amount": amount, "refund_id": refund_id}
-        return self._invoices.change(invoice_id, "refund", params, command, key=idempotency_key)
+        try:
+            return self._invoices.change(invoice_id, "refund", params, command, key=idempotency_key)
+        except InvoiceKitError as exc:
+            if command.provider_id is not None:
+                exc.add_note(
+                    f"the provider has paid this refund out as {command.provider_id!r}; call "
+                    "again with the same idempotency_key or refund_id to record it once"
+                )
+            raise
+
+    def apply_credit(
+        self,
+        invoice_id: str,
+        amount: Decimal | str | None = None,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Invoice:
+        """Pay an invoice with customer credit held on the customer's other invoices.
+
+        ``amount`` None applies all that fits. The credit must be in the invoice's currency;
+        it is recorded as a payment with method ``credit`` and spent on its sources in the
+        same transaction, exactly once. Raises PaymentNotAllowedError when nothing is due and
+        ValidationError when the credit held or the amount due is less than ``amount``.
+        """
+        payment_id = self._new_id("pay")
+        seller_id = self._invoices.seller_id
+
+        def body(tx: Transaction, now: datetime) -> Invoice:
+            target = tx.invoices.get(seller_id, invoice_id, for_update=True)
+            if idempotency_key is not None and tx.idempotency.get(seller_id, idempotency_key):
+                # The same key committed while we waited for the lock (PostgreSQL, READ
+                # COMMITTED): the Runner retries this race and replays the first answer.
+                raise DuplicateError(f"idempotency key {idempotency_key!r} was just used")
+            return pay_with_credit(tx, self._run, target, amount, payment_id, now=now)
+
+        params = {"invoice_id": invoice_id, "amount": amount}
+        return self._run.write(
+            seller_id, "apply_credit", params, body, Invoice, key=idempotency_key
+        )
+
+    def credit_balance(self, customer_id: str) -> dict[str, Decimal]:
+        """The customer credit a customer holds, per currency (none held: an empty dict)."""
+        with self._run.read() as tx:
+            tx.customers.get(self._invoices.seller_id, customer_id)
+            return credit.held_by_currency(
+                credit_holders(tx, self._invoices.seller_id, customer_id)
+            )
 
     def list(self, invoice_id: str) -> builtins.list[Payment]:
         """The payments of one invoice, in the order they were recorded."""

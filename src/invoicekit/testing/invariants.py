@@ -121,7 +121,7 @@ def violations(billing: Billing, seller_id: str) -> list[Violation]:
     if store is None:
         return found
     books = billing.seller(seller_id)
-    for check in (_money, _numbers, _integrity, _statuses, _tenancy):
+    for check in (_money, _credit, _numbers, _integrity, _statuses, _tenancy):
         found += check(store)
     found += _counters(billing, store)
     found += _outbox(books, store)
@@ -187,6 +187,29 @@ def _money(store: _Store) -> list[Violation]:
     return found
 
 
+def _credit(store: _Store) -> list[Violation]:
+    """Customer credit is never negative, is held only by paid invoices, and spent once.
+
+    Every ``credit`` payment is backed by exactly the credit its source invoices gave up.
+    """
+    found: list[Violation] = []
+    given: dict[str, Decimal] = defaultdict(Decimal)
+    for inv in _issued(store):
+        given.update({t.payment_id: given[t.payment_id] + t.amount for t in inv.credit_transfers})
+        if inv.customer_credit < 0 or (inv.customer_credit and inv.status is not Status.PAID):
+            found.append(
+                Violation("I1", f"invoice {inv.ref} holds {inv.customer_credit} of customer credit")
+            )
+    found += [
+        Violation("I1", f"credit payment {p.id!r} on {inv.ref} is not backed once")
+        for inv in _issued(store)
+        for p in inv.payments
+        if p.method == "credit" and given.pop(p.id, _ZERO) != p.amount
+    ]
+    found += [Violation("I1", f"credit given to a missing payment {pid!r}") for pid in given]
+    return found
+
+
 def _invoice_money(inv: Invoice) -> list[Violation]:
     found: list[Violation] = []
     t = inv.totals
@@ -213,12 +236,13 @@ def _invoice_money(inv: Invoice) -> list[Violation]:
                 f"payment {p.id!r} of {p.amount}: allocated {p.allocated} + customer credit "
                 f"{p.customer_credit} != the amount received"
             )
-        if min(p.allocated, p.customer_credit) < 0 or not 0 <= refunded <= p.allocated:
+        if min(p.allocated, p.customer_credit, p.net_allocated) < 0 or refunded > p.amount:
             bad(
                 f"payment {p.id!r}: allocated {p.allocated}, customer credit "
-                f"{p.customer_credit}, refunded {refunded} (each ≥ 0, refunds ≤ allocated)"
+                f"{p.customer_credit}, refunded {refunded} (each ≥ 0, refunds ≤ received, "
+                "refunds that re-opened the balance ≤ allocated)"
             )
-        paid += p.allocated - refunded
+        paid += p.net_allocated
     credited = _ZERO
     for c in inv.credits:
         if c.allocated + c.customer_credit != c.amount or min(c.allocated, c.customer_credit) < 0:
