@@ -9,6 +9,7 @@ from decimal import Decimal
 from invoicekit.domain import lifecycle
 from invoicekit.domain.invoice import Invoice, Payment
 from invoicekit.ports import PaymentProvider
+from invoicekit.services import calls
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.unit import Runner
 
@@ -46,39 +47,30 @@ class Payments:
         command = lifecycle.RecordPayment(
             pid, amount, pending=pending, method=method, reference=reference
         )
-        params = {
-            "amount": amount,
-            "pending": pending,
-            "method": method,
-            "reference": reference,
-            "payment_id": payment_id,
-        }
-        return self._invoices.change(
-            invoice_id, "record_payment", params, command, key=idempotency_key
+        call = calls.RecordPayment(
+            invoice_id=invoice_id,
+            amount=amount,
+            pending=pending,
+            method=method,
+            reference=reference,
+            payment_id=payment_id,
         )
+        return self._invoices.change(call, command, key=idempotency_key)
 
     def settle(
         self, invoice_id: str, payment_id: str, *, idempotency_key: str | None = None
     ) -> Invoice:
         """A pending payment arrived."""
-        return self._invoices.change(
-            invoice_id,
-            "settle_payment",
-            {"payment_id": payment_id},
-            lifecycle.SettlePayment(payment_id),
-            key=idempotency_key,
-        )
+        call = calls.SettlePayment(invoice_id=invoice_id, payment_id=payment_id)
+        return self._invoices.change(call, lifecycle.SettlePayment(payment_id), key=idempotency_key)
 
     def fail(
         self, invoice_id: str, payment_id: str, *, reason: str, idempotency_key: str | None = None
     ) -> Invoice:
         """A pending payment did not settle; the balance stays open and the invoice shows failed."""
+        call = calls.FailPayment(invoice_id=invoice_id, payment_id=payment_id, reason=reason)
         return self._invoices.change(
-            invoice_id,
-            "fail_payment",
-            {"payment_id": payment_id, "reason": reason},
-            lifecycle.FailPayment(payment_id, reason),
-            key=idempotency_key,
+            call, lifecycle.FailPayment(payment_id, reason), key=idempotency_key
         )
 
     def record_failure(
@@ -90,12 +82,9 @@ class Payments:
         idempotency_key: str | None = None,
     ) -> Invoice:
         """A collection attempt failed (a declined card); the reason is kept on the invoice."""
+        call = calls.FailCollection(invoice_id=invoice_id, reason=reason, code=code)
         return self._invoices.change(
-            invoice_id,
-            "fail_collection",
-            {"reason": reason, "code": code},
-            lifecycle.FailCollection(reason, code),
-            key=idempotency_key,
+            call, lifecycle.FailCollection(reason, code), key=idempotency_key
         )
 
     def refund(
@@ -109,11 +98,11 @@ class Payments:
     ) -> Invoice:
         """Give back part or all of a payment; the balance re-opens by that amount."""
         rid = refund_id or self._new_id("ref")
-
         command = lifecycle.RefundPayment(payment_id, rid, amount)
-
-        params = {"payment_id": payment_id, "amount": amount, "refund_id": refund_id}
-        return self._invoices.change(invoice_id, "refund", params, command, key=idempotency_key)
+        call = calls.Refund(
+            invoice_id=invoice_id, payment_id=payment_id, amount=amount, refund_id=refund_id
+        )
+        return self._invoices.change(call, command, key=idempotency_key)
 
     def list(self, invoice_id: str) -> builtins.list[Payment]:
         """The payments of one invoice, in the order they were recorded."""

@@ -1,0 +1,80 @@
+"""Payment links, asked of the provider after the issuing transaction has committed.
+
+A provider is a network call of unknown length: made inside the write transaction
+it would hold SQLite's write lock (and a row lock on PostgreSQL) for that long.
+So the invoice is issued first, then the link is asked for and stored in a short
+transaction of its own. A provider failure leaves the invoice issued without a
+link; ``invoices.add_payment_link(id)`` (or ``issue_many`` with the same ids) asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+import attrs
+
+from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.status import Status
+from invoicekit.errors import PaymentError
+from invoicekit.ports import PaymentProvider, Transaction
+from invoicekit.services import calls
+from invoicekit.services.unit import Runner
+
+__all__ = ["PaymentLinks"]
+
+log = logging.getLogger("invoicekit.links")
+
+
+class PaymentLinks:
+    """Gives one seller's issued invoices the provider's payment link, outside the issuing lock."""
+
+    def __init__(self, runner: Runner, seller_id: str, provider: PaymentProvider | None) -> None:
+        self._run = runner
+        self._seller_id = seller_id
+        self._provider = provider
+
+    def needs_link(self, invoice: Invoice) -> bool:
+        """True for an issued, not voided invoice without a link when there is a provider."""
+        return (
+            self._provider is not None
+            and invoice.payment_link is None
+            and invoice.status not in {Status.DRAFT, Status.VOID}
+        )
+
+    def add(self, invoice: Invoice) -> Invoice:
+        """``invoice`` with its payment link, asked for and stored now if it has none.
+
+        Raises PaymentError when the provider refuses; the invoice stays as it was.
+        """
+        if self._provider is None or not self.needs_link(invoice):
+            return invoice
+        link = self._provider.payment_link(invoice)
+        self._run.faults.hit("after_provider_call")
+        if link is None:
+            return invoice
+
+        def body(tx: Transaction, _: datetime) -> Invoice:
+            current = tx.invoices.get(self._seller_id, invoice.id, for_update=True)
+            if not self.needs_link(current):
+                return current  # someone stored one meanwhile, or it was voided
+            linked = attrs.evolve(current, payment_link=link.url, version=current.version + 1)
+            tx.invoices.save(linked, expected_version=current.version)
+            return linked
+
+        call = calls.AddPaymentLink(invoice_id=invoice.id)
+        return self._run.write(self._seller_id, call, body, Invoice)
+
+    def try_add(self, invoice: Invoice) -> Invoice:
+        """Like ``add``, but a provider failure is logged and the invoice returned without a link."""
+        try:
+            return self.add(invoice)
+        except PaymentError as exc:
+            log.warning(
+                "invoice %s is issued, but its payment link could not be created (%s); "
+                "call invoices.add_payment_link(%r) to try again",
+                invoice.ref,
+                exc,
+                invoice.id,
+            )
+            return invoice
