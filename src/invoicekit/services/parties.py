@@ -151,7 +151,7 @@ class Customers:
         return self._run.write(self._seller_id, call, body, Customer, key=idempotency_key)
 
     def archive(self, customer_id: str) -> Customer:
-        """Hide a customer from listings; their invoices stay as they are."""
+        """Hide a customer from listings; their invoices stay as they are (a repeat changes nothing)."""
         return self.update(customer_id, archived=True)
 
     def list(
