@@ -19,7 +19,7 @@ from invoicekit.domain.parties import Address
 from invoicekit.domain.terms import PaymentTerms
 
 __all__ = [
-    "AddPaymentLink",
+    "AddPaymentLinks",
     "Call",
     "CreateCustomer",
     "CreateSeller",
@@ -183,10 +183,11 @@ class Issue(InvoiceCall):
 
 
 @attrs.frozen(kw_only=True)
-class AddPaymentLink(InvoiceCall):
-    """Storing the provider's link after issue (``invoices.add_payment_link``)."""
+class AddPaymentLinks(Call):
+    """Storing the provider's links after issue (``invoices.add_payment_link``, ``issue_many``)."""
 
-    operation: ClassVar[str] = "add_payment_link"
+    operation: ClassVar[str] = "add_payment_links"
+    invoice_ids: tuple[str, ...]
 
 
 @attrs.frozen(kw_only=True)

@@ -246,7 +246,7 @@ class Invoices:
 
         call = calls.Issue(invoice_id=invoice_id)
         issued = self._run.write(self._seller_id, call, body, Invoice, key=idempotency_key)
-        issued = self._links.try_add(issued)
+        [issued] = self._links.try_add([issued])
         self._deliver(outgoing)
         return issued
 
@@ -296,7 +296,7 @@ class Invoices:
 
             call = calls.IssueMany(invoice_ids=tuple(chunk))
             done = self._run.write(self._seller_id, call, body)
-            issued.extend(self._links.try_add(invoice) for invoice in done)
+            issued.extend(self._links.try_add(done))
             self._deliver(outgoing)
         return issued
 

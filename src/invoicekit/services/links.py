@@ -10,6 +10,7 @@ link; ``invoices.add_payment_link(id)`` (or ``issue_many`` with the same ids) as
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 
 import attrs
@@ -47,34 +48,51 @@ class PaymentLinks:
 
         Raises PaymentError when the provider refuses; the invoice stays as it was.
         """
-        if self._provider is None or not self.needs_link(invoice):
-            return invoice
-        link = self._provider.payment_link(invoice)
-        self._run.faults.hit("after_provider_call")
-        if link is None:
-            return invoice
+        [linked] = self._add_all([invoice], quiet=False)
+        return linked
 
-        def body(tx: Transaction, _: datetime) -> Invoice:
-            current = tx.invoices.get(self._seller_id, invoice.id, for_update=True)
-            if not self.needs_link(current):
-                return current  # someone stored one meanwhile, or it was voided
-            linked = attrs.evolve(current, payment_link=link.url, version=current.version + 1)
-            tx.invoices.save(linked, expected_version=current.version)
-            return linked
+    def try_add(self, invoices: Sequence[Invoice]) -> list[Invoice]:
+        """``invoices`` with their links, stored in one transaction; a provider failure is logged.
 
-        call = calls.AddPaymentLink(invoice_id=invoice.id)
-        return self._run.write(self._seller_id, call, body, Invoice)
+        An invoice the provider fails for is returned (and stays) without a link.
+        """
+        return self._add_all(invoices, quiet=True)
 
-    def try_add(self, invoice: Invoice) -> Invoice:
-        """Like ``add``, but a provider failure is logged and the invoice returned without a link."""
-        try:
-            return self.add(invoice)
-        except PaymentError as exc:
-            log.warning(
-                "invoice %s is issued, but its payment link could not be created (%s); "
-                "call invoices.add_payment_link(%r) to try again",
-                invoice.ref,
-                exc,
-                invoice.id,
-            )
-            return invoice
+    def _add_all(self, invoices: Sequence[Invoice], *, quiet: bool) -> list[Invoice]:
+        urls: dict[str, str] = {}
+        for invoice in invoices:
+            if self._provider is None or not self.needs_link(invoice):
+                continue
+            try:
+                link = self._provider.payment_link(invoice)
+            except PaymentError as exc:
+                if not quiet:
+                    raise
+                log.warning(
+                    "invoice %s is issued, but its payment link could not be created (%s); "
+                    "call invoices.add_payment_link(%r) to try again",
+                    invoice.ref,
+                    exc,
+                    invoice.id,
+                )
+                continue
+            self._run.faults.hit("after_provider_call")
+            if link is not None:
+                urls[invoice.id] = link.url
+        if not urls:
+            return list(invoices)
+
+        def body(tx: Transaction, _: datetime) -> dict[str, Invoice]:
+            stored = {}
+            for invoice_id, url in urls.items():
+                current = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+                if self.needs_link(current):  # not if one was stored meanwhile, or it was voided
+                    linked = attrs.evolve(current, payment_link=url, version=current.version + 1)
+                    tx.invoices.save(linked, expected_version=current.version)
+                    current = linked
+                stored[invoice_id] = current
+            return stored
+
+        call = calls.AddPaymentLinks(invoice_ids=tuple(urls))
+        stored = self._run.write(self._seller_id, call, body)
+        return [stored.get(invoice.id, invoice) for invoice in invoices]
