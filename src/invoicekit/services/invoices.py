@@ -328,6 +328,7 @@ class Invoices:
             issue_date=issue_date,
         )
         issued, events = lifecycle.apply(draft, command, at=now)
+        self._links.check(issued)
         digest = content_hash(to_document(self._run.converter, issued))
         tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
         tx.outbox.append(self._run.outbox_records(issued, events))

@@ -2,8 +2,9 @@
 
 A provider is a network call of unknown length: made inside the write transaction
 it would hold SQLite's write lock (and a row lock on PostgreSQL) for that long.
-So the invoice is issued first, then the link is asked for and stored in a short
-transaction of its own. A provider failure leaves the invoice issued without a
+So the invoice is issued first (a provider's ``IssueCheck``, which does no I/O, may
+still refuse it inside that transaction), then the link is asked for and stored in
+a short transaction of its own. A provider failure leaves the invoice issued without a
 link; ``invoices.add_payment_link(id)`` (or ``issue_many`` with the same ids) asks again.
 """
 
@@ -42,6 +43,12 @@ class PaymentLinks:
             and invoice.payment_link is None
             and invoice.status not in {Status.DRAFT, Status.VOID}
         )
+
+    def check(self, invoice: Invoice) -> None:
+        """Let the provider refuse ``invoice`` before it is stored, if it has an IssueCheck."""
+        check_issue = getattr(self._provider, "check_issue", None)
+        if check_issue is not None:
+            check_issue(invoice)
 
     def add(self, invoice: Invoice) -> Invoice:
         """``invoice`` with its payment link, asked for and stored now if it has none.
