@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
@@ -46,7 +47,9 @@ def test_the_loser_of_a_key_race_replays_the_winner(pg_url: str) -> None:  # noq
     looked_up, winner_done = threading.Event(), threading.Event()
     runs: list[str] = []
 
-    def body(name: str, wait: threading.Event | None) -> object:
+    def body(
+        name: str, wait: threading.Event | None
+    ) -> Callable[[Transaction, datetime], Customer]:
         def run(tx: Transaction, _: datetime) -> Customer:
             runs.append(name)
             customer = f.customer(id=f"c-{name}-{len(runs)}")

@@ -36,14 +36,6 @@ class PaymentLinks:
         self._seller_id = seller_id
         self._provider = provider
 
-    def needs_link(self, invoice: Invoice) -> bool:
-        """True for an issued, not voided invoice without a link when there is a provider."""
-        return (
-            self._provider is not None
-            and invoice.payment_link is None
-            and invoice.status not in {Status.DRAFT, Status.VOID}
-        )
-
     def check(self, invoice: Invoice) -> None:
         """Let the provider refuse ``invoice`` before it is stored, if it has an IssueCheck."""
         check_issue = getattr(self._provider, "check_issue", None)
@@ -66,12 +58,13 @@ class PaymentLinks:
         return self._add_all(invoices, quiet=True)
 
     def _add_all(self, invoices: Sequence[Invoice], *, quiet: bool) -> list[Invoice]:
+        provider = self._provider
         urls: dict[str, str] = {}
         for invoice in invoices:
-            if self._provider is None or not self.needs_link(invoice):
+            if provider is None or not _needs_link(invoice):
                 continue
             try:
-                link = self._provider.payment_link(invoice)
+                link = provider.payment_link(invoice)
             except PaymentError as exc:
                 if not quiet:
                     raise
@@ -93,7 +86,7 @@ class PaymentLinks:
             stored = {}
             for invoice_id, url in urls.items():
                 current = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
-                if self.needs_link(current):  # not if one was stored meanwhile, or it was voided
+                if _needs_link(current):  # not if one was stored meanwhile, or it was voided
                     linked = attrs.evolve(current, payment_link=url, version=current.version + 1)
                     tx.invoices.save(linked, expected_version=current.version)
                     current = linked
@@ -103,3 +96,8 @@ class PaymentLinks:
         call = calls.AddPaymentLinks(invoice_ids=tuple(urls))
         stored = self._run.write(self._seller_id, call, body)
         return [stored.get(invoice.id, invoice) for invoice in invoices]
+
+
+def _needs_link(invoice: Invoice) -> bool:
+    """True for an issued, not voided invoice without a link."""
+    return invoice.payment_link is None and invoice.status not in {Status.DRAFT, Status.VOID}
