@@ -52,8 +52,11 @@ _LATER: Final = {"later": True}
 _SCOPE: Final = {"scope": True}
 
 
-def _mapping(value: Mapping[str, Any] | None) -> dict[str, Any]:
-    return dict(value or {})
+def _mapping(value: Mapping[str, Any] | None) -> Any:
+    """A mapping as a plain dict (None as {}); anything else as it is, for the domain to refuse."""
+    if value is None:
+        return {}
+    return dict(value) if isinstance(value, Mapping) else value
 
 
 @attrs.frozen(kw_only=True)
@@ -137,7 +140,7 @@ class Draft(Call):
     prices: str | None
     memo: str | None
     footer: str | None
-    metadata: dict[str, Any] = attrs.field(converter=_mapping)
+    metadata: Any = attrs.field(converter=_mapping)
     series: str
     currency: str | None
     buyer_reference: str | None
