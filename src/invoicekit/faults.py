@@ -19,9 +19,9 @@ __all__ = ["POINTS", "FaultPoints"]
 POINTS: Final = (
     "before_number_alloc",
     "after_number_alloc",
-    "after_provider_call",
     "before_commit",
     "after_commit",
+    "after_provider_call",
     "before_send",
     "after_send",
 )

@@ -34,6 +34,7 @@ __all__ = [
     "InboxRepository",
     "InvoiceQuery",
     "InvoiceRepository",
+    "IssueCheck",
     "MessageRecord",
     "MessageRepository",
     "MessageStatus",
@@ -541,7 +542,9 @@ class PaymentProvider(Protocol):
     def payment_link(self, invoice: Invoice) -> PaymentLink | None:
         """A link where the customer pays ``invoice``, or None when the provider has none.
 
-        Raises PaymentError (with ``retryable``) when the provider refuses.
+        Called after the issuing transaction has committed (it may be a slow network
+        call): a failure leaves the invoice issued without a link. Raises PaymentError
+        (with ``retryable``) when the provider refuses.
         """
 
     def refund(self, invoice: Invoice, payment_id: str, amount: Decimal, *, key: str) -> str:
@@ -550,6 +553,18 @@ class PaymentProvider(Protocol):
         ``payments.refund`` calls it, before recording the refund, for payments whose
         ``method`` is this provider's ``name``. Idempotent by ``key``. Raises PaymentError.
         """
+
+
+class IssueCheck(Protocol):
+    """What a PaymentProvider may add: a check without I/O, run inside the issuing transaction.
+
+    ``payment_link`` runs after the commit, so it cannot stop an issue. A provider that
+    can never take payment for some invoice (bank transfer, and the seller has no bank
+    account) defines ``check_issue``: its PaymentError leaves the draft a draft, no number used.
+    """
+
+    def check_issue(self, invoice: Invoice) -> None:
+        """Raise PaymentError when this provider can never take payment for issued ``invoice``."""
 
 
 # --------------------------------------------------------------------------- documents and messages

@@ -36,7 +36,9 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     pay_with_keys,
     storage_kind_fixture,
 )
+from invoicekit.ports import MessageStatus
 from invoicekit.services.invoices import Invoices
+from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
 from invoicekit.testing import FixedClock
@@ -281,6 +283,7 @@ class World:
 
     billing: ik.Billing
     books: ik.SellerBooks
+    clock: FixedClock
     customer_id: str
     draft_id: str
     invoice_id: str  # issued, nothing paid
@@ -290,7 +293,9 @@ class World:
 
 
 @pytest.fixture
-def world(billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer) -> World:
+def world(
+    billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer, clock: FixedClock
+) -> World:
     books.payments.record(issued(books, customer.id).id, "1200.00")  # 10.00 customer credit
     paid = issued(books, customer.id)
     paid = books.payments.record(paid.id, "50.00")
@@ -298,6 +303,7 @@ def world(billing: ik.Billing, books: ik.SellerBooks, customer: ik.Customer) -> 
     return World(
         billing=billing,
         books=books,
+        clock=clock,
         customer_id=customer.id,
         draft_id=books.invoices.draft(customer.id, lines=[line()]).id,
         invoice_id=issued(books, customer.id).id,
@@ -348,6 +354,18 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         lambda w, k: w.books.invoices.issue(w.draft_id, idempotency_key=k),
         _nothing,
     ),
+    "Invoices.delete": (
+        lambda w, k: w.books.invoices.delete(w.draft_id, idempotency_key=k),
+        # The id is reused for a new draft: a retried delete must not delete it.
+        lambda w: w.books.invoices.draft(w.customer_id, lines=[line()], id=w.draft_id),
+    ),
+    "Invoices.mark_overdue": (
+        lambda w, k: (
+            w.clock.advance(days=20),
+            w.books.invoices.mark_overdue(w.invoice_id, idempotency_key=k),
+        )[1],
+        _nothing,
+    ),
     "Invoices.void": (
         lambda w, k: w.books.invoices.void(w.invoice_id, reason="typo", idempotency_key=k),
         _nothing,
@@ -392,23 +410,82 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
     ),
 }
 
-#: Public writes without an idempotency key, and why that is acceptable.
-UNKEYED: Final[dict[str, str]] = {
-    "Customers.archive": "sets archived=True: repeating it changes nothing",
-    "Invoices.delete": "a draft deleted twice is NotFound the second time; no effect repeats",
-    "Invoices.mark_overdue": "refused the second time (already overdue); run_due drives it",
-    "Invoices.issue_many": "idempotent by design: already issued ids are returned unchanged",
-    "Invoices.change": "the shared primitive; it takes the key as ``key=``",
-    "Invoices.send": "idempotent by design: each message has a key (invoice, kind, step, "
-    "channel), so a repeated send queues and delivers nothing new",
-}
+Setup = Callable[[World], Any]
+Repeat = Callable[[World, Any], object]
 
-_READS: Final = {"get", "get_by_number", "list", "credit_notes", "credit_balance"}
+
+def _failed_message(w: World) -> str:
+    """The key of a failed message (e-mail, but this Billing has no e-mail notifier)."""
+    [message] = w.books.invoices.send(w.invoice_id)
+    assert message.status is MessageStatus.FAILED
+    return message.key
+
+
+def _inbox_item(w: World) -> tuple[str, list[str]]:
+    """A customer reached in the app, and the key of the invoice in their inbox."""
+    reader = w.books.customers.create("Initech", channels=["in_app"])
+    invoice = issued(w.books, reader.id)
+    [message] = w.books.invoices.send(invoice.id)
+    return reader.id, [message.key]
+
+
+#: Public writes without an idempotency key: why a repeat is harmless, what to set up, and
+#: the call that is made twice (``test_every_unkeyed_write_repeats_harmlessly``).
+UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
+    "Customers.archive": (
+        "sets archived=True: repeating it changes nothing",
+        lambda w: w.customer_id,
+        lambda w, customer_id: w.books.customers.archive(customer_id),
+    ),
+    "Invoices.issue_many": (
+        "already issued ids are returned as they are: a repeat issues nothing new",
+        lambda w: [w.draft_id],
+        lambda w, ids: w.books.invoices.issue_many(ids),
+    ),
+    "Invoices.send": (
+        "each message has a key (invoice, kind, step, channel): a repeat queues nothing new",
+        lambda w: w.invoice_id,
+        lambda w, invoice_id: w.books.invoices.send(invoice_id),
+    ),
+    "Invoices.add_payment_link": (
+        "does nothing when the invoice has a link (or there is no provider)",
+        lambda w: w.invoice_id,
+        lambda w, invoice_id: w.books.invoices.add_payment_link(invoice_id),
+    ),
+    "Messages.retry": (
+        "re-queues a failed message; one already queued again is returned as it is",
+        _failed_message,
+        lambda w, key: w.books.messages.retry(key),
+    ),
+    "Messages.dispatch": (
+        "delivers the messages due now; a repeat finds none left",
+        _nothing,
+        lambda w, _: w.books.messages.dispatch(),
+    ),
+    "Inbox.mark_read": (
+        "read items keep their time: a repeat changes nothing (and returns 0)",
+        _inbox_item,
+        lambda w, item: w.books.inbox.mark_read(*item),
+    ),
+}
+#: The shared primitive of the invoice writes; it takes the key as ``key=``.
+PRIMITIVES: Final = {"Invoices.change"}
+
+_READS: Final = {
+    "get",
+    "get_by_number",
+    "list",
+    "credit_notes",
+    "credit_balance",
+    "failed",
+    "unread_count",
+}
+_SERVICES: Final = (Sellers, Customers, Invoices, Payments, Messages, Inbox)
 
 
 def _write_verbs() -> set[str]:
     names = set()
-    for cls in (Sellers, Customers, Invoices, Payments):
+    for cls in _SERVICES:
         for name, _ in inspect.getmembers(cls, inspect.isfunction):
             if not name.startswith("_") and name not in _READS:
                 names.add(f"{cls.__name__}.{name}")
@@ -417,12 +494,12 @@ def _write_verbs() -> set[str]:
 
 def _takes_a_key(qualified: str) -> bool:
     cls_name, name = qualified.split(".")
-    cls = {c.__name__: c for c in (Sellers, Customers, Invoices, Payments)}[cls_name]
+    cls = {c.__name__: c for c in _SERVICES}[cls_name]
     return "idempotency_key" in inspect.signature(getattr(cls, name)).parameters
 
 
 def test_every_write_verb_is_classified() -> None:
-    verbs = _write_verbs()
+    verbs = _write_verbs() - PRIMITIVES
     assert sorted(verbs - KEYED.keys() - UNKEYED.keys()) == [], "add new write verbs to KEYED"
     assert sorted((KEYED.keys() | UNKEYED.keys()) - verbs) == [], "remove stale entries"
     assert sorted(v for v in KEYED if not _takes_a_key(v)) == []
@@ -434,12 +511,15 @@ def observe(w: World) -> tuple[str, ...]:
     books = w.books
     invoices = books.invoices.list(limit=1000)
     notes = [n for i in invoices for n in books.invoices.credit_notes(i.id)]
+    customers = books.customers.list(include_archived=True, limit=1000)
     return (
         repr(w.billing.sellers.list()),
-        repr(books.customers.list(include_archived=True, limit=1000)),
+        repr(customers),
         repr(invoices),
         repr(notes),
         repr(books.events.records()),
+        repr(books.messages.list(limit=1000)),
+        repr([books.inbox.list(c.id, limit=1000) for c in customers]),
     )
 
 
@@ -451,6 +531,16 @@ def test_every_keyed_write_replays_on_the_second_call(world: World, verb: str) -
     before = observe(world)
     second = call(world, "again")
     assert repr(second) == repr(first)
+    assert observe(world) == before
+
+
+@pytest.mark.parametrize("verb", sorted(UNKEYED))
+def test_every_unkeyed_write_repeats_harmlessly(world: World, verb: str) -> None:
+    _, setup, repeat = UNKEYED[verb]
+    argument = setup(world)
+    repeat(world, argument)
+    before = observe(world)
+    repeat(world, argument)
     assert observe(world) == before
 
 

@@ -38,6 +38,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 )
 from invoicekit.domain import lifecycle
 from invoicekit.ports import InboxItem, MessageRecord, OutboxRecord
+from invoicekit.services import calls
 from sizes import examples
 
 
@@ -184,6 +185,9 @@ COVERAGE: Final[dict[str, Coverage]] = {
             lambda s, t: s.invoices.issue_many([t.own_invoice_id, t.draft_id]),
         )
     ),
+    "invoices.add_payment_link": Coverage(
+        not_found=(lambda s, t: s.invoices.add_payment_link(t.invoice_id),)
+    ),
     "invoices.void": Coverage(not_found=(lambda s, t: s.invoices.void(t.invoice_id),)),
     "invoices.write_off": Coverage(not_found=(lambda s, t: s.invoices.write_off(t.invoice_id),)),
     "invoices.mark_overdue": Coverage(
@@ -193,7 +197,11 @@ COVERAGE: Final[dict[str, Coverage]] = {
         not_found=(lambda s, t: s.invoices.credit(t.invoice_id, lines=LINES),)
     ),
     "invoices.change": Coverage(
-        not_found=(lambda s, t: s.invoices.change(t.invoice_id, "void", {}, lifecycle.Void()),)
+        not_found=(
+            lambda s, t: s.invoices.change(
+                calls.Void(invoice_id=t.invoice_id, reason=None), lifecycle.Void()
+            ),
+        )
     ),
     # ---- payments
     "payments.record": Coverage(

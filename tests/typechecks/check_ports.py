@@ -12,7 +12,7 @@ from invoicekit.adapters.render import TemplateRenderer
 from invoicekit.adapters.storage.memory import MemoryStorage
 from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 from invoicekit.adapters.storage.sqlite import SqliteStorage
-from invoicekit.ports import Notifier, PaymentProvider, Renderer, Storage
+from invoicekit.ports import IssueCheck, Notifier, PaymentProvider, Renderer, Storage
 from invoicekit.testing import MemoryNotifier, MemoryPayments, MemoryRenderer
 
 
@@ -29,6 +29,10 @@ def _sqlalchemy_storage(s: SqlAlchemyStorage) -> Storage:
 
 
 def _manual_payments(p: ManualPayments) -> PaymentProvider:
+    return p
+
+
+def _manual_issue_check(p: ManualPayments) -> IssueCheck:
     return p
 
 

@@ -380,11 +380,33 @@ def _amount(invoice: Invoice, value: object, path: str = "amount") -> Decimal:
 # --- handlers: one per command ------------------------------------------------------------
 
 
+#: The invoice fields an edit may change: the ones ``Edit`` carries, and the totals and
+#: rounding policy computed from them. Every other field is kept as it is.
+EDITED_FIELDS: Final = (
+    "customer_id",
+    "lines",
+    "terms",
+    "discounts",
+    "charges",
+    "memo",
+    "footer",
+    "totals",
+    "policy",
+)
+
+
 def _edit(invoice: Invoice, cmd: Edit, at: datetime) -> Transition:
+    if cmd.seller.id != invoice.seller_id:
+        raise ValidationError(
+            [problem("seller", "a draft cannot move to another seller", cmd.seller.id)],
+            subject="invoice",
+        )
     customer = cmd.customer
     if customer is None:
         customer = _stub_customer(invoice, cmd.seller)
-    new = Invoice.draft(
+    # Invoice.draft checks the edited draft as a whole and computes its totals; only the
+    # edited fields are taken from it, so a field the edit does not touch is never dropped.
+    checked = Invoice.draft(
         id=invoice.id,
         seller=cmd.seller,
         customer=customer,
@@ -401,11 +423,7 @@ def _edit(invoice: Invoice, cmd: Edit, at: datetime) -> Transition:
         series=invoice.series,
         issue_date=invoice.issue_date,
     )
-    if cmd.seller.id != invoice.seller_id:
-        raise ValidationError(
-            [problem("seller", "a draft cannot move to another seller", cmd.seller.id)],
-            subject="invoice",
-        )
+    new = attrs.evolve(invoice, **{name: getattr(checked, name) for name in EDITED_FIELDS})
     return new, [ev.InvoiceEdited(invoice_id=invoice.id, at=at)]
 
 

@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
-import attrs
-
 from invoicekit.domain import lifecycle
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CreditNoteIssued
@@ -25,8 +23,10 @@ from invoicekit.ports import (
     Transaction,
 )
 from invoicekit.serialization import content_hash, to_document
+from invoicekit.services import calls
 from invoicekit.services.credit import pay_with_credit
 from invoicekit.services.dispatch import Dispatcher, DispatchReport
+from invoicekit.services.links import PaymentLinks
 from invoicekit.services.routing import plan
 from invoicekit.services.unit import Runner
 
@@ -51,7 +51,7 @@ class Invoices:
         self._run = runner
         self._seller_id = seller_id
         self._new_id = new_id
-        self._payments = payments
+        self._links = PaymentLinks(runner, seller_id, payments)
         self._dispatcher = dispatcher
         self._immediate = immediate
 
@@ -156,25 +156,25 @@ class Invoices:
             tx.invoices.add(invoice)
             return invoice
 
-        params = {
-            "id": id,
-            "customer_id": customer_id,
-            "lines": list(lines),
-            "terms": terms,
-            "discounts": list(discounts),
-            "charges": list(charges),
-            "prices": prices,
-            "memo": memo,
-            "footer": footer,
-            "metadata": dict(metadata or {}),
-            "series": series,
-            "currency": currency,
-            "buyer_reference": buyer_reference,
-            "order_reference": order_reference,
-            "contract_reference": contract_reference,
-            "project_reference": project_reference,
-        }
-        return self._run.write(self._seller_id, "draft", params, body, Invoice, key=idempotency_key)
+        call = calls.Draft(
+            id=id,
+            customer_id=customer_id,
+            lines=list(lines),
+            terms=terms,
+            discounts=list(discounts),
+            charges=list(charges),
+            prices=prices,
+            memo=memo,
+            footer=footer,
+            metadata=metadata,
+            series=series,
+            currency=currency,
+            buyer_reference=buyer_reference,
+            order_reference=order_reference,
+            contract_reference=contract_reference,
+            project_reference=project_reference,
+        )
+        return self._run.write(self._seller_id, call, body, Invoice, key=idempotency_key)
 
     def edit(
         self,
@@ -205,27 +205,25 @@ class Invoices:
                 footer=footer,
             )
 
-        params = {
-            "invoice_id": invoice_id,
-            "customer_id": customer_id,
-            "lines": lines,
-            "terms": terms,
-            "discounts": discounts,
-            "charges": charges,
-            "memo": memo,
-            "footer": footer,
-        }
-        return self.change(
-            invoice_id,
-            "edit",
-            params,
-            command,
+        call = calls.Edit(
+            invoice_id=invoice_id,
+            customer_id=customer_id,
+            lines=lines,
+            terms=terms,
+            discounts=discounts,
+            charges=charges,
+            memo=memo,
+            footer=footer,
             expected_version=expected_version,
-            key=idempotency_key,
         )
+        return self.change(call, command, expected_version=expected_version, key=idempotency_key)
 
-    def delete(self, invoice_id: str) -> None:
-        """Delete a draft (issued invoices are never deleted: void or credit them)."""
+    def delete(self, invoice_id: str, *, idempotency_key: str | None = None) -> None:
+        """Delete a draft (issued invoices are never deleted: void or credit them).
+
+        Deleting again raises NotFoundError; with ``idempotency_key`` a retry returns quietly
+        instead, and never deletes a new draft that reused the id meanwhile.
+        """
 
         def body(tx: Transaction, now: datetime) -> Invoice:
             inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
@@ -234,7 +232,8 @@ class Invoices:
             tx.outbox.append(self._run.outbox_records(inv, events))
             return inv
 
-        self._run.write(self._seller_id, "delete", {"invoice_id": invoice_id}, body, Invoice)
+        call = calls.Delete(invoice_id=invoice_id)
+        self._run.write(self._seller_id, call, body, Invoice, key=idempotency_key)
 
     # -- issuing ------------------------------------------------------------------------
 
@@ -242,7 +241,9 @@ class Invoices:
         """Number, freeze and open a draft in one transaction; returns it with number, link and status.
 
         The number is taken from the seller's series counter inside the transaction, so a
-        failure anywhere before commit consumes no number (I3).
+        failure anywhere before commit consumes no number (I3). The payment link is asked of
+        the provider after the commit; if the provider fails, the invoice is issued without a
+        link (logged) and ``add_payment_link`` asks again.
         """
         outgoing: builtins.list[MessageRecord] = []
 
@@ -250,11 +251,19 @@ class Invoices:
             outgoing.clear()  # a retried transaction starts again
             return self._issue_one(tx, invoice_id, now, outgoing)
 
-        issued = self._run.write(
-            self._seller_id, "issue", {"invoice_id": invoice_id}, body, Invoice, key=idempotency_key
-        )
+        call = calls.Issue(invoice_id=invoice_id)
+        issued = self._run.write(self._seller_id, call, body, Invoice, key=idempotency_key)
+        [issued] = self._links.try_add([issued])
         self._deliver(outgoing)
         return issued
+
+    def add_payment_link(self, invoice_id: str) -> Invoice:
+        """Ask the provider again for the payment link of an issued invoice that has none.
+
+        Does nothing when it has one (or there is no provider). Raises PaymentError when
+        the provider refuses again.
+        """
+        return self._links.add(self.get(invoice_id))
 
     def issue_many(
         self, invoice_ids: Sequence[str], *, batch_size: int = 500
@@ -262,7 +271,8 @@ class Invoices:
         """Issue many drafts, ``batch_size`` per transaction, numbers in the order given.
 
         Already issued invoices are returned as they are, so a batch interrupted by a crash
-        is completed by calling again with the same ids: no duplicate, no gap.
+        is completed by calling again with the same ids: no duplicate, no gap. Payment links
+        are asked for after each batch commits; a repeat also adds those still missing.
         """
         if not 1 <= batch_size <= _MAX_BATCH:
             raise ValidationError(
@@ -291,7 +301,9 @@ class Invoices:
                     )
                 return done
 
-            issued.extend(self._run.write(self._seller_id, "issue_many", {}, body))
+            call = calls.IssueMany(invoice_ids=tuple(chunk))
+            done = self._run.write(self._seller_id, call, body)
+            issued.extend(self._links.try_add(done))
             self._deliver(outgoing)
         return issued
 
@@ -323,11 +335,7 @@ class Invoices:
             issue_date=issue_date,
         )
         issued, events = lifecycle.apply(draft, command, at=now)
-        if self._payments is not None:
-            link = self._payments.payment_link(issued)
-            faults.hit("after_provider_call")
-            if link is not None:
-                issued = attrs.evolve(issued, payment_link=link.url)
+        self._links.check(issued)
         digest = content_hash(to_document(self._run.converter, issued))
         tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
         tx.outbox.append(self._run.outbox_records(issued, events))
@@ -390,8 +398,8 @@ class Invoices:
             outgoing.extend(self._queue(tx, inv, kind, used, about, chosen, now))
             return used
 
-        params = {"invoice_id": invoice_id, "kind": kind, "step": fixed_step}
-        chosen_step = self._run.write(self._seller_id, "send", params, body)
+        call = calls.Send(invoice_id=invoice_id, kind=kind, step=fixed_step)
+        chosen_step = self._run.write(self._seller_id, call, body)
         self._deliver(outgoing)
         with self._run.read() as tx:
             stored = tx.messages.list(self._seller_id, invoice_id=invoice_id, limit=10_000)
@@ -442,29 +450,24 @@ class Invoices:
         self, invoice_id: str, *, reason: str | None = None, idempotency_key: str | None = None
     ) -> Invoice:
         """Cancel an issued invoice without payments; its number stays used."""
-        return self.change(
-            invoice_id,
-            "void",
-            {"reason": reason},
-            lifecycle.Void(reason),
-            key=idempotency_key,
-        )
+        call = calls.Void(invoice_id=invoice_id, reason=reason)
+        return self.change(call, lifecycle.Void(reason), key=idempotency_key)
 
     def write_off(
         self, invoice_id: str, *, reason: str | None = None, idempotency_key: str | None = None
     ) -> Invoice:
         """Mark the balance uncollectible; a later payment is still accepted."""
-        return self.change(
-            invoice_id,
-            "write_off",
-            {"reason": reason},
-            lifecycle.WriteOff(reason),
-            key=idempotency_key,
-        )
+        call = calls.WriteOff(invoice_id=invoice_id, reason=reason)
+        return self.change(call, lifecycle.WriteOff(reason), key=idempotency_key)
 
-    def mark_overdue(self, invoice_id: str) -> Invoice:
-        """Mark an invoice overdue (its due date passed with a balance); run_due does this in bulk."""
-        return self.change(invoice_id, "mark_overdue", {}, lifecycle.MarkOverdue())
+    def mark_overdue(self, invoice_id: str, *, idempotency_key: str | None = None) -> Invoice:
+        """Mark an invoice overdue (its due date passed with a balance).
+
+        Marking it again raises InvalidTransitionError and changes nothing; with
+        ``idempotency_key`` a retry returns the first result instead.
+        """
+        call = calls.MarkOverdue(invoice_id=invoice_id)
+        return self.change(call, lifecycle.MarkOverdue(), key=idempotency_key)
 
     def credit(
         self,
@@ -506,25 +509,21 @@ class Invoices:
             tx.credit_notes.add(note)
             return note
 
-        params = {"invoice_id": invoice_id, "lines": list(lines), "reason": reason}
-        return self._run.write(
-            self._seller_id, "credit", params, body, CreditNote, key=idempotency_key
-        )
+        call = calls.Credit(invoice_id=invoice_id, lines=list(lines), reason=reason)
+        return self._run.write(self._seller_id, call, body, CreditNote, key=idempotency_key)
 
     def change(
         self,
-        invoice_id: str,
-        operation: str,
-        params: Mapping[str, Any],
+        call: calls.InvoiceCall,
         make: lifecycle.Command | Callable[[Transaction, Invoice], lifecycle.Command],
         *,
         expected_version: int | None = None,
         key: str | None = None,
     ) -> Invoice:
-        """Apply one lifecycle command to a stored invoice in one transaction (shared by payments)."""
+        """Apply one lifecycle command to ``call.invoice_id`` in one transaction (shared by payments)."""
 
         def body(tx: Transaction, now: datetime) -> Invoice:
-            inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+            inv = tx.invoices.get(self._seller_id, call.invoice_id, for_update=True)
             if expected_version is not None and inv.version != expected_version:
                 raise ConcurrencyError(
                     f"invoice {inv.ref} is at version {inv.version}, not {expected_version}; reload it",
@@ -537,6 +536,4 @@ class Invoices:
             tx.outbox.append(self._run.outbox_records(new, events))
             return new
 
-        return self._run.write(
-            self._seller_id, operation, {"invoice_id": invoice_id, **params}, body, Invoice, key=key
-        )
+        return self._run.write(self._seller_id, call, body, Invoice, key=key)

@@ -64,8 +64,15 @@ class Messages:
         return self.list(status=MessageStatus.FAILED, limit=limit)
 
     def retry(self, key: str) -> MessageRecord:
-        """Queue a failed message again, due now. Raises ValidationError when it is not failed."""
+        """Queue a failed message again, due now; a repeat changes nothing.
+
+        A message already queued or being sent (retried before) is returned as it is;
+        one that was sent raises ValidationError.
+        """
         with self._run.storage.transaction() as tx:
+            record = tx.messages.get(self._seller_id, key)
+            if record.status in {MessageStatus.QUEUED, MessageStatus.SENDING}:
+                return record
             return tx.messages.retry(self._seller_id, key, at=self._run.clock.now())
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
@@ -97,7 +104,7 @@ class Inbox:
             return tx.inbox.unread_count(self._seller_id, customer_id)
 
     def mark_read(self, customer_id: str, keys: Iterable[str]) -> int:
-        """Mark items read; returns how many were unread."""
+        """Mark items read; returns how many were unread (a repeat changes nothing and returns 0)."""
         with self._run.storage.transaction() as tx:
             return tx.inbox.mark_read(
                 self._seller_id, customer_id, builtins.list(keys), at=self._run.clock.now()

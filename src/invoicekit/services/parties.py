@@ -12,6 +12,7 @@ import attrs
 from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.errors import ValidationError, problem
 from invoicekit.ports import Transaction
+from invoicekit.services import calls
 from invoicekit.services.unit import Runner
 
 __all__ = ["Customers", "Sellers"]
@@ -52,9 +53,8 @@ class Sellers:
             return seller
 
         scope = seller_id if idempotency_key is None else "*"
-        return self._run.write(
-            scope, "create_seller", {"id": id, **fields}, body, Seller, key=idempotency_key
-        )
+        call = calls.CreateSeller(id=id, fields=fields)
+        return self._run.write(scope, call, body, Seller, key=idempotency_key)
 
     def get(self, seller_id: str) -> Seller:
         """The seller. Raises NotFoundError."""
@@ -72,9 +72,8 @@ class Sellers:
             tx.sellers.update(seller)
             return seller
 
-        return self._run.write(
-            seller_id, "update_seller", changes, body, Seller, key=idempotency_key
-        )
+        call = calls.UpdateSeller(seller_id=seller_id, changes=changes)
+        return self._run.write(seller_id, call, body, Seller, key=idempotency_key)
 
     def list(self) -> builtins.list[Seller]:
         """Every seller, by id."""
@@ -121,17 +120,16 @@ class Customers:
             tx.customers.add(customer)
             return customer
 
-        params = {
-            "id": id,
-            "name": name,
-            "email": email,
-            "phone": phone,
-            "channels": chosen,
-            **fields,
-        }
-        return self._run.write(
-            self._seller_id, "create_customer", params, body, Customer, key=idempotency_key
+        call = calls.CreateCustomer(
+            id=id,
+            name=name,
+            email=email,
+            phone=phone,
+            channels=chosen,
+            address=address,
+            fields=fields,
         )
+        return self._run.write(self._seller_id, call, body, Customer, key=idempotency_key)
 
     def get(self, customer_id: str) -> Customer:
         """The customer. Raises NotFoundError (also for another seller's customer)."""
@@ -149,17 +147,11 @@ class Customers:
             tx.customers.update(customer)
             return customer
 
-        return self._run.write(
-            self._seller_id,
-            "update_customer",
-            {"customer_id": customer_id, **changes},
-            body,
-            Customer,
-            key=idempotency_key,
-        )
+        call = calls.UpdateCustomer(customer_id=customer_id, changes=changes)
+        return self._run.write(self._seller_id, call, body, Customer, key=idempotency_key)
 
     def archive(self, customer_id: str) -> Customer:
-        """Hide a customer from listings; their invoices stay as they are."""
+        """Hide a customer from listings; their invoices stay as they are (a repeat changes nothing)."""
         return self.update(customer_id, archived=True)
 
     def list(

@@ -11,6 +11,7 @@ from invoicekit.domain import credit, lifecycle
 from invoicekit.domain.invoice import Invoice, Payment
 from invoicekit.errors import DuplicateError, InvoiceKitError
 from invoicekit.ports import PaymentProvider, Transaction
+from invoicekit.services import calls
 from invoicekit.services.credit import credit_holders, pay_with_credit
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.refunds import refund_at_provider
@@ -50,39 +51,30 @@ class Payments:
         command = lifecycle.RecordPayment(
             pid, amount, pending=pending, method=method, reference=reference
         )
-        params = {
-            "amount": amount,
-            "pending": pending,
-            "method": method,
-            "reference": reference,
-            "payment_id": payment_id,
-        }
-        return self._invoices.change(
-            invoice_id, "record_payment", params, command, key=idempotency_key
+        call = calls.RecordPayment(
+            invoice_id=invoice_id,
+            amount=amount,
+            pending=pending,
+            method=method,
+            reference=reference,
+            payment_id=payment_id,
         )
+        return self._invoices.change(call, command, key=idempotency_key)
 
     def settle(
         self, invoice_id: str, payment_id: str, *, idempotency_key: str | None = None
     ) -> Invoice:
         """A pending payment arrived."""
-        return self._invoices.change(
-            invoice_id,
-            "settle_payment",
-            {"payment_id": payment_id},
-            lifecycle.SettlePayment(payment_id),
-            key=idempotency_key,
-        )
+        call = calls.SettlePayment(invoice_id=invoice_id, payment_id=payment_id)
+        return self._invoices.change(call, lifecycle.SettlePayment(payment_id), key=idempotency_key)
 
     def fail(
         self, invoice_id: str, payment_id: str, *, reason: str, idempotency_key: str | None = None
     ) -> Invoice:
         """A pending payment did not settle; the balance stays open and the invoice shows failed."""
+        call = calls.FailPayment(invoice_id=invoice_id, payment_id=payment_id, reason=reason)
         return self._invoices.change(
-            invoice_id,
-            "fail_payment",
-            {"payment_id": payment_id, "reason": reason},
-            lifecycle.FailPayment(payment_id, reason),
-            key=idempotency_key,
+            call, lifecycle.FailPayment(payment_id, reason), key=idempotency_key
         )
 
     def record_failure(
@@ -94,12 +86,9 @@ class Payments:
         idempotency_key: str | None = None,
     ) -> Invoice:
         """A collection attempt failed (a declined card); the reason is kept on the invoice."""
+        call = calls.FailCollection(invoice_id=invoice_id, reason=reason, code=code)
         return self._invoices.change(
-            invoice_id,
-            "fail_collection",
-            {"reason": reason, "code": code},
-            lifecycle.FailCollection(reason, code),
-            key=idempotency_key,
+            call, lifecycle.FailCollection(reason, code), key=idempotency_key
         )
 
     def refund(
@@ -128,9 +117,11 @@ class Payments:
             command,
             idempotency_key=idempotency_key,
         )
-        params = {"payment_id": payment_id, "amount": amount, "refund_id": refund_id}
+        call = calls.Refund(
+            invoice_id=invoice_id, payment_id=payment_id, amount=amount, refund_id=refund_id
+        )
         try:
-            return self._invoices.change(invoice_id, "refund", params, command, key=idempotency_key)
+            return self._invoices.change(call, command, key=idempotency_key)
         except InvoiceKitError as exc:
             if command.provider_id is not None:
                 exc.add_note(
@@ -164,10 +155,8 @@ class Payments:
                 raise DuplicateError(f"idempotency key {idempotency_key!r} was just used")
             return pay_with_credit(tx, self._run, target, amount, payment_id, now=now)
 
-        params = {"invoice_id": invoice_id, "amount": amount}
-        return self._run.write(
-            seller_id, "apply_credit", params, body, Invoice, key=idempotency_key
-        )
+        call = calls.ApplyCredit(invoice_id=invoice_id, amount=amount)
+        return self._run.write(seller_id, call, body, Invoice, key=idempotency_key)
 
     def credit_balance(self, customer_id: str) -> dict[str, Decimal]:
         """The customer credit a customer holds, per currency (none held: an empty dict)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Final, TypeVar
@@ -29,6 +29,7 @@ from invoicekit.errors import (
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, IdempotencyRecord, OutboxRecord, Storage, Transaction
 from invoicekit.serialization import canonical_json, event_to_document
+from invoicekit.services.calls import Call
 
 __all__ = ["Runner"]
 
@@ -63,19 +64,22 @@ class Runner:
     def write(
         self,
         seller_id: str,
-        operation: str,
-        params: Mapping[str, Any],
+        call: Call,
         body: Callable[[Transaction, datetime], T],
         result_type: type[Any] | None = None,
         *,
         key: str | None = None,
     ) -> T:
-        """Run ``body(tx, now)`` in one write transaction, idempotently when ``key`` is given.
+        """Run ``body(tx, now)`` for ``call`` in one write transaction, idempotently with ``key``.
 
-        Retries ConcurrencyError (and an idempotency-key race) up to a few times with a short
-        backoff; the last failure is raised to the caller.
+        The key's fingerprint covers ``call.operation`` and every parameter of ``call``.
+
+        Retries a retryable ConcurrencyError, and the idempotency-key race (a DuplicateError
+        while another call with ``key`` committed), up to a few times with a short backoff;
+        the last failure, and every other DuplicateError, is raised to the caller.
         """
-        fingerprint = self._fingerprint(operation, params) if key is not None else ""
+        operation = call.operation
+        fingerprint = self._fingerprint(call) if key is not None else ""
         if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= _MAX_KEY):
             raise ValidationError(
                 [problem("idempotency_key", f"must be 1-{_MAX_KEY} characters", key)],
@@ -88,9 +92,7 @@ class Runner:
                     if key is not None:
                         stored = tx.idempotency.get(seller_id, key)
                         if stored is not None:
-                            replayed: T = self._replay(
-                                stored, operation, params, fingerprint, result_type
-                            )
+                            replayed: T = self._replay(stored, call, fingerprint, result_type)
                             return replayed
                     result = body(tx, now)
                     if key is not None:
@@ -101,7 +103,7 @@ class Runner:
                                 fingerprint=fingerprint,
                                 operation=operation,
                                 result={
-                                    "params": self._plain(params),
+                                    "params": self._plain(call),
                                     "value": self.converter.unstructure(result),
                                 },
                                 created_at=now,
@@ -111,7 +113,7 @@ class Runner:
                 self.faults.hit("after_commit")
                 return result
             except (ConcurrencyError, DuplicateError) as exc:
-                if isinstance(exc, DuplicateError) and key is None:
+                if isinstance(exc, DuplicateError) and not self._key_race(seller_id, key):
                     raise
                 if isinstance(exc, ConcurrencyError) and not exc.retryable:
                     raise
@@ -120,27 +122,37 @@ class Runner:
                 time.sleep(0.005 * (2**attempt))
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _plain(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        plain: dict[str, Any] = self.converter.unstructure(dict(params))
+    def _key_race(self, seller_id: str, key: str | None) -> bool:
+        """True when another call with ``key`` committed meanwhile: then a retry replays it.
+
+        Any other DuplicateError (an invoice id or a number already taken) is the
+        caller's to see, not retried.
+        """
+        if key is None:
+            return False
+        with self.read() as tx:
+            return tx.idempotency.get(seller_id, key) is not None
+
+    def _plain(self, call: Call) -> dict[str, Any]:
+        plain: dict[str, Any] = self.converter.unstructure(call.params())
         return plain
 
-    def _fingerprint(self, operation: str, params: Mapping[str, Any]) -> str:
-        text = canonical_json({"operation": operation, "params": self._plain(params)})
+    def _fingerprint(self, call: Call) -> str:
+        text = canonical_json({"operation": call.operation, "params": self._plain(call)})
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _replay(
         self,
         stored: IdempotencyRecord,
-        operation: str,
-        params: Mapping[str, Any],
+        call: Call,
         fingerprint: str,
         result_type: type[Any] | None,
     ) -> Any:
         if stored.fingerprint != fingerprint:
             before = stored.result.get("params", {})
-            now = self._plain(params)
-            if stored.operation != operation:
-                detail = f"it was used for {stored.operation}, this call is {operation}"
+            now = self._plain(call)
+            if stored.operation != call.operation:
+                detail = f"it was used for {stored.operation}, this call is {call.operation}"
             else:
                 fields = sorted(k for k in set(before) | set(now) if before.get(k) != now.get(k))
                 detail = "; ".join(f"{f} was {before.get(f)!r}, now {now.get(f)!r}" for f in fields)

@@ -99,11 +99,18 @@ class ManualPayments:
         """Always "manual"."""
         return _NAME
 
-    def payment_link(self, invoice: Invoice) -> PaymentLink | None:
-        """None: a bank transfer has no hosted page; the invoice prints the seller's account.
+    def check_issue(self, invoice: Invoice) -> None:
+        """Refuse to issue without a bank account to print (the IssueCheck of the port).
 
         Raises PaymentError (``retryable=False``, code ``no_bank_account``) when the
         seller snapshot has no bank account, so issuing fails before a number is used.
+        """
+        _bank_account(invoice)
+
+    def payment_link(self, invoice: Invoice) -> PaymentLink | None:
+        """None: a bank transfer has no hosted page; the invoice prints the seller's account.
+
+        Raises PaymentError (``no_bank_account``) like ``check_issue``.
         """
         _bank_account(invoice)
         return None

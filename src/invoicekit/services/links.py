@@ -1,0 +1,103 @@
+"""Payment links, asked of the provider after the issuing transaction has committed.
+
+A provider is a network call of unknown length: made inside the write transaction
+it would hold SQLite's write lock (and a row lock on PostgreSQL) for that long.
+So the invoice is issued first (a provider's ``IssueCheck``, which does no I/O, may
+still refuse it inside that transaction), then the link is asked for and stored in
+a short transaction of its own. A provider failure leaves the invoice issued without a
+link; ``invoices.add_payment_link(id)`` (or ``issue_many`` with the same ids) asks again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.status import Status
+from invoicekit.errors import PaymentError
+from invoicekit.ports import PaymentProvider, Transaction
+from invoicekit.services import calls
+from invoicekit.services.unit import Runner
+
+__all__ = ["PaymentLinks"]
+
+log = logging.getLogger("invoicekit.links")
+
+
+class PaymentLinks:
+    """Gives one seller's issued invoices the provider's payment link, outside the issuing lock."""
+
+    def __init__(self, runner: Runner, seller_id: str, provider: PaymentProvider | None) -> None:
+        self._run = runner
+        self._seller_id = seller_id
+        self._provider = provider
+
+    def check(self, invoice: Invoice) -> None:
+        """Let the provider refuse ``invoice`` before it is stored, if it has an IssueCheck."""
+        check_issue = getattr(self._provider, "check_issue", None)
+        if check_issue is not None:
+            check_issue(invoice)
+
+    def add(self, invoice: Invoice) -> Invoice:
+        """``invoice`` with its payment link, asked for and stored now if it has none.
+
+        Raises PaymentError when the provider refuses; the invoice stays as it was.
+        """
+        [linked] = self._add_all([invoice], quiet=False)
+        return linked
+
+    def try_add(self, invoices: Sequence[Invoice]) -> list[Invoice]:
+        """``invoices`` with their links, stored in one transaction; a provider failure is logged.
+
+        An invoice the provider fails for is returned (and stays) without a link.
+        """
+        return self._add_all(invoices, quiet=True)
+
+    def _add_all(self, invoices: Sequence[Invoice], *, quiet: bool) -> list[Invoice]:
+        provider = self._provider
+        urls: dict[str, str] = {}
+        for invoice in invoices:
+            if provider is None or not _needs_link(invoice):
+                continue
+            try:
+                link = provider.payment_link(invoice)
+            except PaymentError as exc:
+                if not quiet:
+                    raise
+                log.warning(
+                    "invoice %s is issued, but its payment link could not be created (%s); "
+                    "call invoices.add_payment_link(%r) to try again",
+                    invoice.ref,
+                    exc,
+                    invoice.id,
+                )
+                continue
+            self._run.faults.hit("after_provider_call")
+            if link is not None:
+                urls[invoice.id] = link.url
+        if not urls:
+            return list(invoices)
+
+        def body(tx: Transaction, _: datetime) -> dict[str, Invoice]:
+            stored = {}
+            for invoice_id, url in urls.items():
+                current = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+                if _needs_link(current):  # not if one was stored meanwhile, or it was voided
+                    linked = attrs.evolve(current, payment_link=url, version=current.version + 1)
+                    tx.invoices.save(linked, expected_version=current.version)
+                    current = linked
+                stored[invoice_id] = current
+            return stored
+
+        call = calls.AddPaymentLinks(invoice_ids=tuple(urls))
+        stored = self._run.write(self._seller_id, call, body)
+        return [stored.get(invoice.id, invoice) for invoice in invoices]
+
+
+def _needs_link(invoice: Invoice) -> bool:
+    """True for an issued, not voided invoice without a link."""
+    return invoice.payment_link is None and invoice.status not in {Status.DRAFT, Status.VOID}

@@ -1,0 +1,206 @@
+# ruff: noqa: F811 - the tests take the ``world`` fixture imported from test_idempotency
+"""Every parameter of every keyed write is part of its idempotency fingerprint (issue 11, item 6).
+
+The keyed writes and their parameters are found by introspection: a new write
+with ``idempotency_key``, or a new parameter of one, fails here until it has a
+base call (``BASE``) and another value (``OTHER``). Each case makes the base
+call under a key, then the same call with one parameter changed under the same
+key, which must be a ``ConflictError`` naming that parameter (not a replay of
+the first result).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any, Final
+
+import pytest
+
+import invoicekit as ik
+from billing_fixtures import (  # noqa: F401 - fixtures are found by their registered names
+    billing_fixture,
+    clock_fixture,
+    line,
+    make_billing_fixture,
+    storage_kind_fixture,
+)
+from integration.test_idempotency import (  # noqa: F401 - fixtures, found by their names
+    _SERVICES,
+    World,
+    books,
+    customer,
+    world,
+)
+
+Base = Callable[[World], tuple[Callable[..., object], dict[str, Any]]]
+
+
+def _overdue(w: World) -> tuple[Callable[..., object], dict[str, Any]]:
+    w.clock.advance(days=20)  # past the invoice's due date
+    return w.books.invoices.mark_overdue, {"invoice_id": w.invoice_id}
+
+
+#: The first call of each keyed write: the method and its arguments.
+BASE: Final[dict[str, Base]] = {
+    "Sellers.create": lambda w: (
+        w.billing.sellers.create,
+        {"name": "Hooli", "country": "US", "currency": "USD"},
+    ),
+    "Sellers.update": lambda w: (
+        w.billing.sellers.update,
+        {"seller_id": w.books.seller_id, "name": "NW"},
+    ),
+    "Customers.create": lambda w: (w.books.customers.create, {"name": "Hooli"}),
+    "Customers.update": lambda w: (
+        w.books.customers.update,
+        {"customer_id": w.customer_id, "name": "Globex AG"},
+    ),
+    "Invoices.draft": lambda w: (
+        w.books.invoices.draft,
+        {"customer_id": w.customer_id, "lines": [line()]},
+    ),
+    "Invoices.edit": lambda w: (w.books.invoices.edit, {"invoice_id": w.draft_id, "memo": "M"}),
+    "Invoices.delete": lambda w: (w.books.invoices.delete, {"invoice_id": w.draft_id}),
+    "Invoices.issue": lambda w: (w.books.invoices.issue, {"invoice_id": w.draft_id}),
+    "Invoices.void": lambda w: (w.books.invoices.void, {"invoice_id": w.invoice_id}),
+    "Invoices.write_off": lambda w: (w.books.invoices.write_off, {"invoice_id": w.invoice_id}),
+    "Invoices.mark_overdue": _overdue,
+    "Invoices.credit": lambda w: (
+        w.books.invoices.credit,
+        {"invoice_id": w.invoice_id, "lines": [line("10.00")]},
+    ),
+    "Payments.record": lambda w: (
+        w.books.payments.record,
+        {"invoice_id": w.invoice_id, "amount": "10.00"},
+    ),
+    "Payments.settle": lambda w: (
+        w.books.payments.settle,
+        {"invoice_id": w.paid_id, "payment_id": w.pending_id},
+    ),
+    "Payments.fail": lambda w: (
+        w.books.payments.fail,
+        {"invoice_id": w.paid_id, "payment_id": w.pending_id, "reason": "returned"},
+    ),
+    "Payments.record_failure": lambda w: (
+        w.books.payments.record_failure,
+        {"invoice_id": w.invoice_id, "reason": "declined"},
+    ),
+    "Payments.refund": lambda w: (
+        w.books.payments.refund,
+        {"invoice_id": w.paid_id, "payment_id": w.payment_id, "amount": "5.00"},
+    ),
+    "Payments.apply_credit": lambda w: (  # the world holds 10.00 customer credit
+        w.books.payments.apply_credit,
+        {"invoice_id": w.invoice_id, "amount": "5.00"},
+    ),
+}
+
+#: Another valid value for each parameter name (for ``**fields``: one more field).
+OTHER: Final[dict[str, Any]] = {
+    "id": "other-id",
+    "name": "Other",
+    "country": "FR",
+    "currency": "CHF",
+    "email": "other@example.com",
+    "phone": "+493012345678",
+    "address": ik.Address("DE", city="Berlin"),
+    "channels": ["in_app"],
+    "customer_id": "cus_other",
+    "invoice_id": "inv_other",
+    "lines": [line("20.00")],
+    "terms": ik.NetDays(7),
+    "discounts": [ik.Discount(percent="5")],
+    "charges": [ik.Charge(amount="1.00", reason="Packing")],
+    "prices": "inclusive",
+    "memo": "other",
+    "footer": "other",
+    "reason": "other",
+    "metadata": {"other": "1"},
+    "series": "other",
+    "buyer_reference": "other",
+    "order_reference": "other",
+    "contract_reference": "other",
+    "project_reference": "other",
+    "expected_version": 99,
+    "amount": "7.00",
+    "pending": True,
+    "method": "card",
+    "reference": "other",
+    "payment_id": "pay_other",
+    "refund_id": "ref_other",
+    "code": "other",
+    "fields": {"locale": "fr_FR"},
+    "changes": {"timezone": "Europe/Paris"},
+}
+
+
+#: Parameters that are the scope of the key (keys belong to a seller), not part of the request.
+SCOPES: Final = {("Sellers.update", "seller_id")}
+
+
+def _keyed_writes() -> dict[str, inspect.Signature]:
+    found = {}
+    for cls in _SERVICES:
+        for name, method in inspect.getmembers(cls, inspect.isfunction):
+            signature = inspect.signature(method)
+            if not name.startswith("_") and "idempotency_key" in signature.parameters:
+                found[f"{cls.__name__}.{name}"] = signature
+    return found
+
+
+KEYED: Final = _keyed_writes()
+CASES: Final = sorted(
+    (verb, name)
+    for verb, signature in KEYED.items()
+    for name in signature.parameters
+    if name not in {"self", "idempotency_key"}
+)
+
+
+def test_every_keyed_write_and_parameter_has_values() -> None:
+    assert sorted(KEYED.keys() - BASE.keys()) == [], "add a base call to BASE"
+    assert sorted(BASE.keys() - KEYED.keys()) == [], "remove stale entries from BASE"
+    names = {name for verb, name in CASES if (verb, name) not in SCOPES}
+    assert sorted(names - OTHER.keys()) == [], "add a value to OTHER"
+
+
+def _changed(kwargs: dict[str, Any], name: str, spread: bool) -> tuple[dict[str, Any], list[str]]:
+    """``kwargs`` with parameter ``name`` changed, and the names the conflict must report."""
+    if spread:  # **fields: one more field
+        extra = OTHER[name]
+        return {**kwargs, **extra}, list(extra)
+    assert kwargs.get(name) != OTHER[name]
+    return {**kwargs, name: OTHER[name]}, [name]
+
+
+@pytest.mark.parametrize(("verb", "name"), CASES)
+def test_every_parameter_changes_the_fingerprint(world: World, verb: str, name: str) -> None:
+    method, kwargs = BASE[verb](world)
+    first = method(**kwargs, idempotency_key="k")
+    before = repr(first)
+    if (verb, name) in SCOPES:
+        # A key belongs to a seller: under another seller it is another key, so it runs.
+        other = world.billing.sellers.create(name="Hooli", country="US", currency="USD")
+        updated = method(**{**kwargs, "seller_id": other.id}, idempotency_key="k")
+        assert isinstance(updated, ik.Seller)
+        assert (updated.id, updated.name) == (other.id, "NW")
+        return
+    spread = KEYED[verb].parameters[name].kind is inspect.Parameter.VAR_KEYWORD
+    changed, reported = _changed(kwargs, name, spread)
+    with pytest.raises(ik.ConflictError) as caught:
+        method(**changed, idempotency_key="k")
+    for field in reported:
+        assert f"{field} was " in str(caught.value)
+    assert repr(method(**kwargs, idempotency_key="k")) == before  # the key keeps the first
+
+
+@pytest.mark.parametrize("spread_field", ["country", "currency"])
+def test_every_field_given_as_a_keyword_changes_the_fingerprint(
+    world: World, spread_field: str
+) -> None:
+    sellers = world.billing.sellers
+    kwargs = {"name": "Hooli", "country": "US", "currency": "USD"}
+    sellers.create(**kwargs, idempotency_key="k")
+    with pytest.raises(ik.ConflictError, match=f"{spread_field} was "):
+        sellers.create(**{**kwargs, spread_field: OTHER[spread_field]}, idempotency_key="k")
