@@ -23,8 +23,11 @@ LINT_TARGETS = [
     if (ROOT / name).exists()
 ]
 TYPECHECK_TARGETS = [name for name in ("src", "tests/typechecks") if (ROOT / name).exists()]
-#: The supported Pythons, each with a constraints file (``bash .ci/lock`` writes them).
-PYTHONS = ["3.11", "3.12", "3.13", "3.14"]
+#: The supported Pythons: those ``bash .ci/lock`` writes a constraints file for.
+PYTHONS = sorted(
+    (path.stem.removeprefix("py") for path in (ROOT / ".ci" / "constraints").glob("py*.txt")),
+    key=lambda version: tuple(map(int, version.split("."))),
+)
 #: What ``.ci/pythons`` runs on every supported Python: needs only the ``testing`` extra.
 PYTHONS_TESTS = [
     "tests/unit",
