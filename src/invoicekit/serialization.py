@@ -52,22 +52,31 @@ _EVENTS: Final[dict[str, type[ev.Event]]] = {
 }
 
 
-def _terms_unstructure(converter: cattrs.Converter) -> Any:
+def _register_terms(converter: cattrs.Converter) -> None:
+    """Store ``PaymentTerms`` as the class's fields plus a ``"type"`` tag naming the class.
+
+    A predicate on the annotation, not a class hook: Python 3.12+'s singledispatch matches a
+    Protocol structurally, so NetDays itself would hit the hook and lose its tag on read.
+    """
+    unstructure_fns = {cls: converter.gen_unstructure_attrs_fromdict(cls) for cls in _TERMS_NAME}
+    structure_fns = {cls: converter.gen_structure_attrs_fromdict(cls) for cls in _TERMS_NAME}
+
     def unstructure(terms: PaymentTerms) -> dict[str, Any]:
-        data: dict[str, Any] = converter.unstructure(terms)
-        return {"type": _TERMS_NAME[type(terms)], **data}
+        cls = type(terms)
+        data: dict[str, Any] = unstructure_fns[cls](terms)
+        return {"type": _TERMS_NAME[cls], **data}
 
-    return unstructure
-
-
-def _terms_structure(converter: cattrs.Converter) -> Any:
     def structure(data: Mapping[str, Any], _: Any) -> PaymentTerms:
         fields = dict(data)
-        kind = fields.pop("type")
-        result: PaymentTerms = converter.structure(fields, _TERMS[kind])
+        cls = _TERMS[fields.pop("type")]
+        result: PaymentTerms = structure_fns[cls](fields, cls)
         return result
 
-    return structure
+    def is_terms(annotation: Any) -> bool:
+        return annotation is PaymentTerms
+
+    converter.register_unstructure_hook_func(is_terms, unstructure)
+    converter.register_structure_hook_func(is_terms, structure)
 
 
 def _totals_unstructure(converter: cattrs.Converter) -> Any:
@@ -136,10 +145,7 @@ def make_converter() -> cattrs.Converter:
         },
     )
     c.register_structure_hook(RoundingPolicy, lambda v, _: RoundingPolicy(**v))
-    c.register_unstructure_hook(PaymentTerms, _terms_unstructure(c))
-    c.register_structure_hook(PaymentTerms, _terms_structure(c))
-    for cls in _TERMS.values():
-        c.register_unstructure_hook(cls, c.gen_unstructure_attrs_fromdict(cls))
+    _register_terms(c)
     c.register_unstructure_hook(
         LineAmounts,
         lambda a: {

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from decimal import Decimal
 from typing import Final
 
+import babel.core
 import moneyed
 import pytest
 from babel.numbers import get_currency_precision
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from invoicekit.adapters.render.formatting import formatter
 from invoicekit.domain.line import Discount, Line
 from invoicekit.domain.policy import RoundingPolicy, TaxRounding
 from invoicekit.domain.tax import Tax, Vat
@@ -304,33 +305,46 @@ def test_non_text_codes_are_refused(code: object) -> None:
         check_currency(code)
 
 
-#: Where our table and py-moneyed disagree today (documented, not desired): codes
-#: py-moneyed does not know, and where Babel (which py-moneyed formats with) uses
-#: other digits than ISO 4217.
-UNKNOWN_TO_MONEYED: Final = {"XCG", "ZWG"}
-BABEL_DIFFERS: Final = {
-    "AFN": 0, "ALL": 0, "IQD": 0, "IRR": 0, "KPW": 0, "LAK": 0, "LBP": 0,
-    "MGA": 0, "MMK": 0, "RSD": 0, "SOS": 0, "SYP": 0, "YER": 0,
+# --- our digits, whatever Babel's CLDR data says -----------------------------------------
+
+#: ISO 4217 digits of currencies where CLDR (Babel's data) gives, or gave, other digits;
+#: CLDR moves (Babel 2.19 made COP, HUF and IDR 0), our table and documents do not.
+ISO_WHERE_CLDR_DIFFERS: Final = {
+    "COP": 2, "HUF": 2, "IDR": 2, "RSD": 2, "AFN": 2, "IQD": 3, "JPY": 0, "KWD": 3, "CLF": 4,
 }  # fmt: skip
+#: One amount per currency and how an English and a German document show it.
+RENDERED: Final = [
+    ("HUF", "1234.5", "HUF\xa01,234.50", "1.234,50\xa0HUF"),
+    ("IDR", "15000", "IDR\xa015,000.00", "15.000,00\xa0IDR"),
+    ("COP", "99.9", "COP\xa099.90", "99,90\xa0COP"),
+    ("IQD", "7", "IQD\xa07.000", "7,000\xa0IQD"),
+    ("JPY", "1234", "¥1,234", "1.234\xa0¥"),
+    ("CLF", "2.1", "CLF\xa02.1000", "2,1000\xa0CLF"),
+]
 
 
-def test_the_table_differs_from_py_moneyed_and_babel_for_these_currencies() -> None:
-    unknown = set()
-    sub_unit_differs = {}
-    for code, digits in CURRENCY_DIGITS.items():
-        try:
-            sub_unit = moneyed.get_currency(code).sub_unit
-        except moneyed.CurrencyDoesNotExist:
-            unknown.add(code)
-            continue
-        if round(math.log10(sub_unit)) != digits:
-            sub_unit_differs[code] = sub_unit
-    babel = {c: get_currency_precision(c) for c in CURRENCY_DIGITS}
-    babel_differs = {c: p for c, p in babel.items() if p != CURRENCY_DIGITS[c]}
+@pytest.mark.parametrize(("currency", "digits"), sorted(ISO_WHERE_CLDR_DIFFERS.items()))
+def test_the_table_has_iso_4217_digits_where_cldr_differs(currency: str, digits: int) -> None:
+    assert CURRENCY_DIGITS[currency] == digits
+    assert currency_digits(currency) == digits
 
-    assert unknown == UNKNOWN_TO_MONEYED
-    assert sub_unit_differs == {}
-    assert babel_differs == BABEL_DIFFERS, f"{len(babel_differs)} differences: {babel_differs}"
-    assert (CURRENCY_DIGITS["ISK"], CURRENCY_DIGITS["UYI"], CURRENCY_DIGITS["CLF"]) == (0, 0, 4)
-    assert CURRENCY_DIGITS["IQD"] == 3
-    assert babel["IQD"] == 0
+
+@pytest.fixture(params=[0, 5])
+def babel_digits(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Babel's CLDR data made to say that every currency has 0 (then 5) minor digits."""
+    digits: int = request.param
+    babel.core.get_global("currency_fractions")  # loads Babel's global data
+    fractions = {"DEFAULT": (digits, 0, digits, 0)}
+    data = {**babel.core._global_data, "currency_fractions": fractions}
+    monkeypatch.setattr(babel.core, "_global_data", data)
+    return digits
+
+
+@pytest.mark.parametrize(("currency", "amount", "english", "german"), RENDERED)
+def test_documents_show_our_minor_digits_whatever_babel_says(
+    babel_digits: int, currency: str, amount: str, english: str, german: str
+) -> None:
+    assert get_currency_precision(currency) == babel_digits
+
+    assert formatter("en").money(Decimal(amount), currency) == english
+    assert formatter("de_DE").money(Decimal(amount), currency) == german
