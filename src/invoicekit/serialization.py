@@ -77,6 +77,8 @@ def _register_terms(converter: cattrs.Converter) -> None:
 
     converter.register_unstructure_hook_func(is_terms, unstructure)
     converter.register_structure_hook_func(is_terms, structure)
+    for cls in _TERMS_NAME:  # also by value (fingerprints): NetDays(14) is not EndOfMonth(14)
+        converter.register_unstructure_hook(cls, unstructure)
 
 
 def _totals_unstructure(converter: cattrs.Converter) -> Any:

@@ -204,3 +204,13 @@ def test_every_field_given_as_a_keyword_changes_the_fingerprint(
     sellers.create(**kwargs, idempotency_key="k")
     with pytest.raises(ik.ConflictError, match=f"{spread_field} was "):
         sellers.create(**{**kwargs, spread_field: OTHER[spread_field]}, idempotency_key="k")
+
+
+def test_terms_of_another_kind_with_the_same_fields_change_the_fingerprint(world: World) -> None:
+    # NetDays(14) and EndOfMonth(14) both have ``days``: their type tag tells them apart.
+    invoices = world.books.invoices
+    invoices.draft(world.customer_id, lines=[line()], terms=ik.NetDays(14), idempotency_key="t")
+    with pytest.raises(ik.ConflictError, match="terms was"):
+        invoices.draft(
+            world.customer_id, lines=[line()], terms=ik.EndOfMonth(14), idempotency_key="t"
+        )

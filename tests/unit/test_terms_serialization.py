@@ -37,10 +37,9 @@ def test_terms_round_trip_through_the_converter_with_their_tag(
 
     assert document["type"] == tag
     assert CONVERTER.structure(document, PaymentTerms) == terms
-    # The concrete class alone carries no tag and reads back as itself.
-    untagged = CONVERTER.unstructure(terms)
-    assert "type" not in untagged
-    assert CONVERTER.structure(untagged, type(terms)) == terms
+    # A value unstructured by its own class carries the tag too (idempotency fingerprints
+    # tell NetDays(14) from EndOfMonth(14) by it).
+    assert CONVERTER.unstructure(terms) == document
 
 
 @pytest.mark.parametrize(("terms", "tag"), TERMS)
