@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from invoicekit.domain import checks
 from invoicekit.domain import events as ev
 from invoicekit.domain.invoice import (
     CollectionFailure,
@@ -35,6 +36,7 @@ from invoicekit.errors import (
     InvalidTransitionError,
     InvariantViolationError,
     PaymentNotAllowedError,
+    Problem,
     ValidationError,
     problem,
 )
@@ -105,7 +107,7 @@ _PAYMENT_ACTIONS: Final = frozenset(
 
 
 def _lines(value: Iterable[Line | Mapping[str, Any]]) -> tuple[Line | Mapping[str, Any], ...]:
-    return tuple(value)
+    return checks.plural(value)  # type: ignore[no-any-return]  # build_lines reports a non-list
 
 
 def _optional_lines(
@@ -134,6 +136,13 @@ class Command:
     """Base of the action values passed to ``apply``; ``action`` names the table row."""
 
     action: ClassVar[Action]
+
+    def __attrs_post_init__(self) -> None:
+        checks.refuse(self.problems(), self.action.value)
+
+    def problems(self) -> list[Problem]:
+        """Every bad argument of this command (its values are checked before it is applied)."""
+        return []
 
 
 @attrs.frozen
@@ -194,6 +203,14 @@ class RecordPayment(Command):
     method: str = "manual"
     reference: str | None = None
 
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return (
+            checks.identifier("payment_id", self.payment_id)
+            + checks.flag("pending", self.pending)
+            + checks.identifier("method", self.method, limit=40)
+            + checks.reference("reference", self.reference)
+        )
+
 
 @attrs.frozen
 class SettlePayment(Command):
@@ -201,6 +218,9 @@ class SettlePayment(Command):
 
     action: ClassVar[Action] = Action.SETTLE_PAYMENT
     payment_id: str
+
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return checks.identifier("payment_id", self.payment_id)
 
 
 @attrs.frozen
@@ -211,6 +231,11 @@ class FailPayment(Command):
     payment_id: str
     reason: str
 
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return checks.identifier("payment_id", self.payment_id) + checks.reason(
+            "reason", self.reason, required=True
+        )
+
 
 @attrs.frozen
 class FailCollection(Command):
@@ -219,6 +244,11 @@ class FailCollection(Command):
     action: ClassVar[Action] = Action.FAIL_COLLECTION
     reason: str
     code: str | None = None
+
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return checks.reason("reason", self.reason, required=True) + checks.identifier(
+            "code", self.code, required=False
+        )
 
 
 @attrs.frozen
@@ -229,6 +259,11 @@ class RefundPayment(Command):
     payment_id: str
     refund_id: str
     amount: Any
+
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return checks.identifier("payment_id", self.payment_id) + checks.identifier(
+            "refund_id", self.refund_id
+        )
 
 
 @attrs.frozen
@@ -245,6 +280,9 @@ class Void(Command):
     action: ClassVar[Action] = Action.VOID
     reason: str | None = None
 
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return checks.reason("reason", self.reason)
+
 
 @attrs.frozen
 class WriteOff(Command):
@@ -252,6 +290,9 @@ class WriteOff(Command):
 
     action: ClassVar[Action] = Action.WRITE_OFF
     reason: str | None = None
+
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        return checks.reason("reason", self.reason)
 
 
 @attrs.frozen
@@ -267,6 +308,12 @@ class Credit(Command):
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     #: The date its number was taken for; defaults to ``at`` in the seller's time zone.
     issue_date: date | None = None
+
+    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
+        lines = checks.items(
+            "lines", self.lines, (Line, Mapping), "Line or a mapping of its fields"
+        )
+        return lines + checks.reason("reason", self.reason)
 
 
 Transition = tuple[Invoice, list[ev.Event]]

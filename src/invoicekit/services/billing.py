@@ -20,6 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from invoicekit.clock import SystemClock
+from invoicekit.domain import checks
 from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError
 from invoicekit.faults import FaultPoints
@@ -185,6 +186,7 @@ class Billing:
 
     def seller(self, seller_id: str) -> SellerBooks:
         """The books of one seller; every call through them is confined to that seller."""
+        checks.refuse(checks.lookup("seller_id", seller_id), "seller")
         invoices = Invoices(
             self._runner,
             seller_id,
