@@ -253,6 +253,7 @@ class Invoices:
         The number is taken from the seller's series counter inside the transaction, so a
         failure anywhere before commit consumes no number (I3).
         """
+        checks.refuse(checks.lookup("invoice_id", invoice_id), "issue")
         outgoing: builtins.list[MessageRecord] = []
 
         def body(tx: Transaction, now: datetime) -> Invoice:
@@ -273,6 +274,7 @@ class Invoices:
         Already issued invoices are returned as they are, so a batch interrupted by a crash
         is completed by calling again with the same ids: no duplicate, no gap.
         """
+        checks.refuse(checks.items("invoice_ids", invoice_ids, str, "str (an invoice id)"), "issue")
         if not 1 <= batch_size <= _MAX_BATCH:
             raise ValidationError(
                 [problem("batch_size", f"must be 1-{_MAX_BATCH}", batch_size)], subject="issue"
