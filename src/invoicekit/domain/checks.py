@@ -195,8 +195,11 @@ def metadata(path: str, value: object) -> list[Problem]:
         return [problem(path, f"at most {MAX_METADATA_KEYS} keys (got {len(value)})")]
     found: list[Problem] = []
     for key, item in value.items():
-        found += text(f"{path}[{key!r}]", key, limit=MAX_METADATA_KEY)
         where = f"{path}[{key!r}]"
+        if not isinstance(key, str):
+            found.append(problem(where, "keys must be str (an int key would merge with its text)"))
+        else:
+            found += text(where, key, limit=MAX_METADATA_KEY)
         if isinstance(item, str):
             found += text(where, item, limit=MAX_METADATA_TEXT, required=False, one_line=False)
         elif isinstance(item, int) and not isinstance(item, bool) and not -_INT64 <= item < _INT64:

@@ -16,7 +16,10 @@ _MAX_DAYS: Final = 3660
 
 
 class PaymentTerms(Protocol):
-    """Anything that turns an issue date into a due date."""
+    """Turns an issue date into a due date; NetDays, FixedDate and EndOfMonth are the ones stored.
+
+    Sellers and invoices accept only those three (and DueOnReceipt()): storage must read them back.
+    """
 
     def due_date(self, issue_date: date) -> date:
         """The due date for ``issue_date``; raises ValidationError if there is none."""
