@@ -147,6 +147,7 @@ SETTINGS: Final = [
     case("terms", "terms-int", terms=14),
     case("terms", "terms-custom", terms=Net14()),
     case("send_on_issue", "send-on-issue-str", send_on_issue="no"),
+    case("series", "series-int", series=5),
     case("name", "name-surrogate", name=SURROGATE),
     *METADATA,
 ]
@@ -181,6 +182,7 @@ def test_sellers_update(world: World, field: str, bad: dict[str, Any]) -> None:
 CUSTOMER_FIELDS: Final = [
     case("name", "name-surrogate", name=SURROGATE),
     case("archived", "archived-str", archived="no"),
+    case("channels[0]", "channels-int", channels=5),
     *METADATA,
 ]
 

@@ -99,7 +99,7 @@ def _phone(found: list[Problem], path: str, value: object) -> None:
 
 
 def _series(value: Iterable[Series]) -> tuple[Series, ...]:
-    return tuple(value)
+    return _tuple(value)
 
 
 def _price_mode(value: PriceMode | str) -> PriceMode:
@@ -108,9 +108,13 @@ def _price_mode(value: PriceMode | str) -> PriceMode:
 
 
 def _channels(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+    return _tuple(value)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    """The items of a list or tuple; a single value (or a str) as a tuple of one, to be checked."""
+    items = checks.plural(value)
+    return items if isinstance(items, tuple) else (items,)
 
 
 @attrs.frozen

@@ -115,7 +115,7 @@ class Customers:
     ) -> Customer:
         """Create a customer of this seller; channels default to e-mail when an address is given."""
         _unknown(fields, _CUSTOMER_FIELDS, "customer")
-        chosen = tuple(channels) if channels is not None else (("email",) if email else ())
+        chosen = checks.plural(channels) if channels is not None else (("email",) if email else ())
         customer = Customer(
             id=id or self._new_id("cus"),
             seller_id=self._seller_id,
