@@ -160,6 +160,7 @@ SETTINGS: Final = [
         case("id", "id-list", id=["s"]),
         case("idempotency_key", "key-surrogate", idempotency_key=SURROGATE),
         case("idempotency_key", "key-list", idempotency_key=["k"]),
+        case("idempotency_key", "key-empty", idempotency_key=""),
     ],
 )
 def test_sellers_create(world: World, field: str, bad: dict[str, Any]) -> None:

@@ -98,13 +98,21 @@ def text(
 def identifier(
     path: str, value: object, *, limit: int = MAX_ID, required: bool = True
 ) -> list[Problem]:
-    """An id or key: a non-empty str of printable characters, at most ``limit`` long."""
-    return text(path, value, limit=limit, required=required)
+    """An id or key: a non-empty str of printable characters, at most ``limit`` long.
+
+    ``required=False`` allows None (not an empty str).
+    """
+    return [] if value is None and not required else text(path, value, limit=limit)
 
 
-def lookup(path: str, value: object) -> list[Problem]:
-    """The id or number of a stored object: a str ('' finds nothing; a list is bad input)."""
-    return [] if value == "" else text(path, value, limit=MAX_KEY)
+def lookup(path: str, value: object, *, required: bool = True) -> list[Problem]:
+    """The id or number of a stored object: a str ('' finds nothing; a list is bad input).
+
+    ``required=False`` allows None (a filter that is not set).
+    """
+    if value == "" or (value is None and not required):
+        return []
+    return text(path, value, limit=MAX_KEY)
 
 
 def reason(path: str, value: object, *, required: bool = False) -> list[Problem]:

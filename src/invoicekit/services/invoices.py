@@ -198,7 +198,7 @@ class Invoices:
         idempotency_key: str | None = None,
     ) -> Invoice:
         """Change a draft; ``expected_version`` refuses the edit if someone changed it since."""
-        found = checks.identifier("customer_id", customer_id, required=False)
+        found = checks.lookup("customer_id", customer_id, required=False)
         checks.refuse(found + _lists(lines, discounts, charges, optional=True), "invoice")
 
         def command(tx: Transaction, _: Invoice) -> lifecycle.Command:
@@ -564,9 +564,9 @@ def _query_problems(  # noqa: PLR0917 - the filters of Invoices.list, checked to
     limit: object,
     after: object,
 ) -> builtins.list[Problem]:
-    """The filters of ``Invoices.list``: ids, dates and a page size of 1-10,000."""
-    found = checks.identifier("customer_id", customer_id, required=False)
-    found += checks.identifier("after", after, required=False)
+    """The filters of ``Invoices.list``: ids, dates and a page size of at least 1."""
+    found = checks.lookup("customer_id", customer_id, required=False)
+    found += checks.lookup("after", after, required=False)
     found += checks.day("due_from", due_from) + checks.day("due_to", due_to)
     found += checks.day("overdue_on", overdue_on) + checks.positive_int("limit", limit)
     return found

@@ -72,9 +72,8 @@ class Sellers:
         A series that has issued a number keeps its format and reset (add a new series instead).
         """
         _unknown(changes, _SELLER_FIELDS, "seller")
-        attrs.evolve(
-            self.get(seller_id), **changes
-        )  # bad values are refused before the key is read
+        # Bad values are refused here, before the idempotency fingerprint is computed.
+        attrs.evolve(self.get(seller_id), **changes)
 
         def body(tx: Transaction, _: datetime) -> Seller:
             before = tx.sellers.get(seller_id)
@@ -155,9 +154,8 @@ class Customers:
     ) -> Customer:
         """Change a customer's details; invoices already issued keep their snapshot."""
         _unknown(changes, _CUSTOMER_FIELDS, "customer")
-        attrs.evolve(
-            self.get(customer_id), **changes
-        )  # bad values are refused before the key is read
+        # Bad values are refused here, before the idempotency fingerprint is computed.
+        attrs.evolve(self.get(customer_id), **changes)
 
         def body(tx: Transaction, _: datetime) -> Customer:
             customer = attrs.evolve(tx.customers.get(self._seller_id, customer_id), **changes)
@@ -184,7 +182,7 @@ class Customers:
         found = checks.flag("include_archived", include_archived) + checks.positive_int(
             "limit", limit
         )
-        checks.refuse(found + checks.identifier("after", after, required=False), "query")
+        checks.refuse(found + checks.lookup("after", after, required=False), "query")
         with self._run.read() as tx:
             return tx.customers.list(
                 self._seller_id, include_archived=include_archived, limit=limit, after=after
