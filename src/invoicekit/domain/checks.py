@@ -38,6 +38,7 @@ __all__ = [
     "reason",
     "reference",
     "refuse",
+    "stored_terms",
     "terms",
     "text",
 ]
@@ -58,6 +59,7 @@ MAX_METADATA_TEXT: Final = 500
 #: (which no database can store as UTF-8) are refused.
 _BAD_IN_FREE_TEXT: Final = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 _INT64: Final = 2**63
+_OUR_TERMS: Final = "NetDays(days), FixedDate(date), EndOfMonth(days) or DueOnReceipt()"
 
 
 def refuse(found: list[Problem], subject: str) -> None:
@@ -154,13 +156,21 @@ def country(path: str, value: object) -> list[Problem]:
 
 
 def terms(path: str, value: object) -> list[Problem]:
-    """One of our payment terms values (stored and read back by every adapter)."""
-    if isinstance(value, NetDays | FixedDate | EndOfMonth):
+    """Payment terms: an object with ``due_date(issue_date)`` and ``describe()``."""
+    if callable(getattr(value, "due_date", None)) and callable(getattr(value, "describe", None)):
+        return []
+    return [problem(path, f"must be payment terms such as {_OUR_TERMS}", value)]
+
+
+def stored_terms(path: str, value: object) -> list[Problem]:
+    """Terms that storage keeps and reads back: NetDays, FixedDate or EndOfMonth."""
+    if value is None or isinstance(value, NetDays | FixedDate | EndOfMonth):
         return []
     return [
         problem(
             path,
-            "must be NetDays(days), FixedDate(date), EndOfMonth(days) or DueOnReceipt()",
+            f"must be {_OUR_TERMS}: storage keeps no other terms (other PaymentTerms objects "
+            "serve only documents built with Invoice.draft, never stored)",
             value,
         )
     ]

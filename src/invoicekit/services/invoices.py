@@ -133,6 +133,7 @@ class Invoices:
     ) -> Invoice:
         """A new draft for one of this seller's customers. Drafts never consume a number."""
         found = checks.lookup("customer_id", customer_id) + checks.metadata("metadata", metadata)
+        found += checks.stored_terms("terms", terms)
         found += checks.identifier("id", id, required=False) + _lists(lines, discounts, charges)
         checks.refuse(found, "invoice")
         invoice_id = id or self._new_id("inv")
@@ -199,6 +200,7 @@ class Invoices:
     ) -> Invoice:
         """Change a draft; ``expected_version`` refuses the edit if someone changed it since."""
         found = checks.lookup("customer_id", customer_id, required=False)
+        found += checks.stored_terms("terms", terms)
         checks.refuse(found + _lists(lines, discounts, charges, optional=True), "invoice")
 
         def command(tx: Transaction, _: Invoice) -> lifecycle.Command:

@@ -48,6 +48,7 @@ class Sellers:
         _unknown(fields, _SELLER_FIELDS, "seller")
         seller_id = id or self._new_id("sel")
         seller = Seller(id=seller_id, **fields)
+        checks.refuse(checks.stored_terms("terms", seller.terms), "seller")
 
         def body(tx: Transaction, _: datetime) -> Seller:
             tx.sellers.add(seller)
@@ -73,7 +74,8 @@ class Sellers:
         """
         _unknown(changes, _SELLER_FIELDS, "seller")
         # Bad values are refused here, before the idempotency fingerprint is computed.
-        attrs.evolve(self.get(seller_id), **changes)
+        changed = attrs.evolve(self.get(seller_id), **changes)
+        checks.refuse(checks.stored_terms("terms", changed.terms), "seller")
 
         def body(tx: Transaction, _: datetime) -> Seller:
             before = tx.sellers.get(seller_id)
