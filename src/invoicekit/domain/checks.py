@@ -139,11 +139,9 @@ def positive_int(path: str, value: object) -> list[Problem]:
     return []
 
 
-def day(path: str, value: object, *, required: bool = False) -> list[Problem]:
-    """A ``datetime.date`` (not a datetime and not a string: use ``date.fromisoformat``)."""
-    if value is None and not required:
-        return []
-    if isinstance(value, datetime) or not isinstance(value, date):
+def day(path: str, value: object) -> list[Problem]:
+    """None or a ``datetime.date`` (not a datetime and not a string: use ``date.fromisoformat``)."""
+    if value is not None and (isinstance(value, datetime) or not isinstance(value, date)):
         return [problem(path, "must be a datetime.date, e.g. date(2026, 3, 31)", value)]
     return []
 
