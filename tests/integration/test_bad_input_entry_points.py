@@ -449,3 +449,39 @@ def test_an_unused_series_may_change_a_new_one_may_be_added_a_used_one_stays(wor
     draft = books.invoices.draft(customer.id, lines=[_line()], series="shop")
     assert books.invoices.issue(draft.id).number == "SHOP-0001"
     refused(world, "series", lambda: billing.sellers.update(seller.id, series=never))
+
+
+Call = Callable[[ik.SellerBooks], object]
+
+
+def call(field: str, label: str, function: Call) -> Any:
+    """One row of the messages, inbox and events table: the field, and the bad call."""
+    return pytest.param(field, function, id=label)
+
+
+@pytest.mark.parametrize(
+    ("field", "bad"),
+    [
+        call("key", "messages.get-key-list", lambda b: b.messages.get(["k"])),
+        call("limit", "messages.list-limit-str", lambda b: b.messages.list(limit="x")),
+        call("after", "messages.list-after-str", lambda b: b.messages.list(after="x")),
+        call("invoice_id", "messages.list-invoice-list", lambda b: b.messages.list(invoice_id=[1])),
+        call("key", "messages.retry-key-surrogate", lambda b: b.messages.retry(SURROGATE)),
+        call("customer_id", "inbox.list-customer-list", lambda b: b.inbox.list(["c"])),
+        call("limit", "inbox.list-limit-str", lambda b: b.inbox.list("c", limit="x")),
+        call("offset", "inbox.list-offset-negative", lambda b: b.inbox.list("c", offset=-1)),
+        call("unread_only", "inbox.list-unread-str", lambda b: b.inbox.list("c", unread_only="no")),
+        call("customer_id", "inbox.unread-surrogate", lambda b: b.inbox.unread_count(SURROGATE)),
+        call("keys", "inbox.mark_read-keys-int", lambda b: b.inbox.mark_read("c", 5)),
+        call("keys[0]", "inbox.mark_read-key-list", lambda b: b.inbox.mark_read("c", [["k"]])),
+        call(
+            "keys", "inbox.mark_read-key-surrogate", lambda b: b.inbox.mark_read("c", [SURROGATE])
+        ),
+        call("limit", "events.list-limit-str", lambda b: b.events.list(limit="x")),
+        call(
+            "invoice_id", "events.records-invoice-list", lambda b: b.events.records(invoice_id=[1])
+        ),
+    ],
+)
+def test_messages_inbox_and_events(world: World, field: str, bad: Call) -> None:
+    refused(world, field, lambda: bad(world.books))

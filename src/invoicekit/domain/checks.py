@@ -24,6 +24,7 @@ __all__ = [
     "MAX_METADATA_TEXT",
     "MAX_REASON",
     "MAX_REFERENCE",
+    "at_least",
     "country",
     "day",
     "flag",
@@ -34,7 +35,6 @@ __all__ = [
     "lookup",
     "metadata",
     "plural",
-    "positive_int",
     "reason",
     "reference",
     "refuse",
@@ -132,10 +132,10 @@ def flag(path: str, value: object) -> list[Problem]:
     return [] if isinstance(value, bool) else [problem(path, "must be True or False", value)]
 
 
-def positive_int(path: str, value: object) -> list[Problem]:
-    """An int >= 1, such as a page size."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        return [problem(path, "must be an integer >= 1", value)]
+def at_least(path: str, value: object, least: int = 1) -> list[Problem]:
+    """An int (not a bool) >= ``least``, such as a page size (1) or an offset (0)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        return [problem(path, f"must be an integer >= {least}", value)]
     return []
 
 

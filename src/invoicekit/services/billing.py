@@ -52,6 +52,8 @@ class Events:
         self, *, invoice_id: str | None = None, limit: int = 1000
     ) -> builtins.list[OutboxRecord]:
         """The outbox records (delivered or not) of this seller, optionally of one invoice."""
+        found = checks.lookup("invoice_id", invoice_id, required=False)
+        checks.refuse(found + checks.at_least("limit", limit), "query")
         with self._run.read() as tx:
             return tx.outbox.list(seller_id=self._seller_id, invoice_id=invoice_id, limit=limit)
 

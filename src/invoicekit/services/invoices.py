@@ -570,5 +570,5 @@ def _query_problems(  # noqa: PLR0917 - the filters of Invoices.list, checked to
     found = checks.lookup("customer_id", customer_id, required=False)
     found += checks.lookup("after", after, required=False)
     found += checks.day("due_from", due_from) + checks.day("due_to", due_to)
-    found += checks.day("overdue_on", overdue_on) + checks.positive_int("limit", limit)
+    found += checks.day("overdue_on", overdue_on) + checks.at_least("limit", limit)
     return found

@@ -181,9 +181,7 @@ class Customers:
         self, *, include_archived: bool = False, limit: int = 100, after: str | None = None
     ) -> builtins.list[Customer]:
         """This seller's customers by id, ``limit`` at a time after id ``after``."""
-        found = checks.flag("include_archived", include_archived) + checks.positive_int(
-            "limit", limit
-        )
+        found = checks.flag("include_archived", include_archived) + checks.at_least("limit", limit)
         checks.refuse(found + checks.lookup("after", after, required=False), "query")
         with self._run.read() as tx:
             return tx.customers.list(
