@@ -7,7 +7,7 @@ so a bad value is refused before anything is stored, on every adapter alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -17,6 +17,7 @@ from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays
 from invoicekit.errors import Problem, ValidationError, problem
 
 __all__ = [
+    "ARGUMENTS",
     "MAX_ID",
     "MAX_KEY",
     "MAX_METADATA_KEY",
@@ -241,3 +242,24 @@ def frozen_metadata(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     if isinstance(value, Mapping) and all(isinstance(key, str) for key in value):
         return FrozenMapping(value)
     return value
+
+
+def _listed(path: str, value: object, required: bool) -> list[Problem]:
+    if isinstance(value, tuple) or (value is None and not required):
+        return []
+    return [problem(path, "must be a list of Line values or mappings of their fields", value)]
+
+
+#: The checks of lifecycle command arguments, by argument name: ``check(path, value,
+#: required)``, where ``required`` says the argument has no default.
+ARGUMENTS: Final[Mapping[str, Callable[[str, object, bool], list[Problem]]]] = {
+    "payment_id": lambda path, value, _: identifier(path, value),
+    "refund_id": lambda path, value, _: identifier(path, value),
+    "credit_note_id": lambda path, value, _: identifier(path, value),
+    "pending": lambda path, value, _: flag(path, value),
+    "method": lambda path, value, _: identifier(path, value, limit=40),
+    "reference": lambda path, value, _: reference(path, value),
+    "code": lambda path, value, _: identifier(path, value, required=False),
+    "reason": lambda path, value, required: reason(path, value, required=required),
+    "lines": _listed,
+}

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -36,7 +36,6 @@ from invoicekit.errors import (
     InvalidTransitionError,
     InvariantViolationError,
     PaymentNotAllowedError,
-    Problem,
     ValidationError,
     problem,
 )
@@ -138,11 +137,14 @@ class Command:
     action: ClassVar[Action]
 
     def __attrs_post_init__(self) -> None:
-        checks.refuse(self.problems(), self.action.value)
-
-    def problems(self) -> list[Problem]:
-        """Every bad argument of this command (its values are checked before it is applied)."""
-        return []
+        """Check the arguments commands share by name (ids, flags, reasons) when it is built."""
+        found = [
+            bad
+            for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(self)))
+            if (check := checks.ARGUMENTS.get(field.name)) is not None
+            for bad in check(field.name, getattr(self, field.name), field.default is attrs.NOTHING)
+        ]
+        checks.refuse(found, self.action.value)
 
 
 @attrs.frozen
@@ -203,14 +205,6 @@ class RecordPayment(Command):
     method: str = "manual"
     reference: str | None = None
 
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return (
-            checks.identifier("payment_id", self.payment_id)
-            + checks.flag("pending", self.pending)
-            + checks.identifier("method", self.method, limit=40)
-            + checks.reference("reference", self.reference)
-        )
-
 
 @attrs.frozen
 class SettlePayment(Command):
@@ -218,9 +212,6 @@ class SettlePayment(Command):
 
     action: ClassVar[Action] = Action.SETTLE_PAYMENT
     payment_id: str
-
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return checks.identifier("payment_id", self.payment_id)
 
 
 @attrs.frozen
@@ -231,11 +222,6 @@ class FailPayment(Command):
     payment_id: str
     reason: str
 
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return checks.identifier("payment_id", self.payment_id) + checks.reason(
-            "reason", self.reason, required=True
-        )
-
 
 @attrs.frozen
 class FailCollection(Command):
@@ -244,11 +230,6 @@ class FailCollection(Command):
     action: ClassVar[Action] = Action.FAIL_COLLECTION
     reason: str
     code: str | None = None
-
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return checks.reason("reason", self.reason, required=True) + checks.identifier(
-            "code", self.code, required=False
-        )
 
 
 @attrs.frozen
@@ -259,11 +240,6 @@ class RefundPayment(Command):
     payment_id: str
     refund_id: str
     amount: Any
-
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return checks.identifier("payment_id", self.payment_id) + checks.identifier(
-            "refund_id", self.refund_id
-        )
 
 
 @attrs.frozen
@@ -280,9 +256,6 @@ class Void(Command):
     action: ClassVar[Action] = Action.VOID
     reason: str | None = None
 
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return checks.reason("reason", self.reason)
-
 
 @attrs.frozen
 class WriteOff(Command):
@@ -290,9 +263,6 @@ class WriteOff(Command):
 
     action: ClassVar[Action] = Action.WRITE_OFF
     reason: str | None = None
-
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        return checks.reason("reason", self.reason)
 
 
 @attrs.frozen
@@ -308,12 +278,6 @@ class Credit(Command):
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     #: The date its number was taken for; defaults to ``at`` in the seller's time zone.
     issue_date: date | None = None
-
-    def problems(self) -> list[Problem]:  # noqa: D102 - see Command
-        lines = checks.items(
-            "lines", self.lines, (Line, Mapping), "Line or a mapping of its fields"
-        )
-        return lines + checks.reason("reason", self.reason)
 
 
 Transition = tuple[Invoice, list[ev.Event]]
