@@ -348,6 +348,9 @@ class SequenceRepository(Protocol):
     def peek(self, seller_id: str, series: str, period: str) -> int:
         """The value the next call to ``next_value`` would return."""
 
+    def started(self, seller_id: str, series: str) -> bool:
+        """True once ``series`` has taken a number in any period (its format is then frozen)."""
+
 
 class Outbox(Protocol):
     """Events and messages written with the change that caused them, read by the dispatcher."""

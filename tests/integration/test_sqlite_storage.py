@@ -66,7 +66,7 @@ def rich_seller() -> Seller:
         address=Address("DE", line1="Hauptstr. 1", city="Berlin", postal_code="10115"),
         email="billing@northwind.example",
         phone="+4930123456",
-        metadata={"plan": "pro", "nested": {"a": [1, 2]}},
+        metadata={"plan": "pro", "seats": 12, "trial": False, "referrer": None},
     )
 
 

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import pytest
 
+from invoicekit.domain import checks
 from invoicekit.domain.invoice import Invoice
-from invoicekit.domain.lifecycle import Issue, RecordPayment, apply
+from invoicekit.domain.lifecycle import Credit, FailCollection, Issue, RecordPayment, Void, apply
 from invoicekit.domain.line import Discount, Line
-from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
 from invoicekit.domain.terms import FixedDate
 from invoicekit.domain.totals import compute_totals
@@ -255,3 +256,71 @@ def test_a_single_problem_reads_on_one_line() -> None:
         "invalid invoice: lines[0].unit_price: must be a plain decimal like '12.30' "
         "(ASCII digits, a dot, no spaces, exponents or thousands separators) (got '12,30')"
     )
+
+
+# --- issue 11, item 5: value constructors and commands refuse what storage could not keep -------
+
+
+def seller(**changes: Any) -> Seller:
+    return Seller(**{"id": "s", "name": "S", "country": "DE", "currency": "EUR", **changes})
+
+
+@pytest.mark.parametrize(
+    ("build", "path"),
+    [
+        pytest.param(
+            lambda: Line(**good_line(unit_price=None)), "unit_price", id="unit-price-none"
+        ),
+        pytest.param(lambda: Line(**good_line(quantity=None)), "quantity", id="quantity-none"),
+        pytest.param(lambda: Line(**good_line(discounts=5)), "discounts", id="discounts-int"),
+        pytest.param(
+            lambda: Line(**good_line(discounts=[None])), "discounts[0]", id="discount-none"
+        ),
+        pytest.param(
+            lambda: Line(**good_line(description="caf\udce9")), "description", id="surrogate"
+        ),
+        pytest.param(lambda: Discount(amount="1", reason="a\x00"), "reason", id="discount-reason"),
+        pytest.param(lambda: FixedDate("2030-01-01"), "on", id="fixed-date-str"),  # type: ignore[arg-type]
+        pytest.param(lambda: FixedDate(AT), "on", id="fixed-date-datetime"),
+        pytest.param(lambda: seller(country="XX"), "country", id="country-xx"),
+        pytest.param(lambda: seller(country="EU"), "country", id="country-eu"),
+        pytest.param(lambda: seller(rounding="half_up"), "rounding", id="rounding-str"),
+        pytest.param(lambda: seller(prices="gross"), "prices", id="prices-gross"),
+        pytest.param(lambda: seller(terms=14), "terms", id="terms-int"),
+        pytest.param(lambda: seller(metadata={1: "a", "1": "b"}), "metadata[1]", id="key-merge"),
+        pytest.param(lambda: seller(metadata={"x": float("nan")}), "metadata['x']", id="nan"),
+        pytest.param(lambda: Address("XX"), "country", id="address-country"),
+        pytest.param(
+            lambda: Customer(id="c", seller_id="s", name="C", channels=(), archived="no"),
+            "archived",
+            id="archived-str",
+        ),
+        pytest.param(lambda: RecordPayment("p", "1.00", pending="no"), "pending", id="pending"),
+        pytest.param(lambda: RecordPayment(["p"], "1.00"), "payment_id", id="payment-id"),
+        pytest.param(lambda: RecordPayment("p", "1.00", method=None), "method", id="method"),
+        pytest.param(lambda: RecordPayment("p", "1", reference="r" * 141), "reference", id="ref"),
+        pytest.param(lambda: FailCollection(None), "reason", id="failure-reason-none"),
+        pytest.param(lambda: Void("r" * 1001), "reason", id="void-reason-long"),
+        pytest.param(lambda: Credit("cn", "CN-1", None), "lines", id="credit-lines-none"),
+    ],
+)
+def test_values_and_commands_refuse_bad_values_naming_the_field(
+    build: Callable[[], object], path: str
+) -> None:
+    """Each was a raw TypeError/KeyError/AttributeError, or was accepted and stored."""
+    with pytest.raises(ValidationError) as info:
+        build()
+
+    assert path in info.value.paths, str(info.value)
+
+
+def test_every_allowed_metadata_value_and_free_text_is_accepted() -> None:
+    metadata = {"s": "x" * 500, "i": -(2**63), "t": True, "n": None, "k" * 40: 0}
+    metadata |= {f"k{i}": i for i in range(50 - len(metadata))}
+
+    assert dict(seller(metadata=metadata).metadata) == metadata
+    assert checks.text("memo", "tab\there\nnew line", limit=100, one_line=False) == []
+    assert checks.text("memo", "carriage\rreturn", limit=100, one_line=False) != []
+    assert checks.reason("reason", "r" * 1000) == []
+    assert checks.reference("reference", "r" * 140) == []
+    assert FixedDate(date(2030, 1, 1)).on == date(2030, 1, 1)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 import attrs
 
-from invoicekit.domain.frozen import FrozenMapping
+from invoicekit.domain import checks
 from invoicekit.domain.line import Charge, Discount, Line, build_lines
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
@@ -38,10 +38,6 @@ _MAX_MEMO: Final = 2000
 _MAX_ID: Final = 64
 _MAX_REFERENCE: Final = 200
 _ZERO: Final = Decimal(0)
-
-
-def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return FrozenMapping(value)
 
 
 @attrs.frozen
@@ -166,7 +162,7 @@ class Invoice:
     policy: RoundingPolicy = attrs.field(factory=RoundingPolicy, eq=False)
     memo: str | None = None
     footer: str | None = None
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=checks.frozen_metadata)
     #: The numbering series ("invoice" unless the seller has several).
     series: str = "invoice"
     #: Assigned at issue; a draft has none.
@@ -238,6 +234,10 @@ class Invoice:
         except ValidationError as exc:
             found += exc.problems
         found += _draft_text_problems(memo, footer, id)
+        found += checks.metadata("metadata", metadata)
+        discounts, charges = checks.plural(discounts), checks.plural(charges)
+        found += checks.items("discounts", discounts, Discount, "Discount")
+        found += checks.items("charges", charges, Charge, "Charge")
         references = {
             "buyer_reference": buyer_reference,
             "order_reference": order_reference,
@@ -249,7 +249,9 @@ class Invoice:
             found.append(problem("series", f"seller {seller.id!r} has no such series", series))
         mode = seller.prices if prices is None else _price_mode(prices, found)
         chosen_terms = seller.terms if terms is None else terms
-        if issue_date is not None:
+        bad_terms = checks.terms("terms", chosen_terms) + checks.day("issue_date", issue_date)
+        found += bad_terms
+        if issue_date is not None and not bad_terms:
             try:
                 chosen_terms.due_date(issue_date)
             except ValidationError as exc:
@@ -382,14 +384,7 @@ def _reference_problems(references: Mapping[str, object]) -> list[Problem]:
 
 
 def _draft_text_problems(memo: object, footer: object, invoice_id: object) -> list[Problem]:
-    found: list[Problem] = []
-    if (
-        not isinstance(invoice_id, str)
-        or not 1 <= len(invoice_id) <= _MAX_ID
-        or not invoice_id.isprintable()
-    ):
-        found.append(problem("id", "must be 1-64 printable characters", invoice_id))
+    found = checks.identifier("id", invoice_id, limit=_MAX_ID)
     for name, value in (("memo", memo), ("footer", footer)):
-        if value is not None and (not isinstance(value, str) or len(value) > _MAX_MEMO):
-            found.append(problem(name, f"must be text of at most {_MAX_MEMO} characters", value))
+        found += checks.text(name, value, limit=_MAX_MEMO, required=False, one_line=False)
     return found

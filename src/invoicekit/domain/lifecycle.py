@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 import attrs
 
+from invoicekit.domain import checks
 from invoicekit.domain import events as ev
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import (
@@ -113,7 +114,7 @@ _MAX_CREDIT_REFERENCE: Final = 140
 
 
 def _lines(value: Iterable[Line | Mapping[str, Any]]) -> tuple[Line | Mapping[str, Any], ...]:
-    return tuple(value)
+    return checks.plural(value)  # type: ignore[no-any-return]  # build_lines reports a non-list
 
 
 def _optional_lines(
@@ -142,6 +143,16 @@ class Command:
     """Base of the action values passed to ``apply``; ``action`` names the table row."""
 
     action: ClassVar[Action]
+
+    def __attrs_post_init__(self) -> None:
+        """Check the arguments commands share by name (ids, flags, reasons) when it is built."""
+        found = [
+            bad
+            for field in attrs.fields(cast("type[attrs.AttrsInstance]", type(self)))
+            if (check := checks.ARGUMENTS.get(field.name)) is not None
+            for bad in check(field.name, getattr(self, field.name), field.default is attrs.NOTHING)
+        ]
+        checks.refuse(found, self.action.value)
 
 
 @attrs.frozen

@@ -13,6 +13,7 @@ from typing import Any, Final, cast
 
 import attrs
 
+from invoicekit.domain import checks
 from invoicekit.domain.tax import Tax, tax_problems
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import parse_decimal
@@ -41,10 +42,10 @@ class _Invalid:
 Number = Decimal | int | str
 
 
-def _lenient(value: object, field: str) -> Any:
+def _lenient(value: object, field: str, *, optional: bool = True) -> Any:
     """A Decimal, or an _Invalid marker that __attrs_post_init__ reports with the other problems."""
     if value is None:
-        return None
+        return None if optional else _Invalid(value, problem(field, "is required", value))
     try:
         return parse_decimal(value, path=field)
     except ValidationError as exc:
@@ -52,15 +53,15 @@ def _lenient(value: object, field: str) -> Any:
 
 
 def _quantity(value: Number) -> Decimal:
-    return cast(Decimal, _lenient(value, "quantity"))
+    return cast(Decimal, _lenient(value, "quantity", optional=False))
 
 
 def _unit_price(value: Number) -> Decimal:
-    return cast(Decimal, _lenient(value, "unit_price"))
+    return cast(Decimal, _lenient(value, "unit_price", optional=False))
 
 
 def _base_quantity(value: Number) -> Decimal:
-    return cast(Decimal, _lenient(value, "base_quantity"))
+    return cast(Decimal, _lenient(value, "base_quantity", optional=False))
 
 
 def _percent(value: Number | None) -> Decimal | None:
@@ -98,13 +99,7 @@ def _number_problems(
 
 
 def _text_problems(path: str, value: object, *, required: bool) -> list[Problem]:
-    if value is None and not required:
-        return []
-    if not isinstance(value, str) or (required and not value.strip()):
-        return [problem(path, "must be a non-empty string", value)]
-    if len(value) > _MAX_TEXT:
-        return [problem(path, f"at most {_MAX_TEXT} characters", value)]
-    return []
+    return checks.text(path, value, limit=_MAX_TEXT, required=required, one_line=False)
 
 
 def _taxes(value: object) -> tuple[Tax, ...]:
@@ -211,11 +206,11 @@ class Charge(_Adjustment):
 
 
 def _discounts(value: Iterable[Discount]) -> tuple[Discount, ...]:
-    return tuple(value)
+    return cast("tuple[Discount, ...]", checks.plural(value))
 
 
 def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
-    return tuple(value)
+    return cast("tuple[Charge, ...]", checks.plural(value))
 
 
 @attrs.frozen
@@ -273,10 +268,9 @@ class Line:
             ("discounts", self.discounts, Discount),
             ("charges", self.charges, Charge),
         ):
-            for i, item in enumerate(items):
-                if not isinstance(item, cls):
-                    found.append(problem(f"{where}{kind}[{i}]", f"must be a {cls.__name__}", item))
-                elif item.taxes is not None:
+            found += checks.items(f"{where}{kind}", items, cls, cls.__name__)
+            for i, item in enumerate(items if isinstance(items, tuple) else ()):
+                if isinstance(item, cls) and item.taxes is not None:
                     found.append(
                         problem(
                             f"{where}{kind}[{i}].tax",
@@ -294,6 +288,11 @@ def build_lines(
     """Build lines from Line objects or mappings, collecting every problem with its index path."""
     lines: list[Line] = []
     found: list[Problem] = []
+    items = checks.plural(items)
+    if not isinstance(items, tuple):
+        return (), [
+            problem(path, "must be a list of Line values or mappings of their fields", items)
+        ]
     for i, item in enumerate(items):
         if isinstance(item, Line):
             lines.append(item)

@@ -32,6 +32,7 @@ __all__ = [
     "NumberFormat",
     "Reset",
     "Series",
+    "changed_series",
     "default_series",
 ]
 
@@ -336,3 +337,9 @@ def default_series() -> tuple[Series, Series]:
         Series.of("invoice", DEFAULT_INVOICE_FORMAT),
         Series.of("credit_note", DEFAULT_CREDIT_NOTE_FORMAT),
     )
+
+
+def changed_series(before: tuple[Series, ...], after: tuple[Series, ...]) -> list[str]:
+    """Names of the series in ``before`` that ``after`` removes or gives another format or reset."""
+    kept = {series.name: series.format for series in after}
+    return [series.name for series in before if kept.get(series.name) != series.format]

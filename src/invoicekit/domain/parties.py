@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import attrs
 
-from invoicekit.domain.frozen import FrozenMapping
+from invoicekit.domain import checks
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.terms import NetDays, PaymentTerms
@@ -37,7 +37,6 @@ _EMAIL: Final = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+"
 )
 _E164: Final = re.compile(r"\+[1-9][0-9]{6,14}")
-_COUNTRY: Final = re.compile(r"[A-Z]{2}")
 _LOCALE: Final = re.compile(r"[a-z]{2,3}(?:_[A-Z][a-z]{3})?(?:_(?:[A-Z]{2}|[0-9]{3}))?")
 _IBAN: Final = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
 _BIC: Final = re.compile(r"[A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
@@ -89,18 +88,23 @@ def _phone(found: list[Problem], path: str, value: object) -> None:
         found.append(problem(path, "must be an E.164 phone number like '+4915112345678'", value))
 
 
-def _frozen_mapping(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return FrozenMapping(value)
-
-
 def _series(value: Iterable[Series]) -> tuple[Series, ...]:
-    return tuple(value)
+    return _tuple(value)
+
+
+def _price_mode(value: PriceMode | str) -> PriceMode:
+    """A PriceMode, or the value as given for ``__attrs_post_init__`` to report."""
+    return PriceMode(value) if value in tuple(PriceMode) else value  # type: ignore[return-value]
 
 
 def _channels(value: Iterable[str]) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    return tuple(value)
+    return _tuple(value)
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    """The items of a list or tuple; a single value (or a str) as a tuple of one, to be checked."""
+    items = checks.plural(value)
+    return items if isinstance(items, tuple) else (items,)
 
 
 @attrs.frozen
@@ -123,12 +127,7 @@ class Address:
         """Every rule this address breaks, with paths under ``path``."""
         where = f"{path}." if path else ""
         found: list[Problem] = []
-        if not isinstance(self.country, str) or not _COUNTRY.fullmatch(self.country):
-            found.append(
-                problem(
-                    f"{where}country", "must be an ISO 3166-1 alpha-2 code like 'DE'", self.country
-                )
-            )
+        found += checks.country(f"{where}country", self.country)
         for name in ("line1", "line2", "city", "postal_code", "region"):
             _text(found, f"{where}{name}", getattr(self, name), required=False)
         return found
@@ -256,12 +255,12 @@ class Seller:
     #: How this seller rounds (tax per category, half-up by default).
     rounding: RoundingPolicy = attrs.field(factory=RoundingPolicy)
     #: Whether this seller's prices include tax by default.
-    prices: PriceMode = attrs.field(default=PriceMode.EXCLUSIVE, converter=PriceMode)
+    prices: PriceMode = attrs.field(default=PriceMode.EXCLUSIVE, converter=_price_mode)
     #: Default payment terms of new invoices.
     terms: PaymentTerms = attrs.field(factory=lambda: NetDays(30))
     #: Numbering series; ``invoice`` and ``credit_note`` are required.
     series: tuple[Series, ...] = attrs.field(factory=default_series, converter=_series)
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=checks.frozen_metadata)
     #: Where customers pay by transfer; printed with the invoice number as reference (and an
     #: EPC QR code for EUR).
     bank_account: BankAccount | None = None
@@ -305,10 +304,7 @@ class Seller:
         )
         _text(found, "legal_name", self.legal_name, required=False)
         _text(found, "tax_id", self.tax_id, required=False, limit=40)
-        if not isinstance(self.country, str) or not _COUNTRY.fullmatch(self.country):
-            found.append(
-                problem("country", "must be an ISO 3166-1 alpha-2 code like 'DE'", self.country)
-            )
+        found += checks.country("country", self.country)
         try:
             check_currency(self.currency)
         except ValidationError as exc:
@@ -321,11 +317,7 @@ class Seller:
             found.append(problem("address", "must be an Address", self.address))
         if self.bank_account is not None and not isinstance(self.bank_account, BankAccount):
             found.append(problem("bank_account", "must be a BankAccount", self.bank_account))
-        if not isinstance(self.send_on_issue, bool):
-            found.append(problem("send_on_issue", "must be True or False", self.send_on_issue))
-        if not isinstance(self.apply_credit_at_issue, bool):
-            why = "must be True or False"
-            found.append(problem("apply_credit_at_issue", why, self.apply_credit_at_issue))
+        found += _settings_problems(self)
         _party_ids(found, self.electronic_address, self.registration_id, self.contact)
         if found:
             raise ValidationError(found, subject="seller")
@@ -354,7 +346,7 @@ class Customer:
     fallback: tuple[str, ...] = attrs.field(default=(), converter=_channels)
     #: Where the ``webhook`` channel posts for this customer (None: the notifier's endpoint).
     webhook_url: str | None = None
-    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=_frozen_mapping)
+    metadata: Mapping[str, Any] = attrs.field(factory=dict, converter=checks.frozen_metadata)
     archived: bool = False
     #: Where e-invoices reach this customer (EN 16931 BT-49; Peppol and XRechnung need it).
     electronic_address: ElectronicAddress | None = None
@@ -395,9 +387,23 @@ class Customer:
         ):
             found.append(problem("webhook_url", "must be one http(s) URL", self.webhook_url))
         _party_ids(found, self.electronic_address, self.registration_id, self.contact)
+        found += checks.metadata("metadata", self.metadata) + checks.flag("archived", self.archived)
         if "email" in self.channels and self.email is None:
             found.append(problem("email", "required when 'email' is one of the channels"))
         if "sms" in self.channels and self.phone is None:
             found.append(problem("phone", "required when 'sms' is one of the channels"))
         if found:
             raise ValidationError(found, subject="customer")
+
+
+def _settings_problems(seller: Seller) -> list[Problem]:
+    """The seller's settings: rounding, prices, terms, metadata and the two flags."""
+    rounding = "a RoundingPolicy, e.g. RoundingPolicy(mode='half_up')"
+    return (
+        checks.instance("rounding", seller.rounding, RoundingPolicy, rounding)
+        + checks.instance("prices", seller.prices, PriceMode, "'exclusive' or 'inclusive'")
+        + checks.terms("terms", seller.terms)
+        + checks.metadata("metadata", seller.metadata)
+        + checks.flag("send_on_issue", seller.send_on_issue)
+        + checks.flag("apply_credit_at_issue", seller.apply_credit_at_issue)
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Final, Protocol
 
 import attrs
@@ -16,7 +16,10 @@ _MAX_DAYS: Final = 3660
 
 
 class PaymentTerms(Protocol):
-    """Anything that turns an issue date into a due date."""
+    """Turns an issue date into a due date; NetDays, FixedDate and EndOfMonth are the ones stored.
+
+    Sellers and invoices accept only those three (and DueOnReceipt()): storage must read them back.
+    """
 
     def due_date(self, issue_date: date) -> date:
         """The due date for ``issue_date``; raises ValidationError if there is none."""
@@ -56,11 +59,20 @@ def DueOnReceipt() -> NetDays:  # noqa: N802 - reads as a value constructor
     return NetDays(0)
 
 
+def _on(value: date) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ValidationError(
+            [problem("on", "must be a datetime.date, e.g. FixedDate(date(2026, 3, 31))", value)],
+            subject="payment terms",
+        )
+    return value
+
+
 @attrs.frozen
 class FixedDate:
-    """Due on a fixed date, which must not be before the issue date."""
+    """Due on a fixed date (a ``datetime.date``), which must not be before the issue date."""
 
-    on: date
+    on: date = attrs.field(converter=_on)
 
     def due_date(self, issue_date: date) -> date:
         """``on``; a ValidationError if it is before ``issue_date``."""

@@ -394,12 +394,11 @@ def build_invoice(
         at=at,
     )
     if paid:
-        prepaid = d.stated["BT-113"]
         invoice, _ = located(
             d,
             lambda: apply(
                 invoice,
-                RecordPayment(payment_id="prepaid", amount=paid, reference=prepaid.path),
+                RecordPayment(payment_id="prepaid", amount=paid, reference="BT-113 paid amount"),
                 at=at,
             ),
         )

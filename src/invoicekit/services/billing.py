@@ -20,6 +20,7 @@ from typing import Any, Literal
 import attrs
 
 from invoicekit.clock import SystemClock
+from invoicekit.domain import checks
 from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError
 from invoicekit.faults import FaultPoints
@@ -51,6 +52,8 @@ class Events:
         self, *, invoice_id: str | None = None, limit: int = 1000
     ) -> builtins.list[OutboxRecord]:
         """The outbox records (delivered or not) of this seller, optionally of one invoice."""
+        found = checks.lookup("invoice_id", invoice_id, required=False)
+        checks.refuse(found + checks.at_least("limit", limit), "query")
         with self._run.read() as tx:
             return tx.outbox.list(seller_id=self._seller_id, invoice_id=invoice_id, limit=limit)
 
@@ -185,6 +188,7 @@ class Billing:
 
     def seller(self, seller_id: str) -> SellerBooks:
         """The books of one seller; every call through them is confined to that seller."""
+        checks.refuse(checks.lookup("seller_id", seller_id), "seller")
         invoices = Invoices(
             self._runner,
             seller_id,

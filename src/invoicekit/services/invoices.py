@@ -7,14 +7,20 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
-from invoicekit.domain import lifecycle
+from invoicekit.domain import checks, lifecycle
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CreditNoteIssued
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.status import Status
 from invoicekit.domain.terms import PaymentTerms
-from invoicekit.errors import ConcurrencyError, InvalidTransitionError, ValidationError, problem
+from invoicekit.errors import (
+    ConcurrencyError,
+    InvalidTransitionError,
+    Problem,
+    ValidationError,
+    problem,
+)
 from invoicekit.ports import (
     DOCUMENT_KINDS,
     InvoiceQuery,
@@ -64,11 +70,13 @@ class Invoices:
 
     def get(self, invoice_id: str) -> Invoice:
         """The invoice. Raises NotFoundError (also for another seller's id)."""
+        checks.refuse(checks.lookup("invoice_id", invoice_id), "query")
         with self._run.read() as tx:
             return tx.invoices.get(self._seller_id, invoice_id)
 
     def get_by_number(self, number: str) -> Invoice:
         """The issued invoice with ``number``. Raises NotFoundError."""
+        checks.refuse(checks.lookup("number", number), "query")
         with self._run.read() as tx:
             return tx.invoices.get_by_number(self._seller_id, number)
 
@@ -84,6 +92,9 @@ class Invoices:
         after: str | None = None,
     ) -> builtins.list[Invoice]:
         """Invoices by issue date then id (drafts last), filtered; page with ``after``."""
+        checks.refuse(
+            _query_problems(customer_id, due_from, due_to, overdue_on, limit, after), "query"
+        )
         statuses: frozenset[Status] | None = None
         if status is not None:
             items = [status] if isinstance(status, str) else list(status)
@@ -128,6 +139,10 @@ class Invoices:
         project_reference: str | None = None,
     ) -> Invoice:
         """A new draft for one of this seller's customers. Drafts never consume a number."""
+        found = checks.lookup("customer_id", customer_id) + checks.metadata("metadata", metadata)
+        found += checks.stored_terms("terms", terms)
+        found += checks.identifier("id", id, required=False) + _lists(lines, discounts, charges)
+        checks.refuse(found, "invoice")
         invoice_id = id or self._new_id("inv")
 
         def body(tx: Transaction, now: datetime) -> Invoice:
@@ -191,6 +206,9 @@ class Invoices:
         idempotency_key: str | None = None,
     ) -> Invoice:
         """Change a draft; ``expected_version`` refuses the edit if someone changed it since."""
+        found = checks.lookup("customer_id", customer_id, required=False)
+        found += checks.stored_terms("terms", terms)
+        checks.refuse(found + _lists(lines, discounts, charges, optional=True), "invoice")
 
         def command(tx: Transaction, _: Invoice) -> lifecycle.Command:
             customer = tx.customers.get(self._seller_id, customer_id) if customer_id else None
@@ -245,6 +263,7 @@ class Invoices:
         the provider after the commit; if the provider fails, the invoice is issued without a
         link (logged) and ``add_payment_link`` asks again.
         """
+        checks.refuse(checks.lookup("invoice_id", invoice_id), "issue")
         outgoing: builtins.list[MessageRecord] = []
 
         def body(tx: Transaction, now: datetime) -> Invoice:
@@ -274,6 +293,7 @@ class Invoices:
         is completed by calling again with the same ids: no duplicate, no gap. Payment links
         are asked for after each batch commits; a repeat also adds those still missing.
         """
+        checks.refuse(checks.items("invoice_ids", invoice_ids, str, "str (an invoice id)"), "issue")
         if not 1 <= batch_size <= _MAX_BATCH:
             raise ValidationError(
                 [problem("batch_size", f"must be 1-{_MAX_BATCH}", batch_size)], subject="issue"
@@ -478,6 +498,7 @@ class Invoices:
         idempotency_key: str | None = None,
     ) -> CreditNote:
         """Issue a credit note against an invoice, numbered in the seller's credit-note series."""
+        checks.refuse(_lists(lines), "credit note")
 
         def body(tx: Transaction, now: datetime) -> CreditNote:
             inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
@@ -521,6 +542,7 @@ class Invoices:
         key: str | None = None,
     ) -> Invoice:
         """Apply one lifecycle command to ``call.invoice_id`` in one transaction (shared by payments)."""
+        checks.refuse(checks.lookup("invoice_id", call.invoice_id), call.operation)
 
         def body(tx: Transaction, now: datetime) -> Invoice:
             inv = tx.invoices.get(self._seller_id, call.invoice_id, for_update=True)
@@ -537,3 +559,28 @@ class Invoices:
             return new
 
         return self._run.write(self._seller_id, call, body, Invoice, key=key)
+
+
+def _lists(*values: object, optional: bool = False) -> builtins.list[Problem]:
+    """``lines``, ``discounts``, ``charges`` are lists or tuples (None too when ``optional``)."""
+    return [
+        problem(name, "must be a list", value)
+        for name, value in zip(("lines", "discounts", "charges"), values, strict=False)
+        if not isinstance(value, builtins.list | tuple) and not (optional and value is None)
+    ]
+
+
+def _query_problems(  # noqa: PLR0917 - the filters of Invoices.list, checked together
+    customer_id: object,
+    due_from: object,
+    due_to: object,
+    overdue_on: object,
+    limit: object,
+    after: object,
+) -> builtins.list[Problem]:
+    """The filters of ``Invoices.list``: ids, dates and a page size of at least 1."""
+    found = checks.lookup("customer_id", customer_id, required=False)
+    found += checks.lookup("after", after, required=False)
+    found += checks.day("due_from", due_from) + checks.day("due_to", due_to)
+    found += checks.day("overdue_on", overdue_on) + checks.at_least("limit", limit)
+    return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable
 
+from invoicekit.domain import checks
 from invoicekit.errors import ValidationError, problem
 from invoicekit.ports import InboxItem, MessageRecord, MessageStatus
 from invoicekit.services.dispatch import Dispatcher, DispatchReport
@@ -38,6 +39,7 @@ class Messages:
 
     def get(self, key: str) -> MessageRecord:
         """One message by key. Raises NotFoundError (also for another seller's key)."""
+        checks.refuse(checks.lookup("key", key), "query")
         with self._run.read() as tx:
             return tx.messages.get(self._seller_id, key)
 
@@ -50,6 +52,10 @@ class Messages:
         after: int | None = None,
     ) -> builtins.list[MessageRecord]:
         """Messages in the order they were queued; page with ``after`` (the last ``position``)."""
+        found = checks.lookup("invoice_id", invoice_id, required=False)
+        found += checks.at_least("limit", limit)
+        found += [] if after is None else checks.at_least("after", after, 0)
+        checks.refuse(found, "query")
         with self._run.read() as tx:
             return tx.messages.list(
                 self._seller_id,
@@ -69,6 +75,7 @@ class Messages:
         A message already queued or being sent (retried before) is returned as it is;
         one that was sent raises ValidationError.
         """
+        checks.refuse(checks.lookup("key", key), "retry")
         with self._run.storage.transaction() as tx:
             record = tx.messages.get(self._seller_id, key)
             if record.status in {MessageStatus.QUEUED, MessageStatus.SENDING}:
@@ -93,6 +100,9 @@ class Inbox:
         self, customer_id: str, *, unread_only: bool = False, limit: int = 50, offset: int = 0
     ) -> builtins.list[InboxItem]:
         """The customer's items, newest first."""
+        found = checks.lookup("customer_id", customer_id) + checks.flag("unread_only", unread_only)
+        found += checks.at_least("limit", limit) + checks.at_least("offset", offset, 0)
+        checks.refuse(found, "query")
         with self._run.read() as tx:
             return tx.inbox.list(
                 self._seller_id, customer_id, unread_only=unread_only, limit=limit, offset=offset
@@ -100,11 +110,17 @@ class Inbox:
 
     def unread_count(self, customer_id: str) -> int:
         """How many of the customer's items are unread (for a badge)."""
+        checks.refuse(checks.lookup("customer_id", customer_id), "query")
         with self._run.read() as tx:
             return tx.inbox.unread_count(self._seller_id, customer_id)
 
     def mark_read(self, customer_id: str, keys: Iterable[str]) -> int:
         """Mark items read; returns how many were unread (a repeat changes nothing and returns 0)."""
+        keys = checks.plural(keys)
+        found = checks.lookup("customer_id", customer_id) + checks.items(
+            "keys", keys, str, "str key"
+        )
+        checks.refuse(found or [p for key in keys for p in checks.lookup("keys", key)], "mark_read")
         with self._run.storage.transaction() as tx:
             return tx.inbox.mark_read(
                 self._seller_id, customer_id, builtins.list(keys), at=self._run.clock.now()

@@ -9,6 +9,8 @@ from typing import Any
 
 import attrs
 
+from invoicekit.domain import checks
+from invoicekit.domain.numbering import changed_series
 from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.errors import ValidationError, problem
 from invoicekit.ports import Transaction
@@ -47,6 +49,7 @@ class Sellers:
         _unknown(fields, _SELLER_FIELDS, "seller")
         seller_id = id or self._new_id("sel")
         seller = Seller(id=seller_id, **fields)
+        checks.refuse(checks.stored_terms("terms", seller.terms), "seller")
 
         def body(tx: Transaction, _: datetime) -> Seller:
             tx.sellers.add(seller)
@@ -58,17 +61,26 @@ class Sellers:
 
     def get(self, seller_id: str) -> Seller:
         """The seller. Raises NotFoundError."""
+        checks.refuse(checks.lookup("seller_id", seller_id), "seller")
         with self._run.read() as tx:
             return tx.sellers.get(seller_id)
 
     def update(
         self, seller_id: str, *, idempotency_key: str | None = None, **changes: Any
     ) -> Seller:
-        """Change a seller's settings; issued invoices keep the snapshot they were issued with."""
+        """Change a seller's settings; issued invoices keep the snapshot they were issued with.
+
+        A series that has issued a number keeps its format and reset (add a new series instead).
+        """
         _unknown(changes, _SELLER_FIELDS, "seller")
+        # Bad values are refused here, before the idempotency fingerprint is computed.
+        changed = attrs.evolve(self.get(seller_id), **changes)
+        checks.refuse(checks.stored_terms("terms", changed.terms), "seller")
 
         def body(tx: Transaction, _: datetime) -> Seller:
-            seller = attrs.evolve(tx.sellers.get(seller_id), **changes)
+            before = tx.sellers.get(seller_id)
+            seller = attrs.evolve(before, **changes)
+            _keep_used_series(tx, before, seller)
             tx.sellers.update(seller)
             return seller
 
@@ -103,7 +115,7 @@ class Customers:
     ) -> Customer:
         """Create a customer of this seller; channels default to e-mail when an address is given."""
         _unknown(fields, _CUSTOMER_FIELDS, "customer")
-        chosen = tuple(channels) if channels is not None else (("email",) if email else ())
+        chosen = checks.plural(channels) if channels is not None else (("email",) if email else ())
         customer = Customer(
             id=id or self._new_id("cus"),
             seller_id=self._seller_id,
@@ -133,6 +145,7 @@ class Customers:
 
     def get(self, customer_id: str) -> Customer:
         """The customer. Raises NotFoundError (also for another seller's customer)."""
+        checks.refuse(checks.lookup("customer_id", customer_id), "customer")
         with self._run.read() as tx:
             return tx.customers.get(self._seller_id, customer_id)
 
@@ -141,6 +154,8 @@ class Customers:
     ) -> Customer:
         """Change a customer's details; invoices already issued keep their snapshot."""
         _unknown(changes, _CUSTOMER_FIELDS, "customer")
+        # Bad values are refused here, before the idempotency fingerprint is computed.
+        attrs.evolve(self.get(customer_id), **changes)
 
         def body(tx: Transaction, _: datetime) -> Customer:
             customer = attrs.evolve(tx.customers.get(self._seller_id, customer_id), **changes)
@@ -158,7 +173,30 @@ class Customers:
         self, *, include_archived: bool = False, limit: int = 100, after: str | None = None
     ) -> builtins.list[Customer]:
         """This seller's customers by id, ``limit`` at a time after id ``after``."""
+        found = checks.flag("include_archived", include_archived) + checks.at_least("limit", limit)
+        checks.refuse(found + checks.lookup("after", after, required=False), "query")
         with self._run.read() as tx:
             return tx.customers.list(
                 self._seller_id, include_archived=include_archived, limit=limit, after=after
             )
+
+
+def _keep_used_series(tx: Transaction, before: Seller, after: Seller) -> None:
+    """Refuse changing or removing a series that has issued a number (its numbers would repeat)."""
+    used = [
+        name
+        for name in changed_series(before.series, after.series)
+        if tx.sequences.started(before.id, name)
+    ]
+    checks.refuse(
+        [
+            problem(
+                "series",
+                f"series {name!r} has issued numbers, so its format and reset are frozen: "
+                "add a new series (Series.of(name, pattern, reset)) and draft with series=<name>",
+                name,
+            )
+            for name in used
+        ],
+        "seller",
+    )

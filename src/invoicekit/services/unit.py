@@ -17,14 +17,13 @@ from typing import Any, Final, TypeVar
 
 import cattrs
 
+from invoicekit.domain import checks
 from invoicekit.domain.events import Event
 from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import (
     ConcurrencyError,
     ConflictError,
     DuplicateError,
-    ValidationError,
-    problem,
 )
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, IdempotencyRecord, OutboxRecord, Storage, Transaction
@@ -79,12 +78,9 @@ class Runner:
         the last failure, and every other DuplicateError, is raised to the caller.
         """
         operation = call.operation
+        key_problems = checks.identifier("idempotency_key", key, limit=_MAX_KEY, required=False)
+        checks.refuse(key_problems, operation)
         fingerprint = self._fingerprint(call) if key is not None else ""
-        if key is not None and (not isinstance(key, str) or not 1 <= len(key) <= _MAX_KEY):
-            raise ValidationError(
-                [problem("idempotency_key", f"must be 1-{_MAX_KEY} characters", key)],
-                subject=operation,
-            )
         for attempt in range(_ATTEMPTS):
             try:
                 with self.storage.transaction() as tx:

@@ -312,6 +312,10 @@ class _Sequences:
     def peek(self, seller_id: str, series: str, period: str) -> int:
         return self._t.get((seller_id, series, period)) or 1
 
+    def started(self, seller_id: str, series: str) -> bool:
+        keys = {*self._t.rows, *self._t.changes}
+        return any(key[:2] == (seller_id, series) and self._t.get(key) for key in keys)
+
 
 class _Outbox:
     def __init__(self, table: _Table[str, OutboxRecord], counter: Callable[[], int]) -> None:

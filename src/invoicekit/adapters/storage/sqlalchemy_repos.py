@@ -73,6 +73,11 @@ _NOTES = sa.select(CREDIT_NOTES.c.id, CREDIT_NOTES.c.doc).where(
 _COUNTER = sa.select(SEQUENCES.c.next_value).where(
     *_where(SEQUENCES, "seller_id", "series", "period")
 )
+_STARTED = (
+    sa.select(SEQUENCES.c.series)
+    .where(*_where(SEQUENCES, "seller_id", "series"), SEQUENCES.c.next_value > 1)
+    .limit(1)
+)
 _TAKE = (
     sa.update(SEQUENCES)
     .where(*(SEQUENCES.c[n] == _b(f"k_{n}") for n in ("seller_id", "series", "period")))
@@ -382,6 +387,10 @@ class _Sequences(_Repository):
         key = {"seller_id": seller_id, "series": series, "period": period}
         row = self._c.first("read a number counter", _COUNTER, key)
         return 1 if row is None else int(row.next_value)
+
+    def started(self, seller_id: str, series: str) -> bool:
+        key = {"seller_id": seller_id, "series": series}
+        return self._c.first("read the number counters", _STARTED, key) is not None
 
 
 def _record(row: sa.Row[Any]) -> OutboxRecord:

@@ -388,6 +388,12 @@ class _Sequences:
         row = self._s.one("read a number counter", sql, (seller_id, series, period))
         return 1 if row is None else int(row[0])
 
+    def started(self, seller_id: str, series: str) -> bool:
+        sql = (
+            "SELECT 1 FROM sequences WHERE seller_id = ? AND series = ? AND next_value > 1 LIMIT 1"
+        )
+        return self._s.one("read the number counters", sql, (seller_id, series)) is not None
+
 
 class _Outbox:
     def __init__(self, session: Session) -> None:

@@ -127,6 +127,26 @@ class RecordsContract(StorageFixtures):
         with storage.transaction() as tx:
             assert tx.sequences.next_value("s-1", "invoice", "2026") == 2
 
+    def test_a_series_is_started_by_its_first_committed_number(
+        self, storage: Storage, reopen: Reopen
+    ) -> None:
+        """``started`` is per (seller, series) over every period; a rolled-back number counts not."""
+        with pytest.raises(_Rollback), storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
+            tx.sequences.next_value("s-1", "invoice", "2026")
+            assert tx.sequences.started("s-1", "invoice")
+            raise _Rollback
+        with fresh(reopen, storage) as tx:
+            assert not tx.sequences.started("s-1", "invoice")
+        with storage.transaction() as tx:
+            assert not tx.sequences.started("s-1", "invoice")
+            tx.sequences.peek("s-1", "invoice", "2027")
+            assert not tx.sequences.started("s-1", "invoice")
+            tx.sequences.next_value("s-1", "invoice", "2027-03")
+        with fresh(reopen, storage) as tx:
+            assert tx.sequences.started("s-1", "invoice")
+            assert not tx.sequences.started("s-1", "credit_note")
+            assert not tx.sequences.started("s-2", "invoice")
+
     # ------------------------------------------------------------------ outbox
 
     def test_outbox_round_trips_in_append_order(self, storage: Storage, reopen: Reopen) -> None:
