@@ -12,7 +12,7 @@ import attrs
 from invoicekit.domain import checks
 from invoicekit.domain.numbering import changed_series
 from invoicekit.domain.parties import Address, Customer, Seller
-from invoicekit.errors import ValidationError, problem
+from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.services import calls
 from invoicekit.services.unit import Runner
@@ -73,9 +73,8 @@ class Sellers:
         A series that has issued a number keeps its format and reset (add a new series instead).
         """
         _unknown(changes, _SELLER_FIELDS, "seller")
-        # Bad values are refused here, before the idempotency fingerprint is computed.
-        changed = attrs.evolve(self.get(seller_id), **changes)
-        checks.refuse(checks.stored_terms("terms", changed.terms), "seller")
+        _check_changes(self.get, seller_id, changes)
+        checks.refuse(checks.stored_terms("terms", changes.get("terms")), "seller")
 
         def body(tx: Transaction, _: datetime) -> Seller:
             before = tx.sellers.get(seller_id)
@@ -154,8 +153,7 @@ class Customers:
     ) -> Customer:
         """Change a customer's details; invoices already issued keep their snapshot."""
         _unknown(changes, _CUSTOMER_FIELDS, "customer")
-        # Bad values are refused here, before the idempotency fingerprint is computed.
-        attrs.evolve(self.get(customer_id), **changes)
+        _check_changes(self.get, customer_id, changes)
 
         def body(tx: Transaction, _: datetime) -> Customer:
             customer = attrs.evolve(tx.customers.get(self._seller_id, customer_id), **changes)
@@ -179,6 +177,19 @@ class Customers:
             return tx.customers.list(
                 self._seller_id, include_archived=include_archived, limit=limit, after=after
             )
+
+
+def _check_changes(get: Callable[[str], Any], id: str, changes: Mapping[str, Any]) -> None:
+    """Refuse bad values before the idempotency fingerprint is computed (it needs plain values).
+
+    An unknown id is left to the write, which says so after the key is looked up: a key
+    reused for another id is a ConflictError there, not a NotFoundError here.
+    """
+    try:
+        current = get(id)
+    except NotFoundError:
+        return
+    attrs.evolve(current, **changes)
 
 
 def _keep_used_series(tx: Transaction, before: Seller, after: Seller) -> None:
