@@ -1,0 +1,272 @@
+"""Mutation testing of the core: does some test notice when one token of the code changes?
+
+Usage: ``python .ci/mutate.py [money] [lifecycle] [totals] [-j 2] [--only TEXT] [--list]``
+(or ``nox -s mutate -- ...``). Each mutant (see mutants.py) is written into a scratch copy
+of ``src/`` and the unit and property tests of its module run against it with ``-x`` and
+a timeout. Survivors listed in docs/explanation/mutation-testing.md are equivalent: they
+are left out of the behaviour-changing score. Exits 1 when a module scores below
+``--fail-under`` percent. Opt-in: not part of CI (it takes about half an hour).
+"""
+
+# ruff: noqa: T201, S603 - a command-line tool: it prints its report and runs pytest
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from mutants import Mutant, mutants
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENT_LIST = ROOT / "docs" / "explanation" / "mutation-testing.md"
+#: Module name -> (source file, test file globs: its unit and property tests).
+TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "money": (
+        "src/invoicekit/money.py",
+        ("tests/unit/test_money*.py", "tests/property/test_money*.py"),
+    ),
+    "lifecycle": (
+        "src/invoicekit/domain/lifecycle.py",
+        ("tests/unit/test_lifecycle*.py", "tests/property/test_lifecycle*.py"),
+    ),
+    "totals": (
+        "src/invoicekit/domain/totals.py",
+        ("tests/unit/test_totals*.py", "tests/property/test_totals*.py"),
+    ),
+}
+# Plugins are not auto-loaded (that alone takes 1.5 s per run); hypothesis is named, its
+# seed fixed so a survivor stays a survivor from one run to the next.
+PYTEST = ["-m", "pytest", "-p", "hypothesis.extra.pytestplugin", "-p", "no:cacheprovider"]
+PYTEST += ["-q", "--no-header", "--hypothesis-seed=0"]
+
+
+class Scratch:
+    """A private copy of ``src/`` where one mutant at a time replaces its module."""
+
+    def __init__(self, base: Path) -> None:
+        self.dir = Path(tempfile.mkdtemp(prefix="mutate-", dir=base))
+        shutil.copytree(
+            ROOT / "src", self.dir / "src", ignore=shutil.ignore_patterns("__pycache__")
+        )
+
+    @contextmanager
+    def holding(self, relpath: str, source: str) -> Iterator[None]:
+        """Write ``source`` over ``relpath`` for the duration of the block, then restore it."""
+        target = self.dir / relpath
+        original = (ROOT / relpath).read_text(encoding="utf-8")
+        self._write(target, source)
+        try:
+            yield
+        finally:
+            self._write(target, original)
+
+    @staticmethod
+    def _write(target: Path, source: str) -> None:
+        for stale in (target.parent / "__pycache__").glob(f"{target.stem}.*.pyc"):
+            stale.unlink()  # its mtime and size may match the source it replaces
+        target.write_text(source, encoding="utf-8")
+
+    def run(self, args: list[str], timeout: float) -> tuple[int | None, str]:
+        """Run pytest on this copy: (exit code or None on timeout, output)."""
+        hypothesis_db = self.dir / "hypothesis"
+        shutil.rmtree(hypothesis_db, ignore_errors=True)  # no failing example carried over
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(self.dir / "src"),
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
+            "HYPOTHESIS_STORAGE_DIRECTORY": str(hypothesis_db),
+        }
+        env.pop("HYPOTHESIS_PROFILE", None)
+        with subprocess.Popen(
+            [sys.executable, *PYTEST, *args],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        ) as proc:
+            try:
+                out, _ = proc.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+                proc.communicate()
+                return None, ""
+        return proc.returncode, out
+
+
+def tests_of(module: str) -> list[str]:
+    """The unit and property test files of ``module``, unit tests first."""
+    _, globs = TARGETS[module]
+    return [str(p.relative_to(ROOT)) for g in globs for p in sorted(ROOT.glob(g))]
+
+
+def baseline(scratch: Scratch, module: str) -> tuple[list[str], float]:
+    """Run the tests unmutated: the tests that already fail (deselected later), and the time."""
+    start = time.monotonic()
+    code, out = scratch.run([*tests_of(module), "-rf"], timeout=600)
+    took = time.monotonic() - start
+    failing = [line.split()[1] for line in out.splitlines() if line.startswith("FAILED ")]
+    if code not in (0, 1) or (code == 1 and not failing):
+        sys.exit(f"mutate: the {module} tests do not run cleanly without a mutant:\n{out}")
+    for test in failing:
+        print(f"  {module}: deselected {test} (fails without any mutant)")
+    return failing, took
+
+
+def outcome(code: int | None) -> str:
+    """killed, timeout or survived, from pytest's exit code."""
+    if code is None:
+        return "timeout"
+    if code in (1, 2):  # a test failed, or collection failed (the mutant broke an import)
+        return "killed"
+    if code == 0:
+        return "survived"
+    raise RuntimeError(f"pytest exited with {code}: the runner's arguments are wrong")
+
+
+@dataclass
+class Result:
+    """One module's run: what happened to each mutant."""
+
+    module: str
+    outcomes: list[tuple[Mutant, str]]
+    equivalent: list[Mutant]
+    minutes: float
+
+    @property
+    def counts(self) -> Counter[str]:
+        """How many mutants were killed, timed out, survived."""
+        return Counter(result for _, result in self.outcomes)
+
+    @property
+    def score(self) -> float:
+        """Percent of the mutants detected (killed or timed out)."""
+        return _percent(self.detected, len(self.outcomes))
+
+    @property
+    def behaviour_score(self) -> float:
+        """Percent of the mutants that change behaviour (all but the listed ones) detected."""
+        return _percent(self.detected, len(self.outcomes) - len(self.equivalent))
+
+    @property
+    def detected(self) -> int:
+        """Mutants some test noticed: killed or timed out."""
+        return self.counts["killed"] + self.counts["timeout"]
+
+    def survivors(self) -> list[Mutant]:
+        """The survivors not listed as equivalent: each wants a test."""
+        return [m for m, r in self.outcomes if r == "survived" and m not in self.equivalent]
+
+    def summary(self) -> str:
+        """One line of figures for the report."""
+        c = self.counts
+        return (
+            f"{self.module}: {len(self.outcomes)} mutants, {c['killed']} killed, "
+            f"{c['timeout']} timeout, {c['survived']} survived ({len(self.equivalent)} listed "
+            f"as equivalent) in {self.minutes:.1f} min: {self.score:.1f} % of all mutants, "
+            f"{self.behaviour_score:.1f} % of the behaviour-changing ones"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        """The figures and survivors as JSON-ready data (``--json``)."""
+        return {
+            "module": self.module,
+            "counts": dict(self.counts),
+            "equivalent": len(self.equivalent),
+            "score": round(self.score, 1),
+            "behaviour_score": round(self.behaviour_score, 1),
+            "minutes": round(self.minutes, 1),
+            "survivors": [m.id for m in self.survivors()],
+        }
+
+
+def _percent(part: int, whole: int) -> float:
+    return 100 * part / whole if whole else 100.0
+
+
+def run_module(module: str, pool: queue.Queue[Scratch], args: argparse.Namespace) -> Result:
+    """Run every mutant of ``module`` against its tests."""
+    relpath, _ = TARGETS[module]
+    todo = [m for m in mutants(ROOT / relpath) if args.only in m.id]
+    scratch = pool.get()
+    failing, took = baseline(scratch, module)
+    pool.put(scratch)
+    timeout = max(10.0, args.timeout_factor * took)
+    test_args = ["-x", *tests_of(module), *(f"--deselect={t}" for t in failing)]
+
+    def one(mutant: Mutant) -> tuple[Mutant, str]:
+        scratch = pool.get()
+        try:
+            with scratch.holding(relpath, mutant.source):
+                return mutant, outcome(scratch.run(test_args, timeout)[0])
+        finally:
+            pool.put(scratch)
+
+    start = time.monotonic()
+    with ThreadPoolExecutor(args.jobs) as executor:
+        outcomes = list(executor.map(one, todo))
+    listed = EQUIVALENT_LIST.read_text(encoding="utf-8") if EQUIVALENT_LIST.exists() else ""
+    result = Result(module, outcomes, [], (time.monotonic() - start) / 60)
+    for mutant, what in outcomes:
+        if mutant.id in listed and what == "survived":
+            result.equivalent.append(mutant)
+        elif mutant.id in listed:
+            print(f"  {module}: listed as equivalent but {what}: {mutant.id}")
+    return result
+
+
+def main() -> int:
+    """Parse the arguments, run the modules asked for, print the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"any of {', '.join(TARGETS)} (default: all)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="parallel pytest runs")
+    parser.add_argument("--only", default="", help="only mutants whose id contains this text")
+    parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--timeout-factor", type=float, default=4.0)
+    parser.add_argument("--fail-under", type=float, default=90.0, help="percent")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    modules = args.modules or list(TARGETS)
+    if unknown := set(modules) - set(TARGETS):
+        parser.error(f"unknown modules {sorted(unknown)}; choose from {', '.join(TARGETS)}")
+    if args.list:
+        for module in modules:
+            for m in mutants(ROOT / TARGETS[module][0]):
+                if args.only in m.id:
+                    print(f"line {m.line}: {m.id}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="invoicekit-mutate-") as base:
+        pool: queue.Queue[Scratch] = queue.Queue()
+        for _ in range(args.jobs):
+            pool.put(Scratch(Path(base)))
+        results = []
+        for module in modules:
+            results.append(run_module(module, pool, args))
+            print(results[-1].summary(), flush=True)
+            for m in results[-1].survivors():
+                print(f"  survived  line {m.line}: {m.id}", flush=True)
+    if args.json:
+        data = [r.as_json() for r in results]
+        args.json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    low = [r.module for r in results if r.behaviour_score < args.fail_under]
+    if low:
+        print(f"below {args.fail_under} %: {', '.join(map(str, low))}")
+    return 1 if low else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
