@@ -521,8 +521,6 @@ def _fail_payment(invoice: Invoice, cmd: FailPayment, at: datetime) -> Transitio
 
 
 def _fail_collection(invoice: Invoice, cmd: FailCollection, at: datetime) -> Transition:
-    if invoice.amount_due == 0:
-        _refuse(invoice, cmd.action, "nothing is due")
     new = attrs.evolve(
         invoice,
         status=Status.FAILED,
@@ -576,8 +574,6 @@ def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
 
 
 def _mark_overdue(invoice: Invoice, cmd: MarkOverdue, at: datetime) -> Transition:
-    if invoice.amount_due == 0:
-        _refuse(invoice, cmd.action, "nothing is due")
     if not _past_due(invoice, at):
         _refuse(
             invoice,
@@ -595,9 +591,7 @@ def _void(invoice: Invoice, cmd: Void, at: datetime) -> Transition:
     return new, [ev.InvoiceVoided(invoice_id=invoice.id, at=at, reason=cmd.reason)]
 
 
-def _write_off(invoice: Invoice, cmd: WriteOff, at: datetime) -> Transition:
-    if invoice.amount_due == 0:
-        _refuse(invoice, cmd.action, "nothing is due")
+def _write_off(invoice: Invoice, _: WriteOff, at: datetime) -> Transition:
     new = attrs.evolve(invoice, status=Status.UNCOLLECTIBLE, written_off_at=at)
     return new, [
         ev.InvoiceMarkedUncollectible(invoice_id=invoice.id, at=at, amount_due=invoice.amount_due)
