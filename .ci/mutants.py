@@ -68,6 +68,8 @@ class Mutant:
 
     id: str
     line: int
+    #: The last line it changes (a deleted statement may span several).
+    end: int
     source: str
 
 
@@ -76,7 +78,7 @@ def mutants(path: Path) -> list[Mutant]:
     text = path.read_text(encoding="utf-8")
     found: dict[str, Mutant] = {}
     seen = {text}
-    for line, func, change, source in sorted(_changes(text), key=lambda m: m[0]):
+    for line, end, func, change, source in sorted(_changes(text), key=lambda m: m[0]):
         if source in seen or not _compiles(source):
             continue
         seen.add(source)
@@ -86,7 +88,7 @@ def mutants(path: Path) -> list[Mutant]:
         while mutant_id in found:
             n += 1
             mutant_id = f"{base}#{n}"
-        found[mutant_id] = Mutant(mutant_id, line, source)
+        found[mutant_id] = Mutant(mutant_id, line, end, source)
     return list(found.values())
 
 
@@ -98,8 +100,8 @@ def _compiles(source: str) -> bool:
     return True
 
 
-def _changes(text: str) -> Iterator[tuple[int, str, str, str]]:
-    """(line, function, change, mutated source) for every candidate mutation."""
+def _changes(text: str) -> Iterator[tuple[int, int, str, str, str]]:
+    """(line, last line, function, change, mutated source) for every candidate mutation."""
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     scope = _Scopes(tree, lines)
@@ -123,12 +125,12 @@ def _changes(text: str) -> Iterator[tuple[int, str, str, str]]:
                 end += 1  # `not x` -> `x`, not ` x`
             mutated = [*lines[: row - 1], line[:col] + new + line[end:], *lines[row:]]
             change = f"{tok.string} -> {new or 'deleted'}"
-            yield row, scope.function_at(row), change, "".join(mutated)
+            yield row, row, scope.function_at(row), change, "".join(mutated)
     for stmt in scope.statements:
         first, last = stmt.lineno, stmt.end_lineno or stmt.lineno
         indent = lines[first - 1][: len(lines[first - 1]) - len(lines[first - 1].lstrip())]
         mutated = [*lines[: first - 1], f"{indent}pass\n", *lines[last:]]
-        yield first, scope.function_at(first), "statement deleted", "".join(mutated)
+        yield first, last, scope.function_at(first), "statement deleted", "".join(mutated)
 
 
 class _Scopes(ast.NodeVisitor):

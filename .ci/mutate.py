@@ -2,10 +2,11 @@
 
 Usage: ``python .ci/mutate.py [money] [lifecycle] [totals] [-j 2] [--only TEXT] [--list]``
 (or ``nox -s mutate -- ...``). Each mutant (see mutants.py) is written into a scratch copy
-of ``src/`` and the unit and property tests of its module run against it with ``-x`` and
-a timeout. Survivors listed in docs/explanation/mutation-testing.md are equivalent: they
-are left out of the behaviour-changing score. Exits 1 when a module scores below
-``--fail-under`` percent. Opt-in: not part of CI (it takes about half an hour).
+of ``src/``; the unit and property tests of its module that ran its lines in a traced run
+without mutants (mutate_lines.py; all of them for lines run at import) then run against it
+with ``-x`` and a timeout. Survivors listed in docs/explanation/mutation-testing.md are
+equivalent and left out of the behaviour-changing score. Exits 1 when a module scores
+below ``--fail-under`` percent. Opt-in, not part of CI: see that page for the time it takes.
 """
 
 # ruff: noqa: T201, S603 - a command-line tool: it prints its report and runs pytest
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mutants import Mutant, mutants
+from mutate_lines import COLLECTION
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_LIST = ROOT / "docs" / "explanation" / "mutation-testing.md"
@@ -79,15 +81,16 @@ class Scratch:
             stale.unlink()  # its mtime and size may match the source it replaces
         target.write_text(source, encoding="utf-8")
 
-    def run(self, args: list[str], timeout: float) -> tuple[int | None, str]:
+    def run(self, args: list[str], timeout: float, **extra: str) -> tuple[int | None, str]:
         """Run pytest on this copy: (exit code or None on timeout, output)."""
         hypothesis_db = self.dir / "hypothesis"
         shutil.rmtree(hypothesis_db, ignore_errors=True)  # no failing example carried over
         env = {
             **os.environ,
-            "PYTHONPATH": str(self.dir / "src"),
+            "PYTHONPATH": os.pathsep.join([str(self.dir / "src"), str(ROOT / ".ci")]),
             "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",
             "HYPOTHESIS_STORAGE_DIRECTORY": str(hypothesis_db),
+            **extra,
         }
         env.pop("HYPOTHESIS_PROFILE", None)
         with subprocess.Popen(
@@ -114,17 +117,46 @@ def tests_of(module: str) -> list[str]:
     return [str(p.relative_to(ROOT)) for g in globs for p in sorted(ROOT.glob(g))]
 
 
-def baseline(scratch: Scratch, module: str) -> tuple[list[str], float]:
-    """Run the tests unmutated: the tests that already fail (deselected later), and the time."""
+@dataclass
+class Baseline:
+    """The module's tests run without a mutant: what fails already, how long, who runs what."""
+
+    failing: list[str]
+    seconds: float
+    #: line of the module -> the tests that run it, in the order they ran
+    tests_of_line: dict[int, list[str]]
+
+    def tests_for(self, mutant: Mutant) -> list[str]:
+        """The tests that run the mutant's lines; [] (meaning all) for lines run at import."""
+        found: dict[str, None] = {}
+        for line in range(mutant.line, mutant.end + 1):
+            found.update(dict.fromkeys(self.tests_of_line.get(line, ())))
+        return [] if COLLECTION in found else list(found)
+
+
+def baseline(scratch: Scratch, module: str) -> Baseline:
+    """Run the tests unmutated, tracing which test runs which line of the module."""
+    relpath, _ = TARGETS[module]
+    traced = scratch.dir / "lines.json"
     start = time.monotonic()
-    code, out = scratch.run([*tests_of(module), "-rf"], timeout=600)
+    code, out = scratch.run(
+        ["-p", "mutate_lines", *tests_of(module), "-rf"],
+        timeout=1200,
+        MUTATE_LINES_FILE=str(scratch.dir / relpath),
+        MUTATE_LINES_OUT=str(traced),
+    )
     took = time.monotonic() - start
     failing = [line.split()[1] for line in out.splitlines() if line.startswith("FAILED ")]
     if code not in (0, 1) or (code == 1 and not failing):
         sys.exit(f"mutate: the {module} tests do not run cleanly without a mutant:\n{out}")
     for test in failing:
         print(f"  {module}: deselected {test} (fails without any mutant)")
-    return failing, took
+    tests_of_line: dict[int, list[str]] = {}
+    for test, lines in json.loads(traced.read_text(encoding="utf-8")).items():
+        if test not in failing:
+            for line in lines:
+                tests_of_line.setdefault(line, []).append(test)
+    return Baseline(failing, took, tests_of_line)
 
 
 def outcome(code: int | None) -> str:
@@ -203,16 +235,18 @@ def run_module(module: str, pool: queue.Queue[Scratch], args: argparse.Namespace
     relpath, _ = TARGETS[module]
     todo = [m for m in mutants(ROOT / relpath) if args.only in m.id]
     scratch = pool.get()
-    failing, took = baseline(scratch, module)
+    base = baseline(scratch, module)
     pool.put(scratch)
-    timeout = max(10.0, args.timeout_factor * took)
-    test_args = ["-x", *tests_of(module), *(f"--deselect={t}" for t in failing)]
+    # The baseline ran traced (slower): the factor leaves room for a loaded machine.
+    timeout = max(20.0, args.timeout_factor * base.seconds)
+    every_test = [*tests_of(module), *(f"--deselect={t}" for t in base.failing)]
 
     def one(mutant: Mutant) -> tuple[Mutant, str]:
+        tests = base.tests_for(mutant) or every_test
         scratch = pool.get()
         try:
             with scratch.holding(relpath, mutant.source):
-                return mutant, outcome(scratch.run(test_args, timeout)[0])
+                return mutant, outcome(scratch.run(["-x", *tests], timeout)[0])
         finally:
             pool.put(scratch)
 
