@@ -82,3 +82,33 @@ def test_to_money_refuses_a_code_that_is_not_iso_4217() -> None:
 def test_from_money_gives_back_the_amount_and_the_code() -> None:
     assert from_money(moneyed.Money(Decimal("0.500"), "BHD")) == (Decimal("0.500"), "BHD")
     assert from_money(to_money(Decimal(-7), "JPY")) == (Decimal(-7), "JPY")
+
+
+@pytest.mark.parametrize("text", ["-12.30", "-0.01", "-999999999999999.99"])
+def test_a_negative_decimal_string_is_a_negative_number(text: str) -> None:
+    assert parse_decimal(text, path="amount") == Decimal(text)
+
+
+@pytest.mark.parametrize("text", ["-0", "-0.00"])
+def test_a_negative_zero_string_is_refused(text: str) -> None:
+    with pytest.raises(ValidationError, match="negative zero"):
+        parse_decimal(text, path="amount")
+
+
+# The product of the largest quantity and price has about 30 digits, more than the 28 of
+# Python's default decimal context: rounding it must not lose digits (or raise).
+HUGE = Decimal("123456789012345678901234567.895")
+
+
+def test_quantize_rounds_a_thirty_digit_figure_exactly() -> None:
+    assert quantize(HUGE, "EUR") == Decimal("123456789012345678901234567.90")
+
+
+def test_quantize_to_increment_rounds_a_thirty_digit_figure_exactly() -> None:
+    # 123456789012345678901234567.925 / 0.05 = 2469135780246913578024691358.5 steps: a tie
+    # that 28 digits would have cut to ...358 before rounding it up.
+    value = Decimal("123456789012345678901234567.925")
+
+    assert quantize_to_increment(value, Decimal("0.05"), "CHF") == Decimal(
+        "123456789012345678901234567.95"
+    )
