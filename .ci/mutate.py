@@ -17,6 +17,7 @@ import argparse
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import sys
@@ -109,6 +110,13 @@ class Scratch:
                 proc.communicate()
                 return None, ""
         return proc.returncode, out
+
+
+def equivalent_ids() -> set[str]:
+    """The mutant ids written as code spans in the list of equivalent mutants."""
+    if not EQUIVALENT_LIST.exists():
+        return set()
+    return set(re.findall(r"`([^`]+::[^`]+)`", EQUIVALENT_LIST.read_text(encoding="utf-8")))
 
 
 def tests_of(module: str) -> list[str]:
@@ -253,7 +261,7 @@ def run_module(module: str, pool: queue.Queue[Scratch], args: argparse.Namespace
     start = time.monotonic()
     with ThreadPoolExecutor(args.jobs) as executor:
         outcomes = list(executor.map(one, todo))
-    listed = EQUIVALENT_LIST.read_text(encoding="utf-8") if EQUIVALENT_LIST.exists() else ""
+    listed = equivalent_ids()
     result = Result(module, outcomes, [], (time.monotonic() - start) / 60)
     for mutant, what in outcomes:
         if mutant.id in listed and what == "survived":
@@ -261,6 +269,25 @@ def run_module(module: str, pool: queue.Queue[Scratch], args: argparse.Namespace
         elif mutant.id in listed:
             print(f"  {module}: listed as equivalent but {what}: {mutant.id}")
     return result
+
+
+def rescore(path: Path) -> int:
+    """Print the scores of an earlier run (``--json``) against today's list of equivalents."""
+    listed = equivalent_ids()
+    for module in json.loads(path.read_text(encoding="utf-8")):
+        counts, survivors = module["counts"], module["survivors"]
+        equivalent = [m for m in survivors if m in listed]
+        total, detected = sum(counts.values()), counts.get("killed", 0) + counts.get("timeout", 0)
+        print(
+            f"{module['module']}: {total} mutants, {detected} detected, {len(equivalent)} of "
+            f"{len(survivors)} survivors listed as equivalent: {_percent(detected, total):.1f} % "
+            f"of all, {_percent(detected, total - len(equivalent)):.1f} % of the "
+            "behaviour-changing ones"
+        )
+        for mutant in survivors:
+            if mutant not in listed:
+                print(f"  survived  {mutant}")
+    return 0
 
 
 def main() -> int:
@@ -273,7 +300,12 @@ def main() -> int:
     parser.add_argument("--timeout-factor", type=float, default=4.0)
     parser.add_argument("--fail-under", type=float, default=90.0, help="percent")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument(
+        "--rescore", type=Path, help="score a --json file against the list again, run nothing"
+    )
     args = parser.parse_args()
+    if args.rescore:
+        return rescore(args.rescore)
     modules = args.modules or list(TARGETS)
     if unknown := set(modules) - set(TARGETS):
         parser.error(f"unknown modules {sorted(unknown)}; choose from {', '.join(TARGETS)}")
