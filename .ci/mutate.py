@@ -113,10 +113,11 @@ class Scratch:
 
 
 def equivalent_ids() -> set[str]:
-    """The mutant ids written as code spans in the list of equivalent mutants."""
+    """The mutant ids of the list of equivalent mutants: list items that are one code span."""
     if not EQUIVALENT_LIST.exists():
         return set()
-    return set(re.findall(r"`([^`]+::[^`]+)`", EQUIVALENT_LIST.read_text(encoding="utf-8")))
+    text = EQUIVALENT_LIST.read_text(encoding="utf-8")
+    return set(re.findall(r"^- `([^`]+::[^`]+)`$", text, flags=re.MULTILINE))
 
 
 def tests_of(module: str) -> list[str]:
