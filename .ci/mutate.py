@@ -155,7 +155,11 @@ def baseline(scratch: Scratch, module: str) -> Baseline:
         MUTATE_LINES_OUT=str(traced),
     )
     took = time.monotonic() - start
-    failing = [line.split()[1] for line in out.splitlines() if line.startswith("FAILED ")]
+    failing = [
+        line.removeprefix("FAILED ").split(" - ")[0]  # a test id may hold spaces
+        for line in out.splitlines()
+        if line.startswith("FAILED ")
+    ]
     if code not in (0, 1) or (code == 1 and not failing):
         sys.exit(f"mutate: the {module} tests do not run cleanly without a mutant:\n{out}")
     for test in failing:
