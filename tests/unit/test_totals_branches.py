@@ -323,3 +323,10 @@ def test_totals_are_equal_whatever_policy_or_steps_led_to_the_same_figures() -> 
     assert (plain.steps, len(rounded.steps)) == ((), 1)
     assert plain == rounded == swiss
     assert "recorded" not in repr(plain)
+
+
+def test_a_step_cuts_only_figures_of_more_than_ten_decimal_places() -> None:
+    # 1.00000 x 0.12345 = 0.1234500000: ten places, shown whole and without "...".
+    step = compute_totals("EUR", [Line("x", "1.00000", "0.12345", Vat("19"))]).steps[0]
+
+    assert str(step) == "line 1 base: 0.12345 -> 0.12 (-0.00345; half_up)"
