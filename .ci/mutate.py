@@ -235,7 +235,7 @@ class Result:
             "score": round(self.score, 1),
             "behaviour_score": round(self.behaviour_score, 1),
             "minutes": round(self.minutes, 1),
-            "survivors": [m.id for m in self.survivors()],
+            "survivors": [m.id for m, r in self.outcomes if r == "survived"],  # listed too
         }
 
 
