@@ -105,8 +105,7 @@ def _changes(text: str) -> Iterator[tuple[int, int, str, str, str]]:
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
     scope = _Scopes(tree, lines)
-    tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
-    for tok in tokens:
+    for tok in scope.tokens:
         row, col = tok.start
         if scope.in_annotation(tok.start):
             continue
@@ -145,7 +144,7 @@ class _Scopes(ast.NodeVisitor):
         self.statements: list[ast.stmt] = []
         self.functions: list[tuple[int, int, str]] = []
         self._stack: list[str] = []
-        self._tokens = list(tokenize.generate_tokens(io.StringIO("".join(lines)).readline))
+        self.tokens = list(tokenize.generate_tokens(io.StringIO("".join(lines)).readline))
         self.visit(tree)
 
     def pos(self, line: int, byte_col: int) -> Pos:
@@ -167,7 +166,7 @@ class _Scopes(ast.NodeVisitor):
 
     def _between(self, after: Pos, before: Pos) -> None:
         """Mark the operator tokens between two operands (parentheses skipped)."""
-        for tok in self._tokens:
+        for tok in self.tokens:
             if after <= tok.start < before and tok.string not in "()":
                 self.operators.add(tok.start)
 
