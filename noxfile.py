@@ -118,3 +118,10 @@ def bench(session: nox.Session) -> None:
     """The benchmark suite (pass arguments to benchmarks/run.py after --)."""
     install(session)
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def mutate(session: nox.Session) -> None:
+    """Mutation testing of money.py, lifecycle.py and totals.py (opt-in; see .ci/mutate.py)."""
+    install(session, "testing")
+    session.run("python", ".ci/mutate.py", *session.posargs)

@@ -628,8 +628,6 @@ def _fail_payment(invoice: Invoice, cmd: FailPayment, at: datetime) -> Transitio
 
 
 def _fail_collection(invoice: Invoice, cmd: FailCollection, at: datetime) -> Transition:
-    if invoice.amount_due == 0:
-        _refuse(invoice, cmd.action, "nothing is due")
     new = attrs.evolve(
         invoice,
         status=Status.FAILED,
@@ -702,8 +700,6 @@ def _over_refund(invoice: Invoice, payment: Payment, cap: Decimal) -> str:
 
 
 def _mark_overdue(invoice: Invoice, cmd: MarkOverdue, at: datetime) -> Transition:
-    if invoice.amount_due == 0:
-        _refuse(invoice, cmd.action, "nothing is due")
     if not _past_due(invoice, at):
         _refuse(
             invoice,
@@ -721,9 +717,7 @@ def _void(invoice: Invoice, cmd: Void, at: datetime) -> Transition:
     return new, [ev.InvoiceVoided(invoice_id=invoice.id, at=at, reason=cmd.reason)]
 
 
-def _write_off(invoice: Invoice, cmd: WriteOff, at: datetime) -> Transition:
-    if invoice.amount_due == 0:
-        _refuse(invoice, cmd.action, "nothing is due")
+def _write_off(invoice: Invoice, _: WriteOff, at: datetime) -> Transition:
     new = attrs.evolve(invoice, status=Status.UNCOLLECTIBLE, written_off_at=at)
     return new, [
         ev.InvoiceMarkedUncollectible(invoice_id=invoice.id, at=at, amount_due=invoice.amount_due)
