@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 import factories as f
 from invoicekit.domain import lifecycle as lc
-from invoicekit.domain.invoice import CollectionFailure, Invoice
+from invoicekit.domain.invoice import CollectionFailure, CreditTransfer, Invoice
 from invoicekit.domain.line import Charge, Discount
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.status import Status
@@ -56,6 +56,7 @@ def _full() -> Invoice:
         series="shop",
         payment_link="https://pay.example/i/1",
         failures=(CollectionFailure(f.AT, "declined"),),
+        credit_transfers=(CreditTransfer("p9", "inv_2", "INV-2", Decimal("1.00"), f.AT),),
         voided_at=f.AT,
         written_off_at=f.AT,
         version=7,
