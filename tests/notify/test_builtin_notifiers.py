@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from email import policy
 from pathlib import Path
 
+import attrs
 import pytest
 
 from invoicekit.adapters.notify.files import FileNotifier
 from invoicekit.adapters.notify.inbox import InAppNotifier
 from invoicekit.adapters.storage.sqlite import SqliteStorage
-from invoicekit.ports import Notifier, Storage
+from invoicekit.ports import Notifier, OutgoingMessage, Storage
 from invoicekit.testing import FixedClock
 from invoicekit.testing.contracts import NotifierContract, ReceivedMessage
 
@@ -90,3 +91,24 @@ class TestFileNotifierSms(NotifierContract):
             ]
 
         return read
+
+
+def test_file_notifier_keeps_two_sellers_messages_with_one_key(tmp_path: Path) -> None:
+    # Keys are unique per seller: two sellers' invoices may share an id (an order number).
+    notifier = FileNotifier(tmp_path / "out", channel="sms", clock=FixedClock(AT))
+    message = OutgoingMessage(
+        key="order-1042:invoice:1:sms",
+        channel="sms",
+        recipient="+4930123456",
+        subject="Invoice",
+        text="Invoice order-1042",
+        seller_id="sel_a",
+        customer_id="cus_1",
+        kind="invoice",
+        invoice_id="order-1042",
+    )
+    first = notifier.send(message)
+    second = notifier.send(attrs.evolve(message, seller_id="sel_b"))
+    again = notifier.send(message)
+    assert (first.duplicate, second.duplicate, again.duplicate) == (False, False, True)
+    assert len(list((tmp_path / "out").glob("*.json"))) == 2

@@ -2,8 +2,8 @@
 
 E-mails become ``.eml`` files any mail program opens (with the HTML, the text
 and the attachments), other channels ``.json`` files with what would have been
-sent. The file name comes from the message key, so a message delivered twice is
-one file: the folder shows what a recipient would see.
+sent. The file name comes from the seller and the message key, so a message
+delivered twice is one file: the folder shows what a recipient would see.
 """
 
 from __future__ import annotations
@@ -49,8 +49,12 @@ class FileNotifier:
         return self._channel
 
     def path_for(self, message: OutgoingMessage) -> Path:
-        """Where ``message`` is written: a readable, unique name derived from its key."""
-        digest = hashlib.sha256(message.key.encode()).hexdigest()[:8]
+        """Where ``message`` is written: a readable name, unique per seller and key.
+
+        Keys are unique per seller only: two sellers' invoices may share an id, and so a key.
+        """
+        scoped = f"{message.seller_id}\n{message.key}"
+        digest = hashlib.sha256(scoped.encode("utf-8", "surrogatepass")).hexdigest()[:8]
         stem = _UNSAFE.sub("-", f"{message.kind}-{message.recipient or message.customer_id}")
         suffix = ".eml" if self._channel == "email" else ".json"
         return self.folder / f"{stem[:80]}-{digest}{suffix}"
