@@ -552,8 +552,8 @@ def test_keys_never_expire_yet(
 ) -> None:
     """Documents today's behaviour: no retention window, a key replays forever.
 
-    RELIABILITY.md T16(f) plans an expiry ("after the retention window the key is
-    treated as new, as documented"). When it lands, this test must be changed on
+    T16 in docs/explanation/reliability.md: keys do not expire today; a planned retention
+    window would treat an older key as new. When it lands, this test must be changed on
     purpose, together with the documentation of the window.
     """
     paid = books.payments.record(invoice.id, "500.00", idempotency_key="pay-1")

@@ -9,8 +9,8 @@ counter stands at N + 1 and those drafts are still drafts without a number). No 
 ``sqlite3`` exception may escape; ConcurrencyErrors are counted and reported. The
 whole store must then pass ``check_all``.
 
-``INVOICEKIT_T11_PER_WORKER`` sets the issues per worker (500 in CI; RELIABILITY.md's
-soak size is 10,000).
+``INVOICEKIT_T11_PER_WORKER`` sets the issues per worker (500 in CI; the longer run
+in docs/explanation/reliability.md takes 10,000).
 
 The first test shows that the checker the big test relies on does see a gap, a
 duplicate and a number taken by a lost transaction.
@@ -48,7 +48,7 @@ WORKERS = 8
 PER_WORKER = int(os.environ.get("INVOICEKIT_T11_PER_WORKER", "500"))
 ROLLBACK_SHARE = 0.10
 SEED = 11
-#: How long the whole run may take on the 2-core CI machine (RELIABILITY.md: ≤ 120 s).
+#: How long the whole run may take on the 2-core CI machine (docs/explanation/reliability.md: ≤ 120 s).
 BUDGET_SECONDS = 120.0
 
 
@@ -121,8 +121,9 @@ def test_a_credit_note_number_agrees_with_its_issue_date_after_a_zone_change() -
     clock.set(datetime(2026, 12, 31, 12, tzinfo=UTC))  # 2027-01-01 01:00 in Auckland
     refund = ik.Line("Web", quantity="1", unit_price="10.00", tax=ik.Vat("19"))
     note = books.invoices.credit("i1", lines=[refund])
-    # Either zone may win (RELIABILITY.md T13: the seller's zone, i.e. 2027 here), but the
-    # number's year and the issue date must agree, and the counter must be that year's.
+    # Either zone may win (T13 in docs/explanation/reliability.md: the seller's zone, i.e.
+    # 2027 here), but the number's year and the issue date must agree, and the counter must
+    # be that year's.
     assert note.number == f"CN-{note.issue_date.year}-00001"
     assert check_all(billing, SELLER) == []
 

@@ -5,7 +5,7 @@ one database, half at READ COMMITTED and half at REPEATABLE READ (whose
 serialization failures are retried and counted), and 10 % of the transactions
 roll back on purpose after the number was taken. The committed numbers must be
 exactly 1..N: no duplicate, no gap. ``INVOICEKIT_T12_PER_WORKER`` raises the
-count for a soak run (RELIABILITY.md: 8 × 10,000).
+count for a longer run (docs/explanation/reliability.md: 8 × 10,000).
 
 A static check guards the approach: numbering never uses ``nextval``, ``SERIAL``
 or ``IDENTITY``, which PostgreSQL documents as leaving gaps.

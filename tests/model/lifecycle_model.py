@@ -1,6 +1,6 @@
 """Independent model of one invoice's account and status (the T07/T06 oracle).
 
-Written from DESIGN.md §Lifecycle, RELIABILITY.md (I1, I7) and
+Written from docs/reference/lifecycle.md, docs/explanation/reliability.md (I1, I7) and
 docs/explanation/totals-rules.md "After issue". It imports nothing from
 ``invoicekit``: plain Python, ``Decimal`` and ``zoneinfo``. Every operation
 returns a *new* ``Account`` plus the names of the events it expects, or raises

@@ -1,6 +1,6 @@
 """T08 transition_matrix_exhaustive: every (status, action) pair against a hand-written spec.
 
-The spec below is written out by hand from DESIGN.md §Lifecycle and totals-rules
+The spec below is written out by hand from docs/reference/lifecycle.md and totals-rules
 "After issue" (the ``ALLOWED`` table of lifecycle.py decides where they are
 silent). Each cell names the representative invoice it runs on (``rep``), and
 either the next status plus the event names, or the error expected: a table

@@ -6,7 +6,7 @@ It reads only through the public facade (``billing.sellers``, ``billing.seller(i
 and the storage port's read-only transaction (for the number counters), never an
 adapter's internals, so it works the same on every storage adapter.
 
-The invariants checked (numbered as in RELIABILITY.md §0):
+The invariants checked (numbered as in docs/explanation/reliability.md):
 
 * **I1** money is conserved: for every issued invoice
   ``tax_inclusive − paid − credited + rounding == amount_due`` with ``paid`` and

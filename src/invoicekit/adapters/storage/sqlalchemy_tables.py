@@ -9,8 +9,8 @@ unique per seller) create these tables; ``tests/integration/test_sqlalchemy_stor
 checks the two agree.
 
 Invoice numbers come from ``sequences``, a plain table whose counter is
-incremented under a row lock in the issuing transaction (gapless, RELIABILITY.md
-T12): never a database sequence, which skips values on rollback. Only the
+incremented under a row lock in the issuing transaction (gapless, T12 in
+docs/explanation/reliability.md): never a database sequence, which skips values on rollback. Only the
 ``position`` of the outbox and of the messages, ordering keys, is database-generated.
 
 Key columns use the ``C`` collation on PostgreSQL so that ``ORDER BY id``
