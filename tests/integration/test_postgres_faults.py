@@ -310,6 +310,17 @@ def test_an_unreachable_server_is_a_storage_error_with_the_password_hidden() -> 
     assert "could not prepare the schema" in message
 
 
+def test_a_missing_database_says_create_it(pg_url: str) -> None:  # noqa: F811
+    missing = sa.make_url(pg_url).set(database=f"{sa.make_url(pg_url).database}_missing")
+    with pytest.raises(StorageError) as caught:
+        SqlAlchemyStorage(missing.render_as_string(hide_password=False))
+    message = str(caught.value)
+    _no_driver_error(caught.value)
+    assert f"the database {missing.database} does not exist" in message
+    assert f"create it (`createdb {missing.database}`" in message
+    assert "check the server" not in message
+
+
 # --------------------------------------------------------------------------- the boundary itself
 
 
@@ -331,6 +342,7 @@ def test_an_unreachable_server_is_a_storage_error_with_the_password_hidden() -> 
         ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '55P03'; END $$", ConcurrencyError, "lock"),
         ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '23505'; END $$", DuplicateError, "taken"),
         ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '25006'; END $$", StorageError, "read-only"),
+        ("DO $$ BEGIN RAISE EXCEPTION USING ERRCODE = '3D000'; END $$", StorageError, "create it"),
     ],
 )
 def test_every_driver_error_is_translated(

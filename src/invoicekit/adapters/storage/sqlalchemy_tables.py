@@ -35,6 +35,7 @@ import cattrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from invoicekit.adapters.storage.sqlalchemy_missing import missing_database_advice
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -255,7 +256,8 @@ def translate(exc: BaseException, *, operation: str, url: str) -> InvoiceKitErro
 
     A serialization failure, deadlock, lock timeout or SQLite "database is locked"
     → ConcurrencyError (retry the transaction); a unique key taken → DuplicateError;
-    everything else, a lost or refused connection included → StorageError. Each
+    a missing database → StorageError saying to create it; everything else, a lost
+    or refused connection included → StorageError. Each
     message names the operation and ``url`` (give it with the password hidden) and
     quotes only the driver's own first line, never the statement's parameters.
     """
@@ -280,12 +282,17 @@ def translate(exc: BaseException, *, operation: str, url: str) -> InvoiceKitErro
             "transaction with write=True and check the database's permissions"
         )
     invalidated = bool(getattr(exc, "connection_invalidated", False))
-    # libpq's own failures (refused, reset, terminated) carry no SQLSTATE.
+    # libpq's own failures (refused, reset, terminated, no such database) carry no SQLSTATE.
     no_server_code = not code and sqlite_code is None and isinstance(exc, _connection_errors())
-    if invalidated or code.startswith(_GONE) or no_server_code:
+    missing = missing_database_advice(code, text)
+    if missing or invalidated or code.startswith(_GONE) or no_server_code:
         return StorageError(
-            f"{where}: the database connection failed or was lost ({text}); nothing of "
-            "the open transaction was committed; check the server and retry"
+            f"{where}: "
+            + (
+                missing
+                or f"the database connection failed or was lost ({text}); nothing of "
+                "the open transaction was committed; check the server and retry"
+            )
         )
     return StorageError(f"{where}: {type(orig).__name__}: {text}")
 
