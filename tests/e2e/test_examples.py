@@ -50,6 +50,13 @@ def test_first_invoice_prints_invoice_and_explanation() -> None:
     assert "line 3 base: 9.9567 -> 9.96 (+0.0033; half_up)" in out
 
 
+def test_first_invoice_computes_what_the_tutorial_shows() -> None:
+    page = (ROOT / "docs" / "tutorial" / "first-invoice.md").read_text(encoding="utf-8")
+    shown = page.split("```text\n", 1)[1].split("```", 1)[0]
+    assert shown.startswith("Totals in EUR")
+    assert shown in _run(ROOT / "examples" / "first_invoice.py").stdout
+
+
 def test_the_demo_bills_six_months_and_leaves_documents_and_messages(tmp_path: Path) -> None:
     result = _run(ROOT / "examples" / "small_business.py", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
