@@ -19,9 +19,9 @@ def missing_database_advice(code: str, text: str) -> str | None:
     found = _NO_DATABASE.search(text)
     if found is None and code != _INVALID_CATALOG:
         return None
-    name = found["name"] if found else "named in the URL"
+    which, name = (found["name"], found["name"]) if found else ("named in the URL", "NAME")
     return (
-        f"the database {name} does not exist on that server ({text}); create it "
+        f"the database {which} does not exist on that server ({text}); create it "
         f"(`createdb {name}`, or `CREATE DATABASE {name};` in psql) and retry: "
         "invoicekit creates its tables, never the database"
     )
