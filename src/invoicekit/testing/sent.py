@@ -67,19 +67,20 @@ class SentMessages:
         channel: str | None = None,
         count: int | None = None,
     ) -> list[OutgoingMessage]:
-        """The messages :meth:`to` finds; AssertionError listing all that was sent when none match.
+        """The messages :meth:`to` finds; when there are none, an AssertionError listing all that was sent.
 
-        ``count`` asks for exactly that many (``count=0``: none was sent).
+        ``count`` asks for exactly that many instead (``count=0``: none was sent).
         """
         __tracebackhide__ = True
         if count is not None:
             checks.refuse(checks.at_least("count", count, 0), "sent messages")
         found = self.to(recipient, kind=kind, channel=channel)
-        if (len(found) == count) if count is not None else bool(found):
+        if len(found) == count or (count is None and found):
             return found
-        wanted = " ".join(w for w in (channel, kind or "message") if w)
-        expected = f"{'a' if count is None else count} {wanted} to {recipient}"
-        raise AssertionError(f"expected {expected}, found {len(found)}; {self.listing()}")
+        raise AssertionError(
+            f"expected {_wanted(kind, count)} to {recipient}{f' by {channel}' if channel else ''}, "
+            f"found {len(found)}; {self.listing()}"
+        )
 
     def listing(self) -> str:
         """What was sent, one numbered line per message (channel, kind, recipient, subject)."""
@@ -98,3 +99,11 @@ def _problems(recipient: object, kind: object) -> list[Problem]:
     if kind is not None and kind not in DOCUMENT_KINDS:
         found.append(problem("kind", f"allowed: {', '.join(DOCUMENT_KINDS)}", kind))
     return found
+
+
+def _wanted(kind: str | None, count: int | None) -> str:
+    """'a reminder', 'an invoice', '0 reminders', '2 messages'."""
+    what = kind or "message"
+    if count is None:
+        return f"{'an' if what[0] in 'aeiou' else 'a'} {what}"
+    return f"{count} {what}{'' if count == 1 else 's'}"
