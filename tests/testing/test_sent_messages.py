@@ -103,6 +103,7 @@ def test_clear_forgets_so_a_resent_key_is_recorded_again() -> None:
     [
         (lambda s: s.to(GLOBEX, kind="reminders"), "kind"),
         (lambda s: s.to(None), "recipient"),
+        (lambda s: s.to(GLOBEX, channel=["email"]), "channel"),
         (lambda s: s.assert_sent(GLOBEX, count=-1), "count"),
         (lambda s: s.assert_sent(GLOBEX, count=True), "count"),
     ],

@@ -6,7 +6,7 @@ expected a reminder and got an invoice says so instead of ``assert [] == [...]``
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Final
 
 from invoicekit.domain import checks
@@ -21,15 +21,15 @@ RECORDED_CHANNELS: Final = ("email", "sms", "webhook")
 
 
 class SentMessages:
-    """Recording notifiers for ``channels`` that share one list, and queries over it.
+    """Recording notifiers for e-mail, SMS and webhook that share one list, and queries over it.
 
     Pass :attr:`notifiers` to ``Billing(notifiers=...)``; every message they
     accept lands in :attr:`messages`, oldest first, whatever its channel.
     """
 
-    def __init__(self, channels: Iterable[str] = RECORDED_CHANNELS) -> None:
+    def __init__(self) -> None:
         self.messages: list[OutgoingMessage] = []
-        self.notifiers = tuple(MemoryNotifier(channel, self.messages) for channel in channels)
+        self.notifiers = tuple(MemoryNotifier(c, self.messages) for c in RECORDED_CHANNELS)
 
     def __iter__(self) -> Iterator[OutgoingMessage]:
         return iter(list(self.messages))
@@ -52,7 +52,7 @@ class SentMessages:
         ``kind`` (invoice, reminder, final_notice, receipt, credit_note) and
         ``channel`` narrow the search; an unknown kind is a ValidationError.
         """
-        checks.refuse(_problems(recipient, kind), "sent messages")
+        checks.refuse(_problems(recipient, kind, channel), "sent messages")
         return [
             m
             for m in self.messages
@@ -93,9 +93,11 @@ class SentMessages:
         return "sent:\n" + "\n".join(lines)
 
 
-def _problems(recipient: object, kind: object) -> list[Problem]:
-    """A recipient that is not a string; a kind no document has."""
+def _problems(recipient: object, kind: object, channel: object) -> list[Problem]:
+    """A recipient or channel that is not a string; a kind no document has."""
     found = checks.instance("recipient", recipient, str, "a string such as 'ap@globex.example'")
+    if channel is not None:
+        found += checks.instance("channel", channel, str, "a channel name such as 'email'")
     if kind is not None and kind not in DOCUMENT_KINDS:
         found.append(problem("kind", f"allowed: {', '.join(DOCUMENT_KINDS)}", kind))
     return found
