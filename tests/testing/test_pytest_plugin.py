@@ -71,30 +71,45 @@ def test_every_fixture_is_named_invoicekit_something(pytester: pytest.Pytester) 
     assert all(name.startswith("invoicekit_") for name in ours)
 
 
-def test_the_smtp_server_stops_after_the_test(pytester: pytest.Pytester) -> None:
+def test_the_smtp_server_stops_after_the_test_and_leaves_nothing_open(
+    pytester: pytest.Pytester,
+) -> None:
     pytester.makepyfile(
         """
+        import gc
         import smtplib
+        import socket
 
         import pytest
 
         PORTS = []
+        HELD = []
 
 
-        def test_sends(invoicekit_smtp):
+        def test_sends_and_ends_with_a_connection_open(invoicekit_smtp):
             PORTS.append(invoicekit_smtp.port)
             with smtplib.SMTP(invoicekit_smtp.host, invoicekit_smtp.port) as client:
-                client.sendmail("a@x.example", ["b@y.example"], b"Subject: hi\\r\\n\\r\\nhello")
+                client.sendmail("a@x.example", ["b@y.example"], b"Subject: hi\\r\\n\\r\\nhi")
             assert [m.rcpt_tos for m in invoicekit_smtp.wait_for(1)] == [("b@y.example",)]
+            HELD.append(socket.create_connection((invoicekit_smtp.host, invoicekit_smtp.port)))
+            assert HELD[0].recv(100).startswith(b"220")
 
 
-        def test_then_nothing_listens():
+        def test_then_nothing_listens_and_nothing_is_left_to_collect():
+            HELD.pop().close()
+            gc.collect()  # an unclosed transport of the server would warn here
             with pytest.raises(OSError):
                 smtplib.SMTP("127.0.0.1", PORTS[0], timeout=5)
         """
     )
 
-    pytester.runpytest(*ARGS).assert_outcomes(passed=2)
+    strict = (
+        "-W",
+        "error::pytest.PytestUnraisableExceptionWarning",
+        "-W",
+        "error::ResourceWarning",
+    )
+    pytester.runpytest(*strict, *ARGS).assert_outcomes(passed=2)
 
 
 def test_each_test_gets_its_own_billing_clock_and_messages(pytester: pytest.Pytester) -> None:
