@@ -1,9 +1,9 @@
 """What tests of code built on invoicekit need: in-memory adapters and a settable clock.
 
-Importing this package needs no pytest; the pytest plugin
-(``invoicekit.testing.pytest_plugin``, fixtures named ``invoicekit_*``) does, and pytest
-loads it by itself; ``invoicekit.testing.contracts`` (the
-port contract suites) and ``invoicekit.testing.strategies`` (hypothesis) do.
+Importing this package needs no pytest. What does: the pytest plugin
+(``invoicekit.testing.pytest_plugin``, fixtures named ``invoicekit_*``, which pytest
+loads by itself), ``invoicekit.testing.contracts`` (the port contract suites) and
+``invoicekit.testing.strategies`` (hypothesis, too).
 """
 
 from invoicekit.adapters.storage.memory import MemoryStorage

@@ -1,9 +1,9 @@
 """The invoicekit pytest plugin: fixtures for the test suites of applications built on invoicekit.
 
-pytest loads it through the ``pytest11`` entry point of the ``testing`` extra.
-Every fixture name starts with ``invoicekit_`` so none shadows the host's own,
-and invoicekit is imported inside the fixtures only: a run that uses none of
-them pays nothing for the plugin.
+pytest loads it through the ``pytest11`` entry point named ``invoicekit``. Every
+fixture name starts with ``invoicekit_`` so none shadows the host's own. The
+fixtures import what they use (Billing, the SMTP server and aiosmtpd) when they
+run: loading the plugin costs no more than ``import invoicekit``.
 """
 
 from __future__ import annotations
