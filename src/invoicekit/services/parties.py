@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 
@@ -15,6 +15,12 @@ from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.services import calls
+from invoicekit.services.fields import (
+    CustomerChanges,
+    CustomerSettings,
+    SellerChanges,
+    SellerFields,
+)
 from invoicekit.services.unit import Runner
 
 __all__ = ["Customers", "Sellers"]
@@ -43,7 +49,11 @@ class Sellers:
         self._new_id = new_id
 
     def create(
-        self, *, id: str | None = None, idempotency_key: str | None = None, **fields: Any
+        self,
+        *,
+        id: str | None = None,
+        idempotency_key: str | None = None,
+        **fields: Unpack[SellerFields],
     ) -> Seller:
         """Create a seller from Seller's fields (name, country, currency, timezone, ...)."""
         _unknown(fields, _SELLER_FIELDS, "seller")
@@ -66,7 +76,11 @@ class Sellers:
             return tx.sellers.get(seller_id)
 
     def update(
-        self, seller_id: str, *, idempotency_key: str | None = None, **changes: Any
+        self,
+        seller_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **changes: Unpack[SellerChanges],
     ) -> Seller:
         """Change a seller's settings; issued invoices keep the snapshot they were issued with.
 
@@ -110,7 +124,7 @@ class Customers:
         address: Address | None = None,
         channels: Sequence[str] | None = None,
         idempotency_key: str | None = None,
-        **fields: Any,
+        **fields: Unpack[CustomerSettings],
     ) -> Customer:
         """Create a customer of this seller; channels default to e-mail when an address is given."""
         _unknown(fields, _CUSTOMER_FIELDS, "customer")
@@ -149,7 +163,11 @@ class Customers:
             return tx.customers.get(self._seller_id, customer_id)
 
     def update(
-        self, customer_id: str, *, idempotency_key: str | None = None, **changes: Any
+        self,
+        customer_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **changes: Unpack[CustomerChanges],
     ) -> Customer:
         """Change a customer's details; invoices already issued keep their snapshot."""
         _unknown(changes, _CUSTOMER_FIELDS, "customer")
