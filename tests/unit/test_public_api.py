@@ -66,6 +66,25 @@ def test_what_the_docs_import_from_deep_modules_is_exported() -> None:
     assert sorted(wanted - set(invoicekit.__all__)) == []
 
 
+_DEEP_IMPORT: Final = re.compile(
+    r"^\s*from (invoicekit\.[\w.]+) import (?:\(([^)]*)\)|([\w, ]+))", re.MULTILINE
+)
+
+
+def test_docs_readme_and_examples_import_top_level_names_from_invoicekit() -> None:
+    root = DOCS.parent
+    pages = [*DOCS.glob("*/*.md"), root / "README.md", *(root / "examples").glob("*.py")]
+    deep = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for module, wrapped, names in _DEEP_IMPORT.findall(text):
+            for name in filter(None, (n.strip() for n in (wrapped or names).split(","))):
+                value = getattr(importlib.import_module(module), name, None)
+                if name in invoicekit.__all__ and value is getattr(invoicekit, name):
+                    deep.append(f"{page.name}: from {module} import {name}")
+    assert deep == [], "import these from invoicekit"
+
+
 def _documented_paths() -> set[str]:
     return {
         path
