@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Final
 
 import attrs
+import pytest
 
 import invoicekit
 from invoicekit.services.billing import Billing
@@ -226,3 +227,12 @@ def test_the_typed_keywords_name_every_field_and_option() -> None:
     assert CustomerSettings.__optional_keys__ == customer - named
     options = set(inspect.signature(Billing).parameters) - {"storage"}
     assert BillingOptions.__optional_keys__ == options
+
+
+def test_a_seller_field_left_out_is_a_validation_error_naming_it() -> None:
+    billing = Billing.in_memory()
+    with pytest.raises(invoicekit.ValidationError) as caught:
+        billing.sellers.create(country="DE")  # type: ignore[call-arg]
+    assert [p.path for p in caught.value.problems] == ["currency", "name"]
+    assert "a seller needs country, currency, name" in str(caught.value)
+    assert billing.sellers.list() == []

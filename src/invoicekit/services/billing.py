@@ -90,6 +90,9 @@ class Billing:
     go out on a later ``billing.dispatch()``: call it from a scheduler. The renderer
     defaults to the built-in ``TemplateRenderer`` (EPC QR codes on EUR invoices when the
     ``qr`` extra is installed; pass ``renderer=TemplateRenderer(qr=True)`` to require it).
+    Notifiers are passed as ``notifiers=[...]``, the one way (there is no ``notifier=``).
+    The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
+    arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """
 
     def __init__(
@@ -156,7 +159,10 @@ class Billing:
 
     @classmethod
     def in_memory(cls, **options: Unpack[BillingOptions]) -> Billing:
-        """Everything in memory, for tests and demos (``clock=FixedClock(...)`` recommended)."""
+        """Everything in memory, for tests and demos (``clock=FixedClock(...)`` recommended).
+
+        ``options`` are Billing's keyword arguments besides ``storage`` (``BillingOptions``).
+        """
         from invoicekit.adapters.storage.memory import MemoryStorage
 
         return cls(storage=MemoryStorage(), **options)

@@ -29,16 +29,24 @@ _SELLER_FIELDS = frozenset(f.name for f in attrs.fields(Seller)) - {"id"}
 _CUSTOMER_FIELDS = frozenset(f.name for f in attrs.fields(Customer)) - {"id", "seller_id"}
 
 
-def _unknown(changes: Mapping[str, Any], allowed: frozenset[str], subject: str) -> None:
-    bad = sorted(set(changes) - allowed)
-    if bad:
-        raise ValidationError(
-            [
-                problem(name, f"not a {subject} field; allowed: {', '.join(sorted(allowed))}")
-                for name in bad
-            ],
-            subject=subject,
-        )
+def _unknown(
+    changes: Mapping[str, Any],
+    allowed: frozenset[str],
+    subject: str,
+    required: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse a keyword that is not a field of ``subject``, and a ``required`` one left out."""
+    listed = ", ".join(sorted(allowed))
+    found = [
+        problem(name, f"not a {subject} field; allowed: {listed}")
+        for name in sorted(set(changes) - allowed)
+    ]
+    found += [
+        problem(name, f"required: a {subject} needs {', '.join(sorted(required))}")
+        for name in sorted(required - set(changes))
+    ]
+    if found:
+        raise ValidationError(found, subject=subject)
 
 
 class Sellers:
@@ -56,7 +64,7 @@ class Sellers:
         **fields: Unpack[SellerFields],
     ) -> Seller:
         """Create a seller from Seller's fields (name, country, currency, timezone, ...)."""
-        _unknown(fields, _SELLER_FIELDS, "seller")
+        _unknown(fields, _SELLER_FIELDS, "seller", SellerFields.__required_keys__)
         seller_id = id or self._new_id("sel")
         seller = Seller(id=seller_id, **fields)
         checks.refuse(checks.stored_terms("terms", seller.terms), "seller")
