@@ -1,18 +1,12 @@
 """invoicekit: invoicing as part of your application, exact to the minor unit.
 
 Everything users import is listed in ``__all__``; the rest lives in modules.
-What is imported here needs only the core dependencies; the e-invoice functions
+What is listed needs only the core dependencies. Adapters and the e-invoice functions
 (the ``einvoice`` extra) are imported on first use, so ``import invoicekit`` never loads lxml.
 """
 
 import typing  # as a module: its names would be public names of the package
 
-from invoicekit.adapters.notify.files import FileNotifier
-from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsNotifier
-from invoicekit.adapters.notify.smtp import SmtpNotifier
-from invoicekit.adapters.notify.webhook import WebhookNotifier
-from invoicekit.adapters.payments import ManualPayments, epc_payload, qr_svg
-from invoicekit.adapters.render import Branding, TemplateRenderer
 from invoicekit.domain import lifecycle
 from invoicekit.domain.events import Event
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
@@ -54,6 +48,12 @@ from invoicekit.services.billing import Billing, SellerBooks
 from invoicekit.testing.clock import FixedClock
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
+    from invoicekit.adapters.notify.files import FileNotifier
+    from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsNotifier
+    from invoicekit.adapters.notify.smtp import SmtpNotifier
+    from invoicekit.adapters.notify.webhook import WebhookNotifier
+    from invoicekit.adapters.payments import ManualPayments, epc_payload, qr_svg
+    from invoicekit.adapters.render import Branding, TemplateRenderer
     from invoicekit.einvoice import (
         check_profile,
         read_facturx,
@@ -141,16 +141,34 @@ __all__ = [
     "to_xrechnung",
 ]
 
-#: The e-invoice entry points, imported from ``invoicekit.einvoice`` when first used.
-_EINVOICE: typing.Final = frozenset(
-    {"check_profile", "read_facturx", "to_cii", "to_facturx", "to_ubl", "to_xrechnung"}
-)
+#: Names imported from their module on first use: the adapters (so ``import invoicekit``
+#: stays quick) and the e-invoice entry points (the ``einvoice`` extra).
+_LAZY: typing.Final = {
+    "Branding": "invoicekit.adapters.render",
+    "FileNotifier": "invoicekit.adapters.notify.files",
+    "HttpSmsGateway": "invoicekit.adapters.notify.sms",
+    "ManualPayments": "invoicekit.adapters.payments",
+    "SmsNotifier": "invoicekit.adapters.notify.sms",
+    "SmtpNotifier": "invoicekit.adapters.notify.smtp",
+    "TemplateRenderer": "invoicekit.adapters.render",
+    "WebhookNotifier": "invoicekit.adapters.notify.webhook",
+    "epc_payload": "invoicekit.adapters.payments",
+    "qr_svg": "invoicekit.adapters.payments",
+    **dict.fromkeys(
+        ("check_profile", "read_facturx", "to_cii", "to_facturx", "to_ubl", "to_xrechnung"),
+        "invoicekit.einvoice",
+    ),
+}
 
 
 def __getattr__(name: str) -> typing.Any:
-    """Import an e-invoice entry point on first use (its module loads lxml only when called)."""
-    if name in _EINVOICE:
-        from invoicekit import einvoice
+    """Import an adapter or an e-invoice entry point on first use."""
+    if name in _LAZY:
+        import importlib
 
-        return getattr(einvoice, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'invoicekit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
