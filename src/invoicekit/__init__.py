@@ -45,7 +45,6 @@ from invoicekit.errors import (
 )
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
-from invoicekit.testing.clock import FixedClock
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
     from invoicekit.adapters.notify.files import FileNotifier
@@ -62,6 +61,7 @@ if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
         to_ubl,
         to_xrechnung,
     )
+    from invoicekit.testing.clock import FixedClock
 
 __version__ = "0.1.0"
 
@@ -141,8 +141,8 @@ __all__ = [
     "to_xrechnung",
 ]
 
-#: Names imported from their module on first use: the adapters (so ``import invoicekit``
-#: stays quick) and the e-invoice entry points (the ``einvoice`` extra).
+#: Names imported from their module on first use: the adapters and FixedClock (so
+#: ``import invoicekit`` stays quick) and the e-invoice entry points (the ``einvoice`` extra).
 _LAZY: typing.Final = {
     "Branding": "invoicekit.adapters.render",
     "FileNotifier": "invoicekit.adapters.notify.files",
@@ -152,6 +152,7 @@ _LAZY: typing.Final = {
     "SmtpNotifier": "invoicekit.adapters.notify.smtp",
     "TemplateRenderer": "invoicekit.adapters.render",
     "WebhookNotifier": "invoicekit.adapters.notify.webhook",
+    "FixedClock": "invoicekit.testing.clock",
     "epc_payload": "invoicekit.adapters.payments",
     "qr_svg": "invoicekit.adapters.payments",
     **dict.fromkeys(
