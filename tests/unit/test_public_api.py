@@ -109,24 +109,23 @@ def test_every_name_in_all_is_in_the_api_reference_and_links_to_its_object() -> 
             assert {target, module} & documented, f"{target}: not in docs/reference"
 
 
+def _dist(name: str) -> str:
+    """A distribution name in its normal form (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _extra_modules() -> list[str]:
     """Top-level modules installed by invoicekit's extras only (not by a core dependency)."""
     requires = importlib.metadata.requires("invoicekit") or []
-
-    def names(extra: bool) -> set[str]:
-        found = re.compile(r"[A-Za-z0-9._-]+")
-        return {
-            re.sub(r"[-_.]+", "-", match.group()).lower()
-            for req in requires
-            if ("extra ==" in req) is extra and (match := found.match(req))
-        }
-
-    core, extras = names(extra=False), names(extra=True) - {"invoicekit"}
+    first = re.compile(r"[A-Za-z0-9._-]+")
+    named = [(_dist(m.group()), "extra ==" in req) for req in requires if (m := first.match(req))]
+    core = {name for name, extra in named if not extra}
+    extras = {name for name, extra in named if extra} - {"invoicekit"}
     return sorted(
         module
         for module, dists in importlib.metadata.packages_distributions().items()
-        if {re.sub(r"[-_.]+", "-", d).lower() for d in dists} & extras
-        and not {re.sub(r"[-_.]+", "-", d).lower() for d in dists} & core
+        if {_dist(d) for d in dists} & extras
+        and not {_dist(d) for d in dists} & core
         and module.isidentifier()
     )
 
