@@ -20,13 +20,16 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qs
 
 import invoicekit as ik
+from invoicekit import (
+    FixedClock,
+    HttpSmsGateway,
+    ManualPayments,
+    SmsNotifier,
+    SmtpNotifier,
+    TemplateRenderer,
+    WebhookNotifier,
+)
 from invoicekit.adapters.notify.signing import verify
-from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsNotifier
-from invoicekit.adapters.notify.smtp import SmtpNotifier
-from invoicekit.adapters.notify.webhook import WebhookNotifier
-from invoicekit.adapters.payments import ManualPayments
-from invoicekit.adapters.render import TemplateRenderer
-from invoicekit.testing import FixedClock
 from invoicekit.testing.smtp import LoopbackSmtpServer
 
 WEBHOOK_SECRET = "whsec-example-only-0123456789"  # noqa: S105 - a demo secret on loopback

@@ -23,11 +23,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import invoicekit as ik
-from invoicekit.adapters.notify.files import FileNotifier
-from invoicekit.adapters.render import TemplateRenderer
-from invoicekit.domain.parties import Address, BankAccount
+from invoicekit import Address, BankAccount, FileNotifier, FixedClock, TemplateRenderer
 from invoicekit.ports import DocumentContext
-from invoicekit.testing import FixedClock
 
 MONTHS = 6
 #: Days after issue when the punctual and the late client pay; days overdue of the final notice.
@@ -54,7 +51,7 @@ def main(out: Path) -> None:
     (out / "billing.db").unlink(missing_ok=True)
     clock = FixedClock(START)
     outbox = out / "outbox"
-    renderer = TemplateRenderer(qr=has("segno"))
+    renderer = TemplateRenderer()  # with the EPC QR code when the qr extra is installed
     billing = ik.Billing.sqlite(
         out / "billing.db",
         clock=clock,

@@ -1,15 +1,25 @@
 """invoicekit: invoicing as part of your application, exact to the minor unit.
 
 Everything users import is listed in ``__all__``; the rest lives in modules.
-Adapters that need an optional extra are imported from their modules, never here.
+What is listed needs only the core dependencies. Adapters and the e-invoice functions
+(the ``einvoice`` extra) are imported on first use, so ``import invoicekit`` never loads lxml.
 """
+
+import typing  # as a module: its names would be public names of the package
 
 from invoicekit.domain import lifecycle
 from invoicekit.domain.events import Event
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Charge, Discount, Line, ServicePeriod
 from invoicekit.domain.numbering import NumberFormat, Reset, Series
-from invoicekit.domain.parties import Address, BankAccount, Customer, Seller
+from invoicekit.domain.parties import (
+    Address,
+    BankAccount,
+    Contact,
+    Customer,
+    ElectronicAddress,
+    Seller,
+)
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.status import Action, PaymentStatus, Status
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
@@ -36,6 +46,23 @@ from invoicekit.errors import (
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
 
+if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
+    from invoicekit.adapters.notify.files import FileNotifier
+    from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsNotifier
+    from invoicekit.adapters.notify.smtp import SmtpNotifier
+    from invoicekit.adapters.notify.webhook import WebhookNotifier
+    from invoicekit.adapters.payments import ManualPayments, epc_payload, qr_svg
+    from invoicekit.adapters.render import Branding, TemplateRenderer
+    from invoicekit.einvoice import (
+        check_profile,
+        read_facturx,
+        to_cii,
+        to_facturx,
+        to_ubl,
+        to_xrechnung,
+    )
+    from invoicekit.testing.clock import FixedClock
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -43,10 +70,12 @@ __all__ = [
     "Address",
     "BankAccount",
     "Billing",
+    "Branding",
     "Charge",
     "ConcurrencyError",
     "ConfigurationError",
     "ConflictError",
+    "Contact",
     "CreditNote",
     "CurrencyMismatchError",
     "Customer",
@@ -54,15 +83,20 @@ __all__ = [
     "Discount",
     "DueOnReceipt",
     "DuplicateError",
+    "ElectronicAddress",
     "EndOfMonth",
     "Event",
+    "FileNotifier",
+    "FixedClock",
     "FixedDate",
+    "HttpSmsGateway",
     "IntegrityError",
     "InvalidTransitionError",
     "InvariantViolationError",
     "Invoice",
     "InvoiceKitError",
     "Line",
+    "ManualPayments",
     "MissingExtraError",
     "NetDays",
     "NotFoundError",
@@ -80,17 +114,62 @@ __all__ = [
     "SellerBooks",
     "Series",
     "ServicePeriod",
+    "SmsNotifier",
+    "SmtpNotifier",
     "Status",
     "StorageError",
     "Tax",
     "TaxCategory",
     "TaxRounding",
+    "TemplateRenderer",
     "Totals",
     "ValidationError",
     "Vat",
+    "WebhookNotifier",
     "allocate",
+    "check_profile",
     "compute_totals",
+    "epc_payload",
     "lifecycle",
+    "qr_svg",
     "quantize",
+    "read_facturx",
     "split",
+    "to_cii",
+    "to_facturx",
+    "to_ubl",
+    "to_xrechnung",
 ]
+
+#: Names imported from their module on first use: the adapters and FixedClock (so
+#: ``import invoicekit`` stays quick) and the e-invoice entry points (the ``einvoice`` extra).
+_LAZY: typing.Final = {
+    "Branding": "invoicekit.adapters.render",
+    "FileNotifier": "invoicekit.adapters.notify.files",
+    "HttpSmsGateway": "invoicekit.adapters.notify.sms",
+    "ManualPayments": "invoicekit.adapters.payments",
+    "SmsNotifier": "invoicekit.adapters.notify.sms",
+    "SmtpNotifier": "invoicekit.adapters.notify.smtp",
+    "TemplateRenderer": "invoicekit.adapters.render",
+    "WebhookNotifier": "invoicekit.adapters.notify.webhook",
+    "FixedClock": "invoicekit.testing.clock",
+    "epc_payload": "invoicekit.adapters.payments",
+    "qr_svg": "invoicekit.adapters.payments",
+    **dict.fromkeys(
+        ("check_profile", "read_facturx", "to_cii", "to_facturx", "to_ubl", "to_xrechnung"),
+        "invoicekit.einvoice",
+    ),
+}
+
+
+def __getattr__(name: str) -> typing.Any:
+    """Import an adapter or an e-invoice entry point on first use."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'invoicekit' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # imported lazily at run time, see __getattr__
         Finding,
         ValidationReport,
         bundled_rules,
+        prepare,
         validate,
     )
 
@@ -40,6 +41,7 @@ __all__ = [
     "ValidationReport",
     "bundled_rules",
     "check_profile",
+    "prepare",
     "read",
     "read_facturx",
     "to_cii",
@@ -59,6 +61,7 @@ _LAZY = {
     "ValidationReport": "invoicekit.einvoice.validation",
     "Finding": "invoicekit.einvoice.validation",
     "bundled_rules": "invoicekit.einvoice.validation",
+    "prepare": "invoicekit.einvoice.validation",
 }
 
 

@@ -16,9 +16,15 @@ from pathlib import Path
 from typing import Any, Final
 
 import attrs
-from lxml import etree
 
 from invoicekit._extras import require
+
+try:
+    from lxml import etree
+except ImportError:  # raise the MissingExtraError naming the extra, not lxml's own error
+    require("lxml.etree", extra="einvoice", feature="e-invoice validation")
+    raise
+
 from invoicekit.einvoice import safexml
 from invoicekit.einvoice.rulesets import (
     AUTO,

@@ -1,7 +1,7 @@
 """``Billing``: the composition root users build once and work through.
 
 Nothing connects at import and there are no globals: a Billing holds the
-adapters it was given (storage, payments, renderer, notifier, clock). Work for
+adapters it was given (storage, payments, renderer, notifiers, clock). Work for
 one seller goes through ``billing.seller(seller_id)``, a scope that can never
 reach another seller's objects.
 """
@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Literal
+from typing import Literal, Unpack
 
 import attrs
 
@@ -27,6 +27,7 @@ from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
+from invoicekit.services.fields import BillingOptions
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
@@ -89,6 +90,9 @@ class Billing:
     go out on a later ``billing.dispatch()``: call it from a scheduler. The renderer
     defaults to the built-in ``TemplateRenderer`` (EPC QR codes on EUR invoices when the
     ``qr`` extra is installed; pass ``renderer=TemplateRenderer(qr=True)`` to require it).
+    Notifiers are passed as ``notifiers=[...]``, the one way (there is no ``notifier=``).
+    The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
+    arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """
 
     def __init__(
@@ -97,7 +101,6 @@ class Billing:
         storage: Storage,
         payments: PaymentProvider | None = None,
         renderer: Renderer | None = None,
-        notifier: Notifier | None = None,
         notifiers: Iterable[Notifier] = (),
         clock: Clock | None = None,
         faults: FaultPoints | None = None,
@@ -122,7 +125,7 @@ class Billing:
         from invoicekit.adapters.notify.inbox import InAppNotifier
 
         channels: dict[str, Notifier] = {"in_app": InAppNotifier(storage, self.clock)}
-        for one in [*([notifier] if notifier is not None else []), *notifiers]:
+        for one in notifiers:
             channels[one.channel] = one
         self.notifiers = channels
         self.dispatcher = Dispatcher(
@@ -137,11 +140,9 @@ class Billing:
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""
         if self.renderer is None:
-            import importlib.util
-
             from invoicekit.adapters.render import TemplateRenderer
 
-            self.renderer = TemplateRenderer(qr=importlib.util.find_spec("segno") is not None)
+            self.renderer = TemplateRenderer()
         return self.renderer
 
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
@@ -157,30 +158,33 @@ class Billing:
         self.dispatcher.run(stop, interval=interval)
 
     @classmethod
-    def in_memory(cls, **adapters: Any) -> Billing:
-        """Everything in memory, for tests and demos (``clock=FixedClock(...)`` recommended)."""
+    def in_memory(cls, **options: Unpack[BillingOptions]) -> Billing:
+        """Everything in memory, for tests and demos (``clock=FixedClock(...)`` recommended).
+
+        ``options`` are Billing's keyword arguments besides ``storage`` (``BillingOptions``).
+        """
         from invoicekit.adapters.storage.memory import MemoryStorage
 
-        return cls(storage=MemoryStorage(), **adapters)
+        return cls(storage=MemoryStorage(), **options)
 
     @classmethod
-    def sqlite(cls, path: str | Path, **adapters: Any) -> Billing:
+    def sqlite(cls, path: str | Path, **options: Unpack[BillingOptions]) -> Billing:
         """The embedded default: one SQLite file (created and migrated when new)."""
         from invoicekit.adapters.storage.sqlite import SqliteStorage
 
-        return cls(storage=SqliteStorage.open(path), **adapters)
+        return cls(storage=SqliteStorage.open(path), **options)
 
     @classmethod
-    def from_url(cls, url: str, **adapters: Any) -> Billing:
+    def from_url(cls, url: str, **options: Unpack[BillingOptions]) -> Billing:
         """``memory://``, ``sqlite:///path/to.db`` or an SQLAlchemy URL (``postgresql+psycopg://…``)."""
         if url == "memory://":
-            return cls.in_memory(**adapters)
+            return cls.in_memory(**options)
         if url.startswith("sqlite:///") and url.removeprefix("sqlite:///"):
-            return cls.sqlite(url.removeprefix("sqlite:///"), **adapters)
+            return cls.sqlite(url.removeprefix("sqlite:///"), **options)
         if "://" in url and not url.startswith("sqlite:"):
             from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 
-            return cls(storage=SqlAlchemyStorage.from_url(url), **adapters)
+            return cls(storage=SqlAlchemyStorage.from_url(url), **options)
         raise ConfigurationError(
             f"cannot open storage {url!r}: use 'memory://', 'sqlite:///path.db' or an SQLAlchemy URL "
             "such as 'postgresql+psycopg://user@host/db'"

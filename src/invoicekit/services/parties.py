@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Unpack
 
 import attrs
 
@@ -15,6 +15,12 @@ from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.services import calls
+from invoicekit.services.fields import (
+    CustomerChanges,
+    CustomerSettings,
+    SellerChanges,
+    SellerFields,
+)
 from invoicekit.services.unit import Runner
 
 __all__ = ["Customers", "Sellers"]
@@ -23,16 +29,24 @@ _SELLER_FIELDS = frozenset(f.name for f in attrs.fields(Seller)) - {"id"}
 _CUSTOMER_FIELDS = frozenset(f.name for f in attrs.fields(Customer)) - {"id", "seller_id"}
 
 
-def _unknown(changes: Mapping[str, Any], allowed: frozenset[str], subject: str) -> None:
-    bad = sorted(set(changes) - allowed)
-    if bad:
-        raise ValidationError(
-            [
-                problem(name, f"not a {subject} field; allowed: {', '.join(sorted(allowed))}")
-                for name in bad
-            ],
-            subject=subject,
-        )
+def _unknown(
+    changes: Mapping[str, Any],
+    allowed: frozenset[str],
+    subject: str,
+    required: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse a keyword that is not a field of ``subject``, and a ``required`` one left out."""
+    listed = ", ".join(sorted(allowed))
+    found = [
+        problem(name, f"not a {subject} field; allowed: {listed}")
+        for name in sorted(set(changes) - allowed)
+    ]
+    found += [
+        problem(name, f"required: a {subject} needs {', '.join(sorted(required))}")
+        for name in sorted(required - set(changes))
+    ]
+    if found:
+        raise ValidationError(found, subject=subject)
 
 
 class Sellers:
@@ -43,10 +57,14 @@ class Sellers:
         self._new_id = new_id
 
     def create(
-        self, *, id: str | None = None, idempotency_key: str | None = None, **fields: Any
+        self,
+        *,
+        id: str | None = None,
+        idempotency_key: str | None = None,
+        **fields: Unpack[SellerFields],
     ) -> Seller:
         """Create a seller from Seller's fields (name, country, currency, timezone, ...)."""
-        _unknown(fields, _SELLER_FIELDS, "seller")
+        _unknown(fields, _SELLER_FIELDS, "seller", SellerFields.__required_keys__)
         seller_id = id or self._new_id("sel")
         seller = Seller(id=seller_id, **fields)
         checks.refuse(checks.stored_terms("terms", seller.terms), "seller")
@@ -66,7 +84,11 @@ class Sellers:
             return tx.sellers.get(seller_id)
 
     def update(
-        self, seller_id: str, *, idempotency_key: str | None = None, **changes: Any
+        self,
+        seller_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **changes: Unpack[SellerChanges],
     ) -> Seller:
         """Change a seller's settings; issued invoices keep the snapshot they were issued with.
 
@@ -110,7 +132,7 @@ class Customers:
         address: Address | None = None,
         channels: Sequence[str] | None = None,
         idempotency_key: str | None = None,
-        **fields: Any,
+        **fields: Unpack[CustomerSettings],
     ) -> Customer:
         """Create a customer of this seller; channels default to e-mail when an address is given."""
         _unknown(fields, _CUSTOMER_FIELDS, "customer")
@@ -149,7 +171,11 @@ class Customers:
             return tx.customers.get(self._seller_id, customer_id)
 
     def update(
-        self, customer_id: str, *, idempotency_key: str | None = None, **changes: Any
+        self,
+        customer_id: str,
+        *,
+        idempotency_key: str | None = None,
+        **changes: Unpack[CustomerChanges],
     ) -> Customer:
         """Change a customer's details; invoices already issued keep their snapshot."""
         _unknown(changes, _CUSTOMER_FIELDS, "customer")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import importlib.util
 import re
 import textwrap
 import threading
@@ -145,8 +146,9 @@ class TemplateRenderer:
         seller_templates: templates supplied by sellers, ``{seller id: {name: source}}``;
             they are untrusted and run in Jinja2's immutable sandbox.
         pdf_options: keyword arguments for ``weasyprint.HTML.write_pdf``.
-        qr: draw the EPC QR code for EUR bank transfers (needs the ``qr`` extra);
-            False renders the bank details without it.
+        qr: draw the EPC QR code for EUR bank transfers: None (the default) when the
+            ``qr`` extra is installed, True always (it needs the extra), False never
+            (the bank details are printed either way).
 
     Raises MissingExtraError when ``qr`` is True without the ``qr`` extra, and
     ValidationError when a seller template does not compile.
@@ -159,8 +161,10 @@ class TemplateRenderer:
         templates: str | Path | jinja2.BaseLoader | None = None,
         seller_templates: Mapping[str, Mapping[str, str]] | None = None,
         pdf_options: Mapping[str, Any] | None = None,
-        qr: bool = True,
+        qr: bool | None = None,
     ) -> None:
+        if qr is None:
+            qr = importlib.util.find_spec("segno") is not None
         if qr:
             require(
                 "segno",
