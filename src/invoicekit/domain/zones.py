@@ -7,7 +7,9 @@ so a zone is checked here before it is stored: an IANA name such as ``Europe/Ber
 
 from __future__ import annotations
 
+import functools
 import re
+import zoneinfo
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -38,13 +40,21 @@ def _shape(value: str) -> str | None:
     return None
 
 
+@functools.cache
+def _regions() -> frozenset[str]:
+    """Every folder of zone names (``Europe``, ``America/Argentina``), whichever database is used."""
+    names = zoneinfo.available_timezones()
+    return frozenset(zone[:at] for zone in names for at, char in enumerate(zone) if char == "/")
+
+
 def _lookup(value: str) -> str | None:
     """Why the time zone database has no zone ``value``, or None."""
     try:
         ZoneInfo(value)
-    except IsADirectoryError:
-        return f"is a region, not a time zone (name a city in it: '{value}/<city>')"
     except (ZoneInfoNotFoundError, ValueError, OSError):
+        # A folder is IsADirectoryError from system files, not found from the tzdata package.
+        if value in _regions():
+            return f"is a region, not a time zone (name a city in it: '{value}/<city>')"
         return "unknown time zone"
     return None
 
