@@ -63,20 +63,29 @@ def test_the_shipped_languages() -> None:
 @pytest.mark.parametrize(
     ("locale", "title"),
     [
-        ("en", "Invoice INV-2026-00001 from Northwind Studio: €928.20 due March 31, 2026"),
-        ("en_GB", "Invoice INV-2026-00001 from Northwind Studio: €928.20 due 31 March 2026"),
-        ("de", "Rechnung INV-2026-00001 von Northwind Studio: 928,20\xa0€ fällig am 31. März 2026"),
+        (
+            "en",
+            "Invoice INV-2026-00001 from Northwind Studio for Brand design and 1.50 × Workshop: €928.20 due March 31, 2026",
+        ),
+        (
+            "en_GB",
+            "Invoice INV-2026-00001 from Northwind Studio for Brand design and 1.50 × Workshop: €928.20 due 31 March 2026",
+        ),
+        (
+            "de",
+            "Rechnung INV-2026-00001 von Northwind Studio für Brand design und 1,50 × Workshop: 928,20\xa0€ fällig am 31. März 2026",
+        ),
         (
             "de_AT",
-            "Rechnung INV-2026-00001 von Northwind Studio: €\xa0928,20 fällig am 31. März 2026",
+            "Rechnung INV-2026-00001 von Northwind Studio für Brand design und 1,50 × Workshop: €\xa0928,20 fällig am 31. März 2026",
         ),
         (
             "fr",
-            "Facture INV-2026-00001 de Northwind Studio : 928,20\xa0€, échéance le 31 mars 2026",
+            "Facture INV-2026-00001 de Northwind Studio pour Brand design et 1,50 × Workshop : 928,20\xa0€, échéance le 31 mars 2026",
         ),
         (
             "es",
-            "Factura INV-2026-00001 de Northwind Studio: 928,20\xa0€ con vencimiento el 31 de marzo de 2026",
+            "Factura INV-2026-00001 de Northwind Studio por Brand design y 1,50 × Workshop: 928,20\xa0€ con vencimiento el 31 de marzo de 2026",
         ),
     ],
 )

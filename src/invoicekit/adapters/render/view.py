@@ -15,6 +15,8 @@ from typing import Any, Final, Protocol
 
 from invoicekit.adapters.render.branding import Branding
 from invoicekit.adapters.render.formatting import Formatter
+from invoicekit.adapters.render.summary import TITLE_SUMMARY, lines_summary
+from invoicekit.adapters.render.titles import purpose_and_title
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Line
@@ -30,6 +32,8 @@ __all__ = ["Gettext", "build_view", "document_locale"]
 _ZERO: Final = Decimal(0)
 #: Seller names in short texts are cut to this length so the facts fit one SMS.
 _SHORT_NAME: Final = 30
+#: Characters of the summary of the lines on the first screen (two lines of a phone).
+_SCREEN_SUMMARY: Final = 90
 
 
 class Gettext(Protocol):
@@ -256,10 +260,10 @@ def _notice(
             "number": invoice.number,
             "amount": fmt.money(subject.totals.payable, invoice.currency),
         }, "info"
-    if kind not in ("reminder", "final_notice"):
-        return None, "info"
     if invoice.amount_due <= _ZERO:
         return _paid_in_full(invoice, t)
+    if kind not in ("reminder", "final_notice"):
+        return None, "info"
     due = invoice.due_date
     days = (ctx.as_of - due).days if ctx.as_of is not None and due is not None else None
     return _final_notice(days, t) if kind == "final_notice" else _reminder(days, t)
@@ -275,65 +279,6 @@ def _parties(invoice: Invoice) -> tuple[Seller, Customer]:
     if invoice.seller is None or invoice.customer is None:
         raise _refuse("invoice", f"invoice {invoice.ref} has no party snapshots: issue it first")
     return invoice.seller, invoice.customer
-
-
-def _purpose_and_title(
-    kind: str, invoice: Invoice, subject: Payment | CreditNote | None, fmt: Formatter, t: Gettext
-) -> tuple[str, str, str]:
-    """The heading, the purpose sentence and the one-line title."""
-    seller, customer = _parties(invoice)
-    cur = invoice.currency
-    args = {
-        "number": invoice.number,
-        "seller": seller.name,
-        "customer": customer.name,
-        "amount": fmt.money(invoice.amount_due, cur),
-        "date": fmt.date(invoice.due_date) if invoice.due_date else "",
-    }
-    if kind == "credit_note" and isinstance(subject, CreditNote):
-        args["credit"] = subject.number
-        args["amount"] = fmt.money(subject.totals.payable, cur)
-        return (
-            t.gettext("Credit note"),
-            t.gettext(
-                "Credit note %(credit)s from %(seller)s for %(customer)s, correcting invoice %(number)s"
-            )
-            % args,
-            t.gettext("Credit note %(credit)s from %(seller)s for invoice %(number)s: %(amount)s")
-            % args,
-        )
-    if kind == "receipt" and isinstance(subject, Payment):
-        args["amount"] = fmt.money(subject.amount, cur)
-        return (
-            t.gettext("Receipt"),
-            t.gettext(
-                "Receipt from %(seller)s for %(customer)s: payment of %(amount)s on invoice %(number)s"
-            )
-            % args,
-            t.gettext("Receipt for invoice %(number)s from %(seller)s: %(amount)s received") % args,
-        )
-    if kind == "reminder":
-        return (
-            t.gettext("Payment reminder"),
-            t.gettext("Payment reminder for invoice %(number)s from %(seller)s to %(customer)s")
-            % args,
-            t.gettext("Reminder: invoice %(number)s from %(seller)s, %(amount)s due %(date)s")
-            % args,
-        )
-    if kind == "final_notice":
-        return (
-            t.gettext("Final notice"),
-            t.gettext("Final notice for invoice %(number)s from %(seller)s to %(customer)s") % args,
-            t.gettext(
-                "Final notice: invoice %(number)s from %(seller)s, %(amount)s due since %(date)s"
-            )
-            % args,
-        )
-    return (
-        t.gettext("Invoice"),
-        t.gettext("Invoice %(number)s from %(seller)s for %(customer)s") % args,
-        t.gettext("Invoice %(number)s from %(seller)s: %(amount)s due %(date)s") % args,
-    )
 
 
 def _how_to_pay(
@@ -361,7 +306,7 @@ def _how_to_pay(
     if settled or link is None or not link.startswith(("https://", "http://")):
         link = None  # only web links become buttons: never a javascript: or data: URL
     if settled:
-        instruction = t.gettext("Nothing to pay.")
+        instruction = _nothing_to_pay(invoice, fmt, t)
     elif link is None and bank is None:
         instruction = t.gettext("Please contact %(seller)s to pay, quoting %(number)s.") % {
             "seller": seller.name,
@@ -375,6 +320,57 @@ def _how_to_pay(
         "bank": bank,
         "instruction": instruction,
         "contact": seller.email,
+    }
+
+
+def _nothing_to_pay(invoice: Invoice, fmt: Formatter, t: Gettext) -> str:
+    """Nothing to pay, and how money beyond the balance comes back (customer credit)."""
+    if invoice.customer_credit <= _ZERO:
+        return t.gettext("Nothing to pay.")
+    seller, _ = _parties(invoice)
+    args = {"amount": fmt.money(invoice.customer_credit, invoice.currency), "seller": seller.name}
+    if seller.apply_credit_at_issue:
+        return (
+            t.gettext(
+                "Nothing to pay. The remaining %(amount)s is kept as credit and pays your next "
+                "invoice from %(seller)s."
+            )
+            % args
+        )
+    return (
+        t.gettext(
+            "Nothing to pay. The remaining %(amount)s is kept as credit: %(seller)s refunds it to "
+            "your original payment method, or uses it for your next invoice."
+        )
+        % args
+    )
+
+
+def _answers(
+    subject: Payment | CreditNote | None,
+    invoice: Invoice,
+    settled: bool,
+    fmt: Formatter,
+    t: Gettext,
+) -> dict[str, str]:
+    """The first screen's two figures: amount and due date, or, once settled, total and status."""
+    cur, due = invoice.currency, invoice.due_date
+    if not settled:
+        return {
+            "amount_label": t.gettext("Amount due"),
+            "amount": fmt.money(invoice.amount_due, cur),
+            "due_label": t.gettext("Due date"),
+            "due": fmt.date(due) if due is not None else t.gettext("Due on receipt"),
+        }
+    if isinstance(subject, CreditNote):
+        total_label, total = t.gettext("Total credited"), subject.totals.payable
+    else:
+        total_label, total = t.gettext("Total"), invoice.totals.payable
+    return {
+        "amount_label": total_label,
+        "amount": fmt.money(total, cur),
+        "due_label": t.gettext("Status"),
+        "due": t.gettext("Paid in full"),
     }
 
 
@@ -399,7 +395,14 @@ def build_view(
     issue_date = invoice.issue_date or _no_issue_date(invoice)
     cur, invoice_number = invoice.currency, invoice.number or ""
     settled = invoice.amount_due <= _ZERO
-    heading, purpose, title = _purpose_and_title(kind, invoice, subject, fmt, t)
+    heading, purpose, title = purpose_and_title(
+        kind,
+        invoice,
+        subject,
+        what=lines_summary(invoice.lines, fmt, t, limit=TITLE_SUMMARY),
+        fmt=fmt,
+        t=t,
+    )
     notice, tone = _notice(kind, invoice, ctx=ctx, subject=subject, fmt=fmt, t=t)
     qr_uri = qr(invoice) if qr is not None and not settled else None
     if isinstance(subject, CreditNote):
@@ -410,6 +413,7 @@ def build_view(
         doc_lines, doc_totals = invoice.lines, invoice.totals
         number_label, number = t.gettext("Invoice number"), invoice_number
         doc_date = ctx.as_of if kind in ("reminder", "final_notice") and ctx.as_of else issue_date
+    what = lines_summary(doc_lines, fmt, t, limit=_SCREEN_SUMMARY)
     totals = _totals(doc_totals, fmt, t)
     if isinstance(subject, CreditNote):
         totals.append(
@@ -455,6 +459,8 @@ def build_view(
         "title": title,
         "heading": heading,
         "purpose": purpose,
+        "what": what,
+        "answers": _answers(subject, invoice, settled, fmt, t),
         "notice": notice,
         "tone": tone,
         "number": invoice_number,
@@ -480,6 +486,8 @@ def build_view(
             if isinstance(subject, CreditNote)
             else None,
             "overdue": bool(ctx.as_of and due and ctx.as_of > due),
+            #: The summary of the lines, cut by the renderer to what the SMS has room for.
+            "what": "",
         },
         "brand": {
             "logo": branding.logo_uri,
