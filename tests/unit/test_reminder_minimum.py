@@ -77,6 +77,10 @@ def test_the_setting_round_trips_and_old_invoices_keep_their_hash() -> None:
     document = converter.unstructure(s)
     assert document["reminder_minimum"] == {"EUR": "1.00", "JPY": "100"}
     assert converter.structure(document, type(s)) == s
+    stored_before = {
+        k: v for k, v in converter.unstructure(seller()).items() if k != "reminder_minimum"
+    }
+    assert converter.structure(stored_before, type(s)).reminder_minimum == {}
     invoice = to_document(converter, issued())
     before = {
         **invoice,
