@@ -16,7 +16,7 @@ from invoicekit.adapters.render.renderer import SHORT_TEXT_LIMIT
 from invoicekit.domain import lifecycle as lc
 from invoicekit.domain.invoice import Invoice
 from invoicekit.ports import DocumentContext
-from render.conftest import PAY_LINK, bank_seller
+from render.conftest import PAY_LINK, bank_seller, credit
 
 
 def first_screen(html: str) -> str:
@@ -127,17 +127,7 @@ def test_many_or_long_lines_are_summarised_to_fit_the_title_and_one_sms(
 def test_credit_beyond_the_balance_says_how_the_money_comes_back(
     renderer: TemplateRenderer,
 ) -> None:
-    invoice = pay(retainer(("Consulting", "1")), "119.00")
-    credited, events = lc.apply(
-        invoice,
-        lc.Credit(
-            credit_note_id="cn1",
-            number="CN-2026-00001",
-            lines=(line("20.00", description="Goodwill"),),
-        ),
-        at=utc(2026, 3, 6),
-    )
-    note = events[0].credit_note  # type: ignore[attr-defined]
+    credited, note = credit(pay(retainer(("Consulting", "1")), "119.00"), "20.00")
     ctx = DocumentContext(credit_note=note)
     screen = first_screen(renderer.render("credit_note", credited, context=ctx).content.decode())
     assert (

@@ -18,6 +18,7 @@ from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import BankAccount
 from invoicekit.errors import ConfigurationError, ValidationError
 from invoicekit.ports import DOCUMENT_KINDS, DocumentContext
+from render.conftest import credit
 
 PAY_LINK = "https://pay.example/i/7f3a9c"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -231,17 +232,7 @@ def test_a_full_receipt_says_paid_in_full_and_asks_for_nothing(
 def test_a_credit_note_shows_its_own_lines_and_what_is_left(
     renderer: TemplateRenderer, invoice: Invoice
 ) -> None:
-    credited, events = lc.apply(
-        invoice,
-        lc.Credit(
-            credit_note_id="cn1",
-            number="CN-2026-00001",
-            lines=(line("100.00", description="Goodwill"),),
-            reason="Late delivery",
-        ),
-        at=utc(2026, 3, 6),
-    )
-    note = events[0].credit_note  # type: ignore[attr-defined]
+    credited, note = credit(invoice, "100.00", reason="Late delivery")
     doc = renderer.render(
         "credit_note", credited, media_type="text/plain", context=DocumentContext(credit_note=note)
     )
