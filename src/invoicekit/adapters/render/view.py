@@ -15,6 +15,7 @@ from typing import Any, Final, Protocol
 
 from invoicekit.adapters.render.branding import Branding
 from invoicekit.adapters.render.formatting import Formatter
+from invoicekit.adapters.render.notices import nothing_to_pay, notice
 from invoicekit.adapters.render.summary import TITLE_SUMMARY, lines_summary
 from invoicekit.adapters.render.titles import purpose_and_title
 from invoicekit.domain.calendar import books_date
@@ -192,83 +193,6 @@ def _terms(terms: PaymentTerms, fmt: Formatter, t: Gettext) -> str:
     return terms.describe()
 
 
-def _paid_in_full(invoice: Invoice, t: Gettext) -> tuple[str, str]:
-    return t.gettext("Thank you: invoice %(number)s is paid in full.") % {
-        "number": invoice.number
-    }, "ok"
-
-
-def _receipt_notice(invoice: Invoice, fmt: Formatter, t: Gettext) -> tuple[str, str]:
-    if invoice.amount_due <= _ZERO:
-        return _paid_in_full(invoice, t)
-    cur, due = invoice.currency, invoice.due_date
-    return t.gettext("%(paid)s of %(total)s received, %(due)s still due by %(date)s.") % {
-        "paid": fmt.money(invoice.paid, cur),
-        "total": fmt.money(invoice.totals.payable, cur),
-        "due": fmt.money(invoice.amount_due, cur),
-        "date": fmt.day_month(due) if due else "",
-    }, "info"
-
-
-def _final_notice(days: int | None, t: Gettext) -> tuple[str, str]:
-    if days is not None and days > 0:
-        return t.ngettext(
-            "Final notice: this invoice is overdue by %(num)d day. "
-            "Please pay the amount due now; this is our last reminder.",
-            "Final notice: this invoice is overdue by %(num)d days. "
-            "Please pay the amount due now; this is our last reminder.",
-            days,
-        ) % {"num": days}, "alert"
-    return t.gettext(
-        "Final notice: please pay the amount due by the due date; this is our last reminder."
-    ), "alert"
-
-
-def _reminder(days: int | None, t: Gettext) -> tuple[str, str]:
-    """Friendly before the due date, firmer on and after it."""
-    if days is None:
-        return t.gettext("A reminder: this invoice is still open."), "info"
-    if days < 0:
-        return t.ngettext(
-            "A friendly reminder: this invoice is due in %(num)d day.",
-            "A friendly reminder: this invoice is due in %(num)d days.",
-            -days,
-        ) % {"num": -days}, "info"
-    if days == 0:
-        return t.gettext("This invoice is due today. Please pay the amount due today."), "warn"
-    return t.ngettext(
-        "This invoice is overdue by %(num)d day. Please pay the amount due now.",
-        "This invoice is overdue by %(num)d days. Please pay the amount due now.",
-        days,
-    ) % {"num": days}, "warn"
-
-
-def _notice(
-    kind: str,
-    invoice: Invoice,
-    *,
-    ctx: DocumentContext,
-    subject: Payment | CreditNote | None,
-    fmt: Formatter,
-    t: Gettext,
-) -> tuple[str | None, str]:
-    """The kind's one-sentence message and its tone ('info', 'warn', 'alert', 'ok')."""
-    if kind == "receipt":
-        return _receipt_notice(invoice, fmt, t)
-    if isinstance(subject, CreditNote):
-        return t.gettext("This credit note reduces invoice %(number)s by %(amount)s.") % {
-            "number": invoice.number,
-            "amount": fmt.money(subject.totals.payable, invoice.currency),
-        }, "info"
-    if invoice.amount_due <= _ZERO:
-        return _paid_in_full(invoice, t)
-    if kind not in ("reminder", "final_notice"):
-        return None, "info"
-    due = invoice.due_date
-    days = (ctx.as_of - due).days if ctx.as_of is not None and due is not None else None
-    return _final_notice(days, t) if kind == "final_notice" else _reminder(days, t)
-
-
 def _no_issue_date(invoice: Invoice) -> date:
     """Refuse an issued invoice without an issue date (it cannot happen through lifecycle.py)."""
     raise _refuse("invoice", f"invoice {invoice.ref} has no issue date: issue it first")
@@ -306,7 +230,7 @@ def _how_to_pay(
     if settled or link is None or not link.startswith(("https://", "http://")):
         link = None  # only web links become buttons: never a javascript: or data: URL
     if settled:
-        instruction = _nothing_to_pay(invoice, fmt, t)
+        instruction = nothing_to_pay(invoice, fmt, t)
     elif link is None and bank is None:
         instruction = t.gettext("Please contact %(seller)s to pay, quoting %(number)s.") % {
             "seller": seller.name,
@@ -321,29 +245,6 @@ def _how_to_pay(
         "instruction": instruction,
         "contact": seller.email,
     }
-
-
-def _nothing_to_pay(invoice: Invoice, fmt: Formatter, t: Gettext) -> str:
-    """Nothing to pay, and how money beyond the balance comes back (customer credit)."""
-    if invoice.customer_credit <= _ZERO:
-        return t.gettext("Nothing to pay.")
-    seller, _ = _parties(invoice)
-    args = {"amount": fmt.money(invoice.customer_credit, invoice.currency), "seller": seller.name}
-    if seller.apply_credit_at_issue:
-        return (
-            t.gettext(
-                "Nothing to pay. The remaining %(amount)s is kept as credit and pays your next "
-                "invoice from %(seller)s."
-            )
-            % args
-        )
-    return (
-        t.gettext(
-            "Nothing to pay. The remaining %(amount)s is kept as credit: %(seller)s refunds it to "
-            "your original payment method, or uses it for your next invoice."
-        )
-        % args
-    )
 
 
 def _answers(
@@ -395,15 +296,11 @@ def build_view(
     issue_date = invoice.issue_date or _no_issue_date(invoice)
     cur, invoice_number = invoice.currency, invoice.number or ""
     settled = invoice.amount_due <= _ZERO
+    for_title = lines_summary(invoice.lines, fmt, t, limit=TITLE_SUMMARY)
     heading, purpose, title = purpose_and_title(
-        kind,
-        invoice,
-        subject,
-        what=lines_summary(invoice.lines, fmt, t, limit=TITLE_SUMMARY),
-        fmt=fmt,
-        t=t,
+        kind, invoice, subject, what=for_title, fmt=fmt, t=t
     )
-    notice, tone = _notice(kind, invoice, ctx=ctx, subject=subject, fmt=fmt, t=t)
+    message, tone = notice(kind, invoice, ctx=ctx, subject=subject, fmt=fmt, t=t)
     qr_uri = qr(invoice) if qr is not None and not settled else None
     if isinstance(subject, CreditNote):
         doc_lines, doc_totals = subject.lines, subject.totals
@@ -461,7 +358,7 @@ def build_view(
         "purpose": purpose,
         "what": what,
         "answers": _answers(subject, invoice, settled, fmt, t),
-        "notice": notice,
+        "notice": message,
         "tone": tone,
         "number": invoice_number,
         "document_number": number,
