@@ -108,6 +108,10 @@ def test_many_or_long_lines_are_summarised_to_fit_the_title_and_one_sms(
     many = retainer(*[(f"Workshop day {n}", "1") for n in range(1, 9)])
     doc = renderer.render("invoice", many)
     assert "for Workshop day 1 and 7 more lines:" in doc.title
+    german = retainer(*[(f"Workshop day {n}", "1") for n in range(1, 9)], locale="de")
+    assert (
+        "für Workshop day 1 und 7 weitere Positionen:" in renderer.render("invoice", german).title
+    )
     long = retainer(("Brand identity redesign including " + "logo, typography, colours " * 10, "1"))
     title = renderer.render("invoice", long).title
     assert "for Brand identity redesign including logo, typography…: €119.00" in title
