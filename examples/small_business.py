@@ -56,10 +56,12 @@ def main(out: Path) -> None:
         out / "billing.db",
         clock=clock,
         renderer=renderer,
-        notifiers=[
-            FileNotifier(outbox / "email", channel="email", sender="billing@northwind.example"),
-            FileNotifier(outbox / "sms", channel="sms"),
-            FileNotifier(outbox / "webhook", channel="webhook"),
+        notifiers=[  # on the simulated clock: the e-mails' Date is the day they went out
+            FileNotifier(
+                outbox / "email", channel="email", sender="billing@northwind.example", clock=clock
+            ),
+            FileNotifier(outbox / "sms", channel="sms", clock=clock),
+            FileNotifier(outbox / "webhook", channel="webhook", clock=clock),
         ],
         attach_pdf=has("weasyprint"),
     )
@@ -75,6 +77,7 @@ def main(out: Path) -> None:
         bank_account=BankAccount("DE89 3704 0044 0532 0130 00", bic="COBADEFFXXX"),
         terms=ik.NetDays(14),
         send_on_issue=True,
+        reminder_minimum={"EUR": Decimal("1.00")},  # no final notice for a cent of rounding
     )
     books = billing.seller(seller.id)
     clients = []

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import email
 import os
+import re
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -57,6 +61,13 @@ def test_first_invoice_computes_what_the_tutorial_shows() -> None:
     assert shown in _run(ROOT / "examples" / "first_invoice.py").stdout
 
 
+#: An amount below one euro: "0,01 €", "€0.00" (not the end of "10,00").
+CENTS = re.compile(r"(?<![\d.,])0[.,]\d\d")
+ZERO = re.compile(r"(?<![\d.,])0[.,]00")
+#: The demo's simulated six months end before this.
+END_OF_DEMO = datetime(2026, 7, 1, tzinfo=UTC)
+
+
 def test_the_demo_bills_six_months_and_leaves_documents_and_messages(tmp_path: Path) -> None:
     result = _run(ROOT / "examples" / "small_business.py", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -69,6 +80,19 @@ def test_the_demo_bills_six_months_and_leaves_documents_and_messages(tmp_path: P
     assert {"invoice", "receipt", "reminder", "final_notice", "credit_note"} <= kinds
     assert list((out / "outbox" / "sms").glob("*.json"))
     assert list((out / "outbox" / "webhook").glob("*.json"))
+    for path in emails:
+        sent = email.message_from_bytes(path.read_bytes(), policy=policy.default)
+        assert sent["From"] == "Northwind Studio <billing@northwind.example>", path.name
+        assert "  " not in sent["Subject"], sent["Subject"]
+        assert sent["Date"].datetime < END_OF_DEMO, sent["Date"]  # the simulated clock
+        if path.name.startswith(("reminder", "final_notice")):  # not for cents: 1.00 minimum
+            assert not CENTS.search(sent["Subject"]), sent["Subject"]
+    titles = [
+        re.search(r"<title>(.*)</title>", p.read_text()).group(1)  # type: ignore[union-attr]
+        for p in (out / "invoices").glob("*.html")
+    ]
+    assert any(t.endswith(": vollständig bezahlt") for t in titles), titles  # Globex pays
+    assert not [t for t in titles if ZERO.search(t)], titles  # never "0,00 € due"
 
 
 def test_send_invoice_reaches_every_channel_once(tmp_path: Path) -> None:

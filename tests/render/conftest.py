@@ -11,9 +11,11 @@ from decimal import Decimal  # noqa: E402
 
 import attrs  # noqa: E402
 
-from factories import customer, issued, line, seller  # noqa: E402
+from factories import customer, issued, line, seller, utc  # noqa: E402
 from invoicekit.adapters.render import TemplateRenderer  # noqa: E402
-from invoicekit.domain.invoice import Invoice  # noqa: E402
+from invoicekit.domain import lifecycle as lc  # noqa: E402
+from invoicekit.domain.events import CreditNoteIssued  # noqa: E402
+from invoicekit.domain.invoice import CreditNote, Invoice  # noqa: E402
 from invoicekit.domain.parties import Address, BankAccount, Seller  # noqa: E402
 
 PAY_LINK = "https://pay.example/i/7f3a9c"
@@ -59,6 +61,22 @@ def full_invoice(
         footer="Thank you for choosing Northwind.",
     )
     return attrs.evolve(invoice, payment_link=link) if link else invoice
+
+
+def credit(invoice: Invoice, net: str, reason: str | None = None) -> tuple[Invoice, CreditNote]:
+    """``invoice`` after credit note CN-2026-00001 of ``net`` plus VAT ("Goodwill"), and the note."""
+    credited, events = lc.apply(
+        invoice,
+        lc.Credit(
+            credit_note_id="cn1",
+            number="CN-2026-00001",
+            lines=(line(net, description="Goodwill"),),
+            reason=reason,
+        ),
+        at=utc(2026, 3, 6),
+    )
+    (note,) = (e.credit_note for e in events if isinstance(e, CreditNoteIssued))
+    return credited, note
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import BankAccount
 from invoicekit.errors import ConfigurationError, ValidationError
 from invoicekit.ports import DOCUMENT_KINDS, DocumentContext
+from render.conftest import credit
 
 PAY_LINK = "https://pay.example/i/7f3a9c"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
@@ -83,7 +84,7 @@ def test_the_html_is_a_complete_accessible_page(
     assert '<html lang="en">' in html
     assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
     assert (
-        "<title>Invoice INV-2026-00001 from Northwind Studio: €928.20 due March 31, 2026</title>"
+        "<title>Invoice INV-2026-00001 from Northwind Studio for Brand design and 1.50 × Workshop: €928.20 due March 31, 2026</title>"
         in html
     )
     assert re.search(
@@ -198,7 +199,8 @@ def test_the_final_notice_is_the_last_firm_one(
     doc = renderer.render("final_notice", invoice, media_type="text/plain", context=ctx)
     assert (
         doc.title
-        == "Final notice: invoice INV-2026-00001 from Northwind Studio, €928.20 due since March 31, 2026"
+        == "Final notice: invoice INV-2026-00001 from Northwind Studio for Brand design and 1.50 × Workshop, "
+        "€928.20 due since March 31, 2026"
     )
     assert "overdue by 20 days" in doc.content.decode()
     assert "this is our last reminder" in doc.content.decode()
@@ -220,7 +222,8 @@ def test_a_full_receipt_says_paid_in_full_and_asks_for_nothing(
     html = html_of(renderer, done, "receipt", context=DocumentContext(payment_id="p1"))
     assert "invoice INV-2026-00001 is paid in full" in html
     assert "Paid in full" in answer(html, "due-date")
-    assert "€0.00" in answer(html, "amount-due")
+    assert "€928.20" in answer(html, "amount-due")
+    assert "due" not in answer(html, "amount-due") + answer(html, "due-date")
     assert "Nothing to pay." in answer(html, "how-to-pay")
     assert PAY_LINK not in html
     assert "IBAN" not in answer(html, "how-to-pay")
@@ -229,17 +232,7 @@ def test_a_full_receipt_says_paid_in_full_and_asks_for_nothing(
 def test_a_credit_note_shows_its_own_lines_and_what_is_left(
     renderer: TemplateRenderer, invoice: Invoice
 ) -> None:
-    credited, events = lc.apply(
-        invoice,
-        lc.Credit(
-            credit_note_id="cn1",
-            number="CN-2026-00001",
-            lines=(line("100.00", description="Goodwill"),),
-            reason="Late delivery",
-        ),
-        at=utc(2026, 3, 6),
-    )
-    note = events[0].credit_note  # type: ignore[attr-defined]
+    credited, note = credit(invoice, "100.00", reason="Late delivery")
     doc = renderer.render(
         "credit_note", credited, media_type="text/plain", context=DocumentContext(credit_note=note)
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, Final
 
 import attrs
@@ -15,6 +16,7 @@ import attrs
 from invoicekit.domain import checks
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
+from invoicekit.domain.reminding import minimum_problems, minimums
 from invoicekit.domain.terms import NetDays, PaymentTerms
 from invoicekit.domain.zones import zone_problems
 from invoicekit.errors import Problem, ValidationError, problem
@@ -268,6 +270,8 @@ class Seller:
     send_on_issue: bool = False
     #: Pay each invoice at issue with the customer credit the customer holds in its currency.
     apply_credit_at_issue: bool = False
+    #: Per currency, the amount due below which no reminder or final notice goes out.
+    reminder_minimum: Mapping[str, Decimal] = attrs.field(factory=dict, converter=minimums)
     #: Where e-invoices reach this seller (EN 16931 BT-34; Peppol and XRechnung need it).
     electronic_address: ElectronicAddress | None = None
     #: Legal registration id, e.g. the commercial register number (EN 16931 BT-30).
@@ -397,7 +401,7 @@ class Customer:
 
 
 def _settings_problems(seller: Seller) -> list[Problem]:
-    """The seller's settings: rounding, prices, terms, metadata and the two flags."""
+    """The seller's settings: rounding, prices, terms, metadata, the two flags, reminder minimums."""
     rounding = "a RoundingPolicy, e.g. RoundingPolicy(mode='half_up')"
     return (
         checks.instance("rounding", seller.rounding, RoundingPolicy, rounding)
@@ -406,4 +410,5 @@ def _settings_problems(seller: Seller) -> list[Problem]:
         + checks.metadata("metadata", seller.metadata)
         + checks.flag("send_on_issue", seller.send_on_issue)
         + checks.flag("apply_credit_at_issue", seller.apply_credit_at_issue)
+        + minimum_problems(seller.reminder_minimum)
     )

@@ -111,9 +111,10 @@ def _default_owner() -> str:
 
 
 def _facts(invoice: Invoice) -> dict[str, str | None]:
-    """The invoice's facts as strings, for machine channels (a webhook's JSON)."""
+    """The invoice's facts as strings: for machine channels (a webhook's JSON), the From name."""
     return {
         "number": invoice.number,
+        "seller": invoice.seller.name if invoice.seller is not None else None,
         "status": invoice.status.value,
         "currency": invoice.currency,
         "total": str(invoice.totals.tax_inclusive),

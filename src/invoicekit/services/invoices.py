@@ -12,6 +12,7 @@ from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CreditNoteIssued
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Charge, Discount, Line
+from invoicekit.domain.reminding import REMINDER_KINDS, below_minimum
 from invoicekit.domain.status import Status
 from invoicekit.domain.terms import PaymentTerms
 from invoicekit.errors import (
@@ -387,7 +388,9 @@ class Invoices:
         issue): one a day of the seller's books, wherever the server or customer is.
         Delivery happens now, in this thread, unless Billing was built with
         ``dispatch="worker"``. Returns the messages, with their outcome; a customer
-        nobody can reach gets one ``failed`` message saying why.
+        nobody can reach gets one ``failed`` message saying why. A reminder or final
+        notice for less than the seller's ``reminder_minimum`` in the invoice's
+        currency is not sent: the list is empty.
         """
         if kind not in DOCUMENT_KINDS:
             raise ValidationError(
@@ -415,6 +418,9 @@ class Invoices:
                 raise InvalidTransitionError(inv.ref, inv.status.value, "send", allowed)
             seller = inv.seller or tx.sellers.get(self._seller_id)  # as at issue, like overdue
             used = fixed_step or books_date(now, seller).isoformat()
+            minimum = tx.sellers.get(self._seller_id).reminder_minimum  # today's setting
+            if kind in REMINDER_KINDS and below_minimum(minimum, inv.amount_due, inv.currency):
+                return used  # too little to remind of: no message
             outgoing.extend(self._queue(tx, inv, kind, used, about, chosen, now))
             return used
 

@@ -15,11 +15,11 @@ import ssl
 import threading
 import weakref
 from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
 from typing import TYPE_CHECKING, Final, Literal, Self, get_args
 
 from invoicekit.adapters.notify.headers import header_problems, mailbox_problems, parse_mailbox
+from invoicekit.adapters.notify.mime import SMTP_POLICY, sender_named
 from invoicekit.clock import SystemClock
 from invoicekit.errors import ConfigurationError, DeliveryError, Problem, ValidationError, problem
 from invoicekit.ports import Delivery
@@ -345,8 +345,8 @@ def email_for(
 ) -> EmailMessage:
     """The e-mail for ``message`` from ``sender``; ValidationError if a header is unsafe.
 
-    Text and HTML go in a multipart/alternative (text first); attachments (the
-    PDF) follow with their filenames. The Message-ID comes from the message key.
+    Text and HTML go in a multipart/alternative (text first), then attachments (the PDF).
+    Message-ID comes from the key; From names the seller (``data["seller"]``) if sender has no name.
     """
     recipient, problems = mailbox_problems("recipient", message.recipient)
     problems += _header_problems("subject", message.subject, "subject")
@@ -361,7 +361,7 @@ def email_for(
     email_message = EmailMessage(policy=SMTP_POLICY)
     email_message["Message-ID"] = message_id_for(message.key, _idna(sender.domain))
     email_message["Date"] = format_datetime(at)
-    email_message["From"] = sender
+    email_message["From"] = sender_named(sender, message.data.get("seller"))
     email_message["To"] = recipient
     if reply_to is not None:
         email_message["Reply-To"] = reply_to

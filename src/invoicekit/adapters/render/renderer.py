@@ -26,6 +26,7 @@ from invoicekit.adapters.render.branding import Branding
 from invoicekit.adapters.render.formatting import Formatter, formatter
 from invoicekit.adapters.render.i18n import translations
 from invoicekit.adapters.render.pdf import render_pdf
+from invoicekit.adapters.render.summary import lines_summary
 from invoicekit.adapters.render.view import build_view, document_locale
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Seller
@@ -52,6 +53,8 @@ _EXTENSION: Final = {
 }
 _UNSAFE_FILENAME: Final = re.compile(r"[^A-Za-z0-9._-]+")
 _BLANK_RUNS: Final = re.compile(r"\n{3,}")
+#: The fewest characters worth giving the summary of the lines in a short text.
+_SHORT_SUMMARY_MIN: Final = 12
 
 BrandingOption = Branding | Callable[[Seller], Branding] | None
 
@@ -273,6 +276,8 @@ class TemplateRenderer:
         assert seller is not None  # noqa: S101 - build_view refuses drafts
         name = kind + _SUFFIX[media_type]
         text = self._render_template(seller.id, fmt, name, view)
+        if media_type == "text/x-short" and not view["settled"]:
+            text = self._with_summary(seller.id, fmt, name, view, invoice, text)
         if media_type == "text/plain":
             content = _wrap(text).encode("utf-8")
         elif media_type == "text/x-short":
@@ -289,6 +294,30 @@ class TemplateRenderer:
             filename=f"{kind.replace('_', '-')}-{number}{short}.{_EXTENSION[media_type]}",
             title=view["title"],
         )
+
+    def _with_summary(  # noqa: PLR0917 - private, one call site
+        self,
+        seller_id: str,
+        fmt: Formatter,
+        name: str,
+        view: dict[str, Any],
+        invoice: Invoice,
+        bare: str,
+    ) -> str:
+        """The short text again, with the summary of the lines cut to the room one SMS leaves."""
+
+        def length(what: str) -> int:
+            short = {**view["short"], "what": what}
+            text = self._render_template(seller_id, fmt, name, {**view, "short": short})
+            return len(" ".join(text.split()))
+
+        used = len(" ".join(bare.split()))
+        room = SHORT_TEXT_LIMIT - used - (length("x") - used - 1)
+        if room < _SHORT_SUMMARY_MIN:
+            return bare
+        what = lines_summary(invoice.lines, fmt, translations(fmt.locale), limit=room)
+        short = {**view["short"], "what": what}
+        return self._render_template(seller_id, fmt, name, {**view, "short": short})
 
     def _render_template(
         self, seller_id: str, fmt: Formatter, name: str, view: Mapping[str, Any]

@@ -15,6 +15,9 @@ from typing import Any, Final, Protocol
 
 from invoicekit.adapters.render.branding import Branding
 from invoicekit.adapters.render.formatting import Formatter
+from invoicekit.adapters.render.notices import nothing_to_pay, notice
+from invoicekit.adapters.render.summary import TITLE_SUMMARY, lines_summary
+from invoicekit.adapters.render.titles import purpose_and_title
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Line
@@ -30,6 +33,8 @@ __all__ = ["Gettext", "build_view", "document_locale"]
 _ZERO: Final = Decimal(0)
 #: Seller names in short texts are cut to this length so the facts fit one SMS.
 _SHORT_NAME: Final = 30
+#: Characters of the summary of the lines on the first screen (two lines of a phone).
+_SCREEN_SUMMARY: Final = 90
 
 
 class Gettext(Protocol):
@@ -188,83 +193,6 @@ def _terms(terms: PaymentTerms, fmt: Formatter, t: Gettext) -> str:
     return terms.describe()
 
 
-def _paid_in_full(invoice: Invoice, t: Gettext) -> tuple[str, str]:
-    return t.gettext("Thank you: invoice %(number)s is paid in full.") % {
-        "number": invoice.number
-    }, "ok"
-
-
-def _receipt_notice(invoice: Invoice, fmt: Formatter, t: Gettext) -> tuple[str, str]:
-    if invoice.amount_due <= _ZERO:
-        return _paid_in_full(invoice, t)
-    cur, due = invoice.currency, invoice.due_date
-    return t.gettext("%(paid)s of %(total)s received, %(due)s still due by %(date)s.") % {
-        "paid": fmt.money(invoice.paid, cur),
-        "total": fmt.money(invoice.totals.payable, cur),
-        "due": fmt.money(invoice.amount_due, cur),
-        "date": fmt.day_month(due) if due else "",
-    }, "info"
-
-
-def _final_notice(days: int | None, t: Gettext) -> tuple[str, str]:
-    if days is not None and days > 0:
-        return t.ngettext(
-            "Final notice: this invoice is overdue by %(num)d day. "
-            "Please pay the amount due now; this is our last reminder.",
-            "Final notice: this invoice is overdue by %(num)d days. "
-            "Please pay the amount due now; this is our last reminder.",
-            days,
-        ) % {"num": days}, "alert"
-    return t.gettext(
-        "Final notice: please pay the amount due by the due date; this is our last reminder."
-    ), "alert"
-
-
-def _reminder(days: int | None, t: Gettext) -> tuple[str, str]:
-    """Friendly before the due date, firmer on and after it."""
-    if days is None:
-        return t.gettext("A reminder: this invoice is still open."), "info"
-    if days < 0:
-        return t.ngettext(
-            "A friendly reminder: this invoice is due in %(num)d day.",
-            "A friendly reminder: this invoice is due in %(num)d days.",
-            -days,
-        ) % {"num": -days}, "info"
-    if days == 0:
-        return t.gettext("This invoice is due today. Please pay the amount due today."), "warn"
-    return t.ngettext(
-        "This invoice is overdue by %(num)d day. Please pay the amount due now.",
-        "This invoice is overdue by %(num)d days. Please pay the amount due now.",
-        days,
-    ) % {"num": days}, "warn"
-
-
-def _notice(
-    kind: str,
-    invoice: Invoice,
-    *,
-    ctx: DocumentContext,
-    subject: Payment | CreditNote | None,
-    fmt: Formatter,
-    t: Gettext,
-) -> tuple[str | None, str]:
-    """The kind's one-sentence message and its tone ('info', 'warn', 'alert', 'ok')."""
-    if kind == "receipt":
-        return _receipt_notice(invoice, fmt, t)
-    if isinstance(subject, CreditNote):
-        return t.gettext("This credit note reduces invoice %(number)s by %(amount)s.") % {
-            "number": invoice.number,
-            "amount": fmt.money(subject.totals.payable, invoice.currency),
-        }, "info"
-    if kind not in ("reminder", "final_notice"):
-        return None, "info"
-    if invoice.amount_due <= _ZERO:
-        return _paid_in_full(invoice, t)
-    due = invoice.due_date
-    days = (ctx.as_of - due).days if ctx.as_of is not None and due is not None else None
-    return _final_notice(days, t) if kind == "final_notice" else _reminder(days, t)
-
-
 def _no_issue_date(invoice: Invoice) -> date:
     """Refuse an issued invoice without an issue date (it cannot happen through lifecycle.py)."""
     raise _refuse("invoice", f"invoice {invoice.ref} has no issue date: issue it first")
@@ -275,65 +203,6 @@ def _parties(invoice: Invoice) -> tuple[Seller, Customer]:
     if invoice.seller is None or invoice.customer is None:
         raise _refuse("invoice", f"invoice {invoice.ref} has no party snapshots: issue it first")
     return invoice.seller, invoice.customer
-
-
-def _purpose_and_title(
-    kind: str, invoice: Invoice, subject: Payment | CreditNote | None, fmt: Formatter, t: Gettext
-) -> tuple[str, str, str]:
-    """The heading, the purpose sentence and the one-line title."""
-    seller, customer = _parties(invoice)
-    cur = invoice.currency
-    args = {
-        "number": invoice.number,
-        "seller": seller.name,
-        "customer": customer.name,
-        "amount": fmt.money(invoice.amount_due, cur),
-        "date": fmt.date(invoice.due_date) if invoice.due_date else "",
-    }
-    if kind == "credit_note" and isinstance(subject, CreditNote):
-        args["credit"] = subject.number
-        args["amount"] = fmt.money(subject.totals.payable, cur)
-        return (
-            t.gettext("Credit note"),
-            t.gettext(
-                "Credit note %(credit)s from %(seller)s for %(customer)s, correcting invoice %(number)s"
-            )
-            % args,
-            t.gettext("Credit note %(credit)s from %(seller)s for invoice %(number)s: %(amount)s")
-            % args,
-        )
-    if kind == "receipt" and isinstance(subject, Payment):
-        args["amount"] = fmt.money(subject.amount, cur)
-        return (
-            t.gettext("Receipt"),
-            t.gettext(
-                "Receipt from %(seller)s for %(customer)s: payment of %(amount)s on invoice %(number)s"
-            )
-            % args,
-            t.gettext("Receipt for invoice %(number)s from %(seller)s: %(amount)s received") % args,
-        )
-    if kind == "reminder":
-        return (
-            t.gettext("Payment reminder"),
-            t.gettext("Payment reminder for invoice %(number)s from %(seller)s to %(customer)s")
-            % args,
-            t.gettext("Reminder: invoice %(number)s from %(seller)s, %(amount)s due %(date)s")
-            % args,
-        )
-    if kind == "final_notice":
-        return (
-            t.gettext("Final notice"),
-            t.gettext("Final notice for invoice %(number)s from %(seller)s to %(customer)s") % args,
-            t.gettext(
-                "Final notice: invoice %(number)s from %(seller)s, %(amount)s due since %(date)s"
-            )
-            % args,
-        )
-    return (
-        t.gettext("Invoice"),
-        t.gettext("Invoice %(number)s from %(seller)s for %(customer)s") % args,
-        t.gettext("Invoice %(number)s from %(seller)s: %(amount)s due %(date)s") % args,
-    )
 
 
 def _how_to_pay(
@@ -361,7 +230,7 @@ def _how_to_pay(
     if settled or link is None or not link.startswith(("https://", "http://")):
         link = None  # only web links become buttons: never a javascript: or data: URL
     if settled:
-        instruction = t.gettext("Nothing to pay.")
+        instruction = nothing_to_pay(invoice, fmt, t)
     elif link is None and bank is None:
         instruction = t.gettext("Please contact %(seller)s to pay, quoting %(number)s.") % {
             "seller": seller.name,
@@ -375,6 +244,34 @@ def _how_to_pay(
         "bank": bank,
         "instruction": instruction,
         "contact": seller.email,
+    }
+
+
+def _answers(
+    subject: Payment | CreditNote | None,
+    invoice: Invoice,
+    settled: bool,
+    fmt: Formatter,
+    t: Gettext,
+) -> dict[str, str]:
+    """The first screen's two figures: amount and due date, or, once settled, total and status."""
+    cur, due = invoice.currency, invoice.due_date
+    if not settled:
+        return {
+            "amount_label": t.gettext("Amount due"),
+            "amount": fmt.money(invoice.amount_due, cur),
+            "due_label": t.gettext("Due date"),
+            "due": fmt.date(due) if due is not None else t.gettext("Due on receipt"),
+        }
+    if isinstance(subject, CreditNote):
+        total_label, total = t.gettext("Total credited"), subject.totals.payable
+    else:
+        total_label, total = t.gettext("Total"), invoice.totals.payable
+    return {
+        "amount_label": total_label,
+        "amount": fmt.money(total, cur),
+        "due_label": t.gettext("Status"),
+        "due": t.gettext("Paid in full"),
     }
 
 
@@ -399,8 +296,11 @@ def build_view(
     issue_date = invoice.issue_date or _no_issue_date(invoice)
     cur, invoice_number = invoice.currency, invoice.number or ""
     settled = invoice.amount_due <= _ZERO
-    heading, purpose, title = _purpose_and_title(kind, invoice, subject, fmt, t)
-    notice, tone = _notice(kind, invoice, ctx=ctx, subject=subject, fmt=fmt, t=t)
+    for_title = lines_summary(invoice.lines, fmt, t, limit=TITLE_SUMMARY)
+    heading, purpose, title = purpose_and_title(
+        kind, invoice, subject, what=for_title, fmt=fmt, t=t
+    )
+    message, tone = notice(kind, invoice, ctx=ctx, subject=subject, fmt=fmt, t=t)
     qr_uri = qr(invoice) if qr is not None and not settled else None
     if isinstance(subject, CreditNote):
         doc_lines, doc_totals = subject.lines, subject.totals
@@ -410,6 +310,7 @@ def build_view(
         doc_lines, doc_totals = invoice.lines, invoice.totals
         number_label, number = t.gettext("Invoice number"), invoice_number
         doc_date = ctx.as_of if kind in ("reminder", "final_notice") and ctx.as_of else issue_date
+    what = lines_summary(doc_lines, fmt, t, limit=_SCREEN_SUMMARY)
     totals = _totals(doc_totals, fmt, t)
     if isinstance(subject, CreditNote):
         totals.append(
@@ -455,7 +356,9 @@ def build_view(
         "title": title,
         "heading": heading,
         "purpose": purpose,
-        "notice": notice,
+        "what": what,
+        "answers": _answers(subject, invoice, settled, fmt, t),
+        "notice": message,
         "tone": tone,
         "number": invoice_number,
         "document_number": number,
@@ -480,6 +383,8 @@ def build_view(
             if isinstance(subject, CreditNote)
             else None,
             "overdue": bool(ctx.as_of and due and ctx.as_of > due),
+            #: The summary of the lines, cut by the renderer to what the SMS has room for.
+            "what": "",
         },
         "brand": {
             "logo": branding.logo_uri,
