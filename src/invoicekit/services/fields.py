@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any, Literal, TypedDict
 
 from invoicekit.domain.numbering import Series
@@ -63,6 +64,7 @@ class SellerSettings(TypedDict, total=False):
     bank_account: BankAccount | None
     send_on_issue: bool
     apply_credit_at_issue: bool
+    reminder_minimum: Mapping[str, Decimal | str | int]
     electronic_address: ElectronicAddress | None
     registration_id: str | None
     contact: Contact | None
