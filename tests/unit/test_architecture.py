@@ -233,8 +233,8 @@ def test_no_builtin_round_anywhere_in_the_package() -> None:
 
 #: The pure core, as module name prefixes.
 CORE: Final = ("invoicekit.errors", "invoicekit.money", "invoicekit.domain")
-#: The ports: the protocols and the record values they exchange.
-PORTS: Final = ("invoicekit.ports", "invoicekit.records")
+#: The ports: the protocols (storage ones in repositories) and the record values they exchange.
+PORTS: Final = ("invoicekit.ports", "invoicekit.repositories", "invoicekit.records")
 #: Small support modules any layer outside the core may use.
 SUPPORT: Final = (
     "invoicekit.clock",
@@ -381,3 +381,19 @@ def test_the_layer_check_catches_each_kind_of_leak() -> None:
     assert not _allowed_import("invoicekit.einvoice.cii", "invoicekit.services.billing")
     assert _allowed_import("invoicekit.testing.fakes", "invoicekit.adapters.storage.memory")
     assert not _allowed_import("invoicekit.clock", "invoicekit.ports")
+
+
+def test_ports_define_protocols_and_records_are_apart() -> None:
+    # ports.py holds the Protocols; the record values they carry live in records.py
+    # (storage protocols in repositories.py), re-exported so old imports keep working.
+    from invoicekit import ports, records, repositories
+
+    defined_in_ports = [
+        name
+        for name in ports.__all__
+        if getattr(getattr(ports, name), "__module__", None) == "invoicekit.ports"
+        and not getattr(getattr(ports, name), "_is_protocol", False)
+    ]
+    assert defined_in_ports == []
+    assert set(records.__all__) | set(repositories.__all__) <= set(ports.__all__)
+    assert all(getattr(ports, name) is getattr(records, name) for name in records.__all__)
