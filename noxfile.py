@@ -122,6 +122,6 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def mutate(session: nox.Session) -> None:
-    """Mutation testing of money.py, lifecycle.py and totals.py (opt-in; see .ci/mutate.py)."""
+    """Mutation testing of money.py, totals.py and the lifecycle modules (opt-in; see .ci/mutate.py)."""
     install(session, "testing")
     session.run("python", ".ci/mutate.py", *session.posargs)

@@ -1,6 +1,7 @@
 """Mutation testing of the core: does some test notice when one token of the code changes?
 
-Usage: ``python .ci/mutate.py [money] [lifecycle] [totals] [-j 2] [--only TEXT] [--list]``
+Usage: ``python .ci/mutate.py [money] [lifecycle] [commands] [handling] [handle_drafts]
+[handle_payments] [handle_closing] [totals] [-j 2] [--only TEXT] [--list]``
 (or ``nox -s mutate -- ...``). Each mutant (see mutants.py) is written into a scratch copy
 of ``src/``; the unit and property tests of its module that ran its lines in a traced run
 without mutants (mutate_lines.py; all of them for lines run at import) then run against it
@@ -41,10 +42,21 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
         "src/invoicekit/money.py",
         ("tests/unit/test_money*.py", "tests/property/test_money*.py"),
     ),
-    "lifecycle": (
-        "src/invoicekit/domain/lifecycle.py",
-        ("tests/unit/test_lifecycle*.py", "tests/property/test_lifecycle*.py"),
-    ),
+    # the lifecycle: its table and apply(), its commands, and the handlers of the commands
+    **{
+        name: (
+            f"src/invoicekit/domain/{name}.py",
+            ("tests/unit/test_lifecycle*.py", "tests/property/test_lifecycle*.py"),
+        )
+        for name in (
+            "lifecycle",
+            "commands",
+            "handling",
+            "handle_drafts",
+            "handle_payments",
+            "handle_closing",
+        )
+    },
     "totals": (
         "src/invoicekit/domain/totals.py",
         ("tests/unit/test_totals*.py", "tests/property/test_totals*.py"),

@@ -245,3 +245,13 @@ def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch, module: str, ex
     monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(MissingExtraError, match=rf"invoicekit\[{extra}\]"):
         to_facturx(_invoice("eur_19_basic"))
+
+
+def test_default_renderer_is_made_per_call_not_cached_for_the_process() -> None:
+    # to_facturx(invoice) without a renderer builds its own; no renderer is kept
+    # process-wide (issue 12: einvoice takes a Renderer, the default is a convenience).
+    from invoicekit.einvoice import facturx as facturx_module
+
+    first = facturx_module._default_renderer()
+    assert first is not facturx_module._default_renderer()
+    assert isinstance(first, TemplateRenderer)

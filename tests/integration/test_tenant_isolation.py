@@ -36,9 +36,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     seed_tenant,
     storage_kind_fixture,
 )
-from invoicekit.domain import lifecycle
 from invoicekit.ports import InboxItem, MessageRecord, OutboxRecord
-from invoicekit.services import calls
 from sizes import examples
 
 
@@ -195,13 +193,6 @@ COVERAGE: Final[dict[str, Coverage]] = {
     ),
     "invoices.credit": Coverage(
         not_found=(lambda s, t: s.invoices.credit(t.invoice_id, lines=LINES),)
-    ),
-    "invoices.change": Coverage(
-        not_found=(
-            lambda s, t: s.invoices.change(
-                calls.Void(invoice_id=t.invoice_id, reason=None), lifecycle.Void()
-            ),
-        )
     ),
     # ---- payments
     "payments.record": Coverage(

@@ -16,7 +16,7 @@ import pytest
 import segno  # the 'qr' extra, part of the dev setup: a missing one fails, never skips
 
 import factories as f
-from invoicekit.adapters.payments.epc import EPC_MAX_BYTES, epc_payload, epc_qr, qr_svg
+from invoicekit.adapters.epc import EPC_MAX_BYTES, epc_payload, epc_qr, qr_svg
 from invoicekit.domain import lifecycle as lc
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import BankAccount, Seller

@@ -89,7 +89,8 @@ def _imported_modules(path: Path) -> list[tuple[int, str]]:
 
     ``from X import a`` counts as importing ``X``, except ``from invoicekit
     import a`` (and its relative forms), which counts as ``invoicekit.a``: the
-    names taken from a package's ``__init__`` are what is depended on.
+    names taken from a package's ``__init__`` are what is depended on; and
+    ``from X import m`` of a submodule ``m`` counts as importing ``X.m``.
     """
     module = _module_name(path)
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
@@ -105,8 +106,17 @@ def _imported_modules(path: Path) -> list[tuple[int, str]]:
             if base == "invoicekit":
                 found.extend((node.lineno, f"invoicekit.{alias.name}") for alias in node.names)
             else:
-                found.append((node.lineno, base))
+                found.extend((node.lineno, _submodule(base, alias.name)) for alias in node.names)
     return found
+
+
+def _submodule(base: str, name: str) -> str:
+    """``base.name`` when ``from base import name`` takes a submodule of ours, else ``base``."""
+    if not base.startswith("invoicekit."):
+        return base
+    folder = PACKAGE_DIR.parent.joinpath(*base.split("."))
+    is_module = (folder / f"{name}.py").is_file() or (folder / name / "__init__.py").is_file()
+    return f"{base}.{name}" if is_module else base
 
 
 def _allowed_in_pure_core(name: str) -> bool:
@@ -212,3 +222,178 @@ def test_no_builtin_round_anywhere_in_the_package() -> None:
     ]
 
     assert hits == [], "round() is half-even; use the explicit rounding in invoicekit.money"
+
+
+# --- every layer: imports point inward --------------------------------------------
+#
+# Layers, innermost first: the pure core (errors, money, domain), the ports (the
+# protocols and the records they carry), the services (use cases), then the outer
+# ring: adapters (one family per technology), e-invoices, testing helpers. The
+# support modules (clock, faults, serialization, _extras) depend on the core only.
+
+#: The pure core, as module name prefixes.
+CORE: Final = ("invoicekit.errors", "invoicekit.money", "invoicekit.domain")
+#: The ports: the protocols (storage ones in repositories) and the record values they exchange.
+PORTS: Final = ("invoicekit.ports", "invoicekit.repositories", "invoicekit.records")
+#: Small support modules any layer outside the core may use.
+SUPPORT: Final = (
+    "invoicekit.clock",
+    "invoicekit.faults",
+    "invoicekit.serialization",
+    "invoicekit._extras",
+)
+#: Adapter modules shared by several families (helpers two families need).
+SHARED_ADAPTERS: Final = frozenset(
+    {"invoicekit.adapters", "invoicekit.adapters.epc", "invoicekit.adapters.storage.times"}
+)
+#: The one place that wires concrete adapters into the services.
+COMPOSITION_ROOT: Final = "invoicekit.services.billing"
+#: The concrete adapter an e-invoice module may build as a default, lazily, and why.
+EINVOICE_DEFAULTS: Final = {
+    # to_facturx(invoice) draws with a TemplateRenderer when given no Renderer
+    ("invoicekit.einvoice.facturx", "invoicekit.adapters.render.renderer"),
+}
+
+
+def _within(name: str, prefixes: tuple[str, ...] | frozenset[str]) -> bool:
+    return any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)
+
+
+def _adapter_family(module: str) -> str:
+    """``notify``, ``payments``, ``render``, or the storage adapter (``storage.sqlite``, ...)."""
+    parts = module.split(".")[2:]
+    if parts[0] != "storage" or len(parts) == 1:
+        return parts[0]
+    engine = parts[1].partition("_")[0]
+    return "storage.sqlalchemy" if engine == "migrations" else f"storage.{engine}"
+
+
+def _allowed_import(module: str, name: str) -> bool:  # noqa: PLR0911 - one rule per layer
+    """Whether ``module`` (a non-core module of invoicekit) may import ``name``."""
+    if not name.startswith("invoicekit"):
+        return True  # third-party use outside the core is the extras' business
+    if _within(module, ("invoicekit.testing",)):
+        return True
+    if _within(module, PORTS):
+        return _within(name, CORE) or _within(name, PORTS)
+    inner = _within(name, CORE + SUPPORT)
+    if _within(module, SUPPORT):
+        return inner
+    if _within(module, ("invoicekit.services",)):
+        adapter = _within(name, ("invoicekit.adapters",))
+        return (
+            inner
+            or _within(name, (*PORTS, "invoicekit.services"))
+            or (adapter and module == COMPOSITION_ROOT)
+        )
+    if _within(module, ("invoicekit.einvoice",)):
+        return (
+            inner
+            or _within(name, (*PORTS, "invoicekit.einvoice"))
+            or (module, name) in EINVOICE_DEFAULTS
+        )
+    if _within(module, ("invoicekit.adapters",)):
+        if inner or _within(name, PORTS) or name in SHARED_ADAPTERS:
+            return True
+        return (
+            module not in SHARED_ADAPTERS
+            and _within(name, ("invoicekit.adapters",))
+            and _adapter_family(name) == _adapter_family(module)
+        )
+    return module == "invoicekit"  # the package root: checked by its own test below
+
+
+def _outer_files() -> list[Path]:
+    core = set(PURE_CORE)
+    return [
+        path
+        for path in _package_sources()
+        if path not in core and path != PACKAGE_DIR / "__init__.py"
+    ]
+
+
+OUTER: Final = _outer_files()
+
+
+@pytest.mark.parametrize("path", OUTER, ids=_ids(OUTER))
+def test_every_layer_imports_inward(path: Path) -> None:
+    module = _module_name(path)
+    bad = [
+        f"line {line}: imports {name}"
+        for line, name in _imported_modules(path)
+        if not _allowed_import(module, name)
+    ]
+
+    assert bad == [], (
+        f"{module} imports across its layer: ports import the core only; services import "
+        "ports and the core, never adapters (the composition root services/billing.py "
+        "wires them); adapters never import services, einvoice or another adapter family "
+        "(move a shared helper to a module both may use, e.g. adapters/storage/times.py)"
+    )
+
+
+def _type_checking_lines(tree: ast.Module) -> set[int]:
+    lines: set[int] = set()
+    for node in tree.body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            for inner in node.body:
+                lines.update(range(inner.lineno, (inner.end_lineno or inner.lineno) + 1))
+    return lines
+
+
+def test_the_package_root_imports_outer_layers_lazily() -> None:
+    # invoicekit/__init__.py names adapters, einvoice and testing helpers in its
+    # lazy table (strings) and under TYPE_CHECKING, never in an import that runs.
+    path = PACKAGE_DIR / "__init__.py"
+    lazy = _type_checking_lines(ast.parse(path.read_text(encoding="utf-8"), str(path)))
+    outer = ("invoicekit.adapters", "invoicekit.einvoice", "invoicekit.testing")
+    bad = [
+        f"line {line}: imports {name}"
+        for line, name in _imported_modules(path)
+        if _within(name, outer) and line not in lazy
+    ]
+
+    assert bad == [], "the package root imports outer layers on first use only (see __getattr__)"
+
+
+def test_the_layer_check_catches_each_kind_of_leak() -> None:
+    # A guard on the checker itself, one case per rule.
+    assert not _allowed_import("invoicekit.ports", "invoicekit.services.billing")
+    assert not _allowed_import("invoicekit.ports", "invoicekit.serialization")
+    assert not _allowed_import("invoicekit.services.invoices", "invoicekit.adapters.render")
+    assert _allowed_import(COMPOSITION_ROOT, "invoicekit.adapters.storage.memory")
+    assert not _allowed_import("invoicekit.adapters.notify.smtp", "invoicekit.services.billing")
+    assert not _allowed_import(
+        "invoicekit.adapters.render.renderer", "invoicekit.adapters.payments"
+    )
+    assert not _allowed_import(
+        "invoicekit.adapters.storage.sqlalchemy_messages", "invoicekit.adapters.storage.sqlite"
+    )
+    assert not _allowed_import("invoicekit.adapters.epc", "invoicekit.adapters.payments.manual")
+    assert _allowed_import(
+        "invoicekit.adapters.storage.sqlalchemy_repos", "invoicekit.adapters.storage.times"
+    )
+    assert _allowed_import(
+        "invoicekit.adapters.storage.migrations.env",
+        "invoicekit.adapters.storage.sqlalchemy_tables",
+    )
+    assert not _allowed_import("invoicekit.einvoice.cii", "invoicekit.adapters.render.renderer")
+    assert not _allowed_import("invoicekit.einvoice.cii", "invoicekit.services.billing")
+    assert _allowed_import("invoicekit.testing.fakes", "invoicekit.adapters.storage.memory")
+    assert not _allowed_import("invoicekit.clock", "invoicekit.ports")
+
+
+def test_ports_define_protocols_and_records_are_apart() -> None:
+    # ports.py holds the Protocols; the record values they carry live in records.py
+    # (storage protocols in repositories.py), re-exported so old imports keep working.
+    from invoicekit import ports, records, repositories
+
+    defined_in_ports = [
+        name
+        for name in ports.__all__
+        if getattr(getattr(ports, name), "__module__", None) == "invoicekit.ports"
+        and not getattr(getattr(ports, name), "_is_protocol", False)
+    ]
+    assert defined_in_ports == []
+    assert set(records.__all__) | set(repositories.__all__) <= set(ports.__all__)
+    assert all(getattr(ports, name) is getattr(records, name) for name in records.__all__)

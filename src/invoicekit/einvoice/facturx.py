@@ -7,7 +7,6 @@ with AFRelationship /Data and writes the Factur-X XMP metadata. No PDF code here
 
 from __future__ import annotations
 
-import functools
 import importlib.util
 import io
 from typing import Any, Final
@@ -136,9 +135,13 @@ def read_facturx(pdf: bytes) -> bytes:
     )
 
 
-@functools.cache
 def _default_renderer() -> Renderer:
-    """A TemplateRenderer drawing PDF/A-3b, with the EPC QR code when the ``qr`` extra is there."""
+    """A new TemplateRenderer drawing PDF/A-3b (QR code with the ``qr`` extra), for callers passing none.
+
+    Built per call, never cached: no renderer outlives the call that asked for it.
+    The one import of a concrete adapter in ``einvoice``, kept lazy (the public
+    ``to_facturx(invoice)`` needs a default); the architecture test allows only it.
+    """
     from invoicekit.adapters.render.renderer import TemplateRenderer
 
     return TemplateRenderer(

@@ -26,6 +26,7 @@ from invoicekit.errors import ConfigurationError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
+from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.fields import BillingOptions
 from invoicekit.services.invoices import Invoices
@@ -205,7 +206,12 @@ class Billing:
             seller_id=seller_id,
             customers=Customers(self._runner, seller_id, self._new_id),
             invoices=invoices,
-            payments=Payments(self._runner, invoices, self._new_id, self.payments_provider),
+            payments=Payments(
+                self._runner,
+                InvoiceChanges(self._runner, seller_id),
+                self._new_id,
+                self.payments_provider,
+            ),
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),

@@ -12,8 +12,8 @@ from invoicekit.domain.invoice import Invoice, Payment
 from invoicekit.errors import DuplicateError, InvoiceKitError
 from invoicekit.ports import PaymentProvider, Transaction
 from invoicekit.services import calls
+from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.credit import credit_holders, pay_with_credit
-from invoicekit.services.invoices import Invoices
 from invoicekit.services.refunds import refund_at_provider
 from invoicekit.services.unit import Runner
 
@@ -26,7 +26,7 @@ class Payments:
     def __init__(
         self,
         runner: Runner,
-        invoices: Invoices,
+        invoices: InvoiceChanges,
         new_id: Callable[[str], str],
         provider: PaymentProvider | None,
     ) -> None:
@@ -59,21 +59,21 @@ class Payments:
             reference=reference,
             payment_id=payment_id,
         )
-        return self._invoices.change(call, command, key=idempotency_key)
+        return self._invoices.apply(call, command, key=idempotency_key)
 
     def settle(
         self, invoice_id: str, payment_id: str, *, idempotency_key: str | None = None
     ) -> Invoice:
         """A pending payment arrived."""
         call = calls.SettlePayment(invoice_id=invoice_id, payment_id=payment_id)
-        return self._invoices.change(call, lifecycle.SettlePayment(payment_id), key=idempotency_key)
+        return self._invoices.apply(call, lifecycle.SettlePayment(payment_id), key=idempotency_key)
 
     def fail(
         self, invoice_id: str, payment_id: str, *, reason: str, idempotency_key: str | None = None
     ) -> Invoice:
         """A pending payment did not settle; the balance stays open and the invoice shows failed."""
         call = calls.FailPayment(invoice_id=invoice_id, payment_id=payment_id, reason=reason)
-        return self._invoices.change(
+        return self._invoices.apply(
             call, lifecycle.FailPayment(payment_id, reason), key=idempotency_key
         )
 
@@ -87,7 +87,7 @@ class Payments:
     ) -> Invoice:
         """A collection attempt failed (a declined card); the reason is kept on the invoice."""
         call = calls.FailCollection(invoice_id=invoice_id, reason=reason, code=code)
-        return self._invoices.change(
+        return self._invoices.apply(
             call, lifecycle.FailCollection(reason, code), key=idempotency_key
         )
 
@@ -121,7 +121,7 @@ class Payments:
             invoice_id=invoice_id, payment_id=payment_id, amount=amount, refund_id=refund_id
         )
         try:
-            return self._invoices.change(call, command, key=idempotency_key)
+            return self._invoices.apply(call, command, key=idempotency_key)
         except InvoiceKitError as exc:
             if command.provider_id is not None:
                 exc.add_note(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Final
 
 import attrs
 
-from invoicekit.adapters.payments.epc import epc_payload
+from invoicekit.adapters.epc import epc_payload
 from invoicekit.errors import PaymentError, ValidationError, problem
 
 if TYPE_CHECKING:

@@ -97,7 +97,7 @@ def _environment(
 
 @functools.lru_cache(maxsize=256)
 def _qr_uri(payload: str) -> str:
-    from invoicekit.adapters.payments.epc import qr_svg
+    from invoicekit.adapters.epc import qr_svg
 
     svg = qr_svg(payload)
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
@@ -105,7 +105,7 @@ def _qr_uri(payload: str) -> str:
 
 def _epc_qr(invoice: Invoice) -> str | None:
     """The EPC QR code of ``invoice`` as a data: URI, or None when none applies."""
-    from invoicekit.adapters.payments.epc import epc_payload
+    from invoicekit.adapters.epc import epc_payload
 
     payload = epc_payload(invoice)
     return None if payload is None else _qr_uri(payload)

@@ -20,7 +20,7 @@ import attrs
 import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import INBOX, MESSAGES, Context
-from invoicekit.adapters.storage.sqlite_messages import parse_utc, utc_text, utc_text_or_none
+from invoicekit.adapters.storage.times import parse_utc, utc_text, utc_text_or_none
 from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import InboxItem, MessageRecord, MessageStatus
 

@@ -11,16 +11,17 @@ identified by (seller, key), as an inbox item is: two sellers may use one key.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 import attrs
 
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
+from invoicekit.adapters.storage.times import parse_utc, utc_text, utc_text_or_none
 from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import InboxItem, MessageRecord, MessageStatus
 
-__all__ = ["SqliteInbox", "SqliteMessages", "parse_utc", "utc_text", "utc_text_or_none"]
+__all__ = ["SqliteInbox", "SqliteMessages"]
 
 #: The columns a message is written with; storage assigns ``position``.
 _WRITTEN: Final = (
@@ -39,29 +40,6 @@ _DUE: Final = (
     "((status = 'queued' AND next_attempt_at <= ?) "
     "OR (status = 'sending' AND lease_expires_at <= ?))"
 )
-
-
-def utc_text(value: datetime, what: str = "time") -> str:
-    """``value`` as UTC ISO 8601 text of one fixed width: text order is time order.
-
-    Raises ValidationError for a naive datetime (its instant is unknown).
-    """
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValidationError(
-            [problem(what, "must be timezone-aware (pass tzinfo=UTC)", value.isoformat())],
-            subject="message time",
-        )
-    return value.astimezone(UTC).isoformat(timespec="microseconds")
-
-
-def utc_text_or_none(value: datetime | None, what: str = "time") -> str | None:
-    """``utc_text`` of ``value``, or None."""
-    return None if value is None else utc_text(value, what)
-
-
-def parse_utc(value: str | None) -> datetime | None:
-    """The aware datetime of stored text (equal, as an instant, to what was written)."""
-    return None if value is None else datetime.fromisoformat(value)
 
 
 def _message(row: Row) -> MessageRecord:

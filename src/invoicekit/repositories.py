@@ -1,0 +1,319 @@
+"""The storage ports: one repository Protocol per aggregate, the Transaction holding them, Storage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.parties import Customer, Seller
+from invoicekit.records import (
+    IdempotencyRecord,
+    InboxItem,
+    InvoiceQuery,
+    MessageRecord,
+    MessageStatus,
+    OutboxRecord,
+)
+
+__all__ = [
+    "CreditNoteRepository",
+    "CustomerRepository",
+    "IdempotencyRepository",
+    "InboxRepository",
+    "InvoiceRepository",
+    "MessageRepository",
+    "Outbox",
+    "SellerRepository",
+    "SequenceRepository",
+    "Storage",
+    "Transaction",
+]
+
+
+# --------------------------------------------------------------------------- storage
+
+
+class SellerRepository(Protocol):
+    """Sellers (tenants)."""
+
+    def add(self, seller: Seller) -> None:
+        """Store a new seller. Raises DuplicateError if the id exists."""
+
+    def get(self, seller_id: str) -> Seller:
+        """The seller. Raises NotFoundError."""
+
+    def update(self, seller: Seller) -> None:
+        """Replace a stored seller. Raises NotFoundError."""
+
+    def list(self) -> list[Seller]:
+        """Every seller, ordered by id."""
+
+
+class CustomerRepository(Protocol):
+    """One seller's customers; a customer of another seller is NotFound, never visible."""
+
+    def add(self, customer: Customer) -> None:
+        """Store a new customer. Raises DuplicateError if (seller, id) exists."""
+
+    def get(self, seller_id: str, customer_id: str) -> Customer:
+        """The customer. Raises NotFoundError, also when it belongs to another seller."""
+
+    def update(self, customer: Customer) -> None:
+        """Replace a stored customer. Raises NotFoundError."""
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        include_archived: bool = False,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> list[Customer]:
+        """The seller's customers ordered by id, ``limit`` at a time after id ``after``."""
+
+
+class InvoiceRepository(Protocol):
+    """One seller's invoices, with optimistic concurrency on ``version``."""
+
+    def add(self, invoice: Invoice) -> None:
+        """Store a new draft. Raises DuplicateError if (seller, id) exists."""
+
+    def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:
+        """The invoice; ``for_update`` locks it until the transaction ends where the store can.
+
+        Raises NotFoundError (also for another seller's id) and StorageError
+        (IntegrityError-like) when an issued invoice's stored content no longer
+        matches its content hash.
+        """
+
+    def get_by_number(self, seller_id: str, number: str) -> Invoice:
+        """The issued invoice with ``number``. Raises NotFoundError."""
+
+    def save(
+        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
+    ) -> None:
+        """Replace the stored invoice if its stored version is ``expected_version``.
+
+        Raises ConcurrencyError when someone else saved it first, NotFoundError when
+        it is not stored, and DuplicateError when its number is taken in its series.
+        ``content_hash`` is stored once, at issue.
+        """
+
+    def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
+        """Delete a draft. Raises ConcurrencyError, NotFoundError."""
+
+    def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
+        """The seller's invoices matching ``query`` (see InvoiceQuery for order and paging)."""
+
+
+class CreditNoteRepository(Protocol):
+    """Issued credit notes."""
+
+    def add(self, note: CreditNote) -> None:
+        """Store an issued credit note. Raises DuplicateError on its id or number."""
+
+    def get(self, seller_id: str, credit_note_id: str) -> CreditNote:
+        """The credit note. Raises NotFoundError."""
+
+    def for_invoice(self, seller_id: str, invoice_id: str) -> list[CreditNote]:
+        """The credit notes of one invoice, in issue order."""
+
+
+class SequenceRepository(Protocol):
+    """Gapless number counters per (seller, series, period)."""
+
+    def next_value(self, seller_id: str, series: str, period: str) -> int:
+        """Take the next number (1 for a new counter) inside the current transaction.
+
+        Numbers taken in a transaction that rolls back are not consumed. Concurrent
+        transactions never get the same value (the row is locked until commit).
+        """
+
+    def peek(self, seller_id: str, series: str, period: str) -> int:
+        """The value the next call to ``next_value`` would return."""
+
+    def started(self, seller_id: str, series: str) -> bool:
+        """True once ``series`` has taken a number in any period (its format is then frozen)."""
+
+
+class Outbox(Protocol):
+    """Events and messages written with the change that caused them, read by the dispatcher."""
+
+    def append(self, records: Sequence[OutboxRecord]) -> None:
+        """Add records; a record whose key is already stored is skipped (dedupe)."""
+
+    def pending(self, *, limit: int = 100, seller_id: str | None = None) -> list[OutboxRecord]:
+        """Undelivered records in the order they were appended."""
+
+    def mark_delivered(self, keys: Sequence[str], *, at: datetime) -> None:
+        """Mark records delivered; unknown keys are ignored."""
+
+    def mark_failed(self, key: str, *, error: str) -> None:
+        """Count a failed attempt and keep its error."""
+
+    def list(
+        self, *, seller_id: str, invoice_id: str | None = None, limit: int = 1000
+    ) -> list[OutboxRecord]:
+        """All records of one seller (optionally one invoice), in append order."""
+
+
+class MessageRepository(Protocol):
+    """Messages waiting for, or done with, delivery; several dispatchers share them safely."""
+
+    def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
+        """Add queued messages; a (seller, key) already stored is skipped. Returns the ones added.
+
+        Keys are unique per seller, not across sellers: another seller's message under
+        the same key is a message of its own.
+        """
+
+    def claim(
+        self,
+        *,
+        now: datetime,
+        owner: str,
+        lease_until: datetime,
+        limit: int = 20,
+        seller_id: str | None = None,
+    ) -> list[MessageRecord]:
+        """Take up to ``limit`` messages due at ``now`` for ``owner`` until ``lease_until``.
+
+        Due means queued with ``next_attempt_at <= now``, or sending with an expired
+        lease (its dispatcher died). Claimed messages become ``sending`` with
+        ``attempts + 1``, oldest first. Two transactions never claim the same
+        message (SQLite: the write lock; PostgreSQL: ``FOR UPDATE SKIP LOCKED``).
+        """
+
+    def complete(
+        self, seller_id: str, key: str, *, at: datetime, provider_id: str | None = None
+    ) -> MessageRecord:
+        """Record the seller's message as sent. Raises NotFoundError for a key it does not have."""
+
+    def fail(
+        self, seller_id: str, key: str, *, error: str, retry_at: datetime | None
+    ) -> MessageRecord:
+        """Record a failed attempt: re-queued at ``retry_at``, or ``failed`` for good when None.
+
+        A message already ``sent`` stays sent. Raises NotFoundError (also for another
+        seller's key).
+        """
+
+    def retry(self, seller_id: str, key: str, *, at: datetime) -> MessageRecord:
+        """Queue a ``failed`` message again for ``at``.
+
+        Raises NotFoundError (also for another seller's key) and ValidationError
+        when the message is not ``failed``.
+        """
+
+    def get(self, seller_id: str, key: str) -> MessageRecord:
+        """The message. Raises NotFoundError, also for another seller's key."""
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        statuses: Iterable[MessageStatus] | None = None,
+        invoice_id: str | None = None,
+        limit: int = 100,
+        after: int | None = None,
+    ) -> list[MessageRecord]:
+        """The seller's messages in enqueue order, filtered; ``after`` is the last position seen."""
+
+
+class InboxRepository(Protocol):
+    """In-app inboxes: per customer, newest first, with read marks."""
+
+    def put(self, item: InboxItem) -> bool:
+        """Store ``item``; False (and nothing changed) when its seller already has its key."""
+
+    def list(
+        self,
+        seller_id: str,
+        customer_id: str,
+        *,
+        unread_only: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[InboxItem]:
+        """The customer's items, newest first."""
+
+    def unread_count(self, seller_id: str, customer_id: str) -> int:
+        """How many of the customer's items are unread."""
+
+    def mark_read(
+        self, seller_id: str, customer_id: str, keys: Sequence[str], *, at: datetime
+    ) -> int:
+        """Mark items read (already read ones keep their time); returns how many changed."""
+
+
+class IdempotencyRepository(Protocol):
+    """Results of writes made with an idempotency key, per seller."""
+
+    def get(self, seller_id: str, key: str) -> IdempotencyRecord | None:
+        """The stored record, or None."""
+
+    def put(self, record: IdempotencyRecord) -> None:
+        """Store a record. Raises DuplicateError if (seller, key) exists."""
+
+
+class Transaction(Protocol):
+    """One unit of work: everything done through these repositories commits or rolls back together."""
+
+    @property
+    def sellers(self) -> SellerRepository:
+        """Sellers."""
+
+    @property
+    def customers(self) -> CustomerRepository:
+        """Customers."""
+
+    @property
+    def invoices(self) -> InvoiceRepository:
+        """Invoices."""
+
+    @property
+    def credit_notes(self) -> CreditNoteRepository:
+        """Credit notes."""
+
+    @property
+    def sequences(self) -> SequenceRepository:
+        """Number counters."""
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox."""
+
+    @property
+    def idempotency(self) -> IdempotencyRepository:
+        """Idempotency records."""
+
+    @property
+    def messages(self) -> MessageRepository:
+        """Messages to deliver."""
+
+    @property
+    def inbox(self) -> InboxRepository:
+        """In-app inboxes."""
+
+
+class Storage(Protocol):
+    """Where invoicekit keeps everything.
+
+    ``transaction()`` opens a unit of work that commits when the block ends and
+    rolls back when it raises. Adapters raise StorageError (never a driver's own
+    exception), ConcurrencyError when a lock or serialization conflict persists past
+    the busy timeout, and the repositories' documented errors.
+    """
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Transaction]:
+        """A unit of work; ``write=False`` for read-only work that takes no write lock.
+
+        A write inside a read-only transaction raises StorageError and stores nothing;
+        transactions do not nest (StorageError).
+        """
+
+    def close(self) -> None:
+        """Release connections. The storage must not be used afterwards."""
