@@ -43,7 +43,15 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     ),
     "lifecycle": (
         "src/invoicekit/domain/lifecycle.py",
-        ("tests/unit/test_lifecycle*.py", "tests/property/test_lifecycle*.py"),
+        (
+            "tests/unit/test_lifecycle*.py",
+            "tests/unit/test_customer_credit.py",
+            "tests/unit/test_bad_input.py",
+            "tests/property/test_lifecycle*.py",
+            "tests/property/test_credit_property.py",
+            "tests/property/test_payments_property.py",
+            "tests/property/test_edit_keeps_fields.py",
+        ),
     ),
     "totals": (
         "src/invoicekit/domain/totals.py",
