@@ -36,18 +36,26 @@ from mutate_lines import COLLECTION
 
 ROOT = Path(__file__).resolve().parent.parent
 EQUIVALENT_LIST = ROOT / "docs" / "explanation" / "mutation-testing.md"
+#: The unit and property tests of the lifecycle modules.
+LIFECYCLE_TESTS: tuple[str, ...] = (
+    "tests/unit/test_lifecycle*.py",
+    "tests/unit/test_customer_credit.py",
+    "tests/unit/test_bad_input.py",
+    "tests/property/test_lifecycle*.py",
+    "tests/property/test_credit_property.py",
+    "tests/property/test_payments_property.py",
+    "tests/property/test_edit_keeps_fields.py",
+)
 #: Module name -> (source file, test file globs: its unit and property tests).
 TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
     "money": (
         "src/invoicekit/money.py",
         ("tests/unit/test_money*.py", "tests/property/test_money*.py"),
     ),
-    # the lifecycle: its table and apply(), its commands, and the handlers of the commands
+    # the lifecycle: its table and apply(), its commands, and the handlers of the commands,
+    # against the unit and property tests of the lifecycle (credit and input checks included)
     **{
-        name: (
-            f"src/invoicekit/domain/{name}.py",
-            ("tests/unit/test_lifecycle*.py", "tests/property/test_lifecycle*.py"),
-        )
+        name: (f"src/invoicekit/domain/{name}.py", LIFECYCLE_TESTS)
         for name in (
             "lifecycle",
             "commands",
