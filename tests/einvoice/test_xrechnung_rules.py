@@ -21,10 +21,8 @@ from golden import load_cases
 from invoicekit.domain.line import Line, ServicePeriod
 from invoicekit.domain.parties import Address, Contact
 from invoicekit.domain.tax import Vat
-from invoicekit.einvoice import check_profile, to_cii, to_xrechnung
+from invoicekit.einvoice import check_profile, to_cii, to_xrechnung, validation
 from invoicekit.errors import ValidationError
-
-validation = pytest.importorskip("invoicekit.einvoice.validation")
 
 CASES = load_cases()
 REFUSED = {
