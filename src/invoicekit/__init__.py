@@ -42,6 +42,7 @@ from invoicekit.errors import (
     PaymentNotAllowedError,
     StorageError,
     ValidationError,
+    WebhookRejectedError,
 )
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
@@ -126,6 +127,7 @@ __all__ = [
     "ValidationError",
     "Vat",
     "WebhookNotifier",
+    "WebhookRejectedError",
     "allocate",
     "check_profile",
     "compute_totals",

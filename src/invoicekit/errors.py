@@ -28,6 +28,7 @@ __all__ = [
     "Problem",
     "StorageError",
     "ValidationError",
+    "WebhookRejectedError",
 ]
 
 _MAX_VALUE_REPR = 60
@@ -211,6 +212,24 @@ class PaymentNotAllowedError(InvalidTransitionError, PaymentError):
         self.provider = ""
         self.code = "not_allowed"
         self.retryable = False
+
+
+class WebhookRejectedError(PaymentError):
+    """A provider notification was refused before anything was read from it.
+
+    ``reason`` says why in a few words ("no signature", "signature does not match",
+    "timestamp outside the tolerance", "unknown provider"); nothing was recorded. Web
+    endpoints answer 400 with the reason and never echo the body.
+    """
+
+    def __init__(self, reason: str, *, provider: str = "") -> None:
+        self.reason = reason
+        super().__init__(
+            f"{provider or 'provider'} notification rejected: {reason}",
+            provider=provider,
+            code="webhook_rejected",
+            retryable=False,
+        )
 
 
 class DeliveryError(InvoiceKitError):

@@ -3,18 +3,24 @@
 Adapters implement them; services depend only on them. Each port has a
 contract suite in ``invoicekit.testing.contracts`` that every adapter passes.
 A Protocol with more than about seven methods is two ports. The record values
-they exchange live in ``invoicekit.records``, the storage ports in
-``invoicekit.repositories``; both are re-exported here.
+they exchange live in ``invoicekit.records`` (payments' in ``invoicekit.payment_records``),
+the storage ports in ``invoicekit.repositories``; all are re-exported here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
 from invoicekit.domain.invoice import Invoice
+from invoicekit.payment_records import (
+    CheckoutRequest,
+    CheckoutSession,
+    NoticeKind,
+    ProviderNotice,
+)
 from invoicekit.records import (
     DOCUMENT_KINDS,
     MEDIA_TYPES,
@@ -47,6 +53,9 @@ from invoicekit.repositories import (
 __all__ = [
     "DOCUMENT_KINDS",
     "MEDIA_TYPES",
+    "Checkout",
+    "CheckoutRequest",
+    "CheckoutSession",
     "Clock",
     "CreditNoteRepository",
     "CustomerRepository",
@@ -62,12 +71,15 @@ __all__ = [
     "MessageRecord",
     "MessageRepository",
     "MessageStatus",
+    "NoticeKind",
     "Notifier",
     "Outbox",
     "OutboxRecord",
     "OutgoingMessage",
     "PaymentLink",
+    "PaymentNotices",
     "PaymentProvider",
+    "ProviderNotice",
     "RenderedDocument",
     "Renderer",
     "SellerRepository",
@@ -110,6 +122,48 @@ class PaymentProvider(Protocol):
 
         ``payments.refund`` calls it, before recording the refund, for payments whose
         ``method`` is this provider's ``name``. Idempotent by ``key``. Raises PaymentError.
+        """
+
+
+class Checkout(Protocol):
+    """What a provider with a hosted checkout adds: start one for an amount due, and cancel it.
+
+    Called outside any write transaction (a network call). Idempotent by
+    ``request.key``: the same key gives the same session while it is open. Raises
+    PaymentError (with ``retryable``) when the provider refuses or cannot be reached.
+    """
+
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        """Start (or return the open) checkout session for ``request``."""
+
+    def cancel_checkout(self, session: CheckoutSession) -> None:
+        """Close an open session (the invoice was paid, voided or credited meanwhile).
+
+        Closing one that is already closed or expired does nothing.
+        """
+
+
+class PaymentNotices(Protocol):
+    """Reads a provider's notifications (webhooks): verified first, then mapped to a notice."""
+
+    @property
+    def name(self) -> str:
+        """The provider's name, as in ``PaymentProvider.name``."""
+
+    def read(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        *,
+        now: datetime,
+        seller_id: str | None = None,
+    ) -> ProviderNotice:
+        """The notice ``body`` carries, after checking its signature over the raw bytes.
+
+        The signature, its timestamp (within the provider's tolerance of ``now``) and the
+        secret (any of the active ones, for rotation) are checked before the body is
+        parsed; a failure raises WebhookRejectedError and nothing else is read. ``seller_id``
+        names whose credentials to check with, when each seller has their own.
         """
 
 

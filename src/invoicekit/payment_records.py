@@ -1,0 +1,109 @@
+"""The values payment providers and invoicekit exchange: checkouts and verified notices.
+
+A checkout is started by invoicekit when a payer presses Pay on the hosted page; the
+provider answers with a session (where to send the payer). What happened to the money
+comes back as a ``ProviderNotice``, read from the provider's signed notification
+(webhook) by its ``PaymentNotices`` reader, and never from the payer's browser.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import attrs
+
+__all__ = ["CheckoutRequest", "CheckoutSession", "NoticeKind", "ProviderNotice"]
+
+
+@attrs.frozen
+class CheckoutRequest:
+    """What a provider needs to start taking payment of one invoice's amount due.
+
+    The amount and currency come from the stored, frozen invoice, never from the browser.
+    ``key`` is derived from the invoice id and the amount: asking twice for the same
+    amount gives the same session (the provider's idempotency key is derived from it).
+    """
+
+    seller_id: str
+    invoice_id: str
+    #: The invoice number, shown to the payer and used as the statement reference.
+    number: str
+    amount: Decimal
+    currency: str
+    #: One line saying what is paid for, e.g. "Invoice INV-2026-0001 from Northwind".
+    description: str
+    #: Where the provider sends the payer back (our hosted invoice page).
+    return_url: str
+    key: str
+    customer_id: str | None = None
+    customer_email: str | None = None
+    #: The customer's locale (e.g. "de_DE"), for the provider's own page.
+    locale: str | None = None
+
+
+@attrs.frozen
+class CheckoutSession:
+    """A provider's checkout for one invoice's amount: where the payer goes to pay."""
+
+    provider: str
+    #: The provider's id of the session (Stripe: ``cs_…``; the sandbox: ``sbx_cs_…``).
+    ref: str
+    url: str
+    amount: Decimal
+    currency: str
+    expires_at: datetime | None = None
+
+
+class NoticeKind(enum.StrEnum):
+    """What a provider's verified notification says happened to a payment."""
+
+    #: The money arrived (card captured, transfer settled).
+    SUCCEEDED = "succeeded"
+    #: The payment was accepted but the money is in flight (bank debit): reminders pause.
+    PENDING = "pending"
+    #: The attempt was declined or a pending payment did not settle.
+    FAILED = "failed"
+    #: Money was given back (``amount`` is the refunded amount).
+    REFUNDED = "refunded"
+    #: The payer disputed the payment: the disputed amount counts as not received.
+    DISPUTED = "disputed"
+    #: The dispute was decided for the seller: the money counts as received again.
+    DISPUTE_WON = "dispute_won"
+    #: The dispute was decided for the payer: the money is gone for good.
+    DISPUTE_LOST = "dispute_lost"
+    #: Verified, but nothing invoicekit acts on (another event type of the provider).
+    IGNORED = "ignored"
+
+
+@attrs.frozen
+class ProviderNotice:
+    """One verified notification of a provider, mapped to what it means for a payment.
+
+    ``event_id`` is the provider's id of the notification: the same id is applied at most
+    once (I5). ``payment_ref`` names the provider's payment (Stripe: the PaymentIntent)
+    across its notices, so notices arriving in any order converge (T18). ``raw`` keeps the
+    bytes as received, for the record.
+    """
+
+    provider: str
+    event_id: str
+    kind: NoticeKind
+    #: The provider's own name of the event type (e.g. ``checkout.session.completed``).
+    type: str
+    seller_id: str | None = None
+    invoice_id: str | None = None
+    payment_ref: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    #: Why a payment failed or was disputed, in the provider's words.
+    reason: str | None = None
+    #: The provider's code for the failure (e.g. ``card_declined``).
+    code: str | None = None
+    #: For refunds: the provider's id of the refund.
+    refund_ref: str | None = None
+    #: The checkout session the payment came from, when the provider says.
+    session_ref: str | None = None
+    occurred_at: datetime | None = None
+    raw: bytes = b""
