@@ -16,7 +16,7 @@ import attrs
 from invoicekit.domain import checks
 from invoicekit.domain.tax import Tax, tax_problems
 from invoicekit.errors import Problem, ValidationError, problem
-from invoicekit.money import parse_decimal
+from invoicekit.money import MAX_AMOUNT, parse_decimal
 
 __all__ = ["Charge", "Discount", "Line", "ServicePeriod", "build_lines"]
 
@@ -28,6 +28,8 @@ MAX_UNIT_PRICE: Final = Decimal(10) ** 12
 MAX_PLACES: Final = 10
 _MAX_TEXT: Final = 1000
 _MAX_UNIT: Final = 20
+_ONE: Final = Decimal(1)  # the default base quantity, known to be valid
+_MAX_ADJUSTED: Final = MAX_AMOUNT.adjusted()  # |x| < MAX_AMOUNT is x.adjusted() < this
 
 
 @attrs.frozen
@@ -52,15 +54,25 @@ def _lenient(value: object, field: str, *, optional: bool = True) -> Any:
         return _Invalid(value, exc.problems[0])
 
 
+# The converters take a non-zero finite Decimal below MAX_AMOUNT as it is (what
+# parse_decimal would return for it) without a call; anything else goes through _lenient.
+
+
 def _quantity(value: Number) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and value and value.adjusted() < _MAX_ADJUSTED:
+        return value
     return cast(Decimal, _lenient(value, "quantity", optional=False))
 
 
 def _unit_price(value: Number) -> Decimal:
+    if type(value) is Decimal and value.is_finite() and value and value.adjusted() < _MAX_ADJUSTED:
+        return value
     return cast(Decimal, _lenient(value, "unit_price", optional=False))
 
 
 def _base_quantity(value: Number) -> Decimal:
+    if value is _ONE:
+        return _ONE
     return cast(Decimal, _lenient(value, "base_quantity", optional=False))
 
 
@@ -103,6 +115,8 @@ def _text_problems(path: str, value: object, *, required: bool) -> list[Problem]
 
 
 def _taxes(value: object) -> tuple[Tax, ...]:
+    if type(value) is Tax:
+        return (value,)
     if value is None:
         return ()
     if isinstance(value, Tax):
@@ -206,10 +220,14 @@ class Charge(_Adjustment):
 
 
 def _discounts(value: Iterable[Discount]) -> tuple[Discount, ...]:
+    if type(value) is tuple:
+        return value  # what plural() returns for a tuple, without its ABC checks
     return cast("tuple[Discount, ...]", checks.plural(value))
 
 
 def _charges(value: Iterable[Charge]) -> tuple[Charge, ...]:
+    if type(value) is tuple:
+        return value
     return cast("tuple[Charge, ...]", checks.plural(value))
 
 
@@ -228,12 +246,14 @@ class Line:
     #: UN/ECE Recommendation 20 unit code ("C62" one, "HUR" hour, "DAY", "KGM").
     unit: str = "C62"
     #: The price is for this many units (a price per 100 pieces has base_quantity 100).
-    base_quantity: Decimal = attrs.field(default=Decimal(1), converter=_base_quantity)
+    base_quantity: Decimal = attrs.field(default=_ONE, converter=_base_quantity)
     discounts: tuple[Discount, ...] = attrs.field(default=(), converter=_discounts)
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     period: ServicePeriod | None = None
 
     def __attrs_post_init__(self) -> None:
+        if _plainly_valid(self):
+            return
         found = self.problems("")
         if found:
             raise ValidationError(found, subject="line")
@@ -280,6 +300,58 @@ class Line:
         if self.period is not None and not isinstance(self.period, ServicePeriod):
             found.append(problem(f"{where}period", "must be a ServicePeriod", self.period))
         return found
+
+
+def _plain_number(value: object, high: Decimal) -> bool:
+    """A Decimal in [0, high] with at most MAX_PLACES decimal places."""
+    return (
+        type(value) is Decimal
+        and 0 <= value <= high
+        and cast(int, value.as_tuple().exponent) >= -MAX_PLACES
+    )
+
+
+def _plainly_valid(line: Line) -> bool:
+    """True when ``line`` breaks none of the rules of Line.problems, checked the quick way.
+
+    False only means "not plainly": problems() then finds the rules broken, if any.
+    A Tax, Discount or Charge checks itself when built, so the line does not again.
+    """
+    text = line.description
+    taxes = line.taxes
+    unit = line.unit
+    base = line.base_quantity
+    return (
+        type(text) is str
+        and 0 < len(text) <= _MAX_TEXT
+        and text.isprintable()
+        and not text.isspace()
+        and _plain_number(line.quantity, MAX_QUANTITY)
+        and _plain_number(line.unit_price, MAX_UNIT_PRICE)
+        and (base is _ONE or (base != 0 and _plain_number(base, MAX_QUANTITY)))
+        and type(taxes) is tuple
+        and (
+            (len(taxes) == 1 and type(taxes[0]) is Tax)
+            or (
+                len(taxes) > 1
+                and all(type(tax) is Tax for tax in taxes)
+                and len(set(taxes)) == len(taxes)
+            )
+        )
+        and type(unit) is str
+        and 0 < len(unit) <= _MAX_UNIT
+        and unit.isprintable()
+        and _plain_adjustments(line.discounts, Discount)
+        and _plain_adjustments(line.charges, Charge)
+        and (line.period is None or type(line.period) is ServicePeriod)
+    )
+
+
+def _plain_adjustments(items: object, kind: type[_Adjustment]) -> bool:
+    """No discounts (charges), or only ``kind`` values that take the line's taxes."""
+    return type(items) is tuple and (
+        not items or all(type(item) is kind and item.taxes is None for item in items)
+    )
 
 
 def build_lines(

@@ -132,9 +132,29 @@ class Tax:
         return cls(TaxCategory.STANDARD, _rate(rate), name)
 
 
+#: Vat values already built, by rate as given: a str or an int as it is, a Decimal by its
+#: str, which keeps the exponent (Vat(Decimal("19.0")) keeps the rate 19.0, and a Decimal
+#: never finds the Vat of a str the str parser refuses). Tax is frozen: sharing is safe.
+_VATS: Final[dict[object, Tax]] = {}
+#: Rates kept at most; a program using more builds the others each time.
+_VATS_KEPT: Final = 256
+
+
 def Vat(rate: Decimal | str | int) -> Tax:  # noqa: N802 - reads as a value constructor, like Decimal
     """Standard-rated VAT at ``rate`` percent: ``Vat("19")``."""
-    return Tax(TaxCategory.STANDARD, _rate(rate))
+    kind = type(rate)
+    if kind is str or kind is int:
+        key: object = rate
+    elif kind is Decimal:
+        key = (Decimal, str(rate))
+    else:
+        return Tax(TaxCategory.STANDARD, _rate(rate))
+    tax = _VATS.get(key)
+    if tax is None:
+        tax = Tax(TaxCategory.STANDARD, _rate(rate))
+        if len(_VATS) < _VATS_KEPT:
+            _VATS[key] = tax
+    return tax
 
 
 def tax_problems(tax: Tax, path: str) -> list[Problem]:
