@@ -27,13 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import common
+
 import invoicekit as ik
 
+FILL_BATCH = 10_000
 INVOICE_COLUMNS = (
     "seller_id, id, customer_id, status, series, number, issue_date, due_date, version, "
     "content_hash, doc"
 )
-INSERT = f"INSERT INTO invoices ({INVOICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT = f"INSERT INTO invoices ({INVOICE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
 UPDATE = (
     "UPDATE invoices SET status = ?, number = ?, issue_date = ?, due_date = ?, version = ?, "
     "content_hash = ?, doc = ? WHERE seller_id = ? AND id = ? AND version = ?"
@@ -44,7 +46,7 @@ COUNTER = (
     "RETURNING next_value"
 )
 OUTBOX_COLUMNS = "key, seller_id, invoice_id, kind, payload, created_at, delivered_at, attempts"
-OUTBOX = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+OUTBOX = f"INSERT INTO outbox ({OUTBOX_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"  # noqa: S608
 
 
 def rows_of(path: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -57,7 +59,7 @@ def rows_of(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 def raw_connection(path: Path, synchronous: str) -> sqlite3.Connection:
     """A bare connection on a new file with the library's schema (tables and indexes)."""
-    from invoicekit.adapters.storage.sqlite import SqliteStorage  # noqa: PLC0415
+    from invoicekit.adapters.storage.sqlite import SqliteStorage
 
     SqliteStorage.open(path).close()
     conn = sqlite3.connect(path, isolation_level=None)
@@ -114,7 +116,9 @@ def draft_then_issue(folder: Path, n: int, synchronous: str, most: float) -> com
     lib_path = folder / f"draft-issue-{synchronous}.sqlite"
     billing = common.sqlite_billing(lib_path, synchronous)
     books, customer = common.books_of(billing)
-    lines = [common.ten_lines(k) for k in range(n)]  # built before timing: values have their own bench
+    lines = [
+        common.ten_lines(k) for k in range(n)
+    ]  # built before timing: values have their own bench
     terms = ik.NetDays(14)
 
     def library() -> None:
@@ -148,7 +152,7 @@ def draft_then_issue(folder: Path, n: int, synchronous: str, most: float) -> com
 
 def overdue_file(n: int) -> Path:
     """A file of ``n`` invoices for seller s1, filled once and kept under benchmarks/.data/."""
-    from invoicekit.adapters.storage.sqlite_schema import SCHEMA_VERSION  # noqa: PLC0415
+    from invoicekit.adapters.storage.sqlite_schema import SCHEMA_VERSION
 
     common.DATA.mkdir(exist_ok=True)
     path = common.DATA / f"overdue-{n}-v{SCHEMA_VERSION}-{common.template_key()}.sqlite"
@@ -167,7 +171,7 @@ def overdue_file(n: int) -> Path:
     batch: list[tuple[Any, ...]] = []
     for row in common.fill_rows(n):
         batch.append(row)
-        if len(batch) == 10_000:
+        if len(batch) == FILL_BATCH:
             conn.executemany(INSERT, batch)
             batch.clear()
     conn.executemany(INSERT, batch)
@@ -227,19 +231,28 @@ def overdue(n: int, repeat: int = 5) -> common.Row:
 
 
 def run(
-    *, quick: bool = False, many_n: int = 2_000, tx_n: int = 200, overdue_n: int = 100_000
+    *,
+    quick: bool = False,
+    many_n: int = 2_000,
+    tx_n: int = 200,
+    overdue_n: int = 100_000,
+    cases: str = "many,tx,overdue",
 ) -> list[common.Row]:
     """Every row; ``quick`` uses tiny sizes (a smoke test, no meaningful figures)."""
     if quick:
         many_n, tx_n, overdue_n = 40, 5, 2_000
+    wanted = set(cases.split(","))
+    rows: list[common.Row] = []
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        return [
-            *issue_many(folder, many_n),
-            draft_then_issue(folder, tx_n, "NORMAL", 3),
-            draft_then_issue(folder, tx_n, "FULL", 1.5),
-            overdue(overdue_n),
-        ]
+        if "many" in wanted:
+            rows += issue_many(folder, many_n)
+        if "tx" in wanted:
+            rows.append(draft_then_issue(folder, tx_n, "NORMAL", 3))
+            rows.append(draft_then_issue(folder, tx_n, "FULL", 1.5))
+    if "overdue" in wanted:
+        rows.append(overdue(overdue_n))
+    return rows
 
 
 def main() -> int:
@@ -248,9 +261,16 @@ def main() -> int:
     parser.add_argument("--many-n", type=int, default=2_000)
     parser.add_argument("--tx-n", type=int, default=200)
     parser.add_argument("--overdue-n", type=int, default=100_000)
+    parser.add_argument("--cases", default="many,tx,overdue", help="which rows (comma list)")
     parser.add_argument("--json", action="store_true", help="one JSON list of rows")
     args = parser.parse_args()
-    rows = run(quick=args.quick, many_n=args.many_n, tx_n=args.tx_n, overdue_n=args.overdue_n)
+    rows = run(
+        quick=args.quick,
+        many_n=args.many_n,
+        tx_n=args.tx_n,
+        overdue_n=args.overdue_n,
+        cases=args.cases,
+    )
     common.emit(rows, args.json)
     return 0
 
