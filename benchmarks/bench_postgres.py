@@ -190,17 +190,26 @@ def draft_then_issue(url: str, n: int) -> common.Row:
 
 
 @contextmanager
-def overdue_database(n: int, *, drop: bool = False) -> Iterator[str]:
-    """A database of ``n`` invoices for seller s1, filled once (COPY) and kept for the next run."""
+def overdue_database(n: int, *, drop: bool = False, keep: bool = True) -> Iterator[str]:
+    """A database of ``n`` invoices for seller s1, filled once (COPY) and kept for the next run.
+
+    ``keep=False``: a database of this process only, dropped afterwards.
+    """
     with admin() as (conn, url):
         name = f"invoicekit_bench_overdue_{n}_{common.template_key()}"
-        if drop:
+        if not keep:
+            name = f"invoicekit_bench_overdue_{os.getpid()}"
+        if drop or not keep:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
         found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
         target = sa.make_url(url).set(database=name).render_as_string(hide_password=False)
         if found is None:
             fill(conn, name, target, n)
-        yield target
+        try:
+            yield target
+        finally:
+            if not keep:
+                conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def fill(conn: psycopg.Connection[Any], name: str, url: str, n: int) -> None:
@@ -238,8 +247,8 @@ FLOOR_OVERDUE = (
 )
 
 
-def overdue(n: int, repeat: int = 5, *, drop: bool = False) -> common.Row:
-    with overdue_database(n, drop=drop) as url:
+def overdue(n: int, repeat: int = 5, *, drop: bool = False, keep: bool = True) -> common.Row:
+    with overdue_database(n, drop=drop, keep=keep) as url:
         billing = ik.Billing.from_url(library_url(url), clock=common.clock())
         books = billing.seller(common.SELLER)
         params = (common.SELLER, list(common.OPEN), common.OVERDUE_ON)
@@ -298,7 +307,7 @@ def run(
             if "tx" in wanted:
                 rows.append(draft_then_issue(url, tx_n))
     if "overdue" in wanted:
-        rows.append(overdue(overdue_n, drop=drop_cached))
+        rows.append(overdue(overdue_n, drop=drop_cached, keep=not quick))
     return rows
 
 

@@ -166,6 +166,7 @@ def overdue_file(n: int) -> Path:
     common.books_of(billing)
     billing.close()
     conn = sqlite3.connect(partial, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = OFF")  # a new file, renamed into place only when full
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute("BEGIN")
     batch: list[tuple[Any, ...]] = []
@@ -177,7 +178,7 @@ def overdue_file(n: int) -> Path:
     conn.executemany(INSERT, batch)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode = WAL")
     conn.close()
     partial.rename(path)
     print(f"  (filled {path.name} in {time.perf_counter() - started:.0f} s)", flush=True)

@@ -28,8 +28,8 @@ import invoicekit as ik
 from invoicekit.testing.clock import FixedClock
 
 HERE: Final = Path(__file__).resolve().parent
-#: Filled databases kept between runs (gitignored).
-DATA: Final = HERE / ".data"
+#: Filled databases kept between runs (gitignored); INVOICEKIT_BENCH_DATA moves them.
+DATA: Final = Path(os.environ.get("INVOICEKIT_BENCH_DATA") or HERE / ".data")
 #: Set to ``stdlib`` to make the codec ignore the optional orjson accelerator.
 JSON_ENV: Final = "INVOICEKIT_JSON"
 AT: Final = datetime(2026, 3, 2, 9, tzinfo=UTC)
