@@ -76,6 +76,7 @@ def issue_many(folder: Path, n: int) -> list[common.Row]:
     ids = common.draft_all(books, customer, n)
     drafts = rows_of(lib_path, f"SELECT {INVOICE_COLUMNS} FROM invoices ORDER BY rowid")  # noqa: S608
     lib = common.timed(lambda: common.issue_many(books, ids))
+    lib_cpu = common.last_cpu()
     billing.close()
     issued = rows_of(
         lib_path,
@@ -98,17 +99,18 @@ def issue_many(folder: Path, n: int) -> list[common.Row]:
                 conn.executemany(OUTBOX, outbox[start * per : (start + len(chunk)) * per])
             conn.execute("COMMIT")
 
-    floors = []
+    floors, cpus = [], []
     for with_outbox in (False, True):
         conn = raw_connection(folder / f"issue-many-floor-{with_outbox}.sqlite", "NORMAL")
         conn.executemany(INSERT, drafts)
         floors.append(common.timed(lambda c=conn, w=with_outbox: floor(c, w)))
+        cpus.append(common.last_cpu())
         conn.close()
     plain = common.per_second_goal("issue_many NORMAL", n, lib, floors[0], 5_000, 10_000)
     outboxed = common.rate_row(
         "issue_many NORMAL (floor + outbox)", n, lib, floors[1], "(context)", None
     )
-    return [plain, outboxed]
+    return [common.with_cpu(plain, lib_cpu, cpus[0]), common.with_cpu(outboxed, lib_cpu, cpus[1])]
 
 
 def draft_then_issue(folder: Path, n: int, synchronous: str, most: float) -> common.Row:
@@ -127,6 +129,7 @@ def draft_then_issue(folder: Path, n: int, synchronous: str, most: float) -> com
             books.invoices.issue(draft.id)
 
     lib = common.timed(library)
+    lib_cpu = common.last_cpu()
     billing.close()
     issued = rows_of(lib_path, f"SELECT {INVOICE_COLUMNS} FROM invoices ORDER BY number")  # noqa: S608
     # The draft's document is about the issued one's size; write the issued text twice.
@@ -143,8 +146,10 @@ def draft_then_issue(folder: Path, n: int, synchronous: str, most: float) -> com
             conn.execute("COMMIT")
 
     base = common.timed(floor)
+    base_cpu = common.last_cpu()
     conn.close()
-    return common.ratio_goal(f"draft+issue {synchronous}", n, lib, base, most)
+    row = common.ratio_goal(f"draft+issue {synchronous}", n, lib, base, most)
+    return common.with_cpu(row, lib_cpu, base_cpu)
 
 
 # --------------------------------------------------------------------------- overdue

@@ -136,10 +136,25 @@ def issue_many(books: Any, ids: Sequence[str]) -> int:
     return sum(1 for _ in result)
 
 
+_cpu: list[float] = [0.0]
+
+
 def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+    """Wall seconds of one call; its CPU seconds (this process) are kept for ``last_cpu``."""
+    start, cpu = time.perf_counter(), time.process_time()
     fn()
+    _cpu[0] = time.process_time() - cpu
     return time.perf_counter() - start
+
+
+def last_cpu() -> float:
+    """CPU seconds of this process in the last ``timed`` call (steadier than wall time under load)."""
+    return _cpu[0]
+
+
+def with_cpu(row: Row, library_cpu: float, floor_cpu: float) -> Row:
+    """The row with the ratio of CPU seconds beside the wall-time one (in-process work only)."""
+    return {**row, "cpu_ratio": library_cpu / floor_cpu}
 
 
 def best(fn: Callable[[], object], repeat: int = 5) -> float:
@@ -184,6 +199,8 @@ def report(rows: Iterable[Row]) -> None:
         fmt = "{:,.0f}" if unit == "/s" else "{:,.1f}"
         met = {True: "met", False: "NOT met", None: "-"}[row["met"]]  # type: ignore[index]
         extra = f"  ({row['note']})" if row.get("note") else ""
+        if "cpu_ratio" in row:
+            extra = f"  (CPU-time ratio {float(row['cpu_ratio']):.2f})" + extra  # type: ignore[arg-type]
         print(
             f"  {row['case']:<34} n={row['n']:<9,} invoicekit {fmt.format(lib):>9} {unit:<3} "
             f"floor {fmt.format(floor):>9} {unit:<3} ratio {float(row['ratio']):5.2f}  "  # type: ignore[arg-type]
