@@ -106,7 +106,10 @@ def run(*, quick: bool = False, n: int = 10_000) -> list[common.Row]:
             "goal": "flat in N",
             "met": growth <= 2 * growth_small + NOISE_MB,
             "variant": common.variant(),
-            "note": f"+{growth:.1f} MB over the store opened; +{growth_small:.1f} MB at N={small:,}",
+            "note": (
+                f"+{growth:.1f} MB over the store opened; at N={small:,}: "
+                f"{peak_small:.1f} MB against {base_small:.1f} MB, +{growth_small:.1f} MB"
+            ),
         }
     ]
 

@@ -173,6 +173,7 @@ def overdue_file(n: int) -> Path:
     conn = sqlite3.connect(partial, isolation_level=None)
     conn.execute("PRAGMA journal_mode = OFF")  # a new file, renamed into place only when full
     conn.execute("PRAGMA synchronous = OFF")
+    conn.execute("PRAGMA cache_size = -262144")  # 256 MB: index pages are not spilled over and over
     conn.execute("BEGIN")
     batch: list[tuple[Any, ...]] = []
     for row in common.fill_rows(n):
