@@ -95,9 +95,15 @@ def floor_builder(xml: bytes) -> Callable[[], bytes]:
     return build
 
 
+#: ``--quick``: one call per figure (a smoke test, no meaningful figures).
+QUICK = "--quick" in sys.argv
+
+
 def per_call(fn: Callable[[], object], *, seconds: float = 1.0, repeat: int = 5) -> float:
     """Best-of-``repeat`` seconds per call, the loop sized to run about ``seconds`` each."""
     timer = timeit.Timer(fn)
+    if QUICK:
+        return min(timer.repeat(repeat=1, number=1))
     number, elapsed = timer.autorange()
     number = max(1, int(number * seconds / max(elapsed, 1e-9)))
     return min(timer.repeat(repeat=repeat, number=number)) / number

@@ -36,9 +36,15 @@ def compile_costs() -> list[dict[str, object]]:
     return rows
 
 
+#: ``--quick``: one call per figure (a smoke test, no meaningful figures).
+QUICK = "--quick" in sys.argv
+
+
 def per_call(fn: object, *, seconds: float = 1.0) -> float:
     """Best-of-5 seconds per call, with the loop count chosen to run about ``seconds``."""
     timer = timeit.Timer(fn)  # type: ignore[arg-type]
+    if QUICK:
+        return min(timer.repeat(repeat=1, number=1))
     number, _ = timer.autorange()
     number = max(1, int(number * seconds / 0.2))
     return min(timer.repeat(repeat=5, number=number)) / number

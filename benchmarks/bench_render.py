@@ -32,6 +32,8 @@ from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import BankAccount
 from invoicekit.money import currency_digits
 
+#: ``--quick``: one call per figure and no throughput run (a smoke test, no meaningful figures).
+QUICK = "--quick" in sys.argv
 TEMPLATES = Path(__file__).resolve().parents[1] / "src/invoicekit/adapters/render/templates"
 
 
@@ -164,6 +166,8 @@ def floor_context(inv: Invoice) -> dict[str, Any]:
 
 
 def best(fn: Any, number: int, repeat: int = 5) -> float:
+    if QUICK:
+        number = repeat = 1
     return min(timeit.repeat(fn, number=number, repeat=repeat)) / number
 
 
@@ -214,7 +218,7 @@ def main() -> None:
     )
     for name, lib, flo, what, goal in rows:
         print(f"| {name} | {lib * 1e3:.2f} | {flo * 1e3:.2f} | {lib / flo:.2f} | {what} | {goal} |")
-    if weasyprint is not None:
+    if weasyprint is not None and not QUICK:
         jobs, per = 4, 3
         with ProcessPoolExecutor(1) as pool:
             pool.submit(_pdf_job, 1).result()  # warm up

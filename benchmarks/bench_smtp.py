@@ -22,8 +22,10 @@ from invoicekit.adapters.notify.smtp import SmtpNotifier
 from invoicekit.ports import OutgoingMessage, RenderedDocument
 from invoicekit.testing.smtp import LoopbackSmtpServer
 
-COUNT = 500
-ROUNDS = 2
+#: ``--quick``: 20 messages, one round (a smoke test, no meaningful figures).
+QUICK = "--quick" in sys.argv
+COUNT = 20 if QUICK else 500
+ROUNDS = 1 if QUICK else 2
 SENDER = "billing@acme.example"
 PDF = b"%PDF-1.7\n" + os.urandom(30 * 1024) + b"\n%%EOF\n"
 

@@ -420,7 +420,7 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "inbox",
         "invoicekit_alembic_version",
     }
-    assert revision == "0003"
+    assert revision == "0004"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
@@ -460,7 +460,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0003" in message
+        assert "0004" in message
         assert "upgrade invoicekit" in message
 
 
