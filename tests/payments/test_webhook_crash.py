@@ -54,7 +54,7 @@ def test_t29_a_kill_during_intake_records_the_payment_once(tmp_path: Path, point
     for run in range(RUNS):
         path = tmp_path / f"{point}-{run}.sqlite"
         invoice_id, deliveries = _store(path)
-        child = subprocess.run(  # noqa: S603 - our own interpreter and module
+        child = subprocess.run(
             [sys.executable, "-m", "payments.webhook_workers", str(path), str(deliveries)],
             env=_child_env(f"{point}:1"),
             capture_output=True,
