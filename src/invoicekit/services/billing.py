@@ -94,9 +94,6 @@ class Billing:
     defaults to the built-in ``TemplateRenderer`` (EPC QR codes on EUR invoices when the
     ``qr`` extra is installed; pass ``renderer=TemplateRenderer(qr=True)`` to require it).
     Notifiers are passed as ``notifiers=[...]``, the one way (there is no ``notifier=``).
-    ``payments`` is one provider or a list of them, by their ``name``: the first is the
-    default, ``Seller.payment_provider`` chooses another; their signed notifications come
-    in through ``billing.webhooks.receive(provider, body, headers)``.
     The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
     arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """
