@@ -477,3 +477,14 @@ def test_sellers_choose_a_provider_by_name(make_billing: MakeBilling, clock: Fix
     with pytest.raises(ValidationError, match="payment_provider") as caught:
         billing.sellers.update("s1", payment_provider="stripe")
     assert "'sandbox', 'sandbox-eu'" in str(caught.value)
+
+
+def test_provider_names_must_be_unique_and_present(clock: FixedClock) -> None:
+    with pytest.raises(ik.ConfigurationError, match="two payment providers are named 'sandbox'"):
+        ik.Billing.in_memory(payments=[sandbox(clock), sandbox(clock)])
+
+    class Nameless:
+        name = ""
+
+    with pytest.raises(ik.ConfigurationError, match="has no name"):
+        ik.Billing.in_memory(payments=Nameless())  # type: ignore[arg-type]
