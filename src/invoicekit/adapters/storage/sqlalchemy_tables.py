@@ -241,21 +241,17 @@ INBOX: Final = sa.Table(
 )
 
 
-def _position() -> sa.Column[int]:
-    return sa.Column(
-        "position",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    )
-
-
 #: Payment providers' notifications; (provider, event_id) unique is the webhook dedupe
 #: (T17). Amounts are decimal text, times UTC text of one fixed width.
 PROVIDER_EVENTS: Final = sa.Table(
     "provider_events",
     METADATA,
-    _position(),
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("provider", key_type(), nullable=False),
     sa.Column("event_id", key_type(), nullable=False),
     sa.Column("seller_id", key_type(), nullable=False),
@@ -282,7 +278,12 @@ PROVIDER_EVENTS: Final = sa.Table(
 CHECKOUT_SESSIONS: Final = sa.Table(
     "checkout_sessions",
     METADATA,
-    _position(),
+    sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    ),
     sa.Column("provider", key_type(), nullable=False),
     sa.Column("ref", key_type(), nullable=False),
     sa.Column("seller_id", key_type(), nullable=False),

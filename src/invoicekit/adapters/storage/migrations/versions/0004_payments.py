@@ -25,20 +25,16 @@ def _key() -> sa.types.TypeEngine[str]:
     return sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 
 
-def _position() -> sa.Column[int]:
-    return sa.Column(
-        "position",
-        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
-        primary_key=True,
-        autoincrement=True,
-    )
-
-
 def upgrade() -> None:
     """Create the three tables with the indexes intake, pay pages and cancelling read."""
     op.create_table(
         "provider_events",
-        _position(),
+        sa.Column(
+            "position",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
         sa.Column("provider", _key(), nullable=False),
         sa.Column("event_id", _key(), nullable=False),
         sa.Column("seller_id", _key(), nullable=False),
@@ -68,7 +64,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "checkout_sessions",
-        _position(),
+        sa.Column(
+            "position",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            primary_key=True,
+            autoincrement=True,
+        ),
         sa.Column("provider", _key(), nullable=False),
         sa.Column("ref", _key(), nullable=False),
         sa.Column("seller_id", _key(), nullable=False),
