@@ -40,7 +40,12 @@ TABLES = (
     "idempotency",
     "messages",
     "inbox",
+    "provider_events",
+    "checkout_sessions",
+    "pay_tokens",
 )
+#: The tables whose ``position`` (an ordering key, never a number) the database generates.
+POSITIONED = {"outbox", "messages", "provider_events", "checkout_sessions"}
 STORAGE = Path(__file__).resolve().parents[2] / "src" / "invoicekit" / "adapters" / "storage"
 
 
@@ -117,10 +122,10 @@ def test_numbering_never_uses_a_database_sequence() -> None:
     for path in sources:
         code = _code_of(path)
         assert not re.search(r"nextval|\bSERIAL\b|Sequence\(", code, re.IGNORECASE), path
-        # The outbox position (an ordering key) may be generated; nothing else may.
+        # A position (an ordering key) may be generated; nothing else may.
         for match in re.finditer(r"Identity\(|autoincrement=True", code):
             table = max(TABLES, key=lambda name: code.rfind(f"'{name}'", 0, match.start()))
-            assert table in {"outbox", "messages"}, (path, table, match.group())
+            assert table in POSITIONED, (path, table, match.group())
 
 
 def test_the_sequences_table_has_no_generated_column() -> None:
@@ -146,7 +151,7 @@ def test_the_sequences_table_has_no_generated_column() -> None:
         for column in table.columns
         if column.autoincrement is True or column.identity is not None
     }
-    assert generated == {"outbox", "messages"}
+    assert generated == POSITIONED
     assert isinstance(SEQUENCES.c.next_value.type, sa.BigInteger)
 
 

@@ -1,13 +1,9 @@
-"""Alembic revision 0004: the status index covers find()'s order; a database at 0003 keeps its rows.
+"""Alembic revision 0004: the payment tables are added in place; a database at 0003 keeps its data.
 
-On PostgreSQL and SQLite. The overdue page then comes from the index alone on
-PostgreSQL (an index-only scan, no sequential scan of the documents).
+On PostgreSQL and SQLite.
 """
 
 from __future__ import annotations
-
-from datetime import date
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -19,63 +15,31 @@ from integration.test_sqlalchemy_migration_v2 import (  # noqa: F401 - fixtures 
 )
 from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 from invoicekit.errors import StorageError
-from invoicekit.ports import InvoiceQuery
+from invoicekit.testing.contracts.storage_payments import event_record, token_record
 from pg import pg_url  # noqa: F401
 
-_ROW = (
-    "INSERT INTO invoices (seller_id, id, customer_id, status, series, number, issue_date, "
-    "due_date, version, content_hash, doc) VALUES ('s-1', 'i-1', 'c-1', 'pending', 'invoice', "
-    "'INV-1', '2026-01-05', '2026-02-04', 2, 'h', '{}')"
-)
 
-
-def _index_columns(engine: sa.Engine) -> list[str | None]:
-    found = sa.inspect(engine).get_indexes("invoices")
-    [index] = [i for i in found if i["name"] == "invoices_status_due"]
-    return list(index["column_names"])
-
-
-def test_a_database_at_0003_gets_the_wide_index_and_keeps_its_invoices(
+def test_a_database_at_0003_is_upgraded_in_place(
     empty_url: str,  # noqa: F811 - the fixture imported above
 ) -> None:
     url = empty_url
-    at_revision(url, "0003", _ROW)
-    engine = sa.create_engine(url)
-    try:
-        assert _index_columns(engine) == ["seller_id", "status", "due_date"]
-    finally:
-        engine.dispose()
-    with pytest.raises(StorageError, match=r"revision 0003.*needs revision 0004"):
+    at_revision(url, "0003", "INSERT INTO sellers (id, doc) VALUES ('s-0', '{}')")
+    with pytest.raises(StorageError, match=r"revision 0003.*needs revision 0005"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:
-        wide = ["seller_id", "status", "due_date", "issue_date", "id"]
-        assert _index_columns(storage.engine) == wide
         with storage.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT seller_id, id, number FROM invoices")).all()
-        assert [tuple(r) for r in rows] == [("s-1", "i-1", "INV-1")]
-    finally:
-        storage.close()
-
-
-def test_the_overdue_page_is_cut_on_the_index_on_postgresql(pg_schema: str) -> None:  # noqa: F811
-    storage = SqlAlchemyStorage(pg_schema)
-    sent: list[tuple[str, Any]] = []
-
-    def keep(*args: Any) -> None:
-        sent.append((args[2], args[3]))  # the statement and parameters as the driver gets them
-
-    sa.event.listen(storage.engine, "before_cursor_execute", keep)
-    try:
+            assert conn.execute(sa.text("SELECT id FROM sellers")).all() == [("s-0",)]
+            revision = conn.execute(
+                sa.text("SELECT version_num FROM invoicekit_alembic_version")
+            ).scalar_one()
+        assert revision == "0005"
+        with storage.transaction() as tx:
+            assert tx.provider_events.add(event_record("evt-1")) is True
+            assert tx.provider_events.add(event_record("evt-1")) is False
+            tx.pay_tokens.add(token_record("a" * 64))
         with storage.transaction(write=False) as tx:
-            tx.invoices.find("s-1", InvoiceQuery(overdue_on=date(2026, 3, 1)))
-        [(statement, parameters)] = [s for s in sent if "LIMIT" in s[0]]
-        with storage.engine.begin() as conn:
-            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
-            conn.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
-            cursor = conn.connection.cursor()
-            cursor.execute(f"EXPLAIN {statement}", parameters)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert [e.event_id for e in tx.provider_events.list("s-1")] == ["evt-1"]
+            assert tx.pay_tokens.get("a" * 64) == token_record("a" * 64)
     finally:
         storage.close()
-    assert "Index Only Scan using invoices_status_due" in plan, plan
