@@ -29,6 +29,7 @@ from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.fields import BillingOptions
+from invoicekit.services.followups import CustomerNotices
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
@@ -136,6 +137,9 @@ class Billing:
             retry=retry,
             lease=lease,
             attach_pdf=attach_pdf,
+        )
+        self._runner.on_change = CustomerNotices(
+            self._runner, self.dispatcher, immediate=self._immediate
         )
 
     def _get_renderer(self) -> Renderer:

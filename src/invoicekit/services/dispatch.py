@@ -44,7 +44,7 @@ from invoicekit.ports import (
     Renderer,
     Transaction,
 )
-from invoicekit.services.routing import message_key, recipient
+from invoicekit.services.routing import failure_of, message_key, recipient
 from invoicekit.services.unit import Runner
 
 __all__ = ["DispatchReport", "Dispatcher", "RetryPolicy"]
@@ -287,6 +287,11 @@ class Dispatcher:
         as_of = books_date(record.created_at, seller)
         if record.kind == "receipt":
             return DocumentContext(as_of=as_of, payment_id=record.subject_id)
+        if record.kind == "refund":
+            return DocumentContext(as_of=as_of, refund_id=record.subject_id)
+        if record.kind == "payment_failed":
+            failure = failure_of(invoice, record.step)
+            return DocumentContext(as_of=as_of, payment_id=record.subject_id, failure=failure)
         if record.kind == "credit_note" and record.subject_id is not None:
             note = tx.credit_notes.get(record.seller_id, record.subject_id)
             return DocumentContext(as_of=as_of, credit_note=note)

@@ -64,6 +64,7 @@ class SellerSettings(TypedDict, total=False):
     bank_account: BankAccount | None
     send_on_issue: bool
     apply_credit_at_issue: bool
+    send_receipts: bool
     reminder_minimum: Mapping[str, Decimal | str | int]
     electronic_address: ElectronicAddress | None
     registration_id: str | None
