@@ -146,6 +146,8 @@ class Dispatcher:
         self.lease = lease
         self.attach_pdf = attach_pdf
         self.owner = owner or _default_owner()
+        #: Mints the pay link of a message being composed (``Billing(pay_url=...)``), or None.
+        self.pay_link: Callable[[MessageRecord, Invoice], str | None] | None = None
 
     # -- claiming -----------------------------------------------------------------------
 
@@ -248,6 +250,9 @@ class Dispatcher:
         with self._run.read() as tx:
             invoice = tx.invoices.get(record.seller_id, record.invoice_id)
             context = self._context(tx, record, invoice)
+        pay_url = self.pay_link(record, invoice) if self.pay_link is not None else None
+        if pay_url is not None:
+            context = attrs.evolve(context, pay_url=pay_url)
         renderer = self._renderer()
 
         def render(media_type: str) -> RenderedDocument:
@@ -277,8 +282,8 @@ class Dispatcher:
             customer_id=record.customer_id,
             kind=record.kind,
             invoice_id=record.invoice_id,
-            url=invoice.payment_link,
-            data=_facts(invoice),
+            url=pay_url or invoice.payment_link,
+            data=_facts(invoice) if pay_url is None else {**_facts(invoice), "pay_url": pay_url},
         )
 
     @staticmethod

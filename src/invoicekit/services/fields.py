@@ -44,6 +44,8 @@ class BillingOptions(TypedDict, total=False):
     retry: RetryPolicy | None
     lease: timedelta
     attach_pdf: bool
+    pay_url: str | None
+    pay_link_ttl: timedelta
 
 
 class SellerSettings(TypedDict, total=False):

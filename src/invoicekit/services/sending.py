@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -26,6 +27,8 @@ from invoicekit.services.routing import FAILURE_STEP, plan
 from invoicekit.services.unit import Runner
 
 __all__ = ["Sending"]
+
+log = logging.getLogger("invoicekit.sending")
 
 
 def _default_step(kind: str, invoice: Invoice, today: str) -> str:
@@ -70,7 +73,8 @@ class Sending:
         ``dispatch="worker"``. Returns the messages, with their outcome; a customer
         nobody can reach gets one ``failed`` message saying why. A reminder or final
         notice for less than the seller's ``reminder_minimum`` in the invoice's
-        currency is not sent: the list is empty.
+        currency, or while pending payments (``in_flight``) cover the balance, is not
+        sent: the list is empty (and the reason logged).
         """
         if kind not in DOCUMENT_KINDS:
             raise ValidationError(
@@ -103,6 +107,15 @@ class Sending:
             minimum = tx.sellers.get(self._seller_id).reminder_minimum  # today's setting
             if kind in REMINDER_KINDS and below_minimum(minimum, inv.amount_due, inv.currency):
                 return used  # too little to remind of: no message
+            if kind in REMINDER_KINDS and 0 < inv.amount_due <= inv.in_flight:
+                log.info(
+                    "no %s for invoice %s: %s %s is on its way (pending payments)",
+                    kind,
+                    inv.ref,
+                    inv.in_flight,
+                    inv.currency,
+                )
+                return used  # the money is in flight: no reminder while it covers the balance
             outgoing.extend(self._queue(tx, inv, kind, used, about, chosen, now))
             return used
 

@@ -66,8 +66,9 @@ class Runner:
         self.clock = clock
         self.converter = converter
         self.faults = faults
-        #: What else a change does in its transaction (Billing sets it: the customer's receipts).
-        self.on_change: ChangeHook | None = None
+        #: What else a change does in its transaction (Billing adds them: the customer's
+        #: receipts, closing checkouts of a settled invoice).
+        self.on_change: list[ChangeHook] = []
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
@@ -164,8 +165,9 @@ class Runner:
     ) -> None:
         """Record ``events`` of the saved ``invoice``: the outbox, and what they call for (receipts)."""
         tx.outbox.append(self.outbox_records(invoice, events))
-        if self.on_change is not None and events:
-            self.on_change(tx, invoice, events, now)
+        if events:
+            for hook in self.on_change:
+                hook(tx, invoice, events, now)
 
     def _key_race(self, seller_id: str, key: str | None) -> bool:
         """True when another call with ``key`` committed meanwhile: then a retry replays it.
