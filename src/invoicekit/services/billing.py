@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -36,7 +36,9 @@ from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
+from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
+from invoicekit.services.webhooks import Webhooks
 
 __all__ = ["Billing", "Events", "SellerBooks"]
 
@@ -106,7 +108,7 @@ class Billing:
         self,
         *,
         storage: Storage,
-        payments: PaymentProvider | None = None,
+        payments: PaymentProvider | Sequence[PaymentProvider] | None = None,
         renderer: Renderer | None = None,
         notifiers: Iterable[Notifier] = (),
         clock: Clock | None = None,
@@ -120,14 +122,22 @@ class Billing:
         pay_link_ttl: timedelta = timedelta(days=60),
     ) -> None:
         self.storage = storage
-        self.payments_provider = payments
+        #: The payment providers by name (the first is the default; ``Seller.payment_provider``
+        #: chooses another).
+        self.providers = Providers(payments)
+        #: The default provider (the first given), or None.
+        self.payments_provider = self.providers.default
         self.renderer = renderer
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
         self._runner = Runner(
             storage, self.clock, make_converter(), faults or FaultPoints(), new_id
         )
-        self.sellers = Sellers(self._runner, new_id)
+        self.sellers = Sellers(self._runner, new_id, self.providers.check_choice)
+        #: Providers' signed notifications (webhooks) in: ``billing.webhooks.receive(...)``.
+        self.webhooks = Webhooks(
+            self._runner, self.providers, lambda seller_id: InvoiceChanges(self._runner, seller_id)
+        )
         if dispatch not in ("now", "worker"):
             raise ConfigurationError(f"dispatch must be 'now' or 'worker', not {dispatch!r}")
         self._immediate = dispatch == "now"
@@ -146,23 +156,14 @@ class Billing:
             attach_pdf=attach_pdf,
         )
         self.pay_pages = PayPages(
-            self._runner, pay_url=pay_url, ttl=pay_link_ttl, provider_for=self._provider_for
+            self._runner, pay_url=pay_url, ttl=pay_link_ttl, provider_for=self.providers.for_invoice
         )
         if pay_url is not None:
             self.dispatcher.pay_link = self.pay_pages.for_message
         self._runner.on_change.append(
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
-        self._runner.on_change.append(CheckoutClosing(self._runner, self._provider_named))
-
-    def _provider_for(self, seller_id: str) -> PaymentProvider | None:  # noqa: ARG002 - one provider for now
-        """The payment provider that takes ``seller_id``'s payments."""
-        return self.payments_provider
-
-    def _provider_named(self, name: str) -> PaymentProvider | None:
-        """The payment provider called ``name``, if Billing has it."""
-        provider = self.payments_provider
-        return provider if provider is not None and provider.name == name else None
+        self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""
@@ -224,7 +225,7 @@ class Billing:
             self._runner,
             seller_id,
             self._new_id,
-            self.payments_provider,
+            self.providers,
             self.dispatcher,
             immediate=self._immediate,
         )
@@ -236,7 +237,7 @@ class Billing:
                 self._runner,
                 InvoiceChanges(self._runner, seller_id),
                 self._new_id,
-                self.payments_provider,
+                self.providers,
             ),
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
