@@ -252,7 +252,8 @@ class StripePayments:
             return None
         return session if self._status(client, session.ref) == "open" else None
 
-    def _session(self, session: Any, request: CheckoutRequest) -> CheckoutSession:
+    def _session(self, stripe_session: Any, request: CheckoutRequest) -> CheckoutSession:
+        session = stripe_session.to_dict()
         expires = session.get("expires_at")
         total, currency = session.get("amount_total"), session.get("currency")
         amount = request.amount

@@ -45,8 +45,9 @@ def _retryable(exc: Any, kind: str, code: str) -> bool:
 def payment_error(exc: Exception, *, provider: str, action: str) -> PaymentError:
     """The PaymentError for ``exc`` (a ``stripe.StripeError``) raised while doing ``action``."""
     kind = type(exc).__name__
-    code = str(getattr(exc, "code", None) or "")
-    decline = getattr(getattr(exc, "error", None), "decline_code", None)
+    error = getattr(exc, "error", None)  # Stripe's error object, when it answered with one
+    code = str(getattr(exc, "code", None) or getattr(error, "code", None) or "")
+    decline = getattr(error, "decline_code", None)
     if kind == "CardError" and decline:
         code = str(decline)
     if not code:
