@@ -6,6 +6,9 @@ addresses; the stub answers with Stripe's published object shapes and records re
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -295,3 +298,23 @@ def test_reprs_hide_the_secrets() -> None:
     shown = repr(account) + repr(StripePayments(account))
     assert "4eC39HqLyjWDarjtT1zdp7dc" not in shown
     assert "whsec_secret_value" not in shown
+
+
+def test_without_the_sdk_the_error_names_the_extra() -> None:
+    code = textwrap.dedent(
+        """
+        import sys
+        sys.modules["stripe"] = None
+        from datetime import UTC, datetime
+        from invoicekit import MissingExtraError, StripeAccount, StripePayments
+        provider = StripePayments(StripeAccount("sk_test_x", ["whsec_x"]))
+        try:
+            provider.read(b"{}", {"Stripe-Signature": "t=1,v1=00"}, now=datetime.now(UTC))
+        except MissingExtraError as exc:
+            print(exc)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert "pip install 'invoicekit[stripe]'" in done.stdout
