@@ -122,6 +122,21 @@ def test_the_same_key_gives_the_same_session_other_amounts_another(stub: StripeS
     assert len(stub.sessions) == 2
 
 
+def test_a_restart_after_the_call_sends_the_same_key_and_gets_the_same_session(
+    stub: StripeStub,
+) -> None:
+    # Nothing to persist before the call: the key is derived from ours (and the hour), so a
+    # process that died after Stripe answered sends the same key when it tries again.
+    first = _stripe(stub).start_checkout(_request())
+    later = StripePayments(_account(stub), clock=FixedClock(NOW + timedelta(minutes=40)))
+    assert later.start_checkout(_request()) == first
+    sent = stub.posts("/v1/checkout/sessions")
+    assert len(sent) == 2
+    assert sent[0].idempotency_key == sent[1].idempotency_key
+    assert sent[0].params == sent[1].params
+    assert len(stub.sessions) == 1
+
+
 def test_a_replayed_session_that_was_closed_is_replaced(stub: StripeStub) -> None:
     stripe = _stripe(stub)
     first = stripe.start_checkout(_request())
