@@ -249,7 +249,12 @@ SUPPORT: Final = (
 )
 #: Adapter modules shared by several families (helpers two families need).
 SHARED_ADAPTERS: Final = frozenset(
-    {"invoicekit.adapters", "invoicekit.adapters.epc", "invoicekit.adapters.storage.times"}
+    {
+        "invoicekit.adapters",
+        "invoicekit.adapters.epc",
+        "invoicekit.adapters.signing",
+        "invoicekit.adapters.storage.times",
+    }
 )
 #: The one place that wires concrete adapters into the services.
 COMPOSITION_ROOT: Final = "invoicekit.services.billing"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +33,7 @@ from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
+from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
 
 __all__ = ["Billing", "Events", "SellerBooks"]
@@ -100,7 +101,7 @@ class Billing:
         self,
         *,
         storage: Storage,
-        payments: PaymentProvider | None = None,
+        payments: PaymentProvider | Sequence[PaymentProvider] | None = None,
         renderer: Renderer | None = None,
         notifiers: Iterable[Notifier] = (),
         clock: Clock | None = None,
@@ -112,14 +113,18 @@ class Billing:
         attach_pdf: bool = False,
     ) -> None:
         self.storage = storage
-        self.payments_provider = payments
+        #: The payment providers by name (the first is the default; ``Seller.payment_provider``
+        #: chooses another).
+        self.providers = Providers(payments)
+        #: The default provider (the first given), or None.
+        self.payments_provider = self.providers.default
         self.renderer = renderer
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
         self._runner = Runner(
             storage, self.clock, make_converter(), faults or FaultPoints(), new_id
         )
-        self.sellers = Sellers(self._runner, new_id)
+        self.sellers = Sellers(self._runner, new_id, self.providers.check_choice)
         if dispatch not in ("now", "worker"):
             raise ConfigurationError(f"dispatch must be 'now' or 'worker', not {dispatch!r}")
         self._immediate = dispatch == "now"
@@ -198,7 +203,7 @@ class Billing:
             self._runner,
             seller_id,
             self._new_id,
-            self.payments_provider,
+            self.providers,
             self.dispatcher,
             immediate=self._immediate,
         )
@@ -210,7 +215,7 @@ class Billing:
                 self._runner,
                 InvoiceChanges(self._runner, seller_id),
                 self._new_id,
-                self.payments_provider,
+                self.providers,
             ),
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
