@@ -306,6 +306,10 @@ def test_bad_configuration_is_a_validation_error_naming_the_field() -> None:
     with pytest.raises(ValidationError) as caught:
         StripePayments(StripeAccount("sk_test_x", ["w"]), session_ttl=timedelta(hours=24))
     assert "session_ttl" in str(caught.value)
+    assert StripePayments(StripeAccount("sk_test_x", ["w"]), name="stripe-eu").name == "stripe-eu"
+    with pytest.raises(ValidationError) as caught:
+        StripePayments(StripeAccount("sk_test_x", ["w"]), name="stripe/eu")
+    assert "name" in str(caught.value)
 
 
 def test_reprs_hide_the_secrets() -> None:

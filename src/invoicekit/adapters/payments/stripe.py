@@ -10,6 +10,7 @@ invoice), never from the payer's browser.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,8 @@ _MIN_TTL: Final = timedelta(minutes=90)
 _MAX_TTL: Final = timedelta(hours=24)
 #: A checkout started within the same hour reuses Stripe's idempotent answer (see start_checkout).
 _BUCKET: Final = 3600
+#: A provider's name is a path segment of its webhook endpoint.
+_NAME: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 
 
 class StripePayments:
@@ -65,8 +68,8 @@ class StripePayments:
         found = []
         if not isinstance(account, StripeAccount) and not callable(account):
             found.append(problem("account", "must be a StripeAccount or a resolver", account))
-        if not isinstance(name, str) or not name.isidentifier():
-            found.append(problem("name", "must be a short identifier like 'stripe'", name))
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
+            found.append(problem("name", "must be a short name like 'stripe' or 'stripe-eu'", name))
         if not isinstance(session_ttl, timedelta) or not _MIN_TTL <= session_ttl < _MAX_TTL:
             found.append(
                 problem(
