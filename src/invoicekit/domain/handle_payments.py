@@ -233,6 +233,10 @@ def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
             f"payment {payment.id!r} is {payment.status.value}; "
             "only succeeded payments are refunded",
         )
+    if cmd.provider_id is not None and any(
+        r.provider_id == cmd.provider_id for r in payment.refunds
+    ):
+        return invoice, []  # the provider's notice of this very refund recorded it already
     if any(r.id == cmd.refund_id for p in invoice.payments for r in p.refunds):
         raise DuplicateError(
             f"refund {cmd.refund_id!r} is already recorded on invoice {invoice.ref}"

@@ -35,6 +35,7 @@ from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
 from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
+from invoicekit.services.webhooks import Webhooks
 
 __all__ = ["Billing", "Events", "SellerBooks"]
 
@@ -125,6 +126,10 @@ class Billing:
             storage, self.clock, make_converter(), faults or FaultPoints(), new_id
         )
         self.sellers = Sellers(self._runner, new_id, self.providers.check_choice)
+        #: Providers' signed notifications (webhooks) in: ``billing.webhooks.receive(...)``.
+        self.webhooks = Webhooks(
+            self._runner, self.providers, lambda seller_id: InvoiceChanges(self._runner, seller_id)
+        )
         if dispatch not in ("now", "worker"):
             raise ConfigurationError(f"dispatch must be 'now' or 'worker', not {dispatch!r}")
         self._immediate = dispatch == "now"
