@@ -220,7 +220,7 @@ class StripeStub:
 
     # ------------------------------------------------------------------ the API
 
-    def _route(self, record: Recorded) -> tuple[int, Any]:
+    def _route(self, record: Recorded) -> tuple[int, Any]:  # noqa: PLR0911 - one per endpoint
         parts = record.path.strip("/").split("/")
         if parts[:3] == ["v1", "checkout", "sessions"]:
             if len(parts) == 3 and record.method == "POST":
@@ -240,6 +240,13 @@ class StripeStub:
                     )
                 session["status"] = "expired"
             return 200, session
+        if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
+            intent = self.intents.get(parts[2])
+            if intent is None:
+                return _error(
+                    404, "invalid_request_error", "No such payment_intent", "resource_missing"
+                )
+            return 200, intent
         if parts[:2] == ["v1", "refunds"] and record.method == "POST":
             return self._create_refund(record.params)
         return _error(404, "invalid_request_error", f"Unrecognized request URL {record.path}")

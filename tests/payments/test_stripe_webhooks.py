@@ -17,7 +17,7 @@ import stripe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invoicekit import StripeAccount, StripePayments, WebhookRejectedError
+from invoicekit import PaymentError, StripeAccount, StripePayments, WebhookRejectedError
 from invoicekit.payment_records import NoticeKind
 from invoicekit.testing.clock import FixedClock
 from payments.stripe_stub import StripeStub, body_of, fixture, sign
@@ -26,6 +26,7 @@ from sizes import examples
 NOW = datetime(2026, 3, 2, 10, 15, tzinfo=UTC)
 T = int(NOW.timestamp())
 SECRET = "whsec_current"
+META = {"seller_id": "sel_1", "invoice_id": "inv_1"}
 OLD = "whsec_old"
 
 
@@ -272,7 +273,7 @@ def test_payment_intent_events(stub: StripeStub) -> None:
 
 def test_a_refund_notice_carries_that_refund_not_the_cumulative_amount(stub: StripeStub) -> None:
     refund = fixture("refund")
-    refund.update(id="re_2", amount=700, currency="eur", payment_intent="pi_test_1")
+    refund.update(id="re_2", amount=700, currency="eur", payment_intent="pi_test_1", metadata=META)
     notice = _notice(stub, "refund.created", refund)
     assert notice.kind is NoticeKind.REFUNDED
     assert (notice.refund_ref, notice.amount, notice.payment_ref) == (
@@ -288,6 +289,7 @@ def test_a_refund_notice_carries_that_refund_not_the_cumulative_amount(stub: Str
         amount_refunded=1000,
         currency="eur",
         payment_intent="pi_test_1",
+        metadata=META,
         refunds={"object": "list", "data": [second, first], "has_more": False},
     )
     from_charge = _notice(stub, "charge.refunded", charge)
@@ -308,7 +310,9 @@ def test_a_refund_notice_carries_that_refund_not_the_cumulative_amount(stub: Str
 )
 def test_dispute_events(stub: StripeStub, kind: str, status: str, meaning: NoticeKind) -> None:
     dispute = fixture("dispute")
-    dispute.update(status=status, payment_intent="pi_test_1", amount=11900, currency="eur")
+    dispute.update(
+        status=status, payment_intent="pi_test_1", amount=11900, currency="eur", metadata=META
+    )
     notice = _notice(stub, kind, dispute)
     assert notice.kind is meaning
     if meaning is not NoticeKind.IGNORED:
@@ -349,3 +353,25 @@ def test_the_success_redirect_url_is_not_a_notice() -> None:
 def test_the_sdk_tolerance_is_the_one_used() -> None:
     assert stripe.Webhook.DEFAULT_TOLERANCE == 300
     assert timedelta(seconds=stripe.Webhook.DEFAULT_TOLERANCE) == timedelta(minutes=5)
+
+
+def test_a_dispute_without_our_metadata_takes_it_from_the_payment_intent(stub: StripeStub) -> None:
+    stub.intents["pi_test_meta"] = _intent(id="pi_test_meta")
+    dispute = fixture("dispute")  # Stripe's example: no metadata of ours
+    dispute.update(payment_intent="pi_test_meta", amount=5000, currency="usd")
+    body = body_of(stub.event("charge.dispute.created", dispute))
+    provider = StripePayments(StripeAccount("sk_test_x", [SECRET], base_url=stub.url))
+    notice = provider.read(body, {"Stripe-Signature": sign(body, SECRET, timestamp=T)}, now=NOW)
+    assert (notice.kind, notice.seller_id, notice.invoice_id) == (
+        NoticeKind.DISPUTED,
+        "sel_1",
+        "inv_9",
+    )
+    assert stub.requests[-1].path == "/v1/payment_intents/pi_test_meta"
+    stub.fail_next("500")
+    flaky = StripeAccount("sk_test_x", [SECRET], base_url=stub.url, max_network_retries=0)
+    with pytest.raises(PaymentError) as caught:
+        StripePayments(flaky).read(
+            body, {"Stripe-Signature": sign(body, SECRET, timestamp=T)}, now=NOW
+        )
+    assert caught.value.retryable is True

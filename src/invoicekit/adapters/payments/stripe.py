@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from invoicekit._extras import require
 from invoicekit.adapters.payments.stripe_account import StripeAccount, StripeClients
 from invoicekit.adapters.payments.stripe_amounts import from_minor, to_minor
@@ -32,7 +34,12 @@ from invoicekit.errors import (
     WebhookRejectedError,
     problem,
 )
-from invoicekit.payment_records import CheckoutRequest, CheckoutSession, ProviderNotice
+from invoicekit.payment_records import (
+    CheckoutRequest,
+    CheckoutSession,
+    NoticeKind,
+    ProviderNotice,
+)
 
 if TYPE_CHECKING:
     from invoicekit.domain.invoice import Invoice
@@ -309,7 +316,9 @@ class StripePayments:
         The secrets are those of ``seller_id``'s account (the resolver's answer for None
         when the endpoint names no seller). Raises WebhookRejectedError before reading the
         body when the signature, its timestamp (300 s either side of ``now``) or the
-        account is wrong.
+        account is wrong. An event about a payment whose object carries no invoicekit
+        metadata (a dispute, a refund made in the dashboard) costs one request: the
+        PaymentIntent's metadata names the seller and invoice (PaymentError if that fails).
         """
         if not isinstance(body, bytes | bytearray):
             raise WebhookRejectedError("the body must be the raw bytes", provider=self._name)
@@ -321,4 +330,32 @@ class StripePayments:
             ) from None
         raw = bytes(body)
         verify_signature(raw, headers, account.webhook_secrets, now=now, provider=self._name)
-        return notice_from_event(raw, provider=self._name)
+        notice = notice_from_event(raw, provider=self._name)
+        if notice.kind is NoticeKind.IGNORED or notice.payment_ref is None:
+            return notice
+        if notice.seller_id is None or notice.invoice_id is None:
+            notice = self._with_intent_metadata(account, notice)
+        return notice
+
+    def _with_intent_metadata(
+        self, account: StripeAccount, notice: ProviderNotice
+    ) -> ProviderNotice:
+        """The notice with the seller and invoice ids of its PaymentIntent's metadata.
+
+        Disputes, and refunds made in the dashboard, carry no metadata of ours: the
+        PaymentIntent of the checkout does. Raises PaymentError (retryable when Stripe could
+        not be reached: the endpoint answers 5xx and Stripe delivers the event again).
+        """
+        client = self._client(account)
+        ref = str(notice.payment_ref)
+        intent = self._call(
+            f"read PaymentIntent {ref!r}", lambda: client.v1.payment_intents.retrieve(ref)
+        ).to_dict()
+        meta = intent.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
+        seller, invoice = meta.get("seller_id"), meta.get("invoice_id")
+        return attrs.evolve(
+            notice,
+            seller_id=notice.seller_id or (seller if isinstance(seller, str) else None),
+            invoice_id=notice.invoice_id or (invoice if isinstance(invoice, str) else None),
+        )
