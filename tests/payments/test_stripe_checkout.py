@@ -6,6 +6,7 @@ addresses; the stub answers with Stripe's published object shapes and records re
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -25,6 +26,7 @@ from invoicekit import (
     StripeAccount,
     StripePayments,
     ValidationError,
+    WebhookRejectedError,
 )
 from invoicekit.payment_records import CheckoutRequest
 from invoicekit.testing.clock import FixedClock
@@ -337,3 +339,26 @@ def test_without_the_sdk_the_error_names_the_extra() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert "pip install 'invoicekit[stripe]'" in done.stdout
+
+
+def test_no_secret_reaches_the_logs_or_messages(
+    stub: StripeStub, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    key, secret = "sk_test_T42_secret_key_value", "whsec_T42_secret_value"
+    provider = StripePayments(
+        StripeAccount(key, [secret], base_url=stub.url, max_network_retries=0),
+        clock=FixedClock(NOW),
+    )
+    stub.fail_next("auth")
+    messages = []
+    with pytest.raises(PaymentError) as refused:
+        provider.start_checkout(_request())
+    messages.append(str(refused.value))
+    with pytest.raises(WebhookRejectedError) as rejected:
+        provider.read(b"{}", {"Stripe-Signature": "t=1,v1=00"}, now=NOW)
+    messages.append(str(rejected.value))
+    shown = caplog.text + " ".join(messages) + repr(provider)
+    assert key not in shown
+    assert key[8:] not in shown
+    assert secret not in shown
