@@ -7,7 +7,10 @@ endpoint does.
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -122,7 +125,8 @@ def books(
 
 def _issue(billing: ik.Billing) -> ik.Invoice:
     seller = billing.seller("s1")
-    seller.customers.create(id="c1", name="Globex", email="ap@globex.example")
+    with contextlib.suppress(ik.DuplicateError):
+        seller.customers.create(id="c1", name="Globex", email="ap@globex.example")
     draft = seller.invoices.draft(customer_id="c1", lines=[line()])
     return seller.invoices.issue(draft.id)
 
@@ -259,3 +263,72 @@ def test_a_dispute_reopens_the_balance_until_won(
     assert disputed.status is not ik.Status.PAID
     _deliver(billing, clock, stub.event("charge.dispute.closed", dict(dispute, status="won")))
     assert billing.seller("s1").invoices.get(invoice.id).status is ik.Status.PAID
+
+
+def _events_for(stub: StripeStub, invoice: ik.Invoice, ref: str) -> list[dict[str, Any]]:
+    """A paid session, its PaymentIntent's success, a partial refund and a won dispute's open."""
+    completed = stub.complete(ref)
+    intent = stub.intents[completed["data"]["object"]["payment_intent"]]
+    refund = fixture("refund")
+    refund.update(
+        id=f"re_{ref}",
+        amount=1900,
+        currency="eur",
+        payment_intent=intent["id"],
+        status="succeeded",
+    )
+    dispute = fixture("dispute")
+    dispute.update(payment_intent=intent["id"], amount=1000, currency="eur", status="lost")
+    return [
+        completed,
+        stub.event("payment_intent.succeeded", intent),
+        stub.event("refund.created", refund),
+        stub.event("charge.dispute.created", dispute),
+        stub.event("charge.dispute.closed", dispute),
+    ]
+
+
+def test_stripe_events_in_any_order_converge(
+    books: tuple[ik.Billing, StripePayments], stub: StripeStub, clock: FixedClock
+) -> None:
+    """T18 with Stripe's own events: every order (and a redelivery) ends in one state."""
+    billing, provider = books
+    outcomes = set()
+    orders = list(itertools.permutations(range(5)))[::4]  # 30 of the 120 orders
+    for order in orders:
+        invoice = _issue(billing)
+        events = _events_for(stub, invoice, _checkout(provider, invoice))
+        for index in (*order, order[0]):
+            _deliver(billing, clock, events[index])
+        final = billing.seller("s1").invoices.get(invoice.id)
+        [payment] = final.payments
+        outcomes.add(
+            (
+                final.status,
+                final.amount_due,
+                payment.amount,
+                tuple(r.amount for r in payment.refunds),
+            )
+        )
+    # Paid 119.00, 19.00 refunded, a lost dispute of 10.00: 29.00 is due again.
+    assert outcomes == {
+        (ik.Status.PARTIALLY_PAID, Decimal("29.00"), Decimal("119.00"), (Decimal("19.00"),))
+    }
+
+
+def test_concurrent_checkouts_for_one_key_get_one_session(stub: StripeStub) -> None:
+    provider = StripePayments(StripeAccount("sk_test_threads", SECRETS, base_url=stub.url))
+    request = CheckoutRequest(
+        seller_id="s1",
+        invoice_id="inv-threads",
+        number="INV-1",
+        amount=Decimal("50.00"),
+        currency="EUR",
+        description="Invoice INV-1",
+        return_url="https://shop.example/pay/i/t",
+        key="inv-threads:50.00:EUR",
+    )
+    with ThreadPoolExecutor(8) as pool:
+        refs = set(pool.map(lambda _: provider.start_checkout(request).ref, range(16)))
+    assert len(refs) == 1
+    assert len(stub.sessions) == 1
