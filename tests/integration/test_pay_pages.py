@@ -36,6 +36,7 @@ class CardDesk:
 
     requests: list[CheckoutRequest] = attrs.Factory(list)
     cancelled: list[str] = attrs.Factory(list)
+    cancelled_for: set[str | None] = attrs.Factory(set)
     sessions: dict[str, CheckoutSession] = attrs.Factory(dict)
 
     @property
@@ -63,6 +64,7 @@ class CardDesk:
 
     def cancel_checkout(self, session: CheckoutSession) -> None:
         self.cancelled.append(session.ref)
+        self.cancelled_for.add(session.seller_id)
 
 
 def books_and_invoice(billing: ik.Billing) -> tuple[ik.SellerBooks, ik.Invoice]:
@@ -209,6 +211,7 @@ def test_a_settled_invoices_checkouts_are_cancelled_after_the_commit(make_billin
     assert desk.requests[-1].amount == Decimal("100.00")
     books.payments.record(invoice.id, "100.00")
     assert desk.cancelled == ["cs_1", "cs_2"]
+    assert desk.cancelled_for == {books.seller_id}  # a per-seller account cancels it
 
 
 def test_without_a_checkout_the_payer_is_told_to_pay_by_bank_transfer(make_billing: Any) -> None:

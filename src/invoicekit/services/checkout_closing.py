@@ -83,6 +83,7 @@ class CheckoutClosing:
                 amount=record.amount,
                 currency=record.currency,
                 expires_at=record.expires_at,
+                seller_id=record.seller_id,
             )
             try:
                 cast("Checkout", provider).cancel_checkout(session)
