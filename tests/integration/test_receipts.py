@@ -193,3 +193,16 @@ def test_a_refund_sends_a_refund_confirmation(make_billing: Any, email: MemoryNo
     assert refund.subject.endswith("€19.00 refunded")
     assert "€19.00 of your payment has been refunded to you." in refund.text
     assert "€19.00 of invoice" in refund.text  # what is due again
+
+
+def test_credit_applied_at_issue_is_receipted_after_the_invoice_goes_out(
+    make_billing: Any, email: MemoryNotifier
+) -> None:
+    billing = build(make_billing, email)
+    books, first = books_and_invoice(billing, apply_credit_at_issue=True, send_on_issue=True)
+    books.payments.record(first.id, "200.00")  # 81.00 of customer credit
+    second = books.invoices.issue(books.invoices.draft(first.customer_id, lines=[LINE]).id)
+    assert second.amount_due == Decimal("38.00")
+    kinds = [(m.invoice_id, m.kind) for m in email.sent]
+    assert kinds[-2:] == [(second.id, "invoice"), (second.id, "receipt")]
+    assert "€38.00" in email.sent[-2].subject  # rendered with the credit applied

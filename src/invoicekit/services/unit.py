@@ -140,15 +140,18 @@ class Runner:
             return result
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def after_commit(self, action: Callable[[], None]) -> None:
+    def after_commit(self, action: Callable[[], None], *, first: bool = False) -> None:
         """Run ``action`` once the current write transaction has committed (never if it rolls back).
 
-        Outside a write transaction it runs at once. An action that raises is logged and
-        the others still run: the change is committed whatever they do.
+        Actions run in the order registered (``first=True``: before those registered so
+        far). Outside a write transaction it runs at once. An action that raises is logged
+        and the others still run: the change is committed whatever they do.
         """
         pending = _AFTER_COMMIT.get()
         if pending is None:
             self._run_after_commit([action])
+        elif first:
+            pending.insert(0, action)
         else:
             pending.append(action)
 
