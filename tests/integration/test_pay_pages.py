@@ -242,3 +242,20 @@ def test_no_reminder_while_pending_payments_cover_the_balance(make_billing: Any)
     [reminder] = books.invoices.send(invoice.id, kind="reminder")
     assert reminder.status is MessageStatus.SENT
     assert [m.kind for m in email.sent] == ["payment_failed", "reminder"]
+
+
+def test_no_pay_button_while_a_pending_payment_covers_the_amount_due(make_billing: Any) -> None:
+    desk = CardDesk()
+    billing = make_billing(pay_url=PAY_URL, payments=desk)
+    books, invoice = books_and_invoice(billing)
+    token = token_of(billing.pay_pages.mint(books.seller_id, invoice.id))
+    books.payments.record(invoice.id, "119.00", pending=True)
+    page = billing.pay_pages.open(token)
+    assert (page.status, page.amount_due, page.can_pay) == (
+        ik.Status.PENDING,
+        Decimal("119.00"),
+        False,
+    )
+    with pytest.raises(ik.PaymentNotAllowedError, match="on its way"):
+        billing.pay_pages.checkout(token)
+    assert desk.requests == []

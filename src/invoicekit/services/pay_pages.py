@@ -77,7 +77,8 @@ class PayPage:
 
     token: str = attrs.field(repr=False)
     invoice: Invoice
-    #: Something is due and the invoice accepts payments: the page shows a Pay button.
+    #: Something is due, no pending payment covers it, and the invoice accepts payments:
+    #: the page shows a Pay button.
     can_pay: bool
     status: Status
     amount_due: Decimal
@@ -180,7 +181,8 @@ class PayPages:
                 invoice = tx.invoices.get(record.seller_id, record.invoice_id)
             except NotFoundError:
                 raise PayPageNotFoundError from None
-        can_pay = invoice.status in _PAYABLE and invoice.amount_due > 0
+        due = invoice.amount_due
+        can_pay = invoice.status in _PAYABLE and due > invoice.in_flight  # not paid twice
         return PayPage(
             token=token,
             invoice=invoice,
@@ -201,15 +203,16 @@ class PayPages:
         Reuses the open session for the same amount; otherwise asks the provider outside
         any write transaction and stores the session, so it is cancelled when the invoice
         is paid, voided or credited. Raises PayPageNotFoundError, PaymentNotAllowedError
-        when nothing is due, and PaymentError when no provider takes card payments (pay
+        when nothing is due (or pending payments cover it), and PaymentError when no provider takes card payments (pay
         by bank transfer) or the provider refuses.
         """
         page = self.open(token)
         invoice = page.invoice
         if not page.can_pay:
             allowed = [a.value for a in lifecycle.ALLOWED[invoice.status]]
+            why = "a payment of it is on its way" if invoice.amount_due > 0 else "nothing is due"
             raise PaymentNotAllowedError(
-                invoice.ref, invoice.status.value, "pay", allowed, reason="nothing is due"
+                invoice.ref, invoice.status.value, "pay", allowed, reason=why
             )
         provider = self._provider_for(invoice)
         if provider is None or not callable(getattr(provider, "start_checkout", None)):
