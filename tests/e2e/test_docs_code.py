@@ -46,6 +46,10 @@ NOT_RUN: frozenset[tuple[str, str]] = frozenset(
             "Not run here: needs a Factur-X PDF you received (pdf_bytes)",
         ),
         (
+            "how-to/payment-provider.md",
+            "Not run here: a test module of your project (needs your mypay package)",
+        ),
+        (
             "how-to/storage-adapter.md",
             "Not run here: a test module of your project (needs your mystore package)",
         ),

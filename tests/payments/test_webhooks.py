@@ -186,6 +186,32 @@ def ik_now() -> Any:
     return AT
 
 
+#: What each scenario ends as (status, amount due of the 119.00 invoice), in any order.
+_ENDS = {
+    "pending-succeeded": ("paid", "0.00"),
+    "failed-succeeded": ("paid", "0.00"),
+    "pending-failed": ("failed", "119.00"),
+    "pending-failed-succeeded": ("paid", "0.00"),
+    "succeeded-refunded": ("partially_paid", "19.00"),
+    "pending-succeeded-refunded": ("partially_paid", "19.00"),
+    "succeeded-two-refunds": ("partially_paid", "29.00"),
+    "succeeded-disputed": ("pending", "119.00"),
+    "disputed-won": ("paid", "0.00"),
+    "disputed-lost": ("pending", "119.00"),
+    "ignored-mixed-in": ("partially_paid", "19.00"),
+}
+
+
+@pytest.mark.parametrize("scenario", sorted(_ORDERED))
+def test_t18_each_scenario_ends_as_the_provider_says(scenario: str) -> None:
+    """The provider's own order ends in the state its notices describe (the reference
+    the permutations below are compared with)."""
+    status, amount_due, *_ = _run_scenario(_ORDERED[scenario])
+    assert (status.value, str(amount_due)) == _ENDS[scenario]
+    status, amount_due, *_ = _run_scenario(list(reversed(_ORDERED[scenario])))
+    assert (status.value, str(amount_due)) == _ENDS[scenario]
+
+
 @pytest.mark.parametrize("scenario", sorted(_ORDERED))
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
@@ -451,3 +477,14 @@ def test_sellers_choose_a_provider_by_name(make_billing: MakeBilling, clock: Fix
     with pytest.raises(ValidationError, match="payment_provider") as caught:
         billing.sellers.update("s1", payment_provider="stripe")
     assert "'sandbox', 'sandbox-eu'" in str(caught.value)
+
+
+def test_provider_names_must_be_unique_and_present(clock: FixedClock) -> None:
+    with pytest.raises(ik.ConfigurationError, match="two payment providers are named 'sandbox'"):
+        ik.Billing.in_memory(payments=[sandbox(clock), sandbox(clock)])
+
+    class Nameless:
+        name = ""
+
+    with pytest.raises(ik.ConfigurationError, match="has no name"):
+        ik.Billing.in_memory(payments=Nameless())  # type: ignore[arg-type]
