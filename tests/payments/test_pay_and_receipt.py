@@ -20,6 +20,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 from invoicekit.adapters.payments import SandboxPayments
 from invoicekit.adapters.render import TemplateRenderer
 from invoicekit.testing import FixedClock, MemoryNotifier
+from payments.notices import body_of, signed
 from payments.webhook_server import Endpoint, endpoint
 
 PAY_URL = "https://shop.example/pay"
@@ -91,3 +92,27 @@ def test_a_declined_card_tells_the_customer_and_the_next_try_pays(shop: Any) -> 
     provider.choose(billing.pay_pages.checkout(again).rsplit("/", 1)[1], "succeed")
     assert billing.seller("s1").invoices.get(invoice.id).status is ik.Status.PAID
     assert len([m for m in mail.sent if m.kind == "receipt"]) == 1
+
+
+def test_replayed_and_reordered_notices_give_one_receipt_and_one_refund_notice(
+    shop: Any, clock: FixedClock
+) -> None:
+    billing, provider, mail, _ = shop
+    invoice, _token = _issue_and_send(billing, mail)
+    paid = signed(
+        provider, body_of("evt_1", "payment.succeeded", invoice_id=invoice.id), clock.now()
+    )
+    refund = signed(
+        provider,
+        body_of(
+            "evt_2", "refund.succeeded", invoice_id=invoice.id, amount="19.00", refund_ref="re_1"
+        ),
+        clock.now(),
+    )
+    outcomes = [
+        billing.webhooks.receive("sandbox", body, headers).outcome
+        for body, headers in (refund, paid, paid, refund, paid)
+    ]
+    assert outcomes.count("duplicate") >= 3
+    kinds = sorted(m.kind for m in mail.sent if m.invoice_id == invoice.id and m.kind != "invoice")
+    assert kinds == ["receipt", "refund"]
