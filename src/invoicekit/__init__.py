@@ -40,6 +40,7 @@ from invoicekit.errors import (
     NotFoundError,
     PaymentError,
     PaymentNotAllowedError,
+    PayPageNotFoundError,
     StorageError,
     ValidationError,
     WebhookRejectedError,
@@ -53,6 +54,7 @@ if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
     from invoicekit.adapters.notify.smtp import SmtpNotifier
     from invoicekit.adapters.notify.webhook import WebhookNotifier
     from invoicekit.adapters.payments import ManualPayments, SandboxPayments, epc_payload, qr_svg
+    from invoicekit.adapters.payments.stripe import StripeAccount, StripePayments
     from invoicekit.adapters.render import Branding, TemplateRenderer
     from invoicekit.einvoice import (
         check_profile,
@@ -102,6 +104,7 @@ __all__ = [
     "NetDays",
     "NotFoundError",
     "NumberFormat",
+    "PayPageNotFoundError",
     "Payment",
     "PaymentError",
     "PaymentNotAllowedError",
@@ -120,6 +123,8 @@ __all__ = [
     "SmtpNotifier",
     "Status",
     "StorageError",
+    "StripeAccount",
+    "StripePayments",
     "Tax",
     "TaxCategory",
     "TaxRounding",
@@ -154,6 +159,8 @@ _LAZY: typing.Final = {
     "SandboxPayments": "invoicekit.adapters.payments",
     "SmsNotifier": "invoicekit.adapters.notify.sms",
     "SmtpNotifier": "invoicekit.adapters.notify.smtp",
+    "StripeAccount": "invoicekit.adapters.payments.stripe",
+    "StripePayments": "invoicekit.adapters.payments.stripe",
     "TemplateRenderer": "invoicekit.adapters.render",
     "WebhookNotifier": "invoicekit.adapters.notify.webhook",
     "FixedClock": "invoicekit.testing.clock",

@@ -63,6 +63,8 @@ class CheckoutSession:
     amount: Decimal
     currency: str
     expires_at: datetime | None = None
+    #: The seller whose provider account holds the session (to cancel it with the right one).
+    seller_id: str | None = None
 
 
 class NoticeKind(enum.StrEnum):

@@ -8,11 +8,20 @@ from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsGateway, SmsNotifi
 from invoicekit.adapters.notify.smtp import SmtpNotifier
 from invoicekit.adapters.notify.webhook import WebhookNotifier
 from invoicekit.adapters.payments.manual import ManualPayments
+from invoicekit.adapters.payments.stripe import StripePayments
 from invoicekit.adapters.render import TemplateRenderer
 from invoicekit.adapters.storage.memory import MemoryStorage
 from invoicekit.adapters.storage.sqlalchemy import SqlAlchemyStorage
 from invoicekit.adapters.storage.sqlite import SqliteStorage
-from invoicekit.ports import IssueCheck, Notifier, PaymentProvider, Renderer, Storage
+from invoicekit.ports import (
+    Checkout,
+    IssueCheck,
+    Notifier,
+    PaymentNotices,
+    PaymentProvider,
+    Renderer,
+    Storage,
+)
 from invoicekit.testing import MemoryNotifier, MemoryPayments, MemoryRenderer
 
 
@@ -33,6 +42,18 @@ def _manual_payments(p: ManualPayments) -> PaymentProvider:
 
 
 def _manual_issue_check(p: ManualPayments) -> IssueCheck:
+    return p
+
+
+def _stripe_payments(p: StripePayments) -> PaymentProvider:
+    return p
+
+
+def _stripe_checkout(p: StripePayments) -> Checkout:
+    return p
+
+
+def _stripe_notices(p: StripePayments) -> PaymentNotices:
     return p
 
 

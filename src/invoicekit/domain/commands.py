@@ -156,6 +156,8 @@ class FailPayment(Command):
     action: ClassVar[Action] = Action.FAIL_PAYMENT
     payment_id: str
     reason: str
+    #: The provider's code for the failure (``card_declined``), kept with the failure.
+    code: str | None = None
 
 
 @attrs.frozen

@@ -186,7 +186,7 @@ def _fail_payment(invoice: Invoice, cmd: FailPayment, at: datetime) -> Transitio
     new = attrs.evolve(
         invoice,
         payments=tuple(failed if p.id == payment.id else p for p in invoice.payments),
-        failures=(*invoice.failures, CollectionFailure(at, cmd.reason)),
+        failures=(*invoice.failures, CollectionFailure(at, cmd.reason, cmd.code)),
     )
     events: list[ev.Event] = [
         ev.PaymentFailed(invoice_id=invoice.id, at=at, payment_id=payment.id, reason=cmd.reason)

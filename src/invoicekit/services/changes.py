@@ -75,5 +75,5 @@ class InvoiceChanges:
             events.extend(more)
         if new is not invoice:
             tx.invoices.save(new, expected_version=invoice.version)
-        tx.outbox.append(self._run.outbox_records(new, events))
+        self._run.changed(tx, new, events, now)  # the outbox, receipts and payment notices
         return new

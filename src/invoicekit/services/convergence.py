@@ -104,10 +104,10 @@ def _fail(  # noqa: PLR0917 - one payment's notices, all needed
         # Recorded as the attempt it was, then failed: the same state whichever came first.
         return [
             _record(pid, provider, ref, amount_from, pending=True),
-            lifecycle.FailPayment(pid, reason),
+            lifecycle.FailPayment(pid, reason, failed.code),
         ]
     if current.status is PaymentStatus.PENDING:
-        return [lifecycle.FailPayment(pid, reason)]
+        return [lifecycle.FailPayment(pid, reason, failed.code)]
     return []
 
 

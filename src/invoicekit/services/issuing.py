@@ -49,16 +49,37 @@ class Issuing(Sending):
         """
         checks.refuse(checks.lookup("invoice_id", invoice_id), "issue")
         outgoing: builtins.list[MessageRecord] = []
+        finished: builtins.list[Invoice] = []
 
         def body(tx: Transaction, now: datetime) -> Invoice:
             outgoing.clear()  # a retried transaction starts again
-            return self._issue_one(tx, invoice_id, now, outgoing)
+            issued = self._issue_one(tx, invoice_id, now, outgoing)
+            self._finish_after_commit([issued], outgoing, finished)
+            return issued
 
         call = calls.Issue(invoice_id=invoice_id)
         issued = self._run.write(self._seller_id, call, body, Invoice, key=idempotency_key)
-        [issued] = self._links.try_add([issued])
-        self._deliver(outgoing)
+        if finished:
+            return finished[0]
+        [issued] = self._links.try_add([issued])  # a replayed key: the link may still be missing
         return issued
+
+    def _finish_after_commit(
+        self,
+        issued: builtins.list[Invoice],
+        outgoing: builtins.list[MessageRecord],
+        finished: builtins.list[Invoice],
+    ) -> None:
+        """After the commit, first of all: the payment links, then the invoice messages.
+
+        First, so the invoice goes out before the receipt of customer credit applied at issue.
+        """
+
+        def finish() -> None:
+            finished[:] = self._links.try_add(issued)
+            self._deliver(outgoing)
+
+        self._run.after_commit(finish, first=True)
 
     def add_payment_link(self, invoice_id: str) -> Invoice:
         """Ask the provider again for the payment link of an issued invoice that has none.
@@ -87,12 +108,14 @@ class Issuing(Sending):
             chunk = builtins.list(invoice_ids[start : start + batch_size])
 
             outgoing: builtins.list[MessageRecord] = []
+            finished: builtins.list[Invoice] = []
 
             def body(
                 tx: Transaction,
                 now: datetime,
                 chunk: list[str] = chunk,
                 outgoing: builtins.list[MessageRecord] = outgoing,
+                finished: builtins.list[Invoice] = finished,
             ) -> builtins.list[Invoice]:
                 outgoing.clear()
                 done = []
@@ -103,12 +126,12 @@ class Issuing(Sending):
                         if current.status is not Status.DRAFT
                         else self._issue_one(tx, invoice_id, now, outgoing)
                     )
+                self._finish_after_commit(done, outgoing, finished)
                 return done
 
             call = calls.IssueMany(invoice_ids=tuple(chunk))
             done = self._run.write(self._seller_id, call, body)
-            issued.extend(self._links.try_add(done))
-            self._deliver(outgoing)
+            issued.extend(finished if finished else self._links.try_add(done))
         return issued
 
     def _issue_one(
@@ -143,9 +166,9 @@ class Issuing(Sending):
         digest = content_hash(to_document(self._run.converter, issued))
         tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
         tx.outbox.append(self._run.outbox_records(issued, events))
+        if seller.send_on_issue and outgoing is not None:  # queued before the credit's receipt
+            outgoing.extend(self._queue(tx, issued, "invoice", "1", None, None, now))
         if seller.apply_credit_at_issue:
             pid = self._new_id("pay")
             issued = pay_with_credit(tx, self._run, issued, None, pid, now=now, strict=False)
-        if seller.send_on_issue and outgoing is not None:
-            outgoing.extend(self._queue(tx, issued, "invoice", "1", None, None, now))
         return issued
