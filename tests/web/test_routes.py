@@ -1,0 +1,345 @@
+"""The web app's routes through Starlette's TestClient, over a real Billing (T36, T44 at the page)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from invoicekit.errors import ConfigurationError, PaymentError
+from invoicekit.web import create_app
+from invoicekit.web.csrf import COOKIE, FIELD
+from web.conftest import IBAN, SECRET, Shop
+
+PAY_BUTTON = re.compile(r'<button type="submit" class="pay-button">Pay (.+?) now</button>')
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', html)
+    assert found is not None, "the page has no CSRF token"
+    return found.group(1)
+
+
+# ---------------------------------------------------------------- the hosted invoice page
+
+
+def test_the_page_answers_the_four_questions_and_offers_pay_and_the_bank(shop: Shop) -> None:
+    response = shop.client.get(f"/i/{shop.token}")
+
+    assert response.status_code == 200
+    html = response.text
+    for answer in ("purpose", "amount-due", "due-date", "how-to-pay"):
+        assert f'data-answer="{answer}"' in html
+    button = PAY_BUTTON.search(html)
+    assert button is not None
+    assert "1,190.00" in button.group(1)  # 12.5 × 80.00 = 1,000.00 + 19 % VAT
+    assert IBAN in html
+    assert "Website redesign" in html
+    assert 'method="post"' in html
+    assert f'action="/i/{shop.token}/pay"' in html
+
+
+def test_every_page_carries_the_security_headers(shop: Shop) -> None:
+    response = shop.client.get(f"/i/{shop.token}")
+
+    csp = response.headers["content-security-policy"]
+    assert "script-src" not in csp
+    assert "default-src 'none'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["x-frame-options"] == "DENY"
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "no-store"
+    assert "<script" not in response.text
+    assert " style=" not in response.text
+    cookie = response.headers["set-cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/i/nope",
+        "/i/{token}x",
+        "/i/{short}",
+        "/i/" + "A" * 43,
+        "/i/{token}/pdf-nope",
+        "/nothing-here",
+    ],
+)
+def test_unknown_wrong_or_partial_tokens_get_the_same_plain_404(shop: Shop, path: str) -> None:
+    # T36: whatever part of the token was right, the same page; never another invoice.
+    reference = shop.client.get("/i/nope")
+    response = shop.client.get(path.format(token=shop.token, short=shop.token[:-1]))
+
+    assert response.status_code == 404
+    assert response.text == reference.text
+    assert "INV-" not in response.text
+    assert "Globex" not in response.text
+
+
+def test_a_paid_invoice_shows_its_status_and_no_pay_button(shop: Shop) -> None:
+    shop.billing.seller(shop.seller_id).payments.record(shop.invoice_id, "1190.00")
+
+    html = shop.client.get(f"/i/{shop.token}").text
+
+    assert PAY_BUTTON.search(html) is None
+    assert 'data-status="paid"' in html
+    assert "Paid in full" in html
+    assert IBAN not in html
+
+
+def test_a_void_invoice_shows_it_was_cancelled(shop: Shop) -> None:
+    shop.billing.seller(shop.seller_id).invoices.void(shop.invoice_id)
+
+    html = shop.client.get(f"/i/{shop.token}").text
+
+    assert PAY_BUTTON.search(html) is None
+    assert "cancelled" in html
+
+
+def test_a_success_redirect_only_changes_the_words_never_the_invoice(shop: Shop) -> None:
+    # T44 at the page: ?checkout=success says "processing"; nothing is recorded.
+    books = shop.billing.seller(shop.seller_id)
+    before = books.invoices.get(shop.invoice_id)
+
+    html = shop.client.get(f"/i/{shop.token}?checkout=success").text
+
+    after = books.invoices.get(shop.invoice_id)
+    assert "being processed" in html
+    assert after == before
+    assert after.payments == ()
+    assert shop.host.pay_pages.checkouts == []
+
+
+# ---------------------------------------------------------------- Pay
+
+
+def test_pay_with_the_pages_token_redirects_to_the_providers_checkout(shop: Shop) -> None:
+    token = csrf_of(shop.client.get(f"/i/{shop.token}").text)
+
+    response = shop.client.post(f"/i/{shop.token}/pay", data={FIELD: token})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "https://checkout.example/cs_1"
+    assert shop.host.pay_pages.checkouts == [shop.token]
+
+
+@pytest.mark.parametrize("how", ["missing", "wrong", "no-cookie", "other-form"])
+def test_pay_without_a_valid_csrf_token_is_refused_with_403(shop: Shop, how: str) -> None:
+    page = shop.client.get(f"/i/{shop.token}").text
+    token = csrf_of(page)
+    data = {
+        "missing": {},
+        "wrong": {FIELD: "0" * 64},
+        "no-cookie": {FIELD: token},
+        "other-form": {FIELD: csrf_of(shop.client.get("/sandbox/sbx_cs_1").text)},
+    }[how]
+    if how == "no-cookie":
+        shop.client.cookies.delete(COOKIE)
+
+    response = shop.client.post(f"/i/{shop.token}/pay", data=data)
+
+    assert response.status_code == 403
+    assert shop.host.pay_pages.checkouts == []
+
+
+def test_a_provider_error_shows_the_page_again_with_a_message_and_the_bank(shop: Shop) -> None:
+    shop.host.pay_pages.fail_with = PaymentError(
+        "ZZ-internal-detail", provider="stripe", retryable=True
+    )
+    token = csrf_of(shop.client.get(f"/i/{shop.token}").text)
+
+    response = shop.client.post(f"/i/{shop.token}/pay", data={FIELD: token})
+
+    assert response.status_code == 503
+    assert "could not start the card payment" in response.text
+    assert IBAN in response.text
+    assert "ZZ-internal-detail" not in response.text
+
+
+def test_pay_on_a_paid_invoice_goes_back_to_the_page(shop: Shop) -> None:
+    token = csrf_of(shop.client.get(f"/i/{shop.token}").text)
+    shop.billing.seller(shop.seller_id).payments.record(shop.invoice_id, "1190.00")
+
+    response = shop.client.post(f"/i/{shop.token}/pay", data={FIELD: token})
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/i/{shop.token}"
+
+
+def test_pay_with_an_unknown_token_is_the_404(shop: Shop) -> None:
+    token = csrf_of(shop.client.get(f"/i/{shop.token}").text)
+    shop.client.get(f"/i/{shop.token}")
+
+    response = shop.client.post("/i/nope/pay", data={FIELD: token})
+
+    assert response.status_code == 403  # the token was for the other page: CSRF first
+
+
+# ---------------------------------------------------------------- the sandbox page
+
+
+def test_the_sandbox_page_offers_succeed_pending_and_decline(shop: Shop) -> None:
+    html = shop.client.get("/sandbox/sbx_cs_1").text
+
+    for label in ("Succeed", "Pending", "Decline"):
+        assert f">{label}</button>" in html
+    assert "1,190.00" in html
+    assert '<select id="reason" name="reason">' in html
+
+
+def test_succeed_chooses_and_goes_back_to_the_invoice_page(shop: Shop) -> None:
+    token = csrf_of(shop.client.get("/sandbox/sbx_cs_1").text)
+
+    response = shop.client.post(
+        "/sandbox/sbx_cs_1", data={FIELD: token, "outcome": "succeed", "reason": "card_declined"}
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"] == f"http://testserver/i/{shop.token}?checkout=success"
+    assert shop.sandbox.choices == [("sbx_cs_1", "succeed", None)]
+
+
+def test_decline_passes_the_reason(shop: Shop) -> None:
+    token = csrf_of(shop.client.get("/sandbox/sbx_cs_1").text)
+
+    response = shop.client.post(
+        "/sandbox/sbx_cs_1",
+        data={FIELD: token, "outcome": "decline", "reason": "insufficient_funds"},
+    )
+
+    assert response.headers["location"].endswith("?checkout=failed")
+    assert shop.sandbox.choices == [("sbx_cs_1", "decline", "insufficient_funds")]
+
+
+@pytest.mark.parametrize(
+    "data", [{"outcome": "steal"}, {"outcome": "decline", "reason": "<script>"}, {}]
+)
+def test_the_sandbox_refuses_unknown_choices(shop: Shop, data: dict[str, str]) -> None:
+    token = csrf_of(shop.client.get("/sandbox/sbx_cs_1").text)
+
+    response = shop.client.post("/sandbox/sbx_cs_1", data={FIELD: token, **data})
+
+    assert response.status_code == 400
+    assert shop.sandbox.choices == []
+
+
+def test_the_sandbox_post_needs_its_csrf_token(shop: Shop) -> None:
+    shop.client.get("/sandbox/sbx_cs_1")
+
+    response = shop.client.post("/sandbox/sbx_cs_1", data={"outcome": "succeed"})
+
+    assert response.status_code == 403
+    assert shop.sandbox.choices == []
+
+
+def test_a_closed_sandbox_session_shows_its_state_without_buttons(shop: Shop) -> None:
+    shop.sandbox.sessions["sbx_cs_1"].state = "succeeded"
+
+    html = shop.client.get("/sandbox/sbx_cs_1").text
+
+    assert "Succeed</button>" not in html
+    assert 'data-state="succeeded"' in html
+
+
+def test_an_unknown_sandbox_session_is_the_404(shop: Shop) -> None:
+    assert shop.client.get("/sandbox/sbx_nope").status_code == 404
+
+
+def test_without_a_sandbox_there_is_no_sandbox_route(shop: Shop) -> None:
+    from starlette.testclient import TestClient
+
+    app = create_app(shop.host, secret_key=SECRET)
+    with TestClient(app) as client:
+        assert client.get("/sandbox/sbx_cs_1").status_code == 404
+        assert client.get("/inbox").status_code == 404
+
+
+# ---------------------------------------------------------------- webhooks
+
+
+def test_a_webhook_passes_the_raw_body_and_headers_and_answers_json(shop: Shop) -> None:
+    body = b'{"id": "evt_1", "weird": "\xc3\xa9"}'
+
+    response = shop.client.post(
+        "/webhooks/sandbox/s_1", content=body, headers={"Webhook-Signature": "good"}
+    )
+
+    assert response.status_code == 200
+    assert response.json() == {"provider": "sandbox", "event_id": "evt_1", "outcome": "recorded"}
+    [(provider, received, headers, seller_id)] = shop.host.webhooks.calls
+    assert (provider, received, seller_id) == ("sandbox", body, "s_1")
+    assert headers["webhook-signature"] == "good"
+
+
+def test_a_rejected_webhook_is_a_400_with_the_reason_and_never_the_body(shop: Shop) -> None:
+    body = b'{"id": "evt_1", "secret-marker": "ZQX-123"}'
+
+    response = shop.client.post("/webhooks/sandbox", content=body)
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "rejected", "reason": "signature does not match"}
+    assert "ZQX-123" not in response.text
+
+
+def test_a_webhook_needs_no_csrf_token_and_sets_no_cookie(shop: Shop) -> None:
+    response = shop.client.post(
+        "/webhooks/sandbox", content=b"{}", headers={"Webhook-Signature": "good"}
+    )
+
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers
+
+
+def test_an_unknown_provider_is_rejected(shop: Shop) -> None:
+    response = shop.client.post("/webhooks/paypal", content=b"{}")
+
+    assert response.status_code == 400
+    assert response.json()["reason"] == "unknown provider"
+
+
+# ---------------------------------------------------------------- inbox and setup
+
+
+def test_the_inbox_lists_the_signed_in_customers_messages(shop: Shop) -> None:
+    shop.billing.seller(shop.seller_id).invoices.send(shop.invoice_id, channels=["in_app"])
+
+    response = shop.client.get("/inbox", headers={"x-user": "globex"})
+
+    assert response.status_code == 200
+    assert "INV-2026-00001" in response.text
+
+
+def test_the_inbox_without_a_customer_is_refused(shop: Shop) -> None:
+    assert shop.client.get("/inbox").status_code == 403
+
+
+def test_the_stylesheet_is_served_from_our_origin(shop: Shop) -> None:
+    response = shop.client.get("/assets/web.css")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/css")
+    assert ".pay-button" in response.text
+    assert "{{" not in response.text
+
+
+def test_a_short_secret_key_is_refused(shop: Shop) -> None:
+    with pytest.raises(ConfigurationError, match="at least 32 characters"):
+        create_app(shop.host, secret_key="short")
+
+
+def test_mounted_under_a_prefix_the_links_carry_it(shop: Shop) -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Mount
+    from starlette.testclient import TestClient
+
+    outer = Starlette(routes=[Mount("/pay", app=create_app(shop.host, secret_key=SECRET))])
+    with TestClient(outer, follow_redirects=False) as client:
+        page = client.get(f"/pay/i/{shop.token}")
+        token = csrf_of(page.text)
+        pay = client.post(f"/pay/i/{shop.token}/pay", data={FIELD: token})
+
+    assert f'action="/pay/i/{shop.token}/pay"' in page.text
+    assert 'href="/pay/assets/web.css"' in page.text
+    assert pay.status_code == 303
