@@ -343,3 +343,45 @@ def test_mounted_under_a_prefix_the_links_carry_it(shop: Shop) -> None:
     assert f'action="/pay/i/{shop.token}/pay"' in page.text
     assert 'href="/pay/assets/web.css"' in page.text
     assert pay.status_code == 303
+
+
+def test_without_the_web_extra_create_app_names_the_extra() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "sys.modules['starlette'] = None\n"
+        "from invoicekit.web import create_app\n"
+        "try:\n"
+        "    create_app(None, secret_key='x' * 40)\n"
+        "except Exception as exc:\n"
+        "    print(type(exc).__name__, exc)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+
+    assert out.startswith("MissingExtraError")
+    assert "pip install 'invoicekit[web]'" in out
+
+
+def test_a_root_path_dispatcher_like_the_django_how_to_works(shop: Shop) -> None:
+    from starlette.testclient import TestClient
+    from starlette.types import Receive, Scope, Send
+
+    pay_app = create_app(shop.host, secret_key=SECRET)
+
+    async def application(scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] == "http" and (path == "/pay" or path.startswith("/pay/")):
+            scope = {**scope, "root_path": scope.get("root_path", "") + "/pay", "path": path}
+        await pay_app(scope, receive, send)
+
+    with TestClient(application, follow_redirects=False) as client:
+        page = client.get(f"/pay/i/{shop.token}")
+        pay = client.post(f"/pay/i/{shop.token}/pay", data={FIELD: csrf_of(page.text)})
+
+    assert page.status_code == 200
+    assert f'action="/pay/i/{shop.token}/pay"' in page.text
+    assert pay.status_code == 303
