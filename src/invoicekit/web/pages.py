@@ -6,6 +6,7 @@ answers, lines and bank details as the invoice e-mail, in the customer's languag
 
 from __future__ import annotations
 
+import base64
 import functools
 import importlib.util
 from collections.abc import Mapping
@@ -83,16 +84,23 @@ def stylesheet() -> bytes:
     return (css + (_HERE / "templates" / "web.css").read_text(encoding="utf-8")).encode()
 
 
-def _qr(invoice: Invoice) -> str | None:
-    if importlib.util.find_spec("segno") is None:
-        return None
-    payload = epc_payload(invoice)
-    if payload is None:
-        return None
-    import base64
+@functools.cache
+def _has_qr() -> bool:
+    return importlib.util.find_spec("segno") is not None
 
+
+@functools.lru_cache(maxsize=256)
+def _qr_uri(payload: str) -> str:
     svg = qr_svg(payload).encode("utf-8")
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
+def _qr(invoice: Invoice) -> str | None:
+    """The EPC QR code as a data: URI (with the ``qr`` extra), drawn once per payload."""
+    if not _has_qr():
+        return None
+    payload = epc_payload(invoice)
+    return None if payload is None else _qr_uri(payload)
 
 
 def _banner(page: PayPageView, checkout: str | None, t: Gettext) -> dict[str, str] | None:
