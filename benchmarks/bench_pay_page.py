@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from bench_render import make_invoice
+
 from invoicekit.adapters.render import TemplateRenderer
 from invoicekit.domain.invoice import Invoice
 from invoicekit.web.pages import Templates, invoice_context
