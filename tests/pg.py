@@ -45,7 +45,8 @@ _CANDIDATES: Final = (
     "postgresql+psycopg://root@127.0.0.1:5432/test",
 )
 _TABLES: Final = (
-    "sellers, customers, invoices, credit_notes, sequences, outbox, idempotency, messages, inbox"
+    "sellers, customers, invoices, credit_notes, sequences, outbox, idempotency, messages, inbox, "
+    "provider_events, checkout_sessions, pay_tokens"
 )
 
 

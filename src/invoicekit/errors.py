@@ -23,6 +23,7 @@ __all__ = [
     "InvoiceKitError",
     "MissingExtraError",
     "NotFoundError",
+    "PayPageNotFoundError",
     "PaymentError",
     "PaymentNotAllowedError",
     "Problem",
@@ -162,6 +163,22 @@ class NotFoundError(InvoiceKitError, LookupError):
         self.kind = kind
         self.key = key
         super().__init__(f"{kind} {_short(key)} not found")
+
+
+class PayPageNotFoundError(NotFoundError):
+    """No pay page for this link: unknown, wrong, expired or malformed token (T36).
+
+    The message is the same whatever part of the token was right; a web app answers 404.
+    """
+
+    def __init__(self) -> None:
+        InvoiceKitError.__init__(
+            self,
+            "pay page not found: the link is unknown, mistyped or has expired; "
+            "ask the seller for a new link",
+        )
+        self.kind = "pay page"
+        self.key = None
 
 
 class ConflictError(InvoiceKitError):

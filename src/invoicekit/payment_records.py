@@ -14,7 +14,16 @@ from decimal import Decimal
 
 import attrs
 
-__all__ = ["CheckoutRequest", "CheckoutSession", "NoticeKind", "ProviderNotice"]
+__all__ = [
+    "CheckoutRecord",
+    "CheckoutRequest",
+    "CheckoutSession",
+    "CheckoutState",
+    "NoticeKind",
+    "PayTokenRecord",
+    "ProviderEventRecord",
+    "ProviderNotice",
+]
 
 
 @attrs.frozen
@@ -107,3 +116,75 @@ class ProviderNotice:
     session_ref: str | None = None
     occurred_at: datetime | None = None
     raw: bytes = b""
+
+
+# --------------------------------------------------------------------------- stored records
+
+
+@attrs.frozen
+class ProviderEventRecord:
+    """One provider notification as stored: (provider, event_id) is applied at most once (I5).
+
+    ``outcome`` is what intake did with it: "recorded", "ignored" or "refused". The set
+    of a payment's stored notices (``for_payment``) is what its state converges to (T18).
+    """
+
+    provider: str
+    event_id: str
+    seller_id: str
+    kind: NoticeKind
+    type: str
+    received_at: datetime
+    outcome: str
+    invoice_id: str | None = None
+    payment_ref: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    reason: str | None = None
+    code: str | None = None
+    refund_ref: str | None = None
+    occurred_at: datetime | None = None
+    raw: bytes = b""
+
+
+class CheckoutState(enum.StrEnum):
+    """Whether a stored checkout session may still take money."""
+
+    OPEN = "open"
+    #: Cancelled or no longer wanted (the invoice was paid, voided or credited).
+    CLOSED = "closed"
+
+
+@attrs.frozen
+class CheckoutRecord:
+    """A checkout session invoicekit started, kept so it can be reused and cancelled.
+
+    (provider, ref) is unique; ``key`` is the request's key (invoice, amount, currency).
+    """
+
+    provider: str
+    ref: str
+    seller_id: str
+    invoice_id: str
+    key: str
+    amount: Decimal
+    currency: str
+    url: str
+    created_at: datetime
+    expires_at: datetime | None = None
+    state: CheckoutState = CheckoutState.OPEN
+
+
+@attrs.frozen
+class PayTokenRecord:
+    """A pay-link token as stored: only its SHA-256 (hex), never the token itself (T36)."""
+
+    #: ``hashlib.sha256(token.encode()).hexdigest()``: the primary key.
+    token_hash: str
+    seller_id: str
+    invoice_id: str
+    customer_id: str
+    #: The message the link was minted for (each message and retry mints its own).
+    message_key: str | None
+    created_at: datetime
+    expires_at: datetime

@@ -16,9 +16,13 @@ from typing import Any, Protocol
 
 from invoicekit.domain.invoice import Invoice
 from invoicekit.payment_records import (
+    CheckoutRecord,
     CheckoutRequest,
     CheckoutSession,
+    CheckoutState,
     NoticeKind,
+    PayTokenRecord,
+    ProviderEventRecord,
     ProviderNotice,
 )
 from invoicekit.records import (
@@ -37,6 +41,7 @@ from invoicekit.records import (
     RenderedDocument,
 )
 from invoicekit.repositories import (
+    CheckoutRepository,
     CreditNoteRepository,
     CustomerRepository,
     IdempotencyRepository,
@@ -44,6 +49,8 @@ from invoicekit.repositories import (
     InvoiceRepository,
     MessageRepository,
     Outbox,
+    PayTokenRepository,
+    ProviderEventRepository,
     SellerRepository,
     SequenceRepository,
     Storage,
@@ -54,8 +61,11 @@ __all__ = [
     "DOCUMENT_KINDS",
     "MEDIA_TYPES",
     "Checkout",
+    "CheckoutRecord",
+    "CheckoutRepository",
     "CheckoutRequest",
     "CheckoutSession",
+    "CheckoutState",
     "Clock",
     "CreditNoteRepository",
     "CustomerRepository",
@@ -76,9 +86,13 @@ __all__ = [
     "Outbox",
     "OutboxRecord",
     "OutgoingMessage",
+    "PayTokenRecord",
+    "PayTokenRepository",
     "PaymentLink",
     "PaymentNotices",
     "PaymentProvider",
+    "ProviderEventRecord",
+    "ProviderEventRepository",
     "ProviderNotice",
     "RenderedDocument",
     "Renderer",

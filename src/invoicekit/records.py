@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from invoicekit.domain.invoice import CreditNote
+from invoicekit.domain.invoice import CollectionFailure, CreditNote
 from invoicekit.domain.status import Status
 
 __all__ = [
@@ -137,7 +137,7 @@ class MessageRecord:
     key: str
     seller_id: str
     customer_id: str
-    #: invoice, credit_note, reminder, final_notice or receipt.
+    #: One of DOCUMENT_KINDS: invoice, credit_note, reminder, final_notice, receipt, ...
     kind: str
     #: Tells apart messages of one kind for one invoice ("1", "before-3", a payment id).
     step: str
@@ -146,7 +146,7 @@ class MessageRecord:
     created_at: datetime
     next_attempt_at: datetime
     invoice_id: str | None = None
-    #: The credit note or payment the message is about, when it is about one.
+    #: The credit note, payment or refund the message is about, when it is about one.
     subject_id: str | None = None
     status: MessageStatus = attrs.field(default=MessageStatus.QUEUED, converter=MessageStatus)
     #: Claims so far, including ones that crashed before recording an outcome.
@@ -215,8 +215,17 @@ class Delivery:
 # --------------------------------------------------------------------------- documents
 
 
-#: Document kinds every Renderer knows.
-DOCUMENT_KINDS = ("invoice", "credit_note", "reminder", "final_notice", "receipt")
+#: Document kinds every Renderer knows (``payment_failed``: "your payment did not go through";
+#: ``refund``: a refund confirmation).
+DOCUMENT_KINDS = (
+    "invoice",
+    "credit_note",
+    "reminder",
+    "final_notice",
+    "receipt",
+    "payment_failed",
+    "refund",
+)
 #: Media types every Renderer produces (``text/x-short``: one SMS-length line with the link;
 #: ``application/pdf`` needs the ``pdf`` extra).
 MEDIA_TYPES = ("text/html", "text/plain", "text/x-short", "application/pdf")
@@ -232,3 +241,10 @@ class DocumentContext:
     payment_id: str | None = None
     #: For a credit note.
     credit_note: CreditNote | None = None
+    #: For ``payment_failed``: the failed attempt (its reason and the provider's code).
+    failure: CollectionFailure | None = None
+    #: For ``refund``: the refund it confirms.
+    refund_id: str | None = None
+    #: Our hosted pay page for this message (``Billing(pay_url=...)``): preferred over the
+    #: invoice's ``payment_link`` wherever the document says how to pay.
+    pay_url: str | None = None

@@ -9,6 +9,7 @@ from typing import Protocol
 
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
+from invoicekit.payment_records import CheckoutRecord, PayTokenRecord, ProviderEventRecord
 from invoicekit.records import (
     IdempotencyRecord,
     InboxItem,
@@ -19,6 +20,7 @@ from invoicekit.records import (
 )
 
 __all__ = [
+    "CheckoutRepository",
     "CreditNoteRepository",
     "CustomerRepository",
     "IdempotencyRepository",
@@ -26,6 +28,8 @@ __all__ = [
     "InvoiceRepository",
     "MessageRepository",
     "Outbox",
+    "PayTokenRepository",
+    "ProviderEventRepository",
     "SellerRepository",
     "SequenceRepository",
     "Storage",
@@ -259,6 +263,53 @@ class IdempotencyRepository(Protocol):
         """Store a record. Raises DuplicateError if (seller, key) exists."""
 
 
+class ProviderEventRepository(Protocol):
+    """Payment providers' notifications, unique by (provider, event_id): the webhook dedupe (T17)."""
+
+    def add(self, record: ProviderEventRecord) -> bool:
+        """Store ``record``; False (and nothing changed) when (provider, event_id) is stored.
+
+        Called in the transaction that applies the notice, so a replay that loses the race
+        is rolled back with everything it would have recorded.
+        """
+
+    def for_payment(
+        self, seller_id: str, provider: str, payment_ref: str
+    ) -> list[ProviderEventRecord]:
+        """The seller's stored notices about one provider payment, in the order stored."""
+
+    def list(
+        self, seller_id: str, *, invoice_id: str | None = None, limit: int = 100
+    ) -> list[ProviderEventRecord]:
+        """The seller's stored notices (optionally one invoice's), in the order stored."""
+
+
+class CheckoutRepository(Protocol):
+    """Checkout sessions started for invoices, unique by (provider, ref)."""
+
+    def add(self, record: CheckoutRecord) -> bool:
+        """Store a session; False (and nothing changed) when (provider, ref) is stored."""
+
+    def open_for_invoice(self, seller_id: str, invoice_id: str) -> list[CheckoutRecord]:
+        """The invoice's open sessions, in the order stored (to cancel when it is settled)."""
+
+    def get_by_key(self, seller_id: str, key: str) -> CheckoutRecord | None:
+        """The last session stored under the request ``key`` (open or closed), or None."""
+
+    def close(self, seller_id: str, provider: str, ref: str) -> bool:
+        """Mark the seller's session closed; False when it is unknown or already closed."""
+
+
+class PayTokenRepository(Protocol):
+    """Pay-link tokens, stored by their SHA-256 hex only (T36)."""
+
+    def add(self, record: PayTokenRecord) -> None:
+        """Store a token. Raises DuplicateError when its hash is stored already."""
+
+    def get(self, token_hash: str) -> PayTokenRecord | None:
+        """The token stored under ``token_hash``, or None (expiry is the caller's check)."""
+
+
 class Transaction(Protocol):
     """One unit of work: everything done through these repositories commits or rolls back together."""
 
@@ -297,6 +348,18 @@ class Transaction(Protocol):
     @property
     def inbox(self) -> InboxRepository:
         """In-app inboxes."""
+
+    @property
+    def provider_events(self) -> ProviderEventRepository:
+        """Payment providers' notifications (the webhook dedupe)."""
+
+    @property
+    def checkouts(self) -> CheckoutRepository:
+        """Checkout sessions started for invoices."""
+
+    @property
+    def pay_tokens(self) -> PayTokenRepository:
+        """Pay-link tokens."""
 
 
 class Storage(Protocol):

@@ -419,8 +419,11 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "messages",
         "inbox",
         "invoicekit_alembic_version",
+        "provider_events",
+        "checkout_sessions",
+        "pay_tokens",
     }
-    assert revision == "0003"
+    assert revision == "0004"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
@@ -460,7 +463,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0003" in message
+        assert "0004" in message
         assert "upgrade invoicekit" in message
 
 

@@ -353,7 +353,10 @@ def test_filenames_name_the_kind_and_number(
     renderer: TemplateRenderer, invoice: Invoice, kind: str
 ) -> None:
     ctx = DocumentContext(payment_id="p1") if kind == "receipt" else None
-    target = paid(invoice, "1.00") if kind == "receipt" else invoice
+    target = paid(invoice, "1.00") if kind in {"receipt", "refund"} else invoice
+    if kind == "refund":
+        target, _ = lc.apply(target, lc.RefundPayment("p1", "r1", "1.00"), at=utc(2026, 3, 2))
+        ctx = DocumentContext(refund_id="r1")
     if kind == "credit_note":
         target, events = lc.apply(
             invoice,

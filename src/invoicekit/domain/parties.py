@@ -270,6 +270,8 @@ class Seller:
     send_on_issue: bool = False
     #: Pay each invoice at issue with the customer credit the customer holds in its currency.
     apply_credit_at_issue: bool = False
+    #: Send the customer a receipt the moment a payment succeeds (in the same transaction).
+    send_receipts: bool = True
     #: Per currency, the amount due below which no reminder or final notice goes out.
     reminder_minimum: Mapping[str, Decimal] = attrs.field(factory=dict, converter=minimums)
     #: Where e-invoices reach this seller (EN 16931 BT-34; Peppol and XRechnung need it).
@@ -401,7 +403,7 @@ class Customer:
 
 
 def _settings_problems(seller: Seller) -> list[Problem]:
-    """The seller's settings: rounding, prices, terms, metadata, the two flags, reminder minimums."""
+    """The seller's settings: rounding, prices, terms, metadata, the flags, reminder minimums."""
     rounding = "a RoundingPolicy, e.g. RoundingPolicy(mode='half_up')"
     return (
         checks.instance("rounding", seller.rounding, RoundingPolicy, rounding)
@@ -410,5 +412,6 @@ def _settings_problems(seller: Seller) -> list[Problem]:
         + checks.metadata("metadata", seller.metadata)
         + checks.flag("send_on_issue", seller.send_on_issue)
         + checks.flag("apply_credit_at_issue", seller.apply_credit_at_issue)
+        + checks.flag("send_receipts", seller.send_receipts)
         + minimum_problems(seller.reminder_minimum)
     )

@@ -27,11 +27,14 @@ from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
+from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.fields import BillingOptions
+from invoicekit.services.followups import CustomerNotices
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
+from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
 from invoicekit.services.unit import Runner
 
@@ -92,6 +95,9 @@ class Billing:
     defaults to the built-in ``TemplateRenderer`` (EPC QR codes on EUR invoices when the
     ``qr`` extra is installed; pass ``renderer=TemplateRenderer(qr=True)`` to require it).
     Notifiers are passed as ``notifiers=[...]``, the one way (there is no ``notifier=``).
+    ``pay_url`` is where the web app (``invoicekit.web``) is mounted: each message then
+    carries a pay link of its own to our hosted page (``billing.pay_pages``), valid for
+    ``pay_link_ttl``; without it messages link to the provider's ``payment_link``, if any.
     The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
     arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """
@@ -110,6 +116,8 @@ class Billing:
         retry: RetryPolicy | None = None,
         lease: timedelta = timedelta(minutes=5),
         attach_pdf: bool = False,
+        pay_url: str | None = None,
+        pay_link_ttl: timedelta = timedelta(days=60),
     ) -> None:
         self.storage = storage
         self.payments_provider = payments
@@ -137,6 +145,24 @@ class Billing:
             lease=lease,
             attach_pdf=attach_pdf,
         )
+        self.pay_pages = PayPages(
+            self._runner, pay_url=pay_url, ttl=pay_link_ttl, provider_for=self._provider_for
+        )
+        if pay_url is not None:
+            self.dispatcher.pay_link = self.pay_pages.for_message
+        self._runner.on_change.append(
+            CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
+        )
+        self._runner.on_change.append(CheckoutClosing(self._runner, self._provider_named))
+
+    def _provider_for(self, seller_id: str) -> PaymentProvider | None:  # noqa: ARG002 - one provider for now
+        """The payment provider that takes ``seller_id``'s payments."""
+        return self.payments_provider
+
+    def _provider_named(self, name: str) -> PaymentProvider | None:
+        """The payment provider called ``name``, if Billing has it."""
+        provider = self.payments_provider
+        return provider if provider is not None and provider.name == name else None
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""

@@ -55,7 +55,7 @@ class InvoiceChanges:
             new, events = lifecycle.apply(inv, command, at=now)
             if new is not inv:
                 tx.invoices.save(new, expected_version=inv.version)
-            tx.outbox.append(self._run.outbox_records(new, events))
+            self._run.changed(tx, new, events, now)  # the outbox, receipts and payment notices
             return new
 
         return self._run.write(self._seller_id, call, body, Invoice, key=key)

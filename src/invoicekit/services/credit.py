@@ -66,10 +66,10 @@ def pay_with_credit(
         target, lifecycle.PayWithCredit(payment_id, total, sources), at=now
     )
     tx.invoices.save(paid, expected_version=target.version)
-    tx.outbox.append(run.outbox_records(paid, events))
+    run.changed(tx, paid, events, now)  # the outbox, and the receipt of the credit payment
     for holder, part in chosen:
         command = lifecycle.ApplyCredit(payment_id, target.id, target.ref, part)
         given, more = lifecycle.apply(holder, command, at=now)
         tx.invoices.save(given, expected_version=holder.version)
-        tx.outbox.append(run.outbox_records(given, more))
+        run.changed(tx, given, more, now)
     return paid

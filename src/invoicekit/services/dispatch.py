@@ -44,7 +44,7 @@ from invoicekit.ports import (
     Renderer,
     Transaction,
 )
-from invoicekit.services.routing import message_key, recipient
+from invoicekit.services.routing import failure_of, message_key, recipient
 from invoicekit.services.unit import Runner
 
 __all__ = ["DispatchReport", "Dispatcher", "RetryPolicy"]
@@ -146,6 +146,8 @@ class Dispatcher:
         self.lease = lease
         self.attach_pdf = attach_pdf
         self.owner = owner or _default_owner()
+        #: Mints the pay link of a message being composed (``Billing(pay_url=...)``), or None.
+        self.pay_link: Callable[[MessageRecord, Invoice], str | None] | None = None
 
     # -- claiming -----------------------------------------------------------------------
 
@@ -248,6 +250,9 @@ class Dispatcher:
         with self._run.read() as tx:
             invoice = tx.invoices.get(record.seller_id, record.invoice_id)
             context = self._context(tx, record, invoice)
+        pay_url = self.pay_link(record, invoice) if self.pay_link is not None else None
+        if pay_url is not None:
+            context = attrs.evolve(context, pay_url=pay_url)
         renderer = self._renderer()
 
         def render(media_type: str) -> RenderedDocument:
@@ -277,8 +282,8 @@ class Dispatcher:
             customer_id=record.customer_id,
             kind=record.kind,
             invoice_id=record.invoice_id,
-            url=invoice.payment_link,
-            data=_facts(invoice),
+            url=pay_url or invoice.payment_link,
+            data=_facts(invoice) if pay_url is None else {**_facts(invoice), "pay_url": pay_url},
         )
 
     @staticmethod
@@ -287,6 +292,11 @@ class Dispatcher:
         as_of = books_date(record.created_at, seller)
         if record.kind == "receipt":
             return DocumentContext(as_of=as_of, payment_id=record.subject_id)
+        if record.kind == "refund":
+            return DocumentContext(as_of=as_of, refund_id=record.subject_id)
+        if record.kind == "payment_failed":
+            failure = failure_of(invoice, record.step)
+            return DocumentContext(as_of=as_of, payment_id=record.subject_id, failure=failure)
         if record.kind == "credit_note" and record.subject_id is not None:
             note = tx.credit_notes.get(record.seller_id, record.subject_id)
             return DocumentContext(as_of=as_of, credit_note=note)

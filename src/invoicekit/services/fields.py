@@ -44,6 +44,8 @@ class BillingOptions(TypedDict, total=False):
     retry: RetryPolicy | None
     lease: timedelta
     attach_pdf: bool
+    pay_url: str | None
+    pay_link_ttl: timedelta
 
 
 class SellerSettings(TypedDict, total=False):
@@ -64,6 +66,7 @@ class SellerSettings(TypedDict, total=False):
     bank_account: BankAccount | None
     send_on_issue: bool
     apply_credit_at_issue: bool
+    send_receipts: bool
     reminder_minimum: Mapping[str, Decimal | str | int]
     electronic_address: ElectronicAddress | None
     registration_id: str | None

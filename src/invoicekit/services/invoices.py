@@ -117,7 +117,7 @@ class Invoices(InvoiceQueries, Drafts, Issuing):
             )
             new, events = lifecycle.apply(inv, command, at=now)
             tx.invoices.save(new, expected_version=inv.version)
-            tx.outbox.append(self._run.outbox_records(new, events))
+            self._run.changed(tx, new, events, now)
             note = next(e.credit_note for e in events if isinstance(e, CreditNoteIssued))
             tx.credit_notes.add(note)
             return note

@@ -15,13 +15,25 @@ from typing import Final
 
 import attrs
 
+from invoicekit.domain.invoice import CollectionFailure, Invoice
 from invoicekit.domain.parties import Customer
 from invoicekit.ports import MessageRecord, MessageStatus, Notifier
 
-__all__ = ["NO_CHANNEL", "Route", "message_key", "plan", "recipient", "routes"]
+__all__ = [
+    "FAILURE_STEP",
+    "NO_CHANNEL",
+    "Route",
+    "failure_of",
+    "message_key",
+    "plan",
+    "recipient",
+    "routes",
+]
 
 #: The channel of the record that reports a customer nobody can reach.
 NO_CHANNEL: Final = "none"
+#: The step of a ``payment_failed`` message: the failure's position on the invoice, from 1.
+FAILURE_STEP: Final = "failure-"
 
 
 @attrs.frozen
@@ -35,6 +47,14 @@ class Route:
 def message_key(invoice_id: str, kind: str, step: str, channel: str) -> str:
     """The key of one message: stable across retries, so recipients can tell repeats apart."""
     return f"{invoice_id}:{kind}:{step}:{channel}"
+
+
+def failure_of(invoice: Invoice, step: str) -> CollectionFailure | None:
+    """The failure a ``payment_failed`` message of ``step`` is about, or None when none is."""
+    number = step.removeprefix(FAILURE_STEP)
+    if step == number or not number.isdigit() or not 1 <= int(number) <= len(invoice.failures):
+        return None
+    return invoice.failures[int(number) - 1]
 
 
 _MISSING: Final = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -22,10 +23,22 @@ from invoicekit.ports import (
 )
 from invoicekit.services import calls
 from invoicekit.services.dispatch import Dispatcher, DispatchReport
-from invoicekit.services.routing import plan
+from invoicekit.services.routing import FAILURE_STEP, plan
 from invoicekit.services.unit import Runner
 
 __all__ = ["Sending"]
+
+log = logging.getLogger("invoicekit.sending")
+
+
+def _default_step(kind: str, invoice: Invoice, today: str) -> str:
+    """A reminder's step (today in the seller's books) or a failed-payment notice's (its failure)."""
+    if kind != "payment_failed":
+        return today
+    if not invoice.failures:
+        why = f"invoice {invoice.ref} has no failed payment to tell the customer about"
+        raise ValidationError([problem("kind", why, kind)], subject="send")
+    return f"{FAILURE_STEP}{len(invoice.failures)}"
 
 
 class Sending:
@@ -48,7 +61,10 @@ class Sending:
         """Send a document of an issued invoice to its customer on their channels, once.
 
         ``kind`` is invoice (default), credit_note (``about`` = the credit note id),
-        reminder, final_notice or receipt (``about`` = the payment id). The message key
+        reminder, final_notice, receipt (``about`` = the payment id), refund (``about`` =
+        the refund id) or payment_failed (about the invoice's latest failure). Receipts,
+        refund confirmations and failed-payment notices also go out by themselves when the
+        payment, refund or failure is recorded (see ``Seller.send_receipts``). The message key
         is (invoice, kind, step, channel): calling again with the same step sends
         nothing new, so pass another ``step`` (e.g. "2") to send an invoice again.
         A reminder's default step is today's date in the seller's time zone (as at
@@ -57,14 +73,15 @@ class Sending:
         ``dispatch="worker"``. Returns the messages, with their outcome; a customer
         nobody can reach gets one ``failed`` message saying why. A reminder or final
         notice for less than the seller's ``reminder_minimum`` in the invoice's
-        currency is not sent: the list is empty.
+        currency, or while pending payments (``in_flight``) cover the balance, is not
+        sent: the list is empty (and the reason logged).
         """
         if kind not in DOCUMENT_KINDS:
             raise ValidationError(
                 [problem("kind", f"allowed: {', '.join(DOCUMENT_KINDS)}", kind)], subject="send"
             )
-        if kind in {"receipt", "credit_note"} and about is None:
-            what = "payment" if kind == "receipt" else "credit note"
+        if kind in {"receipt", "credit_note", "refund"} and about is None:
+            what = {"receipt": "payment", "refund": "refund"}.get(kind, "credit note")
             raise ValidationError(
                 [problem("about", f"the id of the {what} this {kind} is about is required")],
                 subject="send",
@@ -73,8 +90,10 @@ class Sending:
         fixed_step: str | None = (
             step or {"invoice": "1", "final_notice": "final"}.get(kind) or about or "1"
         )
-        if kind == "reminder" and step is None:
-            fixed_step = None  # the day of the seller's books, read in the transaction
+        if kind in {"reminder", "payment_failed"} and step is None:
+            fixed_step = (
+                None  # the day of the seller's books, or the latest failure: read in the tx
+            )
         outgoing: builtins.list[MessageRecord] = []
 
         def body(tx: Transaction, now: datetime) -> str:
@@ -84,10 +103,19 @@ class Sending:
                 allowed = [a.value for a in lifecycle.ALLOWED[inv.status]]
                 raise InvalidTransitionError(inv.ref, inv.status.value, "send", allowed)
             seller = inv.seller or tx.sellers.get(self._seller_id)  # as at issue, like overdue
-            used = fixed_step or books_date(now, seller).isoformat()
+            used = fixed_step or _default_step(kind, inv, books_date(now, seller).isoformat())
             minimum = tx.sellers.get(self._seller_id).reminder_minimum  # today's setting
             if kind in REMINDER_KINDS and below_minimum(minimum, inv.amount_due, inv.currency):
                 return used  # too little to remind of: no message
+            if kind in REMINDER_KINDS and 0 < inv.amount_due <= inv.in_flight:
+                log.info(
+                    "no %s for invoice %s: %s %s is on its way (pending payments)",
+                    kind,
+                    inv.ref,
+                    inv.in_flight,
+                    inv.currency,
+                )
+                return used  # the money is in flight: no reminder while it covers the balance
             outgoing.extend(self._queue(tx, inv, kind, used, about, chosen, now))
             return used
 

@@ -3,12 +3,16 @@
 Every write of the facade goes through ``Runner.write``: it replays the stored
 result for a known idempotency key, refuses the key with other parameters,
 retries on a concurrency conflict, and writes the domain events to the outbox
-in the same transaction as the change.
+in the same transaction as the change. What a change calls for after the commit
+(a receipt to deliver, a checkout to cancel) is registered with ``after_commit``
+inside the transaction and run once the transaction has committed.
 """
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
+import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -30,11 +34,20 @@ from invoicekit.ports import Clock, IdempotencyRecord, OutboxRecord, Storage, Tr
 from invoicekit.serialization import canonical_json, event_to_document
 from invoicekit.services.calls import Call
 
-__all__ = ["Runner"]
+__all__ = ["ChangeHook", "Runner"]
+
+log = logging.getLogger("invoicekit.unit")
 
 T = TypeVar("T")
 _ATTEMPTS: Final = 5
 _MAX_KEY: Final = 255
+#: The actions registered by the write transaction running in this context, for after its commit.
+_AFTER_COMMIT: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "invoicekit_after_commit", default=None
+)
+
+#: Called with (tx, invoice, events, now) for every change recorded through ``Runner.changed``.
+ChangeHook = Callable[[Transaction, Invoice, Sequence[Event], datetime], None]
 
 
 class Runner:
@@ -53,6 +66,9 @@ class Runner:
         self.clock = clock
         self.converter = converter
         self.faults = faults
+        #: What else a change does in its transaction (Billing adds them: the customer's
+        #: receipts, closing checkouts of a settled invoice).
+        self.on_change: list[ChangeHook] = []
 
     @contextmanager
     def read(self) -> Iterator[Transaction]:
@@ -82,6 +98,8 @@ class Runner:
         checks.refuse(key_problems, operation)
         fingerprint = self._fingerprint(call) if key is not None else ""
         for attempt in range(_ATTEMPTS):
+            after: list[Callable[[], None]] = []  # a retried transaction starts again
+            token = _AFTER_COMMIT.set(after)
             try:
                 with self.storage.transaction() as tx:
                     now = self.clock.now()
@@ -106,8 +124,6 @@ class Runner:
                             )
                         )
                     self.faults.hit("before_commit")
-                self.faults.hit("after_commit")
-                return result
             except (ConcurrencyError, DuplicateError) as exc:
                 if isinstance(exc, DuplicateError) and not self._key_race(seller_id, key):
                     raise
@@ -116,7 +132,42 @@ class Runner:
                 if attempt == _ATTEMPTS - 1:
                     raise
                 time.sleep(0.005 * (2**attempt))
+                continue
+            finally:
+                _AFTER_COMMIT.reset(token)
+            self.faults.hit("after_commit")
+            self._run_after_commit(after)
+            return result
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def after_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the current write transaction has committed (never if it rolls back).
+
+        Outside a write transaction it runs at once. An action that raises is logged and
+        the others still run: the change is committed whatever they do.
+        """
+        pending = _AFTER_COMMIT.get()
+        if pending is None:
+            self._run_after_commit([action])
+        else:
+            pending.append(action)
+
+    @staticmethod
+    def _run_after_commit(actions: Sequence[Callable[[], None]]) -> None:
+        for action in actions:
+            try:
+                action()
+            except Exception:  # a failed follow-up must not undo what the caller was told
+                log.exception("an action after the commit failed; the change itself is committed")
+
+    def changed(
+        self, tx: Transaction, invoice: Invoice, events: Sequence[Event], now: datetime
+    ) -> None:
+        """Record ``events`` of the saved ``invoice``: the outbox, and what they call for (receipts)."""
+        tx.outbox.append(self.outbox_records(invoice, events))
+        if events:
+            for hook in self.on_change:
+                hook(tx, invoice, events, now)
 
     def _key_race(self, seller_id: str, key: str | None) -> bool:
         """True when another call with ``key`` committed meanwhile: then a retry replays it.

@@ -1,4 +1,4 @@
-"""The one sentence a document leads with, and its tone: paid, due soon, overdue, last call.
+"""The one sentence a document leads with, and its tone: paid, due soon, overdue, last call, failed, refunded.
 
 Friendly before the due date, firmer on and after it; once nothing is due, it
 says so, and where money beyond the balance went (customer credit).
@@ -9,7 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from invoicekit.domain.invoice import CreditNote, Invoice, Payment
+from invoicekit.adapters.render.reasons import plain_reason
+from invoicekit.adapters.render.subjects import Subject, failure_in
+from invoicekit.domain.invoice import CreditNote, Invoice, Payment, Refund
 
 if TYPE_CHECKING:
     from invoicekit.adapters.render.formatting import Formatter
@@ -37,6 +39,32 @@ def _receipt_notice(invoice: Invoice, fmt: Formatter, t: Gettext) -> tuple[str, 
         "due": fmt.money(invoice.amount_due, cur),
         "date": fmt.day_month(due) if due else "",
     }, "info"
+
+
+def _failed_notice(
+    invoice: Invoice, ctx: DocumentContext, subject: Subject, t: Gettext
+) -> tuple[str, str]:
+    reason = subject.failure_reason if isinstance(subject, Payment) else None
+    why = plain_reason(failure_in(invoice, ctx), reason, t)
+    failed = t.gettext("Your payment did not go through.")
+    return f"{failed} {why}", "alert"
+
+
+def _refund_notice(
+    invoice: Invoice, subject: Subject, fmt: Formatter, t: Gettext
+) -> tuple[str, str]:
+    cur = invoice.currency
+    amount = subject.amount if isinstance(subject, Refund) else _ZERO
+    done = t.gettext("%(amount)s of your payment has been refunded to you.") % {
+        "amount": fmt.money(amount, cur)
+    }
+    if invoice.amount_due <= _ZERO:
+        return done, "ok"
+    still = t.gettext("%(due)s of invoice %(number)s is due.") % {
+        "due": fmt.money(invoice.amount_due, cur),
+        "number": invoice.number,
+    }
+    return f"{done} {still}", "info"
 
 
 def _final_notice(days: int | None, t: Gettext) -> tuple[str, str]:
@@ -77,13 +105,18 @@ def notice(
     invoice: Invoice,
     *,
     ctx: DocumentContext,
-    subject: Payment | CreditNote | None,
+    subject: Subject,
     fmt: Formatter,
     t: Gettext,
 ) -> tuple[str | None, str]:
     """The kind's one-sentence message and its tone ('info', 'warn', 'alert', 'ok')."""
-    if kind == "receipt":
-        return _receipt_notice(invoice, fmt, t)
+    about_money = {
+        "receipt": lambda: _receipt_notice(invoice, fmt, t),
+        "payment_failed": lambda: _failed_notice(invoice, ctx, subject, t),
+        "refund": lambda: _refund_notice(invoice, subject, fmt, t),
+    }.get(kind)
+    if about_money is not None:
+        return about_money()
     if isinstance(subject, CreditNote):
         return t.gettext("This credit note reduces invoice %(number)s by %(amount)s.") % {
             "number": invoice.number,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from invoicekit.domain.invoice import CreditNote, Invoice, Payment
+from invoicekit.domain.invoice import CreditNote, Invoice, Payment, Refund
 
 if TYPE_CHECKING:
     from invoicekit.adapters.render.formatting import Formatter
@@ -44,6 +44,31 @@ def _about_payment(
     )
 
 
+def _refund_or_failure(kind: str, args: dict[str, str], t: Gettext) -> tuple[str, str, str]:
+    """A refund confirmation's or a failed-payment notice's heading, purpose and title."""
+    if kind == "refund":
+        return (
+            t.gettext("Refund"),
+            t.gettext(
+                "Refund from %(seller)s for %(customer)s: %(refunded)s of a payment on invoice %(number)s"
+            )
+            % args,
+            t.gettext("Refund for invoice %(number)s from %(seller)s: %(refunded)s refunded")
+            % args,
+        )
+    return (
+        t.gettext("Payment failed"),
+        t.gettext(
+            "The payment of %(customer)s for invoice %(number)s from %(seller)s did not go through"
+        )
+        % args,
+        t.gettext(
+            "Your payment for invoice %(number)s from %(seller)s did not go through: %(amount)s still due"
+        )
+        % args,
+    )
+
+
 def _due_title(kind: str, settled: bool, args: dict[str, str], t: Gettext) -> str:
     """The title of an invoice, reminder or final notice: what for, and what is due by when."""
     if settled:
@@ -70,7 +95,7 @@ def _due_title(kind: str, settled: bool, args: dict[str, str], t: Gettext) -> st
 def purpose_and_title(
     kind: str,
     invoice: Invoice,
-    subject: Payment | CreditNote | None,
+    subject: Payment | CreditNote | Refund | None,
     *,
     what: str,
     fmt: Formatter,
@@ -92,6 +117,10 @@ def purpose_and_title(
         "amount": fmt.money(invoice.amount_due, invoice.currency),
         "date": fmt.date(invoice.due_date) if invoice.due_date else "",
     }
+    if kind in {"refund", "payment_failed"}:
+        if isinstance(subject, Refund):
+            args["refunded"] = fmt.money(subject.amount, invoice.currency)
+        return _refund_or_failure(kind, args, t)
     if isinstance(subject, CreditNote | Payment):
         return _about_payment(subject, args, fmt, t)
     title = _due_title(kind, invoice.amount_due <= 0, args, t)

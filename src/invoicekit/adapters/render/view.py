@@ -15,18 +15,20 @@ from typing import Any, Final, Protocol
 
 from invoicekit.adapters.render.branding import Branding
 from invoicekit.adapters.render.formatting import Formatter
-from invoicekit.adapters.render.notices import nothing_to_pay, notice
+from invoicekit.adapters.render.notices import notice
+from invoicekit.adapters.render.paying import how_to_pay
+from invoicekit.adapters.render.reasons import plain_reason
+from invoicekit.adapters.render.subjects import Subject, check_subject, failure_in, refuse
 from invoicekit.adapters.render.summary import TITLE_SUMMARY, lines_summary
 from invoicekit.adapters.render.titles import purpose_and_title
 from invoicekit.domain.calendar import books_date
-from invoicekit.domain.invoice import CreditNote, Invoice, Payment
+from invoicekit.domain.invoice import CreditNote, Invoice, Payment, Refund
 from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.domain.tax import REASON_REQUIRED, Tax
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import LineAmounts, TaxSubtotal, Totals
-from invoicekit.errors import NotFoundError, ValidationError, problem
-from invoicekit.ports import DOCUMENT_KINDS, DocumentContext
+from invoicekit.ports import DocumentContext
 
 __all__ = ["Gettext", "build_view", "document_locale"]
 
@@ -53,48 +55,6 @@ def document_locale(invoice: Invoice) -> str | None:
     if customer is not None and customer.locale:
         return customer.locale
     return seller.locale if seller is not None else None
-
-
-def _refuse(path: str, message: str, value: object = None) -> ValidationError:
-    args = () if value is None else (value,)
-    return ValidationError([problem(path, message, *args)], subject="document")
-
-
-def _check(kind: str, invoice: Invoice, ctx: DocumentContext) -> Payment | CreditNote | None:
-    """What the kind is about (a payment, a credit note), after checking the context has it."""
-    if kind not in DOCUMENT_KINDS:
-        raise _refuse("kind", f"unknown document kind; allowed: {', '.join(DOCUMENT_KINDS)}", kind)
-    if invoice.number is None or invoice.seller is None or invoice.customer is None:
-        raise _refuse(
-            "invoice", f"invoice {invoice.ref} is a draft: issue it first, then render it"
-        )
-    if kind == "receipt":
-        if ctx.payment_id is None:
-            raise _refuse("context.payment_id", "a receipt needs DocumentContext(payment_id=...)")
-        try:
-            return invoice.payment(ctx.payment_id)
-        except NotFoundError:
-            ids = ", ".join(p.id for p in invoice.payments) or "none"
-            raise _refuse(
-                "context.payment_id",
-                f"invoice {invoice.ref} has no such payment; its payments: {ids}",
-                ctx.payment_id,
-            ) from None
-    if kind == "credit_note":
-        note = ctx.credit_note
-        if note is None:
-            raise _refuse(
-                "context.credit_note",
-                "a credit note document needs DocumentContext(credit_note=...)",
-            )
-        if note.invoice_id != invoice.id:
-            raise _refuse(
-                "context.credit_note",
-                f"credit note {note.number} corrects invoice {note.invoice_number}, not {invoice.ref}",
-                note.number,
-            )
-        return note
-    return None
 
 
 def _address(address: Address | None, fmt: Formatter) -> list[str]:
@@ -195,60 +155,18 @@ def _terms(terms: PaymentTerms, fmt: Formatter, t: Gettext) -> str:
 
 def _no_issue_date(invoice: Invoice) -> date:
     """Refuse an issued invoice without an issue date (it cannot happen through lifecycle.py)."""
-    raise _refuse("invoice", f"invoice {invoice.ref} has no issue date: issue it first")
+    raise refuse("invoice", f"invoice {invoice.ref} has no issue date: issue it first")
 
 
 def _parties(invoice: Invoice) -> tuple[Seller, Customer]:
     """The snapshots taken at issue (``_check`` has refused drafts already)."""
     if invoice.seller is None or invoice.customer is None:
-        raise _refuse("invoice", f"invoice {invoice.ref} has no party snapshots: issue it first")
+        raise refuse("invoice", f"invoice {invoice.ref} has no party snapshots: issue it first")
     return invoice.seller, invoice.customer
 
 
-def _how_to_pay(
-    invoice: Invoice, settled: bool, qr_uri: str | None, fmt: Formatter, t: Gettext
-) -> dict[str, Any]:
-    seller, _ = _parties(invoice)
-    cur = invoice.currency
-    amount = fmt.money(invoice.amount_due, cur)
-    account = seller.bank_account
-    bank = None
-    if account is not None and not settled:
-        holder = account.holder or seller.legal_name or seller.name
-        bank = {
-            "holder": holder,
-            "iban": account.display_iban,
-            "bic": account.bic,
-            "reference": invoice.number,
-            "qr": qr_uri,
-            "qr_alt": t.gettext(
-                "QR code for your banking app: pays %(amount)s to %(holder)s, reference %(number)s"
-            )
-            % {"amount": amount, "holder": holder, "number": invoice.number},
-        }
-    link = invoice.payment_link
-    if settled or link is None or not link.startswith(("https://", "http://")):
-        link = None  # only web links become buttons: never a javascript: or data: URL
-    if settled:
-        instruction = nothing_to_pay(invoice, fmt, t)
-    elif link is None and bank is None:
-        instruction = t.gettext("Please contact %(seller)s to pay, quoting %(number)s.") % {
-            "seller": seller.name,
-            "number": invoice.number,
-        }
-    else:
-        instruction = None
-    return {
-        "link": link,
-        "link_text": t.gettext("Pay %(amount)s now") % {"amount": amount},
-        "bank": bank,
-        "instruction": instruction,
-        "contact": seller.email,
-    }
-
-
 def _answers(
-    subject: Payment | CreditNote | None,
+    subject: Subject,
     invoice: Invoice,
     settled: bool,
     fmt: Formatter,
@@ -275,6 +193,16 @@ def _answers(
     }
 
 
+def _reason(
+    kind: str, invoice: Invoice, ctx: DocumentContext, subject: Subject, t: Gettext
+) -> str | None:
+    """Why a payment failed, in plain words (``payment_failed`` only)."""
+    if kind != "payment_failed":
+        return None
+    given = subject.failure_reason if isinstance(subject, Payment) else None
+    return plain_reason(failure_in(invoice, ctx), given, t)
+
+
 def build_view(
     kind: str,
     invoice: Invoice,
@@ -291,7 +219,7 @@ def build_view(
     what the kind needs (a receipt's payment, a credit note).
     """
     ctx = context or DocumentContext()
-    subject = _check(kind, invoice, ctx)
+    subject = check_subject(kind, invoice, ctx)
     seller, customer = _parties(invoice)
     issue_date = invoice.issue_date or _no_issue_date(invoice)
     cur, invoice_number = invoice.currency, invoice.number or ""
@@ -335,18 +263,18 @@ def build_view(
             facts.append({"label": t.gettext("Reason"), "value": subject.reason})
     elif doc_date != issue_date:
         facts.append({"label": t.gettext("Date"), "value": fmt.date(doc_date)})
-    if isinstance(subject, Payment):
-        facts.append(
-            {
-                "label": t.gettext("Payment received"),
-                "value": f"{fmt.money(subject.amount, cur)} · {fmt.date(books_date(subject.at, seller))}",
-            }
-        )
-        if subject.reference:
-            facts.append({"label": t.gettext("Payment reference"), "value": subject.reference})
+    if isinstance(subject, Payment | Refund):
+        label = {
+            "receipt": t.gettext("Payment received"),
+            "refund": t.gettext("Refunded"),
+        }.get(kind, t.gettext("Payment attempt"))
+        when = fmt.date(books_date(subject.at, seller))
+        facts.append({"label": label, "value": f"{fmt.money(subject.amount, cur)} · {when}"})
+    if isinstance(subject, Payment) and subject.reference:
+        facts.append({"label": t.gettext("Payment reference"), "value": subject.reference})
     facts.append({"label": t.gettext("Payment terms"), "value": _terms(invoice.terms, fmt, t)})
     due = invoice.due_date
-    pay = _how_to_pay(invoice, settled, qr_uri, fmt, t)
+    pay = how_to_pay(kind, invoice, ctx, settled=settled, qr_uri=qr_uri, fmt=fmt, t=t)
     short_seller = (
         seller.name if len(seller.name) <= _SHORT_NAME else seller.name[: _SHORT_NAME - 1] + "…"
     )
@@ -383,6 +311,8 @@ def build_view(
             if isinstance(subject, CreditNote)
             else None,
             "overdue": bool(ctx.as_of and due and ctx.as_of > due),
+            "refunded": fmt.money(subject.amount, cur) if isinstance(subject, Refund) else None,
+            "reason": _reason(kind, invoice, ctx, subject, t),
             #: The summary of the lines, cut by the renderer to what the SMS has room for.
             "what": "",
         },

@@ -17,6 +17,11 @@ from typing import Any, Final, Generic, TypeVar
 import attrs
 
 from invoicekit.adapters.storage.memory_messages import MemoryInbox, MemoryMessages
+from invoicekit.adapters.storage.memory_payments import (
+    MemoryCheckouts,
+    MemoryPayTokens,
+    MemoryProviderEvents,
+)
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -392,6 +397,9 @@ class _MemoryTransaction:
     idempotency: _Idempotency
     messages: MemoryMessages
     inbox: MemoryInbox
+    provider_events: MemoryProviderEvents
+    checkouts: MemoryCheckouts
+    pay_tokens: MemoryPayTokens
 
 
 class MemoryStorage:
@@ -413,6 +421,9 @@ class MemoryStorage:
                 "idempotency",
                 "messages",
                 "inbox",
+                "provider_events",
+                "checkouts",
+                "pay_tokens",
             )
         }
         t = self._tables
@@ -426,6 +437,9 @@ class MemoryStorage:
             idempotency=_Idempotency(t["idempotency"]),
             messages=MemoryMessages(t["messages"], self._next_position),
             inbox=MemoryInbox(t["inbox"], self._next_position),
+            provider_events=MemoryProviderEvents(t["provider_events"], self._next_position),
+            checkouts=MemoryCheckouts(t["checkouts"], self._next_position),
+            pay_tokens=MemoryPayTokens(t["pay_tokens"]),
         )
         self._closed = False
         self._active = False

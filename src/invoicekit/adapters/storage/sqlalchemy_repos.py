@@ -20,6 +20,11 @@ import cattrs
 import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_messages import SqlInbox, SqlMessages
+from invoicekit.adapters.storage.sqlalchemy_payments import (
+    SqlCheckouts,
+    SqlPayTokens,
+    SqlProviderEvents,
+)
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -510,6 +515,9 @@ class SqlTransaction:
     idempotency: _Idempotency
     messages: SqlMessages
     inbox: SqlInbox
+    provider_events: SqlProviderEvents
+    checkouts: SqlCheckouts
+    pay_tokens: SqlPayTokens
 
     @classmethod
     def on(
@@ -534,4 +542,7 @@ class SqlTransaction:
             idempotency=_Idempotency(ctx),
             messages=SqlMessages(ctx),
             inbox=SqlInbox(ctx),
+            provider_events=SqlProviderEvents(ctx),
+            checkouts=SqlCheckouts(ctx),
+            pay_tokens=SqlPayTokens(ctx),
         )

@@ -4,8 +4,9 @@ The same schema, in meaning, as ``SqliteStorage``'s: each domain value is kept
 whole as canonical JSON text in ``doc``, beside the few columns that queries,
 keys and locks need. Times are ISO 8601 text, so a stored value reads back with
 the offset it was written with (messages and inboxes: UTC text, compared in SQL).
-Alembic revisions ``0001``, ``0002`` (messages, inbox) and ``0003`` (message keys
-unique per seller) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
+Alembic revisions ``0001``, ``0002`` (messages, inbox), ``0003`` (message keys
+unique per seller) and ``0004`` (provider notices, checkout sessions, pay-link
+tokens) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
 checks the two agree.
 
 Invoice numbers come from ``sequences``, a plain table whose counter is
@@ -50,6 +51,7 @@ from invoicekit.ports import InvoiceQuery
 from invoicekit.serialization import canonical_json, from_document, to_document
 
 __all__ = [
+    "CHECKOUT_SESSIONS",
     "CREDIT_NOTES",
     "CUSTOMERS",
     "DECODE_ERRORS",
@@ -61,6 +63,8 @@ __all__ = [
     "MESSAGES",
     "METADATA",
     "OUTBOX",
+    "PAY_TOKENS",
+    "PROVIDER_EVENTS",
     "SELLERS",
     "SEQUENCES",
     "VERSION_TABLE",
@@ -234,6 +238,79 @@ INBOX: Final = sa.Table(
     sa.Column("read_at", key_type(), nullable=True),
     sa.Index("inbox_customer", "seller_id", "customer_id", "created_at", "position"),
     sa.Index("inbox_unread", "seller_id", "customer_id", "read_at"),
+)
+
+
+def _position() -> sa.Column[int]:
+    return sa.Column(
+        "position",
+        sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+        primary_key=True,
+        autoincrement=True,
+    )
+
+
+#: Payment providers' notifications; (provider, event_id) unique is the webhook dedupe
+#: (T17). Amounts are decimal text, times UTC text of one fixed width.
+PROVIDER_EVENTS: Final = sa.Table(
+    "provider_events",
+    METADATA,
+    _position(),
+    sa.Column("provider", key_type(), nullable=False),
+    sa.Column("event_id", key_type(), nullable=False),
+    sa.Column("seller_id", key_type(), nullable=False),
+    sa.Column("invoice_id", key_type(), nullable=True),
+    sa.Column("payment_ref", key_type(), nullable=True),
+    sa.Column("kind", sa.Text(), nullable=False),
+    sa.Column("type", sa.Text(), nullable=False),
+    sa.Column("amount", sa.Text(), nullable=True),
+    sa.Column("currency", sa.Text(), nullable=True),
+    sa.Column("reason", sa.Text(), nullable=True),
+    sa.Column("code", sa.Text(), nullable=True),
+    sa.Column("refund_ref", sa.Text(), nullable=True),
+    sa.Column("occurred_at", key_type(), nullable=True),
+    sa.Column("received_at", key_type(), nullable=False),
+    sa.Column("outcome", sa.Text(), nullable=False),
+    sa.Column("raw", sa.LargeBinary(), nullable=False),
+    sa.UniqueConstraint("provider", "event_id", name="provider_events_event_key"),
+    sa.Index("provider_events_payment", "seller_id", "provider", "payment_ref", "position"),
+    sa.Index("provider_events_invoice", "seller_id", "invoice_id", "position"),
+    sqlite_autoincrement=True,
+)
+
+#: Checkout sessions started for invoices, cancelled when the invoice is settled.
+CHECKOUT_SESSIONS: Final = sa.Table(
+    "checkout_sessions",
+    METADATA,
+    _position(),
+    sa.Column("provider", key_type(), nullable=False),
+    sa.Column("ref", key_type(), nullable=False),
+    sa.Column("seller_id", key_type(), nullable=False),
+    sa.Column("invoice_id", key_type(), nullable=False),
+    sa.Column("key", key_type(), nullable=False),
+    sa.Column("amount", sa.Text(), nullable=False),
+    sa.Column("currency", sa.Text(), nullable=False),
+    sa.Column("url", sa.Text(), nullable=False),
+    sa.Column("created_at", key_type(), nullable=False),
+    sa.Column("expires_at", key_type(), nullable=True),
+    sa.Column("state", sa.Text(), nullable=False),
+    sa.UniqueConstraint("provider", "ref", name="checkout_sessions_ref_key"),
+    sa.Index("checkout_sessions_invoice", "seller_id", "invoice_id", "state"),
+    sa.Index("checkout_sessions_key", "seller_id", "key", "position"),
+    sqlite_autoincrement=True,
+)
+
+#: Pay-link tokens, by their SHA-256 hex only (T36).
+PAY_TOKENS: Final = sa.Table(
+    "pay_tokens",
+    METADATA,
+    sa.Column("token_hash", key_type(), primary_key=True),
+    sa.Column("seller_id", key_type(), nullable=False),
+    sa.Column("invoice_id", key_type(), nullable=False),
+    sa.Column("customer_id", key_type(), nullable=False),
+    sa.Column("message_key", sa.Text(), nullable=True),
+    sa.Column("created_at", key_type(), nullable=False),
+    sa.Column("expires_at", key_type(), nullable=False),
 )
 
 # --------------------------------------------------------------------------- the driver boundary

@@ -23,6 +23,11 @@ import attrs
 import cattrs
 
 from invoicekit.adapters.storage.sqlite_messages import SqliteInbox, SqliteMessages
+from invoicekit.adapters.storage.sqlite_payments import (
+    SqliteCheckouts,
+    SqlitePayTokens,
+    SqliteProviderEvents,
+)
 from invoicekit.adapters.storage.sqlite_schema import (
     Row,
     Session,
@@ -506,6 +511,9 @@ class _SqliteTransaction:
     idempotency: _Idempotency
     messages: SqliteMessages
     inbox: SqliteInbox
+    provider_events: SqliteProviderEvents
+    checkouts: SqliteCheckouts
+    pay_tokens: SqlitePayTokens
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
@@ -519,6 +527,9 @@ def _transaction(session: Session) -> _SqliteTransaction:
         idempotency=_Idempotency(session),
         messages=SqliteMessages(session),
         inbox=SqliteInbox(session),
+        provider_events=SqliteProviderEvents(session),
+        checkouts=SqliteCheckouts(session),
+        pay_tokens=SqlitePayTokens(session),
     )
 
 

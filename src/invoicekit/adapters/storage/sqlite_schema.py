@@ -138,8 +138,35 @@ _V3: Final = (
     *(s for s in _V2 if s.startswith("CREATE INDEX messages_")),
 )
 
+# Getting paid (issue 14): providers' notifications (the webhook dedupe, T17), checkout
+# sessions and pay-link tokens (stored hashed, T36). Amounts are decimal text; times
+# are UTC text of one fixed width, as in messages. New tables only: an in-place upgrade.
+_V4: Final = (
+    """CREATE TABLE provider_events (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL,
+        event_id TEXT NOT NULL, seller_id TEXT NOT NULL, invoice_id TEXT, payment_ref TEXT,
+        kind TEXT NOT NULL, type TEXT NOT NULL, amount TEXT, currency TEXT, reason TEXT,
+        code TEXT, refund_ref TEXT, occurred_at TEXT, received_at TEXT NOT NULL,
+        outcome TEXT NOT NULL, raw BLOB NOT NULL, UNIQUE (provider, event_id))""",
+    """CREATE INDEX provider_events_payment
+        ON provider_events (seller_id, provider, payment_ref, position)""",
+    "CREATE INDEX provider_events_invoice ON provider_events (seller_id, invoice_id, position)",
+    """CREATE TABLE checkout_sessions (
+        position INTEGER PRIMARY KEY AUTOINCREMENT, provider TEXT NOT NULL, ref TEXT NOT NULL,
+        seller_id TEXT NOT NULL, invoice_id TEXT NOT NULL, key TEXT NOT NULL,
+        amount TEXT NOT NULL, currency TEXT NOT NULL, url TEXT NOT NULL,
+        created_at TEXT NOT NULL, expires_at TEXT, state TEXT NOT NULL,
+        UNIQUE (provider, ref))""",
+    "CREATE INDEX checkout_sessions_invoice ON checkout_sessions (seller_id, invoice_id, state)",
+    "CREATE INDEX checkout_sessions_key ON checkout_sessions (seller_id, key, position)",
+    """CREATE TABLE pay_tokens (
+        token_hash TEXT PRIMARY KEY, seller_id TEXT NOT NULL, invoice_id TEXT NOT NULL,
+        customer_id TEXT NOT NULL, message_key TEXT, created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL)""",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -28,6 +28,7 @@ pytest.register_assert_rewrite(
     "invoicekit.testing.contracts.storage_messages_sellers",
     "invoicekit.testing.contracts.storage_operations",
     "invoicekit.testing.contracts.storage_parties",
+    "invoicekit.testing.contracts.storage_payments",
     "invoicekit.testing.contracts.storage_records",
     "invoicekit.testing.contracts.storage_units",
 )

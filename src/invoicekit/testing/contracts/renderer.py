@@ -64,6 +64,13 @@ def _context(kind: str, invoice: Invoice) -> tuple[Invoice, DocumentContext]:
     if kind == "receipt":
         paid, _ = lc.apply(invoice, lc.RecordPayment(payment_id="p1", amount="19.00"), at=_AT)
         return paid, DocumentContext(payment_id="p1")
+    if kind == "refund":
+        paid, _ = lc.apply(invoice, lc.RecordPayment(payment_id="p1", amount="19.00"), at=_AT)
+        back, _ = lc.apply(paid, lc.RefundPayment("p1", "r1", "9.00"), at=_AT)
+        return back, DocumentContext(refund_id="r1")
+    if kind == "payment_failed":
+        failed, _ = lc.apply(invoice, lc.FailCollection("declined", "card_declined"), at=_AT)
+        return failed, DocumentContext(failure=failed.failures[-1])
     if kind == "credit_note":
         line = Line("Refund", quantity="1", unit_price="10.00", tax=Vat("19"))
         credited, events = lc.apply(

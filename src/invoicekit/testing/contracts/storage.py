@@ -30,6 +30,7 @@ from invoicekit.testing.contracts.storage_isolation import IsolationContract
 from invoicekit.testing.contracts.storage_messages import MessagesContract
 from invoicekit.testing.contracts.storage_messages_sellers import SellerMessagesContract
 from invoicekit.testing.contracts.storage_parties import PartiesContract
+from invoicekit.testing.contracts.storage_payments import PaymentsStorageContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
 
@@ -47,6 +48,7 @@ class StorageContract(
     MessagesContract,
     SellerMessagesContract,
     InboxContract,
+    PaymentsStorageContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.
 
