@@ -13,7 +13,7 @@ import invoicekit as ik
 from billing_fixtures import AT
 from invoicekit.testing import FixedClock
 from invoicekit.web import create_app
-from web.standins import Host, Session, StandInPayPages, StandInSandbox, StandInWebhooks
+from web.standins import Host, LocalCheckout, Session, StandInSandbox, StandInWebhooks
 
 SECRET = "test-secret-key-0123456789abcdef0123456789"
 IBAN = "DE89 3704 0044 0532 0130 00"
@@ -23,6 +23,7 @@ IBAN = "DE89 3704 0044 0532 0130 00"
 class Shop:
     billing: ik.Billing
     host: Host
+    provider: LocalCheckout
     sandbox: StandInSandbox
     seller_id: str
     customer_id: str
@@ -58,10 +59,13 @@ def issue_one(billing: ik.Billing) -> tuple[str, str, str]:
 
 @pytest.fixture
 def shop() -> Iterator[Shop]:
-    billing = ik.Billing.in_memory(clock=FixedClock(AT))
+    provider = LocalCheckout()
+    billing = ik.Billing.in_memory(
+        clock=FixedClock(AT), payments=provider, pay_url="http://testserver"
+    )
     seller_id, customer_id, invoice_id = issue_one(billing)
-    host = Host(billing, StandInPayPages(billing), StandInWebhooks())
-    token = host.pay_pages.mint(seller_id, invoice_id)
+    host = Host(billing, StandInWebhooks())
+    token = billing.pay_pages.mint(seller_id, invoice_id).rsplit("/", 1)[1]
     sandbox = StandInSandbox()
     sandbox.sessions["sbx_cs_1"] = Session(
         "sbx_cs_1",
@@ -79,4 +83,6 @@ def shop() -> Iterator[Shop]:
         ),
     )
     with TestClient(app, follow_redirects=False) as client:
-        yield Shop(billing, host, sandbox, seller_id, customer_id, invoice_id, token, client)
+        yield Shop(
+            billing, host, provider, sandbox, seller_id, customer_id, invoice_id, token, client
+        )

@@ -1,14 +1,13 @@
-"""Small stand-ins for the parts of issue 14 other branches build (pay pages, webhooks, sandbox).
+"""Small stand-ins for the parts of issue 14 not merged here yet (webhook intake, the sandbox).
 
-They follow the interfaces of /work/briefs/payments-design.md exactly (``billing.pay_pages``,
-``billing.webhooks.receive``, ``SandboxPayments.session/choose``) over a real ``Billing``, so
-the route tests run before those land; they are replaced by the real services once merged.
+They follow the interfaces of the shared design exactly (``billing.webhooks.receive``,
+``SandboxPayments.session/choose``) over a real ``Billing`` (with its real ``pay_pages``),
+so the route tests run before those land. ``LocalCheckout`` is a provider with a hosted
+checkout whose answers a test chooses (a URL, or a PaymentError).
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,76 +16,40 @@ from typing import Any
 
 import invoicekit as ik
 from invoicekit.domain.invoice import Invoice
-from invoicekit.errors import (
-    NotFoundError,
-    PaymentError,
-    PaymentNotAllowedError,
-    WebhookRejectedError,
-)
+from invoicekit.errors import PaymentError, WebhookRejectedError
+from invoicekit.payment_records import CheckoutRequest, CheckoutSession
 from invoicekit.ports import Renderer
 from invoicekit.services.billing import SellerBooks
-
-
-class PayPageNotFoundError(NotFoundError):
-    def __init__(self) -> None:
-        super().__init__("pay page", "link")
-
-
-@dataclass(frozen=True)
-class PayPage:
-    token: str
-    invoice: Invoice
-    can_pay: bool
-    status: str
-    amount_due: Decimal
-    currency: str
-    expires_at: datetime | None
-    seller_id: str
-    customer_id: str
+from invoicekit.services.pay_pages import PayPages
 
 
 @dataclass
-class StandInPayPages:
-    billing: ik.Billing
-    checkout_url: str = "https://checkout.example/cs_1"
+class LocalCheckout:
+    """A payment provider with a hosted checkout, on this machine: hands out ``url`` (or ``start``'s)."""
+
+    url: str = "https://checkout.example/cs_1"
     fail_with: PaymentError | None = None
-    #: Builds the checkout URL for a page (the browser flow: a sandbox session); else checkout_url.
-    start: Callable[[PayPage], str] | None = None
-    tokens: dict[str, tuple[str, str]] = field(default_factory=dict)
-    checkouts: list[str] = field(default_factory=list)
+    #: Builds the checkout URL for a request (the browser flow: a sandbox session).
+    start: Callable[[CheckoutRequest], str] | None = None
+    requests: list[CheckoutRequest] = field(default_factory=list)
+    name: str = "local"
 
-    def mint(self, seller_id: str, invoice_id: str) -> str:
-        token = secrets.token_urlsafe(32)
-        self.tokens[hashlib.sha256(token.encode()).hexdigest()] = (seller_id, invoice_id)
-        return token
+    def payment_link(self, invoice: Invoice) -> None:
+        return None
 
-    def open(self, token: str) -> PayPage:
-        found = self.tokens.get(hashlib.sha256(token.encode()).hexdigest())
-        if found is None:
-            raise PayPageNotFoundError
-        seller_id, invoice_id = found
-        invoice = self.billing.seller(seller_id).invoices.get(invoice_id)
-        status = str(invoice.status)
-        return PayPage(
-            token=token,
-            invoice=invoice,
-            can_pay=invoice.amount_due > 0 and status not in ("void", "uncollectible"),
-            status=status,
-            amount_due=invoice.amount_due,
-            currency=invoice.currency,
-            expires_at=None,
-            seller_id=seller_id,
-            customer_id=invoice.customer_id,
-        )
+    def refund(self, invoice: Invoice, payment_id: str, amount: Decimal, *, key: str) -> str:
+        raise PaymentError("no refunds here", provider=self.name)
 
-    def checkout(self, token: str) -> str:
-        page = self.open(token)
-        if not page.can_pay:
-            raise PaymentNotAllowedError(page.invoice.ref, page.status, "pay", [])
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         if self.fail_with is not None:
             raise self.fail_with
-        self.checkouts.append(token)
-        return self.start(page) if self.start is not None else self.checkout_url
+        self.requests.append(request)
+        url = self.start(request) if self.start is not None else self.url
+        ref = f"cs_{len(self.requests)}"
+        return CheckoutSession(self.name, ref, url, request.amount, request.currency)
+
+    def cancel_checkout(self, session: CheckoutSession) -> None:
+        return None
 
 
 @dataclass(frozen=True)
@@ -155,11 +118,14 @@ class StandInSandbox:
 
 @dataclass
 class Host:
-    """A ``Billing`` with the two services other branches add, stood in."""
+    """A ``Billing`` whose webhook intake (i14-core's, not merged yet) is stood in."""
 
     billing: ik.Billing
-    pay_pages: StandInPayPages
     webhooks: StandInWebhooks
+
+    @property
+    def pay_pages(self) -> PayPages:
+        return self.billing.pay_pages
 
     @property
     def renderer(self) -> Renderer | None:

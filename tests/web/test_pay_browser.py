@@ -29,11 +29,12 @@ from browser.kit import (
     Screen,
     require_tools,
 )
+from invoicekit.payment_records import CheckoutRequest
 from invoicekit.testing import FixedClock
 from invoicekit.web import create_app
-from invoicekit.web.loopback import serve
+from invoicekit.web.loopback import LoopbackServer
 from web.conftest import SECRET, issue_one
-from web.standins import Host, PayPage, Session, StandInPayPages, StandInSandbox, StandInWebhooks
+from web.standins import Host, LocalCheckout, Session, StandInSandbox, StandInWebhooks
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -65,13 +66,12 @@ async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.
 class Live:
     base: str
     billing: ik.Billing
-    host: Host
     seller_id: str
     customer_id: str
     invoice_id: str
 
     def link(self) -> str:
-        return f"{self.base}/i/{self.host.pay_pages.mint(self.seller_id, self.invoice_id)}"
+        return self.billing.pay_pages.mint(self.seller_id, self.invoice_id)
 
 
 @pytest.fixture(scope="module")
@@ -90,40 +90,38 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def live() -> Iterator[Live]:
-    billing = ik.Billing.in_memory(clock=FixedClock(AT))
-    seller_id, customer_id, invoice_id = issue_one(billing)
-    base: list[str] = []
+    server = LoopbackServer()
+    base = server.url
     sandbox = StandInSandbox()
     lock = threading.Lock()
 
-    def start(page: PayPage) -> str:
+    def start(request: CheckoutRequest) -> str:
         with lock:
             ref = f"sbx_cs_{len(sandbox.sessions) + 1}"
             sandbox.sessions[ref] = Session(
-                ref,
-                page.amount_due,
-                page.currency,
-                f"Invoice {page.invoice.number}",
-                f"{base[0]}/i/{page.token}",
+                ref, request.amount, request.currency, request.description, request.return_url
             )
-        return f"{base[0]}/sandbox/{ref}"
+        return f"{base}/sandbox/{ref}"
+
+    billing = ik.Billing.in_memory(
+        clock=FixedClock(AT), payments=LocalCheckout(start=start), pay_url=base
+    )
+    seller_id, customer_id, invoice_id = issue_one(billing)
 
     def record(session: Session, outcome: str) -> None:
         # Stands in for SandboxPayments' signed webhook until i14-core lands.
         if outcome == "succeed":
-            billing.seller(seller_id).payments.record(invoice_id, session.amount, method="sandbox")
+            billing.seller(seller_id).payments.record(invoice_id, session.amount, method="local")
 
     sandbox.on_choose = record
-    host = Host(billing, StandInPayPages(billing, start=start), StandInWebhooks())
     app = create_app(
-        host,
+        Host(billing, StandInWebhooks()),
         secret_key=SECRET,
         sandbox=sandbox,
         inbox_customer=lambda _request: (seller_id, customer_id),
     )
-    with serve(app) as url:
-        base.append(url)
-        yield Live(url, billing, host, seller_id, customer_id, invoice_id)
+    with server.serve(app):
+        yield Live(base, billing, seller_id, customer_id, invoice_id)
 
 
 def open_at(browser: Browser, url: str, screen: Screen) -> Page:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
@@ -109,7 +110,7 @@ def test_a_success_redirect_only_changes_the_words_never_the_invoice(shop: Shop)
     assert "being processed" in html
     assert after == before
     assert after.payments == ()
-    assert shop.host.pay_pages.checkouts == []
+    assert shop.provider.requests == []
 
 
 # ---------------------------------------------------------------- Pay
@@ -122,7 +123,9 @@ def test_pay_with_the_pages_token_redirects_to_the_providers_checkout(shop: Shop
 
     assert response.status_code == 303
     assert response.headers["location"] == "https://checkout.example/cs_1"
-    assert shop.host.pay_pages.checkouts == [shop.token]
+    [request] = shop.provider.requests
+    assert (request.amount, request.currency) == (Decimal("1190.00"), "EUR")
+    assert request.return_url == f"http://testserver/i/{shop.token}"
 
 
 @pytest.mark.parametrize("how", ["missing", "wrong", "no-cookie", "other-form"])
@@ -141,13 +144,11 @@ def test_pay_without_a_valid_csrf_token_is_refused_with_403(shop: Shop, how: str
     response = shop.client.post(f"/i/{shop.token}/pay", data=data)
 
     assert response.status_code == 403
-    assert shop.host.pay_pages.checkouts == []
+    assert shop.provider.requests == []
 
 
 def test_a_provider_error_shows_the_page_again_with_a_message_and_the_bank(shop: Shop) -> None:
-    shop.host.pay_pages.fail_with = PaymentError(
-        "ZZ-internal-detail", provider="stripe", retryable=True
-    )
+    shop.provider.fail_with = PaymentError("ZZ-internal-detail", provider="stripe", retryable=True)
     token = csrf_of(shop.client.get(f"/i/{shop.token}").text)
 
     response = shop.client.post(f"/i/{shop.token}/pay", data={FIELD: token})
