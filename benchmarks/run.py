@@ -22,6 +22,7 @@ SCRIPTS = (
     "bench_smtp.py",
     "bench_einvoice.py",
     "bench_einvoice_validate.py",
+    "bench_pay_page.py",
 )
 
 
