@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+import invoicekit as ik
 from invoicekit.errors import ConfigurationError, PaymentError
+from invoicekit.testing import FixedClock
 from invoicekit.web import create_app
 from invoicekit.web.csrf import COOKIE, FIELD
 from web.conftest import IBAN, SECRET, Shop
@@ -386,3 +388,42 @@ def test_a_root_path_dispatcher_like_the_django_how_to_works(shop: Shop) -> None
     assert page.status_code == 200
     assert f'action="/pay/i/{shop.token}/pay"' in page.text
     assert pay.status_code == 303
+
+
+def test_an_expired_link_gets_the_same_404(shop: Shop) -> None:
+    reference = shop.client.get("/i/nope")
+    clock = shop.billing.clock
+    assert isinstance(clock, FixedClock)
+    clock.advance(days=61)  # pay_link_ttl defaults to 60 days
+
+    response = shop.client.get(f"/i/{shop.token}")
+
+    assert response.status_code == 404
+    assert response.text == reference.text
+
+
+def test_the_page_speaks_the_customers_language(shop: Shop) -> None:
+    books = shop.billing.seller(shop.seller_id)
+    client = books.customers.create("Initech AG", email="ap@initech.example", locale="de_DE")
+    draft = books.invoices.draft(
+        client.id, lines=[ik.Line("Beratung", quantity=1, unit_price="100.00", tax=ik.Vat("19"))]
+    )
+    invoice = books.invoices.issue(draft.id)
+    token = shop.billing.pay_pages.mint(shop.seller_id, invoice.id).rsplit("/", 1)[1]
+
+    html = shop.client.get(f"/i/{token}").text
+
+    assert '<html lang="de-DE">' in html
+    assert "Rechnung" in html
+    assert "119,00" in html
+
+
+def test_a_failed_attempt_says_so_and_offers_pay_again(shop: Shop) -> None:
+    shop.billing.seller(shop.seller_id).payments.record_failure(
+        shop.invoice_id, reason="card_declined"
+    )
+
+    html = shop.client.get(f"/i/{shop.token}").text
+
+    assert "did not go through" in html
+    assert PAY_BUTTON.search(html) is not None

@@ -44,6 +44,7 @@ _PROCESSING: Final = (
     "info",
     "Thank you: your payment is being processed. This page shows it once it arrives.",
 )
+_FAILED: Final = ("alert", "Your last payment did not go through. You can try again.")
 _CREDITED: Final = ("info", "This invoice was credited: there is nothing to pay.")
 
 
@@ -111,8 +112,8 @@ def _banner(page: PayPageView, checkout: str | None, t: Gettext) -> dict[str, st
         tone, text = _CREDITED
     elif checkout == "success":
         tone, text = _PROCESSING
-    elif checkout == "failed":
-        tone, text = "alert", "Your payment did not go through. You can try again."
+    elif checkout == "failed" or page.status == "failed":
+        tone, text = _FAILED
     else:
         return None
     return {"tone": tone, "text": t.gettext(text), "status": page.status}

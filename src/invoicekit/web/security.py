@@ -25,6 +25,8 @@ HEADERS: Final = (
     (b"referrer-policy", b"no-referrer"),
     (b"x-content-type-options", b"nosniff"),
     (b"cross-origin-opener-policy", b"same-origin"),
+    # Pay pages are private to whoever holds the link: never in a search index.
+    (b"x-robots-tag", b"noindex, nofollow"),
 )
 _NO_STORE: Final = (b"cache-control", b"no-store")
 
