@@ -427,3 +427,12 @@ def test_a_failed_attempt_says_so_and_offers_pay_again(shop: Shop) -> None:
 
     assert "did not go through" in html
     assert PAY_BUTTON.search(html) is not None
+
+
+def test_a_declined_sandbox_session_may_be_tried_again(shop: Shop) -> None:
+    shop.sandbox.sessions["sbx_cs_1"].state = "declined"
+
+    html = shop.client.get("/sandbox/sbx_cs_1").text
+
+    assert ">Succeed</button>" in html
+    assert "declined" in html

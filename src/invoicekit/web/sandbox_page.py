@@ -7,7 +7,10 @@ from typing import Any, Final
 from invoicekit.adapters.render.formatting import formatter
 from invoicekit.web.host import SandboxSessionView
 
-__all__ = ["REASONS", "sandbox_context"]
+__all__ = ["CHOOSABLE", "REASONS", "sandbox_context"]
+
+#: States in which the payer may still choose (a declined card may be tried again).
+CHOOSABLE: Final = frozenset({"open", "declined"})
 
 #: Decline reasons the page offers, as provider codes with their words.
 REASONS: Final = {
@@ -27,7 +30,7 @@ def sandbox_context(
         "title": f"Sandbox checkout: {session.description}",
         "s": session,
         "amount": formatter("en").money(session.amount, session.currency),
-        "action": action if session.state == "open" else None,
+        "action": action if session.state in CHOOSABLE else None,
         "csrf_token": csrf_token,
         "reasons": list(REASONS.items()),
         "error": error,
