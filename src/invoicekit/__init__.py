@@ -53,7 +53,7 @@ if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
     from invoicekit.adapters.notify.sms import HttpSmsGateway, SmsNotifier
     from invoicekit.adapters.notify.smtp import SmtpNotifier
     from invoicekit.adapters.notify.webhook import WebhookNotifier
-    from invoicekit.adapters.payments import ManualPayments, epc_payload, qr_svg
+    from invoicekit.adapters.payments import ManualPayments, SandboxPayments, epc_payload, qr_svg
     from invoicekit.adapters.render import Branding, TemplateRenderer
     from invoicekit.einvoice import (
         check_profile,
@@ -113,6 +113,7 @@ __all__ = [
     "Reset",
     "Rounding",
     "RoundingPolicy",
+    "SandboxPayments",
     "Seller",
     "SellerBooks",
     "Series",
@@ -152,6 +153,7 @@ _LAZY: typing.Final = {
     "FileNotifier": "invoicekit.adapters.notify.files",
     "HttpSmsGateway": "invoicekit.adapters.notify.sms",
     "ManualPayments": "invoicekit.adapters.payments",
+    "SandboxPayments": "invoicekit.adapters.payments",
     "SmsNotifier": "invoicekit.adapters.notify.sms",
     "SmtpNotifier": "invoicekit.adapters.notify.smtp",
     "TemplateRenderer": "invoicekit.adapters.render",

@@ -217,7 +217,12 @@ _LATER_FROZEN: Final = frozenset(
 #: snapshot's hash at the default, so invoices issued before them keep their hash (add
 #: every new Seller or Customer field here, or older invoices can no longer be saved).
 _LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
-    "seller": {"apply_credit_at_issue": False, "reminder_minimum": {}, "send_receipts": True},
+    "seller": {
+        "apply_credit_at_issue": False,
+        "reminder_minimum": {},
+        "send_receipts": True,
+        "payment_provider": None,
+    },
     "customer": {},
 }
 

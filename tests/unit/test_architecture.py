@@ -249,7 +249,12 @@ SUPPORT: Final = (
 )
 #: Adapter modules shared by several families (helpers two families need).
 SHARED_ADAPTERS: Final = frozenset(
-    {"invoicekit.adapters", "invoicekit.adapters.epc", "invoicekit.adapters.storage.times"}
+    {
+        "invoicekit.adapters",
+        "invoicekit.adapters.epc",
+        "invoicekit.adapters.signing",
+        "invoicekit.adapters.storage.times",
+    }
 )
 #: What the web app (invoicekit.web, the outermost ring) may import besides core and ports.
 WEB_USES: Final = (

@@ -76,6 +76,8 @@ def _sample(cls: type[lc.Command]) -> lc.Command:
         lc.Credit: lc.Credit("cn1", "CN-1", lines=[f.line("1.00")]),
         lc.PayWithCredit: lc.PayWithCredit("pc", "1.00", ("INV-0",)),
         lc.ApplyCredit: lc.ApplyCredit("pc", "inv-2", "INV-2", "1.00"),
+        lc.DisputePayment: lc.DisputePayment("p1", "d1", "1.00"),
+        lc.ResolveDispute: lc.ResolveDispute("p1", "d1", won=True),
     }
     return samples[cls]
 
@@ -86,6 +88,7 @@ def test_every_command_class_is_known_here() -> None:
         "ApplyCredit",
         "Credit",
         "Delete",
+        "DisputePayment",
         "Edit",
         "FailCollection",
         "FailPayment",
@@ -94,6 +97,7 @@ def test_every_command_class_is_known_here() -> None:
         "PayWithCredit",
         "RecordPayment",
         "RefundPayment",
+        "ResolveDispute",
         "Send",
         "SettlePayment",
         "Void",

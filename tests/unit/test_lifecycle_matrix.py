@@ -27,7 +27,14 @@ A = Action
 S = Status
 EARLY = f.utc(2026, 3, 10)  # before the due date 2026-03-31
 LATE = f.utc(2026, 4, 10)  # after it
-PAYMENT_ACTIONS = {A.RECORD_PAYMENT, A.SETTLE_PAYMENT, A.FAIL_PAYMENT, A.REFUND}
+PAYMENT_ACTIONS = {
+    A.RECORD_PAYMENT,
+    A.SETTLE_PAYMENT,
+    A.FAIL_PAYMENT,
+    A.REFUND,
+    A.DISPUTE,
+    A.RESOLVE_DISPUTE,
+}
 
 
 def _run(invoice: Invoice, *commands: lc.Command, at: datetime = f.AT) -> Invoice:
@@ -52,6 +59,7 @@ REPS: dict[str, Callable[[], Invoice]] = {
     "pending+pp": lambda: _run(f.issued(), _pp()),
     "partial": lambda: _run(f.issued(), _p1()),
     "partial+pp": lambda: _run(f.issued(), _p1(), _pp()),
+    "partial+d1": lambda: _run(f.issued(), _p1(), lc.DisputePayment("p1", "d1", "10.00")),
     "paid": lambda: _run(f.issued(), _p1("119.00")),
     "paid+pp": lambda: _run(f.issued(), _pp(), _p1("119.00")),
     "paid+credit": lambda: _run(f.issued(), _p1("130.00")),  # 11.00 customer credit
@@ -82,7 +90,10 @@ COMMANDS: dict[Action, lc.Command] = {
     A.WRITE_OFF: lc.WriteOff("customer insolvent"),
     A.CREDIT: lc.Credit("cn1", "CN-2026-00001", lines=[f.line("10.00")]),
     A.APPLY_CREDIT: lc.ApplyCredit("pc", "inv-2", "INV-2026-00002", "10.00"),
+    A.DISPUTE: lc.DisputePayment("p1", "d1", "10.00"),
+    A.RESOLVE_DISPUTE: lc.ResolveDispute("p1", "d1", won=True),
 }
+NO_DISPUTE = "has no open dispute"
 
 
 @dataclass(frozen=True)
@@ -152,6 +163,15 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.VOID: ok("pending", S.VOID, "InvoiceVoided"),
         A.WRITE_OFF: ok("pending", S.UNCOLLECTIBLE, "InvoiceMarkedUncollectible"),
         A.CREDIT: ok("pending", S.PENDING, "CreditNoteIssued"),
+        A.DISPUTE: guard(
+            "pending+pp",
+            "only succeeded payments are disputed",
+            pay=True,
+            cmd=lc.DisputePayment("pp", "d1", "10.00"),
+        ),
+        A.RESOLVE_DISPUTE: guard(
+            "pending+pp", NO_DISPUTE, pay=True, cmd=lc.ResolveDispute("pp", "d1", won=True)
+        ),
     },
     S.PARTIALLY_PAID: {
         **_issued_row("partial"),
@@ -165,6 +185,8 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.VOID: no("partial"),
         A.WRITE_OFF: ok("partial", S.UNCOLLECTIBLE, "InvoiceMarkedUncollectible"),
         A.CREDIT: ok("partial", S.PARTIALLY_PAID, "CreditNoteIssued"),
+        A.DISPUTE: ok("partial", S.PARTIALLY_PAID, "PaymentDisputed"),
+        A.RESOLVE_DISPUTE: ok("partial+d1", S.PARTIALLY_PAID, "DisputeResolved"),
     },
     S.PAID: {
         **_issued_row("paid"),
@@ -179,6 +201,8 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.WRITE_OFF: no("paid"),
         A.CREDIT: ok("paid", S.PAID, "CreditNoteIssued", "CustomerCreditCreated"),
         A.APPLY_CREDIT: ok("paid+credit", S.PAID, "CustomerCreditApplied"),
+        A.DISPUTE: ok("paid", S.PARTIALLY_PAID, "PaymentDisputed", "InvoiceReopened"),
+        A.RESOLVE_DISPUTE: guard("paid", NO_DISPUTE, pay=True),
     },
     S.OVERDUE: {
         **_issued_row("overdue"),
@@ -192,6 +216,8 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.VOID: ok("overdue", S.VOID, "InvoiceVoided", late=True),
         A.WRITE_OFF: ok("overdue", S.UNCOLLECTIBLE, "InvoiceMarkedUncollectible", late=True),
         A.CREDIT: ok("overdue", S.OVERDUE, "CreditNoteIssued", late=True),
+        A.DISPUTE: ok("overdue+p1", S.OVERDUE, "PaymentDisputed", late=True),
+        A.RESOLVE_DISPUTE: guard("overdue+p1", NO_DISPUTE, pay=True),
     },
     S.FAILED: {
         **_issued_row("failed"),
@@ -205,6 +231,8 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.VOID: ok("failed", S.VOID, "InvoiceVoided"),
         A.WRITE_OFF: ok("failed", S.UNCOLLECTIBLE, "InvoiceMarkedUncollectible"),
         A.CREDIT: ok("failed", S.FAILED, "CreditNoteIssued"),
+        A.DISPUTE: ok("failed+p1", S.FAILED, "PaymentDisputed"),
+        A.RESOLVE_DISPUTE: guard("failed+p1", NO_DISPUTE, pay=True),
     },
     S.VOID: _refused_everything("void"),
     S.UNCOLLECTIBLE: {
@@ -221,6 +249,8 @@ SPEC: dict[Status, dict[Action, Cell]] = {
         A.VOID: no("uncollectible"),
         A.WRITE_OFF: no("uncollectible"),
         A.CREDIT: ok("uncollectible", S.UNCOLLECTIBLE, "CreditNoteIssued"),
+        A.DISPUTE: ok("uncollectible", S.UNCOLLECTIBLE, "PaymentDisputed"),
+        A.RESOLVE_DISPUTE: guard("uncollectible", NO_DISPUTE, pay=True),
     },
 }
 

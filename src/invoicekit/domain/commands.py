@@ -20,6 +20,7 @@ __all__ = [
     "Command",
     "Credit",
     "Delete",
+    "DisputePayment",
     "Edit",
     "FailCollection",
     "FailPayment",
@@ -28,6 +29,7 @@ __all__ = [
     "PayWithCredit",
     "RecordPayment",
     "RefundPayment",
+    "ResolveDispute",
     "Send",
     "SettlePayment",
     "Void",
@@ -175,6 +177,27 @@ class RefundPayment(Command):
     amount: Any
     #: The payment provider's id of the refund, when the provider paid it out.
     provider_id: str | None = None
+
+
+@attrs.frozen
+class DisputePayment(Command):
+    """The payer disputed ``amount`` of payment ``payment_id`` (a chargeback)."""
+
+    action: ClassVar[Action] = Action.DISPUTE
+    payment_id: str
+    dispute_id: str
+    amount: Any
+    reason: str | None = None
+
+
+@attrs.frozen
+class ResolveDispute(Command):
+    """Dispute ``dispute_id`` of payment ``payment_id`` was decided: ``won`` by the seller or not."""
+
+    action: ClassVar[Action] = Action.RESOLVE_DISPUTE
+    payment_id: str
+    dispute_id: str
+    won: bool
 
 
 @attrs.frozen

@@ -18,6 +18,7 @@ __all__ = [
     "CreditNoteIssued",
     "CustomerCreditApplied",
     "CustomerCreditCreated",
+    "DisputeResolved",
     "Event",
     "InvoiceDeleted",
     "InvoiceEdited",
@@ -28,6 +29,7 @@ __all__ = [
     "InvoiceReopened",
     "InvoiceSent",
     "InvoiceVoided",
+    "PaymentDisputed",
     "PaymentFailed",
     "PaymentPending",
     "PaymentRefunded",
@@ -116,6 +118,28 @@ class PaymentRefunded(Event):
     amount: Decimal
     #: The part that gave back customer credit held on the invoice.
     from_credit: Decimal = Decimal(0)
+
+
+@attrs.frozen(kw_only=True)
+class PaymentDisputed(Event):
+    """The payer disputed part of a payment: it counts as not received until the dispute is won."""
+
+    payment_id: str
+    dispute_id: str
+    amount: Decimal
+    #: The part that re-opened the balance.
+    reopened: Decimal
+    reason: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DisputeResolved(Event):
+    """A dispute was decided: "won" (the money counts again) or "lost" (it is gone for good)."""
+
+    payment_id: str
+    dispute_id: str
+    outcome: str
+    amount: Decimal
 
 
 @attrs.frozen(kw_only=True)

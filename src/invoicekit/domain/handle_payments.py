@@ -167,7 +167,14 @@ def _pending(invoice: Invoice, payment_id: str) -> Payment:
 
 @handles(HANDLERS, SettlePayment, leads_to=_PAID_OR_PART, keeps=True)
 def _settle_payment(invoice: Invoice, cmd: SettlePayment, at: datetime) -> Transition:
-    payment = _pending(invoice, cmd.payment_id)
+    """The money arrived: a pending payment, or one reported failed that succeeded after all.
+
+    (A provider may retry a failed attempt under the same payment, e.g. a bank debit
+    presented again: money that arrived is never refused by the ledger.)
+    """
+    payment = invoice.payment(cmd.payment_id)
+    if payment.status is PaymentStatus.SUCCEEDED:
+        raise Refused(f"payment {payment.id!r} is succeeded, not pending")
     events: list[ev.Event] = []
     return _allocate(invoice, payment, at, events), events
 
@@ -226,6 +233,10 @@ def _refund(invoice: Invoice, cmd: RefundPayment, at: datetime) -> Transition:
             f"payment {payment.id!r} is {payment.status.value}; "
             "only succeeded payments are refunded",
         )
+    if cmd.provider_id is not None and any(
+        r.provider_id == cmd.provider_id for r in payment.refunds
+    ):
+        return invoice, []  # the provider's notice of this very refund recorded it already
     if any(r.id == cmd.refund_id for p in invoice.payments for r in p.refunds):
         raise DuplicateError(
             f"refund {cmd.refund_id!r} is already recorded on invoice {invoice.ref}"

@@ -29,6 +29,7 @@ __all__ = [
     "CreditApplication",
     "CreditNote",
     "CreditTransfer",
+    "Dispute",
     "Invoice",
     "Payment",
     "Refund",
@@ -55,6 +56,26 @@ class Refund:
 
 
 @attrs.frozen
+class Dispute:
+    """A payer's dispute (chargeback) of part of a payment; open until won or lost."""
+
+    id: str
+    amount: Decimal
+    at: datetime
+    #: The part that re-opened the balance while the dispute is open or lost.
+    reopened: Decimal
+    reason: str | None = None
+    #: None while open; "won" (the money counts again) or "lost" (it is gone for good).
+    outcome: str | None = None
+    resolved_at: datetime | None = None
+
+    @property
+    def holds(self) -> Decimal:
+        """What this dispute takes off the payment's allocation: nothing once won."""
+        return _ZERO if self.outcome == "won" else self.reopened
+
+
+@attrs.frozen
 class Payment:
     """One payment towards an invoice; once settled, ``allocated + customer_credit == amount``."""
 
@@ -70,6 +91,7 @@ class Payment:
     customer_credit: Decimal = _ZERO
     refunds: tuple[Refund, ...] = ()
     failure_reason: str | None = None
+    disputes: tuple[Dispute, ...] = ()
 
     @property
     def refunded(self) -> Decimal:
@@ -78,8 +100,13 @@ class Payment:
 
     @property
     def net_allocated(self) -> Decimal:
-        """What this payment still pays of the invoice: allocated minus refunds that re-opened it."""
-        return self.allocated - sum((r.amount - r.from_credit for r in self.refunds), _ZERO)
+        """What this payment still pays: allocated minus refunds and open or lost disputes."""
+        refunded = sum((r.amount - r.from_credit for r in self.refunds), _ZERO)
+        return self.allocated - refunded - sum((d.holds for d in self.disputes), _ZERO)
+
+    def dispute(self, dispute_id: str) -> Dispute | None:
+        """The dispute ``dispute_id`` of this payment, or None."""
+        return next((d for d in self.disputes if d.id == dispute_id), None)
 
 
 @attrs.frozen

@@ -17,13 +17,14 @@ from typing import Final, NoReturn
 
 import attrs
 
-from invoicekit.domain import handle_closing, handle_drafts, handle_payments
+from invoicekit.domain import handle_closing, handle_disputes, handle_drafts, handle_payments
 from invoicekit.domain.commands import (
     CREDIT_METHOD,
     ApplyCredit,
     Command,
     Credit,
     Delete,
+    DisputePayment,
     Edit,
     FailCollection,
     FailPayment,
@@ -32,6 +33,7 @@ from invoicekit.domain.commands import (
     PayWithCredit,
     RecordPayment,
     RefundPayment,
+    ResolveDispute,
     Send,
     SettlePayment,
     Void,
@@ -56,6 +58,7 @@ __all__ = [
     "Command",
     "Credit",
     "Delete",
+    "DisputePayment",
     "Edit",
     "FailCollection",
     "FailPayment",
@@ -64,6 +67,7 @@ __all__ = [
     "PayWithCredit",
     "RecordPayment",
     "RefundPayment",
+    "ResolveDispute",
     "Send",
     "SettlePayment",
     "Status",
@@ -84,6 +88,8 @@ _OPEN: Final = frozenset(
         _A.FAIL_PAYMENT,
         _A.FAIL_COLLECTION,
         _A.REFUND,
+        _A.DISPUTE,
+        _A.RESOLVE_DISPUTE,
         _A.MARK_OVERDUE,
         _A.VOID,
         _A.WRITE_OFF,
@@ -92,7 +98,16 @@ _OPEN: Final = frozenset(
 )
 
 _SETTLED: Final = frozenset(
-    {_A.SEND, _A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND, _A.CREDIT}
+    {
+        _A.SEND,
+        _A.RECORD_PAYMENT,
+        _A.SETTLE_PAYMENT,
+        _A.FAIL_PAYMENT,
+        _A.REFUND,
+        _A.DISPUTE,
+        _A.RESOLVE_DISPUTE,
+        _A.CREDIT,
+    }
 )
 
 #: The lifecycle table: the actions each status accepts. Guards refine it
@@ -112,7 +127,14 @@ ALLOWED: Final[Mapping[Status, frozenset[Action]]] = {
 }
 
 _PAYMENT_ACTIONS: Final = frozenset(
-    {_A.RECORD_PAYMENT, _A.SETTLE_PAYMENT, _A.FAIL_PAYMENT, _A.REFUND}
+    {
+        _A.RECORD_PAYMENT,
+        _A.SETTLE_PAYMENT,
+        _A.FAIL_PAYMENT,
+        _A.REFUND,
+        _A.DISPUTE,
+        _A.RESOLVE_DISPUTE,
+    }
 )
 
 
@@ -149,6 +171,7 @@ def _refuse(invoice: Invoice, action: Action, reason: str | None = None) -> NoRe
 _HANDLERS: Final[Mapping[type[Command], Handler]] = {
     **handle_drafts.HANDLERS,
     **handle_payments.HANDLERS,
+    **handle_disputes.HANDLERS,
     **handle_closing.HANDLERS,
 }
 

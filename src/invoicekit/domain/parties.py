@@ -280,6 +280,9 @@ class Seller:
     registration_id: str | None = None
     #: The seller's contact point (EN 16931 BG-6; XRechnung needs name, phone and e-mail).
     contact: Contact | None = None
+    #: The name of the payment provider this seller's invoices are paid through (one of the
+    #: providers Billing was given); None: Billing's first (default) provider.
+    payment_provider: str | None = None
 
     def series_named(self, name: str) -> Series:
         """The series called ``name``; ValidationError naming the configured ones if absent."""
@@ -403,7 +406,7 @@ class Customer:
 
 
 def _settings_problems(seller: Seller) -> list[Problem]:
-    """The seller's settings: rounding, prices, terms, metadata, the flags, reminder minimums."""
+    """The seller's settings: rounding, prices, terms, metadata, flags, provider, reminder minimums."""
     rounding = "a RoundingPolicy, e.g. RoundingPolicy(mode='half_up')"
     return (
         checks.instance("rounding", seller.rounding, RoundingPolicy, rounding)
@@ -413,5 +416,6 @@ def _settings_problems(seller: Seller) -> list[Problem]:
         + checks.flag("send_on_issue", seller.send_on_issue)
         + checks.flag("apply_credit_at_issue", seller.apply_credit_at_issue)
         + checks.flag("send_receipts", seller.send_receipts)
+        + checks.identifier("payment_provider", seller.payment_provider, required=False)
         + minimum_problems(seller.reminder_minimum)
     )

@@ -59,6 +59,10 @@ class Action(StrEnum):
     CREDIT = "credit"
     #: Let customer credit held on the invoice pay another invoice of the customer.
     APPLY_CREDIT = "apply_credit"
+    #: The payer disputed a payment (a chargeback): the amount counts as not received.
+    DISPUTE = "dispute"
+    #: A dispute was decided: won, the money counts again; lost, it is gone for good.
+    RESOLVE_DISPUTE = "resolve_dispute"
 
 
 class PaymentStatus(StrEnum):

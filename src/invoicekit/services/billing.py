@@ -11,7 +11,7 @@ from __future__ import annotations
 import builtins
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
@@ -36,7 +36,9 @@ from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
+from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
+from invoicekit.services.webhooks import Webhooks
 
 __all__ = ["Billing", "Events", "SellerBooks"]
 
@@ -106,7 +108,7 @@ class Billing:
         self,
         *,
         storage: Storage,
-        payments: PaymentProvider | None = None,
+        payments: PaymentProvider | Sequence[PaymentProvider] | None = None,
         renderer: Renderer | None = None,
         notifiers: Iterable[Notifier] = (),
         clock: Clock | None = None,
@@ -120,14 +122,22 @@ class Billing:
         pay_link_ttl: timedelta = timedelta(days=60),
     ) -> None:
         self.storage = storage
-        self.payments_provider = payments
+        #: The payment providers by name (the first is the default; ``Seller.payment_provider``
+        #: chooses another).
+        self.providers = Providers(payments)
+        #: The default provider (the first given), or None.
+        self.payments_provider = self.providers.default
         self.renderer = renderer
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
         self._runner = Runner(
             storage, self.clock, make_converter(), faults or FaultPoints(), new_id
         )
-        self.sellers = Sellers(self._runner, new_id)
+        self.sellers = Sellers(self._runner, new_id, self.providers.check_choice)
+        #: Providers' signed notifications (webhooks) in: ``billing.webhooks.receive(...)``.
+        self.webhooks = Webhooks(
+            self._runner, self.providers, lambda seller_id: InvoiceChanges(self._runner, seller_id)
+        )
         if dispatch not in ("now", "worker"):
             raise ConfigurationError(f"dispatch must be 'now' or 'worker', not {dispatch!r}")
         self._immediate = dispatch == "now"
@@ -161,8 +171,7 @@ class Billing:
 
     def _provider_named(self, name: str) -> PaymentProvider | None:
         """The payment provider called ``name``, if Billing has it."""
-        provider = self.payments_provider
-        return provider if provider is not None and provider.name == name else None
+        return self.providers.get(name)
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""
@@ -224,7 +233,7 @@ class Billing:
             self._runner,
             seller_id,
             self._new_id,
-            self.payments_provider,
+            self.providers,
             self.dispatcher,
             immediate=self._immediate,
         )
@@ -236,7 +245,7 @@ class Billing:
                 self._runner,
                 InvoiceChanges(self._runner, seller_id),
                 self._new_id,
-                self.payments_provider,
+                self.providers,
             ),
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from invoicekit.domain import checks, lifecycle
@@ -52,10 +52,28 @@ class InvoiceChanges:
                     retryable=False,
                 )
             command = make if isinstance(make, lifecycle.Command) else make(tx, inv)
-            new, events = lifecycle.apply(inv, command, at=now)
-            if new is not inv:
-                tx.invoices.save(new, expected_version=inv.version)
-            self._run.changed(tx, new, events, now)  # the outbox, receipts and payment notices
-            return new
+            return self.apply_in(tx, inv, [command], now=now)
 
         return self._run.write(self._seller_id, call, body, Invoice, key=key)
+
+    def apply_in(
+        self,
+        tx: Transaction,
+        invoice: Invoice,
+        commands: Sequence[lifecycle.Command],
+        *,
+        now: datetime,
+    ) -> Invoice:
+        """Apply ``commands`` in order to ``invoice`` (locked in ``tx``), save it once, write the events.
+
+        The one place a lifecycle change is stored: ``apply`` and webhook intake both come
+        here, so whatever follows a change in the same transaction covers both.
+        """
+        new, events = invoice, []
+        for command in commands:
+            new, more = lifecycle.apply(new, command, at=now)
+            events.extend(more)
+        if new is not invoice:
+            tx.invoices.save(new, expected_version=invoice.version)
+        self._run.changed(tx, new, events, now)  # the outbox, receipts and payment notices
+        return new

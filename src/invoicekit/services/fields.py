@@ -34,7 +34,7 @@ __all__ = [
 class BillingOptions(TypedDict, total=False):
     """``Billing``'s keyword arguments besides ``storage`` (see ``Billing`` for each)."""
 
-    payments: PaymentProvider | None
+    payments: PaymentProvider | Sequence[PaymentProvider] | None
     renderer: Renderer | None
     notifiers: Iterable[Notifier]
     clock: Clock | None
@@ -71,6 +71,7 @@ class SellerSettings(TypedDict, total=False):
     electronic_address: ElectronicAddress | None
     registration_id: str | None
     contact: Contact | None
+    payment_provider: str | None
 
 
 class SellerFields(SellerSettings):

@@ -17,7 +17,7 @@ from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Line
 from invoicekit.domain.status import Status
 from invoicekit.errors import InvalidTransitionError
-from invoicekit.ports import PaymentProvider, Transaction
+from invoicekit.ports import Transaction
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.dispatch import Dispatcher
@@ -25,6 +25,7 @@ from invoicekit.services.drafts import Drafts, list_problems
 from invoicekit.services.invoice_queries import InvoiceQueries
 from invoicekit.services.issuing import Issuing
 from invoicekit.services.links import PaymentLinks
+from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
 
 __all__ = ["Invoices"]
@@ -38,7 +39,7 @@ class Invoices(InvoiceQueries, Drafts, Issuing):
         runner: Runner,
         seller_id: str,
         new_id: Callable[[str], str],
-        payments: PaymentProvider | None,
+        payments: Providers,
         dispatcher: Dispatcher | None = None,
         *,
         immediate: bool = True,

@@ -19,8 +19,9 @@ import attrs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Status
 from invoicekit.errors import PaymentError
-from invoicekit.ports import PaymentProvider, Transaction
+from invoicekit.ports import Transaction
 from invoicekit.services import calls
+from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
 
 __all__ = ["PaymentLinks"]
@@ -31,14 +32,14 @@ log = logging.getLogger("invoicekit.links")
 class PaymentLinks:
     """Gives one seller's issued invoices the provider's payment link, outside the issuing lock."""
 
-    def __init__(self, runner: Runner, seller_id: str, provider: PaymentProvider | None) -> None:
+    def __init__(self, runner: Runner, seller_id: str, providers: Providers) -> None:
         self._run = runner
         self._seller_id = seller_id
-        self._provider = provider
+        self._providers = providers
 
     def check(self, invoice: Invoice) -> None:
         """Let the provider refuse ``invoice`` before it is stored, if it has an IssueCheck."""
-        check_issue = getattr(self._provider, "check_issue", None)
+        check_issue = getattr(self._providers.for_invoice(invoice), "check_issue", None)
         if check_issue is not None:
             check_issue(invoice)
 
@@ -58,9 +59,9 @@ class PaymentLinks:
         return self._add_all(invoices, quiet=True)
 
     def _add_all(self, invoices: Sequence[Invoice], *, quiet: bool) -> list[Invoice]:
-        provider = self._provider
         urls: dict[str, str] = {}
         for invoice in invoices:
+            provider = self._providers.for_invoice(invoice)
             if provider is None or not _needs_link(invoice):
                 continue
             try:

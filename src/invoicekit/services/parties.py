@@ -52,9 +52,15 @@ def _unknown(
 class Sellers:
     """The sellers (tenants) of this billing instance."""
 
-    def __init__(self, runner: Runner, new_id: Callable[[str], str]) -> None:
+    def __init__(
+        self,
+        runner: Runner,
+        new_id: Callable[[str], str],
+        check_provider: Callable[[object], None] | None = None,
+    ) -> None:
         self._run = runner
         self._new_id = new_id
+        self._check_provider = check_provider
 
     def create(
         self,
@@ -68,6 +74,8 @@ class Sellers:
         seller_id = id or self._new_id("sel")
         seller = Seller(id=seller_id, **fields)
         checks.refuse(checks.stored_terms("terms", seller.terms), "seller")
+        if self._check_provider is not None:
+            self._check_provider(seller.payment_provider)
 
         def body(tx: Transaction, _: datetime) -> Seller:
             tx.sellers.add(seller)
@@ -97,6 +105,8 @@ class Sellers:
         _unknown(changes, _SELLER_FIELDS, "seller")
         _check_changes(self.get, seller_id, changes)
         checks.refuse(checks.stored_terms("terms", changes.get("terms")), "seller")
+        if self._check_provider is not None:
+            self._check_provider(changes.get("payment_provider"))
 
         def body(tx: Transaction, _: datetime) -> Seller:
             before = tx.sellers.get(seller_id)

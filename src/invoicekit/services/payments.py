@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -28,12 +28,12 @@ class Payments:
         runner: Runner,
         invoices: InvoiceChanges,
         new_id: Callable[[str], str],
-        provider: PaymentProvider | None,
+        providers: Mapping[str, PaymentProvider],
     ) -> None:
         self._run = runner
         self._invoices = invoices
         self._new_id = new_id
-        self._provider = provider
+        self._providers = providers
 
     def record(
         self,
@@ -102,7 +102,7 @@ class Payments:
     ) -> Invoice:
         """Give back part or all of a payment: customer credit held first, then the balance re-opens.
 
-        A payment of the provider (its method is the provider's name) is refunded through the
+        A payment of a provider (its method is the provider's name) is refunded through that
         provider first, outside the transaction; if the provider fails, its PaymentError is
         raised and nothing is recorded. Other payments are refunded in the books only.
         """
@@ -111,7 +111,7 @@ class Payments:
         seller_id = self._invoices.seller_id
         command = refund_at_provider(
             self._run,
-            self._provider,
+            self._providers,
             seller_id,
             invoice_id,
             command,

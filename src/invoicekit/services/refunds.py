@@ -1,15 +1,17 @@
 """Refunds of provider payments: the provider pays out first, outside the write transaction.
 
-A payment came from the provider when its method is the provider's name (``"manual"``
-for ``ManualPayments``, which lists refunds to pay out by hand); other payments (cash, a
-``credit`` payment, any payment when Billing has no provider) are refunded in the books
-only. The refund is checked against the invoice before the provider is asked, so a
+A payment came from a provider when its method is that provider's name (``"manual"``
+for ``ManualPayments``, which lists refunds to pay out by hand; ``"stripe"``, ``"sandbox"``):
+the refund goes back through that provider. Other payments (cash, a ``credit`` payment, a
+method no provider of Billing is named) are refunded in the books only. The refund is checked against the invoice before the provider is asked, so a
 refused refund never reaches it; when the provider fails, its PaymentError reaches the
 caller and nothing is recorded. The provider is asked with a key derived from the
 idempotency key (else the refund id), so asking again after a crash pays out once.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 import attrs
 
@@ -28,7 +30,7 @@ def provider_key(seller_id: str, invoice_id: str, key: str) -> str:
 
 def refund_at_provider(
     run: Runner,
-    provider: PaymentProvider | None,
+    providers: Mapping[str, PaymentProvider],
     seller_id: str,
     invoice_id: str,
     command: lifecycle.RefundPayment,
@@ -37,10 +39,11 @@ def refund_at_provider(
 ) -> lifecycle.RefundPayment:
     """``command``, with the provider's refund id once the provider paid the refund out.
 
-    Unchanged when there is no provider, the payment is not the provider's, or the
-    idempotency key was used already (the write then replays or refuses it).
+    The provider is the one named by the payment's ``method``. Unchanged when Billing has
+    no provider of that name (cash, credit, a manual transfer), or the idempotency key was
+    used already (the write then replays or refuses it).
     """
-    if provider is None:
+    if not providers:
         return command
     with run.read() as tx:
         if idempotency_key is not None and tx.idempotency.get(seller_id, idempotency_key):
@@ -48,7 +51,8 @@ def refund_at_provider(
         invoice = tx.invoices.get(seller_id, invoice_id)
     lifecycle.apply(invoice, command, at=run.clock.now())  # a refused refund stops here
     payment = invoice.payment(command.payment_id)
-    if payment.method != provider.name:
+    provider = providers.get(payment.method)
+    if provider is None:
         return command
     amount = parse_amount(command.amount, invoice.currency)
     key = provider_key(seller_id, invoice_id, idempotency_key or command.refund_id)

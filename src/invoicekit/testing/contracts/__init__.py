@@ -15,6 +15,7 @@ import pytest
 # (Registered by module name before they are imported; the package itself has no asserts.)
 pytest.register_assert_rewrite(
     "invoicekit.testing.contracts.notifier",
+    "invoicekit.testing.contracts.payments",
     "invoicekit.testing.contracts.renderer",
     "invoicekit.testing.contracts.storage",
     "invoicekit.testing.contracts.storage_base",
@@ -34,15 +35,18 @@ pytest.register_assert_rewrite(
 )
 
 from invoicekit.testing.contracts.notifier import NotifierContract, ReceivedMessage  # noqa: E402
+from invoicekit.testing.contracts.payments import PaymentProviderContract, SignEvent  # noqa: E402
 from invoicekit.testing.contracts.renderer import RendererContract  # noqa: E402
 from invoicekit.testing.contracts.storage import StorageContract  # noqa: E402 - after the rewrite hook
 from invoicekit.testing.contracts.storage_builders import Reopen, StorageFactory  # noqa: E402
 
 __all__ = [
     "NotifierContract",
+    "PaymentProviderContract",
     "ReceivedMessage",
     "RendererContract",
     "Reopen",
+    "SignEvent",
     "StorageContract",
     "StorageFactory",
 ]
