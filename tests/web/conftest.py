@@ -1,4 +1,10 @@
-"""Fixtures of the web app's tests: a real Billing with one issued invoice, the app over it."""
+"""Fixtures of the web app's tests: a real Billing with one issued invoice, the app over it.
+
+The Billing has two providers: ``LocalCheckout`` first (the default, whose checkout
+requests a test can read or make fail) and a real ``SandboxPayments`` (its pay page and
+signed webhooks through the real intake). TestClient is no HTTP server, so the
+sandbox's own webhook deliveries go to a closed port and wait for ``redeliver``.
+"""
 
 from __future__ import annotations
 
@@ -11,24 +17,30 @@ from starlette.testclient import TestClient
 
 import invoicekit as ik
 from billing_fixtures import AT
+from invoicekit import SandboxPayments
+from invoicekit.payment_records import CheckoutRequest
 from invoicekit.testing import FixedClock
 from invoicekit.web import create_app
-from web.standins import Host, LocalCheckout, Session, StandInSandbox, StandInWebhooks
+from web.standins import LocalCheckout
 
 SECRET = "test-secret-key-0123456789abcdef0123456789"
+WEBHOOK_SECRET = "whsec_ZXhhbXBsZS1vbmx5LXdlYmhvb2stc2VjcmV0LTMyYnk="
 IBAN = "DE89 3704 0044 0532 0130 00"
+#: Nothing listens here: the sandbox's deliveries fail and are kept (TestClient is no server).
+CLOSED_PORT = "http://127.0.0.1:9/webhooks/sandbox"
 
 
 @dataclass
 class Shop:
     billing: ik.Billing
-    host: Host
     provider: LocalCheckout
-    sandbox: StandInSandbox
+    sandbox: SandboxPayments
     seller_id: str
     customer_id: str
     invoice_id: str
     token: str
+    #: A sandbox checkout of the invoice, as its Pay button would start it.
+    ref: str
     client: TestClient
 
 
@@ -59,23 +71,34 @@ def issue_one(billing: ik.Billing) -> tuple[str, str, str]:
 
 @pytest.fixture
 def shop() -> Iterator[Shop]:
+    clock = FixedClock(AT)
     provider = LocalCheckout()
+    sandbox = SandboxPayments(
+        base_url="http://testserver",
+        webhook_url=CLOSED_PORT,
+        secrets=[WEBHOOK_SECRET],
+        clock=clock,
+        timeout=1.0,
+    )
     billing = ik.Billing.in_memory(
-        clock=FixedClock(AT), payments=provider, pay_url="http://testserver"
+        clock=clock, payments=[provider, sandbox], pay_url="http://testserver"
     )
     seller_id, customer_id, invoice_id = issue_one(billing)
-    host = Host(billing, StandInWebhooks())
     token = billing.pay_pages.mint(seller_id, invoice_id).rsplit("/", 1)[1]
-    sandbox = StandInSandbox()
-    sandbox.sessions["sbx_cs_1"] = Session(
-        "sbx_cs_1",
-        Decimal("1190.00"),
-        "EUR",
-        "Invoice INV-2026-00001 from Northwind Studio",
-        f"http://testserver/i/{token}",
+    session = sandbox.start_checkout(
+        CheckoutRequest(
+            seller_id=seller_id,
+            invoice_id=invoice_id,
+            number="INV-2026-00001",
+            amount=Decimal("1190.00"),
+            currency="EUR",
+            description="Invoice INV-2026-00001 from Northwind Studio",
+            return_url=f"http://testserver/i/{token}",
+            key=f"{invoice_id}:1190.00:EUR",
+        )
     )
     app = create_app(
-        host,
+        billing,
         secret_key=SECRET,
         sandbox=sandbox,
         inbox_customer=lambda request: (
@@ -84,5 +107,14 @@ def shop() -> Iterator[Shop]:
     )
     with TestClient(app, follow_redirects=False) as client:
         yield Shop(
-            billing, host, provider, sandbox, seller_id, customer_id, invoice_id, token, client
+            billing,
+            provider,
+            sandbox,
+            seller_id,
+            customer_id,
+            invoice_id,
+            token,
+            session.ref,
+            client,
         )
+    billing.close()

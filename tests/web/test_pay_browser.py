@@ -8,7 +8,6 @@ the page has loaded: "Pay …" on our page, then "Succeed" on the sandbox's.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -29,12 +28,11 @@ from browser.kit import (
     Screen,
     require_tools,
 )
-from invoicekit.payment_records import CheckoutRequest
+from invoicekit import SandboxPayments
 from invoicekit.testing import FixedClock
 from invoicekit.web import create_app
 from invoicekit.web.loopback import LoopbackServer
-from web.conftest import SECRET, issue_one
-from web.standins import Host, LocalCheckout, Session, StandInSandbox, StandInWebhooks
+from web.conftest import SECRET, WEBHOOK_SECRET, issue_one
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -91,37 +89,24 @@ def chromium() -> Iterator[Browser]:
 @pytest.fixture
 def live() -> Iterator[Live]:
     server = LoopbackServer()
-    base = server.url
-    sandbox = StandInSandbox()
-    lock = threading.Lock()
-
-    def start(request: CheckoutRequest) -> str:
-        with lock:
-            ref = f"sbx_cs_{len(sandbox.sessions) + 1}"
-            sandbox.sessions[ref] = Session(
-                ref, request.amount, request.currency, request.description, request.return_url
-            )
-        return f"{base}/sandbox/{ref}"
-
-    billing = ik.Billing.in_memory(
-        clock=FixedClock(AT), payments=LocalCheckout(start=start), pay_url=base
+    clock = FixedClock(AT)
+    sandbox = SandboxPayments(
+        base_url=server.url,
+        webhook_url=f"{server.url}/webhooks/sandbox",
+        secrets=[WEBHOOK_SECRET],
+        clock=clock,
     )
+    billing = ik.Billing.in_memory(clock=clock, payments=sandbox, pay_url=server.url)
     seller_id, customer_id, invoice_id = issue_one(billing)
-
-    def record(session: Session, outcome: str) -> None:
-        # Stands in for SandboxPayments' signed webhook until i14-core lands.
-        if outcome == "succeed":
-            billing.seller(seller_id).payments.record(invoice_id, session.amount, method="local")
-
-    sandbox.on_choose = record
     app = create_app(
-        Host(billing, StandInWebhooks()),
+        billing,
         secret_key=SECRET,
         sandbox=sandbox,
         inbox_customer=lambda _request: (seller_id, customer_id),
     )
     with server.serve(app):
-        yield Live(base, billing, seller_id, customer_id, invoice_id)
+        yield Live(server.url, billing, seller_id, customer_id, invoice_id)
+    billing.close()
 
 
 def open_at(browser: Browser, url: str, screen: Screen) -> Page:
@@ -220,4 +205,19 @@ def test_the_other_pages_pass_axe(
         problems.append("horizontal scroll")
 
     assert problems == []
+    page.context.close()
+
+
+def test_a_declined_card_comes_back_to_pay_again(chromium: Browser, live: Live) -> None:
+    page = open_at(chromium, live.link(), PHONE)
+
+    page.get_by_role("button", name="Pay").click()
+    page.get_by_label("Decline reason").select_option("insufficient_funds")
+    page.get_by_role("button", name="Decline").click()
+    page.wait_for_url(f"{live.base}/i/*?checkout=failed")
+
+    assert "did not go through" in page.locator("[data-status]").inner_text()
+    assert page.get_by_role("button", name="Pay").count() == 1
+    invoice = live.billing.seller(live.seller_id).invoices.get(live.invoice_id)
+    assert str(invoice.status) == "failed"
     page.context.close()
