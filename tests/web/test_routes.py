@@ -512,3 +512,34 @@ def test_a_declined_sandbox_session_may_be_tried_again(shop: Shop) -> None:
 
     assert ">Succeed</button>" in html
     assert "declined" in html
+
+
+def test_a_fully_credited_invoice_says_so_without_pay(shop: Shop) -> None:
+    shop.billing.seller(shop.seller_id).invoices.credit(
+        shop.invoice_id,
+        lines=[
+            ik.Line(
+                "Website redesign",
+                quantity=Decimal("12.5"),
+                unit_price=Decimal("80.00"),
+                tax=ik.Vat("19"),
+            )
+        ],
+        reason="Project cancelled",
+    )
+
+    html = shop.client.get(f"/i/{shop.token}").text
+
+    assert PAY_BUTTON.search(html) is None
+    assert "credited" in html
+    assert IBAN not in html
+
+
+def test_the_pdf_download_is_the_invoice_as_pdf(shop: Shop) -> None:
+    response = shop.client.get(f"/i/{shop.token}/pdf")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    assert "INV-2026-00001" in response.headers["content-disposition"]
+    assert shop.client.get("/i/nope/pdf").status_code == 404

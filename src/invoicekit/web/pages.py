@@ -106,10 +106,10 @@ def _qr(invoice: Invoice) -> str | None:
 
 def _banner(page: PayPageView, checkout: str | None, t: Gettext) -> dict[str, str] | None:
     invoice = page.invoice
-    if page.status in _STATUS_TEXT and not page.can_pay:
+    if not page.can_pay and invoice.credited and not invoice.paid:
+        tone, text = _CREDITED  # settled by credit notes alone: "paid" would say money came
+    elif page.status in _STATUS_TEXT and not page.can_pay:
         tone, text = _STATUS_TEXT[page.status]
-    elif invoice.credited and not page.can_pay:
-        tone, text = _CREDITED
     elif checkout == "success":
         tone, text = _PROCESSING
     elif checkout == "failed" or page.status == "failed":
