@@ -157,9 +157,7 @@ def pay_on_day(books: ik.SellerBooks, invoice: ik.Invoice, habit: str, day: date
         books.payments.record(invoice.id, min(amount, invoice.amount_due), payment_id=payment)
     elif habit == "late" and age == PAYS_LATE:
         books.payments.record(invoice.id, invoice.amount_due, payment_id=payment)
-    else:
-        return
-    books.invoices.send(invoice.id, kind="receipt", about=payment)
+    # The receipt goes out by itself: it is queued with the payment (Seller.send_receipts).
 
 
 def remind(books: ik.SellerBooks, invoice: ik.Invoice, day: datetime) -> None:
