@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import secrets as random
-import urllib.error
-import urllib.request
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,16 +24,9 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from invoicekit.adapters.payments.sandbox_out import SandboxWebhooks
 from invoicekit.adapters.payments.sandbox_state import MemoryState, SqliteState, State
-from invoicekit.adapters.signing import (
-    ID_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
-    Secret,
-    WebhookSignatureError,
-    sign,
-    verify,
-)
+from invoicekit.adapters.signing import Secret, WebhookSignatureError, verify
 from invoicekit.errors import ConfigurationError, PaymentError, WebhookRejectedError
 from invoicekit.payment_records import (
     CheckoutRequest,
@@ -118,8 +109,11 @@ class SandboxPayments:
         self._timeout = timeout
         self._clock = clock
         self._state: State = MemoryState() if path is None else SqliteState(path)
+        self._out = SandboxWebhooks(
+            self._state, self._secrets[0], lambda: self.webhook_url, timeout, self._now
+        )
 
-    def __repr__(self) -> str:
+    def __repr__(self) -> str:  # never the secrets
         return f"SandboxPayments(name={self._name!r}, base_url={self.base_url!r})"
 
     @property
@@ -156,7 +150,7 @@ class SandboxPayments:
             self._state.put(
                 "refund", key, {"id": refund_ref, "amount": str(amount), "payment": payment_ref}
             )
-            event = self._event(
+            event = self._out.queue(
                 "refund.succeeded",
                 seller_id=invoice.seller_id,
                 invoice_id=invoice.id,
@@ -165,7 +159,7 @@ class SandboxPayments:
                 currency=invoice.currency,
                 refund_ref=refund_ref,
             )
-        self._deliver(event)
+        self._out.deliver(event)
         return refund_ref
 
     # ------------------------------------------------------------------ Checkout
@@ -201,9 +195,7 @@ class SandboxPayments:
             }
             self._state.put("session", ref, doc)
             self._state.put("key", request.key, {"ref": ref})
-        session = self.session(ref)
-        assert session is not None  # noqa: S101 - stored just above
-        return self._checkout(session)
+        return self._checkout(self.session(ref))  # type: ignore[arg-type] # stored above
 
     def _checkout(self, session: SandboxSession) -> CheckoutSession:
         return CheckoutSession(
@@ -313,7 +305,7 @@ class SandboxPayments:
             if event_type == "payment.failed":
                 code = reason if reason in DECLINE_REASONS else "card_declined"
                 reason = DECLINE_REASONS.get(code, reason)
-            event = self._event(
+            event = self._out.queue(
                 event_type,
                 seller_id=session.seller_id,
                 invoice_id=session.invoice_id,
@@ -324,84 +316,26 @@ class SandboxPayments:
                 reason=reason,
                 code=code,
             )
-        self._deliver(event)
+        self._out.deliver(event)
         moved = self.session(ref)
         assert moved is not None  # noqa: S101 - it exists
         return moved
 
     # ------------------------------------------------------------------ webhooks out
 
-    def _event(self, event_type: str, **data: Any) -> dict[str, Any]:
-        """A provider-like event, queued for delivery in the open state transaction."""
-        seller_id, invoice_id = data.pop("seller_id"), data.pop("invoice_id")
-        amount = data.pop("amount")
-        body = {
-            "id": f"sbx_evt_{random.token_hex(12)}",
-            "type": event_type,
-            "created": int(self._now().timestamp()),
-            "data": {
-                **{k: v for k, v in data.items() if v is not None},
-                "amount": None if amount is None else str(amount),
-                "metadata": {"seller_id": seller_id, "invoice_id": invoice_id},
-            },
-        }
-        delivery = {"id": body["id"], "seller_id": seller_id, "body": json.dumps(body)}
-        self._state.put("delivery", str(body["id"]), {**delivery, "attempts": 0, "error": None})
-        return delivery
-
-    def _deliver(self, delivery: Mapping[str, Any]) -> bool:
-        """POST one signed event to ``webhook_url``; a failure is kept for ``redeliver``."""
-        body = str(delivery["body"]).encode("utf-8")
-        event_id = str(delivery["id"])
-        timestamp = int(self._now().timestamp())
-        url = self.webhook_url.replace("{seller_id}", str(delivery["seller_id"]))
-        headers = {
-            "content-type": "application/json",
-            ID_HEADER: event_id,
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(self._secrets[0], event_id, timestamp, body),
-        }
-        request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 - the host's own URL
-        error = None
-        try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310
-                answer.read()
-        except urllib.error.HTTPError as exc:
-            error = f"HTTP {exc.code}"
-        except (urllib.error.URLError, OSError) as exc:
-            error = str(getattr(exc, "reason", exc))
-        with self._state.transaction():
-            kept = self._state.get("delivery", event_id)
-            if error is None:
-                self._state.delete("delivery", event_id)
-            elif kept is not None:
-                attempts = int(kept["attempts"]) + 1
-                self._state.put(
-                    "delivery", event_id, {**kept, "attempts": attempts, "error": error}
-                )
-        return error is None
-
     def undelivered(self) -> list[str]:
         """The ids of events whose delivery failed and waits for ``redeliver``."""
-        return [str(d["id"]) for d in self._state.all("delivery")]
+        return self._out.undelivered()
 
     def redeliver(self) -> int:
         """Send every undelivered event again (each freshly signed); how many got through."""
-        return sum(self._deliver(d) for d in self._state.all("delivery"))
+        return self._out.redeliver()
 
     def signed(
         self, event: Mapping[str, Any], *, at: datetime | None = None
     ) -> tuple[bytes, dict[str, str]]:
         """A body and headers as the sandbox would send ``event`` (for tests of receivers)."""
-        body = json.dumps(dict(event)).encode("utf-8")
-        timestamp = int((at or self._now()).timestamp())
-        event_id = str(event["id"])
-        headers = {
-            ID_HEADER: event_id,
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: sign(self._secrets[0], event_id, timestamp, body),
-        }
-        return body, headers
+        return self._out.signed(event, at=at)
 
     # ------------------------------------------------------------------ PaymentNotices
 
