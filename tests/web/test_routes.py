@@ -9,10 +9,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from starlette.testclient import TestClient
 
 import invoicekit as ik
 from billing_fixtures import AT
-from invoicekit.errors import ConfigurationError, PaymentError
+from invoicekit.errors import ConcurrencyError, ConfigurationError, PaymentError, ValidationError
+from invoicekit.faults import FaultPoints
 from invoicekit.testing import FixedClock
 from invoicekit.web import create_app
 from invoicekit.web.csrf import COOKIE, FIELD
@@ -543,3 +545,31 @@ def test_the_pdf_download_is_the_invoice_as_pdf(shop: Shop) -> None:
     assert response.content.startswith(b"%PDF-")
     assert "INV-2026-00001" in response.headers["content-disposition"]
     assert shop.client.get("/i/nope/pdf").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (ConcurrencyError("locked by another worker"), 503),
+        (ValidationError([], subject="notice"), 422),
+    ],
+)
+def test_a_webhook_that_cannot_be_applied_says_whether_to_retry(
+    shop: Shop, error: Exception, status: int
+) -> None:
+    def fail() -> None:
+        raise error
+
+    failing = ik.Billing(
+        storage=shop.billing.storage,
+        clock=shop.billing.clock,
+        payments=[shop.provider, shop.sandbox],
+        faults=FaultPoints({"before_commit": fail}),
+    )
+    body, headers = shop.sandbox.signed(event(shop))
+    with TestClient(create_app(failing, secret_key=SECRET)) as client:
+        response = client.post("/webhooks/sandbox", content=body, headers=headers)
+
+    assert response.status_code == status
+    assert "1190" not in response.text
+    assert shop.billing.seller(shop.seller_id).invoices.get(shop.invoice_id).payments == ()

@@ -252,11 +252,15 @@ class _App:
         except WebhookRejectedError as exc:
             _log.warning("webhook of %s rejected: %s", provider, exc.reason)
             return JSONResponse({"error": "rejected", "reason": exc.reason}, 400)
-        except PaymentError as exc:
-            # Not verified as ours to take (unknown invoice, another seller's): a 4xx so the
-            # provider shows it; its retry would be refused the same way.
-            _log.warning("webhook of %s refused: %s", provider, exc)
-            return JSONResponse({"error": "refused", "reason": exc.code or "refused"}, 422)
+        except InvoiceKitError as exc:
+            # A conflict worth retrying (a lock, a serialization failure) answers 503 so the
+            # provider delivers again; anything else 422: a retry would end the same way.
+            retryable = bool(getattr(exc, "retryable", False))
+            _log.warning("webhook of %s not applied (%s): %s", provider, type(exc).__name__, exc)
+            reason = "try again" if retryable else "not applicable"
+            return JSONResponse(
+                {"error": "not applied", "reason": reason}, 503 if retryable else 422
+            )
         return JSONResponse(
             {"provider": result.provider, "event_id": result.event_id, "outcome": result.outcome}
         )
