@@ -573,3 +573,18 @@ def test_a_webhook_that_cannot_be_applied_says_whether_to_retry(
     assert response.status_code == status
     assert "1190" not in response.text
     assert shop.billing.seller(shop.seller_id).invoices.get(shop.invoice_id).payments == ()
+
+
+def test_a_pending_payment_shows_it_is_on_its_way(shop: Shop) -> None:
+    token = csrf_of(shop.client.get(f"/sandbox/{shop.ref}").text)
+    shop.client.post(f"/sandbox/{shop.ref}", data={FIELD: token, "outcome": "pending"})
+    [delivery] = shop.sandbox._state.all("delivery")
+    body, headers = shop.sandbox.signed(json.loads(delivery["body"]))
+    assert shop.client.post("/webhooks/sandbox", content=body, headers=headers).status_code == 200
+
+    html = shop.client.get(f"/i/{shop.token}").text
+
+    assert "on its way" in html
+    assert PAY_BUTTON.search(html) is None  # paying again would pay twice
+    invoice = shop.billing.seller(shop.seller_id).invoices.get(shop.invoice_id)
+    assert invoice.in_flight == Decimal("1190.00")

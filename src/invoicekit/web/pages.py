@@ -10,6 +10,7 @@ import base64
 import functools
 import importlib.util
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,12 +39,12 @@ _STATUS_TEXT: Final = {
     "paid": ("ok", "Paid in full. Thank you."),
     "void": ("info", "This invoice was cancelled: there is nothing to pay."),
     "uncollectible": ("info", "This invoice is closed: please contact the sender."),
-    "pending": ("info", "A payment is on its way; we will confirm when it arrives."),
 }
 _PROCESSING: Final = (
     "info",
     "Thank you: your payment is being processed. This page shows it once it arrives.",
 )
+_ON_ITS_WAY: Final = ("info", "Your payment is on its way. This page shows it once it arrives.")
 _FAILED: Final = ("alert", "Your last payment did not go through. You can try again.")
 _CREDITED: Final = ("info", "This invoice was credited: there is nothing to pay.")
 
@@ -104,12 +105,19 @@ def _qr(invoice: Invoice) -> str | None:
     return None if payload is None else _qr_uri(payload)
 
 
+def _in_flight(page: PayPageView) -> bool:
+    """Pending payments (a bank debit in flight) cover what is due: paying again would pay twice."""
+    return Decimal(0) < page.amount_due <= page.invoice.in_flight
+
+
 def _banner(page: PayPageView, checkout: str | None, t: Gettext) -> dict[str, str] | None:
     invoice = page.invoice
     if not page.can_pay and invoice.credited and not invoice.paid:
         tone, text = _CREDITED  # settled by credit notes alone: "paid" would say money came
     elif page.status in _STATUS_TEXT and not page.can_pay:
         tone, text = _STATUS_TEXT[page.status]
+    elif _in_flight(page):
+        tone, text = _ON_ITS_WAY
     elif checkout == "success":
         tone, text = _PROCESSING
     elif checkout == "failed" or page.status == "failed":
@@ -136,9 +144,10 @@ def invoice_context(
     fmt = formatter(document_locale(page.invoice))
     t = translations(fmt.locale)
     view = build_view("invoice", page.invoice, None, fmt=fmt, t=t, branding=Branding(), qr=_qr)
-    can_pay = page.can_pay and pay_action is not None
+    payable = page.can_pay and not _in_flight(page)
+    can_pay = payable and pay_action is not None
     amount = fmt.money(page.amount_due, page.currency)
-    bank = view["pay"]["bank"] if page.can_pay else None
+    bank = view["pay"]["bank"] if payable else None
     instruction = None if page.can_pay else view["pay"]["instruction"]
     return {
         "lang": view["lang"],
