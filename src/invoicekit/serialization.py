@@ -220,8 +220,8 @@ _LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
     "seller": {
         "apply_credit_at_issue": False,
         "reminder_minimum": {},
-        "send_receipts": True,
         "payment_provider": None,
+        "send_receipts": True,
     },
     "customer": {},
 }

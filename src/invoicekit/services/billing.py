@@ -156,22 +156,14 @@ class Billing:
             attach_pdf=attach_pdf,
         )
         self.pay_pages = PayPages(
-            self._runner, pay_url=pay_url, ttl=pay_link_ttl, provider_for=self._provider_for
+            self._runner, pay_url=pay_url, ttl=pay_link_ttl, provider_for=self.providers.for_invoice
         )
         if pay_url is not None:
             self.dispatcher.pay_link = self.pay_pages.for_message
         self._runner.on_change.append(
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
-        self._runner.on_change.append(CheckoutClosing(self._runner, self._provider_named))
-
-    def _provider_for(self, seller_id: str) -> PaymentProvider | None:  # noqa: ARG002 - one provider for now
-        """The payment provider that takes ``seller_id``'s payments."""
-        return self.payments_provider
-
-    def _provider_named(self, name: str) -> PaymentProvider | None:
-        """The payment provider called ``name``, if Billing has it."""
-        return self.providers.get(name)
+        self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""

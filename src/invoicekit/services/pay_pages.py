@@ -57,7 +57,8 @@ _PAYABLE: Final = frozenset(
     if s is not Status.DRAFT and lifecycle.Action.RECORD_PAYMENT in lifecycle.ALLOWED[s]
 )
 
-ProviderFor = Callable[[str], PaymentProvider | None]
+#: The provider that takes an invoice's payments (the seller's choice, else Billing's default).
+ProviderFor = Callable[[Invoice], PaymentProvider | None]
 
 
 def token_hash(token: str) -> str:
@@ -210,7 +211,7 @@ class PayPages:
             raise PaymentNotAllowedError(
                 invoice.ref, invoice.status.value, "pay", allowed, reason="nothing is due"
             )
-        provider = self._provider_for(invoice.seller_id)
+        provider = self._provider_for(invoice)
         if provider is None or not callable(getattr(provider, "start_checkout", None)):
             raise PaymentError(
                 f"invoice {invoice.ref} cannot be paid online: no payment provider with a checkout "
