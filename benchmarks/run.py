@@ -31,6 +31,7 @@ SCRIPTS = (
     "bench_smtp.py",
     "bench_einvoice.py",
     "bench_einvoice_validate.py",
+    "bench_pay_page.py",
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.

@@ -42,6 +42,18 @@ NOT_RUN: frozenset[tuple[str, str]] = frozenset(
             "Not run here: needs a Stripe test key (STRIPE_SECRET_KEY) and the network",
         ),
         (
+            "how-to/mount-web-app.md",
+            "Not run here: your FastAPI project (examples/fastapi_app.py runs the same, tested)",
+        ),
+        (
+            "how-to/mount-web-app.md",
+            "Not run here: your Django project's asgi.py (needs Django and your settings)",
+        ),
+        (
+            "how-to/mount-web-app.md",
+            "Not run here: your app's session handling (request.session needs a session middleware)",
+        ),
+        (
             "how-to/receive-e-invoices.md",
             "Not run here: needs a Factur-X PDF you received (pdf_bytes)",
         ),

@@ -256,6 +256,13 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.storage.times",
     }
 )
+#: What the web app (invoicekit.web, the outermost ring) may import besides core and ports.
+WEB_USES: Final = (
+    "invoicekit.services",
+    "invoicekit.web",
+    "invoicekit.adapters.render",
+    "invoicekit.adapters.epc",
+)
 #: The one place that wires concrete adapters into the services.
 COMPOSITION_ROOT: Final = "invoicekit.services.billing"
 #: The concrete adapter an e-invoice module may build as a default, lazily, and why.
@@ -310,6 +317,9 @@ def _allowed_import(module: str, name: str) -> bool:  # noqa: PLR0911 - one rule
             and _within(name, ("invoicekit.adapters",))
             and _adapter_family(name) == _adapter_family(module)
         )
+    if _within(module, ("invoicekit.web",)):
+        # The web app drives Billing from outside: services, ports, and the renderer's view.
+        return inner or _within(name, (*PORTS, *WEB_USES))
     return module == "invoicekit"  # the package root: checked by its own test below
 
 
@@ -391,6 +401,9 @@ def test_the_layer_check_catches_each_kind_of_leak() -> None:
     assert not _allowed_import("invoicekit.einvoice.cii", "invoicekit.services.billing")
     assert _allowed_import("invoicekit.testing.fakes", "invoicekit.adapters.storage.memory")
     assert not _allowed_import("invoicekit.clock", "invoicekit.ports")
+    assert _allowed_import("invoicekit.web.app", "invoicekit.services.billing")
+    assert not _allowed_import("invoicekit.web.app", "invoicekit.adapters.storage.sqlite")
+    assert not _allowed_import("invoicekit.services.billing", "invoicekit.web")
 
 
 def test_ports_define_protocols_and_records_are_apart() -> None:
