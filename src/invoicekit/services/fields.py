@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal, Required, TypedDict
 
+from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.numbering import Series
 from invoicekit.domain.parties import Address, BankAccount, Contact, ElectronicAddress
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
@@ -25,6 +26,7 @@ __all__ = [
     "BillingOptions",
     "CustomerChanges",
     "CustomerSettings",
+    "DraftFields",
     "SellerChanges",
     "SellerFields",
     "SellerSettings",
@@ -109,3 +111,24 @@ class CustomerChanges(CustomerSettings, total=False):
     phone: str | None
     address: Address | None
     channels: Sequence[str]
+
+
+class DraftFields(TypedDict, total=False):
+    """One draft of ``invoices.draft_many``: ``invoices.draft``'s arguments (no idempotency key)."""
+
+    customer_id: Required[str]
+    lines: Required[Sequence[Line | Mapping[str, Any]]]
+    terms: PaymentTerms | None
+    discounts: Sequence[Discount]
+    charges: Sequence[Charge]
+    prices: str | None
+    memo: str | None
+    footer: str | None
+    metadata: Mapping[str, Any] | None
+    series: str
+    currency: str | None
+    id: str | None
+    buyer_reference: str | None
+    order_reference: str | None
+    contract_reference: str | None
+    project_reference: str | None

@@ -207,10 +207,15 @@ class _Invoices:
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         rows = [self._new_row(invoice) for invoice in invoices]
+        # A savepoint, so that on a duplicate the rows before it are gone when we look.
+        self._s.run("add invoices", "SAVEPOINT add_many")
         try:
             self._s.run_many("add invoices", _ADD, rows)
         except DuplicateError as exc:
+            self._s.run("add invoices", "ROLLBACK TO add_many")
+            self._s.run("add invoices", "RELEASE add_many")
             raise self._first_duplicate(invoices) from exc
+        self._s.run("add invoices", "RELEASE add_many")
 
     def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
         """The INSERT parameters of a new invoice (its one encoding)."""
