@@ -24,10 +24,12 @@ import pytest
 
 import invoicekit
 from invoicekit.services.billing import Billing
+from invoicekit.services.invoices import Invoices
 from invoicekit.services.fields import (
     BillingOptions,
     CustomerChanges,
     CustomerSettings,
+    DraftFields,
     SellerChanges,
     SellerFields,
 )
@@ -227,6 +229,9 @@ def test_the_typed_keywords_name_every_field_and_option() -> None:
     assert CustomerSettings.__optional_keys__ == customer - named
     options = set(inspect.signature(Billing).parameters) - {"storage"}
     assert BillingOptions.__optional_keys__ == options
+    draft = set(inspect.signature(Invoices.draft).parameters) - {"self", "idempotency_key"}
+    assert DraftFields.__required_keys__ == {"customer_id", "lines"}
+    assert DraftFields.__optional_keys__ | DraftFields.__required_keys__ == draft
 
 
 def test_a_seller_field_left_out_is_a_validation_error_naming_it() -> None:

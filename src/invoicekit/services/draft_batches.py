@@ -21,8 +21,8 @@ __all__ = ["DraftBatches"]
 
 #: Drafts per ``draft_many`` call: one transaction, held in memory until it commits.
 MAX_DRAFTS: Final = 1000
-_FIELDS: Final = frozenset(DraftFields.__annotations__)
-_REQUIRED: Final = ("customer_id", "lines")
+_FIELDS: Final = DraftFields.__required_keys__ | DraftFields.__optional_keys__
+_REQUIRED: Final = sorted(DraftFields.__required_keys__)
 
 
 class DraftBatches:

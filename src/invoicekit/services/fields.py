@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any, Literal, Required, TypedDict
+from typing import Any, Literal, TypedDict
 
 from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.numbering import Series
@@ -27,6 +27,7 @@ __all__ = [
     "CustomerChanges",
     "CustomerSettings",
     "DraftFields",
+    "DraftRequired",
     "SellerChanges",
     "SellerFields",
     "SellerSettings",
@@ -113,11 +114,16 @@ class CustomerChanges(CustomerSettings, total=False):
     channels: Sequence[str]
 
 
-class DraftFields(TypedDict, total=False):
+class DraftRequired(TypedDict):
+    """What every draft needs: the customer and the lines."""
+
+    customer_id: str
+    lines: Sequence[Line | Mapping[str, Any]]
+
+
+class DraftFields(DraftRequired, total=False):
     """One draft of ``invoices.draft_many``: ``invoices.draft``'s arguments (no idempotency key)."""
 
-    customer_id: Required[str]
-    lines: Required[Sequence[Line | Mapping[str, Any]]]
     terms: PaymentTerms | None
     discounts: Sequence[Discount]
     charges: Sequence[Charge]
