@@ -24,7 +24,6 @@ import pytest
 
 import invoicekit
 from invoicekit.services.billing import Billing
-from invoicekit.services.invoices import Invoices
 from invoicekit.services.fields import (
     BillingOptions,
     CustomerChanges,
@@ -33,6 +32,7 @@ from invoicekit.services.fields import (
     SellerChanges,
     SellerFields,
 )
+from invoicekit.services.invoices import Invoices
 
 DOCS: Final = Path(__file__).resolve().parents[2] / "docs"
 API_PAGE: Final = DOCS / "reference" / "api.md"
