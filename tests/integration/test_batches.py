@@ -179,3 +179,26 @@ def test_issue_many_refuses_an_unknown_id_and_issues_nothing(make_billing: Any) 
     with pytest.raises(ik.NotFoundError, match="inv_missing"):
         books.invoices.issue_many([*ids, "inv_missing"])
     assert next_number(billing, books) == 1
+
+
+def test_one_batch_over_two_series_numbers_each_in_the_order_given(make_billing: Any) -> None:
+    billing = make_billing()
+    seller = billing.sellers.create(
+        name="Northwind",
+        country="DE",
+        currency="EUR",
+        series=(
+            ik.Series.of("invoice", "INV-{year}-{seq:05d}"),
+            ik.Series.of("credit_note", "CN-{year}-{seq:05d}"),
+            ik.Series.of("export", "EXP-{seq:04d}", ik.Reset.NEVER),
+        ),
+    )
+    books = billing.seller(seller.id)
+    customer = books.customers.create("Globex")
+    kinds = ["export", "invoice", "export", "invoice", "invoice"]
+    ids = books.invoices.draft_many(
+        [{"customer_id": customer.id, "lines": [line()], "series": kind} for kind in kinds]
+    )
+    numbers = [one.number for one in books.invoices.issue_many(ids)]
+    assert numbers == ["EXP-0001", "INV-2026-00001", "EXP-0002", "INV-2026-00002", "INV-2026-00003"]
+    assert next_number(billing, books) == 4
