@@ -506,11 +506,14 @@ class _Outbox:
             "delivered_at, attempts, last_error) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
             "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE key = ?)"
         )
+        rows = []
         for r in records:
             payload = _json(self._s, r.payload, f"outbox record {r.key!r}")
             params = (r.key, r.seller_id, r.invoice_id, r.kind, payload, r.created_at.isoformat())
             extra = (_iso(r.delivered_at), r.attempts, r.last_error)
-            self._s.run("append to the outbox", sql, (*params, *extra, r.key))
+            rows.append((*params, *extra, r.key))
+        if rows:  # executemany runs the rows in order: positions follow the append order
+            self._s.run_many("append to the outbox", sql, rows)
 
     @staticmethod
     def _record(row: Row) -> OutboxRecord:
