@@ -97,10 +97,22 @@ def test_a_bad_draft_stores_none_and_names_its_index(make_billing: Any) -> None:
     data = rows(customer.id)
     bad_line = {"description": "x", "quantity": "x", "unit_price": "1.00", "tax": ik.Vat("19")}
     data[BAD] = {"customer_id": customer.id, "lines": [bad_line]}
-    data[3] = {**data[3], "customer_id": "cus_nobody"}
+    data[3] = {**data[3], "lines": [{**bad_line, "quantity": "2", "unit_price": "-"}]}
     with pytest.raises(ik.ValidationError) as caught:
         books.invoices.draft_many(data)
-    assert caught.value.paths == ("drafts[3].customer_id", f"drafts[{BAD}].lines[0].quantity")
+    assert caught.value.paths == (
+        "drafts[3].lines[0].unit_price",
+        f"drafts[{BAD}].lines[0].quantity",
+    )
+    assert books.invoices.list() == []
+
+
+def test_an_unknown_customer_is_not_found_and_stores_none(make_billing: Any) -> None:
+    books, customer = setup(make_billing())
+    data = rows(customer.id)
+    data[BAD] = {**data[BAD], "customer_id": "cus_nobody"}
+    with pytest.raises(ik.NotFoundError, match="cus_nobody"):
+        books.invoices.draft_many(data)
     assert books.invoices.list() == []
 
 

@@ -10,7 +10,7 @@ from typing import Any, Final
 from invoicekit.domain import checks
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Customer
-from invoicekit.errors import NotFoundError, Problem, ValidationError, problem
+from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.services import calls
 from invoicekit.services.drafts import list_problems
@@ -43,7 +43,8 @@ class DraftBatches:
         Each item holds ``draft``'s keyword arguments (``DraftFields``). Every item is
         checked before any is written; a ValidationError lists each problem with the
         item's index (``drafts[3].lines[0].quantity``) and stores nothing. Drafts never
-        consume a number; pass the ids to ``issue_many``.
+        consume a number; pass the ids to ``issue_many``. A customer that is not this
+        seller's raises NotFoundError, as ``draft`` does.
         """
         found = _shape_problems(drafts)
         checks.refuse(found, "invoice")
@@ -66,24 +67,20 @@ class DraftBatches:
     def _build(
         self, tx: Transaction, items: Sequence[dict[str, Any]], ids: Sequence[str], now: datetime
     ) -> builtins.list[Invoice]:
-        """The drafts, built against the seller and customers read once; or every problem."""
+        """The drafts, built against the seller and customers read once; or every problem.
+
+        An unknown customer (or another seller's) is NotFoundError, as in ``draft``.
+        """
         seller = tx.sellers.get(self._seller_id)
-        customers: dict[str, Customer | None] = {}
+        customers: dict[str, Customer] = {}
+        for item in items:
+            if item["customer_id"] not in customers:
+                customer = tx.customers.get(self._seller_id, item["customer_id"])
+                customers[item["customer_id"]] = customer
         made: builtins.list[Invoice] = []
         found: builtins.list[Problem] = []
         for index, (item, invoice_id) in enumerate(zip(items, ids, strict=True)):
-            customer_id = item["customer_id"]
-            if customer_id not in customers:
-                try:
-                    customers[customer_id] = tx.customers.get(self._seller_id, customer_id)
-                except NotFoundError:
-                    customers[customer_id] = None
-            customer = customers[customer_id]
-            if customer is None:
-                found.append(
-                    problem(f"drafts[{index}].customer_id", "no such customer", customer_id)
-                )
-                continue
+            customer = customers[item["customer_id"]]
             fields = {k: v for k, v in item.items() if k not in {"customer_id", "id"}}
             try:
                 made.append(
