@@ -47,6 +47,7 @@ from invoicekit.errors import (
 )
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
+from invoicekit.services.issuing import Issued
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
     from invoicekit.adapters.notify.files import FileNotifier
@@ -98,6 +99,7 @@ __all__ = [
     "InvariantViolationError",
     "Invoice",
     "InvoiceKitError",
+    "Issued",
     "Line",
     "ManualPayments",
     "MissingExtraError",

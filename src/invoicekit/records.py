@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
-from invoicekit.domain.invoice import CollectionFailure, CreditNote
+from invoicekit.domain.invoice import CollectionFailure, CreditNote, Invoice
 from invoicekit.domain.status import Status
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "IdempotencyRecord",
     "InboxItem",
     "InvoiceQuery",
+    "InvoiceSave",
     "MessageRecord",
     "MessageStatus",
     "OutboxRecord",
@@ -52,6 +53,14 @@ class InvoiceQuery:
     overdue_on: date | None = None
     limit: int = 100
     after: str | None = None
+
+
+class InvoiceSave(NamedTuple):
+    """One item of ``InvoiceRepository.save_many``: what ``save`` takes for one invoice."""
+
+    invoice: Invoice
+    expected_version: int
+    content_hash: str | None = None
 
 
 @attrs.frozen

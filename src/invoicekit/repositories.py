@@ -14,6 +14,7 @@ from invoicekit.records import (
     IdempotencyRecord,
     InboxItem,
     InvoiceQuery,
+    InvoiceSave,
     MessageRecord,
     MessageStatus,
     OutboxRecord,
@@ -93,6 +94,15 @@ class InvoiceRepository(Protocol):
         matches its content hash.
         """
 
+    def get_many(
+        self, seller_id: str, invoice_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Invoice]:
+        """The invoices of ``invoice_ids``, in that order (one read for a batch).
+
+        An id given twice is returned twice. Raises NotFoundError for the first id not
+        stored (also another seller's) and StorageError as ``get`` does.
+        """
+
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
         """The issued invoice with ``number``. Raises NotFoundError."""
 
@@ -104,6 +114,20 @@ class InvoiceRepository(Protocol):
         Raises ConcurrencyError when someone else saved it first, NotFoundError when
         it is not stored, and DuplicateError when its number is taken in its series.
         ``content_hash`` is stored once, at issue.
+        """
+
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        """Store new drafts as ``add`` does, one statement for all where the store allows.
+
+        Raises DuplicateError naming the first id (or number) already stored or given
+        twice; the caller's transaction then rolls back, so none is stored.
+        """
+
+    def save_many(self, items: Sequence[InvoiceSave]) -> None:
+        """``save`` for each item, in order, one statement for all where the store allows.
+
+        Raises what ``save`` raises, for the first item that fails; the caller's
+        transaction then rolls back, so none is saved.
         """
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
@@ -134,6 +158,13 @@ class SequenceRepository(Protocol):
 
         Numbers taken in a transaction that rolls back are not consumed. Concurrent
         transactions never get the same value (the row is locked until commit).
+        """
+
+    def next_values(self, seller_id: str, series: str, period: str, count: int) -> int:
+        """Take ``count`` consecutive numbers in one statement; returns the first of them.
+
+        As ``next_value`` (gapless, rolled back with the transaction) for a whole
+        batch: the numbers are ``first .. first + count - 1``. ``count`` is at least 1.
         """
 
     def peek(self, seller_id: str, series: str, period: str) -> int:

@@ -346,6 +346,12 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         lambda w, k: w.books.invoices.draft(w.customer_id, lines=[line()], idempotency_key=k),
         _nothing,
     ),
+    "Invoices.draft_many": (
+        lambda w, k: w.books.invoices.draft_many(
+            [{"customer_id": w.customer_id, "lines": [line()]}] * 2, idempotency_key=k
+        ),
+        _nothing,
+    ),
     "Invoices.edit": (
         lambda w, k: w.books.invoices.edit(w.draft_id, memo="March", idempotency_key=k),
         lambda w: w.books.invoices.edit(w.draft_id, footer="Thanks"),

@@ -60,6 +60,10 @@ BASE: Final[dict[str, Base]] = {
         w.books.invoices.draft,
         {"customer_id": w.customer_id, "lines": [line()]},
     ),
+    "Invoices.draft_many": lambda w: (
+        w.books.invoices.draft_many,
+        {"drafts": [{"customer_id": w.customer_id, "lines": [line()]}]},
+    ),
     "Invoices.edit": lambda w: (w.books.invoices.edit, {"invoice_id": w.draft_id, "memo": "M"}),
     "Invoices.delete": lambda w: (w.books.invoices.delete, {"invoice_id": w.draft_id}),
     "Invoices.issue": lambda w: (w.books.invoices.issue, {"invoice_id": w.draft_id}),
@@ -109,6 +113,7 @@ OTHER: Final[dict[str, Any]] = {
     "customer_id": "cus_other",
     "invoice_id": "inv_other",
     "lines": [line("20.00")],
+    "drafts": [{"customer_id": "cus_other", "lines": [line()]}],
     "terms": ik.NetDays(7),
     "discounts": [ik.Discount(percent="5")],
     "charges": [ik.Charge(amount="1.00", reason="Packing")],

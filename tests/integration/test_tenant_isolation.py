@@ -164,6 +164,16 @@ COVERAGE: Final[dict[str, Coverage]] = {
         ),
         creates=(lambda s, t: s.invoices.draft(t.own_customer_id, lines=LINES, id=t.invoice_id),),
     ),
+    "invoices.draft_many": Coverage(
+        not_found=(
+            lambda s, t: s.invoices.draft_many([{"customer_id": t.customer_id, "lines": LINES}]),
+        ),
+        creates=(
+            lambda s, t: s.invoices.draft_many(
+                [{"customer_id": t.own_customer_id, "lines": LINES, "id": t.invoice_id}]
+            ),
+        ),
+    ),
     "invoices.edit": Coverage(
         not_found=(
             lambda s, t: s.invoices.edit(t.draft_id, memo="mine now"),

@@ -28,9 +28,11 @@ from invoicekit.services.fields import (
     BillingOptions,
     CustomerChanges,
     CustomerSettings,
+    DraftFields,
     SellerChanges,
     SellerFields,
 )
+from invoicekit.services.invoices import Invoices
 
 DOCS: Final = Path(__file__).resolve().parents[2] / "docs"
 API_PAGE: Final = DOCS / "reference" / "api.md"
@@ -227,6 +229,9 @@ def test_the_typed_keywords_name_every_field_and_option() -> None:
     assert CustomerSettings.__optional_keys__ == customer - named
     options = set(inspect.signature(Billing).parameters) - {"storage"}
     assert BillingOptions.__optional_keys__ == options
+    draft = set(inspect.signature(Invoices.draft).parameters) - {"self", "idempotency_key"}
+    assert DraftFields.__required_keys__ == {"customer_id", "lines"}
+    assert DraftFields.__optional_keys__ | DraftFields.__required_keys__ == draft
 
 
 def test_a_seller_field_left_out_is_a_validation_error_naming_it() -> None:

@@ -27,6 +27,7 @@ __all__ = [
     "Credit",
     "Delete",
     "Draft",
+    "DraftMany",
     "Edit",
     "FailCollection",
     "FailPayment",
@@ -148,6 +149,14 @@ class Draft(Call):
     order_reference: str | None
     contract_reference: str | None
     project_reference: str | None
+
+
+@attrs.frozen(kw_only=True)
+class DraftMany(Call):
+    """``invoices.draft_many``: each item as given (keyword arguments of ``draft``)."""
+
+    operation: ClassVar[str] = "draft_many"
+    drafts: tuple[Mapping[str, Any], ...]
 
 
 @attrs.frozen(kw_only=True)

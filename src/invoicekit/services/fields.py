@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal, TypedDict
 
+from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.numbering import Series
 from invoicekit.domain.parties import Address, BankAccount, Contact, ElectronicAddress
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
@@ -25,6 +26,8 @@ __all__ = [
     "BillingOptions",
     "CustomerChanges",
     "CustomerSettings",
+    "DraftFields",
+    "DraftRequired",
     "SellerChanges",
     "SellerFields",
     "SellerSettings",
@@ -113,3 +116,29 @@ class CustomerChanges(CustomerSettings, total=False):
     phone: str | None
     address: Address | None
     channels: Sequence[str]
+
+
+class DraftRequired(TypedDict):
+    """What every draft needs: the customer and the lines."""
+
+    customer_id: str
+    lines: Sequence[Line | Mapping[str, Any]]
+
+
+class DraftFields(DraftRequired, total=False):
+    """One draft of ``invoices.draft_many``: ``invoices.draft``'s arguments (no idempotency key)."""
+
+    terms: PaymentTerms | None
+    discounts: Sequence[Discount]
+    charges: Sequence[Charge]
+    prices: str | None
+    memo: str | None
+    footer: str | None
+    metadata: Mapping[str, Any] | None
+    series: str
+    currency: str | None
+    id: str | None
+    buyer_reference: str | None
+    order_reference: str | None
+    contract_reference: str | None
+    project_reference: str | None

@@ -21,6 +21,7 @@ from invoicekit.ports import Transaction
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.dispatch import Dispatcher
+from invoicekit.services.draft_batches import DraftBatches
 from invoicekit.services.drafts import Drafts, list_problems
 from invoicekit.services.invoice_queries import InvoiceQueries
 from invoicekit.services.issuing import Issuing
@@ -31,7 +32,7 @@ from invoicekit.services.unit import Runner
 __all__ = ["Invoices"]
 
 
-class Invoices(InvoiceQueries, Drafts, Issuing):
+class Invoices(InvoiceQueries, Drafts, DraftBatches, Issuing):
     """One seller's invoices, changed only through the lifecycle, each change one transaction."""
 
     def __init__(

@@ -19,7 +19,7 @@ import attrs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Status
 from invoicekit.errors import PaymentError
-from invoicekit.ports import Transaction
+from invoicekit.ports import InvoiceSave, Transaction
 from invoicekit.services import calls
 from invoicekit.services.providers import Providers
 from invoicekit.services.unit import Runner
@@ -36,6 +36,11 @@ class PaymentLinks:
         self._run = runner
         self._seller_id = seller_id
         self._providers = providers
+
+    @property
+    def enabled(self) -> bool:
+        """Whether there is a provider to ask (without one, the link step is skipped)."""
+        return len(self._providers) > 0
 
     def check(self, invoice: Invoice) -> None:
         """Let the provider refuse ``invoice`` before it is stored, if it has an IssueCheck."""
@@ -84,14 +89,17 @@ class PaymentLinks:
             return list(invoices)
 
         def body(tx: Transaction, _: datetime) -> dict[str, Invoice]:
-            stored = {}
-            for invoice_id, url in urls.items():
-                current = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
-                if _needs_link(current):  # not if one was stored meanwhile, or it was voided
-                    linked = attrs.evolve(current, payment_link=url, version=current.version + 1)
-                    tx.invoices.save(linked, expected_version=current.version)
-                    current = linked
-                stored[invoice_id] = current
+            current = tx.invoices.get_many(self._seller_id, list(urls), for_update=True)
+            stored = {invoice.id: invoice for invoice in current}
+            saves = []
+            for invoice in current:
+                if _needs_link(invoice):  # not if one was stored meanwhile, or it was voided
+                    linked = attrs.evolve(
+                        invoice, payment_link=urls[invoice.id], version=invoice.version + 1
+                    )
+                    saves.append(InvoiceSave(linked, invoice.version))
+                    stored[invoice.id] = linked
+            tx.invoices.save_many(saves)
             return stored
 
         call = calls.AddPaymentLinks(invoice_ids=tuple(urls))

@@ -10,6 +10,7 @@ from datetime import datetime
 from invoicekit.domain import lifecycle
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.parties import Customer
 from invoicekit.domain.reminding import REMINDER_KINDS, below_minimum
 from invoicekit.errors import (
     InvalidTransitionError,
@@ -136,13 +137,18 @@ class Sending:
         about: str | None,
         channels: tuple[str, ...] | None,
         now: datetime,
+        customer: Customer | None = None,
     ) -> builtins.list[MessageRecord]:
-        """Queue the messages of one document (leased to us when delivering at once)."""
+        """Queue the messages of one document (leased to us when delivering at once).
+
+        ``customer`` is the invoice's, when the caller has it loaded already.
+        """
         if self._dispatcher is None:
             raise ValidationError(
                 [problem("notifiers", "Billing has no notifiers to send with")], subject="send"
             )
-        customer = tx.customers.get(self._seller_id, invoice.customer_id)
+        if customer is None:
+            customer = tx.customers.get(self._seller_id, invoice.customer_id)
         records = plan(
             seller_id=self._seller_id,
             invoice_id=invoice.id,

@@ -96,7 +96,8 @@ class Runner:
         operation = call.operation
         key_problems = checks.identifier("idempotency_key", key, limit=_MAX_KEY, required=False)
         checks.refuse(key_problems, operation)
-        fingerprint = self._fingerprint(call) if key is not None else ""
+        plain = self._plain(call) if key is not None else {}
+        fingerprint = self._fingerprint(call, plain) if key is not None else ""
         for attempt in range(_ATTEMPTS):
             after: list[Callable[[], None]] = []  # a retried transaction starts again
             token = _AFTER_COMMIT.set(after)
@@ -117,7 +118,7 @@ class Runner:
                                 fingerprint=fingerprint,
                                 operation=operation,
                                 result={
-                                    "params": self._plain(call),
+                                    "params": plain,
                                     "value": self.converter.unstructure(result),
                                 },
                                 created_at=now,
@@ -187,8 +188,9 @@ class Runner:
         plain: dict[str, Any] = self.converter.unstructure(call.params())
         return plain
 
-    def _fingerprint(self, call: Call) -> str:
-        text = canonical_json({"operation": call.operation, "params": self._plain(call)})
+    def _fingerprint(self, call: Call, plain: dict[str, Any]) -> str:
+        """The key's fingerprint: the operation and ``plain``, the call's parameters unstructured."""
+        text = canonical_json({"operation": call.operation, "params": plain})
         return hashlib.sha256(text.encode()).hexdigest()
 
     def _replay(

@@ -35,6 +35,7 @@ from invoicekit.errors import (
 from invoicekit.ports import (
     IdempotencyRecord,
     InvoiceQuery,
+    InvoiceSave,
     OutboxRecord,
     Transaction,
 )
@@ -213,6 +214,23 @@ class _Invoices:
             raise NotFoundError("invoice", invoice_id)
         return found.invoice
 
+    def get_many(
+        self,
+        seller_id: str,
+        invoice_ids: Sequence[str],
+        *,
+        for_update: bool = False,  # noqa: ARG002 - one writer at a time
+    ) -> list[Invoice]:
+        return [self.get(seller_id, invoice_id) for invoice_id in invoice_ids]
+
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        for invoice in invoices:
+            self.add(invoice)
+
+    def save_many(self, items: Sequence[InvoiceSave]) -> None:
+        for invoice, expected_version, content_hash in items:
+            self.save(invoice, expected_version=expected_version, content_hash=content_hash)
+
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
         owner = self._numbers.get((seller_id, number))
         if owner is None:
@@ -312,6 +330,14 @@ class _Sequences:
         key = (seller_id, series, period)
         value = self._t.get(key) or 1
         self._t.put(key, value + 1)
+        return value
+
+    def next_values(self, seller_id: str, series: str, period: str, count: int) -> int:
+        if count < 1:
+            raise StorageError(f"take at least one number, not {count}")
+        key = (seller_id, series, period)
+        value = self._t.get(key) or 1
+        self._t.put(key, value + count)
         return value
 
     def peek(self, seller_id: str, series: str, period: str) -> int:

@@ -44,10 +44,11 @@ from invoicekit.errors import (
     ConcurrencyError,
     DuplicateError,
     IntegrityError,
+    InvoiceKitError,
     NotFoundError,
     StorageError,
 )
-from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord
+from invoicekit.ports import IdempotencyRecord, InvoiceQuery, InvoiceSave, OutboxRecord
 from invoicekit.serialization import canonical_json, to_document
 from invoicekit.serialization import content_hash as _content_hash
 
@@ -67,6 +68,11 @@ _SELLERS = sa.select(SELLERS).order_by(SELLERS.c.id)
 _CUSTOMER = sa.select(CUSTOMERS.c.doc).where(*_where(CUSTOMERS, "seller_id", "id"))
 _INVOICE = sa.select(INVOICES).where(*_where(INVOICES, "seller_id", "id"))
 _INVOICE_LOCKED = _INVOICE.with_for_update()
+_INVOICES_BY_ID = sa.select(INVOICES).where(
+    INVOICES.c.seller_id == _b("seller_id"), INVOICES.c.id.in_(_b("ids", expanding=True))
+)
+#: Locked in id order, so two batches over the same invoices cannot deadlock.
+_INVOICES_LOCKED = _INVOICES_BY_ID.order_by(INVOICES.c.id).with_for_update()
 _BY_NUMBER = sa.select(INVOICES).where(*_where(INVOICES, "seller_id", "number"))
 _NUMBER_OWNER = sa.select(INVOICES.c.id).where(
     *_where(INVOICES, "seller_id", "number"), INVOICES.c.id != _b("id")
@@ -86,8 +92,8 @@ _STARTED = (
 _TAKE = (
     sa.update(SEQUENCES)
     .where(*(SEQUENCES.c[n] == _b(f"k_{n}") for n in ("seller_id", "series", "period")))
-    .values(next_value=SEQUENCES.c.next_value + 1)
-    .returning(SEQUENCES.c.next_value - 1)
+    .values(next_value=SEQUENCES.c.next_value + _b("k_count"))
+    .returning(SEQUENCES.c.next_value - _b("k_count"))
 )
 #: Save an invoice: only from the expected version, only with its frozen content
 #: unchanged once issued (the stored hash), only if no other invoice has its number.
@@ -250,15 +256,38 @@ class _Invoices(_Repository):
             )
         return self._c.load(document, Invoice, what)
 
-    def add(self, invoice: Invoice) -> None:
-        document = to_document(self._c.converter, invoice)
+    def _new_row(self, invoice: Invoice) -> dict[str, Any]:
+        """The INSERT values of a new invoice (its one encoding)."""
         values = {"seller_id": invoice.seller_id, "id": invoice.id}
-        values.update(self._values(invoice, document))
-        if self._c.insert_new("add invoice", INVOICES, values):
-            return
+        values.update(self._values(invoice, to_document(self._c.converter, invoice)))
+        return values
+
+    def _duplicate(self, invoice: Invoice) -> DuplicateError:
+        """The reference's message: the id is checked before the number."""
         if self._row(invoice.seller_id, invoice.id, "add invoice") is not None:
-            raise DuplicateError(f"invoice {invoice.id!r} already exists")
-        raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+            return DuplicateError(f"invoice {invoice.id!r} already exists")
+        return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+
+    def add(self, invoice: Invoice) -> None:
+        if not self._c.insert_new("add invoice", INVOICES, self._new_row(invoice)):
+            raise self._duplicate(invoice)
+
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        if not invoices:
+            return
+        rows = [self._new_row(invoice) for invoice in invoices]
+        # insertmanyvalues: a few multi-row INSERTs; RETURNING tells which rows went in.
+        statement = self._c.insert_ignoring(INVOICES).returning(INVOICES.c.id)
+        added = {row.id for row in self._c.rows("add invoices", statement, rows)}
+        if len(added) == len(invoices):
+            return
+        given: set[str] = set()
+        for invoice in invoices:
+            if invoice.id in given:
+                raise DuplicateError(f"invoice {invoice.id!r} is given twice")
+            given.add(invoice.id)
+            if invoice.id not in added:
+                raise self._duplicate(invoice)
 
     def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:
         locked = for_update and self._c.postgres and self._c.write
@@ -267,6 +296,21 @@ class _Invoices(_Repository):
         if row is None:
             raise NotFoundError("invoice", invoice_id)
         return self._load(row)
+
+    def get_many(
+        self, seller_id: str, invoice_ids: Sequence[str], *, for_update: bool = False
+    ) -> list[Invoice]:
+        locked = for_update and self._c.postgres and self._c.write
+        query = _INVOICES_LOCKED if locked else _INVOICES_BY_ID
+        params = {"seller_id": seller_id, "ids": list(dict.fromkeys(invoice_ids))}
+        found = {row.id: row for row in self._c.rows("get invoices", query, params)}
+        loaded: dict[str, Invoice] = {}
+        for invoice_id in invoice_ids:
+            if invoice_id not in found:
+                raise NotFoundError("invoice", invoice_id)
+            if invoice_id not in loaded:
+                loaded[invoice_id] = self._load(found[invoice_id])
+        return [loaded[invoice_id] for invoice_id in invoice_ids]
 
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
         key = {"seller_id": seller_id, "number": number}
@@ -278,35 +322,61 @@ class _Invoices(_Repository):
     def save(
         self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
     ) -> None:
+        item = InvoiceSave(invoice, expected_version, content_hash)
+        params = self._saved_row(item)
+        if self._c.count("save invoice", _SAVE, params) != 1:
+            raise self._save_error(item, params["k_frozen"])
+
+    def save_many(self, items: Sequence[InvoiceSave]) -> None:
+        if len(items) <= 1:
+            for item in items:
+                self.save(item.invoice, expected_version=item[1], content_hash=item[2])
+            return
+        rows = [self._saved_row(item) for item in items]
+        # executemany of the guarded UPDATE (psycopg pipelines it); both drivers count the
+        # rows of every execution, so a refused row shows in the total.
+        if self._c.count("save invoices", _SAVE, rows) == len(items):
+            return
+        for item, row in zip(items, rows, strict=True):
+            stored = self._row(item.invoice.seller_id, item.invoice.id, "save invoices")
+            if stored is None or stored.version != item.invoice.version:
+                raise self._save_error(item, row["k_frozen"])
+        raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+
+    def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:
+        """The UPDATE parameters of one save (its one encoding, the frozen part's hash)."""
+        invoice, expected_version, content_hash = item
         document = to_document(self._c.converter, invoice)
-        frozen = _content_hash(document)
         params = self._values(invoice, document)
         params.update(
             k_seller_id=invoice.seller_id,
             k_id=invoice.id,
             k_expected=expected_version,
-            k_frozen=frozen,
+            k_frozen=_content_hash(document),
             k_hash=content_hash,
         )
-        if self._c.count("save invoice", _SAVE, params) == 1:
-            return
+        return params
+
+    def _save_error(self, item: InvoiceSave, frozen: str) -> InvoiceKitError:
+        """Why the guarded UPDATE of ``item`` changed no row."""
+        invoice, expected_version, _ = item
         stored = self._row(invoice.seller_id, invoice.id, "save invoice")
         if stored is None:
-            raise NotFoundError("invoice", invoice.id)
+            return NotFoundError("invoice", invoice.id)
         if stored.version != expected_version:
-            raise ConcurrencyError(
+            return ConcurrencyError(
                 f"invoice {invoice.ref} was changed by someone else (stored version "
                 f"{stored.version}, expected {expected_version}); reload it and retry",
                 retryable=False,
             )
         if stored.content_hash not in {None, frozen}:
-            raise IntegrityError(
+            return IntegrityError(
                 f"invoice {invoice.ref} is issued: its number, dates, parties, lines and "
                 "totals cannot change (issue a credit note instead)"
             )
         if invoice.number is not None and self._number_taken(invoice):
-            raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
-        raise ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")
+            return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+        return ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         t = INVOICES
@@ -386,7 +456,15 @@ class _Sequences(_Repository):
         # then reads our committed value (or, under REPEATABLE READ, gets a retryable
         # serialization failure). A rollback puts the number back.
         params = {f"k_{name}": value for name, value in key.items()}
-        return int(self._c.scalar("take a number", _TAKE, params))
+        return int(self._c.scalar("take a number", _TAKE, {**params, "k_count": 1}))
+
+    def next_values(self, seller_id: str, series: str, period: str, count: int) -> int:
+        if count < 1:
+            raise StorageError(f"take at least one number, not {count}")
+        key = {"seller_id": seller_id, "series": series, "period": period}
+        self._c.insert_new("take numbers", SEQUENCES, {**key, "next_value": 1})
+        params = {f"k_{name}": value for name, value in key.items()}
+        return int(self._c.scalar("take numbers", _TAKE, {**params, "k_count": count}))
 
     def peek(self, seller_id: str, series: str, period: str) -> int:
         key = {"seller_id": seller_id, "series": series, "period": period}

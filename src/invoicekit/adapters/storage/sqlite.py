@@ -48,7 +48,13 @@ from invoicekit.errors import (
     NotFoundError,
     StorageError,
 )
-from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord, Transaction
+from invoicekit.ports import (
+    IdempotencyRecord,
+    InvoiceQuery,
+    InvoiceSave,
+    OutboxRecord,
+    Transaction,
+)
 from invoicekit.serialization import canonical_json, content_hash, make_converter, to_document
 
 __all__ = ["SqliteStorage"]
@@ -57,6 +63,15 @@ _OPEN: Final = tuple(
     s.value for s in (Status.PENDING, Status.PARTIALLY_PAID, Status.OVERDUE, Status.FAILED)
 )
 _INVOICE: Final = "SELECT seller_id, id, number, content_hash, doc FROM invoices"
+_ADD: Final = (
+    "INSERT INTO invoices (customer_id, status, series, number, issue_date, due_date, "
+    "version, content_hash, doc, seller_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+)
+_SAVE: Final = (
+    "UPDATE invoices SET customer_id = ?, status = ?, series = ?, number = ?, "
+    "issue_date = ?, due_date = ?, version = ?, content_hash = ?, doc = ? "
+    "WHERE seller_id = ? AND id = ? AND version = ?"
+)
 #: The order of ``find``: (issue date, id) with drafts last (also a draft with a preset date).
 _KEY: Final = "(status = 'draft', COALESCE(issue_date, ''), id)"
 #: The same order among invoices that are not drafts (NULL sorts first as '' does), by the
@@ -200,15 +215,43 @@ class _Invoices:
         return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
 
     def add(self, invoice: Invoice) -> None:
-        sql = (
-            "INSERT INTO invoices (customer_id, status, series, number, issue_date, due_date, "
-            "version, content_hash, doc, seller_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
-        )
-        doc = self._s.dump(invoice)
         try:
-            self._s.run("add an invoice", sql, (*self._columns(invoice), doc, *self._key(invoice)))
+            self._s.run("add an invoice", _ADD, self._new_row(invoice))
         except DuplicateError as exc:
             raise self._duplicate(invoice) from exc
+
+    def add_many(self, invoices: Sequence[Invoice]) -> None:
+        rows = [self._new_row(invoice) for invoice in invoices]
+        # A savepoint, so that on a duplicate the rows before it are gone when we look.
+        self._s.run("add invoices", "SAVEPOINT add_many")
+        try:
+            self._s.run_many("add invoices", _ADD, rows)
+        except DuplicateError as exc:
+            self._s.run("add invoices", "ROLLBACK TO add_many")
+            self._s.run("add invoices", "RELEASE add_many")
+            raise self._first_duplicate(invoices) from exc
+        self._s.run("add invoices", "RELEASE add_many")
+
+    def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
+        """The INSERT parameters of a new invoice (its one encoding)."""
+        return (*self._columns(invoice), self._s.dump(invoice), *self._key(invoice))
+
+    def _first_duplicate(self, invoices: Sequence[Invoice]) -> DuplicateError:
+        """The error of the first invoice of a batch whose id or number is taken or repeated."""
+        ids: set[str] = set()
+        numbers: set[str | None] = set()
+        for invoice in invoices:
+            if invoice.id in ids:
+                return DuplicateError(f"invoice {invoice.id!r} is given twice")
+            if invoice.number is not None and invoice.number in numbers:
+                return DuplicateError(f"number {invoice.number!r} is given twice")
+            ids.add(invoice.id)
+            numbers.add(invoice.number)
+            sql = "SELECT 1 FROM invoices WHERE seller_id = ? AND (id = ? OR number = ?)"
+            params = (*self._key(invoice), invoice.number)
+            if self._s.one("add invoices", sql, params) is not None:
+                return self._duplicate(invoice)
+        return DuplicateError("an invoice of the batch is already stored")  # pragma: no cover
 
     @staticmethod
     def _key(invoice: Invoice) -> tuple[str, str]:
@@ -251,6 +294,24 @@ class _Invoices:
             raise NotFoundError("invoice", invoice_id)
         return self._load(row)
 
+    def get_many(
+        self,
+        seller_id: str,
+        invoice_ids: Sequence[str],
+        *,
+        for_update: bool = False,  # noqa: ARG002 - a write transaction holds the write lock
+    ) -> list[Invoice]:
+        sql = f"{_INVOICE} WHERE seller_id = ? AND id IN (SELECT value FROM json_each(?))"  # noqa: S608 - constants only
+        rows = self._s.rows("read invoices", sql, (seller_id, json.dumps(list(invoice_ids))))
+        found = {row[1]: row for row in rows}
+        loaded: dict[str, Invoice] = {}
+        for invoice_id in invoice_ids:
+            if invoice_id not in found:
+                raise NotFoundError("invoice", invoice_id)
+            if invoice_id not in loaded:
+                loaded[invoice_id] = self._load(found[invoice_id])
+        return [loaded[invoice_id] for invoice_id in invoice_ids]
+
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
         sql = f"{_INVOICE} WHERE seller_id = ? AND number = ?"
         row = self._s.one("read an invoice by number", sql, (seller_id, number))
@@ -261,12 +322,35 @@ class _Invoices:
     def save(
         self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
     ) -> None:
-        key = self._key(invoice)
-        sql = "SELECT version, content_hash FROM invoices WHERE seller_id = ? AND id = ?"
-        row = self._s.one("save an invoice", sql, key)
-        if row is None:
+        self.save_many([InvoiceSave(invoice, expected_version, content_hash)])
+
+    def save_many(self, items: Sequence[InvoiceSave]) -> None:
+        if not items:
+            return
+        seller_ids = {item.invoice.seller_id for item in items}
+        stored: dict[tuple[str, str], Row] = {}
+        for seller_id in seller_ids:
+            ids = [item.invoice.id for item in items if item.invoice.seller_id == seller_id]
+            sql = (
+                "SELECT id, version, content_hash FROM invoices "
+                "WHERE seller_id = ? AND id IN (SELECT value FROM json_each(?))"
+            )
+            for row in self._s.rows("save invoices", sql, (seller_id, json.dumps(ids))):
+                stored[seller_id, row[0]] = row
+        params = [self._saved_row(item, stored.get(self._key(item.invoice))) for item in items]
+        try:
+            updated = self._s.run_many("save invoices", _SAVE, params)
+        except DuplicateError as exc:
+            raise self._first_duplicate_number(items) from exc
+        if updated != len(items):  # an id given twice; else impossible under BEGIN IMMEDIATE
+            raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+
+    def _saved_row(self, item: InvoiceSave, stored: Row | None) -> tuple[Any, ...]:
+        """The UPDATE parameters of one save (its one encoding), checked against the stored row."""
+        invoice, expected_version, given_hash = item
+        if stored is None:
             raise NotFoundError("invoice", invoice.id)
-        version, stored_hash = row
+        _, version, stored_hash = stored
         if version != expected_version:
             raise ConcurrencyError(
                 f"invoice {invoice.ref} was changed by someone else (stored version "
@@ -274,27 +358,29 @@ class _Invoices:
                 retryable=False,
             )
         document = to_document(self._s.converter, invoice)
-        self._check_frozen(invoice, document, stored_hash, content_hash)
-        sql = (
-            "UPDATE invoices SET customer_id = ?, status = ?, series = ?, number = ?, "
-            "issue_date = ?, due_date = ?, version = ?, content_hash = ?, doc = ? "
-            "WHERE seller_id = ? AND id = ? AND version = ?"
-        )
-        params = (
+        self._check_frozen(invoice, document, stored_hash, given_hash)
+        return (
             *self._columns(invoice),
-            stored_hash or content_hash,
+            stored_hash or given_hash,
             canonical_json(document),
-            *key,
+            *self._key(invoice),
             expected_version,
         )
-        try:
-            updated = self._s.run("save an invoice", sql, params)
-        except DuplicateError as exc:
-            raise DuplicateError(
-                f"number {invoice.number!r} is already used by another invoice"
-            ) from exc
-        if not updated:  # cannot happen under BEGIN IMMEDIATE; kept as the last line of defence
-            raise ConcurrencyError(f"invoice {invoice.ref} was changed by someone else; reload it")
+
+    def _first_duplicate_number(self, items: Sequence[InvoiceSave]) -> DuplicateError:
+        """The error of the first saved invoice whose number another invoice holds."""
+        sql = "SELECT 1 FROM invoices WHERE seller_id = ? AND number = ? AND id != ?"
+        seen: set[tuple[str, str | None]] = set()
+        for item in items:
+            invoice = item.invoice
+            key = (invoice.seller_id, invoice.number)
+            params = (invoice.seller_id, invoice.number, invoice.id)
+            if key in seen or self._s.one("save invoices", sql, params) is not None:
+                break
+            seen.add(key)
+        else:  # pragma: no cover - the unique index names a number that some item holds
+            invoice = items[0].invoice
+        return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
 
     @staticmethod
     def _check_frozen(
@@ -398,6 +484,20 @@ class _Sequences:
             raise StorageError(f"could not take the next number in {self._s.path}")
         return int(row[0])
 
+    def next_values(self, seller_id: str, series: str, period: str, count: int) -> int:
+        if count < 1:
+            raise StorageError(f"take at least one number, not {count}")
+        sql = (
+            "INSERT INTO sequences (seller_id, series, period, next_value) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (seller_id, series, period) DO UPDATE SET next_value = next_value + ? "
+            "RETURNING next_value - ?"
+        )
+        params = (seller_id, series, period, 1 + count, count, count)
+        row = self._s.one("take a block of numbers", sql, params)
+        if row is None:  # pragma: no cover - an upsert with RETURNING always returns its row
+            raise StorageError(f"could not take a block of numbers in {self._s.path}")
+        return int(row[0])
+
     def peek(self, seller_id: str, series: str, period: str) -> int:
         sql = "SELECT next_value FROM sequences WHERE seller_id = ? AND series = ? AND period = ?"
         row = self._s.one("read a number counter", sql, (seller_id, series, period))
@@ -421,11 +521,14 @@ class _Outbox:
             "delivered_at, attempts, last_error) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
             "WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE key = ?)"
         )
+        rows = []
         for r in records:
             payload = _json(self._s, r.payload, f"outbox record {r.key!r}")
             params = (r.key, r.seller_id, r.invoice_id, r.kind, payload, r.created_at.isoformat())
             extra = (_iso(r.delivered_at), r.attempts, r.last_error)
-            self._s.run("append to the outbox", sql, (*params, *extra, r.key))
+            rows.append((*params, *extra, r.key))
+        if rows:  # executemany runs the rows in order: positions follow the append order
+            self._s.run_many("append to the outbox", sql, rows)
 
     @staticmethod
     def _record(row: Row) -> OutboxRecord:

@@ -378,6 +378,17 @@ class Session:
             raise self.error(exc, operation) from exc
         return count
 
+    def run_many(self, operation: str, sql: str, params: Sequence[Sequence[Any]]) -> int:
+        """Execute a change once per parameter row (``executemany``); the rows touched in all."""
+        self._check(operation)
+        try:
+            cursor = self.conn.executemany(sql, params)
+            count = cursor.rowcount
+            cursor.close()
+        except sqlite3.Error as exc:
+            raise self.error(exc, operation) from exc
+        return count
+
     def rows(self, operation: str, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Every row of a query (also RETURNING rows, fetched to completion)."""
         self._check(operation)

@@ -22,6 +22,7 @@ The tests live in one sibling module per concern; this class gathers them.
 
 from __future__ import annotations
 
+from invoicekit.testing.contracts.storage_batches import BatchesContract
 from invoicekit.testing.contracts.storage_differential import DifferentialContract
 from invoicekit.testing.contracts.storage_find import FindContract
 from invoicekit.testing.contracts.storage_inbox import InboxContract
@@ -40,6 +41,7 @@ __all__ = ["StorageContract"]
 class StorageContract(
     PartiesContract,
     InvoicesContract,
+    BatchesContract,
     FindContract,
     RecordsContract,
     TransactionsContract,
