@@ -17,7 +17,6 @@ from invoicekit.errors import (
     problem,
 )
 from invoicekit.ports import MessageRecord, Transaction
-from invoicekit.serialization import content_hash, to_document
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.credit import pay_with_credit
@@ -140,8 +139,7 @@ class Issuing(Sending):
         )
         issued, events = lifecycle.apply(draft, command, at=now)
         self._links.check(issued)
-        digest = content_hash(to_document(self._run.converter, issued))
-        tx.invoices.save(issued, expected_version=draft.version, content_hash=digest)
+        tx.invoices.save(issued, expected_version=draft.version, freeze=True)
         tx.outbox.append(self._run.outbox_records(issued, events))
         if seller.apply_credit_at_issue:
             pid = self._new_id("pay")

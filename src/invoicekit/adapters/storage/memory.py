@@ -33,7 +33,7 @@ from invoicekit.ports import (
     OutboxRecord,
     Transaction,
 )
-from invoicekit.serialization import FROZEN_FIELDS
+from invoicekit.serialization import FROZEN_FIELDS, frozen_hash
 
 __all__ = ["MemoryStorage"]
 
@@ -214,9 +214,7 @@ class _Invoices:
             raise NotFoundError("invoice", number)
         return self.get(seller_id, owner)
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
         key = (invoice.seller_id, invoice.id)
         stored = self._t.get(key)
         if stored is None:
@@ -234,7 +232,10 @@ class _Invoices:
             )
         if invoice.number is not None:
             self._claim_number(invoice)
-        self._t.put(key, _StoredInvoice(invoice, stored.content_hash or content_hash))
+        digest = stored.content_hash
+        if digest is None and freeze:
+            digest = frozen_hash(invoice)  # what SQLite and SQLAlchemy record, for comparison
+        self._t.put(key, _StoredInvoice(invoice, digest))
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         stored = self._t.get((seller_id, invoice_id))

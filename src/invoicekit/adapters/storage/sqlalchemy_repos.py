@@ -43,8 +43,14 @@ from invoicekit.errors import (
     StorageError,
 )
 from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord
-from invoicekit.serialization import canonical_json, to_document
-from invoicekit.serialization import content_hash as _content_hash
+from invoicekit.serialization import (
+    ContentHashMismatch,
+    EncodedInvoice,
+    canonical_json,
+    encode_invoice,
+    legacy_invoice,
+    read_invoice,
+)
 
 __all__ = ["SqlTransaction"]
 
@@ -211,7 +217,9 @@ class _Customers(_Repository):
 
 
 class _Invoices(_Repository):
-    def _values(self, invoice: Invoice, document: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _values(invoice: Invoice, text: str) -> dict[str, Any]:
+        """The row of ``invoice`` with ``text`` as its document (one helper for every write)."""
         return {
             "customer_id": invoice.customer_id,
             "status": str(invoice.status),
@@ -220,7 +228,7 @@ class _Invoices(_Repository):
             "issue_date": invoice.issue_date,
             "due_date": invoice.due_date,
             "version": invoice.version,
-            "doc": canonical_json(document),
+            "doc": text,
         }
 
     def _row(self, seller_id: str, invoice_id: str, operation: str) -> sa.Row[Any] | None:
@@ -233,22 +241,19 @@ class _Invoices(_Repository):
     def _load(self, row: sa.Row[Any]) -> Invoice:
         what = f"invoice {row.id!r} of seller {row.seller_id!r}"
         try:
-            document = json.loads(row.doc)
-            found = None if row.content_hash is None else _content_hash(document)
-        except DECODE_ERRORS as exc:
-            raise StorageError(f"stored {what} cannot be read back ({exc}); {self._c.url}") from exc
-        if found != row.content_hash:
+            return read_invoice(row.doc, row.content_hash, self._c.converter)
+        except ContentHashMismatch as exc:
             raise IntegrityError(
                 f"stored {what} (number {row.number!r}) no longer matches the content hash "
-                f"taken at issue (stored {row.content_hash}, computed {found}): it was changed "
-                f"outside invoicekit; restore it from a backup ({self._c.url})"
-            )
-        return self._c.load(document, Invoice, what)
+                f"taken at issue (stored {row.content_hash}, computed {exc.computed}): it was "
+                f"changed outside invoicekit; restore it from a backup ({self._c.url})"
+            ) from exc
+        except DECODE_ERRORS as exc:
+            raise self._c.unreadable(what, exc) from exc
 
     def add(self, invoice: Invoice) -> None:
-        document = to_document(self._c.converter, invoice)
         values = {"seller_id": invoice.seller_id, "id": invoice.id}
-        values.update(self._values(invoice, document))
+        values.update(self._values(invoice, encode_invoice(invoice).text))
         if self._c.insert_new("add invoice", INVOICES, values):
             return
         if self._row(invoice.seller_id, invoice.id, "add invoice") is not None:
@@ -270,18 +275,24 @@ class _Invoices(_Repository):
             raise NotFoundError("invoice", number)
         return self._load(row)
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
-        document = to_document(self._c.converter, invoice)
-        frozen = _content_hash(document)
-        params = self._values(invoice, document)
+    def _save_params(
+        self, invoice: Invoice, encoded: EncodedInvoice, expected_version: int, *, freeze: bool
+    ) -> dict[str, Any]:
+        """The parameters of ``_SAVE``: encoded once, the content hash from those bytes."""
+        frozen = encoded.content_hash
+        params = self._values(invoice, encoded.text)
         params.update(
             k_seller_id=invoice.seller_id,
             k_id=invoice.id,
             k_expected=expected_version,
             k_frozen=frozen,
-            k_hash=content_hash,
+            k_hash=frozen if freeze else None,
+        )
+        return params
+
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
+        params = self._save_params(
+            invoice, encode_invoice(invoice), expected_version, freeze=freeze
         )
         if self._c.count("save invoice", _SAVE, params) == 1:
             return
@@ -294,11 +305,28 @@ class _Invoices(_Repository):
                 f"{stored.version}, expected {expected_version}); reload it and retry",
                 retryable=False,
             )
-        if stored.content_hash not in {None, frozen}:
+        if stored.content_hash not in {None, params["k_frozen"]} and not self._save_legacy(
+            invoice, params, stored.content_hash
+        ):
             raise IntegrityError(
                 f"invoice {invoice.ref} is issued: its number, dates, parties, lines and "
                 "totals cannot change (issue a credit note instead)"
             )
+        if invoice.number is not None and self._number_taken(invoice):
+            raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+        raise ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")
+
+    def _save_legacy(self, invoice: Invoice, params: dict[str, Any], stored_hash: str) -> bool:
+        """Save an invoice issued in format 1 in format 1 (its hash holds); False if it changed.
+
+        Returns True when saved; raises as ``save`` does for every other refusal.
+        """
+        text, legacy_hash = legacy_invoice(invoice, self._c.converter)
+        if legacy_hash != stored_hash:
+            return False
+        params.update(doc=text, k_frozen=legacy_hash, k_hash=None)
+        if self._c.count("save invoice", _SAVE, params) == 1:
+            return True
         if invoice.number is not None and self._number_taken(invoice):
             raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
         raise ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")

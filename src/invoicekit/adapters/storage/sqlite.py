@@ -24,6 +24,7 @@ import cattrs
 
 from invoicekit.adapters.storage.sqlite_messages import SqliteInbox, SqliteMessages
 from invoicekit.adapters.storage.sqlite_schema import (
+    DECODE_ERRORS,
     Row,
     Session,
     check_version,
@@ -44,7 +45,14 @@ from invoicekit.errors import (
     StorageError,
 )
 from invoicekit.ports import IdempotencyRecord, InvoiceQuery, OutboxRecord, Transaction
-from invoicekit.serialization import canonical_json, content_hash, make_converter, to_document
+from invoicekit.serialization import (
+    ContentHashMismatch,
+    canonical_json,
+    encode_invoice,
+    legacy_invoice,
+    make_converter,
+    read_invoice,
+)
 
 __all__ = ["SqliteStorage"]
 
@@ -215,19 +223,14 @@ class _Invoices:
         seller_id, invoice_id, number, stored_hash, doc = row
         what = f"invoice {number or invoice_id} of seller {seller_id!r}"
         try:
-            document = json.loads(doc)
-            intact = stored_hash is None or (
-                isinstance(document, dict) and content_hash(document) == stored_hash
-            )
-        except ValueError:
-            intact = stored_hash is None
-            document = doc
-        if not intact:
+            return read_invoice(doc, stored_hash, self._s.converter)
+        except ContentHashMismatch as exc:
             raise IntegrityError(
                 f"{what}: its stored content no longer matches the hash recorded at issue; "
                 f"it was changed outside invoicekit ({self._s.path}): restore it from a backup"
-            )
-        return self._s.load(document, Invoice, what)
+            ) from exc
+        except DECODE_ERRORS as exc:
+            raise self._s.unreadable(what, exc) from exc
 
     def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:  # noqa: ARG002 - a write transaction holds SQLite's write lock already
         sql = f"{_INVOICE} WHERE seller_id = ? AND id = ?"
@@ -243,9 +246,7 @@ class _Invoices:
             raise NotFoundError("invoice", number)
         return self._load(row)
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
         key = self._key(invoice)
         sql = "SELECT version, content_hash FROM invoices WHERE seller_id = ? AND id = ?"
         row = self._s.one("save an invoice", sql, key)
@@ -258,20 +259,13 @@ class _Invoices:
                 f"{version}, expected {expected_version}); reload it and retry",
                 retryable=False,
             )
-        document = to_document(self._s.converter, invoice)
-        self._check_frozen(invoice, document, stored_hash, content_hash)
+        text, digest = self._encoded(invoice, stored_hash, freeze=freeze)
         sql = (
             "UPDATE invoices SET customer_id = ?, status = ?, series = ?, number = ?, "
             "issue_date = ?, due_date = ?, version = ?, content_hash = ?, doc = ? "
             "WHERE seller_id = ? AND id = ? AND version = ?"
         )
-        params = (
-            *self._columns(invoice),
-            stored_hash or content_hash,
-            canonical_json(document),
-            *key,
-            expected_version,
-        )
+        params = (*self._columns(invoice), digest, text, *key, expected_version)
         try:
             updated = self._s.run("save an invoice", sql, params)
         except DuplicateError as exc:
@@ -281,23 +275,27 @@ class _Invoices:
         if not updated:  # cannot happen under BEGIN IMMEDIATE; kept as the last line of defence
             raise ConcurrencyError(f"invoice {invoice.ref} was changed by someone else; reload it")
 
-    @staticmethod
-    def _check_frozen(
-        invoice: Invoice, document: dict[str, Any], stored: str | None, given: str | None
-    ) -> None:
-        """Refuse a save that would change what was frozen at issue (I4), or re-record the hash."""
-        if stored is not None and given is not None and given != stored:
-            raise IntegrityError(
-                f"invoice {invoice.ref}: its content hash was recorded at issue and cannot be "
-                "replaced; correct an issued invoice with a credit note"
-            )
-        expected = stored or given
-        if expected is not None and content_hash(document) != expected:
-            raise IntegrityError(
-                f"invoice {invoice.ref}: refusing to save content that does not match the hash "
-                "recorded at issue (lines, parties, totals, number and dates are frozen); "
-                "correct an issued invoice with a credit note"
-            )
+    def _encoded(
+        self, invoice: Invoice, stored_hash: str | None, *, freeze: bool
+    ) -> tuple[str, str | None]:
+        """The row's document and content hash: encoded once, the hash from those bytes.
+
+        Refuses a save that would change what was frozen at issue (I4). An invoice issued
+        in format 1 is written in format 1 again, so the hash recorded at issue holds.
+        """
+        encoded = encode_invoice(invoice)
+        if stored_hash is None:
+            return encoded.text, encoded.content_hash if freeze else None
+        if encoded.content_hash == stored_hash:
+            return encoded.text, stored_hash
+        text, legacy_hash = legacy_invoice(invoice, self._s.converter)
+        if legacy_hash == stored_hash:
+            return text, stored_hash
+        raise IntegrityError(
+            f"invoice {invoice.ref}: refusing to save content that does not match the hash "
+            "recorded at issue (lines, parties, totals, number and dates are frozen); "
+            "correct an issued invoice with a credit note"
+        )
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         sql = "SELECT version, number FROM invoices WHERE seller_id = ? AND id = ?"
