@@ -25,6 +25,8 @@ __all__ = [
     "canonical_json",
     "json_backend",
     "loads",
+    "make_canonical_bytes",
+    "make_loads",
     "stdlib_canonical_bytes",
 ]
 
@@ -83,16 +85,17 @@ def _surrogate_error(text: str, exc: UnicodeEncodeError) -> ValidationError:
 _ORJSON: Final = _orjson()
 
 
-def _make_canonical_bytes() -> Callable[[Any], bytes]:
-    if _ORJSON is None:
+def make_canonical_bytes(orjson: Any) -> Callable[[Any], bytes]:
+    """``canonical_bytes`` by ``orjson`` (the module), or by the stdlib when it is None."""
+    if orjson is None:
         return stdlib_canonical_bytes
-    dumps = _ORJSON.dumps
+    dumps = orjson.dumps
     # Subclasses (StrEnum members), dates and dataclasses go to the stdlib, which decides.
     options = (
-        _ORJSON.OPT_SORT_KEYS
-        | _ORJSON.OPT_PASSTHROUGH_SUBCLASS
-        | _ORJSON.OPT_PASSTHROUGH_DATETIME
-        | _ORJSON.OPT_PASSTHROUGH_DATACLASS
+        orjson.OPT_SORT_KEYS
+        | orjson.OPT_PASSTHROUGH_SUBCLASS
+        | orjson.OPT_PASSTHROUGH_DATETIME
+        | orjson.OPT_PASSTHROUGH_DATACLASS
     )
 
     def canonical(value: Any) -> bytes:
@@ -105,10 +108,15 @@ def _make_canonical_bytes() -> Callable[[Any], bytes]:
     return canonical
 
 
-def _make_loads() -> Callable[[str | bytes], Any]:
-    if _ORJSON is None:
+def make_loads(orjson: Any) -> Callable[[str | bytes], Any]:
+    """``loads`` by ``orjson`` (the module), or by the stdlib when it is None.
+
+    orjson reads an int beyond 64 bits as a float: invoicekit writes none in its documents
+    (metadata ints fit in 64 bits), and such text read by another path is not trusted anyway.
+    """
+    if orjson is None:
         return _stdlib_loads
-    orjson_loads = _ORJSON.loads
+    orjson_loads = orjson.loads
 
     def fast(text: str | bytes) -> Any:
         try:
@@ -124,9 +132,9 @@ def _stdlib_loads(text: str | bytes) -> Any:
 
 
 #: The canonical UTF-8 bytes of a JSON value (see the module docstring).
-canonical_bytes: Final = _make_canonical_bytes()
+canonical_bytes: Final = make_canonical_bytes(_ORJSON)
 #: Parse JSON text (str or UTF-8 bytes).
-loads: Final = _make_loads()
+loads: Final = make_loads(_ORJSON)
 
 
 def canonical_json(document: Any) -> str:

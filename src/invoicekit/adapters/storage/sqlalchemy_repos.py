@@ -305,9 +305,9 @@ class _Invoices(_Repository):
                 f"{stored.version}, expected {expected_version}); reload it and retry",
                 retryable=False,
             )
-        if stored.content_hash not in {None, params["k_frozen"]} and not self._save_legacy(
-            invoice, params, stored.content_hash
-        ):
+        if stored.content_hash not in {None, params["k_frozen"]}:
+            if self._save_legacy(invoice, params, stored.content_hash):
+                return
             raise IntegrityError(
                 f"invoice {invoice.ref} is issued: its number, dates, parties, lines and "
                 "totals cannot change (issue a credit note instead)"
