@@ -14,6 +14,8 @@ import functools
 from decimal import Decimal
 from typing import Any, Final
 
+import attrs
+
 from invoicekit.domain.invoice import (
     CollectionFailure,
     CreditApplication,
@@ -38,6 +40,7 @@ __all__ = [
     "DEFAULT_SERIES",
     "DEFAULT_TERMS",
     "FORMAT",
+    "LINE_BASE_QUANTITY",
     "TaxTable",
     "credit_note_document",
     "customer_document",
@@ -56,7 +59,14 @@ _DRAFT: Final = Status.DRAFT
 _EXCLUSIVE: Final = PriceMode.EXCLUSIVE
 _SUCCEEDED: Final = PaymentStatus.SUCCEEDED
 _ONE: Final = "1"
+#: Line's own default base quantity (the reading half shares it, so identity says "default").
+LINE_BASE_QUANTITY: Final = attrs.fields(Line).base_quantity.default
 _NOTHING: Final = "0"
+
+
+def _differs(value: object, default: object) -> bool:
+    """Not the default: identity first (what a trusted load shares), then equality."""
+    return value is not default and value != default
 
 
 @functools.cache
@@ -103,7 +113,9 @@ class TaxTable:
     def refs(self, taxes: tuple[Tax, ...]) -> int | list[int]:
         """One tax as its index, several (or none) as a list of indexes."""
         if len(taxes) == 1:
-            return self.ref(taxes[0])
+            tax = taxes[0]
+            found = self._by_id.get(id(tax))
+            return self.ref(tax) if found is None else found
         return [self.ref(t) for t in taxes]
 
 
@@ -144,9 +156,10 @@ def _line(line: Line, taxes: TaxTable) -> dict[str, Any]:
     }
     if line.unit != "C62":
         out["unit"] = line.unit
-    base_quantity = str(line.base_quantity)
-    if base_quantity != _ONE:
-        out["base_quantity"] = base_quantity
+    if line.base_quantity is not LINE_BASE_QUANTITY:
+        base_quantity = str(line.base_quantity)
+        if base_quantity != _ONE:
+            out["base_quantity"] = base_quantity
     if line.discounts:
         out["discounts"] = [_adjustment(d, taxes) for d in line.discounts]
     if line.charges:
@@ -220,7 +233,7 @@ def _totals(totals: Totals, taxes: TaxTable, currency: str, prices: PriceMode) -
         out["currency"] = totals.currency
     if totals.prices is not prices:
         out["prices"] = totals.prices.value
-    if totals.policy != DEFAULT_POLICY:
+    if _differs(totals.policy, DEFAULT_POLICY):
         out["policy"] = policy_document(totals.policy)
     if totals.discounts:
         out["discounts"] = [_applied(d, "discount", taxes) for d in totals.discounts]
@@ -336,13 +349,13 @@ def seller_document(seller: Seller) -> dict[str, Any]:
         out["locale"] = seller.locale
     out.update(_fields(seller, _SELLER_TEXT))
     _party_extras(out, seller)
-    if seller.rounding != DEFAULT_POLICY:
+    if _differs(seller.rounding, DEFAULT_POLICY):
         out["rounding"] = policy_document(seller.rounding)
     if seller.prices is not _EXCLUSIVE:
         out["prices"] = seller.prices.value
-    if seller.terms != DEFAULT_TERMS:
+    if _differs(seller.terms, DEFAULT_TERMS):
         out["terms"] = terms_document(seller.terms)
-    if seller.series != DEFAULT_SERIES:
+    if _differs(seller.series, DEFAULT_SERIES):
         out["series"] = [_series(s) for s in seller.series]
     if seller.bank_account is not None:
         out["bank_account"] = _bank(seller.bank_account)
@@ -500,7 +513,7 @@ def _invoice_rest(invoice: Invoice, totals_policy: RoundingPolicy) -> dict[str, 
         rest["status"] = invoice.status.value
     if invoice.version != 1:
         rest["version"] = invoice.version
-    if invoice.policy != totals_policy:
+    if _differs(invoice.policy, totals_policy):
         rest["policy"] = policy_document(invoice.policy)
     if invoice.metadata:
         rest["metadata"] = dict(invoice.metadata)
