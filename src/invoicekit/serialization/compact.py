@@ -208,10 +208,31 @@ def _applied(item: DocumentAdjustment, kind: str, taxes: TaxTable) -> dict[str, 
     return out
 
 
-def _step(step: tuple[tuple[object, ...], Decimal, Decimal, str], rule: str) -> list[str]:
+def _step(
+    step: tuple[tuple[object, ...], Decimal, Decimal, str], rule: str, labels: dict[int, str]
+) -> list[str]:
+    """``[where, exact, rounded]`` and the rule when it is not the policy's mode.
+
+    ``where`` is written as ``RoundingStep.where`` reads it; a tax's label is formatted once
+    per document (``labels``, by object), as the same taxes recur in every step.
+    """
     where, exact, rounded, how = step
     first = where[0] if len(where) == 1 else None
-    text = first if type(first) is str else " ".join(map(str, where))
+    if type(first) is str:
+        text = first
+    else:
+        parts = []
+        for part in where:
+            if type(part) is str:
+                parts.append(part)
+            elif isinstance(part, Tax):
+                label = labels.get(id(part))
+                if label is None:
+                    label = labels[id(part)] = str(part)
+                parts.append(label)
+            else:
+                parts.append(str(part))
+        text = " ".join(parts)
     out = [text, str(exact), str(rounded)]
     if how != rule:
         out.append(how)
@@ -248,7 +269,8 @@ def _totals(totals: Totals, taxes: TaxTable, currency: str, prices: PriceMode) -
         out["payable"] = payable
     if totals.recorded:
         rule = totals.policy.mode.value
-        out["steps"] = [_step(s, rule) for s in totals.recorded]
+        labels: dict[int, str] = {}
+        out["steps"] = [_step(s, rule, labels) for s in totals.recorded]
     return out
 
 
