@@ -62,8 +62,10 @@ def ten_line_invoice() -> ik.Invoice:
 
 
 def best_us(fn: Callable[[], object], number: int) -> float:
-    """The best of 7 repeats, in microseconds of CPU time per call (other load on the machine
-    then costs less than it would in wall time)."""
+    """The best of 7 repeats, in microseconds of CPU time per call.
+
+    CPU time, so other load on the machine costs less than it would in wall time.
+    """
     timer = timeit.Timer(fn, timer=time.process_time)
     return min(timer.repeat(number=number, repeat=7)) / number * 1e6
 
@@ -77,7 +79,8 @@ def run() -> dict[str, Any]:
     old_hash = content_hash(old_doc)
     new = encode_invoice(invoice)
     new_hash = new.content_hash
-    assert read_invoice(new.text, new_hash, converter) == invoice
+    if read_invoice(new.text, new_hash, converter) != invoice:
+        raise SystemExit("format 2 did not read back the invoice it wrote")
     rows = {
         "format 1 unstructure (cattrs)": best_us(lambda: to_document(converter, invoice), 300),
         "format 1 json.dumps": best_us(lambda: canonical_json(old_doc), 300),
