@@ -220,6 +220,8 @@ def _step(
     first = where[0] if len(where) == 1 else None
     if type(first) is str:
         text = first
+    elif Tax not in map(type, where):
+        text = " ".join(map(str, where))
     else:
         parts = []
         for part in where:
