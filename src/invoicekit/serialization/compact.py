@@ -1,6 +1,7 @@
 """Format 2 of stored documents, the writing half: domain values as compact JSON-ready dicts.
 
-A field at its default is left out; each distinct tax is written once per document, in
+Invoices and credit notes (parties, settings and payments: compact_values.py). A field
+at its default is left out; each distinct tax is written once per document, in
 ``taxes``, and lines, totals and adjustments name it by its index; totals leave out what
 the document says already (its currency and price mode) and zeros in the currency's
 digits. Amounts are decimal strings written exactly (``"5.00"`` stays ``"5.00"``), times
@@ -16,57 +17,43 @@ from typing import Any, Final
 
 import attrs
 
-from invoicekit.domain.invoice import (
-    CollectionFailure,
-    CreditApplication,
-    CreditNote,
-    CreditTransfer,
-    Invoice,
-    Payment,
-    Refund,
-)
+from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Charge, Discount, Line
-from invoicekit.domain.numbering import Reset, Series, default_series
-from invoicekit.domain.parties import Address, BankAccount, Contact, Customer, Seller
-from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
-from invoicekit.domain.status import PaymentStatus, Status
+from invoicekit.domain.policy import PriceMode, RoundingPolicy
+from invoicekit.domain.status import Status
 from invoicekit.domain.tax import Tax
-from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import DocumentAdjustment, LineAmounts, Totals
-from invoicekit.money import Rounding, minor_unit
+from invoicekit.money import minor_unit
+from invoicekit.serialization.compact_values import (
+    DEFAULT_POLICY,
+    credit_document,
+    customer_document,
+    differs,
+    failure_document,
+    fields,
+    payment_document,
+    policy_document,
+    seller_document,
+    terms_document,
+    transfer_document,
+)
 
 __all__ = [
-    "DEFAULT_POLICY",
-    "DEFAULT_SERIES",
-    "DEFAULT_TERMS",
     "FORMAT",
     "LINE_BASE_QUANTITY",
     "TaxTable",
     "credit_note_document",
-    "customer_document",
     "invoice_parts",
-    "seller_document",
     "zero_text",
 ]
 
 #: The format written by this module (format 1 was cattrs' full documents, with no marker).
 FORMAT: Final = 2
-#: Defaults left out of documents, shared (they are immutable) by the reading half.
-DEFAULT_POLICY: Final = RoundingPolicy()
-DEFAULT_SERIES: Final = default_series()
-DEFAULT_TERMS: Final = NetDays(30)
 _DRAFT: Final = Status.DRAFT
 _EXCLUSIVE: Final = PriceMode.EXCLUSIVE
-_SUCCEEDED: Final = PaymentStatus.SUCCEEDED
 _ONE: Final = "1"
 #: Line's own default base quantity (the reading half shares it, so identity says "default").
 LINE_BASE_QUANTITY: Final = attrs.fields(Line).base_quantity.default
-_NOTHING: Final = "0"
-
-
-def _differs(value: object, default: object) -> bool:
-    """Not the default: identity first (what a trusted load shares), then equality."""
-    return value is not default and value != default
 
 
 @functools.cache
@@ -256,7 +243,7 @@ def _totals(totals: Totals, taxes: TaxTable, currency: str, prices: PriceMode) -
         out["currency"] = totals.currency
     if totals.prices is not prices:
         out["prices"] = totals.prices.value
-    if _differs(totals.policy, DEFAULT_POLICY):
+    if differs(totals.policy, DEFAULT_POLICY):
         out["policy"] = policy_document(totals.policy)
     if totals.discounts:
         out["discounts"] = [_applied(d, "discount", taxes) for d in totals.discounts]
@@ -273,207 +260,6 @@ def _totals(totals: Totals, taxes: TaxTable, currency: str, prices: PriceMode) -
         rule = totals.policy.mode.value
         labels: dict[int, str] = {}
         out["steps"] = [_step(s, rule, labels) for s in totals.recorded]
-    return out
-
-
-# --------------------------------------------------------------------------- settings, parties
-
-
-def policy_document(policy: RoundingPolicy) -> dict[str, Any]:
-    """A rounding policy, defaults left out (``{}`` is ``RoundingPolicy()``)."""
-    out: dict[str, Any] = {}
-    if policy.tax_rounding is not TaxRounding.PER_CATEGORY:
-        out["tax_rounding"] = policy.tax_rounding.value
-    if policy.mode is not Rounding.HALF_UP:
-        out["mode"] = policy.mode.value
-    if policy.cash_increments:
-        out["cash_increments"] = {k: str(v) for k, v in policy.cash_increments.items()}
-    return out
-
-
-def terms_document(terms: PaymentTerms) -> dict[str, Any]:
-    """``{"net_days": 30}``, ``{"fixed_date": "2026-03-31"}`` or ``{"end_of_month": 10}``."""
-    if isinstance(terms, NetDays):
-        return {"net_days": terms.days}
-    if isinstance(terms, FixedDate):
-        return {"fixed_date": terms.on.isoformat()}
-    if isinstance(terms, EndOfMonth):
-        return {"end_of_month": terms.days}
-    raise TypeError(
-        f"payment terms {terms!r} cannot be stored: use NetDays, FixedDate or EndOfMonth"
-    )
-
-
-def _series(series: Series) -> list[str]:
-    out = [series.name, series.format.pattern]
-    if series.format.reset is not Reset.YEARLY:
-        out.append(series.format.reset.value)
-    return out
-
-
-def _fields(value: object, names: tuple[str, ...]) -> dict[str, Any]:
-    """The named fields of ``value`` that are not None."""
-    out: dict[str, Any] = {}
-    for name in names:
-        item = getattr(value, name)
-        if item is not None:
-            out[name] = item
-    return out
-
-
-_ADDRESS: Final = ("country", "line1", "line2", "city", "postal_code", "region")
-_CONTACT: Final = ("name", "phone", "email")
-_SELLER_TEXT: Final = ("tax_id", "legal_name", "email", "phone", "registration_id")
-_CUSTOMER_TEXT: Final = (
-    "email",
-    "phone",
-    "tax_id",
-    "locale",
-    "timezone",
-    "webhook_url",
-    "registration_id",
-)
-
-
-def _address(address: Address) -> dict[str, Any]:
-    return _fields(address, _ADDRESS)
-
-
-def _bank(account: BankAccount) -> dict[str, Any]:
-    return _fields(account, ("iban", "bic", "holder"))
-
-
-def _contact(contact: Contact) -> dict[str, Any]:
-    return _fields(contact, _CONTACT)
-
-
-def _party_extras(out: dict[str, Any], party: Seller | Customer) -> None:
-    """The fields Seller and Customer share: address, metadata, e-invoicing ids."""
-    if party.address is not None:
-        out["address"] = _address(party.address)
-    if party.metadata:
-        out["metadata"] = dict(party.metadata)
-    if party.electronic_address is not None:
-        out["electronic_address"] = [party.electronic_address.scheme, party.electronic_address.id]
-    if party.contact is not None:
-        out["contact"] = _contact(party.contact)
-
-
-def seller_document(seller: Seller) -> dict[str, Any]:
-    """A seller (also as snapshotted on an invoice), defaults left out."""
-    out: dict[str, Any] = {
-        "id": seller.id,
-        "name": seller.name,
-        "country": seller.country,
-        "currency": seller.currency,
-    }
-    if seller.timezone != "UTC":
-        out["timezone"] = seller.timezone
-    if seller.locale != "en":
-        out["locale"] = seller.locale
-    out.update(_fields(seller, _SELLER_TEXT))
-    _party_extras(out, seller)
-    if _differs(seller.rounding, DEFAULT_POLICY):
-        out["rounding"] = policy_document(seller.rounding)
-    if seller.prices is not _EXCLUSIVE:
-        out["prices"] = seller.prices.value
-    if _differs(seller.terms, DEFAULT_TERMS):
-        out["terms"] = terms_document(seller.terms)
-    if _differs(seller.series, DEFAULT_SERIES):
-        out["series"] = [_series(s) for s in seller.series]
-    if seller.bank_account is not None:
-        out["bank_account"] = _bank(seller.bank_account)
-    if seller.send_on_issue:
-        out["send_on_issue"] = True
-    if seller.apply_credit_at_issue:
-        out["apply_credit_at_issue"] = True
-    if seller.reminder_minimum:
-        out["reminder_minimum"] = {k: str(v) for k, v in seller.reminder_minimum.items()}
-    return out
-
-
-def customer_document(customer: Customer) -> dict[str, Any]:
-    """A customer (also as snapshotted on an invoice), defaults left out."""
-    out: dict[str, Any] = {
-        "id": customer.id,
-        "seller_id": customer.seller_id,
-        "name": customer.name,
-    }
-    out.update(_fields(customer, _CUSTOMER_TEXT))
-    _party_extras(out, customer)
-    if customer.channels != ("email",):
-        out["channels"] = list(customer.channels)
-    if customer.fallback:
-        out["fallback"] = list(customer.fallback)
-    if customer.archived:
-        out["archived"] = True
-    return out
-
-
-# --------------------------------------------------------------------------- payments
-
-
-def _refund(refund: Refund) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": refund.id,
-        "amount": str(refund.amount),
-        "at": refund.at.isoformat(),
-    }
-    if str(refund.from_credit) != _NOTHING:
-        out["from_credit"] = str(refund.from_credit)
-    if refund.provider_id is not None:
-        out["provider_id"] = refund.provider_id
-    return out
-
-
-def _payment(payment: Payment) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "id": payment.id,
-        "amount": str(payment.amount),
-        "at": payment.at.isoformat(),
-    }
-    if payment.status is not _SUCCEEDED:
-        out["status"] = payment.status.value
-    if payment.method != "manual":
-        out["method"] = payment.method
-    if payment.reference is not None:
-        out["reference"] = payment.reference
-    if str(payment.allocated) != _NOTHING:
-        out["allocated"] = str(payment.allocated)
-    if str(payment.customer_credit) != _NOTHING:
-        out["customer_credit"] = str(payment.customer_credit)
-    if payment.refunds:
-        out["refunds"] = [_refund(r) for r in payment.refunds]
-    if payment.failure_reason is not None:
-        out["failure_reason"] = payment.failure_reason
-    return out
-
-
-def _credit(credit: CreditApplication) -> dict[str, Any]:
-    return {
-        "credit_note_id": credit.credit_note_id,
-        "number": credit.number,
-        "amount": str(credit.amount),
-        "allocated": str(credit.allocated),
-        "customer_credit": str(credit.customer_credit),
-        "at": credit.at.isoformat(),
-    }
-
-
-def _transfer(transfer: CreditTransfer) -> dict[str, Any]:
-    return {
-        "payment_id": transfer.payment_id,
-        "invoice_id": transfer.invoice_id,
-        "number": transfer.number,
-        "amount": str(transfer.amount),
-        "at": transfer.at.isoformat(),
-    }
-
-
-def _failure(failure: CollectionFailure) -> dict[str, Any]:
-    out: dict[str, Any] = {"at": failure.at.isoformat(), "reason": failure.reason}
-    if failure.code is not None:
-        out["code"] = failure.code
     return out
 
 
@@ -514,7 +300,7 @@ def invoice_parts(invoice: Invoice) -> tuple[dict[str, Any], dict[str, Any]]:
     frozen["totals"] = _totals(totals, taxes, invoice.currency, invoice.prices)
     if invoice.prices is not _EXCLUSIVE:
         frozen["prices"] = invoice.prices.value
-    frozen.update(_fields(invoice, _OPTIONAL_FROZEN))
+    frozen.update(fields(invoice, _OPTIONAL_FROZEN))
     if invoice.series != "invoice":
         frozen["series"] = invoice.series
     if invoice.issue_date is not None:
@@ -537,20 +323,20 @@ def _invoice_rest(invoice: Invoice, totals_policy: RoundingPolicy) -> dict[str, 
         rest["status"] = invoice.status.value
     if invoice.version != 1:
         rest["version"] = invoice.version
-    if _differs(invoice.policy, totals_policy):
+    if differs(invoice.policy, totals_policy):
         rest["policy"] = policy_document(invoice.policy)
     if invoice.metadata:
         rest["metadata"] = dict(invoice.metadata)
     if invoice.payment_link is not None:
         rest["payment_link"] = invoice.payment_link
     if invoice.payments:
-        rest["payments"] = [_payment(p) for p in invoice.payments]
+        rest["payments"] = [payment_document(p) for p in invoice.payments]
     if invoice.credits:
-        rest["credits"] = [_credit(c) for c in invoice.credits]
+        rest["credits"] = [credit_document(c) for c in invoice.credits]
     if invoice.credit_transfers:
-        rest["credit_transfers"] = [_transfer(t) for t in invoice.credit_transfers]
+        rest["credit_transfers"] = [transfer_document(t) for t in invoice.credit_transfers]
     if invoice.failures:
-        rest["failures"] = [_failure(f) for f in invoice.failures]
+        rest["failures"] = [failure_document(f) for f in invoice.failures]
     for name in _OPTIONAL_TIMES:
         when = getattr(invoice, name)
         if when is not None:
@@ -578,6 +364,6 @@ def credit_note_document(note: CreditNote) -> dict[str, Any]:
         "seller": seller_document(note.seller),
         "customer": customer_document(note.customer),
     }
-    out.update(_fields(note, ("reason", "buyer_reference", "order_reference")))
+    out.update(fields(note, ("reason", "buyer_reference", "order_reference")))
     out["taxes"] = taxes.rows
     return out

@@ -18,7 +18,7 @@ import cattrs
 
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
-from invoicekit.serialization import compact, trusted
+from invoicekit.serialization import compact, compact_values, trusted
 from invoicekit.serialization.converter import from_document, to_document
 from invoicekit.serialization.hashing import content_hash, frozen_digest
 from invoicekit.serialization.jsontext import canonical_bytes, canonical_json, loads
@@ -41,8 +41,8 @@ _HEAD: Final = '{"v":2,"n":'
 _FROZEN_KEY: Final = ',"f":'
 _MAX_DIGITS: Final = 12
 _WRITERS: Final[dict[type[Any], Any]] = {
-    Seller: compact.seller_document,
-    Customer: compact.customer_document,
+    Seller: compact_values.seller_document,
+    Customer: compact_values.customer_document,
     CreditNote: compact.credit_note_document,
 }
 _READERS: Final[dict[type[Any], Any]] = {
