@@ -60,7 +60,8 @@ class InvoiceSave(NamedTuple):
 
     invoice: Invoice
     expected_version: int
-    content_hash: str | None = None
+    #: True at issue: the store records the content hash of what is frozen (``save``'s freeze).
+    freeze: bool = False
 
 
 @attrs.frozen

@@ -106,14 +106,15 @@ class InvoiceRepository(Protocol):
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
         """The issued invoice with ``number``. Raises NotFoundError."""
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
         """Replace the stored invoice if its stored version is ``expected_version``.
 
-        Raises ConcurrencyError when someone else saved it first, NotFoundError when
-        it is not stored, and DuplicateError when its number is taken in its series.
-        ``content_hash`` is stored once, at issue.
+        ``freeze=True`` (at issue) records the content hash of what the invoice froze,
+        computed by the store from the bytes it writes (``invoicekit.serialization``:
+        ``encode_invoice(invoice).content_hash``); from then on every save must leave that
+        part unchanged and every read checks it. Raises ConcurrencyError when someone else
+        saved it first, NotFoundError when it is not stored, DuplicateError when its number
+        is taken in its series, and IntegrityError when a save would change what was frozen.
         """
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:

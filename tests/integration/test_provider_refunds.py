@@ -141,10 +141,12 @@ def test_invoices_issued_before_the_seller_setting_existed_can_still_be_paid(
         invoice = issued(books)
     raw = sqlite3.connect(path)
     with raw:
-        [(text,)] = raw.execute("SELECT doc FROM invoices").fetchall()
-        doc = json.loads(text)
-        del doc["seller"]["apply_credit_at_issue"]  # as the release before it wrote it
-        raw.execute("UPDATE invoices SET doc = ?", (json.dumps(doc),))
+        # The row as the release before the setting wrote it: format 1, the field absent.
+        doc = to_document(make_converter(), invoice)
+        del doc["seller"]["apply_credit_at_issue"]
+        raw.execute(
+            "UPDATE invoices SET doc = ?, content_hash = ?", (json.dumps(doc), content_hash(doc))
+        )
     raw.close()
     with ik.Billing.sqlite(path, clock=clock) as billing:
         paid = billing.seller(seller.id).payments.record(invoice.id, "119.00")

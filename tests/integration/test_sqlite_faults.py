@@ -21,7 +21,7 @@ from factories import customer, draft, seller
 from invoicekit.adapters.storage.sqlite import SqliteStorage
 from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import ConcurrencyError, StorageError
-from invoicekit.ports import InvoiceQuery
+from invoicekit.ports import InvoiceQuery, Transaction
 
 TABLES = ("sellers", "customers", "invoices", "sequences", "outbox")
 
@@ -53,6 +53,11 @@ def counts(path: Path) -> dict[str, int]:
 
 def many_drafts(n: int) -> list[Invoice]:
     return [draft(id=f"bulk-{k}", memo="x" * 1500) for k in range(n)]
+
+
+def add_all(tx: Transaction, drafts: list[Invoice]) -> None:
+    for invoice in drafts:
+        tx.invoices.add(invoice)
 
 
 def store_drafts(store: SqliteStorage, drafts: list[Invoice]) -> None:
@@ -105,8 +110,8 @@ def test_a_transaction_sqlite_rolled_back_refuses_to_continue(
     block = pytest.raises(StorageError, match="nothing was committed")
     with block, storage.transaction() as tx:
         tx.sequences.next_value("s1", "invoice", "2026")
-        with pytest.raises(StorageError, match="full"):
-            tx.invoices.add(many_drafts(1)[0])
+        with pytest.raises(StorageError, match="full"):  # documents are small: add until full
+            add_all(tx, many_drafts(10))
         conn.execute("PRAGMA max_page_count = 1073741823")
         with pytest.raises(StorageError, match="rolled this transaction back"):
             tx.sellers.add(seller(id="s2"))

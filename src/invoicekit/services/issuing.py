@@ -18,7 +18,6 @@ from invoicekit.errors import (
     problem,
 )
 from invoicekit.ports import InvoiceSave, MessageRecord, OutboxRecord, Transaction
-from invoicekit.serialization import content_hash, to_document
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.credit import pay_with_credit
@@ -207,8 +206,7 @@ class Issuing(Sending):
             )
             invoice, events = lifecycle.apply(draft, command, at=now)
             self._links.check(invoice)
-            digest = content_hash(to_document(self._run.converter, invoice))
-            saves.append(InvoiceSave(invoice, draft.version, digest))
+            saves.append(InvoiceSave(invoice, draft.version, freeze=True))
             records += self._run.outbox_records(invoice, events)
             issued.append(invoice)
         tx.invoices.save_many(saves)

@@ -39,7 +39,7 @@ from invoicekit.ports import (
     OutboxRecord,
     Transaction,
 )
-from invoicekit.serialization import FROZEN_FIELDS
+from invoicekit.serialization import FROZEN_FIELDS, frozen_hash
 
 __all__ = ["MemoryStorage"]
 
@@ -228,8 +228,8 @@ class _Invoices:
             self.add(invoice)
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
-        for invoice, expected_version, content_hash in items:
-            self.save(invoice, expected_version=expected_version, content_hash=content_hash)
+        for invoice, expected_version, freeze in items:
+            self.save(invoice, expected_version=expected_version, freeze=freeze)
 
     def get_by_number(self, seller_id: str, number: str) -> Invoice:
         owner = self._numbers.get((seller_id, number))
@@ -237,9 +237,7 @@ class _Invoices:
             raise NotFoundError("invoice", number)
         return self.get(seller_id, owner)
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
         key = (invoice.seller_id, invoice.id)
         stored = self._t.get(key)
         if stored is None:
@@ -257,7 +255,10 @@ class _Invoices:
             )
         if invoice.number is not None:
             self._claim_number(invoice)
-        self._t.put(key, _StoredInvoice(invoice, stored.content_hash or content_hash))
+        digest = stored.content_hash
+        if digest is None and freeze:
+            digest = frozen_hash(invoice)  # what SQLite and SQLAlchemy record, for comparison
+        self._t.put(key, _StoredInvoice(invoice, digest))
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         stored = self._t.get((seller_id, invoice_id))

@@ -49,8 +49,13 @@ from invoicekit.errors import (
     StorageError,
 )
 from invoicekit.ports import IdempotencyRecord, InvoiceQuery, InvoiceSave, OutboxRecord
-from invoicekit.serialization import canonical_json, to_document
-from invoicekit.serialization import content_hash as _content_hash
+from invoicekit.serialization import (
+    ContentHashMismatch,
+    canonical_json,
+    encode_invoice,
+    legacy_invoice,
+    read_invoice,
+)
 
 __all__ = ["SqlTransaction"]
 
@@ -222,7 +227,9 @@ class _Customers(_Repository):
 
 
 class _Invoices(_Repository):
-    def _values(self, invoice: Invoice, document: dict[str, Any]) -> dict[str, Any]:
+    @staticmethod
+    def _values(invoice: Invoice, text: str) -> dict[str, Any]:
+        """The row of ``invoice`` with ``text`` as its document (one helper for every write)."""
         return {
             "customer_id": invoice.customer_id,
             "status": str(invoice.status),
@@ -231,7 +238,7 @@ class _Invoices(_Repository):
             "issue_date": invoice.issue_date,
             "due_date": invoice.due_date,
             "version": invoice.version,
-            "doc": canonical_json(document),
+            "doc": text,
         }
 
     def _row(self, seller_id: str, invoice_id: str, operation: str) -> sa.Row[Any] | None:
@@ -244,22 +251,20 @@ class _Invoices(_Repository):
     def _load(self, row: sa.Row[Any]) -> Invoice:
         what = f"invoice {row.id!r} of seller {row.seller_id!r}"
         try:
-            document = json.loads(row.doc)
-            found = None if row.content_hash is None else _content_hash(document)
-        except DECODE_ERRORS as exc:
-            raise StorageError(f"stored {what} cannot be read back ({exc}); {self._c.url}") from exc
-        if found != row.content_hash:
+            return read_invoice(row.doc, row.content_hash, self._c.converter)
+        except ContentHashMismatch as exc:
             raise IntegrityError(
                 f"stored {what} (number {row.number!r}) no longer matches the content hash "
-                f"taken at issue (stored {row.content_hash}, computed {found}): it was changed "
-                f"outside invoicekit; restore it from a backup ({self._c.url})"
-            )
-        return self._c.load(document, Invoice, what)
+                f"taken at issue (stored {row.content_hash}, computed {exc.computed}): it was "
+                f"changed outside invoicekit; restore it from a backup ({self._c.url})"
+            ) from exc
+        except DECODE_ERRORS as exc:
+            raise self._c.unreadable(what, exc) from exc
 
     def _new_row(self, invoice: Invoice) -> dict[str, Any]:
         """The INSERT values of a new invoice (its one encoding)."""
         values = {"seller_id": invoice.seller_id, "id": invoice.id}
-        values.update(self._values(invoice, to_document(self._c.converter, invoice)))
+        values.update(self._values(invoice, encode_invoice(invoice).text))
         return values
 
     def _duplicate(self, invoice: Invoice) -> DuplicateError:
@@ -319,46 +324,51 @@ class _Invoices(_Repository):
             raise NotFoundError("invoice", number)
         return self._load(row)
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
-        item = InvoiceSave(invoice, expected_version, content_hash)
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
+        item = InvoiceSave(invoice, expected_version, freeze)
         params = self._saved_row(item)
         if self._c.count("save invoice", _SAVE, params) != 1:
-            raise self._save_error(item, params["k_frozen"])
+            error = self._save_error(item, params)
+            if error is not None:
+                raise error
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
         if len(items) <= 1:
             for item in items:
-                self.save(item.invoice, expected_version=item[1], content_hash=item[2])
+                self.save(item.invoice, expected_version=item[1], freeze=item[2])
             return
         rows = [self._saved_row(item) for item in items]
         # executemany of the guarded UPDATE (psycopg pipelines it); both drivers count the
         # rows of every execution, so a refused row shows in the total.
         if self._c.count("save invoices", _SAVE, rows) == len(items):
             return
+        refused = False
         for item, row in zip(items, rows, strict=True):
             stored = self._row(item.invoice.seller_id, item.invoice.id, "save invoices")
             if stored is None or stored.version != item.invoice.version:
-                raise self._save_error(item, row["k_frozen"])
-        raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+                refused = True
+                error = self._save_error(item, row)  # None: saved in format 1 just now
+                if error is not None:
+                    raise error
+        if not refused:
+            raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
 
     def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:
-        """The UPDATE parameters of one save (its one encoding, the frozen part's hash)."""
-        invoice, expected_version, content_hash = item
-        document = to_document(self._c.converter, invoice)
-        params = self._values(invoice, document)
+        """The UPDATE parameters of one save: encoded once, the content hash from those bytes."""
+        invoice, expected_version, freeze = item
+        encoded = encode_invoice(invoice)
+        params = self._values(invoice, encoded.text)
         params.update(
             k_seller_id=invoice.seller_id,
             k_id=invoice.id,
             k_expected=expected_version,
-            k_frozen=_content_hash(document),
-            k_hash=content_hash,
+            k_frozen=encoded.content_hash,
+            k_hash=encoded.content_hash if freeze else None,
         )
         return params
 
-    def _save_error(self, item: InvoiceSave, frozen: str) -> InvoiceKitError:
-        """Why the guarded UPDATE of ``item`` changed no row."""
+    def _save_error(self, item: InvoiceSave, params: dict[str, Any]) -> InvoiceKitError | None:
+        """Why the guarded UPDATE of ``item`` changed no row (None: saved in format 1 instead)."""
         invoice, expected_version, _ = item
         stored = self._row(invoice.seller_id, invoice.id, "save invoice")
         if stored is None:
@@ -369,7 +379,9 @@ class _Invoices(_Repository):
                 f"{stored.version}, expected {expected_version}); reload it and retry",
                 retryable=False,
             )
-        if stored.content_hash not in {None, frozen}:
+        if stored.content_hash not in {None, params["k_frozen"]}:
+            if self._save_legacy(invoice, params, stored.content_hash):
+                return None
             return IntegrityError(
                 f"invoice {invoice.ref} is issued: its number, dates, parties, lines and "
                 "totals cannot change (issue a credit note instead)"
@@ -377,6 +389,21 @@ class _Invoices(_Repository):
         if invoice.number is not None and self._number_taken(invoice):
             return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
         return ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")
+
+    def _save_legacy(self, invoice: Invoice, params: dict[str, Any], stored_hash: str) -> bool:
+        """Save an invoice issued in format 1 in format 1 (its hash holds); False if it changed.
+
+        Returns True when saved; raises as ``save`` does for every other refusal.
+        """
+        text, legacy_hash = legacy_invoice(invoice, self._c.converter)
+        if legacy_hash != stored_hash:
+            return False
+        params.update(doc=text, k_frozen=legacy_hash, k_hash=None)
+        if self._c.count("save invoice", _SAVE, params) == 1:
+            return True
+        if invoice.number is not None and self._number_taken(invoice):
+            raise DuplicateError(f"number {invoice.number!r} is already used by another invoice")
+        raise ConcurrencyError(f"invoice {invoice.ref} changed while it was saved; retry")
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         t = INVOICES

@@ -26,7 +26,6 @@ and ``_invoice_order`` paging, as SQL.
 from __future__ import annotations
 
 import functools
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
@@ -48,7 +47,7 @@ from invoicekit.errors import (
     ValidationError,
 )
 from invoicekit.ports import InvoiceQuery
-from invoicekit.serialization import canonical_json, from_document, to_document
+from invoicekit.serialization import load_value, value_text
 
 __all__ = [
     "CHECKOUT_SESSIONS",
@@ -388,7 +387,7 @@ _OPEN: Final = sorted(
 DECODE_ERRORS: Final = (
     ValueError,
     TypeError,
-    KeyError,
+    LookupError,
     AttributeError,
     cattrs.BaseValidationError,
 )
@@ -468,20 +467,22 @@ class Context:
         return _insert_ignoring(table, postgres=self.postgres)
 
     def dump(self, value: Invoice | CreditNote | Seller | Customer) -> str:
-        """The stored text of a domain value."""
-        return canonical_json(to_document(self.converter, value))
+        """The stored text of a domain value (serialization format 2)."""
+        return value_text(value)
 
     def load(self, document: Any, cls: type[T], what: str) -> T:
         """Rebuild a domain value from its stored document (text or decoded)."""
         try:
-            if isinstance(document, str):
-                document = json.loads(document)
-            return from_document(self.converter, document, cls)
+            return load_value(document, cls, self.converter)
         except (*DECODE_ERRORS, ValidationError) as exc:
-            raise StorageError(
-                f"stored {what} cannot be read back ({type(exc).__name__}: {exc}); it was "
-                f"changed outside invoicekit or written by another version ({self.url})"
-            ) from exc
+            raise self.unreadable(what, exc) from exc
+
+    def unreadable(self, what: str, exc: BaseException) -> StorageError:
+        """The error for a stored document that cannot be read back."""
+        return StorageError(
+            f"stored {what} cannot be read back ({type(exc).__name__}: {exc}); it was "
+            f"changed outside invoicekit or written by another version ({self.url})"
+        )
 
 
 @functools.cache

@@ -29,6 +29,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqliteProviderEvents,
 )
 from invoicekit.adapters.storage.sqlite_schema import (
+    DECODE_ERRORS,
     Row,
     Session,
     check_version,
@@ -55,7 +56,14 @@ from invoicekit.ports import (
     OutboxRecord,
     Transaction,
 )
-from invoicekit.serialization import canonical_json, content_hash, make_converter, to_document
+from invoicekit.serialization import (
+    ContentHashMismatch,
+    canonical_json,
+    encode_invoice,
+    legacy_invoice,
+    make_converter,
+    read_invoice,
+)
 
 __all__ = ["SqliteStorage"]
 
@@ -273,19 +281,14 @@ class _Invoices:
         seller_id, invoice_id, number, stored_hash, doc = row
         what = f"invoice {number or invoice_id} of seller {seller_id!r}"
         try:
-            document = json.loads(doc)
-            intact = stored_hash is None or (
-                isinstance(document, dict) and content_hash(document) == stored_hash
-            )
-        except ValueError:
-            intact = stored_hash is None
-            document = doc
-        if not intact:
+            return read_invoice(doc, stored_hash, self._s.converter)
+        except ContentHashMismatch as exc:
             raise IntegrityError(
                 f"{what}: its stored content no longer matches the hash recorded at issue; "
                 f"it was changed outside invoicekit ({self._s.path}): restore it from a backup"
-            )
-        return self._s.load(document, Invoice, what)
+            ) from exc
+        except DECODE_ERRORS as exc:
+            raise self._s.unreadable(what, exc) from exc
 
     def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:  # noqa: ARG002 - a write transaction holds SQLite's write lock already
         sql = f"{_INVOICE} WHERE seller_id = ? AND id = ?"
@@ -319,10 +322,8 @@ class _Invoices:
             raise NotFoundError("invoice", number)
         return self._load(row)
 
-    def save(
-        self, invoice: Invoice, *, expected_version: int, content_hash: str | None = None
-    ) -> None:
-        self.save_many([InvoiceSave(invoice, expected_version, content_hash)])
+    def save(self, invoice: Invoice, *, expected_version: int, freeze: bool = False) -> None:
+        self.save_many([InvoiceSave(invoice, expected_version, freeze)])
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
         if not items:
@@ -347,7 +348,7 @@ class _Invoices:
 
     def _saved_row(self, item: InvoiceSave, stored: Row | None) -> tuple[Any, ...]:
         """The UPDATE parameters of one save (its one encoding), checked against the stored row."""
-        invoice, expected_version, given_hash = item
+        invoice, expected_version, freeze = item
         if stored is None:
             raise NotFoundError("invoice", invoice.id)
         _, version, stored_hash = stored
@@ -357,15 +358,8 @@ class _Invoices:
                 f"{version}, expected {expected_version}); reload it and retry",
                 retryable=False,
             )
-        document = to_document(self._s.converter, invoice)
-        self._check_frozen(invoice, document, stored_hash, given_hash)
-        return (
-            *self._columns(invoice),
-            stored_hash or given_hash,
-            canonical_json(document),
-            *self._key(invoice),
-            expected_version,
-        )
+        text, digest = self._encoded(invoice, stored_hash, freeze=freeze)
+        return (*self._columns(invoice), digest, text, *self._key(invoice), expected_version)
 
     def _first_duplicate_number(self, items: Sequence[InvoiceSave]) -> DuplicateError:
         """The error of the first saved invoice whose number another invoice holds."""
@@ -382,23 +376,27 @@ class _Invoices:
             invoice = items[0].invoice
         return DuplicateError(f"number {invoice.number!r} is already used by another invoice")
 
-    @staticmethod
-    def _check_frozen(
-        invoice: Invoice, document: dict[str, Any], stored: str | None, given: str | None
-    ) -> None:
-        """Refuse a save that would change what was frozen at issue (I4), or re-record the hash."""
-        if stored is not None and given is not None and given != stored:
-            raise IntegrityError(
-                f"invoice {invoice.ref}: its content hash was recorded at issue and cannot be "
-                "replaced; correct an issued invoice with a credit note"
-            )
-        expected = stored or given
-        if expected is not None and content_hash(document) != expected:
-            raise IntegrityError(
-                f"invoice {invoice.ref}: refusing to save content that does not match the hash "
-                "recorded at issue (lines, parties, totals, number and dates are frozen); "
-                "correct an issued invoice with a credit note"
-            )
+    def _encoded(
+        self, invoice: Invoice, stored_hash: str | None, *, freeze: bool
+    ) -> tuple[str, str | None]:
+        """The row's document and content hash: encoded once, the hash from those bytes.
+
+        Refuses a save that would change what was frozen at issue (I4). An invoice issued
+        in format 1 is written in format 1 again, so the hash recorded at issue holds.
+        """
+        encoded = encode_invoice(invoice)
+        if stored_hash is None:
+            return encoded.text, encoded.content_hash if freeze else None
+        if encoded.content_hash == stored_hash:
+            return encoded.text, stored_hash
+        text, legacy_hash = legacy_invoice(invoice, self._s.converter)
+        if legacy_hash == stored_hash:
+            return text, stored_hash
+        raise IntegrityError(
+            f"invoice {invoice.ref}: refusing to save content that does not match the hash "
+            "recorded at issue (lines, parties, totals, number and dates are frozen); "
+            "correct an issued invoice with a credit note"
+        )
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         sql = "SELECT version, number FROM invoices WHERE seller_id = ? AND id = ?"

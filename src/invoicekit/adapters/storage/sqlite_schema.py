@@ -10,7 +10,6 @@ half of one. ``Session`` is the only code that calls ``sqlite3``, and
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sqlite3
 from collections.abc import Sequence
@@ -28,9 +27,10 @@ from invoicekit.errors import (
     InvoiceKitError,
     StorageError,
 )
-from invoicekit.serialization import canonical_json, from_document, to_document
+from invoicekit.serialization import load_value, value_text
 
 __all__ = [
+    "DECODE_ERRORS",
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Session",
@@ -43,10 +43,11 @@ __all__ = [
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
-_DECODE_ERRORS: Final = (
+#: What reading a stored document back may raise when it was changed or is of another version.
+DECODE_ERRORS: Final = (
     ValueError,
     TypeError,
-    KeyError,
+    LookupError,
     AttributeError,
     cattrs.BaseValidationError,
 )
@@ -411,19 +412,22 @@ class Session:
     # ------------------------------------------------------------------ documents
 
     def dump(self, value: Invoice | CreditNote | Seller | Customer) -> str:
-        """The stored text of a domain value."""
-        return canonical_json(to_document(self.converter, value))
+        """The stored text of a domain value (serialization format 2)."""
+        return value_text(value)
 
     def load(self, text: str | dict[str, Any], cls: type[T], what: str) -> T:
         """Rebuild a stored value; IntegrityError when the stored text cannot be read back."""
         try:
-            document = json.loads(text) if isinstance(text, str) else text
-            return from_document(self.converter, document, cls)
-        except _DECODE_ERRORS as exc:
-            raise IntegrityError(
-                f"the stored {what} in {self.path} cannot be read back ({exc!s:.200}); it was "
-                "changed outside invoicekit or written by another version: restore it from a backup"
-            ) from exc
+            return load_value(text, cls, self.converter)
+        except DECODE_ERRORS as exc:
+            raise self.unreadable(what, exc) from exc
+
+    def unreadable(self, what: str, exc: BaseException) -> IntegrityError:
+        """The error for a stored document that cannot be read back."""
+        return IntegrityError(
+            f"the stored {what} in {self.path} cannot be read back ({exc!s:.200}); it was "
+            "changed outside invoicekit or written by another version: restore it from a backup"
+        )
 
     # ------------------------------------------------------------------ transactions
 

@@ -12,7 +12,6 @@ transaction as one comparable value; the contract compares those snapshots.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -20,7 +19,6 @@ from decimal import Decimal
 from typing import Any, Final, TypeAlias
 
 import attrs
-import cattrs
 
 from invoicekit.domain import lifecycle
 from invoicekit.domain.calendar import books_date
@@ -38,7 +36,7 @@ from invoicekit.ports import (
     Storage,
     Transaction,
 )
-from invoicekit.serialization import content_hash, make_converter, to_document
+from invoicekit.serialization import frozen_hash
 
 __all__ = [
     "AT",
@@ -136,15 +134,9 @@ def draft(
     )
 
 
-@functools.cache
-def _converter() -> cattrs.Converter:
-    """One converter for the suite's hashes (making one takes milliseconds)."""
-    return make_converter()
-
-
 def hash_of(invoice: Invoice) -> str:
-    """The content hash services store at issue: ``content_hash(to_document(...))``."""
-    return content_hash(to_document(_converter(), invoice))
+    """The content hash a store records when ``invoice`` is saved with ``freeze=True``."""
+    return frozen_hash(invoice)
 
 
 def issue_in(
@@ -158,7 +150,7 @@ def issue_in(
         number=series.number(seq, issue_date), seller=of, customer=to, issue_date=issue_date
     )
     issued, _ = lifecycle.apply(invoice, command, at=at)
-    tx.invoices.save(issued, expected_version=invoice.version, content_hash=hash_of(issued))
+    tx.invoices.save(issued, expected_version=invoice.version, freeze=True)
     return issued
 
 

@@ -1,14 +1,14 @@
-"""Turning domain values into plain documents (JSON-ready dicts) and back, for storage and the outbox.
+"""The cattrs converter: events, calls and idempotency results, and format 1 of stored documents.
 
 One converter, made by ``make_converter()`` and never global. Amounts travel as
-decimal strings, times as ISO 8601, so a stored invoice reads back identical
-(equal, same hash) to the one that was written.
+decimal strings, times as ISO 8601. ``to_document`` and ``from_document`` are format 1
+(every field, validation again on read): documents stored before format 2 (compact.py)
+are read with them, and an invoice issued in format 1 is saved in it, so its content
+hash holds.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,9 +27,6 @@ from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import LineAmounts, Totals
 
 __all__ = [
-    "FROZEN_FIELDS",
-    "canonical_json",
-    "content_hash",
     "event_from_document",
     "event_to_document",
     "from_document",
@@ -173,76 +170,6 @@ def make_converter() -> cattrs.Converter:
     c.register_unstructure_hook(Totals, _totals_unstructure(c))
     c.register_structure_hook(Totals, _totals_structure(c))
     return c
-
-
-def canonical_json(document: Any) -> str:
-    """JSON with sorted keys and no spaces: equal documents give equal text (for hashing)."""
-    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-#: The parts of an invoice document frozen at issue; payments, status and credits may change.
-FROZEN_FIELDS: Final = (
-    "id",
-    "seller_id",
-    "customer_id",
-    "currency",
-    "lines",
-    "totals",
-    "terms",
-    "discounts",
-    "charges",
-    "prices",
-    "memo",
-    "footer",
-    "series",
-    "number",
-    "issue_date",
-    "due_date",
-    "seller",
-    "customer",
-    "issued_at",
-    "buyer_reference",
-    "order_reference",
-    "contract_reference",
-    "project_reference",
-)
-#: Frozen fields added after the first release of the format: hashed only when set, so the
-#: content hash of an invoice stored before they existed does not change.
-_LATER_FROZEN: Final = frozenset(
-    {"buyer_reference", "order_reference", "contract_reference", "project_reference"}
-)
-
-
-#: Party fields added after the first release, with their defaults: left out of the
-#: snapshot's hash at the default, so invoices issued before them keep their hash (add
-#: every new Seller or Customer field here, or older invoices can no longer be saved).
-_LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
-    "seller": {
-        "apply_credit_at_issue": False,
-        "reminder_minimum": {},
-        "payment_provider": None,
-        "send_receipts": True,
-    },
-    "customer": {},
-}
-
-
-def content_hash(document: Mapping[str, Any]) -> str:
-    """SHA-256 of what an issued invoice froze (its FROZEN_FIELDS), from its stored document.
-
-    Storage keeps it beside the invoice at issue and checks it on read, so an edit
-    made behind invoicekit's back (a raw SQL UPDATE) is detected.
-    """
-    frozen = {
-        key: document.get(key)
-        for key in FROZEN_FIELDS
-        if key not in _LATER_FROZEN or document.get(key) is not None
-    }
-    for party, later in _LATER_PARTY_DEFAULTS.items():
-        snapshot = frozen.get(party)
-        if isinstance(snapshot, Mapping):
-            frozen[party] = {k: v for k, v in snapshot.items() if k not in later or v != later[k]}
-    return hashlib.sha256(canonical_json(frozen).encode()).hexdigest()
 
 
 def event_to_document(converter: cattrs.Converter, event: ev.Event) -> dict[str, Any]:
