@@ -104,7 +104,11 @@ def _count(value: str) -> tuple[int | None, str | None]:
 def parse_rule(path: str, text: object, start: date) -> tuple[CustomRule | None, list[Problem]]:
     """Check ``text`` as a recurrence rule starting on ``start``; the rule, or what is wrong."""
     if not isinstance(text, str) or not text.strip() or len(text) > _MAX_TEXT:
-        return None, [problem(path, f"must be {_WHAT}", text)]
+        return None, [
+            problem(
+                path, f"must be a rule of at most {_MAX_TEXT} characters; allowed: {_WHAT}", text
+            )
+        ]
     parts, why = _parts(text)
     if why is None:
         unknown = sorted(set(parts) - _ALLOWED)
