@@ -12,6 +12,7 @@ import calendar
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from itertools import chain, islice
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -271,20 +272,22 @@ class Schedule:
             return self._custom.count
         return self.count
 
-    def _boundaries(self) -> Iterator[date]:
-        """Every period start from ``start`` on, without limits: the first is ``start``."""
-        yield self.start
+    def _boundaries(self, first: int) -> Iterator[date]:
+        """Period starts from number ``first`` on, without limits (period 0 starts on ``start``).
+
+        Built-in frequencies jump straight to ``first`` (closed form); a custom rule is walked.
+        """
         if self._custom is not None:
-            yield from (day for day in self._custom.starts(self.start) if day > self.start)
+            days = (day for day in self._custom.starts(self.start) if day > self.start)
+            yield from islice(chain([self.start], days), first, None)
             return
-        k = 0
+        shift = 1 if self._anchor(0) > self.start else 0  # a short first period before the anchor
+        k = first
         while True:
             try:
-                day = self._anchor(k)
+                yield self.start if k == 0 else self._anchor(k - shift)
             except (ValueError, OverflowError):  # past year 9999
                 return
-            if day > self.start:
-                yield day
             k += 1
 
     def _anchor(self, k: int) -> date:
@@ -318,14 +321,13 @@ class Schedule:
 
     def periods(self, from_index: int = 0) -> Iterator[BillingPeriod]:
         """The periods in order from ``from_index``; ends after ``count``, ``end`` or year 9999."""
-        bounds = self._boundaries()
-        current = next(bounds)
-        for index, following in enumerate(bounds):
-            if not self._fits(index, current):
+        bounds = self._boundaries(from_index)
+        current = next(bounds, None)
+        for index, following in enumerate(bounds, start=from_index):
+            if current is None or not self._fits(index, current):
                 return
             end = following if self.end is None else min(following, self.end)
-            if index >= from_index:
-                yield BillingPeriod(start=current, end=end, index=index)
+            yield BillingPeriod(start=current, end=end, index=index)
             current = following
 
     def period_at(self, index: int) -> BillingPeriod:
