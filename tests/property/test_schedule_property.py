@@ -63,7 +63,7 @@ def test_t23_anniversary_periods_tile_and_the_anchor_returns(
     start: date, anchor: int | None, frequency: str, interval: int, count: int
 ) -> None:
     schedule = Schedule(
-        frequency=frequency,  # type: ignore[arg-type]
+        frequency=frequency,
         start=start,
         zone="UTC",
         interval=interval,
@@ -103,11 +103,11 @@ def test_t23_end_is_respected_and_periods_cover_every_day(
 ) -> None:
     end = start + timedelta(days=length)
     schedule = Schedule(
-        frequency=frequency,  # type: ignore[arg-type]
+        frequency=frequency,
         start=start,
         zone="UTC",
         interval=interval,
-        alignment=alignment,  # type: ignore[arg-type]
+        alignment=alignment,
         end=end,
     )
     periods = list(schedule.periods())
@@ -145,11 +145,11 @@ def test_t24_bill_times_stay_on_the_local_date(
     zone: str, start: date, frequency: str, at: time, timing: str
 ) -> None:
     schedule = Schedule(
-        frequency=frequency,  # type: ignore[arg-type]
+        frequency=frequency,
         start=start,
         zone=zone,
         time_of_day=at,
-        timing=timing,  # type: ignore[arg-type]
+        timing=timing,
     )
     tz = ZoneInfo(zone)
     times = []
