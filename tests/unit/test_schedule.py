@@ -1,4 +1,4 @@
-"""T23 (table), T24 (examples) and T25's pure half: schedule periods, bill times, due periods.
+"""T23 (table) and T24 (examples): schedule periods, bill times, and due periods caught up once.
 
 The expected dates are written out by hand (T23's table), never computed with the
 code under test.
