@@ -232,3 +232,26 @@ def test_t24_results_do_not_depend_on_the_host_zone(
     assert times[0] == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
     assert times[-1] == datetime(2026, 9, 29, 0, 30, tzinfo=UTC)
     assert len(times) == 7
+
+
+RULES = [
+    "FREQ=MONTHLY;BYMONTHDAY=-1",
+    "FREQ=MONTHLY;BYMONTHDAY=1,15",
+    "FREQ=WEEKLY;BYDAY=MO,TH",
+    "FREQ=MONTHLY;BYDAY=FR;BYSETPOS=-1",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+    "FREQ=DAILY;INTERVAL=10",
+    "FREQ=MONTHLY;INTERVAL=2;BYMONTHDAY=31",
+]
+
+
+@settings(max_examples=examples(ci=500))
+@given(rule=st.sampled_from(RULES), start=st.one_of(starts, leap_days), count=st.integers(1, 30))
+def test_t23_custom_rules_tile_from_the_start(rule: str, start: date, count: int) -> None:
+    schedule = Schedule.custom(rule, start, "Europe/Berlin", count=count)
+    periods = list(schedule.periods())
+    assert len(periods) == count
+    assert periods[0].start == start
+    assert all(a.end == b.start and a.start < a.end for a, b in pairwise(periods))
+    assert [p.index for p in periods] == list(range(count))
+    assert schedule.period_at(count - 1) == periods[-1]

@@ -282,3 +282,13 @@ def test_due_periods_refuses_naive_now_and_bad_indexes() -> None:
     with pytest.raises(ValidationError) as caught:
         due_periods(schedule, -1, datetime(2026, 1, 1))  # noqa: DTZ001 - the naive input under test
     assert set(caught.value.paths) == {"last_billed_index", "now"}
+
+
+def test_periods_stop_before_year_9999_ends() -> None:
+    schedule = Schedule.yearly(date(9990, 6, 1), "UTC", interval=5)
+    # The next period would end in year 10000, which a date cannot hold: it is not a period.
+    assert list(schedule.periods()) == [BillingPeriod(date(9990, 6, 1), date(9995, 6, 1), 0)]
+    with pytest.raises(ValidationError, match="no such period"):
+        schedule.period_at(1)
+    with pytest.raises(ValidationError, match="no such period"):
+        Schedule.weekly(date(2026, 1, 1), "UTC").period_at(10**15)
