@@ -11,7 +11,7 @@ seller's zone (the oracle builds local midnight with ``datetime.combine``).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -29,6 +29,7 @@ from invoicekit.domain.due_steps import (
 )
 from invoicekit.domain.dunning import DunningPolicy, LateFee, QuietHours, Step
 from invoicekit.domain.planning import DueInvoice, DueSnapshot, DueTemplate, plan_due
+from invoicekit.domain.send_window import step_moment
 from invoicekit.domain.status import Status
 from sizes import examples
 
@@ -232,3 +233,23 @@ def test_nothing_is_proposed_for_paid_void_or_in_flight_invoices(
     if not (closed or invoice.in_flight > 0):
         return
     assert plan_due(DueSnapshot(invoices=[invoice]), now).actions == ()
+
+
+@settings(max_examples=examples(ci=500))
+@given(
+    policy=policies(),
+    seller_zone=st.sampled_from(ZONES),
+    customer_zone=st.sampled_from(ZONES),
+    day=st.dates(min_value=date(2026, 1, 1), max_value=date(2027, 12, 31)),
+    later=st.integers(1, 30),
+)
+def test_step_moments_grow_with_the_day_and_start_on_it(
+    policy: DunningPolicy, seller_zone: str, customer_zone: str, day: date, later: int
+) -> None:
+    """The planner searches from the latest step of a begun day: this is what makes that right."""
+    seller, customer = ZoneInfo(seller_zone), ZoneInfo(customer_zone)
+    first = step_moment(day, policy, customer, seller)
+    second = step_moment(day + timedelta(days=later), policy, customer, seller)
+    assert first <= second
+    assert first.astimezone(seller).date() >= day
+    assert first - datetime.combine(day, time(0), tzinfo=seller) < timedelta(days=5)

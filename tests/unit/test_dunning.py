@@ -253,3 +253,10 @@ def test_next_allowed_leaves_an_allowed_moment_alone() -> None:
     tuesday_night = datetime(2026, 3, 10, 23, tzinfo=BERLIN)
     assert not allowed(tuesday_night, policy, BERLIN)
     assert next_allowed(tuesday_night, policy, BERLIN) == datetime(2026, 3, 11, 8, tzinfo=BERLIN)
+
+
+def test_an_ambiguous_send_time_is_its_first_occurrence() -> None:
+    policy = DunningPolicy(send_at=time(2, 30), skip_weekends=False)
+    moment = step_moment(date(2026, 10, 25), policy, BERLIN, BERLIN)  # clocks go 03:00 -> 02:00
+    # (compared in UTC: PEP 495 makes an ambiguous time unequal to every other zone's)
+    assert moment.astimezone(UTC) == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # 02:30 CEST

@@ -272,7 +272,11 @@ def policy_problems(policy: DunningPolicy) -> list[Problem]:
 
 @attrs.frozen
 class PolicyOverride:
-    """A customer's changes to the seller's policy: each field set replaces the seller's."""
+    """A customer's changes to the seller's policy: each field set replaces the seller's.
+
+    None keeps the seller's value, so an override cannot remove the seller's quiet
+    hours; give the customer a whole ``DunningPolicy`` for that.
+    """
 
     steps: tuple[Step, ...] | None = None
     send_at: time | None = None

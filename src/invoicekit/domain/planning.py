@@ -105,7 +105,11 @@ class DueInvoice:
         retried: Iterable[int] = (),
         can_charge: bool = False,
     ) -> DueInvoice:
-        """The planner's view of an issued ``invoice`` (zones from its party snapshots)."""
+        """The planner's view of an issued ``invoice`` (zones from its party snapshots).
+
+        ``minimum`` defaults to the seller's ``reminder_minimum`` as at issue; pass
+        today's setting to follow a change, as ``send`` does.
+        """
         if invoice.due_date is None or invoice.seller is None:
             raise ValidationError(
                 [problem("invoice", "must be issued (it has no due date yet)", invoice.id)],
@@ -232,14 +236,7 @@ def _dunning_steps(
     """The latest step whose moment has come (once), and the late fees of every step passed."""
     seller_zone = ZoneInfo(invoice.seller_zone)
     customer_zone = ZoneInfo(invoice.customer_zone or invoice.seller_zone)
-    passed = [
-        step
-        for step in policy.steps
-        if step_moment(
-            invoice.due_date + timedelta(days=step.days), policy, customer_zone, seller_zone
-        )
-        <= now
-    ]
+    passed = _passed(invoice, policy, now, customer_zone, seller_zone)
     if not passed:
         return []
     latest = passed[-1]
@@ -254,6 +251,27 @@ def _dunning_steps(
     if send:
         steps.append(SendReminder(invoice.id, latest.name, latest.kind, policy.channels, now))
     return steps
+
+
+def _passed(
+    invoice: DueInvoice,
+    policy: DunningPolicy,
+    now: datetime,
+    customer_zone: ZoneInfo,
+    seller_zone: ZoneInfo,
+) -> list[Step]:
+    """The steps whose moment has come, in order.
+
+    A step's moment never comes before its day starts in the seller's zone, and moments
+    grow with the day, so the search starts at the latest step of a day already begun.
+    """
+    today = now.astimezone(seller_zone).date()
+    begun = [s for s in policy.steps if invoice.due_date + timedelta(days=s.days) <= today]
+    for count in range(len(begun), 0, -1):
+        day = invoice.due_date + timedelta(days=begun[count - 1].days)
+        if step_moment(day, policy, customer_zone, seller_zone) <= now:
+            return begun[:count]
+    return []
 
 
 def _hold(
