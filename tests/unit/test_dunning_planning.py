@@ -376,3 +376,33 @@ def test_mark_overdue_is_refused_before_the_due_date_ends() -> None:
     assert not is_overdue(invoice, on_due_date, "Europe/Berlin")
     assert why_not(MarkOverdue(invoice.id, on_due_date), invoice) == "not past due"
     assert is_overdue(invoice, on_due_date + timedelta(minutes=1), "Europe/Berlin")
+
+
+def test_the_fees_of_steps_passed_over_still_apply_once_each() -> None:
+    fee = LateFee(fixed={"EUR": "10.00"})
+    policy = DunningPolicy(
+        steps=[Step(3, late_fee=fee), Step(7, late_fee=fee), Step(14, kind="final_notice")],
+        skip_weekends=False,
+    )
+    now = on(DUE + timedelta(days=15))
+    steps = plan(due(policy=policy, status=Status.OVERDUE), now=now)
+    assert [(type(s).__name__, getattr(s, "step", None)) for s in steps] == [
+        ("AddLateFee", "d+3"),
+        ("AddLateFee", "d+7"),
+        ("SendReminder", "d+14"),
+    ]
+    assert plan(
+        due(policy=policy, status=Status.OVERDUE, fees={"d+3"}, sent={"d+14"}), now=now
+    ) == [
+        AddLateFee(
+            "inv1",
+            "d+7",
+            Decimal("10.00"),
+            "EUR",
+            LateFeeMode.NEW_INVOICE,
+            fee.tax,
+            fee.description,
+            7,
+            now,
+        )
+    ]
