@@ -15,6 +15,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import bench_sqlite
 import bench_totals
+import bench_values
 
 #: Benchmarks that run as scripts of their own (they need extras: pdf, qr, einvoice, testing).
 SCRIPTS = (
@@ -28,9 +29,10 @@ SCRIPTS = (
 def main() -> int:
     """Print each benchmark's rows; exit 0."""
     rows = bench_totals.run()
+    values = bench_values.run()
     sqlite_rows = bench_sqlite.run()
     if "--json" in sys.argv:
-        print(json.dumps({"totals": rows, "sqlite": sqlite_rows}, indent=2))
+        print(json.dumps({"totals": rows, "values": values, "sqlite": sqlite_rows}, indent=2))
         return 0
     print("totals: invoicekit compute_totals vs hand-written Decimal floor (2 VAT rates)")
     print(f"{'lines':>6} {'library µs':>11} {'floor µs':>9} {'ratio':>6} {'µs/line':>8}")
@@ -39,6 +41,9 @@ def main() -> int:
         lib = float(row["library_us"])  # type: ignore[arg-type]
         base = float(row["floor_us"])  # type: ignore[arg-type]
         print(f"{lines:>6} {lib:>11.1f} {base:>9.1f} {lib / base:>6.2f} {lib / lines:>8.2f}")
+    print()
+    print("values: building a 10-line invoice's lines and totals vs py-invoices (pydantic)")
+    bench_values.report(values)
     print()
     print("sqlite: SqliteStorage vs raw sqlite3 doing the same SQL (same run, same disk)")
     bench_sqlite.report(sqlite_rows)
