@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import bench_totals
+import bench_values
 import common
 
 HERE = Path(__file__).resolve().parent
@@ -113,6 +114,11 @@ def main() -> int:
     if not args.json:
         print("totals: invoicekit compute_totals vs hand-written Decimal floor (2 VAT rates)")
         bench_totals.report(rows)
+    values = bench_values.run(quick=args.quick)
+    out["values"] = values
+    if not args.json:
+        print("\nvalues: building a 10-line invoice's lines and totals vs py-invoices (pydantic)")
+        bench_values.report(values)
     failed = []
     for name, env in variants():
         if not args.json:

@@ -92,6 +92,9 @@ CURRENCY_DIGITS: Final[dict[str, int]] = {
     **dict.fromkeys(_codes("CLF UYW"), 4),
 }
 
+#: minor_unit() of every currency, made once.
+_MINOR_UNITS: Final = {code: Decimal(1).scaleb(-d) for code, d in CURRENCY_DIGITS.items()}
+
 #: The largest absolute amount, quantity or price accepted anywhere (10^15).
 MAX_AMOUNT: Final = Decimal(10) ** 15
 
@@ -124,7 +127,8 @@ def currency_digits(code: str) -> int:
 
 def minor_unit(code: str) -> Decimal:
     """The smallest amount in ``code``: Decimal('0.01') for EUR, Decimal('1') for JPY."""
-    return Decimal(1).scaleb(-currency_digits(code))
+    unit = _MINOR_UNITS.get(code) if type(code) is str else None
+    return Decimal(1).scaleb(-currency_digits(code)) if unit is None else unit
 
 
 def parse_decimal(value: object, *, path: str, subject: str = "input") -> Decimal:

@@ -35,7 +35,7 @@ def test_every_benchmark_is_run_by_run_py() -> None:
     try:
         import run
 
-        listed = {*run.STORAGE, *run.SCRIPTS, "bench_totals.py"}
+        listed = {*run.STORAGE, *run.SCRIPTS, "bench_totals.py", "bench_values.py"}
     finally:
         sys.path.remove(str(BENCH))
     assert {p.name for p in BENCH.glob("bench_*.py")} <= listed
@@ -59,8 +59,9 @@ def test_quick_run_prints_every_row(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = json.loads(done.stdout)
     assert out["totals"]
+    assert out["values"]["cases"]
     for key, rows in out.items():
-        if key in {"machine", "totals"}:
+        if key in {"machine", "totals", "values"}:
             continue
         name, variant = key.rstrip("]").split("[")
         assert {row["case"] for row in rows} == CASES[name], key

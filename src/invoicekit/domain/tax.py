@@ -141,7 +141,10 @@ _VATS_KEPT: Final = 256
 
 
 def Vat(rate: Decimal | str | int) -> Tax:  # noqa: N802 - reads as a value constructor, like Decimal
-    """Standard-rated VAT at ``rate`` percent: ``Vat("19")``."""
+    """Standard-rated VAT at ``rate`` percent: ``Vat("19")``.
+
+    The values are kept per rate and shared (a Tax is frozen), so building one again is cheap.
+    """
     kind = type(rate)
     if kind is str or kind is int:
         key: object = rate

@@ -7,9 +7,19 @@ BR-CO-17 holds exactly for tax-exclusive prices rounded per category.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal, localcontext
+from collections.abc import Iterable, Sequence
+from decimal import (
+    ROUND_DOWN,
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    ROUND_UP,
+    Context,
+    Decimal,
+    getcontext,
+    setcontext,
+)
 from fractions import Fraction
+from operator import attrgetter, itemgetter
 from typing import Final, NamedTuple, cast
 
 import attrs
@@ -42,7 +52,16 @@ _MODE: Final = {
     Rounding.UP: ROUND_UP,
     Rounding.DOWN: ROUND_DOWN,
 }
+#: The rule each mode is recorded under in rounding steps (a plain str, like mode.value).
+_RULE: Final = {mode: mode.value for mode in Rounding}
+#: The arithmetic context of a computation: 60 digits, so that no product of a quantity
+#: and a price is ever rounded silently. Made once; switching to it costs less than a copy.
+_CONTEXT: Final = Context(prec=60)
 _ZERO: Final = Decimal(0)
+# Field getters that run in C, for the loops over every line.
+_taxes_of: Final = attrgetter("taxes")
+_amount_of: Final = itemgetter(3)  # LineAmounts.net (before conversion: the line's amount)
+_tax_amount_of: Final = attrgetter("amount")
 _DEFAULT_POLICY: Final = RoundingPolicy()
 _SHOWN_PLACES: Final = 10  # decimal places of exact figures shown by explain()
 _SHOWN: Final = Decimal(1).scaleb(-_SHOWN_PLACES)
@@ -241,11 +260,10 @@ class _Computation:
     def __init__(self, currency: str, prices: PriceMode, policy: RoundingPolicy) -> None:
         self.currency = currency
         self.unit = minor_unit(currency)
-        self.digits = currency_digits(currency)
-        self.prices = PriceMode(prices)
+        self.prices = prices if type(prices) is PriceMode else PriceMode(prices)
         self.policy = policy
         self.mode = _MODE[policy.mode]
-        self.rule = policy.mode.value
+        self.rule = _RULE[policy.mode]
         self.steps: list[tuple[tuple[object, ...], Decimal, Decimal, str]] = []
         self.problems: list[Problem] = []
 
@@ -264,7 +282,8 @@ class _Computation:
             self.problems.append(
                 problem(
                     where,
-                    f"{self.currency} amounts have at most {self.digits} decimal places",
+                    f"{self.currency} amounts have at most "
+                    f"{currency_digits(self.currency)} decimal places",
                     amount,
                 )
             )
@@ -273,9 +292,12 @@ class _Computation:
     def run(
         self, lines: Sequence[Line], discounts: Sequence[Discount], charges: Sequence[Charge]
     ) -> Totals:
-        with localcontext() as ctx:
-            ctx.prec = 60
+        outer = getcontext()
+        setcontext(_CONTEXT)
+        try:
             return self._run(lines, discounts, charges)
+        finally:
+            setcontext(outer)
 
     def _run(  # noqa: PLR0912 - the rules read top to bottom as in the spec
         self, lines: Sequence[Line], discounts: Sequence[Discount], charges: Sequence[Charge]
@@ -283,49 +305,26 @@ class _Computation:
         if not lines:
             self.problems.append(problem("lines", "an invoice needs at least one line"))
         inclusive = self.prices is PriceMode.INCLUSIVE
+        unit, mode, rule, steps = self.unit, self.mode, self.rule, self.steps
         # Steps 1-3: each line's base, discounts, charges and (pre-conversion) amount.
-        raw: list[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]] = []
+        # With tax-inclusive prices a line's net here is still its gross amount (converted later).
+        raw: list[LineAmounts] = []
+        new = tuple.__new__  # LineAmounts(...) runs Python code for its defaults; this does not
         for i, line in enumerate(lines):
-            path = "lines[%d]" % i if line.discounts or line.charges or inclusive else ""  # noqa: UP031 - only built when needed
-            if inclusive and len(line.taxes) != 1:
-                self.problems.append(
-                    problem(
-                        f"{path}.tax", "with tax-inclusive prices a line carries exactly one tax"
-                    )
-                )
             exact = line.quantity * line.unit_price
             if line.base_quantity != 1:
                 exact /= line.base_quantity
-            base = self.q(exact, "line", i + 1, "base")
-            amount = base
-            ds: tuple[Decimal, ...] = ()
-            cs: tuple[Decimal, ...] = ()
-            if line.discounts:
-                ds = tuple(
-                    self._adjust(
-                        d, base, f"{path}.discounts[{k}]", f"line {i + 1} discount {k + 1}"
-                    )
-                    for k, d in enumerate(line.discounts)
-                )
-                amount -= sum(ds, _ZERO)
-            if line.charges:
-                cs = tuple(
-                    self._adjust(c, base, f"{path}.charges[{k}]", f"line {i + 1} charge {k + 1}")
-                    for k, c in enumerate(line.charges)
-                )
-                amount += sum(cs, _ZERO)
-            if amount < 0:
-                self.problems.append(
-                    problem(
-                        f"{path}.discounts",
-                        f"discounts ({sum(ds, _ZERO)}) exceed the line amount "
-                        f"({base + sum(cs, _ZERO)})",
-                    )
-                )
-            raw.append((base, ds, cs, amount))
+            base = exact.quantize(unit, rounding=mode)  # self.q inlined: once per line
+            if base != exact:
+                base = abs(base) if base == 0 else base
+                steps.append((("line", i + 1, "base"), exact, base, rule))
+            if line.discounts or line.charges or inclusive:
+                raw.append(self._line(i, line, base, inclusive=inclusive))
+            else:
+                raw.append(new(LineAmounts, (base, (), (), base, None, ())))  # never negative
         # Step 5: document discounts and charges, expanded per tax set when none is given.
-        doc_d = self._document(discounts, "discount", lines, raw)
-        doc_c = self._document(charges, "charge", lines, raw)
+        doc_d = self._document(discounts, "discount", lines, raw) if discounts else []
+        doc_c = self._document(charges, "charge", lines, raw) if charges else []
         if self.problems:
             raise ValidationError(self.problems, subject="invoice")
         if inclusive:
@@ -345,11 +344,12 @@ class _Computation:
                 )
         if self.problems:
             raise ValidationError(self.problems, subject="invoice")
-        line_net_total = sum((la.net for la in line_amounts), _ZERO.quantize(self.unit))
-        discount_total = sum((d.amount for d in doc_d), _ZERO.quantize(self.unit))
-        charge_total = sum((c.amount for c in doc_c), _ZERO.quantize(self.unit))
+        zero = _ZERO.quantize(unit)
+        line_net_total = sum(map(_amount_of, line_amounts), zero)
+        discount_total = sum([d.amount for d in doc_d], zero) if doc_d else zero
+        charge_total = sum([c.amount for c in doc_c], zero) if doc_c else zero
         tax_exclusive = line_net_total - discount_total + charge_total
-        tax_total = sum((row.amount for row in breakdown), _ZERO.quantize(self.unit))
+        tax_total = sum(map(_tax_amount_of, breakdown), zero)
         tax_inclusive = tax_exclusive + tax_total
         payable = tax_inclusive
         increment = self.policy.cash_increment(self.currency)
@@ -385,6 +385,38 @@ class _Computation:
             recorded=tuple(self.steps),
         )
 
+    def _line(self, i: int, line: Line, base: Decimal, *, inclusive: bool) -> LineAmounts:
+        """Line ``i``'s discounts, charges and amount (before conversion when inclusive)."""
+        path = f"lines[{i}]"
+        if inclusive and len(line.taxes) != 1:
+            self.problems.append(
+                problem(f"{path}.tax", "with tax-inclusive prices a line carries exactly one tax")
+            )
+        amount = base
+        ds: tuple[Decimal, ...] = ()
+        cs: tuple[Decimal, ...] = ()
+        if line.discounts:
+            ds = tuple(
+                self._adjust(d, base, f"{path}.discounts[{k}]", f"line {i + 1} discount {k + 1}")
+                for k, d in enumerate(line.discounts)
+            )
+            amount -= sum(ds, _ZERO)
+        if line.charges:
+            cs = tuple(
+                self._adjust(c, base, f"{path}.charges[{k}]", f"line {i + 1} charge {k + 1}")
+                for k, c in enumerate(line.charges)
+            )
+            amount += sum(cs, _ZERO)
+        if amount < 0:
+            self.problems.append(
+                problem(
+                    f"{path}.discounts",
+                    f"discounts ({sum(ds, _ZERO)}) exceed the line amount "
+                    f"({base + sum(cs, _ZERO)})",
+                )
+            )
+        return LineAmounts(base, ds, cs, amount)
+
     def _adjust(self, adj: Discount | Charge, base: Decimal, path: str, label: str) -> Decimal:
         if adj.percent is not None:
             return self.q(base * adj.percent / 100, f"{label} ({adj.percent.normalize():f}%)")
@@ -395,13 +427,13 @@ class _Computation:
         items: Sequence[Discount | Charge],
         kind: str,
         lines: Sequence[Line],
-        raw: Sequence[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]],
+        raw: Sequence[LineAmounts],
     ) -> list[DocumentAdjustment]:
         if not items:
             return []
         groups: dict[tuple[Tax, ...], Decimal] = {}
-        for line, (_, _, _, amount) in zip(lines, raw, strict=True):
-            groups[line.taxes] = groups.get(line.taxes, _ZERO) + amount
+        for line, amounts in zip(lines, raw, strict=True):
+            groups[line.taxes] = groups.get(line.taxes, _ZERO) + amounts.net
         out: list[DocumentAdjustment] = []
         for j, item in enumerate(items):
             path = f"{kind}s[{j}]"
@@ -469,15 +501,18 @@ class _Computation:
     def _groups(
         self,
         lines: Sequence[Line],
+        raw: Sequence[LineAmounts],
         doc_d: Sequence[DocumentAdjustment],
         doc_c: Sequence[DocumentAdjustment],
-    ) -> tuple[list[Tax], list[tuple[int, ...]]]:
-        """The distinct taxes in order of first appearance, and each item's tax indexes.
+    ) -> tuple[list[Tax], list[tuple[int, ...]], list[Decimal]]:
+        """The distinct taxes in order of first appearance, each item's tax indexes, the bases.
 
-        Items are the lines, then document discounts, then charges. Taxes are told apart by
-        value; a dict keyed by object id avoids hashing the same Tax object again and again.
+        Items are the lines, then document discounts, then charges; a tax's base is the sum
+        of its items' amounts (discounts subtract). Taxes are told apart by value; a dict
+        keyed by object id avoids comparing the same Tax object again and again.
         """
         order: list[Tax] = []
+        bases: list[Decimal] = []
         index_of: dict[int, int] = {}
         singles: list[tuple[int]] = []
         groups: list[tuple[int, ...]] = []
@@ -485,38 +520,50 @@ class _Computation:
         def index(tax: Tax) -> int:
             found = index_of.get(id(tax))
             if found is None:
-                found = next((j for j, known in enumerate(order) if known == tax), len(order))
-                if found == len(order):
+                found = by_value.get(tax)
+                if found is None:
+                    found = by_value[tax] = len(order)
                     order.append(tax)
+                    bases.append(_ZERO)
                     singles.append((found,))
                 index_of[id(tax)] = found
             return found
 
-        items: tuple[Line | DocumentAdjustment, ...] = (*lines, *doc_d, *doc_c)
-        for item in items:
-            taxes = item.taxes
-            if len(taxes) == 1:  # the common case, kept cheap
-                groups.append(singles[index(taxes[0])])
+        by_value: dict[Tax, int] = {}
+        items: Iterable[tuple[tuple[Tax, ...], Decimal]] = zip(
+            map(_taxes_of, lines), map(_amount_of, raw), strict=True
+        )
+        if doc_d or doc_c:
+            items = [
+                *items,
+                *[(d.taxes, -d.amount) for d in doc_d],
+                *[(c.taxes, c.amount) for c in doc_c],
+            ]
+        known = index_of.get
+        for taxes, amount in items:
+            if len(taxes) == 1:  # the common case, kept cheap: a tax object seen before
+                found = known(id(taxes[0]))
+                if found is None:
+                    found = index(taxes[0])
+                groups.append(singles[found])
+                bases[found] += amount
             else:
-                groups.append(tuple(index(t) for t in taxes))
-        return order, groups
+                group = tuple(index(t) for t in taxes)
+                groups.append(group)
+                for j in group:
+                    bases[j] += amount
+        return order, groups, bases
 
     def _exclusive(
         self,
         lines: Sequence[Line],
-        raw: Sequence[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]],
+        raw: Sequence[LineAmounts],
         doc_d: Sequence[DocumentAdjustment],
         doc_c: Sequence[DocumentAdjustment],
     ) -> tuple[list[LineAmounts], list[TaxSubtotal]]:
-        taxes, groups = self._groups(lines, doc_d, doc_c)
-        # Every item's signed amount: lines and charges add, discounts subtract.
-        amounts = [r[3] for r in raw] + [-d.amount for d in doc_d] + [c.amount for c in doc_c]
-        bases = [_ZERO] * len(taxes)
-        for indexes, amount in zip(groups, amounts, strict=True):
-            for j in indexes:
-                bases[j] += amount
+        taxes, groups, bases = self._groups(lines, raw, doc_d, doc_c)
         n_lines = len(lines)
-        per_line_tax: list[tuple[tuple[Tax, Decimal], ...]] = [()] * n_lines
+        line_amounts = list(raw)  # the nets are final; per-line rounding adds the line's taxes
         rounding = self.policy.tax_rounding
         if rounding is TaxRounding.PER_CATEGORY:
             tax_amounts = [
@@ -524,6 +571,8 @@ class _Computation:
                 for t, base in zip(taxes, bases, strict=True)
             ]
         elif rounding is TaxRounding.PER_LINE:
+            # Every item's signed amount: lines and charges add, discounts subtract.
+            amounts = [r[3] for r in raw] + [-d.amount for d in doc_d] + [c.amount for c in doc_c]
             tax_amounts = [_ZERO.quantize(self.unit)] * len(taxes)
             for k, (indexes, amount) in enumerate(zip(groups, amounts, strict=True)):
                 kind, number = _item_label(k, n_lines, len(doc_d))
@@ -534,7 +583,8 @@ class _Computation:
                     tax_amounts[j] += tax
                     found.append((t, tax))
                 if k < n_lines:
-                    per_line_tax[k] = tuple(found)
+                    r = raw[k]
+                    line_amounts[k] = LineAmounts(r[0], r[1], r[2], r[3], None, tuple(found))
         else:
             exact = [base * t.fraction for t, base in zip(taxes, bases, strict=True)]
             total = self.q(sum(exact, _ZERO), "total tax of the document")
@@ -542,11 +592,6 @@ class _Computation:
             for t, e, part in zip(taxes, exact, tax_amounts, strict=True):
                 if part != e:
                     self.steps.append(((t, "share of the total tax"), e, part, "largest remainder"))
-        new = tuple.__new__  # LineAmounts(...) runs Python code for its defaults; this does not
-        line_amounts = [
-            new(LineAmounts, (r[0], r[1], r[2], r[3], None, per_line_tax[i]))
-            for i, r in enumerate(raw)
-        ]
         breakdown = [
             TaxSubtotal(t, base, amount)
             for t, base, amount in zip(taxes, bases, tax_amounts, strict=True)
@@ -585,13 +630,13 @@ class _Computation:
     def _inclusive(
         self,
         lines: Sequence[Line],
-        raw: Sequence[tuple[Decimal, tuple[Decimal, ...], tuple[Decimal, ...], Decimal]],
+        raw: Sequence[LineAmounts],
         doc_d: Sequence[DocumentAdjustment],
         doc_c: Sequence[DocumentAdjustment],
     ) -> tuple[
         list[LineAmounts], list[DocumentAdjustment], list[DocumentAdjustment], list[TaxSubtotal]
     ]:
-        taxes, _ = self._groups(lines, doc_d, doc_c)
+        taxes, _, _ = self._groups(lines, raw, doc_d, doc_c)
         # (kind, index, tax, signed gross) for every item.
         items: list[tuple[str, int, Tax, Decimal]] = [
             ("line", i, line.taxes[0], r[3])
