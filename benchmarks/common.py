@@ -36,6 +36,8 @@ AT: Final = datetime(2026, 3, 2, 9, tzinfo=UTC)
 SELLER: Final = "s1"
 OPEN: Final = ("failed", "overdue", "partially_paid", "pending")
 BATCH: Final = 500
+#: Drafts per ``draft_many`` call (the library takes at most 1,000).
+DRAFT_BATCH: Final = 1000
 Row = dict[str, object]
 
 
@@ -109,8 +111,10 @@ def draft_all(books: Any, customer_id: str, n: int, prefix: str = "d") -> list[s
             }
             for k in range(n)
         ]
-        made = books.invoices.draft_many(specs)
-        return [ids_of(x) for x in made]
+        made: list[str] = []
+        for start in range(0, n, DRAFT_BATCH):  # draft_many takes at most 1,000 per call
+            made += (ids_of(x) for x in books.invoices.draft_many(specs[start : start + DRAFT_BATCH]))
+        return made
     return [
         books.invoices.draft(customer_id, lines=ten_lines(k), terms=terms, id=f"{prefix}{k}").id
         for k in range(n)
