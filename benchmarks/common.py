@@ -113,7 +113,9 @@ def draft_all(books: Any, customer_id: str, n: int, prefix: str = "d") -> list[s
         ]
         made: list[str] = []
         for start in range(0, n, DRAFT_BATCH):  # draft_many takes at most 1,000 per call
-            made += (ids_of(x) for x in books.invoices.draft_many(specs[start : start + DRAFT_BATCH]))
+            made += (
+                ids_of(x) for x in books.invoices.draft_many(specs[start : start + DRAFT_BATCH])
+            )
         return made
     return [
         books.invoices.draft(customer_id, lines=ten_lines(k), terms=terms, id=f"{prefix}{k}").id

@@ -36,10 +36,7 @@ SCRIPTS = (
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.
-BROKEN = {
-    "bench_render.py": "its hand-built floor view lacks keys the templates use since issue 12 "
-    "(what, answers, ...); rebuild floor_context from adapters/render/view.py",
-}
+BROKEN: dict[str, str] = {}
 
 
 def variants() -> list[tuple[str, dict[str, str]]]:

@@ -23,8 +23,9 @@ from invoicekit.domain.handling import (
 )
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Customer, Seller
+from invoicekit.domain.policy import RoundingPolicy
 from invoicekit.domain.status import Status
-from invoicekit.domain.totals import compute_totals
+from invoicekit.domain.totals import Totals, compute_totals
 from invoicekit.errors import ValidationError, problem
 
 __all__ = ["EDITED_FIELDS", "HANDLERS"]
@@ -104,14 +105,7 @@ def _issue(invoice: Invoice, cmd: Issue, at: datetime) -> Transition:
         raise ValidationError(found, subject="issue")
     issue_date = cmd.issue_date or invoice.issue_date or books_date(at, cmd.seller)
     due_date = invoice.terms.due_date(issue_date)
-    totals = compute_totals(
-        invoice.currency,
-        invoice.lines,
-        discounts=invoice.discounts,
-        charges=invoice.charges,
-        prices=invoice.prices,
-        policy=cmd.seller.rounding,
-    )
+    totals = _totals_at_issue(invoice, cmd.seller)
     new = attrs.evolve(
         invoice,
         status=Status.PENDING,
@@ -124,6 +118,7 @@ def _issue(invoice: Invoice, cmd: Issue, at: datetime) -> Transition:
         policy=cmd.seller.rounding,
         payment_link=cmd.payment_link,
         issued_at=at,
+        version=invoice.version + 1,  # lifecycle.apply then has no second copy to make
     )
     events: list[ev.Event] = [
         ev.InvoiceIssued(
@@ -135,3 +130,39 @@ def _issue(invoice: Invoice, cmd: Issue, at: datetime) -> Transition:
         )
     ]
     return settle(new, at, events), events
+
+
+def _totals_at_issue(invoice: Invoice, seller: Seller) -> Totals:
+    """The draft's totals when they were computed from the same inputs, else computed anew.
+
+    A draft's totals come from its currency, lines, discounts, charges and price mode
+    under the seller's rounding (``Invoice.draft``, every edit); only a changed rounding
+    policy (or a hand-built invoice whose totals do not fit) needs the computation again.
+    """
+    totals = invoice.totals
+    if (
+        _same_policy(totals.policy, seller.rounding)
+        and totals.currency == invoice.currency
+        and totals.prices is invoice.prices
+        and len(totals.lines) == len(invoice.lines)
+        and len(totals.discounts) == len(invoice.discounts)
+        and len(totals.charges) == len(invoice.charges)
+    ):
+        return totals
+    return compute_totals(
+        invoice.currency,
+        invoice.lines,
+        discounts=invoice.discounts,
+        charges=invoice.charges,
+        prices=invoice.prices,
+        policy=seller.rounding,
+    )
+
+
+def _same_policy(a: RoundingPolicy, b: RoundingPolicy) -> bool:
+    """``a == b`` without the slow Mapping comparison when neither has cash rounding."""
+    if a is b:
+        return True
+    if a.tax_rounding is not b.tax_rounding or a.mode is not b.mode:
+        return False
+    return dict(a.cash_increments) == dict(b.cash_increments)

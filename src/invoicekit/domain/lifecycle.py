@@ -156,7 +156,7 @@ def apply(invoice: Invoice, command: Command, *, at: datetime) -> Transition:
         new, events = _HANDLERS[type(command)].run(invoice, command, at)
     except Refused as refused:
         _refuse(invoice, action, refused.reason)
-    if new is not invoice:
+    if new is not invoice and new.version != invoice.version + 1:  # Issue bumps it itself
         new = attrs.evolve(new, version=invoice.version + 1)
     return new, events
 
