@@ -821,3 +821,32 @@ def test_a_finished_thread_leaves_no_open_connection(storage: SqliteStorage) -> 
         thread.join()
     gc.collect()
     assert len(storage._sessions) == 1  # the one open() made on this thread
+
+
+def test_saves_of_rows_read_in_the_transaction_keep_every_check(
+    storage: SqliteStorage, path: Path, issued_invoice: Invoice
+) -> None:
+    """A save of a row read (or saved) in the same write transaction skips the second read.
+
+    The version and the hash recorded at issue still refuse what they refused before.
+    """
+    statements: list[str] = []
+    with storage.transaction() as tx:
+        loaded = tx.invoices.get("s1", "i1", for_update=True)
+        storage._session()[0].conn.set_trace_callback(statements.append)
+        paid, _ = lc.apply(loaded, lc.RecordPayment("p1", "10.00"), at=AT)
+        tx.invoices.save(paid, expected_version=2)
+        with pytest.raises(ConcurrencyError, match="changed by someone else"):
+            tx.invoices.save(paid, expected_version=2)  # the one just saved is version 3
+        changed = attrs.evolve(paid, memo="edited after issue", version=4)
+        with pytest.raises(IntegrityError, match="frozen"):
+            tx.invoices.save(changed, expected_version=3)
+        more, _ = lc.apply(paid, lc.RecordPayment("p2", "5.00"), at=AT)
+        tx.invoices.save(more, expected_version=3, freeze=True)
+        storage._session()[0].conn.set_trace_callback(None)
+    # Only the save with a version the transaction did not see reads the row (for its message).
+    reads = [s for s in statements if s.startswith("SELECT id, version, content_hash")]
+    assert len(reads) == 1
+    assert stored_hash(path) == frozen_hash(issued_invoice)
+    with storage.transaction(write=False) as tx:
+        assert tx.invoices.get("s1", "i1") == more

@@ -80,6 +80,8 @@ _SAVE: Final = (
     "issue_date = ?, due_date = ?, version = ?, content_hash = ?, doc = ? "
     "WHERE seller_id = ? AND id = ? AND version = ?"
 )
+#: Where the content hash is among the parameters of ``_SAVE``.
+_SAVED_HASH: Final = 7
 #: The order of ``find``: (issue date, id) with drafts last (also a draft with a preset date).
 _KEY: Final = "(status = 'draft', COALESCE(issue_date, ''), id)"
 #: The same order among invoices that are not drafts (NULL sorts first as '' does), by the
@@ -281,7 +283,7 @@ class _Invoices:
         seller_id, invoice_id, number, stored_hash, doc = row
         what = f"invoice {number or invoice_id} of seller {seller_id!r}"
         try:
-            return read_invoice(doc, stored_hash, self._s.converter)
+            invoice = read_invoice(doc, stored_hash, self._s.converter)
         except ContentHashMismatch as exc:
             raise IntegrityError(
                 f"{what}: its stored content no longer matches the hash recorded at issue; "
@@ -289,6 +291,9 @@ class _Invoices:
             ) from exc
         except DECODE_ERRORS as exc:
             raise self._s.unreadable(what, exc) from exc
+        if self._s.write:
+            self._s.invoice_rows[seller_id, invoice_id] = (invoice.version, stored_hash)
+        return invoice
 
     def get(self, seller_id: str, invoice_id: str, *, for_update: bool = False) -> Invoice:  # noqa: ARG002 - a write transaction holds SQLite's write lock already
         sql = f"{_INVOICE} WHERE seller_id = ? AND id = ?"
@@ -328,10 +333,16 @@ class _Invoices:
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
         if not items:
             return
-        seller_ids = {item.invoice.seller_id for item in items}
+        known = self._s.invoice_rows
         stored: dict[tuple[str, str], Row] = {}
-        for seller_id in seller_ids:
-            ids = [item.invoice.id for item in items if item.invoice.seller_id == seller_id]
+        for item in items:  # read in this transaction: no second read (the write lock is held)
+            key = self._key(item.invoice)
+            seen = known.get(key)
+            if seen is not None and seen[0] == item.expected_version:
+                stored[key] = (key[1], *seen)
+        unread = [item.invoice for item in items if self._key(item.invoice) not in stored]
+        for seller_id in {invoice.seller_id for invoice in unread}:
+            ids = [invoice.id for invoice in unread if invoice.seller_id == seller_id]
             sql = (
                 "SELECT id, version, content_hash FROM invoices "
                 "WHERE seller_id = ? AND id IN (SELECT value FROM json_each(?))"
@@ -342,9 +353,13 @@ class _Invoices:
         try:
             updated = self._s.run_many("save invoices", _SAVE, params)
         except DuplicateError as exc:
+            known.clear()  # some rows of the batch may be written: read them again
             raise self._first_duplicate_number(items) from exc
         if updated != len(items):  # an id given twice; else impossible under BEGIN IMMEDIATE
+            known.clear()
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+        for item, saved in zip(items, params, strict=True):
+            known[self._key(item.invoice)] = (item.invoice.version, saved[_SAVED_HASH])
 
     def _saved_row(self, item: InvoiceSave, stored: Row | None) -> tuple[Any, ...]:
         """The UPDATE parameters of one save (its one encoding), checked against the stored row."""
@@ -411,6 +426,7 @@ class _Invoices:
             raise StorageError(f"invoice {row[1]} is issued; issued invoices are never deleted")
         sql = "DELETE FROM invoices WHERE seller_id = ? AND id = ? AND version = ?"
         self._s.run("delete an invoice", sql, (seller_id, invoice_id, expected_version))
+        self._s.invoice_rows.pop((seller_id, invoice_id), None)
 
     def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
         where = _where(seller_id, query)

@@ -339,6 +339,10 @@ class Session:
         self.write = False
         self.broken = False
         self.closed = False
+        #: (seller id, invoice id) -> (version, content hash) of the invoice rows read or
+        #: written in the open write transaction, which holds the write lock: a save of
+        #: such a row needs no second read of them. Emptied when a transaction begins.
+        self.invoice_rows: dict[tuple[str, str], tuple[int, str | None]] = {}
 
     # ------------------------------------------------------------------ the driver boundary
 
@@ -442,6 +446,7 @@ class Session:
             self._reset(write)
             raise self.error(exc, operation) from exc
         self.active, self.write, self.broken = True, write, False
+        self.invoice_rows.clear()
 
     def end(self, *, commit: bool) -> None:
         """Commit (or roll back) the open transaction; a failed commit rolls back and raises."""
