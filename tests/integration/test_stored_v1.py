@@ -32,6 +32,7 @@ from invoicekit.ports import Storage
 from invoicekit.serialization import content_hash, from_document, make_converter, to_document
 from invoicekit.testing import FixedClock
 from pg import admin_connect, pg_url, schema_url  # noqa: F401
+from stored_fixture import at_fixture_time
 
 FIXTURES: Final = Path(__file__).resolve().parents[1] / "fixtures"
 RECORD: Final = json.loads((FIXTURES / "stored_v1.json").read_text(encoding="utf-8"))
@@ -78,18 +79,20 @@ def _check_every_row(storage: Storage) -> None:
     with storage.transaction(write=False) as tx:
         for row in INVOICES:
             loaded = tx.invoices.get(row["seller_id"], row["id"])
-            assert to_document(CONVERTER, loaded) == row["document"], row["id"]
+            assert at_fixture_time(to_document(CONVERTER, loaded)) == row["document"], row["id"]
             assert loaded == from_document(CONVERTER, row["document"], Invoice)
             if row["number"] is not None:
                 assert tx.invoices.get_by_number(row["seller_id"], row["number"]) == loaded
         for document in RECORD["credit_notes"]:
             note = tx.credit_notes.get(document["seller_id"], document["id"])
-            assert to_document(CONVERTER, note) == document
+            assert at_fixture_time(to_document(CONVERTER, note)) == document
         for document in RECORD["sellers"]:
-            assert to_document(CONVERTER, tx.sellers.get(document["id"])) == document
+            assert (
+                at_fixture_time(to_document(CONVERTER, tx.sellers.get(document["id"]))) == document
+            )
         for document in RECORD["customers"]:
             customer = tx.customers.get(document["seller_id"], document["id"])
-            assert to_document(CONVERTER, customer) == document
+            assert at_fixture_time(to_document(CONVERTER, customer)) == document
 
 
 def test_every_stored_row_loads_equal_to_what_the_old_code_loaded(v1_file: Path) -> None:
