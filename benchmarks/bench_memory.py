@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import common
 
@@ -52,7 +53,7 @@ def drafts_file(n: int) -> Path:
     for start in range(0, n, 10_000):
         batch = []
         for k in range(start, min(n, start + 10_000)):
-            doc = json.dumps(dict(template, id=f"d{k:07d}"), sort_keys=True, separators=(",", ":"))
+            doc = json.dumps(with_id(template, f"d{k:07d}"), sort_keys=True, separators=(",", ":"))
             batch.append((row[0], f"d{k:07d}", *row[2:6], doc))
         conn.executemany(insert, batch)
     conn.execute("COMMIT")
@@ -60,6 +61,13 @@ def drafts_file(n: int) -> Path:
     conn.close()
     partial.rename(path)
     return path
+
+
+def with_id(document: dict[str, Any], invoice_id: str) -> dict[str, Any]:
+    """The draft document with another id (format 2 keeps it in the frozen part ``f``)."""
+    if "f" in document:
+        return dict(document, f=dict(document["f"], id=invoice_id))
+    return dict(document, id=invoice_id)
 
 
 def child(path: str, issue: bool) -> None:
