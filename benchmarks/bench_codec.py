@@ -5,7 +5,7 @@ json.loads, structure with validation) against format 2 (compact, encoded once, 
 hash from the bytes written, a trusted load), in the same run. The JSON backend is
 the one ``INVOICEKIT_JSON`` picks; ``--both`` runs this script again for each.
 
-Usage: ``python benchmarks/bench_codec.py [--both] [--json]``.
+Usage: ``python benchmarks/bench_codec.py [--both] [--json] [--quick]``.
 """
 
 from __future__ import annotations
@@ -61,13 +61,19 @@ def ten_line_invoice() -> ik.Invoice:
     return issued
 
 
+#: ``--quick``: one call per step (a smoke test for ``run.py --quick``, no meaningful figures).
+QUICK = "--quick" in sys.argv
+
+
 def best_us(fn: Callable[[], object], number: int) -> float:
     """The best of 7 repeats, in microseconds of CPU time per call.
 
     CPU time, so other load on the machine costs less than it would in wall time.
     """
+    if QUICK:
+        number = 1
     timer = timeit.Timer(fn, timer=time.process_time)
-    return min(timer.repeat(number=number, repeat=7)) / number * 1e6
+    return min(timer.repeat(number=number, repeat=1 if QUICK else 7)) / number * 1e6
 
 
 def run() -> dict[str, Any]:

@@ -7,7 +7,7 @@ rows. Floor: the bare HMAC check (``hmac`` + ``compare_digest``), ``json.loads``
 the same writes in raw ``sqlite3`` in one transaction per notice (the event row, the
 invoice row with a pre-serialized paid document, two outbox rows), on a file with the
 same schema. Ratios only; no assertions on time.
-Usage: ``python benchmarks/bench_webhooks.py [--n 500]``.
+Usage: ``python benchmarks/bench_webhooks.py [--n 500] [--quick]``.
 """
 
 from __future__ import annotations
@@ -142,7 +142,9 @@ def floor(n: int, sync: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=500)
-    n = parser.parse_args().n
+    parser.add_argument("--quick", action="store_true", help="20 notices, a smoke test")
+    args = parser.parse_args()
+    n = 20 if args.quick else args.n
     for sync in ("FULL", "NORMAL"):
         lib, raw = library(n, sync), floor(n, sync)
         print(

@@ -253,7 +253,11 @@ def sample_documents(n_lines: Sequence[int] = (1, 3, 10)) -> list[tuple[dict[str
 def template_key() -> str:
     """A short digest of the stored format: a cached fill is reused only for the same format."""
     docs = "".join(text for _, text in sample_documents())
-    return hashlib.sha256(docs.encode()).hexdigest()[:10]
+    return hashlib.sha256((FILL_VERSION + docs).encode()).hexdigest()[:10]
+
+
+#: Bumped when ``fill_rows`` changes what it writes (2: ids set where format 2 keeps them).
+FILL_VERSION: Final = "fill 2;"
 
 
 STATUS_MIX: Final = (
@@ -264,34 +268,44 @@ STATUS_MIX: Final = (
 def fill_rows(n: int, seller_id: str = SELLER) -> Iterable[tuple[Any, ...]]:
     """``n`` rows of the invoices table (issued over two years, ~25 % open), varied ids and dates.
 
-    Documents come from ``sample_documents`` with the id, number, status and dates
+    Invoices read from ``sample_documents`` with the id, number, status and dates
     changed, then encoded and hashed by the library's serializer; the columns are
     (seller_id, id, customer_id, status, series, number, issue_date, due_date,
     version, content_hash, doc).
     """
-    from invoicekit.serialization import canonical_json, content_hash
+    import attrs
 
-    templates = [doc for doc, _ in sample_documents()]
+    from invoicekit.domain.status import Status
+    from invoicekit.serialization.stored import encode_invoice, read_invoice
+
+    templates = [read_invoice(text, None, None) for _, text in sample_documents()]  # type: ignore[arg-type]
     for k in range(n):
         status = STATUS_MIX[k % len(STATUS_MIX)]
         day = date(2024, 1, 1) + timedelta(days=(k * 7919) % 730)
         due = day + timedelta(days=30)
         number = f"INV-{k:07d}"
-        doc = dict(templates[k % len(templates)], seller_id=seller_id, id=f"inv-{k:07d}")
-        doc.update(number=number, status=status, issue_date=day.isoformat())
-        doc.update(due_date=due.isoformat())
+        invoice = attrs.evolve(
+            templates[k % len(templates)],
+            seller_id=seller_id,
+            id=f"inv-{k:07d}",
+            number=number,
+            status=Status(status),
+            issue_date=day,
+            due_date=due,
+        )
+        encoded = encode_invoice(invoice)  # the library's own format, hash from its bytes
         yield (
             seller_id,
-            doc["id"],
+            invoice.id,
             "c1",
             status,
             "invoice",
             number,
             day.isoformat(),
             due.isoformat(),
-            doc["version"],
-            content_hash(doc),
-            canonical_json(doc),
+            invoice.version,
+            encoded.content_hash,
+            encoded.text,
         )
 
 

@@ -33,6 +33,8 @@ SCRIPTS = (
     "bench_einvoice.py",
     "bench_einvoice_validate.py",
     "bench_pay_page.py",
+    "bench_codec.py",
+    "bench_webhooks.py",
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.
