@@ -22,6 +22,12 @@ class Providers(Mapping[str, PaymentProvider]):
     """Name → provider, in the order given; the first is the default."""
 
     def __init__(self, given: PaymentProvider | Sequence[PaymentProvider] | None) -> None:
+        if isinstance(given, str | bytes | bytearray | Mapping):
+            raise ConfigurationError(
+                f"payments= takes provider objects, not {type(given).__name__} {given!r}: "
+                "e.g. Billing(payments=[StripePayments(...), SandboxPayments(...)]); "
+                "each provider's name is its .name"
+            )
         if given is None:
             items: Sequence[PaymentProvider] = ()
         elif isinstance(given, Sequence):

@@ -94,6 +94,10 @@ class Webhooks:
         """
         if not isinstance(body, bytes | bytearray | memoryview):
             raise WebhookRejectedError("the body must be the raw request bytes", provider=provider)
+        if not isinstance(headers, Mapping):
+            raise WebhookRejectedError(
+                "the headers must be a mapping of header names to values", provider=provider
+            )
         reader = self._providers.notices(provider)
         notice = reader.read(bytes(body), headers, now=self._run.clock.now(), seller_id=seller_id)
         if notice.provider != provider:
@@ -187,7 +191,7 @@ class _Intake:
                 f"currency {n.currency!r} does not match invoice {invoice.ref}'s "
                 f"{invoice.currency}; nothing recorded (settle it by hand if the money arrived)"
             )
-        if n.amount is None or n.amount <= 0:
+        if n.amount is None or not n.amount.is_finite() or n.amount <= 0:
             return f"the {n.kind.value} notice carries no positive amount ({n.amount!r})"
         if n.payment_ref is None:
             return "the notice names no payment (payment_ref)"
