@@ -30,6 +30,7 @@ from invoicekit.errors import (
     PaymentError,
     PaymentNotAllowedError,
     PayPageNotFoundError,
+    ValidationError,
 )
 from invoicekit.payment_records import (
     CheckoutRecord,
@@ -213,7 +214,7 @@ class PayPages:
             raise PaymentNotAllowedError(
                 invoice.ref, invoice.status.value, "pay", allowed, reason=why
             )
-        provider = self._provider_for(invoice)
+        provider = self._provider_of(invoice)
         if provider is None or not callable(getattr(provider, "start_checkout", None)):
             raise PaymentError(
                 f"invoice {invoice.ref} cannot be paid online: no payment provider with a checkout "
@@ -231,6 +232,21 @@ class PayPages:
         session = cast("Checkout", provider).start_checkout(self._request(page, key))
         self._store(invoice, key, session)
         return session.url
+
+    def _provider_of(self, invoice: Invoice) -> PaymentProvider | None:
+        """The invoice's provider; PaymentError when the seller chose one Billing no longer has."""
+        try:
+            return self._provider_for(invoice)
+        except ValidationError as exc:
+            chosen = invoice.seller.payment_provider if invoice.seller is not None else None
+            raise PaymentError(
+                f"invoice {invoice.ref} cannot be paid online: its seller chose payment provider "
+                f"{chosen!r}, which this Billing does not have ({exc}); add it to "
+                "Billing(payments=...) or change Seller.payment_provider; meanwhile the payer "
+                "can pay by bank transfer",
+                provider=chosen or "",
+                code="provider_not_configured",
+            ) from exc
 
     def _request(self, page: PayPage, key: str) -> CheckoutRequest:
         invoice = page.invoice
