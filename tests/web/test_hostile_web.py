@@ -9,6 +9,7 @@ from starlette.testclient import TestClient
 
 import invoicekit as ik
 from billing_fixtures import line
+from invoicekit import StripeAccount, StripePayments
 from invoicekit.errors import PaymentError
 from invoicekit.web import create_app
 from invoicekit.web.csrf import FIELD
@@ -63,3 +64,36 @@ def test_checkout_for_a_provider_no_longer_configured_is_a_payment_error_naming_
 
     assert raised.value.code == "provider_not_configured"
     assert raised.value.retryable is False
+
+
+@pytest.mark.parametrize("lookup", ["index", "get"])
+def test_a_stripe_webhook_for_a_seller_the_resolver_does_not_know_is_a_400_not_a_500(
+    lookup: str,
+) -> None:
+    accounts = {"sel_1": StripeAccount("sk_test_seller_one", ["whsec_seller_one"])}
+
+    def account_of(seller_id: str | None) -> StripeAccount:
+        # the how-to's resolver, and its dict.get variant
+        if lookup == "index":
+            return accounts[seller_id or "sel_1"]
+        return accounts.get(seller_id or "sel_1")  # type: ignore[return-value]
+
+    billing = ik.Billing.in_memory(payments=StripePayments(account_of))
+    with TestClient(
+        create_app(billing, secret_key=SECRET), raise_server_exceptions=False
+    ) as client:
+        response = client.post(
+            "/webhooks/stripe/sel_unknown", content=b"{}", headers={"Stripe-Signature": "t=1,v1=0"}
+        )
+
+    assert response.status_code == 400
+    assert response.json() == {"error": "rejected", "reason": "no Stripe account for this endpoint"}
+
+
+def test_checkout_for_a_seller_the_resolver_does_not_know_is_a_payment_error() -> None:
+    stripe = StripePayments(lambda seller_id: {}[seller_id])
+
+    with pytest.raises(PaymentError, match="no Stripe account for seller 'sel_x'") as raised:
+        stripe.account_for("sel_x")
+
+    assert raised.value.code == "no_account"
