@@ -190,3 +190,17 @@ def test_payments_given_as_a_name_or_a_mapping_says_to_pass_provider_objects(
 def test_a_sandbox_base_url_that_is_not_http_is_refused(base_url: str) -> None:
     with pytest.raises(ConfigurationError, match="base_url"):
         SandboxPayments(base_url=base_url, webhook_url="http://127.0.0.1:9/", secrets=[SECRET])
+
+
+class _NamedOnly:
+    """Has a name, and nothing else a provider has."""
+
+    name = "named"
+
+
+@pytest.mark.parametrize("given", [_NamedOnly(), [_NamedOnly()]])
+def test_an_object_with_only_a_name_is_refused_as_a_provider_at_construction(
+    given: object,
+) -> None:
+    with pytest.raises(ConfigurationError, match=r"'named' .* payment_link or refund"):
+        ik.Billing.in_memory(payments=given)  # type: ignore[arg-type]
