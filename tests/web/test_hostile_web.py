@@ -97,3 +97,19 @@ def test_checkout_for_a_seller_the_resolver_does_not_know_is_a_payment_error() -
         stripe.account_for("sel_x")
 
     assert raised.value.code == "no_account"
+
+
+def test_an_inbox_customer_id_the_books_refuse_is_the_sign_in_page_not_a_500(
+    shop: Shop, caplog: pytest.LogCaptureFixture
+) -> None:
+    too_long = (shop.seller_id, "c" * 10_000)  # e.g. a session value that is not an id
+    app = create_app(shop.billing, secret_key=SECRET, inbox_customer=lambda _request: too_long)
+    with (
+        TestClient(app, raise_server_exceptions=False) as client,
+        caplog.at_level(logging.WARNING, logger="invoicekit.web"),
+    ):
+        response = client.get("/inbox")
+
+    assert response.status_code == 403
+    assert "Sign in" in response.text
+    assert "customer_id" in caplog.text
