@@ -204,3 +204,18 @@ def test_an_object_with_only_a_name_is_refused_as_a_provider_at_construction(
 ) -> None:
     with pytest.raises(ConfigurationError, match=r"'named' .* payment_link or refund"):
         ik.Billing.in_memory(payments=given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("event_id", ["", "e" * 256])
+def test_an_event_id_that_is_empty_or_too_long_is_rejected_not_stored(
+    billing: ik.Billing, clock: FixedClock, event_id: str
+) -> None:
+    invoice = issued(billing)
+    payload = event(invoice.id)
+    payload["id"] = event_id
+    body = json.dumps(payload).encode()
+
+    with pytest.raises(WebhookRejectedError, match="event id"):
+        billing.webhooks.receive("sandbox", body, signed(body, clock))
+
+    assert billing.seller("s1").invoices.get(invoice.id).payments == ()

@@ -37,6 +37,8 @@ __all__ = ["WebhookResult", "Webhooks"]
 log = logging.getLogger("invoicekit.webhooks")
 
 Outcome = Literal["recorded", "duplicate", "ignored", "refused"]
+#: The longest provider event id stored (Stripe's are about 30 characters).
+MAX_EVENT_ID: Final = 255
 #: The notices that carry money in a currency, which must be the invoice's.
 _MONEY: Final = frozenset(
     {NoticeKind.SUCCEEDED, NoticeKind.PENDING, NoticeKind.REFUNDED, NoticeKind.DISPUTED}
@@ -100,6 +102,11 @@ class Webhooks:
             )
         reader = self._providers.notices(provider)
         notice = reader.read(bytes(body), headers, now=self._run.clock.now(), seller_id=seller_id)
+        if not isinstance(notice.event_id, str) or not 0 < len(notice.event_id) <= MAX_EVENT_ID:
+            raise WebhookRejectedError(
+                f"the notice's event id must be 1 to {MAX_EVENT_ID} characters (it is the dedupe key)",
+                provider=provider,
+            )
         if notice.provider != provider:
             raise WebhookRejectedError(
                 f"the notice is {notice.provider!r}'s, not {provider!r}'s", provider=provider
