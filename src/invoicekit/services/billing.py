@@ -99,7 +99,9 @@ class Billing:
     Notifiers are passed as ``notifiers=[...]``, the one way (there is no ``notifier=``).
     ``pay_url`` is where the web app (``invoicekit.web``) is mounted: each message then
     carries a pay link of its own to our hosted page (``billing.pay_pages``), valid for
-    ``pay_link_ttl``; without it messages link to the provider's ``payment_link``, if any.
+    ``pay_link_ttl`` (at most ten years); without it messages link to the provider's
+    ``payment_link``, if any. ``pay_url`` is the mount point only (http(s), a host, no
+    query or fragment): links are ``pay_url + "/i/<token>"``.
     The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
     arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """

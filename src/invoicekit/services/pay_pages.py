@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final, cast
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -29,6 +30,7 @@ from invoicekit.errors import (
     PaymentError,
     PaymentNotAllowedError,
     PayPageNotFoundError,
+    ValidationError,
 )
 from invoicekit.payment_records import (
     CheckoutRecord,
@@ -48,6 +50,8 @@ log = logging.getLogger("invoicekit.pay_pages")
 TOKEN_BYTES: Final = 32
 #: Anything longer is not one of our tokens (they are 43 characters).
 _MAX_TOKEN: Final = 128
+#: The longest a pay link may live (ten years): longer is a mistake, and overflows dates.
+MAX_TTL: Final = timedelta(days=3650)
 #: An open checkout this close to its expiry is not handed out again.
 _EXPIRY_MARGIN: Final = timedelta(minutes=5)
 #: The statuses whose invoices can take a payment on the pay page.
@@ -100,12 +104,8 @@ class PayPages:
         ttl: timedelta,
         provider_for: ProviderFor,
     ) -> None:
-        if pay_url is not None and not pay_url.startswith(("https://", "http://")):
-            raise ConfigurationError(
-                f"pay_url must be an http(s) URL such as 'https://example.com/pay', not {pay_url!r}"
-            )
-        if ttl <= timedelta(0):
-            raise ConfigurationError(f"pay_link_ttl must be positive, not {ttl!r}")
+        _check_pay_url(pay_url)
+        _check_ttl(ttl)
         self._run = runner
         self.pay_url = pay_url.rstrip("/") if pay_url is not None else None
         self.ttl = ttl
@@ -214,7 +214,7 @@ class PayPages:
             raise PaymentNotAllowedError(
                 invoice.ref, invoice.status.value, "pay", allowed, reason=why
             )
-        provider = self._provider_for(invoice)
+        provider = self._provider_of(invoice)
         if provider is None or not callable(getattr(provider, "start_checkout", None)):
             raise PaymentError(
                 f"invoice {invoice.ref} cannot be paid online: no payment provider with a checkout "
@@ -232,6 +232,21 @@ class PayPages:
         session = cast("Checkout", provider).start_checkout(self._request(page, key))
         self._store(invoice, key, session)
         return session.url
+
+    def _provider_of(self, invoice: Invoice) -> PaymentProvider | None:
+        """The invoice's provider; PaymentError when the seller chose one Billing no longer has."""
+        try:
+            return self._provider_for(invoice)
+        except ValidationError as exc:
+            chosen = invoice.seller.payment_provider if invoice.seller is not None else None
+            raise PaymentError(
+                f"invoice {invoice.ref} cannot be paid online: its seller chose payment provider "
+                f"{chosen!r}, which this Billing does not have ({exc}); add it to "
+                "Billing(payments=...) or change Seller.payment_provider; meanwhile the payer "
+                "can pay by bank transfer",
+                provider=chosen or "",
+                code="provider_not_configured",
+            ) from exc
 
     def _request(self, page: PayPage, key: str) -> CheckoutRequest:
         invoice = page.invoice
@@ -268,6 +283,42 @@ class PayPages:
                     expires_at=session.expires_at,
                 )
             )
+
+
+def _check_pay_url(pay_url: object) -> None:
+    """ConfigurationError unless ``pay_url`` is None or an http(s) URL a token can be appended to."""
+    if pay_url is None:
+        return
+    example = "such as 'https://example.com/pay' (where the web app is mounted)"
+    if not isinstance(pay_url, str):
+        raise ConfigurationError(f"pay_url must be an http(s) URL {example}, not {pay_url!r}")
+    parts = urlsplit(pay_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ConfigurationError(f"pay_url must be an http(s) URL {example}, not {pay_url!r}")
+    if parts.query or parts.fragment or "?" in pay_url or "#" in pay_url:
+        raise ConfigurationError(
+            f"pay_url {pay_url!r} has a query or fragment: links are pay_url + '/i/<token>', "
+            "so give the mount point only, e.g. 'https://example.com/pay'"
+        )
+    if any(c.isspace() or ord(c) < 0x20 for c in pay_url):  # noqa: PLR2004 - control characters
+        raise ConfigurationError(
+            f"pay_url must not contain spaces or control characters: {pay_url!r}"
+        )
+
+
+def _check_ttl(ttl: object) -> None:
+    """ConfigurationError unless ``ttl`` is a timedelta between a second and MAX_TTL."""
+    if not isinstance(ttl, timedelta):
+        raise ConfigurationError(
+            f"pay_link_ttl must be a datetime.timedelta such as timedelta(days=60), not {ttl!r}"
+        )
+    if ttl <= timedelta(0):
+        raise ConfigurationError(f"pay_link_ttl must be positive, not {ttl!r}")
+    if ttl > MAX_TTL:
+        raise ConfigurationError(
+            f"pay_link_ttl must be at most {MAX_TTL.days} days, not {ttl!r}; "
+            "a link that never expires is a standing key to the invoice"
+        )
 
 
 def _usable(stored: CheckoutRecord | None, now: datetime) -> bool:

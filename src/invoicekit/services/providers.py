@@ -17,11 +17,20 @@ from invoicekit.ports import Checkout, PaymentNotices, PaymentProvider
 
 __all__ = ["Providers"]
 
+#: The methods every payment provider has (PaymentProvider), checked when Billing is built.
+_METHODS = ("payment_link", "refund")
+
 
 class Providers(Mapping[str, PaymentProvider]):
     """Name → provider, in the order given; the first is the default."""
 
     def __init__(self, given: PaymentProvider | Sequence[PaymentProvider] | None) -> None:
+        if isinstance(given, str | bytes | bytearray | Mapping):
+            raise ConfigurationError(
+                f"payments= takes provider objects, not {type(given).__name__} {given!r}: "
+                "e.g. Billing(payments=[StripePayments(...), SandboxPayments(...)]); "
+                "each provider's name is its .name"
+            )
         if given is None:
             items: Sequence[PaymentProvider] = ()
         elif isinstance(given, Sequence):
@@ -34,6 +43,13 @@ class Providers(Mapping[str, PaymentProvider]):
             if not isinstance(name, str) or not name:
                 raise ConfigurationError(
                     f"payment provider {provider!r} has no name; give it a `name` str property"
+                )
+            missing = [m for m in _METHODS if not callable(getattr(provider, m, None))]
+            if missing:
+                raise ConfigurationError(
+                    f"payment provider {name!r} ({type(provider).__name__}) has no "
+                    f"{' or '.join(missing)} method: a provider implements PaymentProvider "
+                    "(name, payment_link, refund); see the how-to 'write a payment provider'"
                 )
             if name in self._by_name:
                 raise ConfigurationError(

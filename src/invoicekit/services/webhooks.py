@@ -37,6 +37,8 @@ __all__ = ["WebhookResult", "Webhooks"]
 log = logging.getLogger("invoicekit.webhooks")
 
 Outcome = Literal["recorded", "duplicate", "ignored", "refused"]
+#: The longest provider event id stored (Stripe's are about 30 characters).
+MAX_EVENT_ID: Final = 255
 #: The notices that carry money in a currency, which must be the invoice's.
 _MONEY: Final = frozenset(
     {NoticeKind.SUCCEEDED, NoticeKind.PENDING, NoticeKind.REFUNDED, NoticeKind.DISPUTED}
@@ -94,8 +96,17 @@ class Webhooks:
         """
         if not isinstance(body, bytes | bytearray | memoryview):
             raise WebhookRejectedError("the body must be the raw request bytes", provider=provider)
+        if not isinstance(headers, Mapping):
+            raise WebhookRejectedError(
+                "the headers must be a mapping of header names to values", provider=provider
+            )
         reader = self._providers.notices(provider)
         notice = reader.read(bytes(body), headers, now=self._run.clock.now(), seller_id=seller_id)
+        if not isinstance(notice.event_id, str) or not 0 < len(notice.event_id) <= MAX_EVENT_ID:
+            raise WebhookRejectedError(
+                f"the notice's event id must be 1 to {MAX_EVENT_ID} characters (it is the dedupe key)",
+                provider=provider,
+            )
         if notice.provider != provider:
             raise WebhookRejectedError(
                 f"the notice is {notice.provider!r}'s, not {provider!r}'s", provider=provider
@@ -187,7 +198,7 @@ class _Intake:
                 f"currency {n.currency!r} does not match invoice {invoice.ref}'s "
                 f"{invoice.currency}; nothing recorded (settle it by hand if the money arrived)"
             )
-        if n.amount is None or n.amount <= 0:
+        if n.amount is None or not n.amount.is_finite() or n.amount <= 0:
             return f"the {n.kind.value} notice carries no positive amount ({n.amount!r})"
         if n.payment_ref is None:
             return "the notice names no payment (payment_ref)"

@@ -274,7 +274,11 @@ class _App:
             return self.message(request, 403, "Sign in", "Sign in to see your messages.")
         seller_id, customer_id = who
         books = self.billing.seller(seller_id)
-        items = await run_in_threadpool(books.inbox.list, customer_id)
+        try:
+            items = await run_in_threadpool(books.inbox.list, customer_id)
+        except InvoiceKitError as exc:  # the host's inbox_customer gave ids the books refuse
+            _log.warning("inbox refused for the customer inbox_customer named: %s", exc)
+            return self.message(request, 403, "Sign in", "Sign in to see your messages.")
         return self.html(request, "inbox.html", inbox_context(items))
 
     async def assets(self, request: Request) -> Response:

@@ -14,16 +14,16 @@ processes, e.g. a web server's workers and a test. Thread-safe.
 
 from __future__ import annotations
 
-import json
 import secrets as random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from invoicekit.adapters.payments.sandbox_events import notice_of
 from invoicekit.adapters.payments.sandbox_out import SandboxWebhooks
 from invoicekit.adapters.payments.sandbox_state import MemoryState, SqliteState, State
 from invoicekit.adapters.signing import Secret, WebhookSignatureError, verify
@@ -102,6 +102,11 @@ class SandboxPayments:
                 "current one first (e.g. ['whsec_' + base64 of secrets.token_bytes(32)])"
             )
         self._secrets = [Secret(s) for s in secrets]
+        if not isinstance(base_url, str) or not base_url.startswith(("https://", "http://")):
+            raise ConfigurationError(
+                "SandboxPayments(base_url=...) must be the http(s) address where the web app "
+                f"is mounted, e.g. 'http://127.0.0.1:8000/pay', not {base_url!r}"
+            )
         self.base_url = base_url.rstrip("/")
         #: Where the signed webhooks go; "{seller_id}" in it is replaced by the seller's id.
         self.webhook_url = webhook_url
@@ -350,35 +355,7 @@ class SandboxPayments:
         """The notice of a signed sandbox webhook; the signature is checked before parsing."""
         del seller_id  # one set of secrets for every seller
         self._verify(body, headers, now)
-        try:
-            event = json.loads(body)
-            data = event["data"]
-            metadata = data.get("metadata") or {}
-            event_id, event_type = str(event["id"]), str(event["type"])
-            amount = None if data.get("amount") is None else Decimal(str(data["amount"]))
-            created = datetime.fromtimestamp(int(event["created"]), UTC)
-        except (ValueError, KeyError, TypeError, AttributeError, InvalidOperation) as exc:
-            raise WebhookRejectedError(
-                f"the signed body is not a sandbox event ({type(exc).__name__})",
-                provider=self._name,
-            ) from None
-        return ProviderNotice(
-            provider=self._name,
-            event_id=event_id,
-            kind=EVENT_KINDS.get(event_type, NoticeKind.IGNORED),
-            type=event_type,
-            seller_id=metadata.get("seller_id"),
-            invoice_id=metadata.get("invoice_id"),
-            payment_ref=data.get("payment_ref"),
-            amount=amount,
-            currency=data.get("currency"),
-            reason=data.get("reason"),
-            code=data.get("code"),
-            refund_ref=data.get("refund_ref"),
-            session_ref=data.get("session_ref"),
-            occurred_at=created,
-            raw=bytes(body),
-        )
+        return notice_of(bytes(body), self._name, EVENT_KINDS)
 
     def _verify(self, body: bytes, headers: Mapping[str, str], now: datetime) -> None:
         """Any active secret's signature within ±300 s of ``now``; else WebhookRejectedError."""

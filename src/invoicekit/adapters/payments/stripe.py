@@ -109,19 +109,24 @@ class StripePayments:
             return self._account
         try:
             account = self._account(seller_id)
-        except InvoiceKitError as exc:
-            raise PaymentError(
-                f"no Stripe account for seller {seller_id!r}: {exc}; make the account "
-                "resolver given to StripePayments return a StripeAccount for this seller",
-                provider=self._name,
-                code="no_account",
-            ) from exc
+        except (InvoiceKitError, LookupError) as exc:  # LookupError: a dict's KeyError
+            raise self._no_account(seller_id, repr(exc)) from exc
+        if account is None:
+            raise self._no_account(seller_id, "the resolver returned None")
         if not isinstance(account, StripeAccount):
             raise ConfigurationError(
                 f"the account resolver of StripePayments returned {type(account).__name__} "
                 f"for seller {seller_id!r}; it must return a StripeAccount"
             )
         return account
+
+    def _no_account(self, seller_id: str | None, why: str) -> PaymentError:
+        return PaymentError(
+            f"no Stripe account for seller {seller_id!r} ({why}); make the account "
+            "resolver given to StripePayments return a StripeAccount for this seller",
+            provider=self._name,
+            code="no_account",
+        )
 
     def _client(self, account: StripeAccount) -> Any:
         return self._clients.get(account)

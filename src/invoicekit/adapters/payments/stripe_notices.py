@@ -201,7 +201,7 @@ def notice_from_event(body: bytes, *, provider: str) -> ProviderNotice:
     """
     try:
         event = json.loads(body, parse_float=Decimal)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to parse
         raise _malformed("the body is not JSON", provider) from None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):
         raise _malformed("no event id", provider)
