@@ -12,7 +12,7 @@ import builtins
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Unpack
@@ -21,6 +21,7 @@ import attrs
 
 from invoicekit.clock import SystemClock
 from invoicekit.domain import checks
+from invoicekit.domain.dunning import DunningPolicy
 from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError
 from invoicekit.faults import FaultPoints
@@ -29,6 +30,7 @@ from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
+from invoicekit.services.due_report import DueReport
 from invoicekit.services.fields import BillingOptions
 from invoicekit.services.followups import CustomerNotices
 from invoicekit.services.invoices import Invoices
@@ -37,6 +39,7 @@ from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
 from invoicekit.services.providers import Providers
+from invoicekit.services.run_due import RunDue
 from invoicekit.services.unit import Runner
 from invoicekit.services.webhooks import Webhooks
 
@@ -164,6 +167,10 @@ class Billing:
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
+        #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
+        self.due = RunDue(
+            self._runner, lambda seller_id: self.seller(seller_id).invoices, lambda: self.notifiers
+        )
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""
@@ -176,6 +183,23 @@ class Billing:
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
         """Deliver up to ``limit`` due messages of every seller now, in the calling thread."""
         return self.dispatcher.dispatch(limit=limit)
+
+    def run_due(
+        self,
+        now: datetime | None = None,
+        *,
+        dry_run: bool = False,
+        policy: DunningPolicy | None = None,
+    ) -> DueReport:
+        """Do what is due at ``now`` for every seller: mark overdue, send reminders, add late fees.
+
+        Each step runs once, in its own transaction, after checking the invoice again (a
+        payment that lands first wins). Calling it twice, or from several workers at once,
+        does nothing the second time. ``dry_run`` returns the plan and writes nothing.
+        ``policy`` is the dunning policy of every seller (None: overdue is marked, nothing
+        is sent). Returns a report of what was done and what was skipped, and why.
+        """
+        return self.due(now, dry_run=dry_run, policy=policy)
 
     def run_worker(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         """Deliver due messages until ``stop`` is set (run it in a thread or a process of its own).
