@@ -83,20 +83,31 @@ def test_every_stored_party_and_credit_note_round_trips(
 
 #: Seller fields added after the fixture was written, at their defaults (format 1 documents
 #: written today carry them; the fixture's do not).
-_LATER_SELLER: dict[str, object] = {"payment_provider": None, "send_receipts": True}
+_LATER_SELLER: dict[str, object] = {
+    "payment_provider": None,
+    "send_receipts": True,
+    "dunning": None,
+}
+#: Customer fields added after the fixture was written, at their defaults.
+_LATER_CUSTOMER: dict[str, object] = {"dunning": None}
 
 
 def _at_fixture_time(document: dict[str, Any], cls: type[Any]) -> dict[str, Any]:
     """``document`` without the seller fields added since the fixture, where at their default."""
 
-    def trim(seller: dict[str, Any]) -> dict[str, Any]:
-        return {k: v for k, v in seller.items() if _LATER_SELLER.get(k, object()) != v}
+    def trim(party: dict[str, Any], later: dict[str, object]) -> dict[str, Any]:
+        return {k: v for k, v in party.items() if later.get(k, object()) != v}
 
     if cls is Seller:
-        return trim(document)
-    if isinstance(document.get("seller"), dict):
-        return {**document, "seller": trim(document["seller"])}
-    return document
+        return trim(document, _LATER_SELLER)
+    if cls is Customer:
+        return trim(document, _LATER_CUSTOMER)
+    out = dict(document)
+    if isinstance(out.get("seller"), dict):
+        out["seller"] = trim(out["seller"], _LATER_SELLER)
+    if isinstance(out.get("customer"), dict):
+        out["customer"] = trim(out["customer"], _LATER_CUSTOMER)
+    return out
 
 
 def test_documents_leave_defaults_out_and_write_each_tax_once() -> None:
