@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import invoicekit as ik
-from invoicekit.domain.dunning import DunningPolicy, LateFee, Step
+from invoicekit.domain.dunning import DunningPolicy, LateFee, PolicyOverride, Step
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
 
 #: Issued on Monday 2 March 2026 with net 14: due on Monday 16 March.
@@ -48,7 +48,7 @@ def setup(
     mail = MemoryNotifier(channel="email")
     clock = FixedClock(ISSUED)
     billing = open_billing(request.param, tmp_path, mail, clock)
-    seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR")
+    seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR", dunning=POLICY)
     books = billing.seller(seller.id)
     globex = books.customers.create("Globex", email="ap@globex.example", channels=["email"])
     draft = books.invoices.draft(globex.id, lines=[LINE], terms=ik.NetDays(14))
@@ -65,8 +65,8 @@ def test_reminders_overdue_and_fee_each_once(setup: tuple) -> None:  # type: ign
     books = billing.seller(seller_id)
     for day in range(2, 32):
         clock.set(at(day))
-        billing.run_due(policy=POLICY)
-        billing.run_due(policy=POLICY)  # twice: nothing more
+        billing.run_due()
+        billing.run_due()  # twice: nothing more
     assert reminder_steps(mail) == ["d-3", "d+3", "d+7", "d+14"]
     assert books.invoices.get(invoice_id).status is ik.Status.OVERDUE
     fees = [i for i in books.invoices.list() if i.id != invoice_id]
@@ -78,7 +78,7 @@ def test_dry_run_writes_nothing_and_second_run_does_nothing(setup: tuple) -> Non
     billing, mail, _, seller_id, invoice_id = setup
     books = billing.seller(seller_id)
     now = at(24)
-    plan = billing.run_due(now, dry_run=True, policy=POLICY)
+    plan = billing.run_due(now, dry_run=True)
     assert [(e.action, e.step) for e in plan.planned] == [
         ("mark_overdue", None),
         ("late_fee", "d+7"),
@@ -86,15 +86,16 @@ def test_dry_run_writes_nothing_and_second_run_does_nothing(setup: tuple) -> Non
     ]
     assert books.invoices.get(invoice_id).status is ik.Status.PENDING
     assert reminder_steps(mail) == []
-    first = billing.run_due(now, policy=POLICY)
+    first = billing.run_due(now)
     assert [(e.action, e.step) for e in first.done] == [(e.action, e.step) for e in plan.planned]
-    second = billing.run_due(now, policy=POLICY)
+    second = billing.run_due(now)
     assert second.done == ()
     assert reminder_steps(mail) == ["d+7"]
 
 
 def test_without_a_policy_only_overdue_is_marked(setup: tuple) -> None:  # type: ignore[type-arg]
     billing, mail, _, seller_id, invoice_id = setup
+    billing.sellers.update(seller_id, dunning=None)
     report = billing.run_due(at(20))
     assert [e.action for e in report.done] == ["mark_overdue"]
     assert billing.seller(seller_id).invoices.get(invoice_id).status is ik.Status.OVERDUE
@@ -106,7 +107,7 @@ def test_a_payment_racing_the_sweep_wins(setup: tuple) -> None:  # type: ignore[
     billing, mail, _, seller_id, invoice_id = setup
     books = billing.seller(seller_id)
     now = at(24)
-    planned = billing.due.plan_pages(now, policy=POLICY)
+    planned = billing.due.plan_pages(now)
     books.payments.record(invoice_id, "1190.00", payment_id="bank-1")
     report = billing.due.perform(planned)
     assert report.done == ()
@@ -120,3 +121,34 @@ def test_naive_now_is_a_validation_error(setup: tuple) -> None:  # type: ignore[
     billing = setup[0]
     with pytest.raises(ik.ValidationError, match="now"):
         billing.run_due(datetime(2026, 3, 20).replace(tzinfo=None))  # noqa: DTZ001
+
+
+def test_a_customer_override_changes_the_sellers_steps(setup: tuple) -> None:  # type: ignore[type-arg]
+    billing, mail, _, seller_id, invoice_id = setup
+    books = billing.seller(seller_id)
+    customer_id = books.invoices.get(invoice_id).customer_id
+    books.customers.update(customer_id, dunning=PolicyOverride(steps=[Step(days=1, name="nudge")]))
+    billing.run_due(at(17))
+    billing.run_due(at(24))
+    assert reminder_steps(mail) == ["nudge"]
+
+
+def test_policies_are_stored_on_the_seller_and_customer(tmp_path: Path) -> None:
+    clock = FixedClock(ISSUED)
+    with ik.Billing.sqlite(tmp_path / "books.db", clock=clock) as billing:
+        seller = billing.sellers.create(
+            name="Northwind", country="DE", currency="EUR", dunning=POLICY
+        )
+        override = PolicyOverride(channels=["sms", "email"], skip_weekends=True)
+        customer = billing.seller(seller.id).customers.create(
+            "Globex", email="ap@globex.example", dunning=override
+        )
+    with ik.Billing.sqlite(tmp_path / "books.db", clock=clock) as billing:
+        assert billing.sellers.get(seller.id).dunning == POLICY
+        assert billing.seller(seller.id).customers.get(customer.id).dunning == override
+
+
+def test_a_bad_policy_setting_names_the_field(setup: tuple) -> None:  # type: ignore[type-arg]
+    billing, _, _, seller_id, _ = setup
+    with pytest.raises(ik.ValidationError, match="dunning"):
+        billing.sellers.update(seller_id, dunning="weekly")

@@ -21,7 +21,6 @@ import attrs
 
 from invoicekit.clock import SystemClock
 from invoicekit.domain import checks
-from invoicekit.domain.dunning import DunningPolicy
 from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError
 from invoicekit.faults import FaultPoints
@@ -184,22 +183,17 @@ class Billing:
         """Deliver up to ``limit`` due messages of every seller now, in the calling thread."""
         return self.dispatcher.dispatch(limit=limit)
 
-    def run_due(
-        self,
-        now: datetime | None = None,
-        *,
-        dry_run: bool = False,
-        policy: DunningPolicy | None = None,
-    ) -> DueReport:
+    def run_due(self, now: datetime | None = None, *, dry_run: bool = False) -> DueReport:
         """Do what is due at ``now`` for every seller: mark overdue, send reminders, add late fees.
 
         Each step runs once, in its own transaction, after checking the invoice again (a
         payment that lands first wins). Calling it twice, or from several workers at once,
         does nothing the second time. ``dry_run`` returns the plan and writes nothing.
-        ``policy`` is the dunning policy of every seller (None: overdue is marked, nothing
-        is sent). Returns a report of what was done and what was skipped, and why.
+        Each seller's ``dunning`` policy (changed by a customer's ``dunning``) says what is
+        sent when; a seller without one gets no automatic reminders, only overdue marking.
+        Returns a report of what was done and what was skipped, and why.
         """
-        return self.due(now, dry_run=dry_run, policy=policy)
+        return self.due(now, dry_run=dry_run)
 
     def run_worker(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         """Deliver due messages until ``stop`` is set (run it in a thread or a process of its own).

@@ -6,12 +6,14 @@ once; each page is planned and performed before the next is read.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import Final
 
-from invoicekit.domain.dunning import DunningPolicy
+from invoicekit.domain.dunning import DunningPolicy, PolicyOverride, resolve
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.overdue import CHASED
+from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueInvoice
 from invoicekit.ports import Transaction
 from invoicekit.records import InvoiceQuery
@@ -31,10 +33,11 @@ def fee_key(invoice_id: str, step: str) -> str:
     return f"late-fee:{invoice_id}:{step}"
 
 
-def open_pages(
-    runner: Runner, seller_id: str, policy: DunningPolicy | None
-) -> Iterator[list[DueInvoice]]:
-    """The seller's open invoices as ``DueInvoice`` values, ``PAGE`` at a time, by issue date and id."""
+def open_pages(runner: Runner, seller_id: str) -> Iterator[list[DueInvoice]]:
+    """The seller's open invoices as ``DueInvoice`` values, ``PAGE`` at a time, by issue date and id.
+
+    Policies and the reminder minimum are today's settings of the seller and customer.
+    """
     after: str | None = None
     while True:
         with runner.read() as tx:
@@ -42,8 +45,16 @@ def open_pages(
             page = tx.invoices.find(seller_id, query)
             if not page:
                 return
-            minimum = tx.sellers.get(seller_id).reminder_minimum  # today's setting, as send
-            due = [_due(tx, inv, policy, minimum) for inv in page if inv.due_date is not None]
+            seller = tx.sellers.get(seller_id)
+            customers: dict[str, Customer] = {}
+            due = []
+            for inv in page:
+                if inv.due_date is None:
+                    continue
+                if inv.customer_id not in customers:
+                    customers[inv.customer_id] = tx.customers.get(seller_id, inv.customer_id)
+                mine = customers[inv.customer_id].dunning
+                due.append(_due(tx, inv, seller.dunning, mine, seller.reminder_minimum))
         yield due
         if len(page) < PAGE:
             return
@@ -51,9 +62,17 @@ def open_pages(
 
 
 def _due(
-    tx: Transaction, invoice: Invoice, policy: DunningPolicy | None, minimum: object
+    tx: Transaction,
+    invoice: Invoice,
+    policy: DunningPolicy | None,
+    customer_policy: DunningPolicy | PolicyOverride | None,
+    minimum: Mapping[str, Decimal],
 ) -> DueInvoice:
-    chosen = policy or NO_REMINDERS
+    if policy is None:  # no seller policy: only a customer's whole policy chases
+        policy = NO_REMINDERS
+        if not isinstance(customer_policy, DunningPolicy):
+            customer_policy = None
+    chosen = resolve(policy, customer_policy)
     sent = {
         m.step
         for m in tx.messages.list(invoice.seller_id, invoice_id=invoice.id, limit=10_000)
@@ -67,8 +86,9 @@ def _due(
     }
     return DueInvoice.of(
         invoice,
-        policy=chosen,
-        minimum=minimum,  # type: ignore[arg-type]
+        policy=policy,
+        customer_policy=customer_policy,
+        minimum=minimum,
         sent=sent,
         fees=fees,
     )

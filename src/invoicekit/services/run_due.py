@@ -25,7 +25,7 @@ from invoicekit.domain.due_steps import (
     SendReminder,
     Skip,
 )
-from invoicekit.domain.dunning import DunningPolicy, LateFeeMode
+from invoicekit.domain.dunning import LateFeeMode
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
 from invoicekit.errors import ValidationError, problem
@@ -61,13 +61,7 @@ class RunDue:
         #: The generation hook (recurring templates), run first; None until recurring exists.
         self.generate = generate
 
-    def __call__(
-        self,
-        now: datetime | None = None,
-        *,
-        dry_run: bool = False,
-        policy: DunningPolicy | None = None,
-    ) -> DueReport:
+    def __call__(self, now: datetime | None = None, *, dry_run: bool = False) -> DueReport:
         """Plan and perform what is due at ``now`` (the clock's time by default) for every seller."""
         if now is None:
             now = self._run.clock.now()
@@ -76,27 +70,21 @@ class RunDue:
                 [problem("now", "must be a timezone-aware datetime (e.g. tzinfo=UTC)", now)],
                 subject="run_due",
             )
-        if policy is not None and not isinstance(policy, DunningPolicy):
-            raise ValidationError(
-                [problem("policy", "must be a DunningPolicy or None", policy)], subject="run_due"
-            )
         entries: list[DueEntry] = []
         if self.generate is not None:
             entries += self.generate(now, dry_run)
         for seller_id in self._sellers():
-            for page in open_pages(self._run, seller_id, policy):
+            for page in open_pages(self._run, seller_id):
                 plan = plan_due(DueSnapshot(invoices=page), now)
                 entries += self._entries(seller_id, plan, dry_run=dry_run)
         return DueReport(at=now, dry_run=dry_run, entries=tuple(entries))
 
-    def plan_pages(
-        self, now: datetime, *, policy: DunningPolicy | None = None
-    ) -> list[tuple[str, DuePlan]]:
+    def plan_pages(self, now: datetime) -> list[tuple[str, DuePlan]]:
         """Every seller's plans at ``now``, one per page, performing nothing (``perform`` does)."""
         return [
             (seller_id, plan_due(DueSnapshot(invoices=page), now))
             for seller_id in self._sellers()
-            for page in open_pages(self._run, seller_id, policy)
+            for page in open_pages(self._run, seller_id)
         ]
 
     def perform(self, plans: Iterable[tuple[str, DuePlan]]) -> DueReport:
