@@ -28,7 +28,7 @@ from invoicekit.domain.due_steps import (
 from invoicekit.domain.dunning import LateFeeMode
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
-from invoicekit.errors import ValidationError, problem
+from invoicekit.errors import InvalidTransitionError, ValidationError, problem
 from invoicekit.ports import MessageRecord, Notifier, Transaction
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
@@ -199,5 +199,11 @@ class RunDue:
             idempotency_key=f"{key}:draft",
             metadata={"late_fee_for": step.invoice_id, "late_fee_step": step.step},
         )
-        issued = invoices.issue(draft.id, idempotency_key=key)
+        try:
+            issued = invoices.issue(draft.id, idempotency_key=key)
+        except InvalidTransitionError:
+            # Another worker issued it under the same key while we waited for the draft's
+            # lock (PostgreSQL): its stored result replays now.
+            issued = invoices.issue(draft.id, idempotency_key=key)
+            return "done by another worker", (issued.id,)
         return None, (issued.id,)
