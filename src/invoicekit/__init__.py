@@ -8,6 +8,14 @@ What is listed needs only the core dependencies. Adapters and the e-invoice func
 import typing  # as a module: its names would be public names of the package
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.dunning import (
+    DunningPolicy,
+    LateFee,
+    LateFeeMode,
+    PolicyOverride,
+    QuietHours,
+    Step,
+)
 from invoicekit.domain.events import Event
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Charge, Discount, Line, ServicePeriod
@@ -47,6 +55,7 @@ from invoicekit.errors import (
 )
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
+from invoicekit.services.due_report import DueEntry, DueReport
 from invoicekit.services.issuing import Issued
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
@@ -85,7 +94,10 @@ __all__ = [
     "Customer",
     "DeliveryError",
     "Discount",
+    "DueEntry",
     "DueOnReceipt",
+    "DueReport",
+    "DunningPolicy",
     "DuplicateError",
     "ElectronicAddress",
     "EndOfMonth",
@@ -100,6 +112,8 @@ __all__ = [
     "Invoice",
     "InvoiceKitError",
     "Issued",
+    "LateFee",
+    "LateFeeMode",
     "Line",
     "ManualPayments",
     "MissingExtraError",
@@ -112,7 +126,9 @@ __all__ = [
     "PaymentNotAllowedError",
     "PaymentStatus",
     "PaymentTerms",
+    "PolicyOverride",
     "PriceMode",
+    "QuietHours",
     "Reset",
     "Rounding",
     "RoundingPolicy",
@@ -124,6 +140,7 @@ __all__ = [
     "SmsNotifier",
     "SmtpNotifier",
     "Status",
+    "Step",
     "StorageError",
     "StripeAccount",
     "StripePayments",

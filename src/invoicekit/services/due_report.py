@@ -51,6 +51,11 @@ class DueEntry:
     #: What the step made: the late fee's invoice id, the reminder's message keys.
     made: tuple[str, ...] = ()
 
+    def __str__(self) -> str:
+        """One line: outcome, action, step and reason, e.g. ``skipped reminder d+7: paid``."""
+        words = " ".join(w for w in (self.outcome, self.action, self.step) if w)
+        return f"{words}: {self.reason}" if self.reason else words
+
 
 @attrs.frozen
 class DueReport:
