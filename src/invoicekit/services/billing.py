@@ -12,7 +12,7 @@ import builtins
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Unpack
@@ -31,12 +31,14 @@ from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.fields import BillingOptions
 from invoicekit.services.followups import CustomerNotices
+from invoicekit.services.generation import GenerationReport
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
 from invoicekit.services.providers import Providers
+from invoicekit.services.recurring import Recurring
 from invoicekit.services.unit import Runner
 from invoicekit.services.webhooks import Webhooks
 
@@ -83,6 +85,7 @@ class SellerBooks:
     events: Events
     messages: Messages
     inbox: Inbox
+    recurring: Recurring
 
 
 class Billing:
@@ -242,7 +245,23 @@ class Billing:
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),
+            recurring=Recurring(self._runner, seller_id, self._new_id, invoices.issue_many),
         )
+
+    def recurring_due(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> GenerationReport:
+        """``recurring.generate_due`` for every seller with templates; one report for all.
+
+        Safe to call from many workers at once and again after a crash: each period
+        becomes one invoice (T14, T25, T28). ``run_due`` calls it; so may a scheduler.
+        """
+        with self._runner.read() as tx:
+            sellers = sorted({seller_id for seller_id, _ in tx.recurring.billing()})
+        report = GenerationReport(dry_run=dry_run)
+        for seller_id in sellers:
+            report += self.seller(seller_id).recurring.generate_due(now, dry_run=dry_run)
+        return report
 
     def close(self) -> None:
         """Close the storage."""
