@@ -19,8 +19,8 @@ from invoicekit.records import (
     MessageRecord,
     MessageStatus,
     OutboxRecord,
+    TemplateRecord,
 )
-from invoicekit.recurring_records import TemplateRecord
 
 __all__ = [
     "CheckoutRepository",

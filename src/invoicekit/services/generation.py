@@ -21,7 +21,7 @@ from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.recurring import IssueMode, Occurrence
 from invoicekit.errors import InvoiceKitError
 from invoicekit.ports import Transaction
-from invoicekit.recurring_records import TemplateRecord, occurrence_invoice_id
+from invoicekit.records import TemplateRecord, occurrence_invoice_id
 from invoicekit.services import calls
 from invoicekit.services.unit import Runner
 

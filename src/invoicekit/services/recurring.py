@@ -21,7 +21,7 @@ from invoicekit.domain.schedule import Schedule
 from invoicekit.domain.terms import PaymentTerms
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.ports import Transaction
-from invoicekit.recurring_records import TemplateRecord
+from invoicekit.records import TemplateRecord
 from invoicekit.services import calls
 from invoicekit.services.generation import GenerationReport, Generator
 from invoicekit.services.unit import Runner

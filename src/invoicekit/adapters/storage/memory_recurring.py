@@ -8,7 +8,7 @@ from typing import Any
 import attrs
 
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
-from invoicekit.recurring_records import TemplateRecord
+from invoicekit.records import TemplateRecord
 
 __all__ = ["MemoryRecurring"]
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from invoicekit.adapters.storage.sqlalchemy_tables import RECURRING_TEMPLATES, Context
 from invoicekit.adapters.storage.times import utc_text
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
-from invoicekit.recurring_records import TemplateRecord
+from invoicekit.records import TemplateRecord
 from invoicekit.serialization.templates import template_from_text, template_text
 
 __all__ = ["SqlRecurring"]

@@ -14,7 +14,7 @@ from typing import Final
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
 from invoicekit.adapters.storage.times import utc_text
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
-from invoicekit.recurring_records import TemplateRecord
+from invoicekit.records import TemplateRecord
 from invoicekit.serialization.templates import template_from_text, template_text
 
 __all__ = ["SqliteRecurring"]
