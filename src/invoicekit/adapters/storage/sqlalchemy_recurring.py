@@ -72,7 +72,8 @@ class SqlRecurring:
 
     def claim(self, seller_id: str, template_id: str) -> TemplateRecord | None:
         """The template with its row locked, or None when gone or another transaction holds it."""
-        query = _ONE.with_for_update(skip_locked=True) if self._c.postgres else _ONE
+        locking = self._c.postgres and self._c.write
+        query = _ONE.with_for_update(skip_locked=True) if locking else _ONE
         params = {"seller_id": seller_id, "id": template_id}
         row = self._c.first("claim a recurring template", query, params)
         return None if row is None else self._record(row)
