@@ -114,8 +114,12 @@ class RecurringStorageContract(StorageFixtures):
 
     def test_a_rolled_back_add_stores_nothing(self, storage: Storage, reopen: Reopen) -> None:
         """Templates are part of the transaction: a rollback leaves none."""
-        with pytest.raises(RuntimeError), storage.transaction() as tx:
-            tx.recurring.add(template_record("t-1"))
-            raise RuntimeError
+        def add_then_fail() -> None:
+            with storage.transaction() as tx:
+                tx.recurring.add(template_record("t-1"))
+                raise RuntimeError
+
+        with pytest.raises(RuntimeError):
+            add_then_fail()
         with fresh(reopen, storage) as tx:
             assert tx.recurring.list("s-1") == []
