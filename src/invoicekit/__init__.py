@@ -29,6 +29,8 @@ from invoicekit.domain.parties import (
     Seller,
 )
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
+from invoicekit.domain.recurring import IssueMode, Occurrence, RecurringTemplate, TemplateStatus
+from invoicekit.domain.schedule import Alignment, BillingPeriod, BillTiming, Frequency, Schedule
 from invoicekit.domain.status import Action, PaymentStatus, Status
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
 from invoicekit.domain.terms import DueOnReceipt, EndOfMonth, FixedDate, NetDays, PaymentTerms
@@ -56,6 +58,7 @@ from invoicekit.errors import (
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
 from invoicekit.services.due_report import DueEntry, DueReport
+from invoicekit.services.generation import Generated, GenerationReport, Skipped
 from invoicekit.services.issuing import Issued
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
@@ -81,8 +84,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Action",
     "Address",
+    "Alignment",
     "BankAccount",
+    "BillTiming",
     "Billing",
+    "BillingPeriod",
     "Branding",
     "Charge",
     "ConcurrencyError",
@@ -105,12 +111,16 @@ __all__ = [
     "FileNotifier",
     "FixedClock",
     "FixedDate",
+    "Frequency",
+    "Generated",
+    "GenerationReport",
     "HttpSmsGateway",
     "IntegrityError",
     "InvalidTransitionError",
     "InvariantViolationError",
     "Invoice",
     "InvoiceKitError",
+    "IssueMode",
     "Issued",
     "LateFee",
     "LateFeeMode",
@@ -120,6 +130,7 @@ __all__ = [
     "NetDays",
     "NotFoundError",
     "NumberFormat",
+    "Occurrence",
     "PayPageNotFoundError",
     "Payment",
     "PaymentError",
@@ -129,14 +140,17 @@ __all__ = [
     "PolicyOverride",
     "PriceMode",
     "QuietHours",
+    "RecurringTemplate",
     "Reset",
     "Rounding",
     "RoundingPolicy",
     "SandboxPayments",
+    "Schedule",
     "Seller",
     "SellerBooks",
     "Series",
     "ServicePeriod",
+    "Skipped",
     "SmsNotifier",
     "SmtpNotifier",
     "Status",
@@ -148,6 +162,7 @@ __all__ = [
     "TaxCategory",
     "TaxRounding",
     "TemplateRenderer",
+    "TemplateStatus",
     "Totals",
     "ValidationError",
     "Vat",

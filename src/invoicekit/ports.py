@@ -40,6 +40,8 @@ from invoicekit.records import (
     OutgoingMessage,
     PaymentLink,
     RenderedDocument,
+    TemplateRecord,
+    occurrence_invoice_id,
 )
 from invoicekit.repositories import (
     CheckoutRepository,
@@ -52,6 +54,7 @@ from invoicekit.repositories import (
     Outbox,
     PayTokenRepository,
     ProviderEventRepository,
+    RecurringRepository,
     SellerRepository,
     SequenceRepository,
     Storage,
@@ -96,12 +99,15 @@ __all__ = [
     "ProviderEventRecord",
     "ProviderEventRepository",
     "ProviderNotice",
+    "RecurringRepository",
     "RenderedDocument",
     "Renderer",
     "SellerRepository",
     "SequenceRepository",
     "Storage",
+    "TemplateRecord",
     "Transaction",
+    "occurrence_invoice_id",
 ]
 
 

@@ -6,7 +6,7 @@ lands between the plan and the step wins (T15, with a deterministic interleaving
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -152,3 +152,32 @@ def test_a_bad_policy_setting_names_the_field(setup: tuple) -> None:  # type: ig
     billing, _, _, seller_id, _ = setup
     with pytest.raises(ik.ValidationError, match="dunning"):
         billing.sellers.update(seller_id, dunning="weekly")
+
+
+def test_run_due_generates_recurring_invoices_first_then_chases_them(tmp_path: Path) -> None:
+    clock = FixedClock(datetime(2026, 1, 1, 8, tzinfo=UTC))
+    mail = MemoryNotifier(channel="email")
+    billing = open_billing("sqlite", tmp_path, mail, clock)
+    seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR", dunning=POLICY)
+    books = billing.seller(seller.id)
+    globex = books.customers.create("Globex", email="ap@globex.example")
+    books.recurring.create(
+        globex.id,
+        schedule=ik.Schedule.monthly(date(2026, 1, 1), "UTC"),
+        lines=[LINE],
+        terms=ik.NetDays(14),
+    )
+    dry = billing.run_due(dry_run=True)
+    assert [(e.action, e.outcome, e.step) for e in dry.entries] == [
+        ("generate", "planned", "period 0")
+    ]
+    assert books.invoices.list() == []
+    first = billing.run_due()
+    assert [(e.action, e.step) for e in first.done] == [("generate", "period 0")]
+    assert billing.run_due().done == ()
+    clock.set(datetime(2026, 1, 18, 10, tzinfo=UTC))  # d+3 of January's invoice
+    report = billing.run_due()
+    assert [(e.action, e.step) for e in report.done] == [
+        ("mark_overdue", None),
+        ("reminder", "d+3"),
+    ]

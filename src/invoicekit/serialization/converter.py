@@ -10,7 +10,7 @@ hash holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
@@ -134,6 +134,8 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
     c.register_unstructure_hook(date, date.isoformat)
     c.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+    c.register_unstructure_hook(time, time.isoformat)  # a schedule's time of day
+    c.register_structure_hook(time, lambda v, _: time.fromisoformat(v))
     c.register_unstructure_hook(FrozenMapping, FrozenMapping.thaw)
     c.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: FrozenMapping(v))
     c.register_unstructure_hook(

@@ -29,15 +29,17 @@ from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
-from invoicekit.services.due_report import DueReport
+from invoicekit.services.due_report import DueReport, generation_entries
 from invoicekit.services.fields import BillingOptions
 from invoicekit.services.followups import CustomerNotices
+from invoicekit.services.generation import GenerationReport
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
 from invoicekit.services.providers import Providers
+from invoicekit.services.recurring import Recurring
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.unit import Runner
 from invoicekit.services.webhooks import Webhooks
@@ -85,6 +87,7 @@ class SellerBooks:
     events: Events
     messages: Messages
     inbox: Inbox
+    recurring: Recurring
 
 
 class Billing:
@@ -168,7 +171,12 @@ class Billing:
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
         #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
         self.due = RunDue(
-            self._runner, lambda seller_id: self.seller(seller_id).invoices, lambda: self.notifiers
+            self._runner,
+            lambda seller_id: self.seller(seller_id).invoices,
+            lambda: self.notifiers,
+            generate=lambda now, dry_run: generation_entries(
+                self.recurring_due(now, dry_run=dry_run)
+            ),
         )
 
     def _get_renderer(self) -> Renderer:
@@ -184,7 +192,10 @@ class Billing:
         return self.dispatcher.dispatch(limit=limit)
 
     def run_due(self, now: datetime | None = None, *, dry_run: bool = False) -> DueReport:
-        """Do what is due at ``now`` for every seller: mark overdue, send reminders, add late fees.
+        """Do what is due at ``now`` for every seller: generate, mark overdue, remind, add late fees.
+
+        First the recurring templates' due periods become invoices (``recurring_due``), then
+        every open invoice is chased by its seller's policy.
 
         Each step runs once, in its own transaction, after checking the invoice again (a
         payment that lands first wins). Calling it twice, or from several workers at once,
@@ -260,7 +271,23 @@ class Billing:
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),
+            recurring=Recurring(self._runner, seller_id, self._new_id, invoices.issue_many),
         )
+
+    def recurring_due(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> GenerationReport:
+        """``recurring.generate_due`` for every seller with templates; one report for all.
+
+        Safe to call from many workers at once and again after a crash: each period
+        becomes one invoice (T14, T25, T28). ``run_due`` calls it; so may a scheduler.
+        """
+        with self._runner.read() as tx:
+            sellers = sorted({seller_id for seller_id, _ in tx.recurring.billing()})
+        report = GenerationReport(dry_run=dry_run)
+        for seller_id in sellers:
+            report += self.seller(seller_id).recurring.generate_due(now, dry_run=dry_run)
+        return report
 
     def close(self) -> None:
         """Close the storage."""

@@ -16,8 +16,9 @@ from invoicekit.domain.due_steps import (
     SendReminder,
     Skip,
 )
+from invoicekit.services.generation import GenerationReport
 
-__all__ = ["DueEntry", "DueReport", "Outcome", "action_of"]
+__all__ = ["DueEntry", "DueReport", "Outcome", "action_of", "generation_entries"]
 
 #: ``planned``: a dry run's step; ``done``: performed now; ``skipped``: not done, see ``reason``.
 Outcome = Literal["planned", "done", "skipped"]
@@ -91,3 +92,31 @@ def skipped_entry(seller_id: str, skip: Skip) -> DueEntry:
     if skip.later is not None:
         why += f" (may go at {skip.later.isoformat()})"
     return DueEntry(seller_id, skip.subject_id, "skip", "skipped", step=skip.step, reason=why)
+
+
+def generation_entries(report: GenerationReport) -> list[DueEntry]:
+    """The report's entries for what ``recurring_due`` generated, issued and skipped."""
+    outcome: Outcome = "planned" if report.dry_run else "done"
+    entries = [
+        DueEntry(
+            g.seller_id,
+            g.template_id,
+            "generate",
+            outcome,
+            step=f"period {g.period_index}",
+            made=(g.invoice_id,),
+        )
+        for g in report.generated
+    ]
+    entries += [
+        DueEntry(
+            s.seller_id,
+            s.template_id,
+            "generate",
+            "skipped",
+            step=None if s.period_index is None else f"period {s.period_index}",
+            reason=s.reason,
+        )
+        for s in report.skipped
+    ]
+    return entries

@@ -25,6 +25,7 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlPayTokens,
     SqlProviderEvents,
 )
+from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -623,6 +624,7 @@ class SqlTransaction:
     provider_events: SqlProviderEvents
     checkouts: SqlCheckouts
     pay_tokens: SqlPayTokens
+    recurring: SqlRecurring
 
     @classmethod
     def on(
@@ -650,4 +652,5 @@ class SqlTransaction:
             provider_events=SqlProviderEvents(ctx),
             checkouts=SqlCheckouts(ctx),
             pay_tokens=SqlPayTokens(ctx),
+            recurring=SqlRecurring(ctx),
         )
