@@ -6,7 +6,7 @@ import builtins
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
@@ -28,6 +28,7 @@ __all__ = [
     "CustomerRepository",
     "IdempotencyRepository",
     "InboxRepository",
+    "InvoiceClaims",
     "InvoiceRepository",
     "MessageRepository",
     "Outbox",
@@ -139,6 +140,18 @@ class InvoiceRepository(Protocol):
 
     def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
         """The seller's invoices matching ``query`` (see InvoiceQuery for order and paging)."""
+
+
+@runtime_checkable
+class InvoiceClaims(Protocol):
+    """Optional for an invoice repository: lock an invoice unless another transaction holds it.
+
+    ``run_due`` uses it where present (the SQLAlchemy adapter on PostgreSQL: ``FOR UPDATE
+    SKIP LOCKED``), so many workers share the work; without it, ``get(for_update=True)``.
+    """
+
+    def claim(self, seller_id: str, invoice_id: str) -> Invoice | None:
+        """The invoice locked for this transaction, or None while another transaction holds it."""
 
 
 class CreditNoteRepository(Protocol):

@@ -127,3 +127,30 @@ def due_schema(pg_url: str) -> Iterator[str]:  # noqa: F811
 
 def test_eight_workers_on_postgresql(due_schema: str) -> None:
     check_workers(due_schema)
+
+
+def test_a_step_passes_over_an_invoice_another_worker_holds_on_postgresql(due_schema: str) -> None:
+    """FOR UPDATE SKIP LOCKED: while one transaction holds the invoice, run_due leaves it alone."""
+    mail = CountingNotifier()
+    holder = open_billing(due_schema, mail, FixedClock(ISSUED))
+    seller = holder.sellers.create(name="Northwind", country="DE", currency="EUR", dunning=POLICY)
+    books = holder.seller(seller.id)
+    globex = books.customers.create("Globex", email="ap@globex.example")
+    draft = books.invoices.draft(globex.id, lines=[LINE], terms=ik.NetDays(14))
+    invoice = books.invoices.issue(draft.id)
+    worker = open_billing(due_schema, mail, FixedClock(ISSUED))
+    now = datetime(2026, 3, 19, 10, tzinfo=UTC)
+    try:
+        with holder.storage.transaction() as tx:
+            tx.invoices.get(seller.id, invoice.id, for_update=True)  # held, as by a slow worker
+            report = worker.run_due(now)
+            assert {e.reason for e in report.skipped} == {"claimed by another worker"}
+            assert report.done == ()
+        report = worker.run_due(now)
+        assert [(e.action, e.step) for e in report.done] == [
+            ("mark_overdue", None),
+            ("reminder", "d+3"),
+        ]
+    finally:
+        holder.close()
+        worker.close()

@@ -26,10 +26,11 @@ from invoicekit.domain.due_steps import (
     Skip,
 )
 from invoicekit.domain.dunning import LateFeeMode
+from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
 from invoicekit.errors import InvalidTransitionError, ValidationError, problem
-from invoicekit.ports import MessageRecord, Notifier, Transaction
+from invoicekit.ports import InvoiceClaims, MessageRecord, Notifier, Transaction
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.due_report import DueEntry, DueReport, action_of, skipped_entry
@@ -42,6 +43,18 @@ __all__ = ["RunDue"]
 
 #: The recurring generation step (issue 15 item 2): ``recurring_due(now, dry_run)`` -> entries.
 GenerationHook = Callable[[datetime, bool], Iterable[DueEntry]]
+
+
+#: Why a step was left to another worker (PostgreSQL: the invoice's row was locked).
+CLAIMED = "claimed by another worker"
+
+
+def _claim(tx: Transaction, seller_id: str, invoice_id: str) -> Invoice | None:
+    """The invoice locked for this step, or None when another worker holds it (SKIP LOCKED)."""
+    invoices = tx.invoices
+    if isinstance(invoices, InvoiceClaims):
+        return invoices.claim(seller_id, invoice_id)
+    return invoices.get(seller_id, invoice_id, for_update=True)
 
 
 class RunDue:
@@ -134,7 +147,9 @@ class RunDue:
         changes = InvoiceChanges(self._run, seller_id)
 
         def body(tx: Transaction, _: datetime) -> str | None:
-            inv = tx.invoices.get(seller_id, step.invoice_id, for_update=True)
+            inv = _claim(tx, seller_id, step.invoice_id)
+            if inv is None:
+                return CLAIMED
             reason = why_not(step, inv)
             if reason is None:  # judged as at run_due's ``now``, which may differ from the clock
                 changes.apply_in(tx, inv, [lifecycle.MarkOverdue()], now=step.at)
@@ -148,7 +163,9 @@ class RunDue:
 
         def body(tx: Transaction, now: datetime) -> str | None:
             outgoing.clear()
-            inv = tx.invoices.get(seller_id, step.invoice_id, for_update=True)
+            inv = _claim(tx, seller_id, step.invoice_id)
+            if inv is None:
+                return CLAIMED
             minimum = tx.sellers.get(seller_id).reminder_minimum
             reason = why_not(step, inv, minimum=minimum)
             if reason is not None:
