@@ -14,6 +14,7 @@ import pytest
 
 import invoicekit as ik
 from invoicekit.domain.dunning import DunningPolicy, LateFee, PolicyOverride, Step
+from invoicekit.services import due_snapshot
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
 
 #: Issued on Monday 2 March 2026 with net 14: due on Monday 16 March.
@@ -181,3 +182,19 @@ def test_run_due_generates_recurring_invoices_first_then_chases_them(tmp_path: P
         ("mark_overdue", None),
         ("reminder", "d+3"),
     ]
+
+
+def test_open_invoices_are_read_a_page_at_a_time(
+    setup: tuple,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    billing, mail, _, seller_id, first_id = setup
+    books = billing.seller(seller_id)
+    customer_id = books.invoices.get(first_id).customer_id
+    for _ in range(6):
+        draft = books.invoices.draft(customer_id, lines=[LINE], terms=ik.NetDays(14))
+        books.invoices.issue(draft.id)
+    monkeypatch.setattr(due_snapshot, "PAGE", 3)
+    report = billing.run_due(at(20))
+    assert len([e for e in report.done if e.action == "mark_overdue"]) == 7
+    assert len(reminder_steps(mail)) == 7
