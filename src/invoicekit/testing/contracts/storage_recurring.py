@@ -114,6 +114,7 @@ class RecurringStorageContract(StorageFixtures):
 
     def test_a_rolled_back_add_stores_nothing(self, storage: Storage, reopen: Reopen) -> None:
         """Templates are part of the transaction: a rollback leaves none."""
+
         def add_then_fail() -> None:
             with storage.transaction() as tx:
                 tx.recurring.add(template_record("t-1"))
