@@ -78,7 +78,7 @@ def outcome(url: str, now: datetime) -> dict[str, Any]:
             invoices += page
             after = page[-1].id
         periods = [(inv.metadata["recurring_template"], inv.metadata["period"]) for inv in invoices]
-        records = [books.recurring.record(t.id) for t in books.recurring.list(limit=1000)]
+        records = [books.recurring.progress(t.id) for t in books.recurring.list(limit=1000)]
         return {
             "invoices": len(invoices),
             "periods": periods,

@@ -67,7 +67,7 @@ def test_fourteen_months_give_fourteen_invoices(billing: ik.Billing, clock: Fixe
     assert first.amount_due == Decimal("1785.00")
     assert len({inv.number for inv in invoices}) == 14
     assert books.recurring.generate_due().generated == ()
-    assert books.recurring.record(template.id).last_index == 13
+    assert books.recurring.progress(template.id).last_index == 13
 
 
 def test_template_ending_after_three_occurrences_stops(
