@@ -11,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any, Final
 
+import attrs
 import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import RECURRING_TEMPLATES, Context
@@ -96,7 +97,7 @@ class SqlRecurring:
                 f"recurring template {record.template.id!r} was changed by someone else; retry",
                 retryable=True,
             )
-        return self.get(record.seller_id, record.template.id)
+        return attrs.evolve(record, version=expected_version + 1)
 
     def list(
         self,

@@ -11,6 +11,8 @@ import json
 from datetime import datetime
 from typing import Final
 
+import attrs
+
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
 from invoicekit.adapters.storage.times import utc_text
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
@@ -96,7 +98,7 @@ class SqliteRecurring:
                 f"recurring template {record.template.id!r} was changed by someone else; retry",
                 retryable=True,
             )
-        return self.get(record.seller_id, record.template.id)
+        return attrs.evolve(record, version=expected_version + 1)
 
     def list(
         self,
