@@ -180,8 +180,11 @@ class Generator:
             seller = tx.sellers.get(self._seller_id)
             customers: dict[str, Customer] = {}
             drafts: list[Invoice] = []
+            claimed = {
+                r.template.id: r for r in tx.recurring.claim_many(self._seller_id, template_ids)
+            }
             for template_id in template_ids:
-                record = tx.recurring.claim(self._seller_id, template_id)
+                record = claimed.get(template_id)
                 if record is None:
                     why = "claimed by another worker"
                     batch.skipped.append(Skipped(self._seller_id, template_id, None, why))
@@ -237,10 +240,9 @@ class Generator:
             done.setdefault(template_id, set()).add(invoice_id)
 
         def body(tx: Transaction, _: datetime) -> None:
-            for template_id, invoice_ids in done.items():
-                record = tx.recurring.claim(self._seller_id, template_id)
-                if record is None:
-                    continue  # held by another worker: a later run strikes them
+            for record in tx.recurring.claim_many(self._seller_id, list(done)):
+                # templates held by another worker are left out: a later run strikes them
+                invoice_ids = done[record.template.id]
                 left = tuple(i for i in record.to_issue if i not in invoice_ids)
                 if left == record.to_issue:
                     continue

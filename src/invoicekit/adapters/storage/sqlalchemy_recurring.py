@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
@@ -24,6 +25,8 @@ __all__ = ["SqlRecurring"]
 
 _b = sa.bindparam
 _R = RECURRING_TEMPLATES
+#: Ids per statement.
+_SLICE: Final = 500
 _ONE: Final = sa.select(_R).where(_R.c.seller_id == _b("seller_id"), _R.c.id == _b("id"))
 
 
@@ -78,6 +81,26 @@ class SqlRecurring:
         params = {"seller_id": seller_id, "id": template_id}
         row = self._c.first("claim a recurring template", query, params)
         return None if row is None else self._record(row)
+
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """The stored ones among ``template_ids`` not held by another transaction, by id."""
+        ids = sorted(set(template_ids))
+        locking = self._c.postgres and self._c.write
+        found: builtins.list[TemplateRecord] = []
+        for start in range(0, len(ids), _SLICE):
+            part = ids[start : start + _SLICE]
+            query = (
+                sa.select(_R)
+                .where(_R.c.seller_id == seller_id, _R.c.id.in_(part))
+                .order_by(_R.c.id)
+            )
+            if locking:
+                query = query.with_for_update(skip_locked=True)
+            rows = self._c.rows("claim recurring templates", query)
+            found += [self._record(row) for row in rows]
+        return found
 
     def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
         """Replace it at ``expected_version``; returns it at the next version."""

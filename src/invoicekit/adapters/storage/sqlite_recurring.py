@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
 
@@ -24,6 +25,8 @@ __all__ = ["SqliteRecurring"]
 _COLUMNS: Final = (
     "seller_id, id, customer_id, status, version, last_index, to_issue, created_at, doc"
 )
+#: Ids per statement (under SQLite's limit of bound parameters).
+_SLICE: Final = 500
 _SELECT: Final = f"SELECT {_COLUMNS} FROM recurring_templates"  # noqa: S608 - constants only
 
 
@@ -82,6 +85,20 @@ class SqliteRecurring:
             return self.get(seller_id, template_id)
         except NotFoundError:
             return None
+
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """The stored ones among ``template_ids``, ordered by id (the write lock is held)."""
+        ids = sorted(set(template_ids))
+        found: builtins.list[TemplateRecord] = []
+        for start in range(0, len(ids), _SLICE):
+            part = ids[start : start + _SLICE]
+            marks = ", ".join("?" * len(part))
+            sql = f"{_SELECT} WHERE seller_id = ? AND id IN ({marks}) ORDER BY id"
+            rows = self._s.rows("claim recurring templates", sql, (seller_id, *part))
+            found += [self._record(row) for row in rows]
+        return found
 
     def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
         """Replace it at ``expected_version``; returns it at the next version."""
