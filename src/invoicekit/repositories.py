@@ -377,6 +377,11 @@ class RecurringRepository(Protocol):
         templates; SQLite and memory: the write lock is held already.
         """
 
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """``claim`` for many at once, ordered by id: those not stored or held are left out."""
+
     def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
         """Replace the stored template if its version is ``expected_version``; returns it at +1.
 

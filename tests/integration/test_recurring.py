@@ -67,7 +67,7 @@ def test_fourteen_months_give_fourteen_invoices(billing: ik.Billing, clock: Fixe
     assert first.amount_due == Decimal("1785.00")
     assert len({inv.number for inv in invoices}) == 14
     assert books.recurring.generate_due().generated == ()
-    assert books.recurring.record(template.id).last_index == 13
+    assert books.recurring.progress(template.id).last_index == 13
 
 
 def test_template_ending_after_three_occurrences_stops(
@@ -143,3 +143,56 @@ def test_bad_input_names_the_field(billing: ik.Billing) -> None:
     with pytest.raises(ik.NotFoundError):
         _monthly(books, "cus_nobody")
     assert books.recurring.list() == []
+
+
+def test_every_bad_argument_is_a_validation_error_naming_it(billing: ik.Billing) -> None:
+    books, globex = _agency(billing)
+    monthly = ik.Schedule.monthly(date(2026, 1, 1), "Europe/Berlin")
+    cases: list[tuple[dict[str, object], str]] = [
+        ({"issue_mode": "later"}, "issue_mode"),
+        ({"currency": "EURO"}, "currency"),
+        ({"start": datetime(2026, 1, 1, tzinfo=UTC)}, "start"),
+        ({"end": "2027-01-01"}, "end"),
+        ({"end": date(2025, 1, 1)}, "schedule.end"),
+        ({"lines": []}, "lines"),
+        ({"lines": [{"description": "x", "quantity": 1, "unit_price": 1.5}]}, "lines[0]"),
+        ({"memo": "x" * 1001}, "memo"),
+        ({"service_periods": "yes"}, "service_periods"),
+        ({"id": ""}, "id"),
+    ]
+    for changes, path in cases:
+        kwargs: dict[str, object] = {"schedule": monthly, "lines": [line()], **changes}
+        with pytest.raises(ik.ValidationError) as caught:
+            books.recurring.create(globex, **kwargs)  # type: ignore[arg-type]
+        paths = [p.path for p in caught.value.problems]
+        assert any(p.startswith(path) for p in paths), (changes, paths)
+    template = _monthly(books, globex)
+    naive = datetime(2026, 1, 1)  # noqa: DTZ001 - the bad input under test
+    for call, path in [
+        (lambda: books.recurring.pause(template.id, at=naive), "at"),
+        (lambda: books.recurring.resume(template.id, catch_up=1), "catch_up"),  # type: ignore[arg-type]
+        (lambda: books.recurring.generate_due(naive), "now"),
+        (lambda: books.recurring.generate_due(dry_run="no"), "dry_run"),  # type: ignore[arg-type]
+        (lambda: books.recurring.list(status="stopped"), "status"),
+        (lambda: books.recurring.list(limit=0), "limit"),
+    ]:
+        with pytest.raises(ik.ValidationError) as caught:
+            call()
+        assert [p.path for p in caught.value.problems] == [path]
+    with pytest.raises(ik.NotFoundError):
+        books.recurring.get("rec_missing")
+    assert books.recurring.list() == [template]
+
+
+def test_another_sellers_templates_are_never_reached(billing: ik.Billing) -> None:
+    books, globex = _agency(billing)
+    template = _monthly(books, globex)
+    other = billing.seller(billing.sellers.create(name="Initech", country="DE", currency="EUR").id)
+    with pytest.raises(ik.NotFoundError):
+        other.recurring.get(template.id)
+    with pytest.raises(ik.NotFoundError):
+        other.recurring.pause(template.id)
+    with pytest.raises(ik.NotFoundError):  # the customer is not the other seller's
+        _monthly(other, globex)
+    assert other.recurring.list() == []
+    assert other.recurring.generate_due().generated == ()

@@ -18,6 +18,7 @@ from typing import Final
 import attrs
 
 from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.parties import Customer
 from invoicekit.domain.recurring import IssueMode, Occurrence
 from invoicekit.errors import InvoiceKitError
 from invoicekit.ports import Transaction
@@ -177,8 +178,13 @@ class Generator:
         def body(tx: Transaction, at: datetime) -> None:
             batch.clear()
             seller = tx.sellers.get(self._seller_id)
+            customers: dict[str, Customer] = {}
+            drafts: list[Invoice] = []
+            claimed = {
+                r.template.id: r for r in tx.recurring.claim_many(self._seller_id, template_ids)
+            }
             for template_id in template_ids:
-                record = tx.recurring.claim(self._seller_id, template_id)
+                record = claimed.get(template_id)
                 if record is None:
                     why = "claimed by another worker"
                     batch.skipped.append(Skipped(self._seller_id, template_id, None, why))
@@ -190,25 +196,25 @@ class Generator:
                     continue
                 generated: list[Generated] = []
                 self._collect(record, due, generated, batch.skipped)
+                t = record.template
+                if generated and t.customer_id not in customers:
+                    customers[t.customer_id] = tx.customers.get(self._seller_id, t.customer_id)
+                by_index = {o.period.index: o for o in due}
+                drafts.extend(
+                    Invoice.draft(
+                        id=g.invoice_id,
+                        seller=seller,
+                        customer=customers[t.customer_id],
+                        lines=by_index[g.period_index].lines,
+                        at=at,
+                        currency=t.currency,
+                        terms=t.terms,
+                        memo=t.memo,
+                        metadata={"recurring_template": t.id, "period": g.period_index},
+                    )
+                    for g in generated
+                )
                 if generated:
-                    t = record.template
-                    customer = tx.customers.get(self._seller_id, t.customer_id)
-                    by_index = {o.period.index: o for o in due}
-                    drafts = [
-                        Invoice.draft(
-                            id=g.invoice_id,
-                            seller=seller,
-                            customer=customer,
-                            lines=by_index[g.period_index].lines,
-                            at=at,
-                            currency=t.currency,
-                            terms=t.terms,
-                            memo=t.memo,
-                            metadata={"recurring_template": t.id, "period": g.period_index},
-                        )
-                        for g in generated
-                    ]
-                    tx.invoices.add_many(drafts)
                     self._run.faults.hit("recurring_after_draft")
                 new = [g.invoice_id for g in generated if g.issue]
                 tx.recurring.save(
@@ -221,6 +227,8 @@ class Generator:
                 )
                 batch.generated += generated
                 batch.to_issue += [(template_id, i) for i in new]
+            if drafts:  # one statement for the whole batch where the store allows
+                tx.invoices.add_many(drafts)
 
         self._run.write(self._seller_id, calls.GenerateRecurring(), body)
         return batch
@@ -232,10 +240,9 @@ class Generator:
             done.setdefault(template_id, set()).add(invoice_id)
 
         def body(tx: Transaction, _: datetime) -> None:
-            for template_id, invoice_ids in done.items():
-                record = tx.recurring.claim(self._seller_id, template_id)
-                if record is None:
-                    continue  # held by another worker: a later run strikes them
+            for record in tx.recurring.claim_many(self._seller_id, list(done)):
+                # templates held by another worker are left out: a later run strikes them
+                invoice_ids = done[record.template.id]
                 left = tuple(i for i in record.to_issue if i not in invoice_ids)
                 if left == record.to_issue:
                     continue

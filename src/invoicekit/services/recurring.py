@@ -29,6 +29,12 @@ from invoicekit.services.unit import Runner
 __all__ = ["Recurring"]
 
 _STATUSES = ", ".join(repr(str(s)) for s in TemplateStatus)
+#: The status each change leads to: a template already in it is returned as it is.
+_REACHED = {
+    "pause": TemplateStatus.PAUSED,
+    "resume": TemplateStatus.ACTIVE,
+    "end": TemplateStatus.ENDED,
+}
 
 
 def _schedule(
@@ -139,9 +145,9 @@ class Recurring:
 
     def get(self, template_id: str) -> RecurringTemplate:
         """The template. Raises NotFoundError (also for another seller's)."""
-        return self.record(template_id).template
+        return self.progress(template_id).template
 
-    def record(self, template_id: str) -> TemplateRecord:
+    def progress(self, template_id: str) -> TemplateRecord:
         """The stored template with its progress (last period handled, drafts to issue)."""
         checks.refuse(checks.lookup("template_id", template_id), "template")
         with self._run.read() as tx:
@@ -195,6 +201,8 @@ class Recurring:
 
         def body(tx: Transaction, now: datetime) -> RecurringTemplate:
             record = tx.recurring.get(self._seller_id, template_id, for_update=True)
+            if record.template.status is _REACHED[change]:
+                return record.template  # a repeat changes nothing
             when = at or now
             if change == "pause":
                 template = recurring.pause(record.template, when)

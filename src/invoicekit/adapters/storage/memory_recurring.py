@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -39,6 +40,13 @@ class MemoryRecurring:
             return self.get(seller_id, template_id)
         except NotFoundError:
             return None
+
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """The stored ones among ``template_ids``, ordered by id."""
+        found = (self._t.get((seller_id, t)) for t in sorted(set(template_ids)))
+        return [r for r in found if r is not None]
 
     def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
         """Replace it at ``expected_version``; returns it at the next version."""

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
+import attrs
 import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import RECURRING_TEMPLATES, Context
@@ -23,6 +25,8 @@ __all__ = ["SqlRecurring"]
 
 _b = sa.bindparam
 _R = RECURRING_TEMPLATES
+#: Ids per statement.
+_SLICE: Final = 500
 _ONE: Final = sa.select(_R).where(_R.c.seller_id == _b("seller_id"), _R.c.id == _b("id"))
 
 
@@ -78,6 +82,26 @@ class SqlRecurring:
         row = self._c.first("claim a recurring template", query, params)
         return None if row is None else self._record(row)
 
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """The stored ones among ``template_ids`` not held by another transaction, by id."""
+        ids = sorted(set(template_ids))
+        locking = self._c.postgres and self._c.write
+        found: builtins.list[TemplateRecord] = []
+        for start in range(0, len(ids), _SLICE):
+            part = ids[start : start + _SLICE]
+            query = (
+                sa.select(_R)
+                .where(_R.c.seller_id == seller_id, _R.c.id.in_(part))
+                .order_by(_R.c.id)
+            )
+            if locking:
+                query = query.with_for_update(skip_locked=True)
+            rows = self._c.rows("claim recurring templates", query)
+            found += [self._record(row) for row in rows]
+        return found
+
     def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
         """Replace it at ``expected_version``; returns it at the next version."""
         values = self._values(record, expected_version + 1)
@@ -96,7 +120,7 @@ class SqlRecurring:
                 f"recurring template {record.template.id!r} was changed by someone else; retry",
                 retryable=True,
             )
-        return self.get(record.seller_id, record.template.id)
+        return attrs.evolve(record, version=expected_version + 1)
 
     def list(
         self,

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import builtins
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Final
+
+import attrs
 
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
 from invoicekit.adapters.storage.times import utc_text
@@ -22,6 +25,8 @@ __all__ = ["SqliteRecurring"]
 _COLUMNS: Final = (
     "seller_id, id, customer_id, status, version, last_index, to_issue, created_at, doc"
 )
+#: Ids per statement (under SQLite's limit of bound parameters).
+_SLICE: Final = 500
 _SELECT: Final = f"SELECT {_COLUMNS} FROM recurring_templates"  # noqa: S608 - constants only
 
 
@@ -81,6 +86,20 @@ class SqliteRecurring:
         except NotFoundError:
             return None
 
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """The stored ones among ``template_ids``, ordered by id (the write lock is held)."""
+        ids = sorted(set(template_ids))
+        found: builtins.list[TemplateRecord] = []
+        for start in range(0, len(ids), _SLICE):
+            part = ids[start : start + _SLICE]
+            marks = ", ".join("?" * len(part))
+            sql = f"{_SELECT} WHERE seller_id = ? AND id IN ({marks}) ORDER BY id"
+            rows = self._s.rows("claim recurring templates", sql, (seller_id, *part))
+            found += [self._record(row) for row in rows]
+        return found
+
     def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
         """Replace it at ``expected_version``; returns it at the next version."""
         values = self._values(record, expected_version + 1)
@@ -96,7 +115,7 @@ class SqliteRecurring:
                 f"recurring template {record.template.id!r} was changed by someone else; retry",
                 retryable=True,
             )
-        return self.get(record.seller_id, record.template.id)
+        return attrs.evolve(record, version=expected_version + 1)
 
     def list(
         self,

@@ -3,7 +3,8 @@
 A template reads back equal (its document whole: schedule, lines, terms, pauses);
 ``save`` takes ``expected_version`` and bumps it, so of two workers saving the same
 version one gets a retryable ConcurrencyError; another seller's templates are never
-visible. ``claim`` returns the template (None when it is not stored).
+visible. ``claim`` returns the template (None when it is not stored); ``claim_many``
+the stored ones, ordered by id.
 """
 
 # ruff: noqa: S101
@@ -66,6 +67,9 @@ class RecurringStorageContract(StorageFixtures):
             assert tx.recurring.get("s-1", "t-2") == paused
             assert tx.recurring.claim("s-1", "t-2") == paused
             assert tx.recurring.claim("s-1", "t-9") is None
+            claimed = tx.recurring.claim_many("s-1", ["t-9", "t-2", "t-1", "t-2"])
+            assert claimed == [record, paused]
+            assert tx.recurring.claim_many("s-2", ["t-1"]) == []
             with pytest.raises(NotFoundError):
                 tx.recurring.get("s-2", "t-1")
 
