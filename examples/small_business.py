@@ -6,8 +6,10 @@ with a clock that moves a day at a time. Each month the studio issues a
 retainer invoice to every client, and each invoice goes out at once by e-mail
 (written as ``.eml`` files you can open in any mail program), SMS and webhook
 (``.json`` files) and the in-app inbox. Clients pay in full, in part, late or
-not at all; the studio sends friendly reminders before the due date, firmer
-ones after it, receipts for payments, and a credit note for a disputed line.
+not at all; every morning ``billing.run_due()`` chases what is open by the
+studio's dunning policy (a friendly reminder before the due date, firmer ones
+after it, a final notice), receipts follow payments, and a disputed line is
+credited.
 
 Look at ``<output>/invoices/*.html`` (and ``.pdf`` with the ``pdf`` extra) for
 the rendered documents and ``<output>/outbox/`` for every message sent.
@@ -18,17 +20,31 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import invoicekit as ik
-from invoicekit import Address, BankAccount, FileNotifier, FixedClock, TemplateRenderer
+from invoicekit import (
+    Address,
+    BankAccount,
+    DunningPolicy,
+    FileNotifier,
+    FixedClock,
+    Step,
+    TemplateRenderer,
+)
 from invoicekit.ports import DocumentContext
 
 MONTHS = 6
-#: Days after issue when the punctual and the late client pay; days overdue of the final notice.
-PAYS_ON_TIME, PAYS_LATE, FINAL_NOTICE = 10, 20, 20
+#: Days after issue when the punctual and the late client pay.
+PAYS_ON_TIME, PAYS_LATE = 10, 20
+#: The studio's reminders: 3 days before the due date, 3 and 10 days after, final notice at 20.
+POLICY = DunningPolicy(
+    steps=[Step(days=-3), Step(days=3), Step(days=10), Step(days=20, kind="final_notice")],
+    send_at=time(9),
+    skip_weekends=False,
+)
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 
 #: (name, locale, e-mail, phone, channels, how they pay: "on time", "half", "late", "never")
@@ -78,6 +94,7 @@ def main(out: Path) -> None:
         terms=ik.NetDays(14),
         send_on_issue=True,
         reminder_minimum={"EUR": Decimal("1.00")},  # no final notice for a cent of rounding
+        dunning=POLICY,  # what run_due sends when
     )
     books = billing.seller(seller.id)
     clients = []
@@ -139,8 +156,7 @@ def main(out: Path) -> None:
                     continue
                 habit = {c.id: h for c, h in clients}[current.customer_id]
                 pay_on_day(books, current, habit, day)
-                current = books.invoices.get(invoice.id)
-                remind(books, current, day)
+            billing.run_due()  # overdue, reminders and the final notice, each once, by POLICY
     summary(books, issued, out, renderer)
 
 
@@ -158,19 +174,6 @@ def pay_on_day(books: ik.SellerBooks, invoice: ik.Invoice, habit: str, day: date
     elif habit == "late" and age == PAYS_LATE:
         books.payments.record(invoice.id, invoice.amount_due, payment_id=payment)
     # The receipt goes out by itself: it is queued with the payment (Seller.send_receipts).
-
-
-def remind(books: ik.SellerBooks, invoice: ik.Invoice, day: datetime) -> None:
-    """Reminders by a simple policy: 3 days before, 3 and 10 days after, final notice at 20."""
-    if invoice.due_date is None or invoice.amount_due == 0:
-        return
-    until_due = (invoice.due_date - day.date()).days
-    if until_due < 0 and invoice.status is not ik.Status.OVERDUE:
-        books.invoices.mark_overdue(invoice.id)
-    if until_due in {3, -3, -10}:
-        books.invoices.send(invoice.id, kind="reminder", step=f"day{-until_due:+d}")
-    elif until_due == -FINAL_NOTICE:
-        books.invoices.send(invoice.id, kind="final_notice")
 
 
 def summary(

@@ -6,11 +6,12 @@ from typing import Any, Final
 
 #: Fields added since tests/fixtures/stored_v1.* was written, with their defaults: documents
 #: written today carry them, the fixture's do not (Seller's payment_provider and
-#: send_receipts, Payment's disputes).
+#: send_receipts, Payment's disputes, Seller's and Customer's dunning).
 LATER_DEFAULTS: Final[dict[str, object]] = {
     "payment_provider": None,
     "send_receipts": True,
     "disputes": [],
+    "dunning": None,
 }
 
 

@@ -8,6 +8,14 @@ What is listed needs only the core dependencies. Adapters and the e-invoice func
 import typing  # as a module: its names would be public names of the package
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.dunning import (
+    DunningPolicy,
+    LateFee,
+    LateFeeMode,
+    PolicyOverride,
+    QuietHours,
+    Step,
+)
 from invoicekit.domain.events import Event
 from invoicekit.domain.invoice import CreditNote, Invoice, Payment
 from invoicekit.domain.line import Charge, Discount, Line, ServicePeriod
@@ -21,6 +29,8 @@ from invoicekit.domain.parties import (
     Seller,
 )
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
+from invoicekit.domain.recurring import IssueMode, Occurrence, RecurringTemplate, TemplateStatus
+from invoicekit.domain.schedule import Alignment, BillingPeriod, BillTiming, Frequency, Schedule
 from invoicekit.domain.status import Action, PaymentStatus, Status
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
 from invoicekit.domain.terms import DueOnReceipt, EndOfMonth, FixedDate, NetDays, PaymentTerms
@@ -47,6 +57,8 @@ from invoicekit.errors import (
 )
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
+from invoicekit.services.due_report import DueEntry, DueReport
+from invoicekit.services.generation import Generated, GenerationReport, Skipped
 from invoicekit.services.issuing import Issued
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
@@ -72,8 +84,11 @@ __version__ = "0.1.0"
 __all__ = [
     "Action",
     "Address",
+    "Alignment",
     "BankAccount",
+    "BillTiming",
     "Billing",
+    "BillingPeriod",
     "Branding",
     "Charge",
     "ConcurrencyError",
@@ -85,7 +100,10 @@ __all__ = [
     "Customer",
     "DeliveryError",
     "Discount",
+    "DueEntry",
     "DueOnReceipt",
+    "DueReport",
+    "DunningPolicy",
     "DuplicateError",
     "ElectronicAddress",
     "EndOfMonth",
@@ -93,37 +111,50 @@ __all__ = [
     "FileNotifier",
     "FixedClock",
     "FixedDate",
+    "Frequency",
+    "Generated",
+    "GenerationReport",
     "HttpSmsGateway",
     "IntegrityError",
     "InvalidTransitionError",
     "InvariantViolationError",
     "Invoice",
     "InvoiceKitError",
+    "IssueMode",
     "Issued",
+    "LateFee",
+    "LateFeeMode",
     "Line",
     "ManualPayments",
     "MissingExtraError",
     "NetDays",
     "NotFoundError",
     "NumberFormat",
+    "Occurrence",
     "PayPageNotFoundError",
     "Payment",
     "PaymentError",
     "PaymentNotAllowedError",
     "PaymentStatus",
     "PaymentTerms",
+    "PolicyOverride",
     "PriceMode",
+    "QuietHours",
+    "RecurringTemplate",
     "Reset",
     "Rounding",
     "RoundingPolicy",
     "SandboxPayments",
+    "Schedule",
     "Seller",
     "SellerBooks",
     "Series",
     "ServicePeriod",
+    "Skipped",
     "SmsNotifier",
     "SmtpNotifier",
     "Status",
+    "Step",
     "StorageError",
     "StripeAccount",
     "StripePayments",
@@ -131,6 +162,7 @@ __all__ = [
     "TaxCategory",
     "TaxRounding",
     "TemplateRenderer",
+    "TemplateStatus",
     "Totals",
     "ValidationError",
     "Vat",

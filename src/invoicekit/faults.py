@@ -24,6 +24,10 @@ POINTS: Final = (
     "after_provider_call",
     "before_send",
     "after_send",
+    # recurring generation: drafts added (before their commit), then issued
+    "recurring_after_draft",
+    "recurring_before_issue",
+    "recurring_after_issue",
 )
 
 

@@ -40,6 +40,8 @@ from invoicekit.records import (
     OutgoingMessage,
     PaymentLink,
     RenderedDocument,
+    TemplateRecord,
+    occurrence_invoice_id,
 )
 from invoicekit.repositories import (
     CheckoutRepository,
@@ -47,11 +49,13 @@ from invoicekit.repositories import (
     CustomerRepository,
     IdempotencyRepository,
     InboxRepository,
+    InvoiceClaims,
     InvoiceRepository,
     MessageRepository,
     Outbox,
     PayTokenRepository,
     ProviderEventRepository,
+    RecurringRepository,
     SellerRepository,
     SequenceRepository,
     Storage,
@@ -76,6 +80,7 @@ __all__ = [
     "IdempotencyRepository",
     "InboxItem",
     "InboxRepository",
+    "InvoiceClaims",
     "InvoiceQuery",
     "InvoiceRepository",
     "InvoiceSave",
@@ -96,12 +101,15 @@ __all__ = [
     "ProviderEventRecord",
     "ProviderEventRepository",
     "ProviderNotice",
+    "RecurringRepository",
     "RenderedDocument",
     "Renderer",
     "SellerRepository",
     "SequenceRepository",
     "Storage",
+    "TemplateRecord",
     "Transaction",
+    "occurrence_invoice_id",
 ]
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
@@ -18,6 +19,7 @@ from invoicekit.records import (
     MessageRecord,
     MessageStatus,
     OutboxRecord,
+    TemplateRecord,
 )
 
 __all__ = [
@@ -26,11 +28,13 @@ __all__ = [
     "CustomerRepository",
     "IdempotencyRepository",
     "InboxRepository",
+    "InvoiceClaims",
     "InvoiceRepository",
     "MessageRepository",
     "Outbox",
     "PayTokenRepository",
     "ProviderEventRepository",
+    "RecurringRepository",
     "SellerRepository",
     "SequenceRepository",
     "Storage",
@@ -136,6 +140,18 @@ class InvoiceRepository(Protocol):
 
     def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
         """The seller's invoices matching ``query`` (see InvoiceQuery for order and paging)."""
+
+
+@runtime_checkable
+class InvoiceClaims(Protocol):
+    """Optional for an invoice repository: lock an invoice unless another transaction holds it.
+
+    ``run_due`` uses it where present (the SQLAlchemy adapter on PostgreSQL: ``FOR UPDATE
+    SKIP LOCKED``), so many workers share the work; without it, ``get(for_update=True)``.
+    """
+
+    def claim(self, seller_id: str, invoice_id: str) -> Invoice | None:
+        """The invoice locked for this transaction, or None while another transaction holds it."""
 
 
 class CreditNoteRepository(Protocol):
@@ -342,6 +358,51 @@ class PayTokenRepository(Protocol):
         """The token stored under ``token_hash``, or None (expiry is the caller's check)."""
 
 
+class RecurringRepository(Protocol):
+    """One seller's recurring templates, with optimistic concurrency on ``version``."""
+
+    def add(self, record: TemplateRecord) -> None:
+        """Store a new template. Raises DuplicateError if (seller, id) exists."""
+
+    def get(self, seller_id: str, template_id: str, *, for_update: bool = False) -> TemplateRecord:
+        """The template; ``for_update`` locks its row until the transaction ends where the store can.
+
+        Raises NotFoundError, also for another seller's id.
+        """
+
+    def claim(self, seller_id: str, template_id: str) -> TemplateRecord | None:
+        """The template, locked until the transaction ends; None when gone or held by another.
+
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so concurrent workers take different
+        templates; SQLite and memory: the write lock is held already.
+        """
+
+    def claim_many(
+        self, seller_id: str, template_ids: Sequence[str]
+    ) -> builtins.list[TemplateRecord]:
+        """``claim`` for many at once, ordered by id: those not stored or held are left out."""
+
+    def save(self, record: TemplateRecord, *, expected_version: int) -> TemplateRecord:
+        """Replace the stored template if its version is ``expected_version``; returns it at +1.
+
+        Raises ConcurrencyError (retryable) when someone saved it first, NotFoundError.
+        """
+
+    def list(
+        self,
+        seller_id: str,
+        *,
+        customer_id: str | None = None,
+        status: str | None = None,
+        limit: int = 100,
+        after: str | None = None,
+    ) -> builtins.list[TemplateRecord]:
+        """The seller's templates ordered by id, filtered, ``limit`` at a time after id ``after``."""
+
+    def billing(self, seller_id: str | None = None) -> builtins.list[tuple[str, str]]:
+        """(seller id, template id) of every template that may still bill, ordered."""
+
+
 class Transaction(Protocol):
     """One unit of work: everything done through these repositories commits or rolls back together."""
 
@@ -392,6 +453,10 @@ class Transaction(Protocol):
     @property
     def pay_tokens(self) -> PayTokenRepository:
         """Pay-link tokens."""
+
+    @property
+    def recurring(self) -> RecurringRepository:
+        """Recurring invoice templates."""
 
 
 class Storage(Protocol):

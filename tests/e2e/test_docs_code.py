@@ -66,6 +66,7 @@ NOT_RUN: frozenset[tuple[str, str]] = frozenset(
             "Not run here: a test module of your project (needs your mystore package)",
         ),
         ("how-to/validate-e-invoices.md", "Not run here: reads your own INV-2026-00017.xml"),
+        ("how-to/run-due.md", "Not run here: needs Celery and a message broker"),
     }
 )
 

@@ -19,6 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -41,6 +42,7 @@ from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
+from invoicekit.services.recurring import Recurring
 from invoicekit.testing import FixedClock
 
 WORKERS: Final = 8
@@ -414,6 +416,16 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         lambda w, k: w.books.payments.refund(w.paid_id, w.payment_id, "5.00", idempotency_key=k),
         _nothing,
     ),
+    "Recurring.create": (
+        lambda w, k: w.books.recurring.create(
+            w.customer_id,
+            schedule=ik.Schedule.monthly(date(2026, 1, 1), "Europe/Berlin"),
+            lines=[line("1500.00", description="Retainer {month_name}")],
+            id="rec-1" if k else None,
+            idempotency_key=k,
+        ),
+        _nothing,
+    ),
 }
 
 Setup = Callable[[World], Any]
@@ -433,6 +445,15 @@ def _inbox_item(w: World) -> tuple[str, list[str]]:
     invoice = issued(w.books, reader.id)
     [message] = w.books.invoices.send(invoice.id)
     return reader.id, [message.key]
+
+
+def _template(w: World) -> str:
+    """A monthly template of the world's customer, billed since January."""
+    return w.books.recurring.create(
+        w.customer_id,
+        schedule=ik.Schedule.monthly(date(2026, 1, 1), "Europe/Berlin"),
+        lines=[line("1500.00")],
+    ).id
 
 
 #: Public writes without an idempotency key: why a repeat is harmless, what to set up, and
@@ -473,6 +494,26 @@ UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
         _inbox_item,
         lambda w, item: w.books.inbox.mark_read(*item),
     ),
+    "Recurring.pause": (
+        "a paused template is returned as it is",
+        _template,
+        lambda w, template_id: w.books.recurring.pause(template_id),
+    ),
+    "Recurring.resume": (
+        "an active template is returned as it is",
+        _template,
+        lambda w, template_id: w.books.recurring.resume(template_id),
+    ),
+    "Recurring.end": (
+        "an ended template is returned as it is",
+        _template,
+        lambda w, template_id: w.books.recurring.end(template_id),
+    ),
+    "Recurring.generate_due": (
+        "each period's invoice has an id derived from it: a repeat generates nothing",
+        _template,
+        lambda w, _: w.books.recurring.generate_due(),
+    ),
 }
 
 _READS: Final = {
@@ -483,8 +524,9 @@ _READS: Final = {
     "credit_balance",
     "failed",
     "unread_count",
+    "progress",
 }
-_SERVICES: Final = (Sellers, Customers, Invoices, Payments, Messages, Inbox)
+_SERVICES: Final = (Sellers, Customers, Invoices, Payments, Messages, Inbox, Recurring)
 
 
 def _write_verbs() -> set[str]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from datetime import date
 from typing import Any, Final
 
 import pytest
@@ -98,6 +99,14 @@ BASE: Final[dict[str, Base]] = {
         w.books.payments.apply_credit,
         {"invoice_id": w.invoice_id, "amount": "5.00"},
     ),
+    "Recurring.create": lambda w: (
+        w.books.recurring.create,
+        {
+            "customer_id": w.customer_id,
+            "schedule": ik.Schedule.monthly(date(2026, 1, 1), "Europe/Berlin"),
+            "lines": [line()],
+        },
+    ),
 }
 
 #: Another valid value for each parameter name (for ``**fields``: one more field).
@@ -137,6 +146,12 @@ OTHER: Final[dict[str, Any]] = {
     "code": "other",
     "fields": {"locale": "fr_FR"},
     "changes": {"timezone": "Europe/Paris"},
+    "schedule": ik.Schedule.weekly(date(2026, 1, 5), "Europe/Berlin"),
+    "issue_mode": "draft",
+    "start": date(2026, 2, 1),
+    "end": date(2027, 1, 1),
+    "count": 5,
+    "service_periods": False,
 }
 
 

@@ -426,8 +426,9 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "provider_events",
         "checkout_sessions",
         "pay_tokens",
+        "recurring_templates",
     }
-    assert revision == "0005"
+    assert revision == "0006"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
@@ -467,7 +468,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0005" in message
+        assert "0006" in message
         assert "upgrade invoicekit" in message
 
 

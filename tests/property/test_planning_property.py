@@ -23,7 +23,7 @@ from invoicekit.domain.due_steps import (
     AddLateFee,
     DuePlan,
     GenerateOccurrence,
-    MarkOverdue,
+    MarkOverdueStep,
     RetryCollection,
     SendReminder,
 )
@@ -125,7 +125,7 @@ def simulate(snapshot: DueSnapshot, plan: DuePlan) -> DueSnapshot:
             continue
         assert not isinstance(step, GenerateOccurrence)
         inv = by_id[getattr(step, "invoice_id")]  # noqa: B009 - every other step names one
-        if isinstance(step, MarkOverdue):
+        if isinstance(step, MarkOverdueStep):
             inv = attrs.evolve(inv, status=Status.OVERDUE)
         elif isinstance(step, SendReminder):
             inv = attrs.evolve(inv, sent=inv.sent | {step.step})
@@ -219,7 +219,7 @@ def test_overdue_is_proposed_exactly_after_the_due_dates_end_in_the_sellers_zone
     marked = [
         s
         for s in plan_due(DueSnapshot(invoices=[invoice]), now).steps
-        if isinstance(s, MarkOverdue)
+        if isinstance(s, MarkOverdueStep)
     ]
     assert bool(marked) == (now >= ends)
 

@@ -16,7 +16,7 @@ from invoicekit.domain import lifecycle as lc
 from invoicekit.domain.due_steps import (
     AddLateFee,
     GenerateOccurrence,
-    MarkOverdue,
+    MarkOverdueStep,
     RetryCollection,
     SendReminder,
     Skip,
@@ -131,9 +131,9 @@ def test_overdue_exactly_after_the_due_dates_end_in_the_sellers_zone() -> None:
     before = plan(due(sent={"d0"}), now=end - timedelta(microseconds=1))
     assert before == []
     after = plan(due(sent={"d0"}), now=end)
-    assert after == [MarkOverdue("inv1", end)]
+    assert after == [MarkOverdueStep("inv1", end)]
     # Same instant, seen from New York: still the 10th there, but the seller's books decide.
-    assert plan(due(sent={"d0"}, customer_zone="America/New_York"), now=end)[0] == MarkOverdue(
+    assert plan(due(sent={"d0"}, customer_zone="America/New_York"), now=end)[0] == MarkOverdueStep(
         "inv1", end
     )
 
@@ -167,7 +167,7 @@ def test_nothing_is_chased_below_the_sellers_minimum() -> None:
     minimum = {"EUR": Decimal("5.00")}
     steps = plan(due(amount_due=Decimal("4.99"), minimum=minimum), now=on(DUE + timedelta(days=8)))
     assert steps == [
-        MarkOverdue("inv1", on(DUE + timedelta(days=8))),
+        MarkOverdueStep("inv1", on(DUE + timedelta(days=8))),
         Skip("inv1", SkipReason.BELOW_MINIMUM, step="d+7"),
     ]
     at_minimum = plan(due(amount_due=Decimal("5.00"), minimum=minimum), now=on(DUE))
@@ -233,7 +233,7 @@ def test_overdue_wins_over_failed_and_the_failure_stays_listed() -> None:
     invoice = due(status=Status.FAILED, failures=(failed_at,), can_charge=True, retried={1, 2})
     now = on(DUE + timedelta(days=4))
     steps = plan(invoice, now=now)
-    assert steps[0] == MarkOverdue("inv1", now)
+    assert steps[0] == MarkOverdueStep("inv1", now)
     assert sent(steps) == ["d+3"]
     assert invoice.failures == (failed_at,)
 
@@ -290,7 +290,7 @@ def test_occurrences_come_from_the_schedule_hook_once() -> None:
 def test_invoices_are_planned_by_due_date_then_id() -> None:
     now = on(DUE + timedelta(days=1))
     steps = plan(due(id="b"), due(id="a"), due(id="c", due_date=DUE - timedelta(days=1)), now=now)
-    assert [s.invoice_id for s in steps if isinstance(s, MarkOverdue)] == ["c", "a", "b"]
+    assert [s.invoice_id for s in steps if isinstance(s, MarkOverdueStep)] == ["c", "a", "b"]
 
 
 def test_a_naive_now_is_refused_with_its_name() -> None:
@@ -325,7 +325,7 @@ def test_a_payment_that_races_the_sweep_wins() -> None:
     invoice, view = issued()
     late = datetime(2026, 4, 2, 9, tzinfo=UTC)
     (mark, reminder) = plan_due(DueSnapshot(invoices=[view]), late).steps
-    assert isinstance(mark, MarkOverdue)
+    assert isinstance(mark, MarkOverdueStep)
     assert isinstance(reminder, SendReminder)
     assert still_applies(mark, invoice)
     assert still_applies(reminder, invoice)
@@ -342,7 +342,7 @@ def test_the_guard_refuses_in_flight_void_credited_and_changed_attempts() -> Non
         invoice, lc.RecordPayment(payment_id="p1", amount="119.00", pending=True), at=late
     )
     assert why_not(reminder, pending) == "in_flight"
-    assert why_not(MarkOverdue(invoice.id, late), pending) == "in_flight"
+    assert why_not(MarkOverdueStep(invoice.id, late), pending) == "in_flight"
     void, _ = lc.apply(invoice, lc.Void(reason="wrong customer"), at=late)
     assert why_not(reminder, void) == "void"
     credited, _ = lc.apply(
@@ -374,7 +374,7 @@ def test_mark_overdue_is_refused_before_the_due_date_ends() -> None:
     invoice, _ = issued()
     on_due_date = datetime(2026, 3, 31, 21, 59, tzinfo=UTC)  # 23:59 in Berlin
     assert not is_overdue(invoice, on_due_date, "Europe/Berlin")
-    assert why_not(MarkOverdue(invoice.id, on_due_date), invoice) == "not past due"
+    assert why_not(MarkOverdueStep(invoice.id, on_due_date), invoice) == "not past due"
     assert is_overdue(invoice, on_due_date + timedelta(minutes=1), "Europe/Berlin")
 
 

@@ -21,7 +21,7 @@ __all__ = [
     "DueStep",
     "GenerateOccurrence",
     "InvoiceStep",
-    "MarkOverdue",
+    "MarkOverdueStep",
     "RetryCollection",
     "SendReminder",
     "Skip",
@@ -29,7 +29,7 @@ __all__ = [
 
 
 @attrs.frozen
-class MarkOverdue:
+class MarkOverdueStep:
     """Mark the invoice overdue: its due date ended in the seller's zone with a balance left."""
 
     invoice_id: str
@@ -98,9 +98,9 @@ class Skip:
 
 
 #: A step that acts on one invoice (``still_applies`` judges these).
-InvoiceStep = MarkOverdue | SendReminder | AddLateFee | RetryCollection
+InvoiceStep = MarkOverdueStep | SendReminder | AddLateFee | RetryCollection
 #: Anything a plan holds.
-DueStep = MarkOverdue | SendReminder | AddLateFee | RetryCollection | GenerateOccurrence | Skip
+DueStep = MarkOverdueStep | SendReminder | AddLateFee | RetryCollection | GenerateOccurrence | Skip
 
 
 @attrs.frozen

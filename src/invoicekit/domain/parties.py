@@ -14,6 +14,7 @@ from typing import Any, Final
 import attrs
 
 from invoicekit.domain import checks
+from invoicekit.domain.dunning import DunningPolicy, PolicyOverride
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.reminding import minimum_problems, minimums
@@ -283,6 +284,9 @@ class Seller:
     #: The name of the payment provider this seller's invoices are paid through (one of the
     #: providers Billing was given); None: Billing's first (default) provider.
     payment_provider: str | None = None
+    #: How ``run_due`` chases this seller's open invoices (reminders, late fees, retries);
+    #: None: no automatic reminders (``run_due`` still marks invoices overdue).
+    dunning: DunningPolicy | None = None
 
     def series_named(self, name: str) -> Series:
         """The series called ``name``; ValidationError naming the configured ones if absent."""
@@ -363,6 +367,8 @@ class Customer:
     registration_id: str | None = None
     #: The customer's contact point (EN 16931 BG-9).
     contact: Contact | None = None
+    #: This customer's own policy, or changes to the seller's (None: the seller's policy).
+    dunning: DunningPolicy | PolicyOverride | None = None
 
     def __attrs_post_init__(self) -> None:
         found: list[Problem] = []
@@ -397,6 +403,10 @@ class Customer:
             found.append(problem("webhook_url", "must be one http(s) URL", self.webhook_url))
         _party_ids(found, self.electronic_address, self.registration_id, self.contact)
         found += checks.metadata("metadata", self.metadata) + checks.flag("archived", self.archived)
+        if self.dunning is not None and not isinstance(
+            self.dunning, DunningPolicy | PolicyOverride
+        ):
+            found.append(problem("dunning", _DUNNING + " or a PolicyOverride", self.dunning))
         if "email" in self.channels and self.email is None:
             found.append(problem("email", "required when 'email' is one of the channels"))
         if "sms" in self.channels and self.phone is None:
@@ -418,4 +428,12 @@ def _settings_problems(seller: Seller) -> list[Problem]:
         + checks.flag("send_receipts", seller.send_receipts)
         + checks.identifier("payment_provider", seller.payment_provider, required=False)
         + minimum_problems(seller.reminder_minimum)
+        + (
+            []
+            if seller.dunning is None or isinstance(seller.dunning, DunningPolicy)
+            else [problem("dunning", _DUNNING, seller.dunning)]
+        )
     )
+
+
+_DUNNING: Final = "must be None or a DunningPolicy, e.g. DunningPolicy(steps=[Step(days=3)])"

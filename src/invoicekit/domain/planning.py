@@ -22,7 +22,7 @@ from invoicekit.domain.due_steps import (
     DueStep,
     GenerateOccurrence,
     InvoiceStep,
-    MarkOverdue,
+    MarkOverdueStep,
     RetryCollection,
     SendReminder,
     Skip,
@@ -155,12 +155,20 @@ class DueOccurrences(Protocol):
         ...
 
 
+def _due_invoices(value: Iterable[DueInvoice]) -> tuple[DueInvoice, ...]:
+    return tuple(value)
+
+
+def _due_templates(value: Iterable[DueTemplate]) -> tuple[DueTemplate, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class DueSnapshot:
     """The stored state ``plan_due`` reads: open invoices and recurring templates, as plain values."""
 
-    invoices: tuple[DueInvoice, ...] = attrs.field(default=(), converter=tuple)
-    templates: tuple[DueTemplate, ...] = attrs.field(default=(), converter=tuple)
+    invoices: tuple[DueInvoice, ...] = attrs.field(default=(), converter=_due_invoices)
+    templates: tuple[DueTemplate, ...] = attrs.field(default=(), converter=_due_templates)
 
 
 def plan_due(
@@ -205,7 +213,7 @@ def _invoice_steps(invoice: DueInvoice, now: datetime) -> list[DueStep]:
         steps.append(
             Skip(invoice.id, SkipReason.IN_FLIGHT, detail="not marked overdue")
             if in_flight
-            else MarkOverdue(invoice.id, now)
+            else MarkOverdueStep(invoice.id, now)
         )
     policy = resolve(invoice.policy, invoice.customer_policy)
     steps += _retry_steps(invoice, policy, now, in_flight=in_flight)
@@ -327,7 +335,7 @@ def why_not(
     closed = closed_reason(invoice_now.status, invoice_now.amount_due, fully_credited(invoice_now))
     if closed is not None or invoice_now.status not in CHASED:
         return str(closed or invoice_now.status.value)
-    if isinstance(step, MarkOverdue):
+    if isinstance(step, MarkOverdueStep):
         return _overdue_changed(step, invoice_now)
     if invoice_now.in_flight > 0:
         return SkipReason.IN_FLIGHT.value
@@ -346,7 +354,7 @@ def _chase_changed(
     return None
 
 
-def _overdue_changed(step: MarkOverdue, invoice_now: Invoice) -> str | None:
+def _overdue_changed(step: MarkOverdueStep, invoice_now: Invoice) -> str | None:
     if invoice_now.status is Status.OVERDUE:
         return "already overdue"
     if invoice_now.in_flight > 0:

@@ -23,6 +23,7 @@ from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.status import PaymentStatus
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.money import Rounding
+from invoicekit.serialization.dunning_values import dunning_document
 
 __all__ = [
     "DEFAULT_POLICY",
@@ -134,6 +135,22 @@ def _party_extras(out: dict[str, Any], party: Seller | Customer) -> None:
         out["contact"] = _contact(party.contact)
 
 
+def _seller_settings(out: dict[str, Any], seller: Seller) -> None:
+    """The seller's flags and automation settings that differ from their defaults."""
+    if seller.send_on_issue:
+        out["send_on_issue"] = True
+    if seller.apply_credit_at_issue:
+        out["apply_credit_at_issue"] = True
+    if seller.reminder_minimum:
+        out["reminder_minimum"] = {k: str(v) for k, v in seller.reminder_minimum.items()}
+    if not seller.send_receipts:
+        out["send_receipts"] = False
+    if seller.payment_provider is not None:
+        out["payment_provider"] = seller.payment_provider
+    if seller.dunning is not None:
+        out["dunning"] = dunning_document(seller.dunning)
+
+
 def seller_document(seller: Seller) -> dict[str, Any]:
     """A seller (also as snapshotted on an invoice), defaults left out."""
     out: dict[str, Any] = {
@@ -158,16 +175,7 @@ def seller_document(seller: Seller) -> dict[str, Any]:
         out["series"] = [_series(s) for s in seller.series]
     if seller.bank_account is not None:
         out["bank_account"] = _bank(seller.bank_account)
-    if seller.send_on_issue:
-        out["send_on_issue"] = True
-    if seller.apply_credit_at_issue:
-        out["apply_credit_at_issue"] = True
-    if seller.reminder_minimum:
-        out["reminder_minimum"] = {k: str(v) for k, v in seller.reminder_minimum.items()}
-    if not seller.send_receipts:
-        out["send_receipts"] = False
-    if seller.payment_provider is not None:
-        out["payment_provider"] = seller.payment_provider
+    _seller_settings(out, seller)
     return out
 
 
@@ -186,6 +194,8 @@ def customer_document(customer: Customer) -> dict[str, Any]:
         out["fallback"] = list(customer.fallback)
     if customer.archived:
         out["archived"] = True
+    if customer.dunning is not None:
+        out["dunning"] = dunning_document(customer.dunning)
     return out
 
 

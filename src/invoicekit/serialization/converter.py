@@ -10,13 +10,14 @@ hash holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 import cattrs
 
 from invoicekit.domain import events as ev
+from invoicekit.domain.dunning import DunningPolicy, PolicyOverride
 from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.numbering import NumberFormat, Series
@@ -25,6 +26,7 @@ from invoicekit.domain.policy import RoundingPolicy
 from invoicekit.domain.tax import Tax
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import LineAmounts, Totals
+from invoicekit.serialization.dunning_values import dunning_document, dunning_from
 
 __all__ = [
     "event_from_document",
@@ -112,6 +114,17 @@ def _attrs_dict(value: Any) -> dict[str, Any]:
     return {f.name: getattr(value, f.name) for f in value.__attrs_attrs__}
 
 
+def _register_dunning(converter: cattrs.Converter) -> None:
+    """``Seller.dunning`` and ``Customer.dunning`` in format 1: the shape of ``dunning_values``."""
+    for cls in (DunningPolicy, PolicyOverride):
+        converter.register_unstructure_hook(cls, dunning_document)
+
+    def is_dunning(kind: object) -> bool:
+        return any(kind == t for t in (DunningPolicy | None, DunningPolicy | PolicyOverride | None))
+
+    converter.register_structure_hook_func(is_dunning, lambda value, _: dunning_from(value))
+
+
 def make_converter() -> cattrs.Converter:
     """A converter for every stored domain value: Invoice, CreditNote, Seller, Customer, events."""
     c = cattrs.Converter(forbid_extra_keys=True)
@@ -121,6 +134,8 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(datetime, lambda v, _: datetime.fromisoformat(v))
     c.register_unstructure_hook(date, date.isoformat)
     c.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
+    c.register_unstructure_hook(time, time.isoformat)  # a schedule's time of day
+    c.register_structure_hook(time, lambda v, _: time.fromisoformat(v))
     c.register_unstructure_hook(FrozenMapping, FrozenMapping.thaw)
     c.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: FrozenMapping(v))
     c.register_unstructure_hook(
@@ -145,6 +160,7 @@ def make_converter() -> cattrs.Converter:
     )
     c.register_structure_hook(RoundingPolicy, lambda v, _: RoundingPolicy(**v))
     _register_terms(c)
+    _register_dunning(c)
     c.register_unstructure_hook(
         LineAmounts,
         lambda a: {

@@ -56,8 +56,9 @@ _LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
         "reminder_minimum": {},
         "payment_provider": None,
         "send_receipts": True,
+        "dunning": None,
     },
-    "customer": {},
+    "customer": {"dunning": None},
 }
 
 

@@ -35,6 +35,7 @@ from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.money import Rounding
 from invoicekit.serialization.builders import unchecked
 from invoicekit.serialization.compact_values import DEFAULT_POLICY, DEFAULT_SERIES, DEFAULT_TERMS
+from invoicekit.serialization.dunning_values import dunning_from
 
 __all__ = [
     "PRICES",
@@ -174,6 +175,7 @@ def seller(data: dict[str, Any]) -> Seller:
         apply_credit_at_issue=get("apply_credit_at_issue", False),
         send_receipts=get("send_receipts", True),
         payment_provider=get("payment_provider"),
+        dunning=dunning_from(get("dunning")),
         reminder_minimum=_EMPTY
         if minimum is None
         else FrozenMapping({k: _D(v) for k, v in minimum.items()}),
@@ -204,6 +206,7 @@ def customer(data: dict[str, Any]) -> Customer:
         electronic_address=_endpoint(get("electronic_address")),
         registration_id=get("registration_id"),
         contact=_contact(get("contact")),
+        dunning=dunning_from(get("dunning")),
     )
 
 

@@ -12,7 +12,7 @@ import builtins
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Literal, Unpack
@@ -29,14 +29,18 @@ from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
+from invoicekit.services.due_report import DueReport, generation_entries
 from invoicekit.services.fields import BillingOptions
 from invoicekit.services.followups import CustomerNotices
+from invoicekit.services.generation import GenerationReport
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
 from invoicekit.services.providers import Providers
+from invoicekit.services.recurring import Recurring
+from invoicekit.services.run_due import RunDue
 from invoicekit.services.unit import Runner
 from invoicekit.services.webhooks import Webhooks
 
@@ -83,6 +87,7 @@ class SellerBooks:
     events: Events
     messages: Messages
     inbox: Inbox
+    recurring: Recurring
 
 
 class Billing:
@@ -166,6 +171,15 @@ class Billing:
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
+        #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
+        self.due = RunDue(
+            self._runner,
+            lambda seller_id: self.seller(seller_id).invoices,
+            lambda: self.notifiers,
+            generate=lambda now, dry_run: generation_entries(
+                self.recurring_due(now, dry_run=dry_run)
+            ),
+        )
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""
@@ -178,6 +192,21 @@ class Billing:
     def dispatch(self, *, limit: int = 100) -> DispatchReport:
         """Deliver up to ``limit`` due messages of every seller now, in the calling thread."""
         return self.dispatcher.dispatch(limit=limit)
+
+    def run_due(self, now: datetime | None = None, *, dry_run: bool = False) -> DueReport:
+        """Do what is due at ``now`` for every seller: generate, mark overdue, remind, add late fees.
+
+        First the recurring templates' due periods become invoices (``recurring_due``), then
+        every open invoice is chased by its seller's policy.
+
+        Each step runs once, in its own transaction, after checking the invoice again (a
+        payment that lands first wins). Calling it twice, or from several workers at once,
+        does nothing the second time. ``dry_run`` returns the plan and writes nothing.
+        Each seller's ``dunning`` policy (changed by a customer's ``dunning``) says what is
+        sent when; a seller without one gets no automatic reminders, only overdue marking.
+        Returns a report of what was done and what was skipped, and why.
+        """
+        return self.due(now, dry_run=dry_run)
 
     def run_worker(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         """Deliver due messages until ``stop`` is set (run it in a thread or a process of its own).
@@ -244,7 +273,23 @@ class Billing:
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),
+            recurring=Recurring(self._runner, seller_id, self._new_id, invoices.issue_many),
         )
+
+    def recurring_due(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> GenerationReport:
+        """``recurring.generate_due`` for every seller with templates; one report for all.
+
+        Safe to call from many workers at once and again after a crash: each period
+        becomes one invoice (T14, T25, T28). ``run_due`` calls it; so may a scheduler.
+        """
+        with self._runner.read() as tx:
+            sellers = sorted({seller_id for seller_id, _ in tx.recurring.billing()})
+        report = GenerationReport(dry_run=dry_run)
+        for seller_id in sellers:
+            report += self.seller(seller_id).recurring.generate_due(now, dry_run=dry_run)
+        return report
 
     def close(self) -> None:
         """Close the storage."""

@@ -22,7 +22,9 @@ __all__ = [
     "AddPaymentLinks",
     "ApplyCredit",
     "Call",
+    "ChangeRecurring",
     "CreateCustomer",
+    "CreateRecurring",
     "CreateSeller",
     "Credit",
     "Delete",
@@ -31,6 +33,7 @@ __all__ = [
     "Edit",
     "FailCollection",
     "FailPayment",
+    "GenerateRecurring",
     "InvoiceCall",
     "Issue",
     "IssueMany",
@@ -312,3 +315,43 @@ class ApplyCredit(InvoiceCall):
 
     operation: ClassVar[str] = "apply_credit"
     amount: Decimal | str | None
+
+
+# --------------------------------------------------------------------------- recurring
+
+
+@attrs.frozen(kw_only=True)
+class CreateRecurring(Call):
+    """``recurring.create``."""
+
+    operation: ClassVar[str] = "create_recurring"
+    id: str | None
+    customer_id: str
+    schedule: Any
+    lines: Sequence[Line | Mapping[str, Any]]
+    terms: PaymentTerms | None
+    memo: str | None
+    issue_mode: str
+    start: Any
+    end: Any
+    count: int | None
+    currency: str | None
+    service_periods: bool
+
+
+@attrs.frozen(kw_only=True)
+class ChangeRecurring(Call):
+    """``recurring.pause``, ``resume`` and ``end``: one template, one change."""
+
+    operation: ClassVar[str] = "change_recurring"
+    template_id: str
+    change: str
+    at: Any
+    catch_up: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class GenerateRecurring(Call):
+    """``recurring.generate_due`` (never keyed: each run is idempotent by itself)."""
+
+    operation: ClassVar[str] = "generate_recurring"

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal, TypedDict
 
+from invoicekit.domain.dunning import DunningPolicy, PolicyOverride
 from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.numbering import Series
 from invoicekit.domain.parties import Address, BankAccount, Contact, ElectronicAddress
@@ -75,6 +76,7 @@ class SellerSettings(TypedDict, total=False):
     registration_id: str | None
     contact: Contact | None
     payment_provider: str | None
+    dunning: DunningPolicy | None
 
 
 class SellerFields(SellerSettings):
@@ -106,6 +108,7 @@ class CustomerSettings(TypedDict, total=False):
     electronic_address: ElectronicAddress | None
     registration_id: str | None
     contact: Contact | None
+    dunning: DunningPolicy | PolicyOverride | None
 
 
 class CustomerChanges(CustomerSettings, total=False):

@@ -22,6 +22,7 @@ from invoicekit.adapters.storage.memory_payments import (
     MemoryPayTokens,
     MemoryProviderEvents,
 )
+from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -427,6 +428,7 @@ class _MemoryTransaction:
     provider_events: MemoryProviderEvents
     checkouts: MemoryCheckouts
     pay_tokens: MemoryPayTokens
+    recurring: MemoryRecurring
 
 
 class MemoryStorage:
@@ -451,6 +453,7 @@ class MemoryStorage:
                 "provider_events",
                 "checkouts",
                 "pay_tokens",
+                "recurring",
             )
         }
         t = self._tables
@@ -467,6 +470,7 @@ class MemoryStorage:
             provider_events=MemoryProviderEvents(t["provider_events"], self._next_position),
             checkouts=MemoryCheckouts(t["checkouts"], self._next_position),
             pay_tokens=MemoryPayTokens(t["pay_tokens"]),
+            recurring=MemoryRecurring(t["recurring"]),
         )
         self._closed = False
         self._active = False

@@ -25,6 +25,7 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlPayTokens,
     SqlProviderEvents,
 )
+from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -73,6 +74,8 @@ _SELLERS = sa.select(SELLERS).order_by(SELLERS.c.id)
 _CUSTOMER = sa.select(CUSTOMERS.c.doc).where(*_where(CUSTOMERS, "seller_id", "id"))
 _INVOICE = sa.select(INVOICES).where(*_where(INVOICES, "seller_id", "id"))
 _INVOICE_LOCKED = _INVOICE.with_for_update()
+#: ``run_due``'s claim: a row another transaction holds is passed over, not waited for.
+_INVOICE_CLAIMED = _INVOICE.with_for_update(skip_locked=True)
 _INVOICES_BY_ID = sa.select(INVOICES).where(
     INVOICES.c.seller_id == _b("seller_id"), INVOICES.c.id.in_(_b("ids", expanding=True))
 )
@@ -300,6 +303,21 @@ class _Invoices(_Repository):
         row = self._c.first("get invoice", query, {"seller_id": seller_id, "id": invoice_id})
         if row is None:
             raise NotFoundError("invoice", invoice_id)
+        return self._load(row)
+
+    def claim(self, seller_id: str, invoice_id: str) -> Invoice | None:
+        """The invoice locked for this transaction, or None while another one holds it.
+
+        PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so workers share ``run_due``'s steps
+        instead of queueing on one row; other databases lock as ``get`` does.
+        """
+        if not (self._c.postgres and self._c.write):
+            return self.get(seller_id, invoice_id, for_update=True)
+        key = {"seller_id": seller_id, "id": invoice_id}
+        row = self._c.first("claim invoice", _INVOICE_CLAIMED, key)
+        if row is None:
+            self.get(seller_id, invoice_id)  # NotFoundError when there is no such invoice
+            return None
         return self._load(row)
 
     def get_many(
@@ -623,6 +641,7 @@ class SqlTransaction:
     provider_events: SqlProviderEvents
     checkouts: SqlCheckouts
     pay_tokens: SqlPayTokens
+    recurring: SqlRecurring
 
     @classmethod
     def on(
@@ -650,4 +669,5 @@ class SqlTransaction:
             provider_events=SqlProviderEvents(ctx),
             checkouts=SqlCheckouts(ctx),
             pay_tokens=SqlPayTokens(ctx),
+            recurring=SqlRecurring(ctx),
         )

@@ -6,7 +6,8 @@ keys and locks need. Times are ISO 8601 text, so a stored value reads back with
 the offset it was written with (messages and inboxes: UTC text, compared in SQL).
 Alembic revisions ``0001``, ``0002`` (messages, inbox), ``0003`` (message keys
 unique per seller), ``0004`` (provider notices, checkout sessions, pay-link
-tokens) and ``0005`` (the status index covers find()'s order) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
+tokens), ``0005`` (the status index covers find()'s order) and ``0006`` (recurring
+templates) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
 checks the two agree.
 
 Invoice numbers come from ``sequences``, a plain table whose counter is
@@ -64,6 +65,7 @@ __all__ = [
     "OUTBOX",
     "PAY_TOKENS",
     "PROVIDER_EVENTS",
+    "RECURRING_TEMPLATES",
     "SELLERS",
     "SEQUENCES",
     "VERSION_TABLE",
@@ -312,6 +314,22 @@ PAY_TOKENS: Final = sa.Table(
     sa.Column("message_key", sa.Text(), nullable=True),
     sa.Column("created_at", key_type(), nullable=False),
     sa.Column("expires_at", key_type(), nullable=False),
+)
+
+#: Recurring invoice templates (Alembic 0006): the template as a document, and progress.
+RECURRING_TEMPLATES: Final = sa.Table(
+    "recurring_templates",
+    METADATA,
+    sa.Column("seller_id", key_type(), primary_key=True),
+    sa.Column("id", key_type(), primary_key=True),
+    sa.Column("customer_id", key_type(), nullable=False),
+    sa.Column("status", sa.Text(), nullable=False),
+    sa.Column("version", sa.Integer(), nullable=False),
+    sa.Column("last_index", sa.Integer(), nullable=True),
+    sa.Column("to_issue", sa.Text(), nullable=False),
+    sa.Column("created_at", key_type(), nullable=False),
+    sa.Column("doc", sa.Text(), nullable=False),
+    sa.Index("recurring_templates_customer", "seller_id", "customer_id"),
 )
 
 # --------------------------------------------------------------------------- the driver boundary

@@ -28,6 +28,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqlitePayTokens,
     SqliteProviderEvents,
 )
+from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
     Row,
@@ -641,6 +642,7 @@ class _SqliteTransaction:
     provider_events: SqliteProviderEvents
     checkouts: SqliteCheckouts
     pay_tokens: SqlitePayTokens
+    recurring: SqliteRecurring
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
@@ -657,6 +659,7 @@ def _transaction(session: Session) -> _SqliteTransaction:
         provider_events=SqliteProviderEvents(session),
         checkouts=SqliteCheckouts(session),
         pay_tokens=SqlitePayTokens(session),
+        recurring=SqliteRecurring(session),
     )
 
 

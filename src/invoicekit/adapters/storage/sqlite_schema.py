@@ -166,8 +166,20 @@ _V4: Final = (
         expires_at TEXT NOT NULL)""",
 )
 
+# Recurring invoices (issue 15): templates as documents, with how far each has billed.
+# The invoices each period generates carry ids derived from (seller, template, period
+# index), so the invoices' primary key makes generation exactly once. A new table only.
+_V5: Final = (
+    """CREATE TABLE recurring_templates (
+        seller_id TEXT NOT NULL, id TEXT NOT NULL, customer_id TEXT NOT NULL,
+        status TEXT NOT NULL, version INTEGER NOT NULL, last_index INTEGER,
+        to_issue TEXT NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (seller_id, id))""",
+    "CREATE INDEX recurring_templates_customer ON recurring_templates (seller_id, customer_id)",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

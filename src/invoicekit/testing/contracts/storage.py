@@ -33,6 +33,7 @@ from invoicekit.testing.contracts.storage_messages_sellers import SellerMessages
 from invoicekit.testing.contracts.storage_parties import PartiesContract
 from invoicekit.testing.contracts.storage_payments import PaymentsStorageContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
+from invoicekit.testing.contracts.storage_recurring import RecurringStorageContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
 
 __all__ = ["StorageContract"]
@@ -51,6 +52,7 @@ class StorageContract(
     SellerMessagesContract,
     InboxContract,
     PaymentsStorageContract,
+    RecurringStorageContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.
 

@@ -1,0 +1,94 @@
+"""The planner's view of the store: one seller's open invoices, a page at a time, as plain values.
+
+Paged (``PAGE`` invoices per read transaction), so 100,000 open invoices never load at
+once; each page is planned and performed before the next is read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import Final
+
+from invoicekit.domain.dunning import DunningPolicy, PolicyOverride, resolve
+from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.overdue import CHASED
+from invoicekit.domain.parties import Customer
+from invoicekit.domain.planning import DueInvoice
+from invoicekit.ports import Transaction
+from invoicekit.records import InvoiceQuery
+from invoicekit.services.unit import Runner
+
+__all__ = ["NO_REMINDERS", "PAGE", "fee_key", "open_pages"]
+
+#: Open invoices read (and planned) per page.
+PAGE: Final = 500
+#: The policy of a seller without one: overdue is still marked, nothing is sent or charged.
+NO_REMINDERS: Final = DunningPolicy(steps=(), retry_days=())
+_REMINDER_KINDS: Final = ("reminder", "final_notice")
+
+
+def fee_key(invoice_id: str, step: str) -> str:
+    """The idempotency key of the late-fee invoice of (invoice, step): its record marks the fee applied."""
+    return f"late-fee:{invoice_id}:{step}"
+
+
+def open_pages(runner: Runner, seller_id: str) -> Iterator[list[DueInvoice]]:
+    """The seller's open invoices as ``DueInvoice`` values, ``PAGE`` at a time, by issue date and id.
+
+    Policies and the reminder minimum are today's settings of the seller and customer.
+    """
+    after: str | None = None
+    while True:
+        with runner.read() as tx:
+            query = InvoiceQuery(statuses=CHASED, limit=PAGE, after=after)
+            page = tx.invoices.find(seller_id, query)
+            if not page:
+                return
+            seller = tx.sellers.get(seller_id)
+            customers: dict[str, Customer] = {}
+            due = []
+            for inv in page:
+                if inv.due_date is None:
+                    continue
+                if inv.customer_id not in customers:
+                    customers[inv.customer_id] = tx.customers.get(seller_id, inv.customer_id)
+                mine = customers[inv.customer_id].dunning
+                due.append(_due(tx, inv, seller.dunning, mine, seller.reminder_minimum))
+        yield due
+        if len(page) < PAGE:
+            return
+        after = page[-1].id
+
+
+def _due(
+    tx: Transaction,
+    invoice: Invoice,
+    policy: DunningPolicy | None,
+    customer_policy: DunningPolicy | PolicyOverride | None,
+    minimum: Mapping[str, Decimal],
+) -> DueInvoice:
+    if policy is None:  # no seller policy: only a customer's whole policy chases
+        policy = NO_REMINDERS
+        if not isinstance(customer_policy, DunningPolicy):
+            customer_policy = None
+    chosen = resolve(policy, customer_policy)
+    sent = {
+        m.step
+        for m in tx.messages.list(invoice.seller_id, invoice_id=invoice.id, limit=10_000)
+        if m.kind in _REMINDER_KINDS
+    }
+    fees = {
+        s.name
+        for s in chosen.steps
+        if s.late_fee is not None
+        and tx.idempotency.get(invoice.seller_id, fee_key(invoice.id, s.name)) is not None
+    }
+    return DueInvoice.of(
+        invoice,
+        policy=policy,
+        customer_policy=customer_policy,
+        minimum=minimum,
+        sent=sent,
+        fees=fees,
+    )

@@ -1,0 +1,253 @@
+"""Generating recurring invoices: each due period of each template becomes one invoice, once.
+
+Exactly once, with any number of runs and workers (T14, T25, T28): the invoice of
+period ``n`` of a template has an id derived from (seller, template, ``n``), and the
+template's progress (``last_index``, ``to_issue``) is saved in the same transaction
+as its drafts. Drafts to issue are issued with ``issue_many`` after that commit,
+then struck from ``to_issue``; a run that died in between leaves them listed, and
+the next run issues (``issue_many`` skips those issued already) and strikes them.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import Final
+
+import attrs
+
+from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.parties import Customer
+from invoicekit.domain.recurring import IssueMode, Occurrence
+from invoicekit.errors import InvoiceKitError
+from invoicekit.ports import Transaction
+from invoicekit.records import TemplateRecord, occurrence_invoice_id
+from invoicekit.services import calls
+from invoicekit.services.unit import Runner
+
+__all__ = ["Generated", "GenerationReport", "Generator", "Skipped"]
+
+#: Templates generated per transaction (SQLite: one writer; PostgreSQL: rows claimed).
+_CHUNK: Final = 50
+
+
+@attrs.frozen
+class Generated:
+    """One period's invoice: drafted now (or, in a dry run, that would be)."""
+
+    seller_id: str
+    template_id: str
+    period_index: int
+    period_start: date
+    period_end: date
+    invoice_id: str
+    #: Whether it is to be issued (the template's ``issue_mode`` is ``"issue"``).
+    issue: bool
+
+
+@attrs.frozen
+class Skipped:
+    """A period or template not billed by this run, and why."""
+
+    seller_id: str
+    template_id: str
+    #: None when the whole template was skipped.
+    period_index: int | None
+    reason: str
+
+
+@attrs.frozen
+class GenerationReport:
+    """What a run generated, issued and skipped (a dry run: what it would have)."""
+
+    generated: tuple[Generated, ...] = ()
+    #: Invoice ids issued by this run, including drafts left by a run that died.
+    issued: tuple[str, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    dry_run: bool = False
+
+    def __add__(self, other: GenerationReport) -> GenerationReport:
+        return GenerationReport(
+            self.generated + other.generated,
+            self.issued + other.issued,
+            self.skipped + other.skipped,
+            self.dry_run or other.dry_run,
+        )
+
+
+@attrs.define
+class _Batch:
+    """What one transaction did; reset when the transaction is retried."""
+
+    generated: builtins.list[Generated] = attrs.Factory(list)
+    skipped: builtins.list[Skipped] = attrs.Factory(list)
+    #: (template id, invoice id) of each draft to issue.
+    to_issue: builtins.list[tuple[str, str]] = attrs.Factory(list)
+
+    def clear(self) -> None:
+        self.generated.clear()
+        self.skipped.clear()
+        self.to_issue.clear()
+
+
+class Generator:
+    """Generates one seller's due recurring invoices."""
+
+    def __init__(
+        self,
+        runner: Runner,
+        seller_id: str,
+        issue_many: Callable[[Sequence[str]], object],
+    ) -> None:
+        self._run = runner
+        self._seller_id = seller_id
+        self._issue_many = issue_many
+
+    def generate_due(self, now: datetime, *, dry_run: bool = False) -> GenerationReport:
+        """Draft every due period of every template; issue those of templates in issue mode."""
+        with self._run.read() as tx:
+            ids = [tid for _, tid in tx.recurring.billing(self._seller_id)]
+        if dry_run:
+            return self._plan(ids, now)
+        report = GenerationReport()
+        to_issue: list[tuple[str, str]] = []
+        for start in range(0, len(ids), _CHUNK):
+            chunk = ids[start : start + _CHUNK]
+            try:
+                batch = self._generate(chunk, now)
+            except InvoiceKitError:  # one bad template must not stop the others
+                batch = _Batch()
+                for one in chunk:
+                    try:
+                        single = self._generate([one], now)
+                    except InvoiceKitError as exc:
+                        batch.skipped.append(Skipped(self._seller_id, one, None, f"error: {exc}"))
+                        continue
+                    batch.generated += single.generated
+                    batch.skipped += single.skipped
+                    batch.to_issue += single.to_issue
+            report += GenerationReport(tuple(batch.generated), (), tuple(batch.skipped))
+            to_issue += batch.to_issue
+        if to_issue:
+            invoice_ids = [invoice_id for _, invoice_id in to_issue]
+            self._run.faults.hit("recurring_before_issue")
+            self._issue_many(invoice_ids)
+            self._run.faults.hit("recurring_after_issue")
+            self._strike(to_issue)
+            report += GenerationReport(issued=tuple(invoice_ids))
+        return report
+
+    def _due(self, record: TemplateRecord, now: datetime) -> list[Occurrence]:
+        return record.template.occurrences(record.last_index, now)
+
+    def _plan(self, ids: Sequence[str], now: datetime) -> GenerationReport:
+        generated: list[Generated] = []
+        skipped: list[Skipped] = []
+        issued: list[str] = []
+        with self._run.read() as tx:
+            for template_id in ids:
+                record = tx.recurring.get(self._seller_id, template_id)
+                issued += record.to_issue
+                self._collect(record, self._due(record, now), generated, skipped)
+        issued += [g.invoice_id for g in generated if g.issue]
+        return GenerationReport(tuple(generated), tuple(issued), tuple(skipped), dry_run=True)
+
+    def _collect(
+        self,
+        record: TemplateRecord,
+        due: Sequence[Occurrence],
+        generated: list[Generated],
+        skipped: list[Skipped],
+    ) -> None:
+        t = record.template
+        for occurrence in due:
+            p = occurrence.period
+            if occurrence.skipped is not None:
+                skipped.append(Skipped(self._seller_id, t.id, p.index, occurrence.skipped))
+                continue
+            invoice_id = occurrence_invoice_id(self._seller_id, t.id, p.index)
+            issue = t.issue_mode is IssueMode.ISSUE
+            generated.append(
+                Generated(self._seller_id, t.id, p.index, p.start, p.last_day, invoice_id, issue)
+            )
+
+    def _generate(self, template_ids: Sequence[str], now: datetime) -> _Batch:
+        batch = _Batch()
+
+        def body(tx: Transaction, at: datetime) -> None:
+            batch.clear()
+            seller = tx.sellers.get(self._seller_id)
+            customers: dict[str, Customer] = {}
+            drafts: list[Invoice] = []
+            claimed = {
+                r.template.id: r for r in tx.recurring.claim_many(self._seller_id, template_ids)
+            }
+            for template_id in template_ids:
+                record = claimed.get(template_id)
+                if record is None:
+                    why = "claimed by another worker"
+                    batch.skipped.append(Skipped(self._seller_id, template_id, None, why))
+                    continue
+                due = self._due(record, now)
+                # left by a run that died before issuing them
+                batch.to_issue += [(template_id, i) for i in record.to_issue]
+                if not due:
+                    continue
+                generated: list[Generated] = []
+                self._collect(record, due, generated, batch.skipped)
+                t = record.template
+                if generated and t.customer_id not in customers:
+                    customers[t.customer_id] = tx.customers.get(self._seller_id, t.customer_id)
+                by_index = {o.period.index: o for o in due}
+                drafts.extend(
+                    Invoice.draft(
+                        id=g.invoice_id,
+                        seller=seller,
+                        customer=customers[t.customer_id],
+                        lines=by_index[g.period_index].lines,
+                        at=at,
+                        currency=t.currency,
+                        terms=t.terms,
+                        memo=t.memo,
+                        metadata={"recurring_template": t.id, "period": g.period_index},
+                    )
+                    for g in generated
+                )
+                if generated:
+                    self._run.faults.hit("recurring_after_draft")
+                new = [g.invoice_id for g in generated if g.issue]
+                tx.recurring.save(
+                    attrs.evolve(
+                        record,
+                        last_index=due[-1].period.index,
+                        to_issue=(*record.to_issue, *new),
+                    ),
+                    expected_version=record.version,
+                )
+                batch.generated += generated
+                batch.to_issue += [(template_id, i) for i in new]
+            if drafts:  # one statement for the whole batch where the store allows
+                tx.invoices.add_many(drafts)
+
+        self._run.write(self._seller_id, calls.GenerateRecurring(), body)
+        return batch
+
+    def _strike(self, issued: Sequence[tuple[str, str]]) -> None:
+        """Strike issued invoices from their templates' ``to_issue``, one transaction."""
+        done: dict[str, set[str]] = {}
+        for template_id, invoice_id in issued:
+            done.setdefault(template_id, set()).add(invoice_id)
+
+        def body(tx: Transaction, _: datetime) -> None:
+            for record in tx.recurring.claim_many(self._seller_id, list(done)):
+                # templates held by another worker are left out: a later run strikes them
+                invoice_ids = done[record.template.id]
+                left = tuple(i for i in record.to_issue if i not in invoice_ids)
+                if left == record.to_issue:
+                    continue
+                tx.recurring.save(
+                    attrs.evolve(record, to_issue=left), expected_version=record.version
+                )
+
+        self._run.write(self._seller_id, calls.GenerateRecurring(), body)
