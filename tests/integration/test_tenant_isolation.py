@@ -287,6 +287,9 @@ COVERAGE: Final[dict[str, Coverage]] = {
     "Billing.run_worker": Coverage(
         operator="the operator's long-running delivery loop over every seller"
     ),
+    "Billing.recurring_due": Coverage(
+        operator="generates due recurring invoices of every seller: the scheduler's entry point"
+    ),
     "Billing.in_memory": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.sqlite": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.from_url": Coverage(operator="a constructor; takes no tenant input"),
