@@ -15,38 +15,26 @@ from typing import TYPE_CHECKING
 import pytest
 
 from browser.kit import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     Opened,
     OpenPage,
     Screen,
     Site,
     handler,
+    launch_chromium,
     require_tools,
 )
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Playwright, Route
+    from playwright.sync_api import Browser, BrowserContext, Route
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's chromium, headless, launched once for the whole session."""
     require_tools()
-    from playwright.sync_api import Error as PlaywrightError
-    from playwright.sync_api import sync_playwright
-
-    driver: Playwright = sync_playwright().start()
-    try:
-        launched = driver.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
-        )
-    except PlaywrightError as exc:
-        driver.stop()
-        pytest.fail(f"could not launch {CHROMIUM} with Playwright: {exc}", pytrace=False)
+    launched = launch_chromium()
     yield launched
     launched.close()
-    driver.stop()
 
 
 @pytest.fixture(scope="session")

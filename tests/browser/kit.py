@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pytest
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, Page
 
 ROOT: Final = Path(__file__).resolve().parents[2]
 CHROMIUM: Final = Path("/usr/bin/chromium")
@@ -44,6 +45,32 @@ class Screen:
 PHONE: Final = Screen("phone", 375, 667, 2, mobile=True)
 DESKTOP: Final = Screen("desktop", 1280, 800, 1, mobile=False)
 SCREENS: Final = (PHONE, DESKTOP)
+
+
+_DRIVER: list[Any] = []
+
+
+def launch_chromium() -> Browser:
+    """A new headless chromium on the one Playwright driver of this process.
+
+    Playwright's sync API allows one driver per thread: a second ``sync_playwright().start()``
+    while the first runs fails ("Sync API inside the asyncio loop"), so every fixture that
+    needs a browser (tests/browser, tests/web) launches through this driver, stopped at exit.
+    """
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    if not _DRIVER:
+        driver = sync_playwright().start()
+        atexit.register(driver.stop)
+        _DRIVER.append(driver)
+    try:
+        browser: Browser = _DRIVER[0].chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
+        )
+    except PlaywrightError as exc:
+        pytest.fail(f"could not launch {CHROMIUM} with Playwright: {exc}", pytrace=False)
+    return browser
 
 
 def require_tools() -> None:

@@ -284,8 +284,17 @@ class Account:
         return payment
 
     def settle(self, pid: str, now: datetime) -> tuple[Account, list[str]]:
-        """A pending payment settles: allocated against the balance at settlement time."""
-        payment = self._pending_payment("settle_payment", pid)
+        """A pending payment settles: allocated against the balance at settlement time.
+
+        CHOICE: one reported failed may settle too (a provider presenting a bank debit again
+        under the same payment): money that arrived is never refused by the ledger.
+        """
+        self._need("settle_payment", _LIVE, PAYMENT)
+        if pid not in self.payments:
+            raise Refused(NOT_FOUND, f"no payment {pid}")
+        payment = self.payments[pid]
+        if payment.status not in ("pending", "failed"):
+            raise Refused(PAYMENT, f"payment {pid} is {payment.status}")
         return self._receive(pid, payment.amount, now)
 
     def fail_payment(self, pid: str) -> tuple[Account, list[str]]:

@@ -19,13 +19,12 @@ import invoicekit as ik
 from billing_fixtures import AT
 from browser.kit import (
     AXE_JS,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     DESKTOP,
     PHONE,
     ROOT,
     SCREENS,
     Screen,
+    launch_chromium,
     require_tools,
 )
 from invoicekit import SandboxPayments
@@ -75,15 +74,9 @@ class Live:
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Browser]:
     require_tools()
-    from playwright.sync_api import sync_playwright
-
-    driver = sync_playwright().start()
-    launched = driver.chromium.launch(
-        executable_path=str(CHROMIUM), headless=True, args=list(CHROMIUM_ARGS)
-    )
+    launched = launch_chromium()
     yield launched
     launched.close()
-    driver.stop()
 
 
 @pytest.fixture
