@@ -108,9 +108,9 @@ def test_a_payment_racing_the_sweep_wins(setup: tuple) -> None:  # type: ignore[
     billing, mail, _, seller_id, invoice_id = setup
     books = billing.seller(seller_id)
     now = at(24)
-    planned = billing.due.plan_pages(now)
+    planned = billing._due.plan_pages(now)
     books.payments.record(invoice_id, "1190.00", payment_id="bank-1")
-    report = billing.due.perform(planned)
+    report = billing._due.perform(planned)
     assert report.done == ()
     assert {e.reason for e in report.skipped} == {"paid"}
     assert books.invoices.get(invoice_id).status is ik.Status.PAID

@@ -290,6 +290,10 @@ COVERAGE: Final[dict[str, Coverage]] = {
     "Billing.recurring_due": Coverage(
         operator="generates due recurring invoices of every seller: the scheduler's entry point"
     ),
+    "Billing.run_due": Coverage(
+        operator="chases every seller's open invoices by their own policies: the scheduler's "
+        "entry point"
+    ),
     "Billing.in_memory": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.sqlite": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.from_url": Coverage(operator="a constructor; takes no tenant input"),

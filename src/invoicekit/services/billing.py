@@ -172,7 +172,7 @@ class Billing:
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
         #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
-        self.due = RunDue(
+        self._due = RunDue(
             self._runner,
             lambda seller_id: self.seller(seller_id).invoices,
             lambda: self.notifiers,
@@ -206,7 +206,7 @@ class Billing:
         sent when; a seller without one gets no automatic reminders, only overdue marking.
         Returns a report of what was done and what was skipped, and why.
         """
-        return self.due(now, dry_run=dry_run)
+        return self._due(now, dry_run=dry_run)
 
     def run_worker(self, stop: threading.Event, *, interval: float = 1.0) -> None:
         """Deliver due messages until ``stop`` is set (run it in a thread or a process of its own).

@@ -172,7 +172,7 @@ class RunDue:
                 return reason
             customer = tx.customers.get(seller_id, inv.customer_id)
             channels = self._channels(customer, step.channels)
-            queued = invoices.queue_in(
+            queued = invoices._queue_in(  # noqa: SLF001 - the services share Sending's queue
                 tx, inv, kind=step.kind, step=step.step, channels=channels, now=now
             )
             outgoing.extend(queued)
@@ -180,7 +180,7 @@ class RunDue:
 
         call = calls.Send(invoice_id=step.invoice_id, kind=step.kind, step=step.step)
         reason = self._run.write(seller_id, call, body)
-        invoices.deliver(outgoing)
+        invoices._deliver(outgoing)  # noqa: SLF001 - after the commit, as send() does
         return reason, tuple(m.key for m in outgoing)
 
     def _channels(self, customer: Customer, wanted: tuple[str, ...]) -> tuple[str, ...] | None:

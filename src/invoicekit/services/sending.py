@@ -128,7 +128,7 @@ class Sending:
         prefix = f"{invoice_id}:{kind}:{chosen_step}:"  # every channel, fallbacks included
         return [m for m in stored if m.key.startswith(prefix)]
 
-    def queue_in(
+    def _queue_in(
         self,
         tx: Transaction,
         invoice: Invoice,
@@ -138,12 +138,8 @@ class Sending:
         channels: tuple[str, ...] | None,
         now: datetime,
     ) -> builtins.list[MessageRecord]:
-        """Queue one document's messages in ``tx`` (``run_due``'s reminders); deliver with ``deliver``."""
+        """Queue one document's messages in ``tx`` (``run_due``'s reminders); deliver with ``_deliver``."""
         return self._queue(tx, invoice, kind, step, None, channels, now)
-
-    def deliver(self, records: builtins.list[MessageRecord]) -> DispatchReport:
-        """Deliver messages queued by ``queue_in`` once their transaction committed."""
-        return self._deliver(records)
 
     def _queue(  # noqa: PLR0917 - private, called from two places with all of them
         self,
