@@ -272,7 +272,7 @@ class TemplateRecord:
     template: RecurringTemplate
     created_at: datetime
     version: int = 1
-    #: The index of the last period handled (billed or skipped); None: none yet.
+    #: The index of the last period handled (billed or skipped), or None before the first.
     last_index: int | None = None
     #: Invoices drafted from it that are still to be issued (issue mode), in period order.
     to_issue: tuple[str, ...] = ()
