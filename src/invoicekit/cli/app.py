@@ -1,0 +1,82 @@
+"""The typer app behind the ``invoicekit`` command: ``demo`` and ``run-due``."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="invoicekit",
+    help="invoicekit from the command line: a demo of a year of billing, and run_due for any store.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+
+@app.command()
+def demo(
+    out: Annotated[
+        Path, typer.Option(help="Folder for the documents, e-mails and messages.")
+    ] = Path("invoicekit-demo"),
+    months: Annotated[int, typer.Option(min=1, max=36, help="Simulated months.")] = 12,
+    seed: Annotated[int, typer.Option(help="Seed of the one-off projects' choice.")] = 7,
+) -> None:
+    """A marketing agency bills 15 clients for a year: every document and message, written out."""
+    from invoicekit.cli.demo import run_demo
+    from invoicekit.cli.demo_summary import show
+
+    console = Console()
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, int] = {}
+
+        def report(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                tasks[what] = int(progress.add_task(what, total=total))
+            progress.update(tasks[what], completed=done, total=total)  # type: ignore[arg-type]
+
+        result = run_demo(out.resolve(), months=months, seed=seed, report=report)
+    show(result, console)
+    console.print(f"Done in {time.perf_counter() - started:.1f} s.")
+
+
+@app.command("run-due")
+def run_due(
+    db: Annotated[
+        str,
+        typer.Option(
+            help="The store: a SQLite path, sqlite:///path.db or postgresql+psycopg://user@host/db."
+        ),
+    ],
+    app_factory: Annotated[
+        str | None,
+        typer.Option(
+            "--app",
+            help="module:factory building your Billing (its notifiers and providers) from the URL.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what is due and do nothing.")
+    ] = False,
+    now: Annotated[
+        str | None, typer.Option(help="The time to run at (ISO 8601 with an offset); default now.")
+    ] = None,
+) -> None:
+    """Do what is due: generate, issue, send, remind, add late fees, mark overdue (exit codes: 0, 1, 2)."""
+    from invoicekit.cli.run_due import run
+
+    raise typer.Exit(run(db, app_factory, dry_run=dry_run, now=now, console=Console()))

@@ -1,0 +1,264 @@
+"""``invoicekit demo``: a marketing agency bills 15 clients for a year on the embedded SQLite store.
+
+Time is simulated (a ``FixedClock`` moved a day at a time) and ``billing.run_due()`` runs
+every day: it generates the monthly retainers from their recurring templates, issues and
+sends them, marks what is overdue, sends reminders, adds late fees and final notices.
+The clients pay (``demo_payers``); PDFs are rendered in a process pool meanwhile, and
+everything is written to the output folder at the end (``demo_files``).
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from datetime import date, timedelta
+from decimal import Decimal
+from multiprocessing import get_context
+from pathlib import Path
+from typing import TYPE_CHECKING, Final
+
+from invoicekit.adapters.notify.files import FileNotifier
+from invoicekit.adapters.payments.sandbox import SandboxPayments
+from invoicekit.cli.demo_agency import CLIENTS, FIRST_DAY, POLICY, START, Client
+from invoicekit.cli.demo_files import Mailbox, render_pdf, write_documents, write_emails
+from invoicekit.cli.demo_files import write_inbox
+from invoicekit.cli.demo_payers import Payers, WebhookReceiver
+from invoicekit.cli.demo_summary import DemoResult, tally
+from invoicekit.domain.line import Line
+from invoicekit.domain.parties import Address, BankAccount
+from invoicekit.domain.schedule import Schedule
+from invoicekit.domain.tax import Vat
+from invoicekit.domain.terms import NetDays
+from invoicekit.ports import DocumentContext
+from invoicekit.services.billing import Billing, SellerBooks
+from invoicekit.testing.clock import FixedClock
+
+if TYPE_CHECKING:
+    from invoicekit.domain.invoice import Invoice
+
+__all__ = ["run_demo"]
+
+SENDER: Final = "Brightside Marketing <billing@brightside.example>"
+#: A webhook secret for the sandbox on loopback; it never leaves this process.
+_SECRET: Final = "whsec_ZGVtby1vbmx5LXNhbmRib3gtd2ViaG9vay1zZWNyZXQtMzI="  # noqa: S105
+#: The output's parts, removed before a new run.
+PARTS: Final = ("billing.db", "documents", "emails", "sms", "in_app")
+#: Days simulated after the last retainer, so its reminders and final notices go out too.
+TAIL_DAYS: Final = 35
+#: One-off projects: what they are and their price range.
+PROJECTS: Final = (
+    ("Product launch campaign", 2500, 6000),
+    ("Brand workshop (2 days)", 1800, 2400),
+    ("Trade fair booth design", 3000, 7500),
+    ("Newsletter redesign", 900, 1500),
+)
+
+#: What a step reports: (what, done so far, total).
+Report = Callable[[str, int, int], None]
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    """No progress display."""
+
+
+def run_demo(
+    out: Path, *, months: int = 12, seed: int = 7, report: Report = _quiet
+) -> DemoResult:
+    """Simulate ``months`` of the agency into ``out`` and return what happened."""
+    out.mkdir(parents=True, exist_ok=True)
+    for part in PARTS:
+        path = out / part
+        if path.is_dir():
+            shutil.rmtree(path)
+        path.unlink(missing_ok=True)
+    pdf = _has_weasyprint()
+    clock = FixedClock(START)
+    mailbox = Mailbox(clock)
+    with (
+        WebhookReceiver() as receiver,
+        ProcessPoolExecutor(max_workers=2, mp_context=get_context("forkserver")) as pool,
+    ):
+        sandbox = SandboxPayments(
+            base_url=f"{receiver.url}/pay",
+            webhook_url=f"{receiver.url}/webhooks/sandbox",
+            secrets=[_SECRET],
+            clock=clock,
+        )
+        billing = Billing.sqlite(
+            out / "billing.db",
+            clock=clock,
+            payments=sandbox,
+            pay_url=f"{receiver.url}/pay",
+            notifiers=[mailbox, FileNotifier(out / "sms", channel="sms", clock=clock)],
+        )
+        receiver.billing = billing
+        agency = _Agency(billing, clock, mailbox, sandbox, random.Random(seed), months)
+        pdfs: dict[str, Future[Path]] = {}
+        agency.simulate(report, lambda key, kind, invoice, ctx: _submit(
+            pool, pdfs, out, key, kind, invoice, ctx, pdf=pdf
+        ))
+        done = 0
+        for future in pdfs.values():
+            future.result()
+            done += 1
+            report("Rendering PDFs", done, len(pdfs))
+        paths = {key: f.result() for key, f in pdfs.items()}
+        report("Writing e-mails", 0, 1)
+        write_emails(mailbox.sent, paths, out / "emails", SENDER)
+        write_documents(mailbox.sent, out / "documents")
+        for customer_id in agency.customers.values():
+            write_inbox(agency.books.inbox.list(customer_id, limit=1000), out / "in_app")
+        report("Writing e-mails", 1, 1)
+        result = tally(agency.books, out, months=months, pdf=pdf)
+        billing.close()
+    return result
+
+
+def _has_weasyprint() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("weasyprint") is not None
+
+
+def _submit(
+    pool: ProcessPoolExecutor,
+    pdfs: dict[str, Future[Path]],
+    out: Path,
+    key: str,
+    kind: str,
+    invoice: Invoice,
+    context: DocumentContext,
+    *,
+    pdf: bool,
+) -> None:
+    """Render ``kind`` of ``invoice`` to PDF in the pool, once per ``key``."""
+    if not pdf or key in pdfs:
+        return
+    name = f"{kind}-{invoice.number}.pdf"
+    pdfs[key] = pool.submit(render_pdf, kind, invoice, context, out / "documents" / kind / name)
+
+
+#: What the simulation hands the pool: (key, kind, invoice, context).
+Submit = Callable[[str, str, "Invoice", DocumentContext], None]
+
+
+class _Agency:
+    """The agency's books and a year of its days."""
+
+    def __init__(
+        self,
+        billing: Billing,
+        clock: FixedClock,
+        mailbox: Mailbox,
+        sandbox: SandboxPayments,
+        rng: random.Random,
+        months: int,
+    ) -> None:
+        self.billing, self.clock, self.mailbox, self.rng = billing, clock, mailbox, rng
+        self.months = months
+        seller = billing.sellers.create(
+            name="Brightside Marketing",
+            legal_name="Brightside Marketing GmbH",
+            country="DE",
+            currency="EUR",
+            timezone="Europe/Berlin",
+            tax_id="DE811234567",
+            email="billing@brightside.example",
+            address=Address("DE", line1="Torstraße 1", city="Berlin", postal_code="10119"),
+            bank_account=BankAccount("DE89 3704 0044 0532 0130 00", bic="COBADEFFXXX"),
+            terms=NetDays(14),
+            send_on_issue=True,
+            reminder_minimum={"EUR": Decimal("1.00")},
+            dunning=POLICY,
+        )
+        self.books: SellerBooks = billing.seller(seller.id)
+        self.customers: dict[str, str] = {}
+        self.habits: dict[str, Client] = {}
+        for client in CLIENTS:
+            customer = self.books.customers.create(
+                client.name,
+                email=client.email,
+                phone=client.phone,
+                locale=client.locale,
+                channels=client.channels,
+            )
+            self.customers[client.name] = customer.id
+            self.habits[customer.id] = client
+            self.books.recurring.create(
+                customer.id,
+                schedule=Schedule.monthly(FIRST_DAY, "Europe/Berlin"),
+                lines=[
+                    Line(
+                        "Marketing retainer, {month_name} {year}",
+                        quantity=Decimal("1"),
+                        unit_price=client.retainer,
+                        tax=Vat("19"),
+                    )
+                ],
+                count=months,
+            )
+        self.payers = Payers(billing, self.books, sandbox)
+
+    def simulate(self, report: Report, submit: Submit) -> None:
+        """Every day: clients pay, projects are billed, ``run_due`` does the rest."""
+        last = _add_months(FIRST_DAY, self.months)
+        days = (last - FIRST_DAY).days + TAIL_DAYS
+        seen = 0
+        for n in range(days):
+            today = FIRST_DAY + timedelta(days=n)
+            self.clock.set(START.replace(hour=10) + timedelta(days=n))
+            self.payers.day(today)
+            if today.day == 15 and today < last:
+                self._projects(today)
+            if today == FIRST_DAY + timedelta(days=45):
+                self._dispute(submit)
+            self.billing.run_due()
+            seen = self._follow(seen, today, submit)
+            report(f"Simulating {self.months} months", n + 1, days)
+
+    def _follow(self, seen: int, today: date, submit: Submit) -> int:
+        """Track the invoices e-mailed since ``seen`` and send them to the PDF pool."""
+        for one in self.mailbox.sent[seen:]:
+            message = one.message
+            if message.kind != "invoice" or message.invoice_id is None:
+                continue
+            client = self.habits[message.customer_id]
+            self.payers.track(message.invoice_id, client.habit, message.url, today)
+            invoice = self.books.invoices.get(message.invoice_id)
+            submit(invoice.id, "invoice", invoice, DocumentContext(as_of=invoice.issue_date))
+        return len(self.mailbox.sent)
+
+    def _projects(self, today: date) -> None:
+        """Mid-month, one or two clients get a one-off project invoice."""
+        for name in self.rng.sample(sorted(self.customers), self.rng.choice((1, 2))):
+            what, low, high = self.rng.choice(PROJECTS)
+            price = Decimal(self.rng.randrange(low, high, 50))
+            draft = self.books.invoices.draft(
+                self.customers[name],
+                lines=[Line(f"{what}, {today:%B %Y}", quantity=Decimal("1"), unit_price=price,
+                            tax=Vat("19"))],
+            )
+            self.books.invoices.issue(draft.id)  # sent at once: send_on_issue
+
+    def _dispute(self, submit: Submit) -> None:
+        """Hooli disputes part of its January retainer: a credit note, e-mailed."""
+        customer_id = self.customers["Hooli S.L."]
+        [first, *_] = self.books.invoices.list(customer_id=customer_id, limit=1)
+        note = self.books.invoices.credit(
+            first.id,
+            lines=[Line("Retainer reduced: campaign postponed", quantity=Decimal("1"),
+                        unit_price=Decimal("300.00"), tax=Vat("19"))],
+            reason="The January campaign was postponed by the agency",
+        )
+        self.books.invoices.send(first.id, kind="credit_note", about=note.id)
+        invoice = self.books.invoices.get(first.id)
+        context = DocumentContext(as_of=note.issue_date, credit_note=note)
+        submit(f"credit_note:{invoice.id}", "credit_note", invoice, context)
+
+
+def _add_months(day: date, months: int) -> date:
+    """The first of the month ``months`` after ``day``'s month."""
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
