@@ -25,8 +25,7 @@ def main() -> None:
     missing = [m for m in ("typer", "rich") if importlib.util.find_spec(m) is None]
     if missing:
         sys.stderr.write(
-            f"the invoicekit command needs {' and '.join(missing)}: "
-            "pip install 'invoicekit[cli]'\n"
+            f"the invoicekit command needs {' and '.join(missing)}: pip install 'invoicekit[cli]'\n"
         )
         raise SystemExit(EXIT_BAD_INPUT)
     from invoicekit.cli.app import app

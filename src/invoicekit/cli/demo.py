@@ -9,6 +9,7 @@ everything is written to the output folder at the end (``demo_files``).
 
 from __future__ import annotations
 
+import importlib.util
 import random
 import shutil
 from collections.abc import Callable
@@ -21,9 +22,15 @@ from typing import TYPE_CHECKING, Final
 
 from invoicekit.adapters.notify.files import FileNotifier
 from invoicekit.adapters.payments.sandbox import SandboxPayments
+from invoicekit.adapters.storage.sqlite import SqliteStorage
 from invoicekit.cli.demo_agency import CLIENTS, FIRST_DAY, POLICY, START, Client
-from invoicekit.cli.demo_files import Mailbox, render_pdf, write_documents, write_emails
-from invoicekit.cli.demo_files import write_inbox
+from invoicekit.cli.demo_files import (
+    Mailbox,
+    render_pdf,
+    write_documents,
+    write_emails,
+    write_inbox,
+)
 from invoicekit.cli.demo_payers import Payers, WebhookReceiver
 from invoicekit.cli.demo_summary import DemoResult, tally
 from invoicekit.domain.line import Line
@@ -47,6 +54,8 @@ _SECRET: Final = "whsec_ZGVtby1vbmx5LXNhbmRib3gtd2ViaG9vay1zZWNyZXQtMzI="  # noq
 PARTS: Final = ("billing.db", "documents", "emails", "sms", "in_app")
 #: Days simulated after the last retainer, so its reminders and final notices go out too.
 TAIL_DAYS: Final = 35
+#: The day of the month one-off projects are billed.
+PROJECT_DAY: Final = 15
 #: One-off projects: what they are and their price range.
 PROJECTS: Final = (
     ("Product launch campaign", 2500, 6000),
@@ -63,9 +72,7 @@ def _quiet(what: str, done: int, total: int) -> None:
     """No progress display."""
 
 
-def run_demo(
-    out: Path, *, months: int = 12, seed: int = 7, report: Report = _quiet
-) -> DemoResult:
+def run_demo(out: Path, *, months: int = 12, seed: int = 7, report: Report = _quiet) -> DemoResult:
     """Simulate ``months`` of the agency into ``out`` and return what happened."""
     out.mkdir(parents=True, exist_ok=True)
     for part in PARTS:
@@ -73,7 +80,6 @@ def run_demo(
         if path.is_dir():
             shutil.rmtree(path)
         path.unlink(missing_ok=True)
-    pdf = _has_weasyprint()
     clock = FixedClock(START)
     mailbox = Mailbox(clock)
     with (
@@ -86,58 +92,53 @@ def run_demo(
             secrets=[_SECRET],
             clock=clock,
         )
-        billing = Billing.sqlite(
-            out / "billing.db",
+        billing = Billing(
+            # NORMAL: a commit survives a crash of the process, not of the machine (a demo's
+            # trade: it commits thousands of times and need not wait for the disk each time).
+            storage=SqliteStorage.open(out / "billing.db", synchronous="NORMAL"),
             clock=clock,
             payments=sandbox,
             pay_url=f"{receiver.url}/pay",
             notifiers=[mailbox, FileNotifier(out / "sms", channel="sms", clock=clock)],
         )
         receiver.billing = billing
-        agency = _Agency(billing, clock, mailbox, sandbox, random.Random(seed), months)
-        pdfs: dict[str, Future[Path]] = {}
-        agency.simulate(report, lambda key, kind, invoice, ctx: _submit(
-            pool, pdfs, out, key, kind, invoice, ctx, pdf=pdf
-        ))
-        done = 0
-        for future in pdfs.values():
-            future.result()
-            done += 1
-            report("Rendering PDFs", done, len(pdfs))
-        paths = {key: f.result() for key, f in pdfs.items()}
+        pdfs = _Pdfs(pool, out / "documents")
+        agency = _Agency(billing, clock, mailbox, sandbox, rng=random.Random(seed), months=months)  # noqa: S311 - not security
+        agency.simulate(report, pdfs.submit)
+        paths = pdfs.wait(report)
         report("Writing e-mails", 0, 1)
         write_emails(mailbox.sent, paths, out / "emails", SENDER)
         write_documents(mailbox.sent, out / "documents")
         for customer_id in agency.customers.values():
             write_inbox(agency.books.inbox.list(customer_id, limit=1000), out / "in_app")
         report("Writing e-mails", 1, 1)
-        result = tally(agency.books, out, months=months, pdf=pdf)
+        result = tally(agency.books, out, months=months, pdf=pdfs.enabled)
         billing.close()
     return result
 
 
-def _has_weasyprint() -> bool:
-    import importlib.util
+class _Pdfs:
+    """PDFs rendered in the process pool while the simulation goes on, once per key."""
 
-    return importlib.util.find_spec("weasyprint") is not None
+    def __init__(self, pool: ProcessPoolExecutor, folder: Path) -> None:
+        self._pool = pool
+        self._folder = folder
+        self.enabled = importlib.util.find_spec("weasyprint") is not None
+        self._futures: dict[str, Future[Path]] = {}
 
+    def submit(self, key: str, kind: str, invoice: Invoice, context: DocumentContext) -> None:
+        """Render ``kind`` of ``invoice`` (as of ``context``) unless ``key`` was rendered."""
+        if not self.enabled or key in self._futures:
+            return
+        path = self._folder / kind / f"{kind}-{invoice.number}.pdf"
+        self._futures[key] = self._pool.submit(render_pdf, kind, invoice, context, path)
 
-def _submit(
-    pool: ProcessPoolExecutor,
-    pdfs: dict[str, Future[Path]],
-    out: Path,
-    key: str,
-    kind: str,
-    invoice: Invoice,
-    context: DocumentContext,
-    *,
-    pdf: bool,
-) -> None:
-    """Render ``kind`` of ``invoice`` to PDF in the pool, once per ``key``."""
-    if not pdf or key in pdfs:
-        return
-    name = f"{kind}-{invoice.number}.pdf"
-    pdfs[key] = pool.submit(render_pdf, kind, invoice, context, out / "documents" / kind / name)
+    def wait(self, report: Report) -> dict[str, Path]:
+        """Every PDF's path by key, once all are written."""
+        for n, future in enumerate(self._futures.values(), 1):
+            future.result()
+            report("Rendering PDFs", n, len(self._futures))
+        return {key: future.result() for key, future in self._futures.items()}
 
 
 #: What the simulation hands the pool: (key, kind, invoice, context).
@@ -153,6 +154,7 @@ class _Agency:
         clock: FixedClock,
         mailbox: Mailbox,
         sandbox: SandboxPayments,
+        *,
         rng: random.Random,
         months: int,
     ) -> None:
@@ -210,7 +212,7 @@ class _Agency:
             today = FIRST_DAY + timedelta(days=n)
             self.clock.set(START.replace(hour=10) + timedelta(days=n))
             self.payers.day(today)
-            if today.day == 15 and today < last:
+            if today.day == PROJECT_DAY and today < last:
                 self._projects(today)
             if today == FIRST_DAY + timedelta(days=45):
                 self._dispute(submit)
@@ -237,8 +239,14 @@ class _Agency:
             price = Decimal(self.rng.randrange(low, high, 50))
             draft = self.books.invoices.draft(
                 self.customers[name],
-                lines=[Line(f"{what}, {today:%B %Y}", quantity=Decimal("1"), unit_price=price,
-                            tax=Vat("19"))],
+                lines=[
+                    Line(
+                        f"{what}, {today:%B %Y}",
+                        quantity=Decimal("1"),
+                        unit_price=price,
+                        tax=Vat("19"),
+                    )
+                ],
             )
             self.books.invoices.issue(draft.id)  # sent at once: send_on_issue
 
@@ -248,8 +256,14 @@ class _Agency:
         [first, *_] = self.books.invoices.list(customer_id=customer_id, limit=1)
         note = self.books.invoices.credit(
             first.id,
-            lines=[Line("Retainer reduced: campaign postponed", quantity=Decimal("1"),
-                        unit_price=Decimal("300.00"), tax=Vat("19"))],
+            lines=[
+                Line(
+                    "Retainer reduced: campaign postponed",
+                    quantity=Decimal("1"),
+                    unit_price=Decimal("300.00"),
+                    tax=Vat("19"),
+                )
+            ],
             reason="The January campaign was postponed by the agency",
         )
         self.books.invoices.send(first.id, kind="credit_note", about=note.id)

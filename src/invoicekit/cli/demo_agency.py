@@ -13,7 +13,7 @@ from typing import Final, Literal
 import attrs
 
 from invoicekit.domain.dunning import DunningPolicy, Step
-from invoicekit.domain.late_fee import LateFee
+from invoicekit.domain.late_fee import LateFee, LateFeeMode
 
 __all__ = ["CLIENTS", "POLICY", "START", "Client", "Habit"]
 
@@ -24,14 +24,15 @@ Habit = Literal["on_time", "late", "partial", "card", "card_fails", "never"]
 
 #: The first simulated day (a Thursday); retainers bill on the 1st of every month.
 START: Final = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
-#: Reminders 3 days before the due date and 3 and 7 days after; a 40 EUR late fee on a new
-#: invoice at 14 days; the final notice at 21 days. Each goes once, at 09:00 Berlin time.
+#: Reminders 3 days before the due date and 3, 7 and 14 days after (the last one adding late
+#: payment interest at 10.27 % a year, the German rate for businesses); the final notice at
+#: 21 days. Each goes once, at 09:00 Berlin time.
 POLICY: Final = DunningPolicy(
     steps=[
         Step(days=-3),
         Step(days=3),
         Step(days=7),
-        Step(days=14, late_fee=LateFee(fixed={"EUR": Decimal("40.00")})),
+        Step(days=14, late_fee=LateFee(annual_rate=Decimal("10.27"), mode=LateFeeMode.INTEREST)),
         Step(days=21, kind="final_notice"),
     ],
     send_at=time(9),
@@ -48,7 +49,7 @@ class Client:
     email: str
     habit: Habit
     retainer: Decimal
-    channels: tuple[str, ...] = ("email", "in_app")
+    channels: tuple[str, ...] = ("email",)
     phone: str | None = None
 
 
@@ -58,21 +59,21 @@ def _client(
     habit: Habit,
     retainer: str,
     *,
-    channels: tuple[str, ...] = ("email", "in_app"),
+    channels: tuple[str, ...] = ("email",),
     phone: str | None = None,
 ) -> Client:
     """A client whose accounts-payable address is ``ap@<first word of the name>.example``."""
-    domain = name.split()[0].lower()
+    domain = name.split(maxsplit=1)[0].lower()
     email = f"ap@{domain}.example"
     return Client(name, locale, email, habit, Decimal(retainer), channels=channels, phone=phone)
 
 
 #: The agency's 15 clients.
 CLIENTS: Final = (
-    _client("Globex GmbH", "de_DE", "on_time", "2400.00"),
+    _client("Globex GmbH", "de_DE", "on_time", "2400.00", channels=("email", "in_app")),
     _client("Initech SARL", "fr_FR", "partial", "1800.00"),
     _client("Hooli S.L.", "es_ES", "late", "1500.00"),
-    _client("Umbrella Ltd", "en", "never", "900.00"),
+    _client("Umbrella Ltd", "en", "never", "900.00", channels=("email", "in_app")),
     _client("Soylent Foods", "en", "card", "1200.00"),
     _client(
         "Wonka Confiserie",

@@ -19,10 +19,10 @@ from invoicekit.adapters.notify.smtp import email_for
 from invoicekit.records import Delivery, OutgoingMessage, RenderedDocument
 
 if TYPE_CHECKING:
-    from invoicekit.clock import FixedClock
     from invoicekit.domain.invoice import Invoice
     from invoicekit.ports import DocumentContext, Renderer
     from invoicekit.records import InboxItem
+    from invoicekit.testing.clock import FixedClock
 
 __all__ = ["Mailbox", "Sent", "render_pdf", "write_documents", "write_emails", "write_inbox"]
 

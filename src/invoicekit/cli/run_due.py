@@ -107,12 +107,16 @@ def show(report: DueReport, console: Console) -> None:
     """The report as a table: one row per entry, then the counts."""
     from rich.table import Table
 
-    title = f"run_due at {report.at.isoformat()}" + (" (dry run: nothing written)" if report.dry_run else "")
+    title = f"run_due at {report.at.isoformat()}" + (
+        " (dry run: nothing written)" if report.dry_run else ""
+    )
     table = Table(title=title)
     for heading in ("outcome", "action", "step", "subject", "reason"):
         table.add_column(heading)
     for entry in report.entries:
-        table.add_row(entry.outcome, entry.action, entry.step or "", entry.subject_id, entry.reason or "")
+        table.add_row(
+            entry.outcome, entry.action, entry.step or "", entry.subject_id, entry.reason or ""
+        )
     console.print(table)
     console.print(
         f"{len(report.done)} done, {len(report.planned)} planned, {len(report.skipped)} skipped",
