@@ -90,13 +90,13 @@ def run(db: str, factory: str | None, *, dry_run: bool, now: str | None, console
         at = parse_now(now)
         billing = open_billing(db, factory)
     except BadInput as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     with billing:
         try:
             report = billing.run_due(at, dry_run=dry_run)
         except InvoiceKitError as exc:
-            console.print(f"[red]error:[/red] run_due failed: {exc}", highlight=False)
+            console.print(f"[red]error:[/red] run_due failed: {exc}", highlight=False, soft_wrap=True)
             return EXIT_FAILED
     show(report, console)
     failed = [e for e in report.skipped if e.reason and e.reason.startswith("failed")]
