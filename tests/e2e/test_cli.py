@@ -192,7 +192,7 @@ def test_the_demo_writes_every_promised_kind(tmp_path: Path) -> None:
         assert len(list((documents / "invoice").glob("*.pdf"))) >= len(invoices) // 2
         assert list((documents / "credit_note").glob("*.pdf"))
     emails = sorted((out / "emails").glob("*.eml"))
-    kinds = {p.name.split("-")[3] for p in emails}
+    kinds = {p.name.split("-")[4] for p in emails}
     assert {"invoice", "reminder", "final_notice", "credit_note", "receipt"} <= kinds
     assert "payment_failed" in kinds  # the client whose card is declined
     first = email.message_from_bytes(
