@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import time
 from pathlib import Path
 from typing import Annotated
@@ -27,6 +28,9 @@ def demo(
     ] = Path("invoicekit-demo"),
     months: Annotated[int, typer.Option(min=1, max=36, help="Simulated months.")] = 12,
     seed: Annotated[int, typer.Option(help="Seed of the one-off projects' choice.")] = 7,
+    summary_svg: Annotated[
+        Path | None, typer.Option(help="Also save the summary tables as an SVG picture.")
+    ] = None,
 ) -> None:
     """A marketing agency bills 15 clients for a year: every document and message, written out."""
     from invoicekit.cli.demo import run_demo
@@ -49,7 +53,11 @@ def demo(
                 tasks[what] = int(progress.add_task(what, total=total))
             progress.update(tasks[what], completed=done, total=total)  # type: ignore[arg-type]
 
-        result = run_demo(out.resolve(), months=months, seed=seed, report=report)
+        result = run_demo(out, months=months, seed=seed, report=report)
+    if summary_svg is not None:
+        picture = Console(record=True, width=110, file=io.StringIO())
+        show(result, picture)
+        picture.save_svg(str(summary_svg), title="invoicekit demo")
     show(result, console)
     console.print(f"Done in {time.perf_counter() - started:.1f} s.")
 
