@@ -12,11 +12,11 @@ from email import policy
 from pathlib import Path
 
 import pytest
-from pg import pg_url  # noqa: F401
 from typer.testing import CliRunner
 
 import invoicekit as ik
 from invoicekit.cli.app import app
+from pg import pg_url  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = CliRunner()
@@ -39,7 +39,9 @@ def _store(url: str) -> str:
         )
         books = billing.seller(seller.id)
         client = books.customers.create("Globex GmbH", email="ap@globex.example")
-        line = ik.Line("Design", quantity=Decimal(1), unit_price=Decimal("100.00"), tax=ik.Vat("19"))
+        line = ik.Line(
+            "Design", quantity=Decimal(1), unit_price=Decimal("100.00"), tax=ik.Vat("19")
+        )
         draft = books.invoices.draft(client.id, lines=[line])
         return books.invoices.issue(draft.id).id
 
@@ -67,7 +69,9 @@ def test_help_lists_the_commands() -> None:
 
 
 def _dry_then_real(db: str, url: str, invoice_id: str) -> None:
-    dry = RUNNER.invoke(app, ["run-due", "--db", db, "--dry-run", "--now", LATER], terminal_width=200)
+    dry = RUNNER.invoke(
+        app, ["run-due", "--db", db, "--dry-run", "--now", LATER], terminal_width=200
+    )
     assert dry.exit_code == 0, dry.output
     assert "dry run" in dry.output
     assert "planned" in dry.output
@@ -94,7 +98,7 @@ def test_run_due_dry_run_then_real_on_postgresql(pg_url: str) -> None:  # noqa: 
     _dry_then_real(pg_url, pg_url, invoice_id)
 
 
-FACTORY = '''
+FACTORY = """
 import invoicekit as ik
 
 CALLS = []
@@ -107,7 +111,7 @@ def make(url):
 
 def not_billing(url):
     return "a string"
-'''
+"""
 
 
 def test_run_due_builds_billing_with_the_hosts_factory(
@@ -123,7 +127,7 @@ def test_run_due_builds_billing_with_the_hosts_factory(
     assert result.exit_code == 0, result.output
     import host_billing  # type: ignore[import-not-found]
 
-    assert host_billing.CALLS == [f"sqlite:///{path}"]
+    assert [f"sqlite:///{path}"] == host_billing.CALLS
     assert _status(f"sqlite:///{path}", invoice_id) == "overdue"
 
 
@@ -214,3 +218,17 @@ def importlib_has(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is not None
+
+
+def test_the_readme_starts_with_the_demo_and_its_extras_exist() -> None:
+    import tomllib
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    first = readme.split("```console\n", 1)[1].split("```", 1)[0].strip()
+    assert first.endswith("invoicekit demo")
+    extras = first.split("'.[", 1)[1].split("]'", 1)[0].split(",")
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert "cli" in extras
+    assert set(extras) <= set(declared["optional-dependencies"])
+    assert declared["scripts"]["invoicekit"] == "invoicekit.cli:main"
+    assert (ROOT / "docs" / "_static" / "screenshots" / "demo-summary.svg").is_file()

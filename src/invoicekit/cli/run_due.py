@@ -96,7 +96,9 @@ def run(db: str, factory: str | None, *, dry_run: bool, now: str | None, console
         try:
             report = billing.run_due(at, dry_run=dry_run)
         except InvoiceKitError as exc:
-            console.print(f"[red]error:[/red] run_due failed: {exc}", highlight=False, soft_wrap=True)
+            console.print(
+                f"[red]error:[/red] run_due failed: {exc}", highlight=False, soft_wrap=True
+            )
             return EXIT_FAILED
     show(report, console)
     return EXIT_OK
