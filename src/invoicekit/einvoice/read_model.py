@@ -172,11 +172,20 @@ _TERMS_TEXT: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Paymen
 )
 
 
-def build_terms(d: Doc) -> tuple[PaymentTerms, str | None]:
-    """Payment terms that give the stated due date, and the stated text when they describe it otherwise."""
+def build_terms(d: Doc, src: Source) -> tuple[PaymentTerms, str | None]:
+    """Payment terms that give the stated due date, and the stated text when they describe it otherwise.
+
+    A due date before the issue date (EN 16931 has no rule against it) is warned of and
+    read as due on the issue date: invoicekit's terms cannot fall due before issue.
+    """
     text = d.terms[0] if d.terms is not None else None
     if d.due_date is not None and d.due_date < d.issue_date:
-        raise fail(d.root, f"the due date (BT-9) {d.due_date} is before the issue date", d.due_date)
+        src.warn(
+            d.root,
+            f"the due date (BT-9) is before the issue date {d.issue_date}; read as due on issue",
+            d.due_date.isoformat(),
+        )
+        d.due_date = None
     for pattern, make in _TERMS_TEXT:
         found = pattern.fullmatch(text.strip()) if text is not None else None
         if found is None:

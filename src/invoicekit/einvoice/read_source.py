@@ -54,6 +54,15 @@ class UnknownElement:
     reason: str = _NOT_MAPPED
 
 
+@attrs.frozen
+class ReadWarning:
+    """What a receiver should know but cannot change: kept as stated, at its XPath, and why."""
+
+    path: str
+    message: str
+    value: str | None = None
+
+
 def fail(path: str, message: str, value: object = None) -> ValidationError:
     """The error for one problem at ``path`` (an XPath) of the document being read."""
     found = problem(path, message, value) if value is not None else problem(path, message)
@@ -81,6 +90,7 @@ class Source:
         self.root = root
         self.seen: set[Any] = {root}
         self.notes: list[UnknownElement] = []
+        self.warnings: list[ReadWarning] = []
 
     @staticmethod
     def tag(step: str) -> str:
@@ -155,6 +165,11 @@ class Source:
     def note(self, node: Any, reason: str) -> None:
         """Report ``node`` as read but not held by the model, saying why."""
         self.notes.append(UnknownElement(self.path(node), text_of(node), reason))
+
+    def warn(self, where: Any, message: str, value: str | None = None) -> None:
+        """Warn about the element ``where`` (or an XPath): kept as stated, but worth knowing."""
+        path = where if isinstance(where, str) else self.path(where)
+        self.warnings.append(ReadWarning(path, message, value))
 
     def path(self, node: Any) -> str:
         """The XPath of ``node``, with prefixes and a position where a name repeats."""
