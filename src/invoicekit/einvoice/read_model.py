@@ -326,6 +326,20 @@ def report_derived(src: Source, d: Doc, lines: Sequence[Line]) -> None:
             )
 
 
+def report_rounding(src: Source, d: Doc, totals: Totals) -> None:
+    """Report a stated rounding amount (BT-114) the model's cash rounding does not give."""
+    stated = d.stated.get("BT-114")
+    if stated is not None and stated.value and stated.value != totals.rounding:
+        src.notes.append(
+            UnknownElement(
+                stated.path,
+                str(stated.value),
+                "taken as stated for the sums (BR-CO-16); invoicekit holds only the rounding "
+                "its cash increments give",
+            )
+        )
+
+
 def build_credit_note(
     d: Doc, *, src: Source, lines: list[Line], seller: Seller, customer: Customer, totals: Totals
 ) -> CreditNote:
