@@ -24,7 +24,9 @@ def _line(found: list[Problem], path: str, value: object, *, required: bool) -> 
     if not isinstance(value, str) or not value.strip():
         found.append(problem(path, "must be a non-empty string", value))
     elif len(value) > _LIMIT or not value.isprintable():
-        found.append(problem(path, f"must be one printable line of at most {_LIMIT} characters", value))
+        found.append(
+            problem(path, f"must be one printable line of at most {_LIMIT} characters", value)
+        )
 
 
 def _unchecked(cls: type[_V], **fields: object) -> _V:

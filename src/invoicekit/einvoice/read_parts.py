@@ -242,7 +242,9 @@ def bank_account(src: Source, node: Any, *, iban: str, holder: str, bic: Any | N
         where = {"iban": number_node, "bic": bic}
         for found in exc.problems:
             at = where.get(found.path)
-            src.warn(src.path(node) if at is None else at, f"{_KEPT}: {found.message}", str(found.value))
+            src.warn(
+                src.path(node) if at is None else at, f"{_KEPT}: {found.message}", str(found.value)
+            )
     return build_or_fail(src.path(node), lambda: received_account(number, code, name))
 
 

@@ -138,4 +138,3 @@ def read(xml: bytes, *, max_bytes: int = _MAX_BYTES) -> ReadResult:
         differences=tuple(differences),
         warnings=tuple(src.warnings),
     )
-
