@@ -34,8 +34,10 @@ def test_an_iban_with_bad_check_digits_and_a_short_bic_are_kept_with_warnings() 
     xml = _with(
         (
             b"<cbc:ID>DE89370400440532013000</cbc:ID>",
-            b"<cbc:ID>DK1212341234123412</cbc:ID><cac:FinancialInstitutionBranch>"
-            b"<cbc:ID>BIC</cbc:ID></cac:FinancialInstitutionBranch>",
+            (
+                b"<cbc:ID>DK1212341234123412</cbc:ID><cac:FinancialInstitutionBranch>"
+                b"<cbc:ID>BIC</cbc:ID></cac:FinancialInstitutionBranch>"
+            ),
         ),
     )
     result = read(xml)
@@ -80,7 +82,8 @@ def test_an_em_address_that_is_not_a_bare_e_mail_is_kept_with_a_warning() -> Non
     result = read(xml)
 
     seller = result.document.seller
-    assert seller is not None and seller.electronic_address is not None
+    assert seller is not None
+    assert seller.electronic_address is not None
     assert seller.electronic_address.id == "Accounts <ap@example.com>"
     (warning,) = result.warnings
     assert warning.path == "/ubl:Invoice/cac:AccountingSupplierParty/cac:Party/cbc:EndpointID"
@@ -132,9 +135,11 @@ def test_a_stated_rounding_amount_is_taken_as_stated_and_checked_by_br_co_16() -
     xml = _with(
         (
             b'<cbc:PayableAmount currencyID="EUR">238.00</cbc:PayableAmount>',
-            b'<cbc:PrepaidAmount currencyID="EUR">38.00</cbc:PrepaidAmount>'
-            b'<cbc:PayableRoundingAmount currencyID="EUR">0.03</cbc:PayableRoundingAmount>'
-            b'<cbc:PayableAmount currencyID="EUR">200.03</cbc:PayableAmount>',
+            (
+                b'<cbc:PrepaidAmount currencyID="EUR">38.00</cbc:PrepaidAmount>'
+                b'<cbc:PayableRoundingAmount currencyID="EUR">0.03</cbc:PayableRoundingAmount>'
+                b'<cbc:PayableAmount currencyID="EUR">200.03</cbc:PayableAmount>'
+            ),
         )
     )
     result = read(xml)
@@ -150,8 +155,10 @@ def test_a_payable_amount_that_breaks_br_co_16_is_a_difference() -> None:
     xml = _with(
         (
             b'<cbc:PayableAmount currencyID="EUR">238.00</cbc:PayableAmount>',
-            b'<cbc:PayableRoundingAmount currencyID="EUR">0.03</cbc:PayableRoundingAmount>'
-            b'<cbc:PayableAmount currencyID="EUR">238.00</cbc:PayableAmount>',
+            (
+                b'<cbc:PayableRoundingAmount currencyID="EUR">0.03</cbc:PayableRoundingAmount>'
+                b'<cbc:PayableAmount currencyID="EUR">238.00</cbc:PayableAmount>'
+            ),
         )
     )
     result = read(xml)

@@ -56,7 +56,7 @@ def received_account(iban: str, bic: str | None = None, holder: str | None = Non
     )
 
 
-def received_address(scheme: str, id: str) -> ElectronicAddress:  # noqa: A002 - the field's name
+def received_address(scheme: str, id: str) -> ElectronicAddress:
     """The electronic address (BT-34/49) as stated: an ``EM`` id need not be a bare e-mail."""
     try:
         return ElectronicAddress(scheme, id)
