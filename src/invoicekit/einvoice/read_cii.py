@@ -194,7 +194,7 @@ def _settlement(src: Source, d: Doc, settlement: Any) -> None:
 
 
 def _means(src: Source, d: Doc, means: Any) -> None:
-    d.means = parts.means_code(src, src.stated(means, "ram:TypeCode"))
+    d.means = src.stated(means, "ram:TypeCode")
     account = src.one(means, "ram:PayeePartyCreditorFinancialAccount")
     if account is not None:
         bic = src.one(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID")

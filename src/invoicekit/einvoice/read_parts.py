@@ -18,7 +18,7 @@ import attrs
 from invoicekit.domain.line import ServicePeriod
 from invoicekit.domain.parties import Address, BankAccount, Contact, ElectronicAddress
 from invoicekit.domain.received import received_account, received_address
-from invoicekit.einvoice.codes import EAS, PAYMENT_MEANS, UNIT_CODES
+from invoicekit.einvoice.codes import EAS, UNIT_CODES, VATEX
 from invoicekit.einvoice.read_source import Source, Stated, build_or_fail, decimal, fail, text_of
 from invoicekit.einvoice.read_stated import Adjustment, Row, StatedLine, TaxKey
 from invoicekit.errors import ValidationError
@@ -67,12 +67,15 @@ def tax_key(src: Source, node: Any, paths: Paths) -> TaxKey:
 
 def row(src: Source, node: Any, base: Stated, amount: Stated, paths: Paths) -> Row:
     """A VAT breakdown row: its category ``node`` with the exemption reason, base and amount."""
+    code = src.one(node, paths.tax_reason_code)
+    if code is not None and text_of(code) not in VATEX:
+        src.warn(code, "not a VATEX exemption reason code invoicekit knows", text_of(code))
     return Row(
         tax_key(src, node, paths),
         base,
         amount,
         src.text(node, paths.tax_reason),
-        src.text(node, paths.tax_reason_code),
+        None if code is None else text_of(code),
     )
 
 
@@ -258,12 +261,6 @@ def one_line(src: Source, parent: Any, path: str) -> str | None:
     src.warn(node, "stated over several lines; read as one line", value)
     return joined
 
-
-def means_code(src: Source, stated: tuple[str, str] | None) -> tuple[str, str] | None:
-    """The payment means code (BT-81) as stated; one outside UNCL 4461 as invoicekit knows it is warned of."""
-    if stated is not None and stated[0] not in PAYMENT_MEANS:
-        src.warn(stated[1], "not a UNCL 4461 payment means code invoicekit knows", stated[0])
-    return stated
 
 
 def unit(src: Source, node: Any) -> str:

@@ -160,7 +160,7 @@ def _line(src: Source, node: Any, credit: bool) -> StatedLine:
 
 
 def _means(src: Source, d: Doc, means: Any) -> None:
-    d.means = parts.means_code(src, src.stated(means, "cbc:PaymentMeansCode"))
+    d.means = src.stated(means, "cbc:PaymentMeansCode")
     d.payment_id = src.stated(means, "cbc:PaymentID")
     account = src.one(means, "cac:PayeeFinancialAccount")
     if account is not None:
