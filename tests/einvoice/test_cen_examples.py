@@ -64,7 +64,8 @@ WARNINGS: dict[str, list[tuple[str, str | None]]] = {
         (
             "cbc:RegistrationName",
             "HEP-OPERATOR DISTRIBUCIJSKOG SUSTAVA D.O.O. ZA DISTRIBUCIJU I\n"
-            "                    OPSKRBU ELEKTRICNE ENERGIJE",
+            + " " * 20
+            + "OPSKRBU ELEKTRICNE ENERGIJE",
         )
     ],
     "ubl/ubl-tc434-example3.xml": [("cbc:ID", "DK1212341234123412")],
@@ -145,6 +146,7 @@ def test_exported_again_it_passes_the_official_rules_and_reads_back(name: str) -
 
 @pytest.mark.parametrize("name", sorted(NOT_EXPORTED))
 def test_the_export_refuses_what_the_sender_must_fix(name: str) -> None:
-    with pytest.raises(ValidationError):
-        document = _read(name).document
-        to_ubl(document, "en16931") if name.startswith("ubl/") else to_cii(document)
+    document = _read(name).document
+    export = (lambda d: to_ubl(d, "en16931")) if name.startswith("ubl/") else to_cii
+    with pytest.raises(ValidationError, match="BR-CO-26|VATEX"):
+        export(document)
