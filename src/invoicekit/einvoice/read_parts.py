@@ -262,7 +262,6 @@ def one_line(src: Source, parent: Any, path: str) -> str | None:
     return joined
 
 
-
 def unit(src: Source, node: Any) -> str:
     """The unit code of a quantity; one invoicekit does not know is refused."""
     code = node.get("unitCode")
