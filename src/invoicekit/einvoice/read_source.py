@@ -7,7 +7,9 @@ every problem names the XPath of the offending element.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -89,20 +91,22 @@ class Source:
     def __init__(self, root: Any) -> None:
         self.root = root
         self.seen: set[Any] = {root}
+        #: XPaths computed so far, and each parent's children by their step, built once.
+        self._paths: dict[Any, str] = {}
+        self._steps: dict[Any, dict[Any, str]] = {}
         self.notes: list[UnknownElement] = []
         self.warnings: list[ReadWarning] = []
 
     @staticmethod
     def tag(step: str) -> str:
         """The Clark name (``{uri}local``) of one prefixed step such as ``cbc:ID``."""
-        prefix, local = step.split(":")
-        return f"{{{NS[prefix]}}}{local}"
+        return _clark(step)
 
     def one(self, parent: Any, path: str) -> Any | None:
         """The first element at ``path`` below ``parent``, marked as read; None if absent."""
         node = parent
-        for step in path.split("/"):
-            node = node.find(self.tag(step))
+        for step in _clark_path(path):
+            node = node.find(step)
             if node is None:
                 return None
             self.seen.add(node)
@@ -173,17 +177,32 @@ class Source:
 
     def path(self, node: Any) -> str:
         """The XPath of ``node``, with prefixes and a position where a name repeats."""
-        parts: list[str] = []
-        while node is not None:
+        found = self._paths.get(node)
+        if found is None:
             parent = node.getparent()
-            name = prefixed(node.tag)
-            if parent is not None:
-                same = [c for c in parent if c.tag == node.tag]
-                if len(same) > 1:
-                    name += f"[{same.index(node) + 1}]"
-            parts.append(name)
-            node = parent
-        return "/" + "/".join(reversed(parts))
+            if parent is None:
+                found = f"/{prefixed(node.tag)}"
+            else:
+                found = f"{self.path(parent)}/{self._children(parent)[node]}"
+            self._paths[node] = found
+        return found
+
+    def _children(self, parent: Any) -> dict[Any, str]:
+        """Each element child of ``parent`` with its step, positioned where its name repeats."""
+        steps = self._steps.get(parent)
+        if steps is None:
+            children = [c for c in parent if isinstance(c.tag, str)]
+            counts = Counter(c.tag for c in children)
+            seen: Counter[str] = Counter()
+            steps = {}
+            for child in children:
+                name = prefixed(child.tag)
+                if counts[child.tag] > 1:
+                    seen[child.tag] += 1
+                    name += f"[{seen[child.tag]}]"
+                steps[child] = name
+            self._steps[parent] = steps
+        return steps
 
     def unknown(self) -> tuple[UnknownElement, ...]:
         """The topmost elements never read, then the read ones the model cannot hold."""
@@ -199,6 +218,19 @@ class Source:
         return fail(where, f"{term} is required; the document does not state it")
 
 
+@functools.cache
+def _clark(step: str) -> str:
+    prefix, local = step.split(":")
+    return f"{{{NS[prefix]}}}{local}"
+
+
+@functools.cache
+def _clark_path(path: str) -> tuple[str, ...]:
+    """The Clark names of a prefixed path's steps (the reader's own paths: a bounded set)."""
+    return tuple(_clark(step) for step in path.split("/"))
+
+
+@functools.lru_cache(maxsize=1024)
 def prefixed(tag: str) -> str:
     """A Clark name written with the reader's prefix (``cbc:ID``); unknown namespaces as is."""
     uri, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
