@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -91,9 +90,8 @@ class Source:
     def __init__(self, root: Any) -> None:
         self.root = root
         self.seen: set[Any] = {root}
-        #: XPaths computed so far, and each parent's children by their step, built once.
+        #: The XPath of every element asked for so far (parents are asked for again and again).
         self._paths: dict[Any, str] = {}
-        self._steps: dict[Any, dict[Any, str]] = {}
         self.notes: list[UnknownElement] = []
         self.warnings: list[ReadWarning] = []
 
@@ -106,7 +104,7 @@ class Source:
         """The first element at ``path`` below ``parent``, marked as read; None if absent."""
         node = parent
         for step in _clark_path(path):
-            node = node.find(step)
+            node = next(node.iterchildren(step), None)
             if node is None:
                 return None
             self.seen.add(node)
@@ -118,7 +116,7 @@ class Source:
         node = self.one(parent, head) if head else parent
         if node is None:
             return []
-        found = node.findall(self.tag(last))
+        found = list(node.iterchildren(self.tag(last)))
         self.seen.update(found)
         return list(found)
 
@@ -183,26 +181,13 @@ class Source:
             if parent is None:
                 found = f"/{prefixed(node.tag)}"
             else:
-                found = f"{self.path(parent)}/{self._children(parent)[node]}"
+                same = list(parent.iterchildren(node.tag))
+                step = prefixed(node.tag)
+                if len(same) > 1:
+                    step += f"[{same.index(node) + 1}]"
+                found = f"{self.path(parent)}/{step}"
             self._paths[node] = found
         return found
-
-    def _children(self, parent: Any) -> dict[Any, str]:
-        """Each element child of ``parent`` with its step, positioned where its name repeats."""
-        steps = self._steps.get(parent)
-        if steps is None:
-            children = [c for c in parent if isinstance(c.tag, str)]
-            counts = Counter(c.tag for c in children)
-            seen: Counter[str] = Counter()
-            steps = {}
-            for child in children:
-                name = prefixed(child.tag)
-                if counts[child.tag] > 1:
-                    seen[child.tag] += 1
-                    name += f"[{seen[child.tag]}]"
-                steps[child] = name
-            self._steps[parent] = steps
-        return steps
 
     def unknown(self) -> tuple[UnknownElement, ...]:
         """The topmost elements never read, then the read ones the model cannot hold."""
