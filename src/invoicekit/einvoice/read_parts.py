@@ -107,7 +107,7 @@ def period(src: Source, node: Any | None, paths: Paths) -> ServicePeriod | None:
     if start is None or end is None:
         src.note(node, "a period needs both a start and an end date")
         return None
-    return build_or_fail(src.path(node), lambda: ServicePeriod(start, end))
+    return src.build(node, lambda: ServicePeriod(start, end))
 
 
 def line(
@@ -128,7 +128,7 @@ def line(
     return StatedLine(
         path=src.path(node),
         name=name,
-        quantity=decimal(text_of(quantity), src.path(quantity)),
+        quantity=decimal(text_of(quantity), lambda: src.path(quantity)),
         unit=unit(src, quantity),
         net=net,
         price=price.value,
@@ -166,7 +166,7 @@ def address(src: Source, node: Any | None, *, country: str, **fields: str) -> Ad
         return None
     values = {field: one_line(src, node, path) for field, path in fields.items()}
     code = src.text(node, country) or ""
-    return build_or_fail(src.path(node), lambda: Address(country=code, **values))
+    return src.build(node, lambda: Address(country=code, **values))
 
 
 def contact(

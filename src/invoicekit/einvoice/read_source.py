@@ -34,16 +34,28 @@ NS: Final = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
 }
 _PREFIX: Final = {uri: prefix for prefix, uri in NS.items()}
+_DATE_102: Final = re.compile(r"\d{8}")
 _DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _NOT_MAPPED: Final = "not mapped to the invoicekit model"
+_NOT_DECIMAL: Final = "must be a decimal number like 1234.56"
 
 
 @attrs.frozen
 class Stated:
-    """A value as the document states it, with the XPath it was read from."""
+    """A value as the document states it, with the XPath it was read from.
+
+    ``at`` is the XPath, or the (source, element) pair it is worked out from when
+    asked: most stated values are never reported, so their paths are never needed.
+    """
 
     value: Decimal
-    path: str
+    at: str | tuple[Source, Any]
+
+    @property
+    def path(self) -> str:
+        """The XPath of the element the value was read from."""
+        at = self.at
+        return at if isinstance(at, str) else at[0].path(at[1])
 
 
 @attrs.frozen
@@ -142,8 +154,7 @@ class Source:
         node = self.one(parent, path)
         if node is None:
             return None
-        where = self.path(node)
-        return Stated(decimal(text_of(node), where), where)
+        return Stated(decimal(text_of(node), lambda: self.path(node)), (self, node))
 
     def number(self, parent: Any, path: str) -> Decimal | None:
         """The exact Decimal at ``path``; None when absent."""
@@ -163,6 +174,13 @@ class Source:
         if node is None:
             return None
         return _date(self, node, cii=cii)
+
+    def build(self, node: Any, build: Callable[[], _T]) -> _T:
+        """``build_or_fail`` at ``node``'s XPath, worked out only when a problem is reported."""
+        try:
+            return build()
+        except ValidationError:
+            return build_or_fail(self.path(node), build)
 
     def note(self, node: Any, reason: str) -> None:
         """Report ``node`` as read but not held by the model, saying why."""
@@ -229,28 +247,30 @@ def text_of(node: Any) -> str | None:
     return value or None
 
 
-def decimal(text: str | None, where: str) -> Decimal:
-    """A number as written in the XML, as an exact Decimal (never through float)."""
+def decimal(text: str | None, where: str | Callable[[], str]) -> Decimal:
+    """A number as written in the XML, as an exact Decimal (never through float).
+
+    ``where`` is the XPath, or a function giving it: it is needed only for the error.
+    """
     if text is None or not _DECIMAL.fullmatch(text):
-        raise fail(where, "must be a decimal number like 1234.56", text)
+        raise fail(where if isinstance(where, str) else where(), _NOT_DECIMAL, text)
     return Decimal(text)
 
 
 def _date(src: Source, node: Any, *, cii: bool) -> date:
-    where = src.path(node)
     if cii:
         inner = src.one(node, "udt:DateTimeString")
         if inner is None:
             inner = src.one(node, "qdt:DateTimeString")
         if inner is None:
-            raise fail(where, "needs a DateTimeString child")
-        text, where = text_of(inner), src.path(inner)
-        if inner.get("format", "102") != "102" or text is None or not re.fullmatch(r"\d{8}", text):
-            raise fail(where, "must be a date in format 102 (YYYYMMDD)", text)
+            raise fail(src.path(node), "needs a DateTimeString child")
+        text = text_of(inner)
+        if inner.get("format", "102") != "102" or text is None or not _DATE_102.fullmatch(text):
+            raise fail(src.path(inner), "must be a date in format 102 (YYYYMMDD)", text)
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     else:
-        text = text_of(node)
+        inner, text = node, text_of(node)
     try:
         return date.fromisoformat(text or "")
     except ValueError:
-        raise fail(where, "must be a date like 2026-03-01", text) from None
+        raise fail(src.path(inner), "must be a date like 2026-03-01", text) from None
