@@ -55,7 +55,9 @@ def main() -> int:
     """Print read and floor times per syntax with their ratio; exit 0."""
     invoice = make_invoice()
     documents = {"UBL (EN 16931)": to_ubl(invoice, "en16931"), "CII (EN 16931)": to_cii(invoice)}
-    print(f"read a {len(invoice.lines)}-line invoice vs bare lxml parse + one walk (goal <= {GOAL}x)")
+    print(
+        f"read a {len(invoice.lines)}-line invoice vs bare lxml parse + one walk (goal <= {GOAL}x)"
+    )
     print(f"  {'syntax':<15} {'read':>10} {'floor':>10} {'read/s':>8} {'ratio':>6}")
     for name, xml in documents.items():
         result = read(xml)
