@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_einvoice import make_invoice  # noqa: E402 - after sys.path
+
 from invoicekit.einvoice import read, to_cii, to_ubl  # noqa: E402
 
 #: ``--quick``: one call per figure (a smoke test, no meaningful figures).
