@@ -18,7 +18,7 @@ import attrs
 
 from invoicekit._extras import require
 from invoicekit.domain.invoice import CreditNote, Invoice
-from invoicekit.einvoice import read_model
+from invoicekit.einvoice import read_model, read_reports
 from invoicekit.einvoice.profiles import PROFILES
 from invoicekit.einvoice.read_cii import read_cii
 from invoicekit.einvoice.read_source import (
@@ -100,17 +100,17 @@ def read(xml: bytes, *, max_bytes: int = _MAX_BYTES) -> ReadResult:
     build_or_fail(f"{d.root}/currency", lambda: check_currency(d.currency))
     if not d.lines:
         raise fail(d.root, "an invoice needs at least one line (BG-25)")
-    read_model.drop_zero_adjustments(src, d)
+    read_reports.drop_zero_adjustments(src, d)
     lines = read_model.build_lines(d)
     discounts, charges = read_model.build_adjustments(d)
     prepaid = d.stated.get("BT-113")
     paid = prepaid.value if prepaid is not None and not d.credit else Decimal(0)
     policy, totals, differences = best_totals(d, lines, discounts, charges, paid)
-    read_model.report_rounding(src, d, totals)
+    read_reports.report_rounding(src, d, totals)
     terms, terms_text = read_model.build_terms(d, src)
     seller = read_model.build_seller(d, policy, terms)
     customer = read_model.build_customer(d, seller)
-    read_model.report_derived(src, d, lines)
+    read_reports.report_derived(src, d, lines)
     document: Invoice | CreditNote
     if d.credit:
         document = read_model.build_credit_note(
