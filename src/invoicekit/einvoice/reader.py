@@ -3,9 +3,10 @@
 ``read(xml)`` parses only through :func:`invoicekit.einvoice.safexml.parse` (hostile XML
 is refused), maps every EN 16931 term invoicekit models into an issued ``Invoice`` or a
 ``CreditNote`` built through the public constructors, reports every element it did not
-map with its XPath, and recomputes the totals with invoicekit's engine to tell whether
-the sender's BT-106 ... BT-115 are right. For XML our writers produced, exporting the
-read document again gives the same bytes.
+map with its XPath, warns of what a receiver cannot change but should know (a bad
+IBAN, an unknown code) instead of refusing it, and recomputes the totals with
+invoicekit's engine to tell whether the sender's BT-106 ... BT-115 are right. For XML
+our writers produced, exporting the read document again gives the same bytes.
 """
 
 from __future__ import annotations
