@@ -30,6 +30,7 @@ from invoicekit.errors import Problem, ValidationError
 
 _T = TypeVar("_T")
 _MAX_ID: Final = 64
+_CATEGORIES: Final = frozenset(c.value for c in TaxCategory)
 
 
 def _stable_id(kind: str, *parts: str) -> str:
@@ -52,7 +53,7 @@ def _party_key(party: Party) -> str:
 
 def _tax(key: TaxKey, rows: Sequence[Row]) -> Tax:
     """The Tax of a line or adjustment; the exemption reason comes from its breakdown row."""
-    if key.category not in {c.value for c in TaxCategory}:
+    if key.category not in _CATEGORIES:
         raise fail(
             f"{key.path}/ID",
             "not a VAT category invoicekit knows; known: "

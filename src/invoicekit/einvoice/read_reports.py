@@ -33,7 +33,10 @@ def drop_zero_adjustments(src: Source, d: Doc) -> None:
         return kept
 
     d.adjustments = keep(d.adjustments)
-    d.lines = [attrs.evolve(line, adjustments=tuple(keep(line.adjustments))) for line in d.lines]
+    d.lines = [
+        attrs.evolve(line, adjustments=tuple(keep(line.adjustments))) if line.adjustments else line
+        for line in d.lines
+    ]
 
 
 def report_derived(src: Source, d: Doc, lines: Sequence[Line]) -> None:
