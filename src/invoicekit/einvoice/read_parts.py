@@ -224,11 +224,11 @@ def endpoint(src: Source, node: Any | None) -> ElectronicAddress | None:
     if scheme not in EAS:
         src.warn(f"{src.path(node)}/@schemeID", "not a code of the EAS code list", scheme)
     try:
-        ElectronicAddress(scheme, value)
+        return ElectronicAddress(scheme, value)
     except ValidationError as exc:
         for found in exc.problems:
             src.warn(node, f"{_KEPT}: {found.message}", value)
-    return build_or_fail(src.path(node), lambda: received_address(scheme, value))
+    return src.build(node, lambda: received_address(scheme, value))
 
 
 def bank_account(src: Source, node: Any, *, iban: str, holder: str, bic: Any | None) -> BankAccount:
@@ -240,7 +240,7 @@ def bank_account(src: Source, node: Any, *, iban: str, holder: str, bic: Any | N
     number = "" if number_node is None else text_of(number_node) or ""
     name, code = src.text(node, holder), None if bic is None else text_of(bic)
     try:
-        BankAccount(iban=number, bic=code, holder=name)
+        return BankAccount(iban=number, bic=code, holder=name)
     except ValidationError as exc:
         where = {"iban": number_node, "bic": bic}
         for found in exc.problems:
@@ -248,7 +248,7 @@ def bank_account(src: Source, node: Any, *, iban: str, holder: str, bic: Any | N
             src.warn(
                 src.path(node) if at is None else at, f"{_KEPT}: {found.message}", str(found.value)
             )
-    return build_or_fail(src.path(node), lambda: received_account(number, code, name))
+    return src.build(node, lambda: received_account(number, code, name))
 
 
 def one_line(src: Source, parent: Any, path: str) -> str | None:
