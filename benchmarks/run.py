@@ -32,6 +32,7 @@ SCRIPTS = (
     "bench_smtp.py",
     "bench_einvoice.py",
     "bench_einvoice_validate.py",
+    "bench_einvoice_read.py",
     "bench_pay_page.py",
     "bench_codec.py",
     "bench_webhooks.py",

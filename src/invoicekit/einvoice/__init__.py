@@ -21,7 +21,13 @@ from invoicekit.einvoice.view import view
 from invoicekit.errors import ValidationError, problem
 
 if TYPE_CHECKING:  # imported lazily at run time, see __getattr__
-    from invoicekit.einvoice.reader import Difference, ReadResult, UnknownElement, read
+    from invoicekit.einvoice.reader import (
+        Difference,
+        ReadResult,
+        ReadWarning,
+        UnknownElement,
+        read,
+    )
     from invoicekit.einvoice.validation import (
         Finding,
         ValidationReport,
@@ -37,6 +43,7 @@ __all__ = [
     "Finding",
     "Profile",
     "ReadResult",
+    "ReadWarning",
     "UnknownElement",
     "ValidationReport",
     "bundled_rules",
@@ -55,6 +62,7 @@ __all__ = [
 _LAZY = {
     "read": "invoicekit.einvoice.reader",
     "ReadResult": "invoicekit.einvoice.reader",
+    "ReadWarning": "invoicekit.einvoice.reader",
     "UnknownElement": "invoicekit.einvoice.reader",
     "Difference": "invoicekit.einvoice.reader",
     "validate": "invoicekit.einvoice.validation",

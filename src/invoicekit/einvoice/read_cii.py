@@ -115,8 +115,8 @@ def _party(src: Source, node: Any | None, who: str) -> Party:
     )
     return Party(
         path=src.path(node),
-        name=src.text(node, "ram:Name"),
-        trading_name=src.text(org, "ram:TradingBusinessName")
+        name=parts.one_line(src, node, "ram:Name"),
+        trading_name=parts.one_line(src, org, "ram:TradingBusinessName")
         if org is not None and who == "seller"
         else None,
         registration_id=src.text(org, "ram:ID") if org is not None else None,
@@ -197,7 +197,7 @@ def _means(src: Source, d: Doc, means: Any) -> None:
     d.means = src.stated(means, "ram:TypeCode")
     account = src.one(means, "ram:PayeePartyCreditorFinancialAccount")
     if account is not None:
-        bic = src.text(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID")
+        bic = src.one(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID")
         d.account = parts.bank_account(
             src, account, iban="ram:IBANID", holder="ram:AccountName", bic=bic
         )

@@ -16,23 +16,21 @@ from decimal import Decimal
 from functools import partial
 from typing import Final, TypeVar
 
-import attrs
-
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.lifecycle import Issue, RecordPayment, apply
-from invoicekit.domain.line import Charge, Discount, Line, ServicePeriod
+from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.tax import Tax, TaxCategory
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import Totals
-from invoicekit.einvoice.codes import payment_means_code
 from invoicekit.einvoice.read_source import SUBJECT, Source, UnknownElement, build_or_fail, fail
 from invoicekit.einvoice.read_stated import Adjustment, Doc, Party, Row, TaxKey
 from invoicekit.errors import Problem, ValidationError
 
 _T = TypeVar("_T")
 _MAX_ID: Final = 64
+_CATEGORIES: Final = frozenset(c.value for c in TaxCategory)
 
 
 def _stable_id(kind: str, *parts: str) -> str:
@@ -55,7 +53,7 @@ def _party_key(party: Party) -> str:
 
 def _tax(key: TaxKey, rows: Sequence[Row]) -> Tax:
     """The Tax of a line or adjustment; the exemption reason comes from its breakdown row."""
-    if key.category not in {c.value for c in TaxCategory}:
+    if key.category not in _CATEGORIES:
         raise fail(
             f"{key.path}/ID",
             "not a VAT category invoicekit knows; known: "
@@ -172,11 +170,20 @@ _TERMS_TEXT: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], Paymen
 )
 
 
-def build_terms(d: Doc) -> tuple[PaymentTerms, str | None]:
-    """Payment terms that give the stated due date, and the stated text when they describe it otherwise."""
+def build_terms(d: Doc, src: Source) -> tuple[PaymentTerms, str | None]:
+    """Payment terms that give the stated due date, and the stated text when they describe it otherwise.
+
+    A due date before the issue date (EN 16931 has no rule against it) is warned of and
+    read as due on the issue date: invoicekit's terms cannot fall due before issue.
+    """
     text = d.terms[0] if d.terms is not None else None
     if d.due_date is not None and d.due_date < d.issue_date:
-        raise fail(d.root, f"the due date (BT-9) {d.due_date} is before the issue date", d.due_date)
+        src.warn(
+            d.root,
+            f"the due date (BT-9) is before the issue date {d.issue_date}; read as due on issue",
+            d.due_date.isoformat(),
+        )
+        d.due_date = None
     for pattern, make in _TERMS_TEXT:
         found = pattern.fullmatch(text.strip()) if text is not None else None
         if found is None:
@@ -245,76 +252,6 @@ def build_customer(d: Doc, seller: Seller) -> Customer:
             contact=party.contact,
         ),
     )
-
-
-def drop_zero_adjustments(src: Source, d: Doc) -> None:
-    """Fixed allowances and charges of 0 change nothing and the model holds none: report them."""
-
-    def keep(adjustments: Sequence[Adjustment]) -> list[Adjustment]:
-        kept = []
-        for adj in adjustments:
-            if adj.amount.value == 0 and (adj.percent is None or adj.base is None):
-                src.notes.append(
-                    UnknownElement(adj.path, "0", "an allowance or charge of 0 is not kept")
-                )
-            else:
-                kept.append(adj)
-        return kept
-
-    d.adjustments = keep(d.adjustments)
-    d.lines = [attrs.evolve(line, adjustments=tuple(keep(line.adjustments))) for line in d.lines]
-
-
-def report_derived(src: Source, d: Doc, lines: Sequence[Line]) -> None:
-    """Report stated values the model derives and would state differently (BT-3, BT-81, BT-83, BG-14)."""
-    expected_means = payment_means_code(d.currency) if d.account is not None else None
-    if d.means is not None and d.means[0] != expected_means:
-        src.notes.append(
-            UnknownElement(
-                d.means[1],
-                d.means[0],
-                f"invoicekit states payment means {expected_means or 'none'} for "
-                f"{'a transfer in ' + d.currency if d.account else 'no payee account'}",
-            )
-        )
-    if d.payment_id is not None and (d.payment_id[0] != d.number or d.account is None):
-        src.notes.append(
-            UnknownElement(
-                d.payment_id[1], d.payment_id[0], "invoicekit uses the invoice number (BT-1)"
-            )
-        )
-    if d.delivery is not None:
-        days = {(p.start, p.end) for p in (line.period for line in lines) if p is not None}
-        one_day = len(days) == 1 and next(iter(days))[0] == next(iter(days))[1]
-        if not (
-            one_day and all(line.period for line in lines) and next(iter(days))[0] == d.delivery[0]
-        ):
-            src.notes.append(
-                UnknownElement(
-                    d.delivery[1],
-                    d.delivery[0].isoformat(),
-                    "invoicekit states the delivery date (BT-72) only when every line was "
-                    "supplied on that one day",
-                )
-            )
-    if d.period is not None:
-        periods = [line.period for line in lines]
-        derived = (
-            ServicePeriod(
-                min(p.start for p in periods if p is not None),
-                max(p.end for p in periods if p is not None),
-            )
-            if periods and all(p is not None for p in periods)
-            else None
-        )
-        if derived != d.period[0]:
-            src.notes.append(
-                UnknownElement(
-                    d.period[1],
-                    f"{d.period[0].start}/{d.period[0].end}",
-                    "invoicekit derives the invoice period (BG-14) from the line periods",
-                )
-            )
 
 
 def build_credit_note(

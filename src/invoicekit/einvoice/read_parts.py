@@ -17,12 +17,14 @@ import attrs
 
 from invoicekit.domain.line import ServicePeriod
 from invoicekit.domain.parties import Address, BankAccount, Contact, ElectronicAddress
-from invoicekit.einvoice.codes import UNIT_CODES
+from invoicekit.domain.received import received_account, received_address
+from invoicekit.einvoice.codes import EAS, UNIT_CODES, VATEX
 from invoicekit.einvoice.read_source import Source, Stated, build_or_fail, decimal, fail, text_of
 from invoicekit.einvoice.read_stated import Adjustment, Row, StatedLine, TaxKey
 from invoicekit.errors import ValidationError
 
 _ONE_NOTE: Final = "the model keeps one note (BT-22); this one is not kept"
+_KEPT: Final = "kept as stated, though invoicekit would not issue it"
 
 
 @attrs.frozen(kw_only=True)
@@ -65,12 +67,15 @@ def tax_key(src: Source, node: Any, paths: Paths) -> TaxKey:
 
 def row(src: Source, node: Any, base: Stated, amount: Stated, paths: Paths) -> Row:
     """A VAT breakdown row: its category ``node`` with the exemption reason, base and amount."""
+    code = src.one(node, paths.tax_reason_code)
+    if code is not None and text_of(code) not in VATEX:
+        src.warn(code, "not a VATEX exemption reason code invoicekit knows", text_of(code))
     return Row(
         tax_key(src, node, paths),
         base,
         amount,
         src.text(node, paths.tax_reason),
-        src.text(node, paths.tax_reason_code),
+        None if code is None else text_of(code),
     )
 
 
@@ -102,7 +107,7 @@ def period(src: Source, node: Any | None, paths: Paths) -> ServicePeriod | None:
     if start is None or end is None:
         src.note(node, "a period needs both a start and an end date")
         return None
-    return build_or_fail(src.path(node), lambda: ServicePeriod(start, end))
+    return src.build(node, lambda: ServicePeriod(start, end))
 
 
 def line(
@@ -123,7 +128,7 @@ def line(
     return StatedLine(
         path=src.path(node),
         name=name,
-        quantity=decimal(text_of(quantity), src.path(quantity)),
+        quantity=decimal(text_of(quantity), lambda: src.path(quantity)),
         unit=unit(src, quantity),
         net=net,
         price=price.value,
@@ -159,9 +164,9 @@ def address(src: Source, node: Any | None, *, country: str, **fields: str) -> Ad
     """A postal address; ``fields`` maps each Address field but the country to its path."""
     if node is None:
         return None
-    values = {field: src.text(node, path) for field, path in fields.items()}
+    values = {field: one_line(src, node, path) for field, path in fields.items()}
     code = src.text(node, country) or ""
-    return build_or_fail(src.path(node), lambda: Address(country=code, **values))
+    return src.build(node, lambda: Address(country=code, **values))
 
 
 def contact(
@@ -209,17 +214,52 @@ def tax_ids(src: Source, ids: Sequence[tuple[bool, Any]]) -> tuple[str | None, s
 
 
 def endpoint(src: Source, node: Any | None) -> ElectronicAddress | None:
-    """A party's electronic address (BT-34/49) with its scheme."""
+    """A party's electronic address (BT-34/49) with its scheme; an odd one is kept with a warning."""
     if node is None:
         return None
-    scheme, value = node.get("schemeID", ""), text_of(node)
-    return build_or_fail(src.path(node), lambda: ElectronicAddress(scheme, value or ""))
+    scheme, value = node.get("schemeID", ""), text_of(node) or ""
+    if not value:
+        src.warn(node, "an electronic address with no id; not kept", scheme)
+        return None
+    if scheme not in EAS:
+        src.warn(f"{src.path(node)}/@schemeID", "not a code of the EAS code list", scheme)
+    try:
+        return ElectronicAddress(scheme, value)
+    except ValidationError as exc:
+        for found in exc.problems:
+            src.warn(node, f"{_KEPT}: {found.message}", value)
+    return src.build(node, lambda: received_address(scheme, value))
 
 
-def bank_account(src: Source, node: Any, *, iban: str, holder: str, bic: str | None) -> BankAccount:
-    """The payee's account (BG-17); ``bic`` is the text, which CII states outside the account."""
-    number, name = src.text(node, iban) or "", src.text(node, holder)
-    return build_or_fail(src.path(node), lambda: BankAccount(iban=number, bic=bic, holder=name))
+def bank_account(src: Source, node: Any, *, iban: str, holder: str, bic: Any | None) -> BankAccount:
+    """The payee's account (BG-17), kept as stated; an IBAN or BIC of another shape is warned of.
+
+    ``bic`` is the BIC's element, which CII states outside the account.
+    """
+    number_node = src.one(node, iban)
+    number = "" if number_node is None else text_of(number_node) or ""
+    name, code = src.text(node, holder), None if bic is None else text_of(bic)
+    try:
+        return BankAccount(iban=number, bic=code, holder=name)
+    except ValidationError as exc:
+        where = {"iban": number_node, "bic": bic}
+        for found in exc.problems:
+            at = where.get(found.path)
+            src.warn(
+                src.path(node) if at is None else at, f"{_KEPT}: {found.message}", str(found.value)
+            )
+    return src.build(node, lambda: received_account(number, code, name))
+
+
+def one_line(src: Source, parent: Any, path: str) -> str | None:
+    """A name or address line; one stated over several lines is joined into one, with a warning."""
+    node = src.one(parent, path)
+    value = None if node is None else text_of(node)
+    if node is None or value is None or value.isprintable():
+        return value
+    joined = " ".join(value.split())
+    src.warn(node, "stated over several lines; read as one line", value)
+    return joined
 
 
 def unit(src: Source, node: Any) -> str:

@@ -7,6 +7,7 @@ every problem names the XPath of the offending element.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from datetime import date
@@ -33,16 +34,28 @@ NS: Final = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
 }
 _PREFIX: Final = {uri: prefix for prefix, uri in NS.items()}
+_DATE_102: Final = re.compile(r"\d{8}")
 _DECIMAL: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _NOT_MAPPED: Final = "not mapped to the invoicekit model"
+_NOT_DECIMAL: Final = "must be a decimal number like 1234.56"
 
 
 @attrs.frozen
 class Stated:
-    """A value as the document states it, with the XPath it was read from."""
+    """A value as the document states it, with the XPath it was read from.
+
+    ``at`` is the XPath, or the (source, element) pair it is worked out from when
+    asked: most stated values are never reported, so their paths are never needed.
+    """
 
     value: Decimal
-    path: str
+    at: str | tuple[Source, Any]
+
+    @property
+    def path(self) -> str:
+        """The XPath of the element the value was read from."""
+        at = self.at
+        return at if isinstance(at, str) else at[0].path(at[1])
 
 
 @attrs.frozen
@@ -52,6 +65,15 @@ class UnknownElement:
     path: str
     text: str | None
     reason: str = _NOT_MAPPED
+
+
+@attrs.frozen
+class ReadWarning:
+    """What a receiver should know but cannot change: kept as stated, at its XPath, and why."""
+
+    path: str
+    message: str
+    value: str | None = None
 
 
 def fail(path: str, message: str, value: object = None) -> ValidationError:
@@ -80,19 +102,21 @@ class Source:
     def __init__(self, root: Any) -> None:
         self.root = root
         self.seen: set[Any] = {root}
+        #: The XPath of every element asked for so far (parents are asked for again and again).
+        self._paths: dict[Any, str] = {}
         self.notes: list[UnknownElement] = []
+        self.warnings: list[ReadWarning] = []
 
     @staticmethod
     def tag(step: str) -> str:
         """The Clark name (``{uri}local``) of one prefixed step such as ``cbc:ID``."""
-        prefix, local = step.split(":")
-        return f"{{{NS[prefix]}}}{local}"
+        return _clark(step)
 
     def one(self, parent: Any, path: str) -> Any | None:
         """The first element at ``path`` below ``parent``, marked as read; None if absent."""
         node = parent
-        for step in path.split("/"):
-            node = node.find(self.tag(step))
+        for step in _clark_path(path):
+            node = next(node.iterchildren(step), None)
             if node is None:
                 return None
             self.seen.add(node)
@@ -104,7 +128,7 @@ class Source:
         node = self.one(parent, head) if head else parent
         if node is None:
             return []
-        found = node.findall(self.tag(last))
+        found = list(node.iterchildren(self.tag(last)))
         self.seen.update(found)
         return list(found)
 
@@ -130,8 +154,7 @@ class Source:
         node = self.one(parent, path)
         if node is None:
             return None
-        where = self.path(node)
-        return Stated(decimal(text_of(node), where), where)
+        return Stated(decimal(text_of(node), lambda: self.path(node)), (self, node))
 
     def number(self, parent: Any, path: str) -> Decimal | None:
         """The exact Decimal at ``path``; None when absent."""
@@ -152,23 +175,37 @@ class Source:
             return None
         return _date(self, node, cii=cii)
 
+    def build(self, node: Any, build: Callable[[], _T]) -> _T:
+        """``build_or_fail`` at ``node``'s XPath, worked out only when a problem is reported."""
+        try:
+            return build()
+        except ValidationError:
+            return build_or_fail(self.path(node), build)
+
     def note(self, node: Any, reason: str) -> None:
         """Report ``node`` as read but not held by the model, saying why."""
         self.notes.append(UnknownElement(self.path(node), text_of(node), reason))
 
+    def warn(self, where: Any, message: str, value: str | None = None) -> None:
+        """Warn about the element ``where`` (or an XPath): kept as stated, but worth knowing."""
+        path = where if isinstance(where, str) else self.path(where)
+        self.warnings.append(ReadWarning(path, message, value))
+
     def path(self, node: Any) -> str:
         """The XPath of ``node``, with prefixes and a position where a name repeats."""
-        parts: list[str] = []
-        while node is not None:
+        found = self._paths.get(node)
+        if found is None:
             parent = node.getparent()
-            name = prefixed(node.tag)
-            if parent is not None:
-                same = [c for c in parent if c.tag == node.tag]
+            if parent is None:
+                found = f"/{prefixed(node.tag)}"
+            else:
+                same = list(parent.iterchildren(node.tag))
+                step = prefixed(node.tag)
                 if len(same) > 1:
-                    name += f"[{same.index(node) + 1}]"
-            parts.append(name)
-            node = parent
-        return "/" + "/".join(reversed(parts))
+                    step += f"[{same.index(node) + 1}]"
+                found = f"{self.path(parent)}/{step}"
+            self._paths[node] = found
+        return found
 
     def unknown(self) -> tuple[UnknownElement, ...]:
         """The topmost elements never read, then the read ones the model cannot hold."""
@@ -184,6 +221,19 @@ class Source:
         return fail(where, f"{term} is required; the document does not state it")
 
 
+@functools.cache
+def _clark(step: str) -> str:
+    prefix, local = step.split(":")
+    return f"{{{NS[prefix]}}}{local}"
+
+
+@functools.cache
+def _clark_path(path: str) -> tuple[str, ...]:
+    """The Clark names of a prefixed path's steps (the reader's own paths: a bounded set)."""
+    return tuple(_clark(step) for step in path.split("/"))
+
+
+@functools.lru_cache(maxsize=1024)
 def prefixed(tag: str) -> str:
     """A Clark name written with the reader's prefix (``cbc:ID``); unknown namespaces as is."""
     uri, _, local = tag[1:].partition("}") if tag.startswith("{") else ("", "", tag)
@@ -197,28 +247,30 @@ def text_of(node: Any) -> str | None:
     return value or None
 
 
-def decimal(text: str | None, where: str) -> Decimal:
-    """A number as written in the XML, as an exact Decimal (never through float)."""
+def decimal(text: str | None, where: str | Callable[[], str]) -> Decimal:
+    """A number as written in the XML, as an exact Decimal (never through float).
+
+    ``where`` is the XPath, or a function giving it: it is needed only for the error.
+    """
     if text is None or not _DECIMAL.fullmatch(text):
-        raise fail(where, "must be a decimal number like 1234.56", text)
+        raise fail(where if isinstance(where, str) else where(), _NOT_DECIMAL, text)
     return Decimal(text)
 
 
 def _date(src: Source, node: Any, *, cii: bool) -> date:
-    where = src.path(node)
     if cii:
         inner = src.one(node, "udt:DateTimeString")
         if inner is None:
             inner = src.one(node, "qdt:DateTimeString")
         if inner is None:
-            raise fail(where, "needs a DateTimeString child")
-        text, where = text_of(inner), src.path(inner)
-        if inner.get("format", "102") != "102" or text is None or not re.fullmatch(r"\d{8}", text):
-            raise fail(where, "must be a date in format 102 (YYYYMMDD)", text)
+            raise fail(src.path(node), "needs a DateTimeString child")
+        text = text_of(inner)
+        if inner.get("format", "102") != "102" or text is None or not _DATE_102.fullmatch(text):
+            raise fail(src.path(inner), "must be a date in format 102 (YYYYMMDD)", text)
         text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
     else:
-        text = text_of(node)
+        inner, text = node, text_of(node)
     try:
         return date.fromisoformat(text or "")
     except ValueError:
-        raise fail(where, "must be a date like 2026-03-01", text) from None
+        raise fail(src.path(inner), "must be a date like 2026-03-01", text) from None

@@ -2,7 +2,8 @@
 
 The sender may round differently from invoicekit's default, so every rounding
 convention invoicekit supports is tried; the first that reproduces every stated sum
-wins, else the one with the fewest differences.
+wins, else the one with the fewest differences. The paid (BT-113) and rounding (BT-114)
+amounts are taken as stated and checked by BR-CO-16, not recomputed.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def _policies(currency: str, rounding: Stated | None) -> Iterator[RoundingPolicy
     unit = minor_unit(currency)
     steps: list[Decimal | None] = [None]
     if rounding is not None and rounding.value != 0:
-        steps = [s for s in _CASH_STEPS if s % unit == 0]
+        steps = [s for s in _CASH_STEPS if s % unit == 0] + [None]
     for step in steps:
         increments = {currency: step} if step is not None else {}
         for where in TaxRounding:
@@ -95,11 +96,20 @@ def _policies(currency: str, rounding: Stated | None) -> Iterator[RoundingPolicy
 
 
 def _differences(d: Doc, totals: Totals, paid: Decimal) -> list[Difference]:
-    """Every stated amount the engine's ``totals`` disagree with (absent stated sums count as 0)."""
+    """Every stated amount the engine's ``totals`` disagree with (absent stated sums count as 0).
+
+    The paid (BT-113) and rounding (BT-114) amounts are the sender's to choose: taken as
+    stated unless the engine cash-rounds, and BT-115 checked against them (BR-CO-16).
+    """
     zero = Decimal(0)
     computed = totals.bt()
+    stated_rounding = d.stated.get("BT-114")
+    rounding = totals.rounding
+    if not rounding and stated_rounding is not None:
+        rounding = stated_rounding.value
     computed["BT-113"] = paid
-    computed["BT-115"] = totals.payable - paid
+    computed["BT-114"] = rounding
+    computed["BT-115"] = totals.tax_inclusive + rounding - paid
     out: list[Difference] = []
     for term, value in computed.items():
         stated = d.stated.get(term)

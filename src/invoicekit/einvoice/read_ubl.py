@@ -107,8 +107,10 @@ def _party(src: Source, node: Any | None, who: str) -> Party:
     contact_node = src.one(node, "cac:Contact")
     return Party(
         path=src.path(node),
-        name=src.text(legal, "cbc:RegistrationName") if legal is not None else None,
-        trading_name=src.text(node, "cac:PartyName/cbc:Name") if who == "seller" else None,
+        name=parts.one_line(src, legal, "cbc:RegistrationName") if legal is not None else None,
+        trading_name=parts.one_line(src, node, "cac:PartyName/cbc:Name")
+        if who == "seller"
+        else None,
         registration_id=src.text(legal, "cbc:CompanyID") if legal is not None else None,
         vat_id=vat_id,
         tax_number=tax_number,
@@ -162,7 +164,7 @@ def _means(src: Source, d: Doc, means: Any) -> None:
     d.payment_id = src.stated(means, "cbc:PaymentID")
     account = src.one(means, "cac:PayeeFinancialAccount")
     if account is not None:
-        bic = src.text(account, "cac:FinancialInstitutionBranch/cbc:ID")
+        bic = src.one(account, "cac:FinancialInstitutionBranch/cbc:ID")
         d.account = parts.bank_account(src, account, iban="cbc:ID", holder="cbc:Name", bic=bic)
 
 
