@@ -117,10 +117,11 @@ def test_declined_is_retried_by_policy_then_left_to_dunning(kind: str, tmp_path:
     setup = Books(kind, tmp_path, card=DECLINED)
     invoice = setup.issue()
     first = charge_lines(setup.run(ISSUED))
-    assert first == [
+    declined = (
         "done charge: charge of 119.00 EUR to visa ending 0002 failed "
         "(card_declined: The card was declined.); retried by the policy"
-    ]
+    )
+    assert first == [declined]
     actions = []
     for day in range(2, 25):
         actions += [(day, e.action) for e in setup.run(at(day)).done]

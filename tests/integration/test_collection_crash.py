@@ -25,11 +25,9 @@ from typing import Final
 import pytest
 
 import invoicekit as ik
+from integration.collection_child import sandbox
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
 from invoicekit.testing.invariants import check_all
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from integration.collection_child import sandbox  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
