@@ -19,7 +19,7 @@ from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.errors import PaymentError
 from invoicekit.payment_records import ChargeOutcome, ChargeState
 
-__all__ = ["CONSENT", "TEST_CARDS", "charge", "charges", "save"]
+__all__ = ["TEST_CARDS", "charge", "charges", "save"]
 
 #: Test card number -> (outcome, failure code, what the provider says).
 TEST_CARDS: Final = {
@@ -32,11 +32,6 @@ TEST_CARDS: Final = {
         "The bank asks the customer to confirm this payment; ask them to pay on the invoice page.",
     ),
 }
-#: The wording the pay page shows beside "save this card"; saved with the method as consent.
-CONSENT: Final = (
-    "Save this card and allow {seller} to charge it for my future invoices when they "
-    "are due. I can ask {seller} to remove it at any time."
-)
 
 
 def save(
