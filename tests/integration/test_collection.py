@@ -10,7 +10,9 @@ test_collection_crash.py).
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +24,7 @@ from invoicekit.adapters.payments import SandboxPayments
 from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.domain.dunning import DunningPolicy, Step
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
+from pg import admin_connect, pg_url, schema_url  # noqa: F401 - pg_url: found by name
 
 ISSUED = datetime(2026, 3, 2, 9, tzinfo=UTC)
 LINE = ik.Line("Retainer", quantity=Decimal(1), unit_price=Decimal("100.00"), tax=ik.Vat("19"))
@@ -40,6 +43,7 @@ class Books:
     """A seller charging automatically, one customer with a saved sandbox card."""
 
     def __init__(self, kind: str, tmp: Path, *, card: str, collect_on: str = "on_issue") -> None:
+        store, _, url = kind.partition("=")
         self.clock = FixedClock(ISSUED)
         self.sandbox = SandboxPayments(
             base_url="https://shop.example/pay",
@@ -53,8 +57,10 @@ class Books:
             "renderer": MemoryRenderer(),
             "payments": [self.sandbox],
         }
-        if kind == "memory":
+        if store == "memory":
             self.billing = ik.Billing.in_memory(**options)  # type: ignore[arg-type]
+        elif store == "postgresql":
+            self.billing = ik.Billing.from_url(url, **options)  # type: ignore[arg-type]
         else:
             self.billing = ik.Billing.sqlite(tmp / "books.db", **options)  # type: ignore[arg-type]
         seller = self.billing.sellers.create(
@@ -82,17 +88,44 @@ class Books:
         return Counter(c["key"] for c in self.sandbox.charges())
 
 
-@pytest.fixture(params=["memory", "sqlite"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def kind(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The store: on PostgreSQL a schema of its own (run_due works on every seller it holds)."""
+    if request.param != "postgresql":
+        yield str(request.param)
+        return
+    url = request.getfixturevalue("pg_url")
+    schema = f"collect_{uuid.uuid4().hex[:12]}"
+    with admin_connect(url) as admin:
+        admin.execute(f"CREATE SCHEMA {schema}")
+    yield f"postgresql={schema_url(url, schema)}"
+    with admin_connect(url) as admin:
+        admin.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+Make = Callable[..., Books]
+
+
+@pytest.fixture
+def make(kind: str, tmp_path: Path) -> Iterator[Make]:
+    """Build Books on the store of ``kind``; each is closed after the test."""
+    made: list[Books] = []
+
+    def build(**options: str) -> Books:
+        made.append(Books(kind, tmp_path, **options))
+        return made[-1]
+
+    yield build
+    for books in made:
+        books.billing.close()
 
 
 def charge_lines(report: ik.DueReport) -> list[str]:
     return [str(e) for e in report.entries if e.action in {"charge", "retry_collection"}]
 
 
-def test_charged_at_issue_once_and_paid(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card="4242424242424242")
+def test_charged_at_issue_once_and_paid(make: Make) -> None:
+    setup = make(card="4242424242424242")
     invoice = setup.issue()
     report = setup.run(ISSUED)
     assert charge_lines(report) == ["done charge: charged 119.00 EUR to visa ending 4242"]
@@ -103,8 +136,8 @@ def test_charged_at_issue_once_and_paid(kind: str, tmp_path: Path) -> None:
     assert setup.charges_per_key() == {f"collect:{invoice.id}:0": 1}
 
 
-def test_on_due_date_waits_for_the_due_date(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card="4242424242424242", collect_on="on_due_date")
+def test_on_due_date_waits_for_the_due_date(make: Make) -> None:
+    setup = make(card="4242424242424242", collect_on="on_due_date")
     invoice = setup.issue()
     assert charge_lines(setup.run(at(15, 22))) == []
     assert charge_lines(setup.run(at(16, 1))) == [
@@ -113,8 +146,8 @@ def test_on_due_date_waits_for_the_due_date(kind: str, tmp_path: Path) -> None:
     assert setup.books.invoices.get(invoice.id).status is ik.Status.PAID
 
 
-def test_declined_is_retried_by_policy_then_left_to_dunning(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card=DECLINED)
+def test_declined_is_retried_by_policy_then_left_to_dunning(make: Make) -> None:
+    setup = make(card=DECLINED)
     invoice = setup.issue()
     first = charge_lines(setup.run(ISSUED))
     declined = (
@@ -138,8 +171,8 @@ def test_declined_is_retried_by_policy_then_left_to_dunning(kind: str, tmp_path:
     assert set(setup.charges_per_key().values()) == {1}
 
 
-def test_card_needing_the_customer_is_not_retried(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card=NEEDS_ACTION)
+def test_card_needing_the_customer_is_not_retried(make: Make) -> None:
+    setup = make(card=NEEDS_ACTION)
     invoice = setup.issue()
     (line,) = charge_lines(setup.run(ISSUED))
     assert "authentication_required" in line
@@ -149,8 +182,8 @@ def test_card_needing_the_customer_is_not_retried(kind: str, tmp_path: Path) -> 
     assert len(setup.books.invoices.get(invoice.id).failures) == 1
 
 
-def test_nothing_charged_for_void_paid_or_pending(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card="4242424242424242")
+def test_nothing_charged_for_void_paid_or_pending(make: Make) -> None:
+    setup = make(card="4242424242424242")
     void = setup.issue()
     setup.books.invoices.void(void.id, reason="sent by mistake")
     paid = setup.issue()
@@ -165,9 +198,9 @@ def test_nothing_charged_for_void_paid_or_pending(kind: str, tmp_path: Path) -> 
     assert setup.sandbox.charges() == []
 
 
-def test_timeout_after_charging_charges_once(kind: str, tmp_path: Path) -> None:
+def test_timeout_after_charging_charges_once(make: Make) -> None:
     """T29: the provider charged and then timed out; the next run gets the same charge back."""
-    setup = Books(kind, tmp_path, card="4242424242424242")
+    setup = make(card="4242424242424242")
     invoice = setup.issue()
     setup.sandbox.timeouts_after_charge = 1
     (line,) = charge_lines(setup.run(ISSUED))
@@ -180,26 +213,24 @@ def test_timeout_after_charging_charges_once(kind: str, tmp_path: Path) -> None:
     assert setup.charges_per_key() == {f"collect:{invoice.id}:0": 1}
 
 
-def test_dry_run_plans_the_charge_and_charges_nothing(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card="4242424242424242")
+def test_dry_run_plans_the_charge_and_charges_nothing(make: Make) -> None:
+    setup = make(card="4242424242424242")
     setup.issue()
     report = setup.billing.run_due(ISSUED, dry_run=True)
     assert [str(e) for e in report.entries] == ["planned charge"]
     assert setup.sandbox.charges() == []
 
 
-def test_send_invoice_sellers_and_removed_methods_are_not_charged(
-    kind: str, tmp_path: Path
-) -> None:
-    setup = Books(kind, tmp_path, card="4242424242424242")
+def test_send_invoice_sellers_and_removed_methods_are_not_charged(make: Make) -> None:
+    setup = make(card="4242424242424242")
     setup.books.customers.remove_payment_method(setup.customer.id)
     setup.issue()
     assert charge_lines(setup.run(ISSUED)) == []
     assert setup.sandbox.charges() == []
 
 
-def test_saved_method_is_stored_and_checked(kind: str, tmp_path: Path) -> None:
-    setup = Books(kind, tmp_path, card="4242424242424242")
+def test_saved_method_is_stored_and_checked(make: Make) -> None:
+    setup = make(card="4242424242424242")
     stored = setup.books.customers.get(setup.customer.id).payment_method
     assert stored is not None
     assert (stored.provider, stored.last4, stored.consent) == ("sandbox", "4242", CONSENT)
