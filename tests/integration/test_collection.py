@@ -250,3 +250,11 @@ def test_saved_method_is_stored_and_checked(make: Make) -> None:
         )
     with pytest.raises(ik.ValidationError, match="method"):
         setup.books.customers.save_payment_method(setup.customer.id, "pm_123")  # type: ignore[arg-type]
+
+
+def test_the_invoice_keeps_no_saved_method_in_its_customer_snapshot(make: Make) -> None:
+    setup = make(card="4242424242424242")
+    invoice = setup.issue()
+    assert invoice.customer is not None
+    assert invoice.customer.payment_method is None
+    assert setup.books.customers.get(setup.customer.id).payment_method is not None
