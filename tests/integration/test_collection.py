@@ -10,6 +10,7 @@ test_collection_crash.py).
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -57,12 +58,16 @@ class Books:
             "renderer": MemoryRenderer(),
             "payments": [self.sandbox],
         }
+        self.store = store
         if store == "memory":
             self.billing = ik.Billing.in_memory(**options)  # type: ignore[arg-type]
+            self.worker = lambda: self.billing
         elif store == "postgresql":
             self.billing = ik.Billing.from_url(url, **options)  # type: ignore[arg-type]
+            self.worker = lambda: ik.Billing.from_url(url, **options)  # type: ignore[arg-type]
         else:
             self.billing = ik.Billing.sqlite(tmp / "books.db", **options)  # type: ignore[arg-type]
+            self.worker = lambda: ik.Billing.sqlite(tmp / "books.db", **options)  # type: ignore[arg-type]
         seller = self.billing.sellers.create(
             name="Northwind",
             country="DE",
@@ -258,3 +263,34 @@ def test_the_invoice_keeps_no_saved_method_in_its_customer_snapshot(make: Make) 
     assert invoice.customer is not None
     assert invoice.customer.payment_method is None
     assert setup.books.customers.get(setup.customer.id).payment_method is not None
+
+
+def test_workers_at_once_charge_each_attempt_once(make: Make) -> None:
+    """Four workers (own connections; the same Billing on the memory store) run at once."""
+    setup = make(card="4242424242424242")
+    invoices = [setup.issue().id for _ in range(6)]
+    workers = [setup.worker() for _ in range(4)]
+    start = threading.Barrier(len(workers))
+    errors: list[BaseException] = []
+
+    def work(billing: ik.Billing) -> None:
+        try:
+            start.wait()
+            billing.run_due(ISSUED)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(w,)) for w in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    for worker in workers:
+        if worker is not setup.billing:
+            worker.close()
+
+    assert errors == []
+    assert setup.charges_per_key() == {f"collect:{i}:0": 1 for i in invoices}
+    for invoice_id in invoices:
+        invoice = setup.books.invoices.get(invoice_id)
+        assert (invoice.status, len(invoice.payments)) == (ik.Status.PAID, 1)
