@@ -307,7 +307,14 @@ class StripeStub:
         }  # fmt: skip
         if method in declines:
             code, decline, message = declines[method]
-            intent.update(status="requires_payment_method", amount_received=0, latest_charge=None)
+            intent.update(
+                status="requires_payment_method",
+                amount_received=0,
+                latest_charge=None,
+                last_payment_error={
+                    "type": "card_error", "code": code, "decline_code": decline, "message": message,
+                },
+            )  # fmt: skip
             self.intents[intent["id"]] = intent
             return _error(
                 402, "card_error", message, code, decline_code=decline, payment_intent=intent

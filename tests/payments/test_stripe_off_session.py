@@ -14,11 +14,12 @@ from decimal import Decimal
 
 import pytest
 
+import invoicekit as ik
 from factories import issued
 from invoicekit import SavedPaymentMethod, StripeAccount, StripePayments
 from invoicekit.payment_records import ChargeState
 from invoicekit.testing.clock import FixedClock
-from payments.stripe_stub import StripeStub
+from payments.stripe_stub import StripeStub, body_of, sign
 
 NOW = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -87,4 +88,42 @@ def test_declines_are_failed_outcomes(
     assert outcome.state is ChargeState.FAILED
     assert (outcome.code, outcome.retryable) == (code, retryable)
     assert outcome.reason
-    assert outcome.payment_ref is None
+    assert outcome.payment_ref in stub.intents  # the declined PaymentIntent
+
+
+@pytest.mark.parametrize(
+    ("method", "event", "status"),
+    [
+        ("pm_card_visa", "payment_intent.succeeded", "paid"),
+        ("pm_card_chargeDeclined", "payment_intent.payment_failed", "failed"),
+    ],
+)
+def test_run_due_and_stripes_webhook_converge_on_one_payment(
+    stub: StripeStub, method: str, event: str, status: str
+) -> None:
+    clock = FixedClock(NOW)
+    billing = ik.Billing.in_memory(clock=clock, payments=[stripe(stub)])
+    seller = billing.sellers.create(
+        name="Northwind", country="DE", currency="EUR", collection="charge_automatically"
+    )
+    books = billing.seller(seller.id)
+    customer = books.customers.create("Globex", email="ap@globex.example")
+    books.customers.save_payment_method(customer.id, card(method))
+    line = ik.Line("Work", quantity=Decimal(1), unit_price=Decimal("100.00"), tax=ik.Vat("19"))
+    invoice = books.invoices.issue(books.invoices.draft(customer.id, lines=[line]).id)
+
+    billing.run_due(NOW)
+    [intent] = stub.intents.values()
+    body = body_of(stub.event(event, intent))
+    result = billing.webhooks.receive(
+        "stripe",
+        body,
+        {"Stripe-Signature": sign(body, "whsec_test", timestamp=int(NOW.timestamp()))},
+    )
+    after = books.invoices.get(invoice.id)
+
+    assert result.outcome == "recorded"
+    assert str(after.status) == status
+    assert len(after.payments) == 1  # the webhook found the payment run_due recorded
+    assert len(after.failures) == (status == "failed")
+    billing.close()

@@ -148,9 +148,9 @@ class Collection:
             done_key = outcome_key(step.invoice_id, step.attempt)
             if tx.idempotency.get(seller_id, done_key):
                 return "recorded by another worker", ()
-            command, made = _command(provider, outcome)
+            commands, made = _commands(provider, outcome)
             try:
-                changes.apply_in(tx, invoice, [command], now=now)
+                changes.apply_in(tx, invoice, commands, now=now)
             except InvoiceKitError as exc:
                 # The money moved but the invoice refuses it (voided meanwhile): say so.
                 made = (*made, f"unrecorded: {exc}")
@@ -213,22 +213,29 @@ def _record(
     )
 
 
-def _command(provider: str, outcome: ChargeOutcome) -> tuple[lifecycle.Command, tuple[str, ...]]:
-    """The lifecycle command recording ``outcome``, and what the report lists as made."""
-    if outcome.state is ChargeState.FAILED or outcome.payment_ref is None:
-        reason = outcome.reason or outcome.code or "the charge did not go through"
-        return lifecycle.FailCollection(reason, outcome.code), ()
+def _commands(
+    provider: str, outcome: ChargeOutcome
+) -> tuple[list[lifecycle.Command], tuple[str, ...]]:
+    """The lifecycle commands recording ``outcome``, and what the report lists as made.
+
+    A charge the provider names (``payment_ref``) is recorded as the payment its webhooks
+    converge on (``convergence.payment_id_for``): a decline as that payment, failed, so a
+    later ``payment_failed`` notice about it changes nothing (one failure, not two).
+    """
+    reason = outcome.reason or outcome.code or "the charge did not go through"
+    if outcome.payment_ref is None:
+        return [lifecycle.FailCollection(reason, outcome.code)], ()
     payment_id = payment_id_for(provider, outcome.payment_ref)
-    return (
-        lifecycle.RecordPayment(
-            payment_id,
-            outcome.amount,
-            pending=outcome.state is ChargeState.PENDING,
-            method=provider,
-            reference=outcome.payment_ref,
-        ),
-        (payment_id,),
+    record = lifecycle.RecordPayment(
+        payment_id,
+        outcome.amount,
+        pending=outcome.state is not ChargeState.SUCCEEDED,
+        method=provider,
+        reference=outcome.payment_ref,
     )
+    if outcome.state is ChargeState.FAILED:
+        return [record, lifecycle.FailPayment(payment_id, reason, outcome.code)], (payment_id,)
+    return [record], (payment_id,)
 
 
 def _describe(outcome: ChargeOutcome, started: _Attempt) -> str:

@@ -4,7 +4,9 @@
 ``payment_method`` and its ``customer``, under an Idempotency-Key derived from
 invoicekit's attempt key, so the same attempt asked twice is one charge. A declined
 card (``card_declined``, ``insufficient_funds``...) or one needing the customer
-(``authentication_required``) is a failed outcome, not an error.
+(``authentication_required``) is a failed outcome, not an error; it names the
+declined PaymentIntent, so Stripe's ``payment_intent.payment_failed`` webhook about it
+converges on the failed payment ``run_due`` records instead of adding a second failure.
 """
 
 from __future__ import annotations
@@ -81,10 +83,13 @@ def _declined(exc: Any, amount: Decimal, currency: str) -> ChargeOutcome:
         getattr(error, "decline_code", None) or getattr(exc, "code", None) or "card_declined"
     )
     reason = getattr(exc, "user_message", None) or str(getattr(exc, "_message", "") or code)
+    intent = getattr(error, "payment_intent", None)
+    ref = getattr(intent, "id", None) if intent is not None else None
     return ChargeOutcome(
         state=ChargeState.FAILED,
         amount=amount,
         currency=currency,
+        payment_ref=None if ref is None else str(ref),
         code=code,
         reason=reason,
         retryable=code not in FINAL_CODES and getattr(exc, "code", None) not in FINAL_CODES,
