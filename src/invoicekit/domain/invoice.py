@@ -16,8 +16,9 @@ import attrs
 
 from invoicekit.domain import checks
 from invoicekit.domain.line import Charge, Discount, Line, build_lines
-from invoicekit.domain.parties import Customer, Seller, customer_snapshot, optional_snapshot
+from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
+from invoicekit.domain.snapshots import customer_snapshot, optional_snapshot
 from invoicekit.domain.status import PaymentStatus, Status
 from invoicekit.domain.terms import PaymentTerms
 from invoicekit.domain.totals import Totals, compute_totals
@@ -198,7 +199,7 @@ class Invoice:
     due_date: date | None = None
     #: Snapshots of the parties as they were at issue.
     seller: Seller | None = None
-    #: Without the customer's saved payment method (``parties.customer_snapshot``).
+    #: Without the customer's saved payment method (``snapshots.customer_snapshot``).
     customer: Customer | None = attrs.field(default=None, converter=optional_snapshot)
     payment_link: str | None = None
     payments: tuple[Payment, ...] = ()

@@ -36,8 +36,6 @@ __all__ = [
     "Customer",
     "ElectronicAddress",
     "Seller",
-    "customer_snapshot",
-    "optional_snapshot",
 ]
 
 #: Channels a customer can be reached on, in the order tried by default.
@@ -430,18 +428,6 @@ class Customer:
             found.append(problem("phone", "required when 'sms' is one of the channels"))
         if found:
             raise ValidationError(found, subject="customer")
-
-
-def customer_snapshot(customer: Customer) -> Customer:
-    """The customer as an invoice keeps it: without the saved payment method (not the invoice's)."""
-    if isinstance(customer, Customer) and customer.payment_method is not None:
-        return attrs.evolve(customer, payment_method=None)
-    return customer
-
-
-def optional_snapshot(customer: Customer | None) -> Customer | None:
-    """``customer_snapshot`` of an invoice's customer, None (a draft's) kept."""
-    return None if customer is None else customer_snapshot(customer)
 
 
 def _settings_problems(seller: Seller) -> list[Problem]:

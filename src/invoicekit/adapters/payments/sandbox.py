@@ -37,9 +37,7 @@ from invoicekit.payment_records import (
 )
 
 if TYPE_CHECKING:
-    from invoicekit.domain.collection import SavedPaymentMethod
     from invoicekit.domain.invoice import Invoice
-    from invoicekit.payment_records import ChargeOutcome
     from invoicekit.ports import Clock, PaymentLink
 
 __all__ = ["SandboxPayments", "SandboxSession"]
@@ -85,7 +83,7 @@ class SandboxSession:
     key: str
 
 
-class SandboxPayments:
+class SandboxPayments(sandbox_charges.SavedCards):
     """A provider over HTTP on loopback: hosted checkout, signed webhooks, refunds."""
 
     def __init__(
@@ -120,8 +118,6 @@ class SandboxPayments:
         self._out = SandboxWebhooks(
             self._state, self._secrets[0], lambda: self.webhook_url, timeout, self._now
         )
-        #: Fault for tests: this many next charges are made, then answered with a timeout.
-        self.timeouts_after_charge = 0
 
     def __repr__(self) -> str:  # never the secrets
         return f"SandboxPayments(name={self._name!r}, base_url={self.base_url!r})"
@@ -171,33 +167,6 @@ class SandboxPayments:
             )
         self._out.deliver(event)
         return refund_ref
-
-    # ------------------------------------------------------------------ ChargesSaved
-
-    def save_method(
-        self, customer_ref: str, *, consent: str, card: str = "4242424242424242"
-    ) -> SavedPaymentMethod:
-        """Save test ``card`` (``sandbox_charges.TEST_CARDS``) for later off-session charges."""
-        return sandbox_charges.save(
-            self._state, self._name, customer_ref=customer_ref, card=card, consent=consent,
-            at=self._now(),
-        )  # fmt: skip
-
-    def charge_saved(
-        self, invoice: Invoice, method: SavedPaymentMethod, amount: Decimal, *, key: str
-    ) -> ChargeOutcome:
-        """Charge ``method`` as its test card behaves, once per ``key`` (T29)."""
-        outcome = sandbox_charges.charge(
-            self._state, self._name, method, amount, currency=invoice.currency, key=key
-        )
-        if self.timeouts_after_charge > 0:
-            self.timeouts_after_charge -= 1
-            raise PaymentError("timed out", provider=self._name, code="timeout", retryable=True)
-        return outcome
-
-    def charges(self) -> list[dict[str, str]]:
-        """Every off-session charge made, in order."""
-        return sandbox_charges.charges(self._state)
 
     # ------------------------------------------------------------------ Checkout
 

@@ -16,10 +16,11 @@ from typing import Any, Final
 
 from invoicekit.adapters.payments.sandbox_state import State
 from invoicekit.domain.collection import SavedPaymentMethod
+from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import PaymentError
 from invoicekit.payment_records import ChargeOutcome, ChargeState
 
-__all__ = ["TEST_CARDS", "charge", "charges", "save"]
+__all__ = ["TEST_CARDS", "SavedCards", "charge", "charges", "save"]
 
 #: Test card number -> (outcome, failure code, what the provider says).
 TEST_CARDS: Final = {
@@ -125,3 +126,40 @@ def _outcome(doc: Mapping[str, Any]) -> ChargeOutcome:
 def charges(state: State) -> list[dict[str, str]]:
     """Every charge the sandbox made, in order (a test counts them per key)."""
     return [dict(d) for d in state.all("charge")]
+
+
+class SavedCards:
+    """What ``SandboxPayments`` adds for automatic collection (``ports.ChargesSaved``)."""
+
+    _state: State
+    _name: str
+    #: Fault for tests: this many next charges are made, then answered with a timeout.
+    timeouts_after_charge: int = 0
+
+    def _now(self) -> datetime:
+        raise NotImplementedError  # pragma: no cover - SandboxPayments defines it
+
+    def save_method(
+        self, customer_ref: str, *, consent: str, card: str = "4242424242424242"
+    ) -> SavedPaymentMethod:
+        """Save test ``card`` (one of ``TEST_CARDS``) for later off-session charges."""
+        return save(
+            self._state, self._name, customer_ref=customer_ref, card=card, consent=consent,
+            at=self._now(),
+        )  # fmt: skip
+
+    def charge_saved(
+        self, invoice: Invoice, method: SavedPaymentMethod, amount: Decimal, *, key: str
+    ) -> ChargeOutcome:
+        """Charge ``method`` as its test card behaves, once per ``key`` (T29)."""
+        outcome = charge(
+            self._state, self._name, method, amount, currency=invoice.currency, key=key
+        )
+        if self.timeouts_after_charge > 0:
+            self.timeouts_after_charge -= 1
+            raise PaymentError("timed out", provider=self._name, code="timeout", retryable=True)
+        return outcome
+
+    def charges(self) -> list[dict[str, str]]:
+        """Every off-session charge made, in order."""
+        return charges(self._state)
