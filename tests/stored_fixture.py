@@ -6,12 +6,16 @@ from typing import Any, Final
 
 #: Fields added since tests/fixtures/stored_v1.* was written, with their defaults: documents
 #: written today carry them, the fixture's do not (Seller's payment_provider and
-#: send_receipts, Payment's disputes, Seller's and Customer's dunning).
+#: send_receipts, Payment's disputes, Seller's and Customer's dunning,
+#: Seller's collection settings, Customer's payment_method).
 LATER_DEFAULTS: Final[dict[str, object]] = {
     "payment_provider": None,
     "send_receipts": True,
     "disputes": [],
     "dunning": None,
+    "collection": "send_invoice",
+    "collect_on": "on_issue",
+    "payment_method": None,
 }
 
 

@@ -8,6 +8,7 @@ What is listed needs only the core dependencies. Adapters and the e-invoice func
 import typing  # as a module: its names would be public names of the package
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.domain.dunning import (
     DunningPolicy,
     LateFee,
@@ -145,6 +146,7 @@ __all__ = [
     "Rounding",
     "RoundingPolicy",
     "SandboxPayments",
+    "SavedPaymentMethod",
     "Schedule",
     "Seller",
     "SellerBooks",

@@ -28,6 +28,9 @@ POINTS: Final = (
     "recurring_after_draft",
     "recurring_before_issue",
     "recurring_after_issue",
+    # automatic collection: the attempt is recorded, then the provider charges (then
+    # "after_provider_call", before the outcome is recorded)
+    "collect_attempt_recorded",
 )
 
 

@@ -15,6 +15,8 @@ from decimal import Decimal
 import attrs
 
 __all__ = [
+    "ChargeOutcome",
+    "ChargeState",
     "CheckoutRecord",
     "CheckoutRequest",
     "CheckoutSession",
@@ -118,6 +120,35 @@ class ProviderNotice:
     session_ref: str | None = None
     occurred_at: datetime | None = None
     raw: bytes = b""
+
+
+class ChargeState(enum.StrEnum):
+    """What an off-session charge of a saved payment method came to."""
+
+    SUCCEEDED = "succeeded"
+    #: Accepted, the money is in flight (a bank debit): recorded as a pending payment.
+    PENDING = "pending"
+    #: Declined, or the customer must act (``authentication_required``): no money moved.
+    FAILED = "failed"
+
+
+@attrs.frozen
+class ChargeOutcome:
+    """A provider's answer to ``charge_saved``: the same answer for the same key.
+
+    ``payment_ref`` names the provider's payment (Stripe: the PaymentIntent), so its
+    later notices (webhooks) converge on the payment this outcome records.
+    """
+
+    state: ChargeState
+    amount: Decimal
+    currency: str
+    payment_ref: str | None = None
+    #: The provider's code of a failure (``card_declined``, ``authentication_required``...).
+    code: str | None = None
+    reason: str | None = None
+    #: Whether charging again later may succeed (False: the customer must act first).
+    retryable: bool = True
 
 
 # --------------------------------------------------------------------------- stored records

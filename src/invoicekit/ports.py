@@ -14,8 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
+from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.domain.invoice import Invoice
 from invoicekit.payment_records import (
+    ChargeOutcome,
+    ChargeState,
     CheckoutRecord,
     CheckoutRequest,
     CheckoutSession,
@@ -65,6 +68,9 @@ from invoicekit.repositories import (
 __all__ = [
     "DOCUMENT_KINDS",
     "MEDIA_TYPES",
+    "ChargeOutcome",
+    "ChargeState",
+    "ChargesSaved",
     "Checkout",
     "CheckoutRecord",
     "CheckoutRepository",
@@ -104,6 +110,7 @@ __all__ = [
     "RecurringRepository",
     "RenderedDocument",
     "Renderer",
+    "SavedPaymentMethod",
     "SellerRepository",
     "SequenceRepository",
     "Storage",
@@ -165,6 +172,22 @@ class Checkout(Protocol):
 
         Closing one that is already closed or expired does nothing.
         """
+
+
+class ChargesSaved(Protocol):
+    """What a provider that keeps customers' payment methods adds: charge one off-session.
+
+    Called by ``run_due`` outside any write transaction, after the attempt was recorded
+    with its ``key`` (invoice, attempt n). Idempotent by ``key``: asked again with the same
+    key (after a crash, or a timeout after the charge was made) it returns the same
+    charge and never takes the money twice (T29). A decline is an outcome, not an error;
+    PaymentError (with ``retryable``) means the provider could not be asked.
+    """
+
+    def charge_saved(
+        self, invoice: Invoice, method: SavedPaymentMethod, amount: Decimal, *, key: str
+    ) -> ChargeOutcome:
+        """Charge ``amount`` of ``invoice`` (in its currency) to ``method``, once per ``key``."""
 
 
 class PaymentNotices(Protocol):

@@ -42,6 +42,10 @@ NOT_RUN: frozenset[tuple[str, str]] = frozenset(
             "Not run here: needs a Stripe test key (STRIPE_SECRET_KEY) and the network",
         ),
         (
+            "how-to/automatic-collection.md",
+            "Not run here: needs a Stripe test key (STRIPE_SECRET_KEY) and the network",
+        ),
+        (
             "how-to/mount-web-app.md",
             "Not run here: your FastAPI project (examples/fastapi_app.py runs the same, tested)",
         ),

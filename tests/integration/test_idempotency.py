@@ -19,7 +19,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -37,6 +37,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     pay_with_keys,
     storage_kind_fixture,
 )
+from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.ports import MessageStatus
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
@@ -325,6 +326,14 @@ def _nothing(_: World) -> None:
 
 #: Every write that takes an idempotency key: how to call it, and (where a second run
 #: would look like a replay) a change made between the two calls that a re-run would show.
+#: A saved card (``customers.save_payment_method``).
+SAVED_METHOD: Final = SavedPaymentMethod(
+    provider="sandbox",
+    reference="sbx_pm_1",
+    consent="Charge my card for future invoices.",
+    consented_at=datetime(2026, 3, 2, tzinfo=UTC),
+)
+
 KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
     "Sellers.create": (
         lambda w, k: w.billing.sellers.create(
@@ -342,6 +351,12 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
     ),
     "Customers.update": (
         lambda w, k: w.books.customers.update(w.customer_id, name="Globex AG", idempotency_key=k),
+        lambda w: w.books.customers.update(w.customer_id, email="new@globex.example"),
+    ),
+    "Customers.save_payment_method": (
+        lambda w, k: w.books.customers.save_payment_method(
+            w.customer_id, SAVED_METHOD, idempotency_key=k
+        ),
         lambda w: w.books.customers.update(w.customer_id, email="new@globex.example"),
     ),
     "Invoices.draft": (
@@ -463,6 +478,11 @@ UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
         "sets archived=True: repeating it changes nothing",
         lambda w: w.customer_id,
         lambda w, customer_id: w.books.customers.archive(customer_id),
+    ),
+    "Customers.remove_payment_method": (
+        "sets payment_method=None: repeating it changes nothing",
+        lambda w: w.customer_id,
+        lambda w, customer_id: w.books.customers.remove_payment_method(customer_id),
     ),
     "Invoices.issue_many": (
         "already issued ids are returned as they are: a repeat issues nothing new",

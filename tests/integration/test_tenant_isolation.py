@@ -18,6 +18,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Final
 
@@ -36,6 +37,7 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
     seed_tenant,
     storage_kind_fixture,
 )
+from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.ports import InboxItem, MessageRecord, OutboxRecord
 from sizes import examples
 
@@ -118,6 +120,15 @@ class Coverage:
 
 LINES: Final = (line("10.00"),)
 
+#: A saved card another seller's customer must never receive.
+SAVED_METHOD: Final = SavedPaymentMethod(
+    provider="sandbox",
+    reference="sbx_pm_probe",
+    consent="Charge my card for future invoices.",
+    consented_at=datetime(2026, 3, 2, tzinfo=UTC),
+)
+
+
 COVERAGE: Final[dict[str, Coverage]] = {
     # ---- customers
     "customers.get": Coverage(not_found=(lambda s, t: s.customers.get(t.customer_id),)),
@@ -128,6 +139,12 @@ COVERAGE: Final[dict[str, Coverage]] = {
         )
     ),
     "customers.archive": Coverage(not_found=(lambda s, t: s.customers.archive(t.customer_id),)),
+    "customers.save_payment_method": Coverage(
+        not_found=(lambda s, t: s.customers.save_payment_method(t.customer_id, SAVED_METHOD),)
+    ),
+    "customers.remove_payment_method": Coverage(
+        not_found=(lambda s, t: s.customers.remove_payment_method(t.customer_id),)
+    ),
     "customers.create": Coverage(
         creates=(lambda s, t: s.customers.create("Hooli", id=t.customer_id),)
     ),

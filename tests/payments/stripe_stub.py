@@ -76,7 +76,7 @@ class Recorded:
         return auth.removeprefix("Bearer ")
 
 
-def _error(status: int, kind: str, message: str, code: str | None = None, **more: str) -> Any:
+def _error(status: int, kind: str, message: str, code: str | None = None, **more: Any) -> Any:
     body: dict[str, Any] = {"type": kind, "message": message}
     if code:
         body["code"] = code
@@ -240,6 +240,8 @@ class StripeStub:
                     )
                 session["status"] = "expired"
             return 200, session
+        if parts == ["v1", "payment_intents"] and record.method == "POST":
+            return self._create_intent(record.params)
         if parts[:2] == ["v1", "payment_intents"] and len(parts) == 3:
             intent = self.intents.get(parts[2])
             if intent is None:
@@ -276,6 +278,52 @@ class StripeStub:
         session["_intent_metadata"] = _nested(params, "payment_intent_data[metadata]")
         self.sessions[session["id"]] = session
         return {k: v for k, v in session.items() if not k.startswith("_")}
+
+    def _create_intent(self, params: Mapping[str, str]) -> tuple[int, Any]:
+        """An off-session PaymentIntent, confirmed now as Stripe's test payment method behaves."""
+        n = next(self._ids)
+        intent = fixture("payment_intent")
+        intent.update(
+            id=f"pi_test_stub{n:04d}",
+            amount=int(params["amount"]),
+            currency=params["currency"],
+            customer=params.get("customer"),
+            payment_method=params.get("payment_method"),
+            metadata=_nested(params, "metadata"),
+            created=int(time.time()),
+            next_action=None,
+            last_payment_error=None,
+        )
+        method = params.get("payment_method", "")
+        declines = {
+            "pm_card_chargeDeclined": ("card_declined", "generic_decline", "Your card was declined."),
+            "pm_card_chargeDeclinedInsufficientFunds": (
+                "card_declined", "insufficient_funds", "Your card has insufficient funds.",
+            ),
+            "pm_card_authenticationRequired": (
+                "authentication_required", "authentication_required",
+                "Your card was declined. This transaction requires authentication.",
+            ),
+        }  # fmt: skip
+        if method in declines:
+            code, decline, message = declines[method]
+            intent.update(
+                status="requires_payment_method",
+                amount_received=0,
+                latest_charge=None,
+                last_payment_error={
+                    "type": "card_error", "code": code, "decline_code": decline, "message": message,
+                },
+            )  # fmt: skip
+            self.intents[intent["id"]] = intent
+            return _error(
+                402, "card_error", message, code, decline_code=decline, payment_intent=intent
+            )
+        intent.update(
+            status="succeeded", amount_received=intent["amount"], latest_charge=f"ch_stub{n:04d}"
+        )
+        self.intents[intent["id"]] = intent
+        return 200, intent
 
     def _create_refund(self, params: Mapping[str, str]) -> tuple[int, Any]:
         intent = self.intents.get(params.get("payment_intent", ""))

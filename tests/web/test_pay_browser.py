@@ -214,3 +214,21 @@ def test_a_declined_card_comes_back_to_pay_again(chromium: Browser, live: Live) 
     invoice = live.billing.seller(live.seller_id).invoices.get(live.invoice_id)
     assert str(invoice.status) == "failed"
     page.context.close()
+
+
+def test_saving_the_card_is_a_labelled_choice_and_axe_clean(chromium: Browser, live: Live) -> None:
+    page = open_at(chromium, live.link(), PHONE)
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url(f"{live.base}/sandbox/*")
+
+    box = page.get_by_label("Save this card for future invoices", exact=False)
+    box.check()
+    problems = axe(page)
+    page.get_by_role("button", name="Succeed").click()
+    page.wait_for_url(f"{live.base}/i/*?checkout=success")
+
+    assert problems == []
+    customer = live.billing.seller(live.seller_id).customers.get(live.customer_id)
+    assert customer.payment_method is not None
+    assert "charge this card for my future invoices" in customer.payment_method.consent
+    page.context.close()

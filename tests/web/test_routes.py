@@ -204,6 +204,32 @@ def test_the_sandbox_page_offers_succeed_pending_and_decline(shop: Shop) -> None
     assert '<select id="reason" name="reason">' in html
 
 
+def test_the_sandbox_page_offers_to_save_the_card_with_consent(shop: Shop) -> None:
+    html = shop.client.get(f"/sandbox/{shop.ref}").text
+    token = csrf_of(html)
+
+    assert '<input type="checkbox" id="save_card" name="save_card" value="yes">' in html
+    assert "I allow Northwind Studio to charge this card for my future invoices" in html
+    back = shop.client.post(
+        f"/sandbox/{shop.ref}", data={FIELD: token, "outcome": "succeed", "save_card": "yes"}
+    )
+
+    assert back.status_code == 303
+    method = shop.billing.seller(shop.seller_id).customers.get(shop.customer_id).payment_method
+    assert method is not None
+    assert (method.provider, method.last4) == ("sandbox", "4242")
+    assert method.consent.startswith("I allow Northwind Studio to charge this card")
+    assert method.consented_at == AT
+
+
+def test_the_card_is_not_saved_without_the_tick(shop: Shop) -> None:
+    token = csrf_of(shop.client.get(f"/sandbox/{shop.ref}").text)
+    shop.client.post(f"/sandbox/{shop.ref}", data={FIELD: token, "outcome": "succeed"})
+
+    customer = shop.billing.seller(shop.seller_id).customers.get(shop.customer_id)
+    assert customer.payment_method is None
+
+
 def test_succeed_chooses_and_goes_back_to_the_invoice_page(shop: Shop) -> None:
     token = csrf_of(shop.client.get(f"/sandbox/{shop.ref}").text)
 

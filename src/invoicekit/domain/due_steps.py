@@ -17,6 +17,7 @@ from invoicekit.domain.tax import Tax
 
 __all__ = [
     "AddLateFee",
+    "ChargeInvoice",
     "DuePlan",
     "DueStep",
     "GenerateOccurrence",
@@ -69,6 +70,17 @@ class AddLateFee:
 
 
 @attrs.frozen
+class ChargeInvoice:
+    """Charge the customer's saved payment method for the balance: the first attempt (0)."""
+
+    invoice_id: str
+    at: datetime
+
+    #: The first attempt; retries are ``RetryCollection`` 1, 2, ...
+    attempt = 0
+
+
+@attrs.frozen
 class RetryCollection:
     """Charge the saved payment method again: retry ``attempt`` (1 is the first retry)."""
 
@@ -98,9 +110,17 @@ class Skip:
 
 
 #: A step that acts on one invoice (``still_applies`` judges these).
-InvoiceStep = MarkOverdueStep | SendReminder | AddLateFee | RetryCollection
+InvoiceStep = MarkOverdueStep | SendReminder | AddLateFee | RetryCollection | ChargeInvoice
 #: Anything a plan holds.
-DueStep = MarkOverdueStep | SendReminder | AddLateFee | RetryCollection | GenerateOccurrence | Skip
+DueStep = (
+    MarkOverdueStep
+    | SendReminder
+    | AddLateFee
+    | RetryCollection
+    | ChargeInvoice
+    | GenerateOccurrence
+    | Skip
+)
 
 
 @attrs.frozen

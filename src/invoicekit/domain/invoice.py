@@ -18,6 +18,7 @@ from invoicekit.domain import checks
 from invoicekit.domain.line import Charge, Discount, Line, build_lines
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
+from invoicekit.domain.snapshots import customer_snapshot, optional_snapshot
 from invoicekit.domain.status import PaymentStatus, Status
 from invoicekit.domain.terms import PaymentTerms
 from invoicekit.domain.totals import Totals, compute_totals
@@ -163,7 +164,7 @@ class CreditNote:
     issue_date: date
     issued_at: datetime
     seller: Seller
-    customer: Customer
+    customer: Customer = attrs.field(converter=customer_snapshot)
     reason: str | None = None
     #: The corrected invoice's buyer and order references (BT-10, BT-13), which Peppol and
     #: XRechnung ask of credit notes too.
@@ -198,7 +199,8 @@ class Invoice:
     due_date: date | None = None
     #: Snapshots of the parties as they were at issue.
     seller: Seller | None = None
-    customer: Customer | None = None
+    #: Without the customer's saved payment method (``snapshots.customer_snapshot``).
+    customer: Customer | None = attrs.field(default=None, converter=optional_snapshot)
     payment_link: str | None = None
     payments: tuple[Payment, ...] = ()
     credits: tuple[CreditApplication, ...] = ()

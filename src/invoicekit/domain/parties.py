@@ -14,6 +14,11 @@ from typing import Any, Final
 import attrs
 
 from invoicekit.domain import checks
+from invoicekit.domain.collection import (
+    SavedPaymentMethod,
+    collection_problems,
+    saved_method_problems,
+)
 from invoicekit.domain.dunning import DunningPolicy, PolicyOverride
 from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
@@ -287,6 +292,11 @@ class Seller:
     #: How ``run_due`` chases this seller's open invoices (reminders, late fees, retries);
     #: None: no automatic reminders (``run_due`` still marks invoices overdue).
     dunning: DunningPolicy | None = None
+    #: "send_invoice" (the customer pays) or "charge_automatically" (``run_due`` charges the
+    #: customer's saved payment method); see ``collect_on`` for when.
+    collection: str = "send_invoice"
+    #: When ``run_due`` charges automatically: "on_issue" or "on_due_date".
+    collect_on: str = "on_issue"
 
     def series_named(self, name: str) -> Series:
         """The series called ``name``; ValidationError naming the configured ones if absent."""
@@ -369,6 +379,9 @@ class Customer:
     contact: Contact | None = None
     #: This customer's own policy, or changes to the seller's (None: the seller's policy).
     dunning: DunningPolicy | PolicyOverride | None = None
+    #: The payment method the customer saved for automatic collection (the provider's
+    #: reference and the consent given, never card data); None: nothing saved.
+    payment_method: SavedPaymentMethod | None = None
 
     def __attrs_post_init__(self) -> None:
         found: list[Problem] = []
@@ -407,6 +420,8 @@ class Customer:
             self.dunning, DunningPolicy | PolicyOverride
         ):
             found.append(problem("dunning", _DUNNING + " or a PolicyOverride", self.dunning))
+        if self.payment_method is not None:
+            found += saved_method_problems(self.payment_method, "payment_method.")
         if "email" in self.channels and self.email is None:
             found.append(problem("email", "required when 'email' is one of the channels"))
         if "sms" in self.channels and self.phone is None:
@@ -428,6 +443,7 @@ def _settings_problems(seller: Seller) -> list[Problem]:
         + checks.flag("send_receipts", seller.send_receipts)
         + checks.identifier("payment_provider", seller.payment_provider, required=False)
         + minimum_problems(seller.reminder_minimum)
+        + collection_problems(seller.collection, seller.collect_on)
         + (
             []
             if seller.dunning is None or isinstance(seller.dunning, DunningPolicy)

@@ -18,6 +18,7 @@ import attrs
 
 from invoicekit.domain.due_steps import (
     AddLateFee,
+    ChargeInvoice,
     DuePlan,
     DueStep,
     GenerateOccurrence,
@@ -91,6 +92,11 @@ class DueInvoice:
     retried: frozenset[int] = attrs.field(factory=frozenset, converter=_attempts)
     #: Whether a saved payment method can be charged again.
     can_charge: bool = False
+    #: When the first automatic charge is due (at issue or on the due date); None: the
+    #: seller does not charge automatically, and retries follow any failure.
+    collect_at: datetime | None = None
+    #: Whether the first automatic charge's outcome is recorded.
+    charged: bool = False
 
     @classmethod
     def of(
@@ -104,6 +110,8 @@ class DueInvoice:
         fees: Iterable[str] = (),
         retried: Iterable[int] = (),
         can_charge: bool = False,
+        collect_at: datetime | None = None,
+        charged: bool = False,
     ) -> DueInvoice:
         """The planner's view of an issued ``invoice`` (zones from its party snapshots).
 
@@ -134,6 +142,8 @@ class DueInvoice:
             failures=tuple(f.at for f in invoice.failures),
             retried=retried,
             can_charge=can_charge,
+            collect_at=collect_at,
+            charged=charged,
         )
 
 
@@ -216,15 +226,29 @@ def _invoice_steps(invoice: DueInvoice, now: datetime) -> list[DueStep]:
             else MarkOverdueStep(invoice.id, now)
         )
     policy = resolve(invoice.policy, invoice.customer_policy)
+    steps += _charge_steps(invoice, now, in_flight=in_flight)
     steps += _retry_steps(invoice, policy, now, in_flight=in_flight)
     steps += _dunning_steps(invoice, policy, now, in_flight=in_flight)
     return steps
+
+
+def _charge_steps(invoice: DueInvoice, now: datetime, *, in_flight: bool) -> list[DueStep]:
+    """The first automatic charge, once its moment has come (T29: the executor keys it)."""
+    if invoice.collect_at is None or invoice.charged or not invoice.can_charge:
+        return []
+    if invoice.collect_at > now:
+        return []
+    if in_flight:
+        return [Skip(invoice.id, SkipReason.IN_FLIGHT, detail="charge")]
+    return [ChargeInvoice(invoice.id, now)]
 
 
 def _retry_steps(
     invoice: DueInvoice, policy: DunningPolicy, now: datetime, *, in_flight: bool
 ) -> list[DueStep]:
     """The next collection retry, when its day after the first failure has come."""
+    if invoice.collect_at is not None and not invoice.charged:
+        return []  # automatic collection: retries follow the first charge
     attempt = len(invoice.failures)
     if not invoice.can_charge or not attempt or attempt > len(policy.retry_days):
         return []  # nothing failed, nothing to charge, or handed to dunning
@@ -341,6 +365,8 @@ def why_not(
         return SkipReason.IN_FLIGHT.value
     if isinstance(step, RetryCollection):
         return None if len(invoice_now.failures) == step.attempt else "attempts changed"
+    if isinstance(step, ChargeInvoice):
+        return None
     return _chase_changed(step, invoice_now, minimum)
 
 

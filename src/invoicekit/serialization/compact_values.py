@@ -23,6 +23,7 @@ from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.status import PaymentStatus
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.money import Rounding
+from invoicekit.serialization.collection_values import method_document
 from invoicekit.serialization.dunning_values import dunning_document
 
 __all__ = [
@@ -149,6 +150,10 @@ def _seller_settings(out: dict[str, Any], seller: Seller) -> None:
         out["payment_provider"] = seller.payment_provider
     if seller.dunning is not None:
         out["dunning"] = dunning_document(seller.dunning)
+    if seller.collection != "send_invoice":
+        out["collection"] = seller.collection
+    if seller.collect_on != "on_issue":
+        out["collect_on"] = seller.collect_on
 
 
 def seller_document(seller: Seller) -> dict[str, Any]:
@@ -196,6 +201,8 @@ def customer_document(customer: Customer) -> dict[str, Any]:
         out["archived"] = True
     if customer.dunning is not None:
         out["dunning"] = dunning_document(customer.dunning)
+    if customer.payment_method is not None:
+        out["payment_method"] = method_document(customer.payment_method)
     return out
 
 

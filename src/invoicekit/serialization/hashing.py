@@ -57,8 +57,10 @@ _LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
         "payment_provider": None,
         "send_receipts": True,
         "dunning": None,
+        "collection": "send_invoice",
+        "collect_on": "on_issue",
     },
-    "customer": {"dunning": None},
+    "customer": {"dunning": None, "payment_method": None},
 }
 
 

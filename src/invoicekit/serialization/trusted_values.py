@@ -34,6 +34,7 @@ from invoicekit.domain.status import PaymentStatus
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.money import Rounding
 from invoicekit.serialization.builders import unchecked
+from invoicekit.serialization.collection_values import method_from
 from invoicekit.serialization.compact_values import DEFAULT_POLICY, DEFAULT_SERIES, DEFAULT_TERMS
 from invoicekit.serialization.dunning_values import dunning_from
 
@@ -176,6 +177,8 @@ def seller(data: dict[str, Any]) -> Seller:
         send_receipts=get("send_receipts", True),
         payment_provider=get("payment_provider"),
         dunning=dunning_from(get("dunning")),
+        collection=get("collection", "send_invoice"),
+        collect_on=get("collect_on", "on_issue"),
         reminder_minimum=_EMPTY
         if minimum is None
         else FrozenMapping({k: _D(v) for k, v in minimum.items()}),
@@ -207,6 +210,7 @@ def customer(data: dict[str, Any]) -> Customer:
         registration_id=get("registration_id"),
         contact=_contact(get("contact")),
         dunning=dunning_from(get("dunning")),
+        payment_method=method_from(get("payment_method")),
     )
 
 

@@ -28,6 +28,7 @@ from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Ren
 from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
+from invoicekit.services.collection import Collection
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.due_report import DueReport, generation_entries
 from invoicekit.services.fields import BillingOptions
@@ -180,6 +181,7 @@ class Billing:
                 self.recurring_due(now, dry_run=dry_run)
             ),
         )
+        self._due.collect = Collection(self._runner, self.providers)
 
     def _get_renderer(self) -> Renderer:
         """The renderer given, or the built-in one (with EPC QR codes when the qr extra is installed)."""

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
 from invoicekit.domain.due_steps import (
     AddLateFee,
+    ChargeInvoice,
     DueStep,
     GenerateOccurrence,
     MarkOverdueStep,
@@ -24,19 +25,21 @@ __all__ = ["DueEntry", "DueReport", "Outcome", "action_of", "generation_entries"
 Outcome = Literal["planned", "done", "skipped"]
 
 
+#: The report's action name of each step type (a reminder step's is its kind).
+_ACTIONS: Final[dict[type, str]] = {
+    MarkOverdueStep: "mark_overdue",
+    AddLateFee: "late_fee",
+    RetryCollection: "retry_collection",
+    ChargeInvoice: "charge",
+    GenerateOccurrence: "generate",
+}
+
+
 def action_of(step: DueStep) -> str:
     """The step's action name as the report shows it."""
-    if isinstance(step, MarkOverdueStep):
-        return "mark_overdue"
     if isinstance(step, SendReminder):
         return step.kind
-    if isinstance(step, AddLateFee):
-        return "late_fee"
-    if isinstance(step, RetryCollection):
-        return "retry_collection"
-    if isinstance(step, GenerateOccurrence):
-        return "generate"
-    return "skip"
+    return _ACTIONS.get(type(step), "skip")
 
 
 @attrs.frozen

@@ -7,16 +7,21 @@ once; each page is planned and performed before the next is read.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from datetime import datetime, time
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
+
+import attrs
 
 from invoicekit.domain.dunning import DunningPolicy, PolicyOverride, resolve
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.overdue import CHASED
-from invoicekit.domain.parties import Customer
+from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.planning import DueInvoice
 from invoicekit.ports import Transaction
 from invoicekit.records import InvoiceQuery
+from invoicekit.services.collection import outcome_key
 from invoicekit.services.unit import Runner
 
 __all__ = ["NO_REMINDERS", "PAGE", "fee_key", "open_pages"]
@@ -26,6 +31,8 @@ PAGE: Final = 500
 #: The policy of a seller without one: overdue is still marked, nothing is sent or charged.
 NO_REMINDERS: Final = DunningPolicy(steps=(), retry_days=())
 _REMINDER_KINDS: Final = ("reminder", "final_notice")
+#: Collection attempts looked up per invoice: the first charge and at most 10 retries.
+_MAX_ATTEMPTS: Final = 11
 
 
 def fee_key(invoice_id: str, step: str) -> str:
@@ -53,12 +60,49 @@ def open_pages(runner: Runner, seller_id: str) -> Iterator[list[DueInvoice]]:
                     continue
                 if inv.customer_id not in customers:
                     customers[inv.customer_id] = tx.customers.get(seller_id, inv.customer_id)
-                mine = customers[inv.customer_id].dunning
-                due.append(_due(tx, inv, seller.dunning, mine, seller.reminder_minimum))
+                customer = customers[inv.customer_id]
+                one = _due(tx, inv, seller.dunning, customer.dunning, seller.reminder_minimum)
+                due.append(_with_collection(tx, one, inv, seller, customer))
         yield due
         if len(page) < PAGE:
             return
         after = page[-1].id
+
+
+def _with_collection(
+    tx: Transaction, due: DueInvoice, invoice: Invoice, seller: Seller, customer: Customer
+) -> DueInvoice:
+    """``due`` with automatic collection: when to charge, and what the attempts came to.
+
+    Attempt n's outcome is recorded under ``outcome_key(invoice, n)``; an attempt started
+    and not finished (a run that died) is proposed again and re-uses its key (T29). A
+    failure the provider calls final (the customer must act) stops the charges until the
+    customer saves a method again.
+    """
+    method = customer.payment_method
+    if seller.collection != "charge_automatically" or method is None:
+        return due
+    if seller.collect_on == "on_due_date" and invoice.due_date is not None:
+        zone = ZoneInfo(seller.timezone)
+        collect_at = datetime.combine(invoice.due_date, time(0), tzinfo=zone)
+    else:
+        collect_at = invoice.issued_at or datetime.min.replace(tzinfo=ZoneInfo("UTC"))
+    outcomes = {}
+    for attempt in range(_MAX_ATTEMPTS):
+        record = tx.idempotency.get(invoice.seller_id, outcome_key(invoice.id, attempt))
+        if record is not None:
+            outcomes[attempt] = record.result
+    final = any(
+        not r.get("retryable", True) and r.get("method") == method.reference
+        for r in outcomes.values()
+    )
+    return attrs.evolve(
+        due,
+        can_charge=not final,
+        collect_at=collect_at,
+        charged=0 in outcomes,
+        retried={n for n in outcomes if n},
+    )
 
 
 def _due(

@@ -13,6 +13,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Literal, TypedDict
 
+from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.domain.dunning import DunningPolicy, PolicyOverride
 from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.numbering import Series
@@ -77,6 +78,8 @@ class SellerSettings(TypedDict, total=False):
     contact: Contact | None
     payment_provider: str | None
     dunning: DunningPolicy | None
+    collection: str
+    collect_on: str
 
 
 class SellerFields(SellerSettings):
@@ -109,6 +112,7 @@ class CustomerSettings(TypedDict, total=False):
     registration_id: str | None
     contact: Contact | None
     dunning: DunningPolicy | PolicyOverride | None
+    payment_method: SavedPaymentMethod | None
 
 
 class CustomerChanges(CustomerSettings, total=False):

@@ -10,6 +10,7 @@ from typing import Any, Unpack
 import attrs
 
 from invoicekit.domain import checks
+from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.domain.numbering import changed_series
 from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.errors import NotFoundError, ValidationError, problem
@@ -198,6 +199,29 @@ class Customers:
 
         call = calls.UpdateCustomer(customer_id=customer_id, changes=changes)
         return self._run.write(self._seller_id, call, body, Customer, key=idempotency_key)
+
+    def save_payment_method(
+        self,
+        customer_id: str,
+        method: SavedPaymentMethod,
+        *,
+        idempotency_key: str | None = None,
+    ) -> Customer:
+        """Keep ``method`` (the provider's reference and the consent given) for automatic collection.
+
+        Replaces a method saved before. Card data never reaches invoicekit: only the
+        provider's reference, brand, last four digits and expiry.
+        """
+        if not isinstance(method, SavedPaymentMethod):
+            checks.refuse(
+                [problem("method", "must be a SavedPaymentMethod (from the provider)", method)],
+                "customer",
+            )
+        return self.update(customer_id, payment_method=method, idempotency_key=idempotency_key)
+
+    def remove_payment_method(self, customer_id: str) -> Customer:
+        """Forget the customer's saved method: nothing is charged automatically any more."""
+        return self.update(customer_id, payment_method=None)
 
     def archive(self, customer_id: str) -> Customer:
         """Hide a customer from listings; their invoices stay as they are (a repeat changes nothing)."""

@@ -17,6 +17,7 @@ from datetime import datetime
 from invoicekit.domain import lifecycle
 from invoicekit.domain.due_steps import (
     AddLateFee,
+    ChargeInvoice,
     DuePlan,
     DueStep,
     GenerateOccurrence,
@@ -33,6 +34,7 @@ from invoicekit.errors import InvalidTransitionError, ValidationError, problem
 from invoicekit.ports import InvoiceClaims, MessageRecord, Notifier, Transaction
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
+from invoicekit.services.collection import Collection
 from invoicekit.services.due_report import DueEntry, DueReport, action_of, skipped_entry
 from invoicekit.services.due_snapshot import fee_key, open_pages
 from invoicekit.services.invoices import Invoices
@@ -73,6 +75,8 @@ class RunDue:
         self._notifiers = notifiers
         #: The generation hook (recurring templates), run first; None until recurring exists.
         self.generate = generate
+        #: The executor of automatic charges and their retries; None: they are skipped.
+        self.collect: Collection | None = None
 
     def __call__(self, now: datetime | None = None, *, dry_run: bool = False) -> DueReport:
         """Plan and perform what is due at ``now`` (the clock's time by default) for every seller."""
@@ -124,6 +128,8 @@ class RunDue:
         base = DueEntry(seller_id, subject, action_of(step), "planned", step=name)
         if dry_run:
             return base
+        if isinstance(step, ChargeInvoice | RetryCollection) and self.collect is not None:
+            return self.collect.perform(seller_id, step, base)
         reason, made = self._perform(seller_id, step)
         if reason is not None:
             return DueEntry(
@@ -139,8 +145,8 @@ class RunDue:
             return self._remind(seller_id, step)
         if isinstance(step, AddLateFee):
             return self._late_fee(seller_id, step)
-        if isinstance(step, RetryCollection):
-            return "no saved payment method (automatic collection is not built yet)", ()
+        if isinstance(step, RetryCollection | ChargeInvoice):
+            return "this Billing has no collection executor", ()
         return "no recurring generation configured on this Billing", ()
 
     def _mark_overdue(self, seller_id: str, step: MarkOverdueStep) -> str | None:

@@ -29,10 +29,10 @@ from invoicekit.errors import (
     WebhookRejectedError,
 )
 from invoicekit.web.csrf import COOKIE, FIELD, Csrf
-from invoicekit.web.host import Host, SandboxDesk
+from invoicekit.web.host import Host, SandboxDesk, SandboxSessionView
 from invoicekit.web.inbox import inbox_context
 from invoicekit.web.pages import NOT_FOUND, Templates, invoice_context, stylesheet
-from invoicekit.web.sandbox_page import REASONS, sandbox_context
+from invoicekit.web.sandbox_page import CONSENT, REASONS, sandbox_context
 from invoicekit.web.security import SecurityHeaders
 
 __all__ = ["build_app"]
@@ -200,6 +200,7 @@ class _App:
             action=request.url_for("sandbox", ref=ref).path,
             csrf_token=self.csrf.token(nonce, f"sandbox:{ref}"),
             error=error,
+            consent=await run_in_threadpool(self._consent, session),
         )
         response = self.html(request, "sandbox.html", context, status=200 if not error else 409)
         return self.nonce(request, response, nonce, new)
@@ -227,12 +228,32 @@ class _App:
             )
         except InvoiceKitError as exc:
             return await self.sandbox_page(request, error=str(exc))
+        if outcome == "succeed" and form.get("save_card") == "yes":
+            await run_in_threadpool(self._save_card, session)
         back = "failed" if outcome == "decline" else "success"
         target = session.return_url
         if not target.startswith(("https://", "http://")):
             return self.message(request, 200, "Done", f"The payment is {session.state}.")
         joiner = "&" if "?" in target else "?"
         return RedirectResponse(f"{target}{joiner}checkout={back}", 303)
+
+    def _consent(self, session: SandboxSessionView) -> str | None:
+        """The "save this card" wording for the session's seller; None: the sandbox cannot save."""
+        if not callable(getattr(self.sandbox, "save_method", None)):
+            return None
+        invoice = self.billing.seller(session.seller_id).invoices.get(session.invoice_id)
+        seller = invoice.seller.name if invoice.seller is not None else "the seller"
+        return CONSENT.format(seller=seller)
+
+    def _save_card(self, session: SandboxSessionView) -> None:
+        """Keep the card just used on the customer, with the consent wording they agreed to."""
+        consent = self._consent(session)
+        if consent is None:
+            return
+        books = self.billing.seller(session.seller_id)
+        customer_id = books.invoices.get(session.invoice_id).customer_id
+        method = self.sandbox.save_method(customer_id, consent=consent)  # type: ignore[union-attr]
+        books.customers.save_payment_method(customer_id, method)
 
     # ------------------------------------------------------------ webhooks
 

@@ -128,6 +128,14 @@ class SandboxSessionView(Protocol):
         """The session's id (``sbx_cs_…``)."""
 
     @property
+    def seller_id(self) -> str:
+        """Whose invoice it pays."""
+
+    @property
+    def invoice_id(self) -> str:
+        """The invoice it pays (its customer may save the card)."""
+
+    @property
     def amount(self) -> Decimal:
         """The amount to pay."""
 

@@ -7,10 +7,16 @@ from typing import Any, Final
 from invoicekit.adapters.render.formatting import formatter
 from invoicekit.web.host import SandboxSessionView
 
-__all__ = ["CHOOSABLE", "REASONS", "sandbox_context"]
+__all__ = ["CHOOSABLE", "CONSENT", "REASONS", "sandbox_context"]
 
 #: States in which the payer may still choose (a declined card may be tried again).
 CHOOSABLE: Final = frozenset({"open", "declined"})
+
+#: What the payer agrees to by ticking "save this card"; kept with the saved method.
+CONSENT: Final = (
+    "I allow {seller} to charge this card for my future invoices when they are due. "
+    "I can ask {seller} to remove the card at any time."
+)
 
 #: Decline reasons the page offers, as provider codes with their words.
 REASONS: Final = {
@@ -22,9 +28,17 @@ REASONS: Final = {
 
 
 def sandbox_context(
-    session: SandboxSessionView, *, action: str, csrf_token: str, error: str | None
+    session: SandboxSessionView,
+    *,
+    action: str,
+    csrf_token: str,
+    error: str | None,
+    consent: str | None = None,
 ) -> dict[str, Any]:
-    """The page of ``session``: its amount and, while it is open, the three choices."""
+    """The page of ``session``: its amount and, while it is open, the three choices.
+
+    ``consent``: the wording of "save this card for future invoices" (None: not offered).
+    """
     return {
         "lang": "en",
         "title": f"Sandbox checkout: {session.description}",
@@ -34,4 +48,5 @@ def sandbox_context(
         "csrf_token": csrf_token,
         "reasons": list(REASONS.items()),
         "error": error,
+        "consent": consent,
     }

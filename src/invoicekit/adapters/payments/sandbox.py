@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
+from invoicekit.adapters.payments import sandbox_charges
 from invoicekit.adapters.payments.sandbox_events import notice_of
 from invoicekit.adapters.payments.sandbox_out import SandboxWebhooks
 from invoicekit.adapters.payments.sandbox_state import MemoryState, SqliteState, State
@@ -82,7 +83,7 @@ class SandboxSession:
     key: str
 
 
-class SandboxPayments:
+class SandboxPayments(sandbox_charges.SavedCards):
     """A provider over HTTP on loopback: hosted checkout, signed webhooks, refunds."""
 
     def __init__(

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from invoicekit._extras import require
+from invoicekit.adapters.payments import stripe_charges
 from invoicekit.adapters.payments.stripe_account import StripeAccount, StripeClients
 from invoicekit.adapters.payments.stripe_amounts import from_minor, to_minor
 from invoicekit.adapters.payments.stripe_checkout import digest, session_params
@@ -42,7 +43,9 @@ from invoicekit.payment_records import (
 )
 
 if TYPE_CHECKING:
+    from invoicekit.domain.collection import SavedPaymentMethod
     from invoicekit.domain.invoice import Invoice
+    from invoicekit.payment_records import ChargeOutcome
     from invoicekit.ports import Clock, PaymentLink
 
 __all__ = ["StripeAccount", "StripePayments"]
@@ -177,6 +180,13 @@ class StripePayments:
             lambda: client.v1.refunds.create(params=params, options=options),
         )
         return str(refund["id"])
+
+    def charge_saved(
+        self, invoice: Invoice, method: SavedPaymentMethod, amount: Decimal, *, key: str
+    ) -> ChargeOutcome:
+        """Charge the saved card off-session (a confirmed PaymentIntent), once per ``key``."""
+        client = self._client(self.account_for(invoice.seller_id))
+        return stripe_charges.charge_saved(client, self._name, invoice, method, amount, key=key)
 
     def _payment_intent(self, invoice: Invoice, payment_id: str) -> str:
         """The PaymentIntent id behind our payment ``payment_id`` of ``invoice``."""
