@@ -25,6 +25,7 @@ import attrs
 
 from invoicekit.domain import lifecycle
 from invoicekit.domain.calendar import books_date
+from invoicekit.domain.events import ReceiptSent
 from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import (
     DeliveryError,
@@ -310,6 +311,12 @@ class Dispatcher:
             tx.messages.complete(record.seller_id, record.key, at=now, provider_id=provider_id)
             if record.kind == "invoice" and record.invoice_id is not None:
                 self._note_sent(tx, record, now)
+            elif record.kind == "receipt" and record.invoice_id is not None:
+                invoice = tx.invoices.get(record.seller_id, record.invoice_id)
+                sent = ReceiptSent(
+                    invoice_id=invoice.id, at=now, payment_id=record.subject_id, channel=record.channel
+                )
+                tx.outbox.append(self._run.outbox_records(invoice, [sent]))
 
     def _note_sent(self, tx: Transaction, record: MessageRecord, now: datetime) -> None:
         """Record on the invoice that it went out on this channel (InvoiceSent)."""
@@ -321,7 +328,7 @@ class Dispatcher:
             return  # voided since it was queued: the message went out, the invoice stays void
         if new is not invoice:
             tx.invoices.save(new, expected_version=invoice.version)
-        tx.outbox.append(self._run.outbox_records(new, events))
+        tx.outbox.append(self._run.outbox_records(new, events, before=str(invoice.status)))
 
     def _failed(
         self, record: MessageRecord, error: str, *, retryable: bool, report: DispatchReport
