@@ -28,6 +28,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqlitePayTokens,
     SqliteProviderEvents,
 )
+from invoicekit.adapters.storage.sqlite_events import SqliteEventFeed
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
@@ -638,6 +639,7 @@ class _SqliteTransaction:
     outbox: _Outbox
     idempotency: _Idempotency
     messages: SqliteMessages
+    event_feed: SqliteEventFeed
     inbox: SqliteInbox
     provider_events: SqliteProviderEvents
     checkouts: SqliteCheckouts
@@ -655,6 +657,7 @@ def _transaction(session: Session) -> _SqliteTransaction:
         outbox=_Outbox(session),
         idempotency=_Idempotency(session),
         messages=SqliteMessages(session),
+        event_feed=SqliteEventFeed(session),
         inbox=SqliteInbox(session),
         provider_events=SqliteProviderEvents(session),
         checkouts=SqliteCheckouts(session),
