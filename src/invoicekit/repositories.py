@@ -12,13 +12,13 @@ from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.payment_records import CheckoutRecord, PayTokenRecord, ProviderEventRecord
 from invoicekit.records import (
+    HandlerCursor,
     IdempotencyRecord,
     InboxItem,
     InvoiceQuery,
     InvoiceSave,
     MessageRecord,
     MessageStatus,
-    HandlerCursor,
     OutboxRecord,
     TemplateRecord,
 )
@@ -27,12 +27,12 @@ __all__ = [
     "CheckoutRepository",
     "CreditNoteRepository",
     "CustomerRepository",
+    "EventFeed",
     "IdempotencyRepository",
     "InboxRepository",
     "InvoiceClaims",
     "InvoiceRepository",
     "MessageRepository",
-    "EventFeed",
     "Outbox",
     "PayTokenRepository",
     "ProviderEventRepository",

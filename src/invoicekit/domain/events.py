@@ -15,6 +15,7 @@ import attrs
 from invoicekit.domain.invoice import CreditNote
 
 __all__ = [
+    "SCHEMA_VERSION",
     "CollectionFailed",
     "CreditNoteIssued",
     "CustomerCreditApplied",
@@ -37,7 +38,6 @@ __all__ = [
     "PaymentSucceeded",
     "ReceiptSent",
     "ReminderSent",
-    "SCHEMA_VERSION",
 ]
 
 #: The version of the events' fields handlers and webhooks receive; raised when a field changes meaning.

@@ -195,15 +195,20 @@ class Dispatcher:
         *,
         interval: float = 1.0,
         seller_id: str | None = None,
+        also: Callable[[], int] | None = None,
     ) -> None:
-        """Dispatch until ``stop`` is set, sleeping ``interval`` seconds whenever nothing is due."""
+        """Dispatch until ``stop`` is set, sleeping ``interval`` seconds whenever nothing is due.
+
+        ``also`` is more work for each round (the event handlers); it returns how much it did.
+        """
         while not stop.is_set():
             try:
                 report = self.dispatch(seller_id=seller_id)
             except InvoiceKitError:
                 log.exception("dispatch run failed; trying again in %.1f s", interval)
                 report = DispatchReport()
-            if report.count == 0:
+            extra = also() if also is not None else 0
+            if report.count == 0 and extra == 0:
                 stop.wait(interval)
 
     # -- delivering ---------------------------------------------------------------------
@@ -314,7 +319,10 @@ class Dispatcher:
             elif record.kind == "receipt" and record.invoice_id is not None:
                 invoice = tx.invoices.get(record.seller_id, record.invoice_id)
                 sent = ReceiptSent(
-                    invoice_id=invoice.id, at=now, payment_id=record.subject_id, channel=record.channel
+                    invoice_id=invoice.id,
+                    at=now,
+                    payment_id=record.subject_id,
+                    channel=record.channel,
                 )
                 tx.outbox.append(self._run.outbox_records(invoice, [sent]))
 

@@ -31,8 +31,8 @@ from invoicekit.errors import (
 )
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, IdempotencyRecord, OutboxRecord, Storage, Transaction
-from invoicekit.serialization.converter import EVENT_CONTEXT
 from invoicekit.serialization import canonical_json, event_to_document
+from invoicekit.serialization.converter import EVENT_CONTEXT
 from invoicekit.services.calls import Call
 
 __all__ = ["ChangeHook", "Runner"]

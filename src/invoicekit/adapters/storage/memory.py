@@ -16,13 +16,13 @@ from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
+from invoicekit.adapters.storage.memory_events import MemoryEventFeed
 from invoicekit.adapters.storage.memory_messages import MemoryInbox, MemoryMessages
 from invoicekit.adapters.storage.memory_payments import (
     MemoryCheckouts,
     MemoryPayTokens,
     MemoryProviderEvents,
 )
-from invoicekit.adapters.storage.memory_events import MemoryEventFeed
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller

@@ -35,7 +35,7 @@ class MemoryEventFeed:
         """Records after ``position``, by position."""
         found: builtins.list[OutboxRecord] = sorted(
             (r for r in self._outbox.values() if r.position > position),
-            key=lambda r: r.position,
+            key=lambda r: r.position or 0,
         )
         return [(0, attrs.evolve(r, payload=deepcopy(r.payload))) for r in found[:limit]]
 

@@ -19,13 +19,13 @@ import attrs
 import cattrs
 import sqlalchemy as sa
 
+from invoicekit.adapters.storage.sqlalchemy_events import SqlEventFeed
 from invoicekit.adapters.storage.sqlalchemy_messages import SqlInbox, SqlMessages
 from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlCheckouts,
     SqlPayTokens,
     SqlProviderEvents,
 )
-from invoicekit.adapters.storage.sqlalchemy_events import SqlEventFeed
 from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,

@@ -22,13 +22,13 @@ from typing import Any, Final, Literal
 import attrs
 import cattrs
 
+from invoicekit.adapters.storage.sqlite_events import SqliteEventFeed
 from invoicekit.adapters.storage.sqlite_messages import SqliteInbox, SqliteMessages
 from invoicekit.adapters.storage.sqlite_payments import (
     SqliteCheckouts,
     SqlitePayTokens,
     SqliteProviderEvents,
 )
-from invoicekit.adapters.storage.sqlite_events import SqliteEventFeed
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,

@@ -22,9 +22,7 @@ _OUTBOX: Final = (
     "SELECT key, seller_id, kind, payload, created_at, invoice_id, position, delivered_at, "
     "attempts, last_error FROM outbox"
 )
-_CURSOR: Final = (
-    "name, epoch, position, attempts, next_attempt_at, parked_at, last_error, version"
-)
+_CURSOR: Final = "name, epoch, position, attempts, next_attempt_at, parked_at, last_error, version"
 
 
 def stale_cursor(name: str) -> ConcurrencyError:

@@ -34,7 +34,9 @@ def upgrade() -> None:
     op.create_index("outbox_feed", "outbox", ["xact", "position"])
     op.create_table(
         "event_cursors",
-        sa.Column("name", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), primary_key=True),
+        sa.Column(
+            "name", sa.Text().with_variant(sa.Text(collation="C"), "postgresql"), primary_key=True
+        ),
         sa.Column("epoch", sa.BigInteger(), nullable=False),
         sa.Column("position", sa.BigInteger(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
