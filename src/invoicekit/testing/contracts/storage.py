@@ -33,6 +33,7 @@ from invoicekit.testing.contracts.storage_messages_sellers import SellerMessages
 from invoicekit.testing.contracts.storage_parties import PartiesContract
 from invoicekit.testing.contracts.storage_payments import PaymentsStorageContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
+from invoicekit.testing.contracts.storage_events import EventFeedContract
 from invoicekit.testing.contracts.storage_recurring import RecurringStorageContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
 
@@ -53,6 +54,7 @@ class StorageContract(
     InboxContract,
     PaymentsStorageContract,
     RecurringStorageContract,
+    EventFeedContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.
 
