@@ -47,7 +47,9 @@ def test_a_version_four_file_is_upgraded_in_place(tmp_path: Path) -> None:
     storage = SqliteStorage.open(path)
     try:
         assert _query(path, "SELECT * FROM sellers") == before
-        assert _query(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [(str(SCHEMA_VERSION),)]
+        assert _query(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+            (str(SCHEMA_VERSION),)
+        ]
         with storage.transaction() as tx:
             tx.sellers.add(seller("s-1"))
             tx.recurring.add(template_record("t-1"))

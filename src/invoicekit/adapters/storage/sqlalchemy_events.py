@@ -18,7 +18,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import EVENT_CURSORS, OUTBOX, Context
-from invoicekit.adapters.storage.sqlite_events import cursor_from, cursor_values, stale_cursor
+from invoicekit.adapters.storage.times import parse_utc, utc_text_or_none
+from invoicekit.errors import ConcurrencyError
 from invoicekit.records import HandlerCursor, OutboxRecord
 
 __all__ = ["SqlEventFeed"]
@@ -51,6 +52,42 @@ _UPDATE: Final = (
 )
 
 
+def _stale(name: str) -> ConcurrencyError:
+    return ConcurrencyError(
+        f"event handler {name!r} moved on meanwhile (another dispatcher); it carries on from there",
+        retryable=False,
+    )
+
+
+def _values(cursor: HandlerCursor, version: int) -> dict[str, Any]:
+    """A cursor's column values (as sqlite_events writes them: one meaning in both stores)."""
+    return {
+        "name": cursor.name,
+        "epoch": cursor.epoch,
+        "position": cursor.position,
+        "attempts": cursor.attempts,
+        "next_attempt_at": utc_text_or_none(cursor.next_attempt_at, "next_attempt_at"),
+        "parked_at": utc_text_or_none(cursor.parked_at, "parked_at"),
+        "last_error": cursor.last_error,
+        "version": version,
+    }
+
+
+def _cursor(row: Any) -> HandlerCursor:
+    """The cursor of a row (or of ``_values``' dict)."""
+    values: dict[str, Any] = row if isinstance(row, dict) else dict(row._asdict())
+    return HandlerCursor(
+        name=values["name"],
+        epoch=int(values["epoch"]),
+        position=int(values["position"]),
+        attempts=int(values["attempts"]),
+        next_attempt_at=parse_utc(values["next_attempt_at"]),
+        parked_at=parse_utc(values["parked_at"]),
+        last_error=values["last_error"],
+        version=int(values["version"]),
+    )
+
+
 class SqlEventFeed:
     """``EventFeed`` on one transaction's ``Context``; ``decode`` reads an outbox row."""
 
@@ -81,16 +118,16 @@ class SqlEventFeed:
     def cursor(self, name: str) -> HandlerCursor | None:
         """The cursor of ``name``."""
         row = self._c.first("read an event handler's cursor", _ONE, {"k_name": name})
-        return None if row is None else cursor_from(tuple(row))
+        return None if row is None else _cursor(row)
 
     def cursors(self) -> builtins.list[HandlerCursor]:
         """Every cursor by name."""
         rows = self._c.rows("list event handlers' cursors", sa.select(_C).order_by(_C.c.name))
-        return [cursor_from(tuple(row)) for row in rows]
+        return [_cursor(row) for row in rows]
 
     def save_cursor(self, cursor: HandlerCursor, *, expected_version: int) -> HandlerCursor:
         """Insert (at version 0) or update at ``expected_version``; ConcurrencyError otherwise."""
-        values = dict(zip(_NAMES, cursor_values(cursor, expected_version + 1), strict=True))
+        values = _values(cursor, expected_version + 1)
         if expected_version == 0:
             done = self._c.insert_new("save an event handler's cursor", _C, values)
         else:
@@ -98,5 +135,5 @@ class SqlEventFeed:
             params |= {"k_name": cursor.name, "k_version": expected_version}
             done = self._c.count("save an event handler's cursor", _UPDATE, params) == 1
         if not done:
-            raise stale_cursor(cursor.name)
-        return cursor_from(tuple(values.values()))
+            raise _stale(cursor.name)
+        return _cursor(values)

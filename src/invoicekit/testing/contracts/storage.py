@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from invoicekit.testing.contracts.storage_batches import BatchesContract
 from invoicekit.testing.contracts.storage_differential import DifferentialContract
+from invoicekit.testing.contracts.storage_events import EventFeedContract
 from invoicekit.testing.contracts.storage_find import FindContract
 from invoicekit.testing.contracts.storage_inbox import InboxContract
 from invoicekit.testing.contracts.storage_invoices import InvoicesContract
@@ -33,7 +34,6 @@ from invoicekit.testing.contracts.storage_messages_sellers import SellerMessages
 from invoicekit.testing.contracts.storage_parties import PartiesContract
 from invoicekit.testing.contracts.storage_payments import PaymentsStorageContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
-from invoicekit.testing.contracts.storage_events import EventFeedContract
 from invoicekit.testing.contracts.storage_recurring import RecurringStorageContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
 
