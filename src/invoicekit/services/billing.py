@@ -49,11 +49,19 @@ from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.unit import Runner
+from invoicekit.services.webhook_endpoints import AddedEndpoint, Poster, WebhookEndpoints
 from invoicekit.services.webhooks import Webhooks
 
 __all__ = ["Billing", "Events", "SellerBooks"]
 
 log = logging.getLogger("invoicekit.billing")
+
+
+def _shown_url(url: str) -> str:
+    """``url`` checked (http or https) and shown without credentials or query."""
+    from invoicekit.adapters.notify.webhook import check_url, redact
+
+    return redact(check_url(url, "url"))
 
 
 def _new_id(prefix: str) -> str:
@@ -97,6 +105,8 @@ class SellerBooks:
     messages: Messages
     inbox: Inbox
     recurring: Recurring
+    #: The host's own endpoints that receive this seller's events, signed (``add``, ``failing``).
+    webhook_endpoints: WebhookEndpoints
 
 
 class Billing:
@@ -181,6 +191,7 @@ class Billing:
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
         self._handlers = EventHandlers(self._runner)
+        self._endpoints: dict[str, AddedEndpoint] = {}
         #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
         self._due = RunDue(
             self._runner,
@@ -321,7 +332,21 @@ class Billing:
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),
             recurring=Recurring(self._runner, seller_id, self._new_id, invoices.issue_many),
+            webhook_endpoints=WebhookEndpoints(
+                self._runner,
+                self._handlers,
+                seller_id,
+                make_poster=self._event_poster,
+                shown=_shown_url,
+                registry=self._endpoints,
+            ),
         )
+
+    def _event_poster(self, secret: str | bytes) -> Poster:
+        """A signed POST of one event document (one attempt: the handler's policy retries)."""
+        from invoicekit.adapters.notify.webhook import WebhookNotifier
+
+        return WebhookNotifier(secret=secret, retries=0, clock=self.clock).post
 
     def recurring_due(
         self, now: datetime | None = None, *, dry_run: bool = False
