@@ -40,13 +40,13 @@ EVENT_TYPES: Final[frozenset[str]] = frozenset(
 class EventNotice:
     """One event as handlers and webhooks receive it: the event and the invoice's facts then.
 
-    ``id`` is the same on every redelivery (handlers are called at least once: dedupe on it).
+    ``type`` is the dotted type (``invoice.paid``); ``id`` is the same on every redelivery
+    (handlers are called at least once: dedupe on it).
     The facts are None on records written by invoicekit versions before schema version 1.
     """
 
     id: str
-    #: The dotted type, e.g. ``invoice.paid``.
-    type: str
+    type: str  # the dotted type, e.g. "invoice.paid" (no doc comment: "type" is a common word)
     schema_version: int = ev.SCHEMA_VERSION
     seller_id: str
     invoice_id: str | None
