@@ -427,8 +427,9 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "checkout_sessions",
         "pay_tokens",
         "recurring_templates",
+        "event_cursors",
     }
-    assert revision == "0006"
+    assert revision == "0007"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
