@@ -317,14 +317,19 @@ class Dispatcher:
             if record.kind == "invoice" and record.invoice_id is not None:
                 self._note_sent(tx, record, now)
             elif record.kind == "receipt" and record.invoice_id is not None:
-                invoice = tx.invoices.get(record.seller_id, record.invoice_id)
-                sent = ReceiptSent(
-                    invoice_id=invoice.id,
-                    at=now,
-                    payment_id=record.subject_id,
-                    channel=record.channel,
-                )
-                tx.outbox.append(self._run.outbox_records(invoice, [sent]))
+                self._note_receipt(tx, record, now)
+
+    def _note_receipt(self, tx: Transaction, record: MessageRecord, now: datetime) -> None:
+        """Record that a receipt went out (ReceiptSent, ``payment.receipt_sent``)."""
+        assert record.invoice_id is not None  # noqa: S101 - checked by the caller
+        try:
+            invoice = tx.invoices.get(record.seller_id, record.invoice_id)
+        except NotFoundError:
+            return  # the receipt went out; recording it as sent matters more than the event
+        sent = ReceiptSent(
+            invoice_id=invoice.id, at=now, payment_id=record.subject_id, channel=record.channel
+        )
+        tx.outbox.append(self._run.outbox_records(invoice, [sent]))
 
     def _note_sent(self, tx: Transaction, record: MessageRecord, now: datetime) -> None:
         """Record on the invoice that it went out on this channel (InvoiceSent)."""
