@@ -59,6 +59,8 @@ from invoicekit.errors import (
 from invoicekit.money import Rounding, allocate, quantize, split
 from invoicekit.services.billing import Billing, SellerBooks
 from invoicekit.services.due_report import DueEntry, DueReport
+from invoicekit.services.event_handlers import EventDispatchReport, HandlerState
+from invoicekit.services.event_notices import EventNotice
 from invoicekit.services.generation import Generated, GenerationReport, Skipped
 from invoicekit.services.issuing import Issued
 
@@ -109,12 +111,15 @@ __all__ = [
     "ElectronicAddress",
     "EndOfMonth",
     "Event",
+    "EventDispatchReport",
+    "EventNotice",
     "FileNotifier",
     "FixedClock",
     "FixedDate",
     "Frequency",
     "Generated",
     "GenerationReport",
+    "HandlerState",
     "HttpSmsGateway",
     "IntegrityError",
     "InvalidTransitionError",

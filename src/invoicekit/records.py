@@ -19,6 +19,7 @@ __all__ = [
     "MEDIA_TYPES",
     "Delivery",
     "DocumentContext",
+    "HandlerCursor",
     "IdempotencyRecord",
     "InboxItem",
     "InvoiceQuery",
@@ -86,6 +87,27 @@ class OutboxRecord:
     delivered_at: datetime | None = None
     attempts: int = 0
     last_error: str | None = None
+
+
+@attrs.frozen
+class HandlerCursor:
+    """How far one event handler got through the outbox, and whether it is waiting or parked.
+
+    ``(epoch, position)`` is the last record it handled, in ``EventFeed.read`` order.
+    """
+
+    name: str
+    #: Zero where the outbox position is commit order (memory, SQLite); the PostgreSQL transaction id otherwise.
+    epoch: int = 0
+    position: int = 0
+    #: Failed calls in a row on the record after the cursor.
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    #: Set when the retries are used up; the handler then waits to be resumed.
+    parked_at: datetime | None = None
+    last_error: str | None = None
+    #: Bumped by every save; a save at a stale version is a ConcurrencyError.
+    version: int = 0
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.payment_records import CheckoutRecord, PayTokenRecord, ProviderEventRecord
 from invoicekit.records import (
+    HandlerCursor,
     IdempotencyRecord,
     InboxItem,
     InvoiceQuery,
@@ -26,6 +27,7 @@ __all__ = [
     "CheckoutRepository",
     "CreditNoteRepository",
     "CustomerRepository",
+    "EventFeed",
     "IdempotencyRepository",
     "InboxRepository",
     "InvoiceClaims",
@@ -210,6 +212,32 @@ class Outbox(Protocol):
         self, *, seller_id: str, invoice_id: str | None = None, limit: int = 1000
     ) -> list[OutboxRecord]:
         """All records of one seller (optionally one invoice), in append order."""
+
+
+class EventFeed(Protocol):
+    """The outbox read in an order no later commit can get ahead of, and the handlers' cursors.
+
+    A mark is ``(epoch, position)``; records come in increasing mark order, and a record
+    that commits later always gets a greater mark than every record ``read`` returned.
+    """
+
+    def read(self, *, epoch: int, position: int, limit: int) -> list[tuple[int, OutboxRecord]]:
+        """Up to ``limit`` (epoch, record) pairs after the mark, committed and in mark order."""
+
+    def end(self) -> tuple[int, int]:
+        """The mark of the last record ``read`` can return now ((0, 0) when there is none)."""
+
+    def cursor(self, name: str) -> HandlerCursor | None:
+        """The cursor of handler ``name``, or None."""
+
+    def cursors(self) -> list[HandlerCursor]:
+        """Every handler's cursor, by name."""
+
+    def save_cursor(self, cursor: HandlerCursor, *, expected_version: int) -> HandlerCursor:
+        """Store ``cursor`` (new when ``expected_version`` is 0); returns it at the next version.
+
+        Raises ConcurrencyError when the stored version is not ``expected_version``.
+        """
 
 
 class MessageRepository(Protocol):
@@ -429,6 +457,10 @@ class Transaction(Protocol):
     @property
     def outbox(self) -> Outbox:
         """The outbox."""
+
+    @property
+    def event_feed(self) -> EventFeed:
+        """The outbox in handler order, and the handlers' cursors."""
 
     @property
     def idempotency(self) -> IdempotencyRepository:

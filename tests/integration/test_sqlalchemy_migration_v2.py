@@ -1,6 +1,6 @@
 """Alembic revision 0002 (messages, inbox): a database at 0001 is upgraded on open, data kept.
 
-It is upgraded to the head (0006).
+It is upgraded to the head (0007).
 
 After the upgrade the schema agrees with the tables the code uses, on PostgreSQL and SQLite.
 """
@@ -63,7 +63,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
 
     url = empty_url
     at_revision(url, "0001", "INSERT INTO sellers (id, doc) VALUES ('s-raw', '{}')")
-    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0006"):
+    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0007"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:
@@ -74,7 +74,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, METADATA)
             seller_ids = conn.execute(sa.text("SELECT id FROM sellers")).scalars().all()
-        assert revision == [("0006",)]
+        assert revision == [("0007",)]
         assert [d for d in diff if VERSION_TABLE not in repr(d)] == []
         assert seller_ids == ["s-raw"]
         with storage.transaction() as tx:

@@ -427,8 +427,9 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "checkout_sessions",
         "pay_tokens",
         "recurring_templates",
+        "event_cursors",
     }
-    assert revision == "0006"
+    assert revision == "0007"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
@@ -468,7 +469,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0006" in message
+        assert "0007" in message
         assert "upgrade invoicekit" in message
 
 

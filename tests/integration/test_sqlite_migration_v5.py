@@ -34,7 +34,7 @@ def _query(path: Path, sql: str) -> list[tuple[Any, ...]]:
 
 
 def test_version_five_adds_the_recurring_templates_table() -> None:
-    assert SCHEMA_VERSION == 5
+    assert SCHEMA_VERSION >= 5  # later versions add tables of their own
     created = " ".join(MIGRATIONS[4])
     assert "CREATE TABLE recurring_templates" in created
     assert "PRIMARY KEY (seller_id, id)" in created
@@ -47,7 +47,9 @@ def test_a_version_four_file_is_upgraded_in_place(tmp_path: Path) -> None:
     storage = SqliteStorage.open(path)
     try:
         assert _query(path, "SELECT * FROM sellers") == before
-        assert _query(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [("5",)]
+        assert _query(path, "SELECT value FROM meta WHERE key = 'schema_version'") == [
+            (str(SCHEMA_VERSION),)
+        ]
         with storage.transaction() as tx:
             tx.sellers.add(seller("s-1"))
             tx.recurring.add(template_record("t-1"))

@@ -311,6 +311,16 @@ COVERAGE: Final[dict[str, Coverage]] = {
         operator="chases every seller's open invoices by their own policies: the scheduler's "
         "entry point"
     ),
+    "Billing.on": Coverage(
+        operator="the host registers its own handlers; each notice names its seller_id"
+    ),
+    "Billing.dispatch_events": Coverage(
+        operator="calls the host's handlers with every seller's events: the operator's entry point"
+    ),
+    "Billing.event_handlers": Coverage(operator="lists the host's handlers; no tenant data"),
+    "Billing.resume_event_handler": Coverage(
+        operator="restarts one of the host's handlers; takes no tenant input"
+    ),
     "Billing.in_memory": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.sqlite": Coverage(operator="a constructor; takes no tenant input"),
     "Billing.from_url": Coverage(operator="a constructor; takes no tenant input"),

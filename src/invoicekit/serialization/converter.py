@@ -29,6 +29,7 @@ from invoicekit.domain.totals import LineAmounts, Totals
 from invoicekit.serialization.dunning_values import dunning_document, dunning_from
 
 __all__ = [
+    "EVENT_CONTEXT",
     "event_from_document",
     "event_to_document",
     "from_document",
@@ -44,6 +45,8 @@ _TERMS: Final[dict[str, type[Any]]] = {
     "end_of_month": EndOfMonth,
 }
 _TERMS_NAME: Final = {cls: name for name, cls in _TERMS.items()}
+#: The key of an outbox payload holding the invoice's facts at the change (customer, statuses).
+EVENT_CONTEXT: Final = "_context"
 _EVENTS: Final[dict[str, type[ev.Event]]] = {
     cls.__name__: cls
     for cls in vars(ev).values()
@@ -197,6 +200,7 @@ def event_to_document(converter: cattrs.Converter, event: ev.Event) -> dict[str,
 def event_from_document(converter: cattrs.Converter, document: Mapping[str, Any]) -> ev.Event:
     """The event a document written by ``event_to_document`` describes."""
     fields = dict(document)
+    fields.pop(EVENT_CONTEXT, None)  # the invoice's facts beside the event (handlers read them)
     cls = _EVENTS[fields.pop("type")]
     return converter.structure(fields, cls)
 

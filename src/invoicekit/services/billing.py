@@ -9,6 +9,7 @@ reach another seller's objects.
 from __future__ import annotations
 
 import builtins
+import logging
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -22,7 +23,7 @@ import attrs
 from invoicekit.clock import SystemClock
 from invoicekit.domain import checks
 from invoicekit.domain.events import Event
-from invoicekit.errors import ConfigurationError
+from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
@@ -31,6 +32,12 @@ from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.collection import Collection
 from invoicekit.services.dispatch import Dispatcher, DispatchReport, RetryPolicy
 from invoicekit.services.due_report import DueReport, generation_entries
+from invoicekit.services.event_handlers import (
+    EventDispatchReport,
+    EventHandler,
+    EventHandlers,
+    HandlerState,
+)
 from invoicekit.services.fields import BillingOptions
 from invoicekit.services.followups import CustomerNotices
 from invoicekit.services.generation import GenerationReport
@@ -43,9 +50,19 @@ from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.unit import Runner
+from invoicekit.services.webhook_endpoints import AddedEndpoint, Poster, WebhookEndpoints
 from invoicekit.services.webhooks import Webhooks
 
 __all__ = ["Billing", "Events", "SellerBooks"]
+
+log = logging.getLogger("invoicekit.billing")
+
+
+def _shown_url(url: str) -> str:
+    """``url`` checked (http or https) and shown without credentials or query."""
+    from invoicekit.adapters.notify.webhook import check_url, redact
+
+    return redact(check_url(url, "url"))
 
 
 def _new_id(prefix: str) -> str:
@@ -89,6 +106,8 @@ class SellerBooks:
     messages: Messages
     inbox: Inbox
     recurring: Recurring
+    #: The host's own endpoints that receive this seller's events, signed (``add``, ``failing``).
+    webhook_endpoints: WebhookEndpoints
 
 
 class Billing:
@@ -172,6 +191,8 @@ class Billing:
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
+        self._handlers = EventHandlers(self._runner)
+        self._endpoints: dict[str, AddedEndpoint] = {}
         #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
         self._due = RunDue(
             self._runner,
@@ -208,15 +229,52 @@ class Billing:
         sent when; a seller without one gets no automatic reminders, only overdue marking.
         Returns a report of what was done and what was skipped, and why.
         """
-        return self._due(now, dry_run=dry_run)
+        report = self._due(now, dry_run=dry_run)
+        if self._handlers and not dry_run:
+            self._events_round()
+        return report
 
     def run_worker(self, stop: threading.Event, *, interval: float = 1.0) -> None:
-        """Deliver due messages until ``stop`` is set (run it in a thread or a process of its own).
+        """Deliver due messages (and call event handlers) until ``stop`` is set.
 
-        Several workers, in threads or processes on the same database, never send a
-        message twice while its lease holds.
+        Run it in a thread or a process of its own. Several workers, in threads or
+        processes on the same database, never send a message twice while its lease holds.
         """
-        self.dispatcher.run(stop, interval=interval)
+        self.dispatcher.run(stop, interval=interval, also=self._events_round)
+
+    def on(self, event: str, handler: EventHandler, *, name: str | None = None) -> str:
+        """Call ``handler(notice)`` for each event of type ``event`` ("invoice.paid", "invoice.*", "*").
+
+        Handlers run in ``dispatch_events`` (also at the end of ``run_due`` and in
+        ``run_worker``), at least once per event and in outbox order, so in order per
+        invoice. ``name`` (default: the handler's dotted path) keys its cursor in
+        storage: a handler registered again under the same name, in any process,
+        resumes where it stopped; a new name starts after the events stored so far.
+        Returns the name.
+        """
+        return self._handlers.on(event, handler, name=name)
+
+    def dispatch_events(self, *, limit: int = 1000) -> EventDispatchReport:
+        """Call the registered handlers with up to ``limit`` new events each, in the calling thread."""
+        return self._handlers.dispatch(limit=limit)
+
+    def event_handlers(self) -> builtins.list[HandlerState]:
+        """Every handler with a cursor in storage: position, failures, and whether it is parked."""
+        return self._handlers.states()
+
+    def resume_event_handler(self, name: str) -> HandlerState:
+        """Restart a parked handler at the event it failed on (NotFoundError for an unknown name)."""
+        return self._handlers.resume(name)
+
+    def _events_round(self) -> int:
+        """One dispatch of the event handlers for the worker loop and run_due; the calls made."""
+        if not self._handlers:
+            return 0
+        try:
+            return self._handlers.dispatch().called
+        except InvoiceKitError:
+            log.exception("event handlers could not be dispatched; trying again on the next round")
+            return 0
 
     @classmethod
     def in_memory(cls, **options: Unpack[BillingOptions]) -> Billing:
@@ -276,7 +334,21 @@ class Billing:
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),
             recurring=Recurring(self._runner, seller_id, self._new_id, invoices.issue_many),
+            webhook_endpoints=WebhookEndpoints(
+                self._runner,
+                self._handlers,
+                seller_id,
+                make_poster=self._event_poster,
+                shown=_shown_url,
+                registry=self._endpoints,
+            ),
         )
+
+    def _event_poster(self, secret: str | bytes) -> Poster:
+        """A signed POST of one event document (one attempt: the handler's policy retries)."""
+        from invoicekit.adapters.notify.webhook import WebhookNotifier
+
+        return WebhookNotifier(secret=secret, retries=0, clock=self.clock).post
 
     def recurring_due(
         self, now: datetime | None = None, *, dry_run: bool = False

@@ -75,5 +75,7 @@ class InvoiceChanges:
             events.extend(more)
         if new is not invoice:
             tx.invoices.save(new, expected_version=invoice.version)
-        self._run.changed(tx, new, events, now)  # the outbox, receipts and payment notices
+        self._run.changed(
+            tx, new, events, now, before=str(invoice.status)
+        )  # the outbox, receipts and payment notices
         return new

@@ -25,6 +25,7 @@ import attrs
 
 from invoicekit.domain import lifecycle
 from invoicekit.domain.calendar import books_date
+from invoicekit.domain.events import ReceiptSent
 from invoicekit.domain.invoice import Invoice
 from invoicekit.errors import (
     DeliveryError,
@@ -194,15 +195,20 @@ class Dispatcher:
         *,
         interval: float = 1.0,
         seller_id: str | None = None,
+        also: Callable[[], int] | None = None,
     ) -> None:
-        """Dispatch until ``stop`` is set, sleeping ``interval`` seconds whenever nothing is due."""
+        """Dispatch until ``stop`` is set, sleeping ``interval`` seconds whenever nothing is due.
+
+        ``also`` is more work for each round (the event handlers); it returns how much it did.
+        """
         while not stop.is_set():
             try:
                 report = self.dispatch(seller_id=seller_id)
             except InvoiceKitError:
                 log.exception("dispatch run failed; trying again in %.1f s", interval)
                 report = DispatchReport()
-            if report.count == 0:
+            extra = also() if also is not None else 0
+            if report.count == 0 and extra == 0:
                 stop.wait(interval)
 
     # -- delivering ---------------------------------------------------------------------
@@ -310,6 +316,20 @@ class Dispatcher:
             tx.messages.complete(record.seller_id, record.key, at=now, provider_id=provider_id)
             if record.kind == "invoice" and record.invoice_id is not None:
                 self._note_sent(tx, record, now)
+            elif record.kind == "receipt" and record.invoice_id is not None:
+                self._note_receipt(tx, record, now)
+
+    def _note_receipt(self, tx: Transaction, record: MessageRecord, now: datetime) -> None:
+        """Record that a receipt went out (ReceiptSent, ``payment.receipt_sent``)."""
+        assert record.invoice_id is not None  # noqa: S101 - checked by the caller
+        try:
+            invoice = tx.invoices.get(record.seller_id, record.invoice_id)
+        except NotFoundError:
+            return  # the receipt went out; recording it as sent matters more than the event
+        sent = ReceiptSent(
+            invoice_id=invoice.id, at=now, payment_id=record.subject_id, channel=record.channel
+        )
+        tx.outbox.append(self._run.outbox_records(invoice, [sent]))
 
     def _note_sent(self, tx: Transaction, record: MessageRecord, now: datetime) -> None:
         """Record on the invoice that it went out on this channel (InvoiceSent)."""
@@ -321,7 +341,7 @@ class Dispatcher:
             return  # voided since it was queued: the message went out, the invoice stays void
         if new is not invoice:
             tx.invoices.save(new, expected_version=invoice.version)
-        tx.outbox.append(self._run.outbox_records(new, events))
+        tx.outbox.append(self._run.outbox_records(new, events, before=str(invoice.status)))
 
     def _failed(
         self, record: MessageRecord, error: str, *, retryable: bool, report: DispatchReport

@@ -207,7 +207,7 @@ class Issuing(Sending):
             invoice, events = lifecycle.apply(draft, command, at=now)
             self._links.check(invoice)
             saves.append(InvoiceSave(invoice, draft.version, freeze=True))
-            records += self._run.outbox_records(invoice, events)
+            records += self._run.outbox_records(invoice, events, before=str(draft.status))
             issued.append(invoice)
         tx.invoices.save_many(saves)
         tx.outbox.append(records)

@@ -27,6 +27,7 @@ from invoicekit.domain.due_steps import (
     Skip,
 )
 from invoicekit.domain.dunning import LateFeeMode
+from invoicekit.domain.events import ReminderSent
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
@@ -182,6 +183,15 @@ class RunDue:
                 tx, inv, kind=step.kind, step=step.step, channels=channels, now=now
             )
             outgoing.extend(queued)
+            if queued:  # invoice.reminder_sent, in the transaction that queued it (once per step)
+                sent = ReminderSent(
+                    invoice_id=inv.id,
+                    at=now,
+                    kind=step.kind,
+                    step=step.step,
+                    channels=tuple(m.channel for m in queued),
+                )
+                tx.outbox.append(self._run.outbox_records(inv, [sent], before=str(inv.status)))
             return None if queued else "already sent"
 
         call = calls.Send(invoice_id=step.invoice_id, kind=step.kind, step=step.step)

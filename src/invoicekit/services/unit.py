@@ -32,6 +32,7 @@ from invoicekit.errors import (
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, IdempotencyRecord, OutboxRecord, Storage, Transaction
 from invoicekit.serialization import canonical_json, event_to_document
+from invoicekit.serialization.converter import EVENT_CONTEXT
 from invoicekit.services.calls import Call
 
 __all__ = ["ChangeHook", "Runner"]
@@ -165,10 +166,19 @@ class Runner:
                 log.exception("an action after the commit failed; the change itself is committed")
 
     def changed(
-        self, tx: Transaction, invoice: Invoice, events: Sequence[Event], now: datetime
+        self,
+        tx: Transaction,
+        invoice: Invoice,
+        events: Sequence[Event],
+        now: datetime,
+        *,
+        before: str | None = None,
     ) -> None:
-        """Record ``events`` of the saved ``invoice``: the outbox, and what they call for (receipts)."""
-        tx.outbox.append(self.outbox_records(invoice, events))
+        """Record ``events`` of the saved ``invoice``: the outbox, and what they call for (receipts).
+
+        ``before`` is the invoice's status before the change, for event handlers.
+        """
+        tx.outbox.append(self.outbox_records(invoice, events, before=before))
         if events:
             for hook in self.on_change:
                 hook(tx, invoice, events, now)
@@ -216,18 +226,32 @@ class Runner:
             raise ConflictError(f"idempotency key {stored.key!r} was used for a call without one")
         return self.converter.structure(stored.result["value"], result_type)
 
-    def outbox_records(self, invoice: Invoice, events: Sequence[Event]) -> list[OutboxRecord]:
+    def outbox_records(
+        self, invoice: Invoice, events: Sequence[Event], *, before: str | None = None
+    ) -> list[OutboxRecord]:
         """The outbox records for ``events`` of ``invoice``, each under a new unique key.
 
         Keys are ids, not derived from the invoice: a draft id reused after a delete, or the
-        same id under another seller, must never make an event look like a duplicate.
+        same id under another seller, must never make an event look like a duplicate. Each
+        payload carries the invoice's facts after the change (customer, status, balance) and
+        ``before``, the status before it when the caller knows it, for event handlers.
         """
+        context = {
+            "customer_id": invoice.customer_id,
+            "status_before": before,
+            "status_after": str(invoice.status),
+            "amount_due": str(invoice.amount_due),
+            "currency": invoice.currency,
+        }
         return [
             OutboxRecord(
                 key=self.new_id("evt"),
                 seller_id=invoice.seller_id,
                 kind=event.name,
-                payload=event_to_document(self.converter, event),
+                payload={
+                    **event_to_document(self.converter, event),
+                    EVENT_CONTEXT: context,
+                },
                 created_at=event.at,
                 invoice_id=invoice.id,
             )

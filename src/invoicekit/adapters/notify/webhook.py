@@ -85,7 +85,7 @@ def redact(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
-def _check_url(url: object, path: str) -> str:
+def check_url(url: object, path: str) -> str:
     """``url`` if it is one absolute http(s) URL; ValidationError naming ``path`` if not."""
     if isinstance(url, str) and url.isprintable() and " " not in url:
         parts = urllib.parse.urlsplit(url)
@@ -172,7 +172,7 @@ class WebhookNotifier:
         proxies: Mapping[str, str] | None = None,
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        self.url = None if url is None else _check_url(url, "url")
+        self.url = None if url is None else check_url(url, "url")
         self._secret = Secret(secret)
         numbers = {"timeout": timeout, "backoff": backoff, "max_backoff": max_backoff}
         numbers["max_retry_after"] = max_retry_after
@@ -268,7 +268,7 @@ class WebhookNotifier:
             )
         if found:
             raise ValidationError(found, subject="webhook message")
-        url = _check_url(message.recipient, "recipient") if message.recipient else self.url
+        url = check_url(message.recipient, "recipient") if message.recipient else self.url
         if url is None:
             raise DeliveryError(
                 f"webhook message {key!r} has no URL: give the customer a webhook_url or "
@@ -276,8 +276,28 @@ class WebhookNotifier:
                 channel=CHANNEL,
                 retryable=False,
             )
+        return self._deliver(url, key, self.body(message))
+
+    def post(self, url: str, key: str, document: Mapping[str, Any]) -> Delivery:
+        """POST ``document`` as signed JSON to ``url`` under id ``key`` (a seller's event webhook).
+
+        Retried and refused as ``send`` is; raises ValidationError for a URL that is not
+        http(s) and DeliveryError when the endpoint does not take it.
+        """
+        url = check_url(url, "url")
+        text = json.dumps(
+            dict(document),
+            default=_json_default,
+            ensure_ascii=False,
+            sort_keys=True,
+            separators=(",", ":"),
+            allow_nan=False,
+        )
+        return self._deliver(url, key, text.encode("utf-8"))
+
+    def _deliver(self, url: str, key: str, body: bytes) -> Delivery:
+        """POST ``body`` with retries; the Delivery on a 2xx, DeliveryError otherwise."""
         shown = redact(url)
-        body = self.body(message)
         attempts = self.retries + 1
         outcome = _Attempt()
         for attempt in range(attempts):

@@ -16,6 +16,7 @@ from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
+from invoicekit.adapters.storage.memory_events import MemoryEventFeed
 from invoicekit.adapters.storage.memory_messages import MemoryInbox, MemoryMessages
 from invoicekit.adapters.storage.memory_payments import (
     MemoryCheckouts,
@@ -424,6 +425,7 @@ class _MemoryTransaction:
     outbox: _Outbox
     idempotency: _Idempotency
     messages: MemoryMessages
+    event_feed: MemoryEventFeed
     inbox: MemoryInbox
     provider_events: MemoryProviderEvents
     checkouts: MemoryCheckouts
@@ -454,6 +456,7 @@ class MemoryStorage:
                 "checkouts",
                 "pay_tokens",
                 "recurring",
+                "event_cursors",
             )
         }
         t = self._tables
@@ -466,6 +469,7 @@ class MemoryStorage:
             outbox=_Outbox(t["outbox"], self._next_position),
             idempotency=_Idempotency(t["idempotency"]),
             messages=MemoryMessages(t["messages"], self._next_position),
+            event_feed=MemoryEventFeed(t["outbox"], t["event_cursors"]),
             inbox=MemoryInbox(t["inbox"], self._next_position),
             provider_events=MemoryProviderEvents(t["provider_events"], self._next_position),
             checkouts=MemoryCheckouts(t["checkouts"], self._next_position),

@@ -19,6 +19,7 @@ import attrs
 import cattrs
 import sqlalchemy as sa
 
+from invoicekit.adapters.storage.sqlalchemy_events import SqlEventFeed
 from invoicekit.adapters.storage.sqlalchemy_messages import SqlInbox, SqlMessages
 from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlCheckouts,
@@ -637,6 +638,7 @@ class SqlTransaction:
     outbox: _Outbox
     idempotency: _Idempotency
     messages: SqlMessages
+    event_feed: SqlEventFeed
     inbox: SqlInbox
     provider_events: SqlProviderEvents
     checkouts: SqlCheckouts
@@ -665,6 +667,7 @@ class SqlTransaction:
             outbox=_Outbox(ctx),
             idempotency=_Idempotency(ctx),
             messages=SqlMessages(ctx),
+            event_feed=SqlEventFeed(ctx, _record),
             inbox=SqlInbox(ctx),
             provider_events=SqlProviderEvents(ctx),
             checkouts=SqlCheckouts(ctx),

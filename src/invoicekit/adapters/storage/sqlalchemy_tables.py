@@ -6,8 +6,8 @@ keys and locks need. Times are ISO 8601 text, so a stored value reads back with
 the offset it was written with (messages and inboxes: UTC text, compared in SQL).
 Alembic revisions ``0001``, ``0002`` (messages, inbox), ``0003`` (message keys
 unique per seller), ``0004`` (provider notices, checkout sessions, pay-link
-tokens), ``0005`` (the status index covers find()'s order) and ``0006`` (recurring
-templates) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
+tokens), ``0005`` (the status index covers find()'s order), ``0006`` (recurring
+templates) and ``0007`` (event handler cursors, the outbox's transaction ids) create these tables; ``tests/integration/test_sqlalchemy_storage.py``
 checks the two agree.
 
 Invoice numbers come from ``sequences``, a plain table whose counter is
@@ -56,6 +56,7 @@ __all__ = [
     "CUSTOMERS",
     "DECODE_ERRORS",
     "DRAFTS_LAST",
+    "EVENT_CURSORS",
     "FIND_ANCHOR",
     "IDEMPOTENCY",
     "INBOX",
@@ -165,9 +166,12 @@ OUTBOX: Final = sa.Table(
     sa.Column("delivered_at", sa.Text(), nullable=True),
     sa.Column("attempts", sa.Integer(), nullable=False),
     sa.Column("last_error", sa.Text(), nullable=True),
+    #: The writing transaction's id on PostgreSQL (a server default, 0007); empty on SQLite.
+    sa.Column("xact", sa.BigInteger(), nullable=True),
     sa.UniqueConstraint("key", name="outbox_key_key"),
     sa.Index("outbox_seller", "seller_id", "invoice_id"),
     sa.Index("outbox_pending", "delivered_at", "position"),
+    sa.Index("outbox_feed", "xact", "position"),
     sqlite_autoincrement=True,
 )
 
@@ -330,6 +334,20 @@ RECURRING_TEMPLATES: Final = sa.Table(
     sa.Column("created_at", key_type(), nullable=False),
     sa.Column("doc", sa.Text(), nullable=False),
     sa.Index("recurring_templates_customer", "seller_id", "customer_id"),
+)
+
+#: How far each event handler got through the outbox (Alembic 0007).
+EVENT_CURSORS: Final = sa.Table(
+    "event_cursors",
+    METADATA,
+    sa.Column("name", key_type(), primary_key=True),
+    sa.Column("epoch", sa.BigInteger(), nullable=False),
+    sa.Column("position", sa.BigInteger(), nullable=False),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("next_attempt_at", sa.Text(), nullable=True),
+    sa.Column("parked_at", sa.Text(), nullable=True),
+    sa.Column("last_error", sa.Text(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
 )
 
 # --------------------------------------------------------------------------- the driver boundary

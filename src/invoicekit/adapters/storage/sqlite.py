@@ -22,6 +22,7 @@ from typing import Any, Final, Literal
 import attrs
 import cattrs
 
+from invoicekit.adapters.storage.sqlite_events import SqliteEventFeed
 from invoicekit.adapters.storage.sqlite_messages import SqliteInbox, SqliteMessages
 from invoicekit.adapters.storage.sqlite_payments import (
     SqliteCheckouts,
@@ -638,6 +639,7 @@ class _SqliteTransaction:
     outbox: _Outbox
     idempotency: _Idempotency
     messages: SqliteMessages
+    event_feed: SqliteEventFeed
     inbox: SqliteInbox
     provider_events: SqliteProviderEvents
     checkouts: SqliteCheckouts
@@ -655,6 +657,7 @@ def _transaction(session: Session) -> _SqliteTransaction:
         outbox=_Outbox(session),
         idempotency=_Idempotency(session),
         messages=SqliteMessages(session),
+        event_feed=SqliteEventFeed(session),
         inbox=SqliteInbox(session),
         provider_events=SqliteProviderEvents(session),
         checkouts=SqliteCheckouts(session),

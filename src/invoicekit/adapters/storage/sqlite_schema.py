@@ -178,8 +178,17 @@ _V5: Final = (
     "CREATE INDEX recurring_templates_customer ON recurring_templates (seller_id, customer_id)",
 )
 
+# Event handlers (issue 15): how far each in-process handler got through the outbox.
+# The outbox's position is commit order here (one writer), so the epoch stays 0.
+_V6: Final = (
+    """CREATE TABLE event_cursors (
+        name TEXT PRIMARY KEY, epoch INTEGER NOT NULL, position INTEGER NOT NULL,
+        attempts INTEGER NOT NULL, next_attempt_at TEXT, parked_at TEXT, last_error TEXT,
+        version INTEGER NOT NULL)""",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from invoicekit.testing.contracts.storage_batches import BatchesContract
 from invoicekit.testing.contracts.storage_differential import DifferentialContract
+from invoicekit.testing.contracts.storage_events import EventFeedContract
 from invoicekit.testing.contracts.storage_find import FindContract
 from invoicekit.testing.contracts.storage_inbox import InboxContract
 from invoicekit.testing.contracts.storage_invoices import InvoicesContract
@@ -53,6 +54,7 @@ class StorageContract(
     InboxContract,
     PaymentsStorageContract,
     RecurringStorageContract,
+    EventFeedContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.
 
