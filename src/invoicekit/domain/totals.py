@@ -58,6 +58,7 @@ _RULE: Final = {mode: mode.value for mode in Rounding}
 #: and a price is ever rounded silently. Made once; switching to it costs less than a copy.
 _CONTEXT: Final = Context(prec=60)
 _ZERO: Final = Decimal(0)
+_CENT: Final = Decimal("0.01")
 # Field getters that run in C, for the loops over every line.
 _taxes_of: Final = attrgetter("taxes")
 _amount_of: Final = itemgetter(3)  # LineAmounts.net (before conversion: the line's amount)
@@ -585,6 +586,8 @@ class _Computation:
                 if k < n_lines:
                     r = raw[k]
                     line_amounts[k] = LineAmounts(r[0], r[1], r[2], r[3], None, tuple(found))
+            for j, (t, base) in enumerate(zip(taxes, bases, strict=True)):
+                tax_amounts[j] = self._keep_br_co_17(t, base, tax_amounts[j])
         else:
             exact = [base * t.fraction for t, base in zip(taxes, bases, strict=True)]
             total = self.q(sum(exact, _ZERO), "total tax of the document")
@@ -597,6 +600,24 @@ class _Computation:
             for t, base, amount in zip(taxes, bases, tax_amounts, strict=True)
         ]
         return line_amounts, breakdown
+
+    def _keep_br_co_17(self, tax: Tax, base: Decimal, amount: Decimal) -> Decimal:
+        """A per-line sum within one currency unit of base x rate, as EN 16931 BR-CO-17 needs.
+
+        With few or no decimals (JPY) per-item rounding can drift a whole unit off, e.g.
+        tax -1 on a base of 0; the category's tax is then taken as Q(base x rate).
+        """
+        exact = abs(base) * tax.fraction
+        shown = exact.quantize(_CENT, rounding=ROUND_HALF_UP)  # as the official rule rounds
+        if tax.rate.to_integral_value(ROUND_HALF_UP) == 0 or abs(amount) - 1 < shown < abs(
+            amount
+        ) + 1:
+            return amount
+        rounded = self.q(base * tax.fraction, tax, "on", base)
+        self.steps.append(
+            ((tax, "per-line sum kept within one unit (BR-CO-17)"), amount, rounded, self.rule)
+        )
+        return rounded
 
     def _convert(self, gross: Decimal, tax: Tax, where: str) -> tuple[Decimal, Decimal]:
         """Split a gross amount into (net, tax) that add up to it exactly."""

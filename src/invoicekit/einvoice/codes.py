@@ -2,6 +2,8 @@
 
 Only codes accepted by the EN 16931 and Peppol code-list rules are listed; a value
 outside them is refused with the codes that are allowed, before any XML is written.
+The full unit and VAT category lists are generated (code_tables.py); the named
+entries here are the everyday ones shown in messages and on documents.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from invoicekit.einvoice.code_tables import UNIT_CODE_SET
 from invoicekit.errors import ValidationError, problem
 
 __all__ = [
@@ -25,7 +28,8 @@ __all__ = [
     "unit_code",
 ]
 
-#: UN/ECE Recommendation 20 (and Rec 21 "X" package) unit codes accepted, with their meaning.
+#: Everyday UN/ECE Rec 20 (and Rec 21 "X" package) unit codes, with their meaning; every
+#: code of code_tables.UNIT_CODE_SET is accepted too.
 UNIT_CODES: Final[Mapping[str, str]] = {
     "C62": "one (unit)",
     "H87": "piece",
@@ -145,6 +149,7 @@ VAT_CATEGORIES: Final[Mapping[str, str]] = {
     "O": "Services outside scope of tax",
     "L": "Canary Islands general indirect tax",
     "M": "Tax for production, services and importation in Ceuta and Melilla",
+    "B": "Transferred (VAT), Italy's split payment",
 }
 
 #: UNCL 4461 payment means codes (BT-81) invoicekit writes or accepts.
@@ -209,7 +214,7 @@ VATEX: Final = frozenset(
 
 def unit_code(unit: str, *, path: str = "unit") -> str:
     """The Rec 20 code of a line's unit ("h" -> "HUR", "HUR" -> "HUR"); refuses unknown units."""
-    if unit in UNIT_CODES:
+    if unit in UNIT_CODES or unit in UNIT_CODE_SET:
         return unit
     code = UNIT_ALIASES.get(unit.strip().lower())
     if code is not None:
@@ -218,8 +223,9 @@ def unit_code(unit: str, *, path: str = "unit") -> str:
         [
             problem(
                 path,
-                "not a known UN/ECE Rec 20 unit code; use a code such as C62 (one), H87 "
-                "(piece), HUR (hour), DAY, MON (month), KGM, or a name such as 'hour'",
+                "not a UN/ECE Rec 20 or Rec 21 unit code; use a code such as C62 (one), H87 "
+                "(piece), HUR (hour), DAY, MON (month), KGM, XBX (box), or a name such as "
+                "'hour'",
                 unit,
             )
         ],

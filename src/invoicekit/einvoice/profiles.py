@@ -175,7 +175,7 @@ def _tax_amounts(doc: Invoice | CreditNote) -> list[Problem]:
             ok = row.amount.to_integral_value(ROUND_HALF_UP) == 0
         else:
             exact = (abs(row.base) * row.tax.rate / 100).quantize(_CENT, ROUND_HALF_UP)
-            ok = abs(row.amount) - 1 <= exact <= abs(row.amount) + 1
+            ok = abs(row.amount) - 1 < exact < abs(row.amount) + 1  # strict, as the rule
         if not ok:
             found.append(
                 problem(
