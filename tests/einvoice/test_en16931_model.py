@@ -19,7 +19,9 @@ from invoicekit.einvoice import check_profile, to_cii, to_ubl
 from invoicekit.errors import ValidationError
 
 
-def issued(currency: str = "EUR", *, seller: Any = None, customer: Any = None, **draft: Any) -> Invoice:
+def issued(
+    currency: str = "EUR", *, seller: Any = None, customer: Any = None, **draft: Any
+) -> Invoice:
     seller = seller or seller_of(currency)
     customer = customer or customer_of()
     invoice = Invoice.draft(
@@ -58,3 +60,79 @@ def test_jpy_per_line_tax_with_an_allowance_to_a_zero_base_keeps_br_co_17() -> N
     assert row.base == 0
     assert row.amount == 0
     valid_everywhere(invoice)
+
+
+def italian_parties() -> tuple[Any, Any]:
+    from invoicekit.domain.parties import Address
+
+    seller = seller_of(
+        "EUR",
+        country="IT",
+        tax_id="IT12345670017",
+        address=Address(country="IT", line1="Via Roma 1", city="Roma", postal_code="00100"),
+    )
+    customer = customer_of(
+        tax_id="IT01234567897",
+        address=Address(country="IT", line1="Via Po 2", city="Torino", postal_code="10100"),
+    )
+    return seller, customer
+
+
+def test_a_split_payment_invoice_passes_the_official_rules() -> None:
+    seller, customer = italian_parties()
+    invoice = issued(
+        seller=seller,
+        customer=customer,
+        lines=[Line("Consulenza", quantity=2, unit_price="100.00", tax=Tax("B", "22"))],
+    )
+    (row,) = invoice.totals.breakdown
+    assert (row.tax.category, row.base, row.amount) == (TaxCategory.SPLIT_PAYMENT, 200, 44)
+    check_profile(invoice, "peppol")
+    ubl = to_ubl(invoice, "peppol")
+    assert xsd_errors(ubl) == []
+    assert rule_failures(ubl) == []
+    # Factur-X's CII code list has no B: refused before any XML, pointing at UBL.
+    with pytest.raises(ValidationError, match="to_ubl"):
+        to_cii(invoice)
+
+
+def test_split_payment_beside_standard_rate_or_abroad_is_refused_before_export() -> None:
+    seller, customer = italian_parties()
+    mixed = issued(
+        seller=seller,
+        customer=customer,
+        lines=[
+            Line("A", quantity=1, unit_price="10.00", tax=Tax("B", "22")),
+            Line("B", quantity=1, unit_price="10.00", tax=Vat("22")),
+        ],
+    )
+    with pytest.raises(ValidationError, match="BR-B-02"):
+        check_profile(mixed, "peppol")
+    abroad = issued(lines=[Line("A", quantity=1, unit_price="10.00", tax=Tax("B", "22"))])
+    with pytest.raises(ValidationError, match="BR-B-01"):
+        check_profile(abroad, "peppol")
+
+
+def test_a_rare_rec_20_and_a_rec_21_unit_code_pass_the_official_rules() -> None:
+    invoice = issued(
+        lines=[
+            Line("Hydraulic oil", quantity="3.5", unit_price="12.00", tax=Vat("19"), unit="GLI"),
+            Line("Crates", quantity=4, unit_price="2.50", tax=Vat("19"), unit="XCR"),
+        ],
+    )
+    valid_everywhere(invoice)
+
+
+def test_a_unit_code_outside_rec_20_and_21_is_refused_naming_the_lists() -> None:
+    invoice = issued(
+        lines=[Line("Widget", quantity=1, unit_price="1.00", tax=Vat("19"), unit="QQQ")]
+    )
+    with pytest.raises(ValidationError, match="Rec 20 or Rec 21"):
+        check_profile(invoice, "peppol")
+
+
+def test_tax_category_is_the_en_16931_subset_of_the_generated_uncl5305() -> None:
+    from invoicekit.einvoice.code_tables import EN16931_VAT_CATEGORIES, UNCL5305
+
+    assert {c.value for c in TaxCategory} == EN16931_VAT_CATEGORIES
+    assert EN16931_VAT_CATEGORIES < UNCL5305

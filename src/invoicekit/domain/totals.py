@@ -609,9 +609,10 @@ class _Computation:
         """
         exact = abs(base) * tax.fraction
         shown = exact.quantize(_CENT, rounding=ROUND_HALF_UP)  # as the official rule rounds
-        if tax.rate.to_integral_value(ROUND_HALF_UP) == 0 or abs(amount) - 1 < shown < abs(
-            amount
-        ) + 1:
+        if (
+            tax.rate.to_integral_value(ROUND_HALF_UP) == 0
+            or abs(amount) - 1 < shown < abs(amount) + 1
+        ):
             return amount
         rounded = self.q(base * tax.fraction, tax, "on", base)
         self.steps.append(
