@@ -12,7 +12,7 @@ from einvoice.export_cases import customer_of, rule_failures, seller_of, xsd_err
 from golden.library import AT
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.lifecycle import Issue, apply
-from invoicekit.domain.line import Discount, Line
+from invoicekit.domain.line import Charge, Discount, Line
 from invoicekit.domain.policy import RoundingPolicy, TaxRounding
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
 from invoicekit.einvoice import check_profile, to_cii, to_ubl
@@ -136,3 +136,28 @@ def test_tax_category_is_the_en_16931_subset_of_the_generated_uncl5305() -> None
 
     assert {c.value for c in TaxCategory} == EN16931_VAT_CATEGORIES
     assert EN16931_VAT_CATEGORIES < UNCL5305
+
+
+def test_negative_lines_export_and_pass_the_official_rules() -> None:
+    invoice = issued(
+        lines=[
+            Line("Chair", quantity=4, unit_price="50.00", tax=Vat("19")),
+            Line("Chair returned", quantity=-1, unit_price="50.00", tax=Vat("19")),
+            Line("Crate deposit returned", quantity=-3, unit_price="1.50", tax=Tax.zero_rated()),
+        ],
+    )
+    assert invoice.totals.payable == Decimal("174.00")
+    valid_everywhere(invoice)
+    assert b'<cbc:InvoicedQuantity unitCode="C62">-1</cbc:InvoicedQuantity>' in to_ubl(
+        invoice, "peppol"
+    )
+
+
+def test_an_allowance_in_a_vat_group_of_its_own_exports_and_passes_the_official_rules() -> None:
+    invoice = issued(
+        lines=[Line("Service", quantity=1, unit_price="100.00", tax=Vat("19"))],
+        discounts=[Discount(amount="10.00", tax=Vat("7"), reason="Voucher")],
+        charges=[Charge(amount="5.00", tax=Tax.zero_rated(), reason="Packing")],
+    )
+    assert len(invoice.totals.breakdown) == 3
+    valid_everywhere(invoice)

@@ -332,10 +332,15 @@ class _Computation:
             line_amounts, doc_d, doc_c, breakdown = self._inclusive(lines, raw, doc_d, doc_c)
         else:
             line_amounts, breakdown = self._exclusive(lines, raw, doc_d, doc_c)
+        with_lines = self._line_groups(lines, raw)
         for row in breakdown:
             # With inclusive prices the stated gross is what must not go negative; per-line
             # conversion may leave a net of -0.01 against a tax of +0.01 on a zero gross.
-            if (row.base + row.amount if inclusive else row.base) < 0:
+            # A group may be negative by its own negative lines, or when it holds only a
+            # document discount (a VAT group of its own); discounts may not sink lines.
+            if (row.base + row.amount if inclusive else row.base) < 0 and with_lines.get(
+                row.tax, False
+            ):
                 self.problems.append(
                     problem(
                         "discounts",
@@ -352,6 +357,19 @@ class _Computation:
         tax_exclusive = line_net_total - discount_total + charge_total
         tax_total = sum(map(_tax_amount_of, breakdown), zero)
         tax_inclusive = tax_exclusive + tax_total
+        if tax_inclusive < 0:
+            raise ValidationError(
+                [
+                    problem(
+                        "lines",
+                        "the invoice total with tax (BT-112) is below zero; lines may be "
+                        "negative (a return, a deposit) but not the total: refund with a "
+                        "credit note",
+                        tax_inclusive,
+                    )
+                ],
+                subject="invoice",
+            )
         payable = tax_inclusive
         increment = self.policy.cash_increment(self.currency)
         if increment is not None:
@@ -386,6 +404,15 @@ class _Computation:
             recorded=tuple(self.steps),
         )
 
+    @staticmethod
+    def _line_groups(lines: Sequence[Line], raw: Sequence[LineAmounts]) -> dict[Tax, bool]:
+        """Per tax: True when lines carry it and none of them is negative."""
+        out: dict[Tax, bool] = {}
+        for line, amounts in zip(lines, raw, strict=True):
+            for tax in line.taxes:
+                out[tax] = out.get(tax, True) and amounts[3] >= 0
+        return out
+
     def _line(self, i: int, line: Line, base: Decimal, *, inclusive: bool) -> LineAmounts:
         """Line ``i``'s discounts, charges and amount (before conversion when inclusive)."""
         path = f"lines[{i}]"
@@ -408,12 +435,20 @@ class _Computation:
                 for k, c in enumerate(line.charges)
             )
             amount += sum(cs, _ZERO)
-        if amount < 0:
+        if amount < 0 <= base:
             self.problems.append(
                 problem(
                     f"{path}.discounts",
                     f"discounts ({sum(ds, _ZERO)}) exceed the line amount "
                     f"({base + sum(cs, _ZERO)})",
+                )
+            )
+        elif base < 0 < amount:  # a negative line (a return) that its adjustments turn positive
+            self.problems.append(
+                problem(
+                    f"{path}.charges",
+                    f"the adjustments turn the negative line amount ({base}) positive "
+                    f"({amount}); a negative line stays negative",
                 )
             )
         return LineAmounts(base, ds, cs, amount)
@@ -448,16 +483,18 @@ class _Computation:
                     problem(f"{path}.tax", "with tax-inclusive prices it carries exactly one tax")
                 )
             if item.taxes is not None:
-                if item.taxes not in groups:
+                if item.taxes not in groups and item.percent is not None:
                     self.problems.append(
                         problem(
                             f"{path}.tax",
-                            "no line carries these taxes",
+                            "no line carries these taxes, so a percentage has no base; give "
+                            "a fixed amount for a VAT group of its own",
                             ", ".join(t.label for t in item.taxes),
                         )
                     )
                     continue
-                base = groups[item.taxes]
+                # Taxes no line carries: a fixed amount in a VAT group of its own (BG-23).
+                base = groups.get(item.taxes, _ZERO)
                 amount = self._adjust(item, base, path, label)
                 out.append(
                     DocumentAdjustment(
@@ -472,6 +509,15 @@ class _Computation:
                 continue
             if self.prices is PriceMode.INCLUSIVE and any(len(k) != 1 for k in groups):
                 continue  # reported on the lines already
+            if any(v < 0 for v in groups.values()):
+                self.problems.append(
+                    problem(
+                        f"{path}.tax",
+                        "a VAT group of the lines is negative (a return or a deposit), so "
+                        f"the {kind} cannot be spread over them; give its tax",
+                    )
+                )
+                continue
             if item.percent is not None:
                 for taxes, base in groups.items():
                     amount = self.q(
