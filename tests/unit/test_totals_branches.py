@@ -146,8 +146,10 @@ def test_a_document_discount_percentage_for_a_tax_no_line_carries_is_a_problem()
     assert problems == [
         (
             "discounts[0].tax",
-            "no line carries these taxes, so a percentage has no base; give a fixed amount "
-            "for a VAT group of its own",
+            (
+                "no line carries these taxes, so a percentage has no base; give a fixed amount "
+                "for a VAT group of its own"
+            ),
         )
     ]
 

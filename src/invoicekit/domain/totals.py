@@ -507,42 +507,50 @@ class _Computation:
                     )
                 )
                 continue
-            if self.prices is PriceMode.INCLUSIVE and any(len(k) != 1 for k in groups):
-                continue  # reported on the lines already
-            if any(v < 0 for v in groups.values()):
-                self.problems.append(
-                    problem(
-                        f"{path}.tax",
-                        "a VAT group of the lines is negative (a return or a deposit), so "
-                        f"the {kind} cannot be spread over them; give its tax",
-                    )
+            out += self._spread(item, j, kind, groups)
+        return out
+
+    def _spread(
+        self, item: Discount | Charge, j: int, kind: str, groups: dict[tuple[Tax, ...], Decimal]
+    ) -> list[DocumentAdjustment]:
+        """A document adjustment without a tax, spread over the lines' tax groups."""
+        path = f"{kind}s[{j}]"
+        label = f"document {kind} {j + 1}"
+        out: list[DocumentAdjustment] = []
+        if self.prices is PriceMode.INCLUSIVE and any(len(k) != 1 for k in groups):
+            return out  # reported on the lines already
+        if any(v < 0 for v in groups.values()):
+            self.problems.append(
+                problem(
+                    f"{path}.tax",
+                    "a VAT group of the lines is negative (a return or a deposit), so "
+                    f"the {kind} cannot be spread over them; give its tax",
                 )
-                continue
-            if item.percent is not None:
-                for taxes, base in groups.items():
-                    amount = self.q(
-                        base * item.percent / 100,
-                        label,
-                        f"({item.percent.normalize():f}% of",
-                        f"{', '.join(t.label for t in taxes)})",
-                    )
-                    out.append(
-                        DocumentAdjustment(kind, amount, taxes, item.percent, base, item.reason)
-                    )
-                continue
-            total = self.fixed(cast(Decimal, item.amount), f"{path}.amount")
-            if not groups or sum(groups.values(), _ZERO) == 0:
-                self.problems.append(
-                    problem(
-                        f"{path}.amount",
-                        "cannot spread a fixed amount over lines that sum to zero; give its tax",
-                    )
+            )
+            return out
+        if item.percent is not None:
+            for taxes, base in groups.items():
+                amount = self.q(
+                    base * item.percent / 100,
+                    label,
+                    f"({item.percent.normalize():f}% of",
+                    f"{', '.join(t.label for t in taxes)})",
                 )
-                continue
-            parts = allocate(total, list(groups.values()), self.currency)
-            for (taxes, _), part in zip(groups.items(), parts, strict=True):
-                if part:
-                    out.append(DocumentAdjustment(kind, part, taxes, None, None, item.reason))
+                out.append(DocumentAdjustment(kind, amount, taxes, item.percent, base, item.reason))
+            return out
+        total = self.fixed(cast(Decimal, item.amount), f"{path}.amount")
+        if not groups or sum(groups.values(), _ZERO) == 0:
+            self.problems.append(
+                problem(
+                    f"{path}.amount",
+                    "cannot spread a fixed amount over lines that sum to zero; give its tax",
+                )
+            )
+            return out
+        parts = allocate(total, list(groups.values()), self.currency)
+        for (taxes, _), part in zip(groups.items(), parts, strict=True):
+            if part:
+                out.append(DocumentAdjustment(kind, part, taxes, None, None, item.reason))
         return out
 
     def _groups(
