@@ -271,9 +271,9 @@ class _Computation:
     def q(self, exact: Decimal, *where: object) -> Decimal:
         """Quantize to the minor unit, recording the step when the value changed."""
         rounded = exact.quantize(self.unit, rounding=self.mode)
+        if not rounded:
+            rounded = abs(rounded)  # never -0.00 (the tax on a negative base at rate 0)
         if rounded != exact:
-            if rounded == 0:
-                rounded = abs(rounded)
             self.steps.append((where, exact, rounded, self.rule))
         return rounded
 
