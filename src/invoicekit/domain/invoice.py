@@ -147,16 +147,21 @@ class CreditTransfer:
 
 @attrs.frozen
 class CreditNote:
-    """A credit note: its own numbered document, computed like an invoice, that corrects one."""
+    """A credit note: its own numbered document, computed like an invoice, that corrects one.
+
+    A standalone credit note (domain/standalone_credit.py) corrects no stored invoice:
+    ``invoice_id`` is None, and the invoice number and date are an external invoice's or
+    None (EN 16931 BT-25 and BT-26 are optional).
+    """
 
     id: str
     number: str
     seller_id: str
     customer_id: str
-    invoice_id: str
+    invoice_id: str | None
     #: The corrected invoice's number and issue date (EN 16931 BT-25/BT-26; art. 219).
-    invoice_number: str
-    invoice_issue_date: date
+    invoice_number: str | None
+    invoice_issue_date: date | None
     currency: str
     lines: tuple[Line, ...]
     totals: Totals

@@ -20,6 +20,7 @@ __all__ = [
     "PAYMENT_MEANS",
     "UNIT_ALIASES",
     "UNIT_CODES",
+    "UNIT_NAMES",
     "VATEX",
     "VAT_CATEGORIES",
     "gln_ok",
@@ -28,9 +29,8 @@ __all__ = [
     "unit_code",
 ]
 
-#: Everyday UN/ECE Rec 20 (and Rec 21 "X" package) unit codes, with their meaning; every
-#: code of code_tables.UNIT_CODE_SET is accepted too.
-UNIT_CODES: Final[Mapping[str, str]] = {
+#: Everyday UN/ECE Rec 20 (and Rec 21 "X" package) unit codes, with their meaning.
+UNIT_NAMES: Final[Mapping[str, str]] = {
     "C62": "one (unit)",
     "H87": "piece",
     "EA": "each",
@@ -72,12 +72,13 @@ UNIT_CODES: Final[Mapping[str, str]] = {
     "IE": "person",
     "ZZ": "mutually defined",
     "NAR": "number of articles",
-    "NPR": "number of pairs",
-    "PA": "packet",
-    "RO": "roll",
-    "TU": "tube",
-    "CT": "carton",
-    "BO": "bottle",
+}
+
+#: Every Rec 20 / Rec 21 unit code the official rules accept (code_tables.UNIT_CODE_SET),
+#: the everyday ones first with their meaning, the others with an empty one.
+UNIT_CODES: Final[Mapping[str, str]] = {
+    **UNIT_NAMES,
+    **{code: "" for code in sorted(UNIT_CODE_SET) if code not in UNIT_NAMES},
 }
 
 #: Everyday unit names invoicekit accepts on a line, and the Rec 20 code each one means.
@@ -136,6 +137,13 @@ UNIT_ALIASES: Final[Mapping[str, str]] = {
     "gb": "E34",
     "mb": "4L",
     "tb": "E35",
+    # Codes Rec 20 dropped (the official rules refuse them), written as their Rec 21 package.
+    "npr": "PR",
+    "pa": "XPA",
+    "ro": "XRO",
+    "tu": "XTU",
+    "ct": "XCT",
+    "bo": "XBO",
 }
 
 #: UNCL 5305 VAT category codes of EN 16931 (BT-95, BT-102, BT-118, BT-151).
@@ -214,7 +222,7 @@ VATEX: Final = frozenset(
 
 def unit_code(unit: str, *, path: str = "unit") -> str:
     """The Rec 20 code of a line's unit ("h" -> "HUR", "HUR" -> "HUR"); refuses unknown units."""
-    if unit in UNIT_CODES or unit in UNIT_CODE_SET:
+    if unit in UNIT_CODES:
         return unit
     code = UNIT_ALIASES.get(unit.strip().lower())
     if code is not None:
