@@ -161,3 +161,71 @@ def test_an_allowance_in_a_vat_group_of_its_own_exports_and_passes_the_official_
     )
     assert len(invoice.totals.breakdown) == 3
     valid_everywhere(invoice)
+
+
+def standalone(**changes: Any) -> Any:
+    from datetime import date
+
+    from invoicekit.domain.standalone_credit import standalone_credit_note
+
+    fields: dict[str, Any] = {
+        "id": "cn-standalone",
+        "number": "CN-2026-0001",
+        "seller": seller_of("EUR"),
+        "customer": customer_of(),
+        "lines": [Line("Goods returned", quantity=2, unit_price="40.00", tax=Vat("19"))],
+        "issue_date": date(2026, 3, 2),
+        "issued_at": AT,
+        "reason": "Returned goods",
+        "buyer_reference": "04011000-12345-34",
+    }
+    return standalone_credit_note(**{**fields, **changes})
+
+
+@pytest.mark.parametrize(
+    ("preceding", "when"), [(None, None), ("OLD-2019-77", None), ("OLD-2019-77", "2019-05-03")]
+)
+def test_a_standalone_credit_note_exports_with_or_without_a_preceding_invoice(
+    preceding: str | None, when: str | None
+) -> None:
+    from datetime import date
+
+    from lxml import etree
+
+    note = standalone(
+        preceding=preceding, preceding_date=date.fromisoformat(when) if when else None
+    )
+    assert note.invoice_id is None
+    assert note.totals.payable == Decimal("95.20")
+    check_profile(note, "peppol")
+    for xml in (to_ubl(note, "peppol"), to_cii(note)):
+        assert xsd_errors(xml) == []
+        assert rule_failures(xml) == []
+        root = etree.fromstring(xml)
+        named = root.xpath(
+            "//*[local-name()='InvoiceDocumentReference' or "
+            "local-name()='InvoiceReferencedDocument']"
+        )
+        assert bool(named) == (preceding is not None)
+        if when is not None:
+            assert when in xml.decode() or when.replace("-", "") in xml.decode()
+
+
+def test_a_standalone_credit_note_round_trips_through_the_stored_format() -> None:
+    from invoicekit.domain.invoice import CreditNote
+    from invoicekit.serialization import load_value, make_converter, value_text
+
+    note = standalone()
+    back = load_value(value_text(note), CreditNote, make_converter())
+    assert back == note
+    assert back.invoice_number is None
+
+
+def test_a_standalone_credit_note_names_what_is_wrong() -> None:
+    from datetime import date
+
+    with pytest.raises(ValidationError) as caught:
+        standalone(number="", preceding_date=date(2019, 5, 3))
+    assert caught.value.paths == ("number", "preceding_date")
+    with pytest.raises(ValidationError, match="above 0"):
+        standalone(lines=[Line("Nothing", quantity=0, unit_price="1.00", tax=Vat("19"))])

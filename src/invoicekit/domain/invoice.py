@@ -33,6 +33,7 @@ __all__ = [
     "Invoice",
     "Payment",
     "Refund",
+    "reference_problems",
 ]
 
 _MAX_MEMO: Final = 2000
@@ -276,7 +277,7 @@ class Invoice:
             "contract_reference": contract_reference,
             "project_reference": project_reference,
         }
-        found += _reference_problems(references)
+        found += reference_problems(references)
         if series not in {s.name for s in seller.series}:
             found.append(problem("series", f"seller {seller.id!r} has no such series", series))
         mode = seller.prices if prices is None else _price_mode(prices, found)
@@ -400,7 +401,7 @@ def _price_mode(value: PriceMode | str, found: list[Problem]) -> PriceMode:
         return PriceMode.EXCLUSIVE
 
 
-def _reference_problems(references: Mapping[str, object]) -> list[Problem]:
+def reference_problems(references: Mapping[str, object]) -> list[Problem]:
     """Each reference (BT-10 to BT-13) is one line of printable text of at most 200 characters."""
     return [
         problem(name, f"must be one line of printable text of 1-{_MAX_REFERENCE} characters", value)

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from invoicekit.domain.invoice import CreditNote
+from invoicekit.domain.invoice import CreditNote, reference_problems
 from invoicekit.domain.line import Charge, Discount, Line, build_lines
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.totals import compute_totals
@@ -33,15 +33,25 @@ def standalone_credit_note(
     reason: str | None = None,
     preceding: str | None = None,
     preceding_date: date | None = None,
+    buyer_reference: str | None = None,
+    order_reference: str | None = None,
 ) -> CreditNote:
-    """A credit note of ``seller`` to ``customer`` naming ``preceding`` (an external invoice
-    number, optionally with its date) or no invoice at all; computed like an invoice.
+    """A credit note of ``seller`` to ``customer``, computed like an invoice.
+
+    ``preceding`` names an invoice of another system (with ``preceding_date`` if known);
+    None names none. ``buyer_reference`` / ``order_reference`` are BT-10 / BT-13, which
+    Peppol asks one of.
     """
     built, found = build_lines(lines)
     if not number or not isinstance(number, str):
         found.append(problem("number", "must be a non-empty string", number))
-    if preceding is not None and (not isinstance(preceding, str) or not preceding.strip()):
-        found.append(problem("preceding", "an invoice number, or None for none", preceding))
+    found += reference_problems(
+        {
+            "preceding": preceding,
+            "buyer_reference": buyer_reference,
+            "order_reference": order_reference,
+        }
+    )
     if preceding is None and preceding_date is not None:
         found.append(problem("preceding_date", "give the invoice number (preceding) with its date"))
     if preceding_date is not None and not isinstance(preceding_date, date):
@@ -79,4 +89,6 @@ def standalone_credit_note(
         seller=seller,
         customer=customer,
         reason=reason,
+        buyer_reference=buyer_reference,
+        order_reference=order_reference,
     )
