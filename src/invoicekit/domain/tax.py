@@ -38,8 +38,8 @@ class TaxCategory(StrEnum):
     CANARY_ISLANDS = "L"
     #: Ceuta and Melilla tax (IPSI).
     CEUTA_MELILLA = "M"
-    #: Italy's split payment ("Transferred (VAT)"): the buyer pays the VAT to the State.
-    #: Only on a domestic Italian invoice, never beside S (EN 16931 BR-B-01, BR-B-02).
+    #: Italy's split payment, UNCL 5305 "Transferred (VAT)", where the buyer pays the VAT
+    #: to the State; only on a domestic Italian invoice, never beside S (BR-B-01, BR-B-02).
     SPLIT_PAYMENT = "B"
 
 
