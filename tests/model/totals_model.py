@@ -356,11 +356,13 @@ def _exclusive(items: list[_Item], s: _Settings) -> dict[TaxKey, tuple[Fraction,
 
 
 def _br_co_17(tax: Fraction, base: Fraction, rate: Fraction, s: _Settings) -> Fraction:
-    """A per-line sum more than one currency unit off base x rate is taken as Q(base x rate).
+    """A per-line sum a unit or more off base x rate, or not of the base's sign: Q(base x rate).
 
     EN 16931 BR-CO-17 as the official rule tests it: |tax| - 1 < round2(|base| x rate)
     < |tax| + 1, unless the rate rounds to 0.
     """
+    if (tax < 0 and base >= 0) or (tax > 0 and base <= 0):  # the other sign than the base
+        return s.q(base * rate / 100)
     if _round_to_integer(rate, "half_up") == 0:
         return tax
     shown = _quantize(abs(base) * rate / 100, Fraction(1, 100), "half_up")

@@ -656,21 +656,23 @@ class _Computation:
         return line_amounts, breakdown
 
     def _keep_br_co_17(self, tax: Tax, base: Decimal, amount: Decimal) -> Decimal:
-        """A per-line sum within one currency unit of base x rate, as EN 16931 BR-CO-17 needs.
+        """A per-line sum of the base's sign within one currency unit of base x rate.
 
-        With few or no decimals (JPY) per-item rounding can drift a whole unit off, e.g.
-        tax -1 on a base of 0; the category's tax is then taken as Q(base x rate).
+        EN 16931 BR-CO-17 asks the unit. With few or no decimals (JPY) per-item rounding
+        can drift a whole unit off, e.g. tax -1 on a base of 0; the category's tax is then
+        taken as Q(base x rate), as it is when the sum's sign is not the base's.
         """
         exact = abs(base) * tax.fraction
         shown = exact.quantize(_CENT, rounding=ROUND_HALF_UP)  # as the official rule rounds
-        if (
+        signed_ok = not (amount < 0 <= base or base <= 0 < amount)
+        if signed_ok and (
             tax.rate.to_integral_value(ROUND_HALF_UP) == 0
             or abs(amount) - 1 < shown < abs(amount) + 1
         ):
             return amount
         rounded = self.q(base * tax.fraction, tax, "on", base)
         self.steps.append(
-            ((tax, "per-line sum kept within one unit (BR-CO-17)"), amount, rounded, self.rule)
+            ((tax, "per-line sum kept to base x rate (BR-CO-17)"), amount, rounded, self.rule)
         )
         return rounded
 

@@ -19,6 +19,7 @@ import attrs
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Address, Customer, ElectronicAddress, Seller
 from invoicekit.domain.tax import TaxCategory
+from invoicekit.einvoice.category_rules import cii_category_problems, split_payment_problems
 from invoicekit.einvoice.codes import EAS, VATEX, identifier_problem, unit_code
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import currency_digits
@@ -150,7 +151,7 @@ def _core(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> list
                 ", ".join(sorted(c.value for c in categories)),
             )
         )
-    found += _split_payment(categories, seller, customer)
+    found += split_payment_problems(categories, seller, customer)
     codes = {t.exemption_code for line in doc.lines for t in line.taxes} - {None}
     found.extend(
         problem(
@@ -163,38 +164,6 @@ def _core(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> list
     )
     found += _party_core(seller, customer, categories)
     found += _tax_amounts(doc)
-    return found
-
-
-def _split_payment(
-    categories: set[TaxCategory], seller: Seller, customer: Customer
-) -> list[Problem]:
-    """BR-B-01 and BR-B-02: split payment (B) is domestic Italian and never beside S."""
-    if TaxCategory.SPLIT_PAYMENT not in categories:
-        return []
-    found: list[Problem] = []
-    if TaxCategory.STANDARD in categories:
-        found.append(
-            problem(
-                "BT-151 lines[].tax",
-                "split payment (B) and standard rate (S) are never on one invoice (BR-B-02); "
-                "invoice them separately",
-            )
-        )
-    countries = {
-        seller.country,
-        seller.address.country if seller.address else None,
-        customer.address.country if customer.address else None,
-    } - {None}
-    if countries != {"IT"}:
-        found.append(
-            problem(
-                "BT-40 seller.address.country",
-                "split payment (B) is for domestic Italian invoices only: seller and buyer "
-                "in IT (BR-B-01)",
-                ", ".join(sorted(c for c in countries if c is not None)),
-            )
-        )
     return found
 
 
@@ -459,14 +428,8 @@ def check(doc: Invoice | CreditNote, profile: str, *, syntax: str | None = None)
     if seller is None or customer is None:  # pragma: no cover - a CreditNote always has both
         raise ValidationError([problem("seller", "missing party snapshot")], subject="e-invoice")
     found = _core(doc, seller, customer) + _k_period(doc)
-    if syntax == "cii" and TaxCategory.SPLIT_PAYMENT in _categories(doc):
-        found.append(
-            problem(
-                "BT-151 lines[].tax",
-                "the Factur-X CII rules do not list split payment (B); export this invoice "
-                "as UBL (to_ubl), which EN 16931 and Peppol accept with B",
-            )
-        )
+    if syntax == "cii":
+        found += cii_category_problems(_categories(doc))
     extra = _EXTRA.get(profile)
     if extra is not None:
         found += extra(doc, seller, customer)
