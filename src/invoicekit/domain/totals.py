@@ -332,15 +332,17 @@ class _Computation:
             line_amounts, doc_d, doc_c, breakdown = self._inclusive(lines, raw, doc_d, doc_c)
         else:
             line_amounts, breakdown = self._exclusive(lines, raw, doc_d, doc_c)
-        with_lines = self._line_groups(lines, raw)
+        with_lines: dict[Tax, bool] | None = None  # only read when a group is negative
         for row in breakdown:
             # With inclusive prices the stated gross is what must not go negative; per-line
             # conversion may leave a net of -0.01 against a tax of +0.01 on a zero gross.
             # A group may be negative by its own negative lines, or when it holds only a
             # document discount (a VAT group of its own); discounts may not sink lines.
-            if (row.base + row.amount if inclusive else row.base) < 0 and with_lines.get(
-                row.tax, False
-            ):
+            if (row.base + row.amount if inclusive else row.base) >= 0:
+                continue
+            if with_lines is None:
+                with_lines = self._line_groups(lines, raw)
+            if with_lines.get(row.tax, False):
                 self.problems.append(
                     problem(
                         "discounts",
