@@ -32,6 +32,7 @@ from invoicekit.domain.parties import (
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.recurring import IssueMode, Occurrence, RecurringTemplate, TemplateStatus
 from invoicekit.domain.schedule import Alignment, BillingPeriod, BillTiming, Frequency, Schedule
+from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.status import Action, PaymentStatus, Status
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
 from invoicekit.domain.terms import DueOnReceipt, EndOfMonth, FixedDate, NetDays, PaymentTerms
@@ -184,6 +185,7 @@ __all__ = [
     "quantize",
     "read_facturx",
     "split",
+    "standalone_credit_note",
     "to_cii",
     "to_facturx",
     "to_ubl",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
@@ -29,6 +30,7 @@ from invoicekit.domain.parties import (
     Seller,
 )
 from invoicekit.domain.tax import Vat
+from invoicekit.errors import ValidationError
 
 __all__ = [
     "credit_note_of",
@@ -83,6 +85,23 @@ def customer_of(**changes: Any) -> Customer:
     return attrs.evolve(customer, **changes) if changes else customer
 
 
+#: Changes that make the golden parties a domestic Italian pair, for split payment (B).
+ITALIAN_SELLER: Final[Mapping[str, Any]] = {
+    "country": "IT",
+    "tax_id": "IT12345670017",
+    "address": Address(country="IT", line1="Via Roma 1", city="Roma", postal_code="00100"),
+}
+ITALIAN_CUSTOMER: Final[Mapping[str, Any]] = {
+    "tax_id": "IT01234567897",
+    "address": Address(country="IT", line1="Via Po 2", city="Torino", postal_code="10100"),
+}
+
+
+def _split_payment(case: Mapping[str, Any]) -> bool:
+    entries = [*case["lines"], *case.get("allowances", []), *case.get("charges", [])]
+    return any(t["category"] == "B" for entry in entries for t in entry["taxes"])
+
+
 def invoice_of(
     case: Mapping[str, Any],
     *,
@@ -96,8 +115,14 @@ def invoice_of(
 
     Given ``lines`` replace the case's lines and its document discounts and charges.
     """
-    seller = seller or seller_of(case["currency"], rounding=policy_of(case), prices=prices_of(case))
-    customer = customer or customer_of()
+    italian = _split_payment(case)  # B is for domestic Italian invoices only (BR-B-01)
+    seller = seller or seller_of(
+        case["currency"],
+        rounding=policy_of(case),
+        prices=prices_of(case),
+        **(ITALIAN_SELLER if italian else {}),
+    )
+    customer = customer or customer_of(**(ITALIAN_CUSTOMER if italian else {}))
     refs = {"buyer_reference": "04011000-12345-34", "order_reference": "PO-77", **references}
     draft = Invoice.draft(
         id="invoice-golden",
@@ -117,13 +142,29 @@ def invoice_of(
 
 
 def credit_note_of(invoice: Invoice, lines: list[Line] | None = None) -> CreditNote:
-    """A credit note for the first line of ``invoice`` (or ``lines``)."""
+    """A credit note for the first line of ``invoice`` (or ``lines``).
+
+    When the first line is more than the invoice (returns, an allowance in a VAT group of
+    its own), a tenth of one unit of it is credited instead.
+    """
     chosen = lines if lines is not None else [invoice.lines[0]]
-    _, events = apply(
-        invoice,
-        Credit(credit_note_id="cn-1", number="CN-GOLDEN-1", lines=chosen, reason="Returned goods"),
-        at=AT,
-    )
+
+    def credit(chosen: list[Line]) -> list[Any]:
+        _, events = apply(
+            invoice,
+            Credit(
+                credit_note_id="cn-1", number="CN-GOLDEN-1", lines=chosen, reason="Returned goods"
+            ),
+            at=AT,
+        )
+        return events
+
+    try:
+        events = credit(chosen)
+    except ValidationError:
+        if lines is not None:
+            raise
+        events = credit([attrs.evolve(invoice.lines[0], quantity=Decimal("0.1"))])
     note: CreditNote = events[0].credit_note  # type: ignore[attr-defined]
     return note
 

@@ -38,6 +38,8 @@ REFUSED = {
     "usd_stacked_state_county_city",
 }
 EXPORTED = [(name, case) for name, case in CASES if name not in REFUSED]
+#: Golden cases the Factur-X CII rules cannot take (split payment B): UBL only.
+UBL_ONLY = {"eur_split_payment_b"}
 Export = Callable[[Invoice | CreditNote], bytes]
 EXPORTS: dict[str, tuple[Export, str, str]] = {
     "ubl-peppol": (lambda d: to_ubl(d, "peppol"), "ubl", "peppol"),
@@ -86,6 +88,8 @@ def _round_trip(doc: Invoice | CreditNote, label: str) -> tuple[bytes, ReadResul
 def test_golden_invoice_and_credit_note_read_back_to_the_same_xml(
     name: str, case: dict[str, Any], label: str
 ) -> None:
+    if name in UBL_ONLY and EXPORTS[label][1] == "cii":
+        pytest.skip("split payment (B) is exported as UBL only (see test_export_golden)")
     invoice = invoice_of(case)
     for doc in (invoice, credit_note_of(invoice)):
         _round_trip(doc, label)
@@ -293,7 +297,7 @@ def test_a_wrong_line_net_is_reported_as_bt_131_and_bt_106() -> None:
 
 def test_unknown_unit_code_is_refused_with_its_xpath() -> None:
     xml = to_ubl(invoice_of(dict(CASES)["eur_19_basic"]))
-    changed = xml.replace(b'unitCode="C62"', b'unitCode="XYZ"', 1)
+    changed = xml.replace(b'unitCode="C62"', b'unitCode="QQQ"', 1)
     assert changed != xml
 
     with pytest.raises(ValidationError) as caught:

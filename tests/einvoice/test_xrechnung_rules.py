@@ -105,6 +105,8 @@ def _rules_for(xml: bytes) -> list[str]:
 def test_golden_xrechnung_honours_br_de_and_passes_en16931(
     name: str, case: dict[str, Any], syntax: str, saxon: Any
 ) -> None:
+    if name == "eur_split_payment_b" and syntax == "cii":
+        pytest.skip("split payment (B) is exported as UBL only (see test_export_golden)")
     xml = to_xrechnung(invoice_of(case), syntax)
     report = validation.validate(xml, rules=_rules_for(xml))
 

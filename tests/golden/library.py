@@ -58,6 +58,7 @@ def line_of(entry: Mapping[str, Any], index: int) -> Line:
         quantity=entry["quantity"],
         unit_price=entry["unit_price"],
         tax=_taxes(entry["taxes"]),
+        unit=entry.get("unit", "C62"),
         base_quantity=entry.get("base_quantity", "1"),
         discounts=[Discount(**_fields(a)) for a in entry.get("allowances", [])],
         charges=[Charge(**_fields(c)) for c in entry.get("charges", [])],

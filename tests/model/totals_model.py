@@ -295,8 +295,10 @@ def _line_item(line: Mapping[str, Any], s: _Settings) -> _Item:
     quantity = _exact(line["quantity"])
     price = _exact(line["unit_price"])
     base_quantity = _exact(line.get("base_quantity", "1"))
-    if quantity < 0 or price < 0 or base_quantity <= 0:
-        raise ValueError("negative quantities / prices are outside these rules")
+    # A negative quantity is a return or a deposit taken back (EN 16931 allows it); a
+    # negative price is not (BR-27).
+    if price < 0 or base_quantity <= 0:
+        raise ValueError("negative prices / base quantities are outside these rules")
     line_base = s.q(quantity * price / base_quantity)  # step 1
     allowances = [_percent_or_amount(a, line_base, s) for a in line.get("allowances", [])]
     charges = [_percent_or_amount(c, line_base, s) for c in line.get("charges", [])]
@@ -342,7 +344,8 @@ def _exclusive(items: list[_Item], s: _Settings) -> dict[TaxKey, tuple[Fraction,
             taxes[key] = s.q(bases[key] * rates[key])
     elif s.tax_rounding == "per_line":
         for key, members in groups.items():
-            taxes[key] = sum((s.q(i.signed * rates[key]) for i in members), Fraction(0))
+            summed = sum((s.q(i.signed * rates[key]) for i in members), Fraction(0))
+            taxes[key] = _br_co_17(summed, bases[key], key[2], s)
     else:  # per_document
         keys = list(groups)
         exact = [bases[key] * rates[key] for key in keys]
@@ -350,6 +353,22 @@ def _exclusive(items: list[_Item], s: _Settings) -> dict[TaxKey, tuple[Fraction,
         parts = _round_to_sum_exact(exact, target, s.unit)
         taxes.update(zip(keys, parts, strict=True))
     return {key: (bases[key], taxes[key]) for key in groups}
+
+
+def _br_co_17(tax: Fraction, base: Fraction, rate: Fraction, s: _Settings) -> Fraction:
+    """A per-line sum a unit or more off base x rate, or not of the base's sign: Q(base x rate).
+
+    EN 16931 BR-CO-17 as the official rule tests it: |tax| - 1 < round2(|base| x rate)
+    < |tax| + 1, unless the rate rounds to 0.
+    """
+    if (tax < 0 and base >= 0) or (tax > 0 and base <= 0):  # the other sign than the base
+        return s.q(base * rate / 100)
+    if _round_to_integer(rate, "half_up") == 0:
+        return tax
+    shown = _quantize(abs(base) * rate / 100, Fraction(1, 100), "half_up")
+    if abs(tax) - 1 < shown < abs(tax) + 1:
+        return tax
+    return s.q(base * rate / 100)
 
 
 # --------------------------------------------------------------------------- inclusive
@@ -412,6 +431,8 @@ def _totals(case: Mapping[str, Any]) -> tuple[_Settings, dict[str, Any], Fractio
     tax_exclusive = line_net_total - allowance_total + charge_total  # BT-109
     tax_total = sum((tax for _, tax in breakdown.values()), Fraction(0))  # BT-110
     tax_inclusive = tax_exclusive + tax_total  # BT-112
+    if tax_inclusive < 0:
+        raise ValueError("an invoice total below zero is a credit note's job")
     if s.cash_increment is None:
         payable = tax_inclusive
     else:

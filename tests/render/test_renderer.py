@@ -423,3 +423,19 @@ def test_rendering_is_deterministic_including_the_qr_code(
     renderer: TemplateRenderer, invoice: Invoice
 ) -> None:
     assert renderer.render("invoice", invoice) == TemplateRenderer().render("invoice", invoice)
+
+
+def test_a_returned_item_and_an_own_group_allowance_are_shown_with_their_signs(
+    renderer: TemplateRenderer,
+) -> None:
+    from invoicekit.domain.line import Discount
+    from invoicekit.domain.tax import Vat
+
+    invoice = issued(
+        lines=[line("50.00", "4", description="Chair"), line("50.00", "-1", description="Return")],
+        discounts=[Discount(amount="10.00", tax=Vat("7"), reason="Voucher")],
+    )
+    for media_type in ("text/html", "text/plain"):
+        body = unescape(renderer.render("invoice", invoice, media_type=media_type).content.decode())
+        for expected in ("Return", "-1", "-€50.00", "VAT 7%", "-€10.00", "-€0.70", "€167.80"):
+            assert expected in body, (media_type, expected)

@@ -161,3 +161,27 @@ def test_a_lone_surrogate_cannot_be_stored() -> None:
     invoice = attrs.evolve(INVOICES[0], payment_link="https://pay.example/\udfff")
     with pytest.raises(ValidationError, match="lone surrogate"):
         encode_invoice(invoice)
+
+
+def test_negative_lines_split_payment_and_an_own_group_allowance_round_trip() -> None:
+    from einvoice.export_cases import customer_of, seller_of
+    from einvoice.test_en16931_model import issued
+    from invoicekit.domain.line import Discount, Line
+    from invoicekit.domain.tax import Tax, Vat
+
+    invoice = issued(
+        seller=seller_of("EUR"),
+        customer=customer_of(),
+        lines=[
+            Line("Chair", quantity=4, unit_price="50.00", tax=Vat("19")),
+            Line("Chair returned", quantity="-1.5", unit_price="50.00", tax=Vat("19")),
+            Line("Split", quantity=1, unit_price="10.00", tax=Tax("B", "22"), unit="XCR"),
+        ],
+        discounts=[Discount(amount="5.00", tax=Vat("7"), reason="Voucher")],
+    )
+    encoded = encode_invoice(invoice)
+    back = read_invoice(encoded.text, encoded.content_hash, CONVERTER)
+
+    assert back == invoice
+    assert back.totals == invoice.totals
+    assert encode_invoice(back) == encoded

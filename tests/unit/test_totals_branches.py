@@ -138,12 +138,20 @@ def test_document_discounts_above_their_lines_are_a_problem() -> None:
     ]
 
 
-def test_a_document_discount_for_a_tax_no_line_carries_is_a_problem() -> None:
+def test_a_document_discount_percentage_for_a_tax_no_line_carries_is_a_problem() -> None:
     line = Line("x", "1", "100.00", Vat("19"))
 
-    problems = _problems(line, discounts=[Discount(amount="1.00", tax=Vat("7"))])
+    problems = _problems(line, discounts=[Discount(percent="5", tax=Vat("7"))])
 
-    assert problems == [("discounts[0].tax", "no line carries these taxes")]
+    assert problems == [
+        (
+            "discounts[0].tax",
+            (
+                "no line carries these taxes, so a percentage has no base; give a fixed amount "
+                "for a VAT group of its own"
+            ),
+        )
+    ]
 
 
 def test_an_inclusive_document_discount_with_two_taxes_is_a_problem() -> None:

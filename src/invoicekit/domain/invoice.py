@@ -34,6 +34,7 @@ __all__ = [
     "Invoice",
     "Payment",
     "Refund",
+    "reference_problems",
 ]
 
 _MAX_MEMO: Final = 2000
@@ -148,16 +149,21 @@ class CreditTransfer:
 
 @attrs.frozen
 class CreditNote:
-    """A credit note: its own numbered document, computed like an invoice, that corrects one."""
+    """A credit note: its own numbered document, computed like an invoice, that corrects one.
+
+    A standalone credit note (domain/standalone_credit.py) corrects no stored invoice:
+    ``invoice_id`` is None, and the invoice number and date are an external invoice's or
+    None (EN 16931 BT-25 and BT-26 are optional).
+    """
 
     id: str
     number: str
     seller_id: str
     customer_id: str
-    invoice_id: str
+    invoice_id: str | None
     #: The corrected invoice's number and issue date (EN 16931 BT-25/BT-26; art. 219).
-    invoice_number: str
-    invoice_issue_date: date
+    invoice_number: str | None
+    invoice_issue_date: date | None
     currency: str
     lines: tuple[Line, ...]
     totals: Totals
@@ -273,7 +279,7 @@ class Invoice:
             "contract_reference": contract_reference,
             "project_reference": project_reference,
         }
-        found += _reference_problems(references)
+        found += reference_problems(references)
         if series not in {s.name for s in seller.series}:
             found.append(problem("series", f"seller {seller.id!r} has no such series", series))
         mode = seller.prices if prices is None else _price_mode(prices, found)
@@ -397,7 +403,7 @@ def _price_mode(value: PriceMode | str, found: list[Problem]) -> PriceMode:
         return PriceMode.EXCLUSIVE
 
 
-def _reference_problems(references: Mapping[str, object]) -> list[Problem]:
+def reference_problems(references: Mapping[str, object]) -> list[Problem]:
     """Each reference (BT-10 to BT-13) is one line of printable text of at most 200 characters."""
     return [
         problem(name, f"must be one line of printable text of 1-{_MAX_REFERENCE} characters", value)

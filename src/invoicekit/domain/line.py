@@ -236,7 +236,8 @@ class Line:
     """One invoice line: what was supplied, how much of it, at what price, with which taxes.
 
     ``quantity × unit_price / base_quantity`` minus discounts plus charges, rounded to the
-    currency, is the line's net amount (EN 16931 BT-131).
+    currency, is the line's net amount (EN 16931 BT-131). A negative quantity (a return, a
+    deposit taken back) makes a negative line; the price is never negative (BR-27).
     """
 
     description: str
@@ -262,8 +263,9 @@ class Line:
         """Every rule this line breaks on its own, with paths under ``path``."""
         where = f"{path}." if path else ""
         found = _text_problems(f"{where}description", self.description, required=True)
+        # Negative: a return or a deposit on the same invoice (the total stays >= 0).
         found += _number_problems(
-            f"{where}quantity", self.quantity, low=Decimal(0), high=MAX_QUANTITY
+            f"{where}quantity", self.quantity, low=-MAX_QUANTITY, high=MAX_QUANTITY
         )
         found += _number_problems(
             f"{where}unit_price", self.unit_price, low=Decimal(0), high=MAX_UNIT_PRICE
@@ -302,11 +304,11 @@ class Line:
         return found
 
 
-def _plain_number(value: object, high: Decimal) -> bool:
-    """A Decimal in [0, high] with at most MAX_PLACES decimal places."""
+def _plain_number(value: object, high: Decimal, *, signed: bool = False) -> bool:
+    """A Decimal in [0, high] (or [-high, high] when ``signed``) with at most MAX_PLACES places."""
     return (
         type(value) is Decimal
-        and 0 <= value <= high
+        and (-high if signed else 0) <= value <= high
         and cast(int, value.as_tuple().exponent) >= -MAX_PLACES
     )
 
@@ -326,7 +328,7 @@ def _plainly_valid(line: Line) -> bool:
         and 0 < len(text) <= _MAX_TEXT
         and text.isprintable()
         and not text.isspace()
-        and _plain_number(line.quantity, MAX_QUANTITY)
+        and _plain_number(line.quantity, MAX_QUANTITY, signed=True)
         and _plain_number(line.unit_price, MAX_UNIT_PRICE)
         and (base is _ONE or (base != 0 and _plain_number(base, MAX_QUANTITY)))
         and type(taxes) is tuple

@@ -15,7 +15,10 @@ __all__ = ["Tax", "TaxCategory", "Vat", "tax_problems"]
 
 
 class TaxCategory(StrEnum):
-    """EN 16931 VAT category codes (UNCL 5305 subset, BT-118 / BT-151)."""
+    """EN 16931 VAT category codes: the UNCL 5305 subset EN 16931 allows (BT-118 / BT-151).
+
+    The same ten codes as code_tables.EN16931_VAT_CATEGORIES (a test keeps them equal).
+    """
 
     #: Standard rate (a positive rate).
     STANDARD = "S"
@@ -35,6 +38,9 @@ class TaxCategory(StrEnum):
     CANARY_ISLANDS = "L"
     #: Ceuta and Melilla tax (IPSI).
     CEUTA_MELILLA = "M"
+    #: Italy's split payment, UNCL 5305 "Transferred (VAT)", where the buyer pays the VAT
+    #: to the State; only on a domestic Italian invoice, never beside S (BR-B-01, BR-B-02).
+    SPLIT_PAYMENT = "B"
 
 
 #: Categories whose rate must be 0.

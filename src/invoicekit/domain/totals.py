@@ -58,6 +58,7 @@ _RULE: Final = {mode: mode.value for mode in Rounding}
 #: and a price is ever rounded silently. Made once; switching to it costs less than a copy.
 _CONTEXT: Final = Context(prec=60)
 _ZERO: Final = Decimal(0)
+_CENT: Final = Decimal("0.01")
 # Field getters that run in C, for the loops over every line.
 _taxes_of: Final = attrgetter("taxes")
 _amount_of: Final = itemgetter(3)  # LineAmounts.net (before conversion: the line's amount)
@@ -270,9 +271,9 @@ class _Computation:
     def q(self, exact: Decimal, *where: object) -> Decimal:
         """Quantize to the minor unit, recording the step when the value changed."""
         rounded = exact.quantize(self.unit, rounding=self.mode)
+        if not rounded:
+            rounded = abs(rounded)  # never -0.00 (the tax on a negative base at rate 0)
         if rounded != exact:
-            if rounded == 0:
-                rounded = abs(rounded)
             self.steps.append((where, exact, rounded, self.rule))
         return rounded
 
@@ -331,10 +332,17 @@ class _Computation:
             line_amounts, doc_d, doc_c, breakdown = self._inclusive(lines, raw, doc_d, doc_c)
         else:
             line_amounts, breakdown = self._exclusive(lines, raw, doc_d, doc_c)
+        with_lines: dict[Tax, bool] | None = None  # only read when a group is negative
         for row in breakdown:
             # With inclusive prices the stated gross is what must not go negative; per-line
             # conversion may leave a net of -0.01 against a tax of +0.01 on a zero gross.
-            if (row.base + row.amount if inclusive else row.base) < 0:
+            # A group may be negative by its own negative lines, or when it holds only a
+            # document discount (a VAT group of its own); discounts may not sink lines.
+            if (row.base + row.amount if inclusive else row.base) >= 0:
+                continue
+            if with_lines is None:
+                with_lines = self._line_groups(lines, raw)
+            if with_lines.get(row.tax, False):
                 self.problems.append(
                     problem(
                         "discounts",
@@ -351,6 +359,19 @@ class _Computation:
         tax_exclusive = line_net_total - discount_total + charge_total
         tax_total = sum(map(_tax_amount_of, breakdown), zero)
         tax_inclusive = tax_exclusive + tax_total
+        if tax_inclusive < 0:
+            raise ValidationError(
+                [
+                    problem(
+                        "lines",
+                        "the invoice total with tax (BT-112) is below zero; lines may be "
+                        "negative (a return, a deposit) but not the total: refund with a "
+                        "credit note",
+                        tax_inclusive,
+                    )
+                ],
+                subject="invoice",
+            )
         payable = tax_inclusive
         increment = self.policy.cash_increment(self.currency)
         if increment is not None:
@@ -385,6 +406,15 @@ class _Computation:
             recorded=tuple(self.steps),
         )
 
+    @staticmethod
+    def _line_groups(lines: Sequence[Line], raw: Sequence[LineAmounts]) -> dict[Tax, bool]:
+        """Per tax: True when lines carry it and none of them is negative."""
+        out: dict[Tax, bool] = {}
+        for line, amounts in zip(lines, raw, strict=True):
+            for tax in line.taxes:
+                out[tax] = out.get(tax, True) and amounts[3] >= 0
+        return out
+
     def _line(self, i: int, line: Line, base: Decimal, *, inclusive: bool) -> LineAmounts:
         """Line ``i``'s discounts, charges and amount (before conversion when inclusive)."""
         path = f"lines[{i}]"
@@ -407,12 +437,20 @@ class _Computation:
                 for k, c in enumerate(line.charges)
             )
             amount += sum(cs, _ZERO)
-        if amount < 0:
+        if amount < 0 <= base:
             self.problems.append(
                 problem(
                     f"{path}.discounts",
                     f"discounts ({sum(ds, _ZERO)}) exceed the line amount "
                     f"({base + sum(cs, _ZERO)})",
+                )
+            )
+        elif base < 0 < amount:  # a negative line (a return) that its adjustments turn positive
+            self.problems.append(
+                problem(
+                    f"{path}.charges",
+                    f"the adjustments turn the negative line amount ({base}) positive "
+                    f"({amount}); a negative line stays negative",
                 )
             )
         return LineAmounts(base, ds, cs, amount)
@@ -447,16 +485,18 @@ class _Computation:
                     problem(f"{path}.tax", "with tax-inclusive prices it carries exactly one tax")
                 )
             if item.taxes is not None:
-                if item.taxes not in groups:
+                if item.taxes not in groups and item.percent is not None:
                     self.problems.append(
                         problem(
                             f"{path}.tax",
-                            "no line carries these taxes",
+                            "no line carries these taxes, so a percentage has no base; give "
+                            "a fixed amount for a VAT group of its own",
                             ", ".join(t.label for t in item.taxes),
                         )
                     )
                     continue
-                base = groups[item.taxes]
+                # Taxes no line carries: a fixed amount in a VAT group of its own (BG-23).
+                base = groups.get(item.taxes, _ZERO)
                 amount = self._adjust(item, base, path, label)
                 out.append(
                     DocumentAdjustment(
@@ -469,33 +509,50 @@ class _Computation:
                     )
                 )
                 continue
-            if self.prices is PriceMode.INCLUSIVE and any(len(k) != 1 for k in groups):
-                continue  # reported on the lines already
-            if item.percent is not None:
-                for taxes, base in groups.items():
-                    amount = self.q(
-                        base * item.percent / 100,
-                        label,
-                        f"({item.percent.normalize():f}% of",
-                        f"{', '.join(t.label for t in taxes)})",
-                    )
-                    out.append(
-                        DocumentAdjustment(kind, amount, taxes, item.percent, base, item.reason)
-                    )
-                continue
-            total = self.fixed(cast(Decimal, item.amount), f"{path}.amount")
-            if not groups or sum(groups.values(), _ZERO) == 0:
-                self.problems.append(
-                    problem(
-                        f"{path}.amount",
-                        "cannot spread a fixed amount over lines that sum to zero; give its tax",
-                    )
+            out += self._spread(item, j, kind, groups)
+        return out
+
+    def _spread(
+        self, item: Discount | Charge, j: int, kind: str, groups: dict[tuple[Tax, ...], Decimal]
+    ) -> list[DocumentAdjustment]:
+        """A document adjustment without a tax, spread over the lines' tax groups."""
+        path = f"{kind}s[{j}]"
+        label = f"document {kind} {j + 1}"
+        out: list[DocumentAdjustment] = []
+        if self.prices is PriceMode.INCLUSIVE and any(len(k) != 1 for k in groups):
+            return out  # reported on the lines already
+        if any(v < 0 for v in groups.values()):
+            self.problems.append(
+                problem(
+                    f"{path}.tax",
+                    "a VAT group of the lines is negative (a return or a deposit), so "
+                    f"the {kind} cannot be spread over them; give its tax",
                 )
-                continue
-            parts = allocate(total, list(groups.values()), self.currency)
-            for (taxes, _), part in zip(groups.items(), parts, strict=True):
-                if part:
-                    out.append(DocumentAdjustment(kind, part, taxes, None, None, item.reason))
+            )
+            return out
+        if item.percent is not None:
+            for taxes, base in groups.items():
+                amount = self.q(
+                    base * item.percent / 100,
+                    label,
+                    f"({item.percent.normalize():f}% of",
+                    f"{', '.join(t.label for t in taxes)})",
+                )
+                out.append(DocumentAdjustment(kind, amount, taxes, item.percent, base, item.reason))
+            return out
+        total = self.fixed(cast(Decimal, item.amount), f"{path}.amount")
+        if not groups or sum(groups.values(), _ZERO) == 0:
+            self.problems.append(
+                problem(
+                    f"{path}.amount",
+                    "cannot spread a fixed amount over lines that sum to zero; give its tax",
+                )
+            )
+            return out
+        parts = allocate(total, list(groups.values()), self.currency)
+        for (taxes, _), part in zip(groups.items(), parts, strict=True):
+            if part:
+                out.append(DocumentAdjustment(kind, part, taxes, None, None, item.reason))
         return out
 
     def _groups(
@@ -585,6 +642,8 @@ class _Computation:
                 if k < n_lines:
                     r = raw[k]
                     line_amounts[k] = LineAmounts(r[0], r[1], r[2], r[3], None, tuple(found))
+            for j, (t, base) in enumerate(zip(taxes, bases, strict=True)):
+                tax_amounts[j] = self._keep_br_co_17(t, base, tax_amounts[j])
         else:
             exact = [base * t.fraction for t, base in zip(taxes, bases, strict=True)]
             total = self.q(sum(exact, _ZERO), "total tax of the document")
@@ -597,6 +656,27 @@ class _Computation:
             for t, base, amount in zip(taxes, bases, tax_amounts, strict=True)
         ]
         return line_amounts, breakdown
+
+    def _keep_br_co_17(self, tax: Tax, base: Decimal, amount: Decimal) -> Decimal:
+        """A per-line sum of the base's sign within one currency unit of base x rate.
+
+        EN 16931 BR-CO-17 asks the unit. With few or no decimals (JPY) per-item rounding
+        can drift a whole unit off, e.g. tax -1 on a base of 0; the category's tax is then
+        taken as Q(base x rate), as it is when the sum's sign is not the base's.
+        """
+        exact = abs(base) * tax.fraction
+        shown = exact.quantize(_CENT, rounding=ROUND_HALF_UP)  # as the official rule rounds
+        signed_ok = not (amount < 0 <= base or base <= 0 < amount)
+        if signed_ok and (
+            tax.rate.to_integral_value(ROUND_HALF_UP) == 0
+            or abs(amount) - 1 < shown < abs(amount) + 1
+        ):
+            return amount
+        rounded = self.q(base * tax.fraction, tax, "on", base)
+        self.steps.append(
+            ((tax, "per-line sum kept to base x rate (BR-CO-17)"), amount, rounded, self.rule)
+        )
+        return rounded
 
     def _convert(self, gross: Decimal, tax: Tax, where: str) -> tuple[Decimal, Decimal]:
         """Split a gross amount into (net, tax) that add up to it exactly."""

@@ -110,7 +110,7 @@ def to_cii(doc: Invoice | CreditNote, profile: str = "en16931") -> bytes:
     """
     chosen = profile_named(profile, "cii")
     etree = _etree()
-    check(doc, chosen.name)
+    check(doc, chosen.name, syntax="cii")
     return cii.write(etree, view(doc), chosen)
 
 

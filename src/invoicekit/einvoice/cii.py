@@ -248,7 +248,8 @@ def _settlement(w: _Writer, parent: Any) -> None:
     if doc.preceding is not None:
         ref = w.ram(settlement, "InvoiceReferencedDocument")
         w.ram(ref, "IssuerAssignedID", doc.preceding[0])
-        w.date(ref, "FormattedIssueDateTime", doc.preceding[1], _QDT)
+        if doc.preceding[1] is not None:
+            w.date(ref, "FormattedIssueDateTime", doc.preceding[1], _QDT)
 
 
 def _breakdown(w: _Writer, settlement: Any) -> None:

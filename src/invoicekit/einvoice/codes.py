@@ -2,6 +2,8 @@
 
 Only codes accepted by the EN 16931 and Peppol code-list rules are listed; a value
 outside them is refused with the codes that are allowed, before any XML is written.
+The full unit and VAT category lists are generated (code_tables.py); the named
+entries here are the everyday ones shown in messages and on documents.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final
 
+from invoicekit.einvoice.code_tables import UNIT_CODE_SET
 from invoicekit.errors import ValidationError, problem
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "PAYMENT_MEANS",
     "UNIT_ALIASES",
     "UNIT_CODES",
+    "UNIT_NAMES",
     "VATEX",
     "VAT_CATEGORIES",
     "gln_ok",
@@ -25,8 +29,8 @@ __all__ = [
     "unit_code",
 ]
 
-#: UN/ECE Recommendation 20 (and Rec 21 "X" package) unit codes accepted, with their meaning.
-UNIT_CODES: Final[Mapping[str, str]] = {
+#: Everyday UN/ECE Rec 20 (and Rec 21 "X" package) unit codes, with their meaning.
+UNIT_NAMES: Final[Mapping[str, str]] = {
     "C62": "one (unit)",
     "H87": "piece",
     "EA": "each",
@@ -68,12 +72,13 @@ UNIT_CODES: Final[Mapping[str, str]] = {
     "IE": "person",
     "ZZ": "mutually defined",
     "NAR": "number of articles",
-    "NPR": "number of pairs",
-    "PA": "packet",
-    "RO": "roll",
-    "TU": "tube",
-    "CT": "carton",
-    "BO": "bottle",
+}
+
+#: Every Rec 20 / Rec 21 unit code the official rules accept (code_tables.UNIT_CODE_SET),
+#: the everyday ones first with their meaning, the others with an empty one.
+UNIT_CODES: Final[Mapping[str, str]] = {
+    **UNIT_NAMES,
+    **{code: "" for code in sorted(UNIT_CODE_SET) if code not in UNIT_NAMES},
 }
 
 #: Everyday unit names invoicekit accepts on a line, and the Rec 20 code each one means.
@@ -132,6 +137,13 @@ UNIT_ALIASES: Final[Mapping[str, str]] = {
     "gb": "E34",
     "mb": "4L",
     "tb": "E35",
+    # Codes Rec 20 dropped (the official rules refuse them), written as their Rec 21 package.
+    "npr": "PR",
+    "pa": "XPA",
+    "ro": "XRO",
+    "tu": "XTU",
+    "ct": "XCT",
+    "bo": "XBO",
 }
 
 #: UNCL 5305 VAT category codes of EN 16931 (BT-95, BT-102, BT-118, BT-151).
@@ -145,6 +157,7 @@ VAT_CATEGORIES: Final[Mapping[str, str]] = {
     "O": "Services outside scope of tax",
     "L": "Canary Islands general indirect tax",
     "M": "Tax for production, services and importation in Ceuta and Melilla",
+    "B": "Transferred (VAT), Italy's split payment",
 }
 
 #: UNCL 4461 payment means codes (BT-81) invoicekit writes or accepts.
@@ -218,8 +231,9 @@ def unit_code(unit: str, *, path: str = "unit") -> str:
         [
             problem(
                 path,
-                "not a known UN/ECE Rec 20 unit code; use a code such as C62 (one), H87 "
-                "(piece), HUR (hour), DAY, MON (month), KGM, or a name such as 'hour'",
+                "not a UN/ECE Rec 20 or Rec 21 unit code; use a code such as C62 (one), H87 "
+                "(piece), HUR (hour), DAY, MON (month), KGM, XBX (box), or a name such as "
+                "'hour'",
                 unit,
             )
         ],

@@ -19,6 +19,7 @@ import attrs
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Address, Customer, ElectronicAddress, Seller
 from invoicekit.domain.tax import TaxCategory
+from invoicekit.einvoice.category_rules import cii_category_problems, split_payment_problems
 from invoicekit.einvoice.codes import EAS, VATEX, identifier_problem, unit_code
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import currency_digits
@@ -150,6 +151,7 @@ def _core(doc: Invoice | CreditNote, seller: Seller, customer: Customer) -> list
                 ", ".join(sorted(c.value for c in categories)),
             )
         )
+    found += split_payment_problems(categories, seller, customer)
     codes = {t.exemption_code for line in doc.lines for t in line.taxes} - {None}
     found.extend(
         problem(
@@ -175,7 +177,7 @@ def _tax_amounts(doc: Invoice | CreditNote) -> list[Problem]:
             ok = row.amount.to_integral_value(ROUND_HALF_UP) == 0
         else:
             exact = (abs(row.base) * row.tax.rate / 100).quantize(_CENT, ROUND_HALF_UP)
-            ok = abs(row.amount) - 1 <= exact <= abs(row.amount) + 1
+            ok = abs(row.amount) - 1 < exact < abs(row.amount) + 1  # strict, as the rule
         if not ok:
             found.append(
                 problem(
@@ -403,8 +405,10 @@ def _skonto(text: str) -> list[Problem]:
 _EXTRA: Final = {"peppol": _peppol, "xrechnung": _xrechnung}
 
 
-def check(doc: Invoice | CreditNote, profile: str) -> None:
+def check(doc: Invoice | CreditNote, profile: str, *, syntax: str | None = None) -> None:
     """Raise ValidationError listing every term ``profile`` requires that ``doc`` lacks.
+
+    With ``syntax="cii"`` also what the Factur-X CII code lists lack (split payment, B).
 
     Each problem's path is ``"<BT number> <model path>"``, e.g. ``"BT-10 buyer_reference"``.
     """
@@ -424,6 +428,8 @@ def check(doc: Invoice | CreditNote, profile: str) -> None:
     if seller is None or customer is None:  # pragma: no cover - a CreditNote always has both
         raise ValidationError([problem("seller", "missing party snapshot")], subject="e-invoice")
     found = _core(doc, seller, customer) + _k_period(doc)
+    if syntax == "cii":
+        found += cii_category_problems(_categories(doc))
     extra = _EXTRA.get(profile)
     if extra is not None:
         found += extra(doc, seller, customer)

@@ -65,8 +65,9 @@ class ReadResult:
     @property
     def credits(self) -> tuple[str, date] | None:
         """For a credit note, the number and issue date of the invoice it credits (BT-25/26)."""
-        if isinstance(self.document, CreditNote):
-            return self.document.invoice_number, self.document.invoice_issue_date
+        doc = self.document
+        if isinstance(doc, CreditNote) and doc.invoice_number and doc.invoice_issue_date:
+            return doc.invoice_number, doc.invoice_issue_date
         return None
 
 

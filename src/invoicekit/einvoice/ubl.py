@@ -152,7 +152,8 @@ def _header(w: _Writer, root: Any, profile: Profile) -> None:
     if doc.preceding is not None:
         ref = w.cac(w.cac(root, "BillingReference"), "InvoiceDocumentReference")
         w.cbc(ref, "ID", doc.preceding[0])
-        w.cbc(ref, "IssueDate", doc.preceding[1].isoformat())
+        if doc.preceding[1] is not None:
+            w.cbc(ref, "IssueDate", doc.preceding[1].isoformat())
     if doc.contract_reference is not None:
         w.cbc(w.cac(root, "ContractDocumentReference"), "ID", doc.contract_reference)
     if doc.project_reference is not None:

@@ -44,7 +44,8 @@ class DocumentView:
     order_reference: str | None
     contract_reference: str | None
     project_reference: str | None
-    preceding: tuple[str, date] | None
+    #: BT-25 and BT-26 of a credit note; the date is optional, and so is the whole.
+    preceding: tuple[str, date | None] | None
     note: str | None
     terms: str | None
     totals: Totals
@@ -81,6 +82,16 @@ def _period(lines: Sequence[Line]) -> ServicePeriod | None:
     return ServicePeriod(min(p.start for p in known), max(p.end for p in known))
 
 
+def _preceding(note: CreditNote) -> tuple[str, tuple[str, date | None] | None]:
+    """The payment terms text of a credit note and its preceding invoice (BG-3), if named."""
+    number, issued = note.invoice_number, note.invoice_issue_date
+    if number is None:
+        return "Credit note", None
+    if issued is None:
+        return f"Credit for invoice {number}", (number, None)
+    return f"Credit for invoice {number} of {issued.isoformat()}", (number, issued)
+
+
 def view(doc: Invoice | CreditNote) -> DocumentView:
     """The values of an issued invoice or credit note, ready to write in either syntax."""
     if isinstance(doc, CreditNote):
@@ -89,8 +100,7 @@ def view(doc: Invoice | CreditNote) -> DocumentView:
         seller, customer = doc.seller, doc.customer
         number_, issue = doc.number, doc.issue_date
         due_date = None
-        terms = f"Credit for invoice {doc.invoice_number} of {doc.invoice_issue_date.isoformat()}"
-        preceding: tuple[str, date] | None = (doc.invoice_number, doc.invoice_issue_date)
+        terms, preceding = _preceding(doc)
         note = doc.reason
         # BT-10 / BT-13 of the credited invoice, once the credit note carries them.
         refs: tuple[str | None, ...] = (

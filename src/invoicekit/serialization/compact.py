@@ -353,9 +353,13 @@ def credit_note_document(note: CreditNote) -> dict[str, Any]:
         "number": note.number,
         "seller_id": note.seller_id,
         "customer_id": note.customer_id,
-        "invoice_id": note.invoice_id,
-        "invoice_number": note.invoice_number,
-        "invoice_issue_date": note.invoice_issue_date.isoformat(),
+        # A standalone credit note leaves out what it lacks (format 1 and 2 always had them).
+        **fields(note, ("invoice_id", "invoice_number")),
+        **(
+            {"invoice_issue_date": note.invoice_issue_date.isoformat()}
+            if note.invoice_issue_date is not None
+            else {}
+        ),
         "currency": note.currency,
         "lines": [_line(line, taxes) for line in note.lines],
         "totals": _totals(note.totals, taxes, note.currency, _EXCLUSIVE),

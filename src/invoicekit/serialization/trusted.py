@@ -278,9 +278,11 @@ def credit_note(data: dict[str, Any]) -> CreditNote:
         number=data["number"],
         seller_id=data["seller_id"],
         customer_id=data["customer_id"],
-        invoice_id=data["invoice_id"],
-        invoice_number=data["invoice_number"],
-        invoice_issue_date=_day(data["invoice_issue_date"]),
+        invoice_id=data.get("invoice_id"),
+        invoice_number=data.get("invoice_number"),
+        invoice_issue_date=(
+            _day(data["invoice_issue_date"]) if "invoice_issue_date" in data else None
+        ),
         currency=currency,
         lines=tuple([_line(line, taxes) for line in data["lines"]]),
         totals=_totals(data["totals"], taxes, currency, PriceMode.EXCLUSIVE),

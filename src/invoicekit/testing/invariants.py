@@ -518,7 +518,7 @@ def _tenancy(store: _Store) -> list[Violation]:
     me = store.seller.id
     for inv in store.invoices:
         # (what, found, expected) for everything that must point back to this seller.
-        pairs: list[tuple[str, str, str]] = [("seller", inv.seller_id, me)]
+        pairs: list[tuple[str, str | None, str]] = [("seller", inv.seller_id, me)]
         if inv.seller is not None:
             pairs.append(("seller snapshot", inv.seller.id, me))
         if inv.customer is not None:
