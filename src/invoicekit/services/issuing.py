@@ -96,6 +96,19 @@ class Issuing(Sending):
 
         self._run.after_commit(finish, first=True)
 
+    def _issue_in(
+        self, tx: Transaction, drafts: Sequence[Invoice], now: datetime
+    ) -> builtins.list[Invoice]:
+        """Issue loaded ``drafts`` inside the caller's transaction (recurring generation's page).
+
+        The fast path of ``issue_many`` without reading the drafts back; payment links and
+        the invoice messages follow the commit, as ``issue_many``'s do.
+        """
+        outgoing: builtins.list[MessageRecord] = []
+        issued = self._issue_drafts(tx, drafts, now, outgoing)
+        self._finish_after_commit(issued, outgoing, [])
+        return issued
+
     def add_payment_link(self, invoice_id: str) -> Invoice:
         """Ask the provider again for the payment link of an issued invoice that has none.
 

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import RECURRING_TEMPLATES, Context
 from invoicekit.adapters.storage.times import utc_text
+from invoicekit.domain.recurring import RecurringTemplate
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
 from invoicekit.records import TemplateRecord
 from invoicekit.serialization.templates import template_from_text, template_text
@@ -35,11 +36,16 @@ class SqlRecurring:
 
     def __init__(self, ctx: Context) -> None:
         self._c = ctx
+        #: The text each template read in this transaction was stored as: saving progress
+        #: only (``run_due``) writes it back without encoding the template again.
+        self._texts: dict[int, tuple[RecurringTemplate, str]] = {}
 
     def _record(self, row: Any) -> TemplateRecord:
+        template = template_from_text(self._c.converter, row.doc, self._c.url)
+        self._texts[id(template)] = (template, row.doc)
         return TemplateRecord(
             seller_id=row.seller_id,
-            template=template_from_text(self._c.converter, row.doc, self._c.url),
+            template=template,
             created_at=datetime.fromisoformat(row.created_at),
             version=row.version,
             last_index=row.last_index,
@@ -57,8 +63,14 @@ class SqlRecurring:
             "last_index": record.last_index,
             "to_issue": json.dumps(list(record.to_issue)),
             "created_at": utc_text(record.created_at, "created_at"),
-            "doc": template_text(self._c.converter, t),
+            "doc": self._text(t),
         }
+
+    def _text(self, template: RecurringTemplate) -> str:
+        read = self._texts.get(id(template))
+        if read is not None and read[0] is template:
+            return read[1]
+        return template_text(self._c.converter, template)
 
     def add(self, record: TemplateRecord) -> None:
         """Store a new template; DuplicateError when the seller has its id."""
