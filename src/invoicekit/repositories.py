@@ -388,6 +388,12 @@ class RecurringRepository(Protocol):
         Raises ConcurrencyError (retryable) when someone saved it first, NotFoundError.
         """
 
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own ``version`` (read in this transaction), in one statement where possible.
+
+        Raises as ``save`` does when any of them was saved by someone first.
+        """
+
     def list(
         self,
         seller_id: str,

@@ -36,7 +36,9 @@ _CHUNK: Final = 250
 #: Why a period whose draft was deleted by hand is not issued (it counts as handled).
 DELETED: Final = "its draft was deleted by hand; the period counts as handled"
 #: Issues loaded drafts inside the caller's transaction (``Invoices._issue_in``).
-IssueIn = Callable[[Transaction, Sequence[Invoice], datetime], Sequence[Invoice]]
+IssueIn = Callable[
+    [Transaction, Sequence[Invoice], datetime, dict[str, Customer]], Sequence[Invoice]
+]
 
 
 @attrs.frozen
@@ -183,6 +185,7 @@ class Generator:
             customers: dict[str, Customer] = {}
             drafts: list[Invoice] = []
             to_issue: list[Invoice] = []
+            progress: list[TemplateRecord] = []
             claimed = {
                 r.template.id: r for r in tx.recurring.claim_many(self._seller_id, template_ids)
             }
@@ -220,16 +223,14 @@ class Generator:
                 if generated:
                     self._run.faults.hit("recurring_after_draft")
                 last = due[-1].period.index if due else record.last_index
-                tx.recurring.save(
-                    attrs.evolve(record, last_index=last, to_issue=()),
-                    expected_version=record.version,
-                )
+                progress.append(attrs.evolve(record, last_index=last, to_issue=()))
                 batch.generated += generated
+            tx.recurring.save_many(progress)
             if drafts:  # one statement for the whole page where the store allows
                 tx.invoices.add_many(drafts)
             if to_issue:
                 self._run.faults.hit("recurring_before_issue")
-                batch.issued += [inv.id for inv in self._issue_in(tx, to_issue, at)]
+                batch.issued += [inv.id for inv in self._issue_in(tx, to_issue, at, customers)]
 
         self._run.write(self._seller_id, calls.GenerateRecurring(), body)
         return batch

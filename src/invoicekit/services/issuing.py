@@ -97,7 +97,11 @@ class Issuing(Sending):
         self._run.after_commit(finish, first=True)
 
     def _issue_in(
-        self, tx: Transaction, drafts: Sequence[Invoice], now: datetime
+        self,
+        tx: Transaction,
+        drafts: Sequence[Invoice],
+        now: datetime,
+        customers: dict[str, Customer],
     ) -> builtins.list[Invoice]:
         """Issue loaded ``drafts`` inside the caller's transaction (recurring generation's page).
 
@@ -105,7 +109,7 @@ class Issuing(Sending):
         the invoice messages follow the commit, as ``issue_many``'s do.
         """
         outgoing: builtins.list[MessageRecord] = []
-        issued = self._issue_drafts(tx, drafts, now, outgoing)
+        issued = self._issue_drafts(tx, drafts, now, outgoing, customers)
         self._finish_after_commit(issued, outgoing, [])
         return issued
 
@@ -177,6 +181,7 @@ class Issuing(Sending):
         drafts: Sequence[Invoice],
         now: datetime,
         outgoing: builtins.list[MessageRecord],
+        customers: dict[str, Customer] | None = None,
     ) -> builtins.list[Invoice]:
         """Number, freeze and save ``drafts`` (loaded, distinct): one block of numbers per series.
 
@@ -187,7 +192,7 @@ class Issuing(Sending):
             return []
         faults = self._run.faults
         seller = tx.sellers.get(self._seller_id)
-        customers: dict[str, Customer] = {}
+        customers = dict(customers or {})
         planned = []
         wanted: dict[tuple[str, str], int] = {}
         for draft in drafts:

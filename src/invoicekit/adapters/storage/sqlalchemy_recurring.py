@@ -29,6 +29,17 @@ _R = RECURRING_TEMPLATES
 #: Ids per statement.
 _SLICE: Final = 500
 _ONE: Final = sa.select(_R).where(_R.c.seller_id == _b("seller_id"), _R.c.id == _b("id"))
+_SAVED: Final = ("customer_id", "status", "version", "last_index", "to_issue", "created_at", "doc")
+#: The guarded UPDATE of ``save_many``, one execution per template.
+_SAVE_MANY: Final = (
+    sa.update(_R)
+    .where(
+        _R.c.seller_id == _b("k_seller_id"),
+        _R.c.id == _b("k_id"),
+        _R.c.version == _b("k_version"),
+    )
+    .values({name: _b(f"v_{name}") for name in _SAVED})
+)
 
 
 class SqlRecurring:
@@ -133,6 +144,31 @@ class SqlRecurring:
                 retryable=True,
             )
         return attrs.evolve(record, version=expected_version + 1)
+
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own version: one executemany (psycopg pipelines it)."""
+        if len(records) <= 1:
+            for record in records:
+                self.save(record, expected_version=record.version)
+            return
+        rows = []
+        for record in records:
+            values = self._values(record, record.version + 1)
+            rows.append(
+                {
+                    **{f"v_{k}": v for k, v in values.items() if k not in {"seller_id", "id"}},
+                    "k_seller_id": record.seller_id,
+                    "k_id": record.template.id,
+                    "k_version": record.version,
+                }
+            )
+        if self._c.count("save recurring templates", _SAVE_MANY, rows) == len(records):
+            return
+        for record in records:  # which one: save() raises NotFoundError or ConcurrencyError
+            stored = self.get(record.seller_id, record.template.id)
+            if stored.version != record.version + 1:
+                self.save(record, expected_version=record.version)
+        raise ConcurrencyError("a recurring template was saved twice in one batch; retry")
 
     def list(
         self,

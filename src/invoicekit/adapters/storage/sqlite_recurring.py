@@ -129,6 +129,11 @@ class SqliteRecurring:
             )
         return attrs.evolve(record, version=expected_version + 1)
 
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own version."""
+        for record in records:
+            self.save(record, expected_version=record.version)
+
     def list(
         self,
         seller_id: str,
