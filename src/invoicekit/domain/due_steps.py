@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 
-from invoicekit.domain.dunning import LateFeeMode
+from invoicekit.domain.dunning import LateFee, LateFeeMode
 from invoicekit.domain.overdue import SkipReason
 from invoicekit.domain.tax import Tax
 
@@ -66,6 +66,8 @@ class AddLateFee:
     #: Days past the due date the fee was computed for (the step's days).
     days_overdue: int
     at: datetime
+    #: The policy's fee (interest mode: its rate and rounding, computed day-exact when performed).
+    late_fee: LateFee | None = None
 
 
 @attrs.frozen

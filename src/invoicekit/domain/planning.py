@@ -322,6 +322,7 @@ def _fee(invoice: DueInvoice, step: Step, now: datetime) -> DueStep:
         fee.description,
         step.days,
         now,
+        late_fee=fee,
     )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.due_steps import (
     AddLateFee,
     DuePlan,
@@ -29,6 +30,7 @@ from invoicekit.domain.due_steps import (
 )
 from invoicekit.domain.dunning import LateFeeMode
 from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.late_fee import interest_on
 from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
@@ -38,7 +40,7 @@ from invoicekit.records import IdempotencyRecord
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.due_report import DueEntry, DueReport, action_of, skipped_entry
-from invoicekit.services.due_snapshot import fee_key, open_pages
+from invoicekit.services.due_snapshot import fee_key, interest_value, open_pages
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.routing import Route, recipient
 from invoicekit.services.unit import Runner
@@ -203,7 +205,7 @@ class RunDue:
         ``fee_key`` commit together or not at all: no double fee under any number of workers.
         """
         if step.mode is LateFeeMode.INTEREST:
-            return "interest stated on the reminder is not built yet", ()
+            return self._interest(seller_id, step), ()
         invoices = self._invoices_for(seller_id)
         key = fee_key(step.invoice_id, step.step)
         made: list[str] = []
@@ -253,3 +255,39 @@ class RunDue:
 
         reason = self._run.write(seller_id, calls.Issue(invoice_id=step.invoice_id), body)
         return reason, tuple(made)
+
+    def _interest(self, seller_id: str, step: AddLateFee) -> str | None:
+        """Compute the step's interest day-exact and record it, to be stated on its reminder.
+
+        Decided and recorded under ``fee_key`` in one transaction with the invoice claimed,
+        as a fee invoice is; the reminder of the same step (queued next) shows it.
+        """
+        key = fee_key(step.invoice_id, step.step)
+
+        def body(tx: Transaction, now: datetime) -> str | None:
+            inv = _claim(tx, seller_id, step.invoice_id)
+            if inv is None:
+                return CLAIMED
+            if tx.idempotency.get(seller_id, key) is not None:
+                return "done by another worker"
+            seller = tx.sellers.get(seller_id)
+            reason = why_not(step, inv, minimum=seller.reminder_minimum)
+            if reason is not None:
+                return reason
+            if step.late_fee is None or inv.due_date is None:
+                return "no interest rate or due date"
+            on = books_date(step.at, seller)
+            owed = interest_on(step.late_fee, inv.amount_due, inv.currency, inv.due_date, on)
+            tx.idempotency.put(
+                IdempotencyRecord(
+                    seller_id=seller_id,
+                    key=key,
+                    fingerprint="",
+                    operation="late_fee",
+                    result={"params": {}, "value": {"interest": interest_value(owed)}},
+                    created_at=now,
+                )
+            )
+            return None
+
+        return self._run.write(seller_id, calls.Issue(invoice_id=step.invoice_id), body)
