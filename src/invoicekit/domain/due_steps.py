@@ -66,8 +66,9 @@ class AddLateFee:
     #: Days past the due date the fee was computed for (the step's days).
     days_overdue: int
     at: datetime
-    #: The policy's fee (interest mode: its rate and rounding, computed day-exact when performed).
-    late_fee: LateFee | None = None
+    #: The policy's fee (interest mode: its rate and rounding, computed day-exact when performed);
+    #: the fields above are what it amounts to, so equality leaves it out.
+    late_fee: LateFee | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen
