@@ -70,6 +70,9 @@ class CustomerRepository(Protocol):
     def get(self, seller_id: str, customer_id: str) -> Customer:
         """The customer. Raises NotFoundError, also when it belongs to another seller."""
 
+    def get_many(self, seller_id: str, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The customers by id, one read; NotFoundError for the first id not the seller's."""
+
     def update(self, customer: Customer) -> None:
         """Replace a stored customer. Raises NotFoundError."""
 

@@ -101,11 +101,15 @@ def _due(
         if not isinstance(customer_policy, DunningPolicy):
             customer_policy = None
     chosen = resolve(policy, customer_policy)
-    sent = {
-        m.step
-        for m in tx.messages.list(invoice.seller_id, invoice_id=invoice.id, limit=10_000)
-        if m.kind in _REMINDER_KINDS
-    }
+    sent = (
+        {
+            m.step
+            for m in tx.messages.list(invoice.seller_id, invoice_id=invoice.id, limit=10_000)
+            if m.kind in _REMINDER_KINDS
+        }
+        if chosen.steps  # no step to send: what was sent cannot matter (no read per invoice)
+        else set()
+    )
     fees = {
         s.name
         for s in chosen.steps

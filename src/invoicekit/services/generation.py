@@ -182,13 +182,14 @@ class Generator:
         def body(tx: Transaction, at: datetime) -> None:
             batch.clear()
             seller = tx.sellers.get(self._seller_id)
-            customers: dict[str, Customer] = {}
             drafts: list[Invoice] = []
             to_issue: list[Invoice] = []
             progress: list[TemplateRecord] = []
             claimed = {
                 r.template.id: r for r in tx.recurring.claim_many(self._seller_id, template_ids)
             }
+            wanted = sorted({r.template.customer_id for r in claimed.values()})
+            customers = tx.customers.get_many(self._seller_id, wanted)  # one read per page
             for template_id in template_ids:
                 record = claimed.get(template_id)
                 if record is None:
@@ -202,8 +203,6 @@ class Generator:
                 generated: list[Generated] = []
                 self._collect(record, due, generated, batch.skipped)
                 t = record.template
-                if generated and t.customer_id not in customers:
-                    customers[t.customer_id] = tx.customers.get(self._seller_id, t.customer_id)
                 by_index = {o.period.index: o for o in due}
                 for g in generated:
                     draft = Invoice.draft(
