@@ -263,8 +263,8 @@ class DocumentContext:
     #: Our hosted pay page for this message (``Billing(pay_url=...)``): preferred over the
     #: invoice's ``payment_link`` wherever the document says how to pay.
     pay_url: str | None = None
-    #: For a reminder or final notice: the late-payment interest its step added, stated with
-    #: its arithmetic.
+    #: The late-payment interest the step of a reminder or final notice added, which the
+    #: document states with its arithmetic.
     interest: Interest | None = None
 
 

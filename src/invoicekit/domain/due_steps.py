@@ -66,8 +66,8 @@ class AddLateFee:
     #: Days past the due date the fee was computed for (the step's days).
     days_overdue: int
     at: datetime
-    #: The policy's fee (interest mode: its rate and rounding, computed day-exact when performed);
-    #: the fields above are what it amounts to, so equality leaves it out.
+    #: The policy's fee, whose rate and rounding the interest mode computes with, day-exact,
+    #: when performed; the fields above are what it amounts to, so equality leaves it out.
     late_fee: LateFee | None = attrs.field(default=None, eq=False)
 
 

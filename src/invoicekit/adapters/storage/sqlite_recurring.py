@@ -36,8 +36,8 @@ class SqliteRecurring:
 
     def __init__(self, session: Session) -> None:
         self._s = session
-        #: The text each template read in this transaction was stored as: saving progress
-        #: only (``run_due``) writes it back without encoding the template again.
+        #: The stored text of each template read in this transaction, so that a save of
+        #: progress alone (``run_due``) writes it back without encoding the template again.
         self._texts: dict[int, tuple[RecurringTemplate, str]] = {}
 
     def _record(self, row: Row) -> TemplateRecord:
