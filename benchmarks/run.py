@@ -25,7 +25,7 @@ import common
 
 HERE = Path(__file__).resolve().parent
 #: Storage benchmarks: run per JSON variant, each printing ``--json`` rows.
-STORAGE = ("bench_sqlite.py", "bench_postgres.py", "bench_memory.py")
+STORAGE = ("bench_sqlite.py", "bench_postgres.py", "bench_memory.py", "bench_run_due.py")
 #: Benchmarks that run as scripts of their own (they need extras: pdf, qr, einvoice, testing).
 SCRIPTS = (
     "bench_render.py",
@@ -66,6 +66,8 @@ def storage_rows(script: str, args: list[str], env: dict[str, str]) -> list[comm
 
 
 def storage_args(script: str, quick: bool, large: bool) -> list[str]:
+    if script == "bench_run_due.py":  # both stores, 10,000 templates
+        return ["--postgres", "--quick"] if quick else ["--postgres"]
     if quick:
         return ["--quick"]
     if large and script == "bench_memory.py":

@@ -11,6 +11,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from invoicekit.domain.invoice import CollectionFailure, CreditNote, Invoice
+from invoicekit.domain.late_fee import Interest
 from invoicekit.domain.recurring import RecurringTemplate
 from invoicekit.domain.status import Status
 
@@ -284,6 +285,9 @@ class DocumentContext:
     #: Our hosted pay page for this message (``Billing(pay_url=...)``): preferred over the
     #: invoice's ``payment_link`` wherever the document says how to pay.
     pay_url: str | None = None
+    #: The late-payment interest the step of a reminder or final notice added, which the
+    #: document states with its arithmetic.
+    interest: Interest | None = None
 
 
 @attrs.frozen(kw_only=True)

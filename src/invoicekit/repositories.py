@@ -72,6 +72,9 @@ class CustomerRepository(Protocol):
     def get(self, seller_id: str, customer_id: str) -> Customer:
         """The customer. Raises NotFoundError, also when it belongs to another seller."""
 
+    def get_many(self, seller_id: str, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        """The customers by id, one read; NotFoundError for the first id not the seller's."""
+
     def update(self, customer: Customer) -> None:
         """Replace a stored customer. Raises NotFoundError."""
 
@@ -414,6 +417,12 @@ class RecurringRepository(Protocol):
         """Replace the stored template if its version is ``expected_version``; returns it at +1.
 
         Raises ConcurrencyError (retryable) when someone saved it first, NotFoundError.
+        """
+
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own ``version`` (read in this transaction), in one statement where possible.
+
+        Raises as ``save`` does when any of them was saved by someone first.
         """
 
     def list(

@@ -27,6 +27,7 @@ CASES = {
     },
     "bench_postgres": {"PG issue_many", "PG draft+issue", "PG overdue page (ms)"},
     "bench_memory": {"issue_many peak RSS (MB)"},
+    "bench_run_due": {"run_due SQLite", "run_due PostgreSQL"},
 }
 
 

@@ -196,3 +196,42 @@ def test_another_sellers_templates_are_never_reached(billing: ik.Billing) -> Non
         _monthly(other, globex)
     assert other.recurring.list() == []
     assert other.recurring.generate_due().generated == ()
+
+
+def test_a_draft_deleted_by_hand_does_not_block_its_template(
+    billing: ik.Billing, clock: FixedClock
+) -> None:
+    """A draft left to issue (by a run that died) and then deleted counts as handled."""
+    import attrs
+
+    books, globex = _agency(billing)
+    template = _monthly(books, globex, issue_mode="draft")
+    [made] = books.recurring.generate_due().generated
+    books.invoices.delete(made.invoice_id)
+    with billing.storage.transaction() as tx:  # as a run that died before issuing leaves it
+        record = tx.recurring.get(books.seller_id, template.id)
+        tx.recurring.save(
+            attrs.evolve(record, to_issue=(made.invoice_id,)), expected_version=record.version
+        )
+    clock.set(datetime(2026, 2, 1, 8, tzinfo=UTC))
+    report = billing.run_due()
+    [skipped] = [e for e in report.entries if e.outcome == "skipped"]
+    assert skipped.subject_id == template.id
+    assert "deleted by hand" in (skipped.reason or "")
+    [generated] = [e for e in report.entries if e.action == "generate" and e.outcome == "done"]
+    assert generated.step == "period 1"
+    progress = books.recurring.progress(template.id)
+    assert (progress.last_index, progress.to_issue) == (1, ())
+    assert billing.run_due().entries == ()  # handled: nothing again
+
+
+def test_a_deleted_draft_period_is_not_generated_again(
+    billing: ik.Billing, clock: FixedClock
+) -> None:
+    books, globex = _agency(billing)
+    template = _monthly(books, globex, issue_mode="draft")
+    [made] = books.recurring.generate_due().generated
+    books.invoices.delete(made.invoice_id)
+    clock.set(datetime(2026, 2, 1, 8, tzinfo=UTC))
+    [second] = books.recurring.generate_due().generated
+    assert (second.template_id, second.period_index) == (template.id, 1)

@@ -84,8 +84,8 @@ def _run_child(url: str, fault: str | None) -> int:
     return done.returncode
 
 
-#: Where the child is killed: inside the second draft transaction (rolled back), after
-#: the drafts committed but before issuing, in the middle of issuing, after issuing.
+#: Where the child is killed: inside the second page's transaction after drafting, before
+#: issuing, in the middle of issuing (all rolled back together), after the page commits.
 FAULTS: Final = (
     "recurring_after_draft:60",
     "recurring_before_issue:1",

@@ -6,7 +6,7 @@ lands between the plan and the step wins (T15, with a deterministic interleaving
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +14,7 @@ import pytest
 
 import invoicekit as ik
 from invoicekit.domain.dunning import DunningPolicy, LateFee, PolicyOverride, Step
+from invoicekit.domain.late_fee import LateFeeMode
 from invoicekit.services import due_snapshot
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
 
@@ -198,3 +199,32 @@ def test_open_invoices_are_read_a_page_at_a_time(
     report = billing.run_due(at(20))
     assert len([e for e in report.done if e.action == "mark_overdue"]) == 7
     assert len(reminder_steps(mail)) == 7
+
+
+def test_interest_is_computed_day_exact_and_stated_on_the_reminder(tmp_path: Path) -> None:
+    """Mode interest: no invoice; the d+7 reminder states balance x rate x days / 365, once."""
+    mail = MemoryNotifier(channel="email")
+    clock = FixedClock(ISSUED)
+    billing = ik.Billing.sqlite(tmp_path / "books.db", clock=clock, notifiers=[mail])
+    fee = LateFee(annual_rate="8", mode=LateFeeMode.INTEREST)
+    policy = DunningPolicy(steps=[Step(days=7, late_fee=fee)], skip_weekends=False)
+    seller = billing.sellers.create(name="Northwind", country="DE", currency="EUR", dunning=policy)
+    books = billing.seller(seller.id)
+    globex = books.customers.create("Globex", email="ap@globex.example", channels=["email"])
+    invoice = books.invoices.issue(books.invoices.draft(globex.id, lines=[LINE]).id)
+    due = books.invoices.get(invoice.id).due_date
+    assert due is not None
+    clock.set(datetime(due.year, due.month, due.day, 10, tzinfo=UTC) + timedelta(days=10))  # d+10
+    report = billing.run_due()
+    assert [(e.action, e.outcome) for e in report.entries if e.action != "mark_overdue"] == [
+        ("late_fee", "done"),
+        ("reminder", "done"),
+    ]
+    assert billing.run_due().done == ()
+    [reminder] = [m for m in mail.sent if m.kind == "reminder"]
+    # 1,190.00 x 8 % x 10 / 365 = 2.6082... -> 2.61 (half up, once)
+    stated = "Late payment interest: \u20ac1,190.00 x 8 % x 10 days / 365 = \u20ac2.61."
+    assert stated in " ".join(reminder.text.split())  # the text wraps its lines
+    assert "x 10 days / 365 = \u20ac2.61" in (reminder.html or "")
+    assert [i.id for i in books.invoices.list()] == [invoice.id]  # no fee invoice
+    billing.close()

@@ -38,14 +38,15 @@ POLICY: Final = DunningPolicy(
     steps=[Step(days=7, late_fee=LateFee(fixed={"EUR": "40.00"}))], skip_weekends=False
 )
 LINE: Final = ik.Line("Work", quantity=Decimal(1), unit_price=Decimal("100.00"), tax=ik.Vat("19"))
-#: Where the child dies: the n-th hit of a fault point (about 4 commits per invoice).
+#: Where the child dies: the n-th hit of a fault point (3 commits per invoice: overdue, fee, reminder).
 KILLS: Final = [
     ("before_commit", 1),
     ("after_commit", 2),
     ("before_commit", 9),
     ("after_commit", 14),
-    ("before_commit", 23),
-    ("after_commit", 31),
+    ("before_commit", 18),
+    ("after_commit", 23),
+    ("after_number_alloc", 5),  # inside a late fee's transaction: the fee is all or nothing
 ]
 
 

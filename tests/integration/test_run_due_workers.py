@@ -1,5 +1,6 @@
 """T26 (run_due part): 8 run_due at once on one store send each (invoice, step) once, and nothing
-after payment; each late fee is one invoice. SQLite (one writer at a time) and PostgreSQL."""
+after payment; each (invoice, late-fee step) is one invoice, decided with the invoice claimed.
+SQLite (one writer at a time) and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def check_workers(url: str) -> None:
     with open_billing(url, mail, FixedClock(ISSUED)) as billing:
         books = billing.seller(seller.id)
         fees = [i for i in books.invoices.list(limit=1000) if i.id not in ids]
-        assert len(fees) == INVOICES
+        assert Counter(f.metadata["late_fee_for"] for f in fees) == dict.fromkeys(ids, 1)
         assert {books.invoices.get(i).status for i in ids} == {ik.Status.OVERDUE}
         for n, invoice_id in enumerate(ids):
             books.payments.record(invoice_id, "595.00", payment_id=f"bank-{n}")
@@ -151,6 +152,38 @@ def test_a_step_passes_over_an_invoice_another_worker_holds_on_postgresql(due_sc
             ("mark_overdue", None),
             ("reminder", "d+3"),
         ]
+    finally:
+        holder.close()
+        worker.close()
+
+
+def test_a_late_fee_waits_for_the_invoice_another_worker_holds_on_postgresql(
+    due_schema: str,
+) -> None:
+    """The fee is decided under the invoice's claim: held elsewhere, no fee is added meanwhile."""
+    mail = CountingNotifier()
+    holder = open_billing(due_schema, mail, FixedClock(ISSUED))
+    seller = holder.sellers.create(name="Northwind", country="DE", currency="EUR", dunning=POLICY)
+    books = holder.seller(seller.id)
+    globex = books.customers.create("Globex", email="ap@globex.example")
+    draft = books.invoices.draft(globex.id, lines=[LINE], terms=ik.NetDays(14))
+    invoice = books.invoices.issue(draft.id)
+    worker = open_billing(due_schema, mail, FixedClock(ISSUED))
+    now = datetime(2026, 3, 24, 10, tzinfo=UTC)  # d+7: the step with the fee
+    try:
+        with holder.storage.transaction() as tx:
+            tx.invoices.get(seller.id, invoice.id, for_update=True)  # held, as by a slow worker
+            report = worker.run_due(now)
+            fee = [e for e in report.entries if e.action == "late_fee"]
+            assert [(e.outcome, e.reason) for e in fee] == [
+                ("skipped", "claimed by another worker")
+            ]
+        assert len(books.invoices.list(limit=10)) == 1  # no fee while held
+        report = worker.run_due(now)
+        [fee_entry] = [e for e in report.done if e.action == "late_fee"]
+        assert worker.run_due(now).done == ()
+        fees = [i for i in books.invoices.list(limit=10) if i.id != invoice.id]
+        assert [f.id for f in fees] == list(fee_entry.made)
     finally:
         holder.close()
         worker.close()

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import attrs
 
-from invoicekit.domain.dunning import LateFeeMode
+from invoicekit.domain.dunning import LateFee, LateFeeMode
 from invoicekit.domain.overdue import SkipReason
 from invoicekit.domain.tax import Tax
 
@@ -67,6 +67,9 @@ class AddLateFee:
     #: Days past the due date the fee was computed for (the step's days).
     days_overdue: int
     at: datetime
+    #: The policy's fee, whose rate and rounding the interest mode computes with, day-exact,
+    #: when performed; the fields above are what it amounts to, so equality leaves it out.
+    late_fee: LateFee | None = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

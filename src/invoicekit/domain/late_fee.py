@@ -8,6 +8,7 @@ of VAT, as late-payment interest usually is. Pure: values, checks and arithmetic
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final
@@ -19,7 +20,7 @@ from invoicekit.domain.tax import Tax
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import Rounding, check_currency, parse_amount, parse_decimal, quantize
 
-__all__ = ["LateFee", "LateFeeMode", "fee_problems", "late_fee_tax"]
+__all__ = ["Interest", "LateFee", "LateFeeMode", "fee_problems", "interest_on", "late_fee_tax"]
 
 #: The highest annual interest rate accepted, in percent.
 _MAX_RATE: Final = Decimal(100)
@@ -116,3 +117,32 @@ def fee_problems(fee: object, where: str) -> list[Problem]:
     if not isinstance(fee.description, str) or not fee.description.strip():
         found.append(problem(f"{where}description", "must be a non-empty string"))
     return found
+
+
+@attrs.frozen
+class Interest:
+    """Late-payment interest as stated on a reminder: ``balance x rate % x days / 365 = amount``."""
+
+    balance: Decimal
+    currency: str
+    #: The annual rate in percent.
+    annual_rate: Decimal
+    #: Whole days from the due date to the day the interest is computed for.
+    days: int
+    #: Rounded once, to the currency's minor unit, with the fee's rounding.
+    amount: Decimal
+
+    def arithmetic(self) -> str:
+        """The computation in one line, e.g. ``1190.00 EUR x 8 % x 22 days / 365 = 5.74 EUR``."""
+        return (
+            f"{self.balance} {self.currency} x {self.annual_rate} % x {self.days} days / 365"
+            f" = {self.amount} {self.currency}"
+        )
+
+
+def interest_on(fee: LateFee, balance: Decimal, currency: str, due: date, on: date) -> Interest:
+    """Simple interest on ``balance`` from the day after ``due`` to ``on``, day-exact (actual/365)."""
+    days = max((on - due).days, 0)
+    rate = parse_decimal(fee.annual_rate, path="annual_rate")
+    exact = balance * rate / Decimal(100) * Decimal(days) / _DAYS_IN_YEAR
+    return Interest(balance, currency, rate, days, quantize(exact, currency, fee.rounding))

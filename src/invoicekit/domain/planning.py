@@ -346,6 +346,7 @@ def _fee(invoice: DueInvoice, step: Step, now: datetime) -> DueStep:
         fee.description,
         step.days,
         now,
+        late_fee=fee,
     )
 
 

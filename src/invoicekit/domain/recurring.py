@@ -8,6 +8,7 @@ the services' job.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from enum import StrEnum
@@ -185,14 +186,16 @@ class RecurringTemplate:
     ) -> tuple[Line, ...]:
         """The lines billed for ``period``: placeholders filled, the service period set."""
         service = ServicePeriod(period.start, period.last_day) if self.service_periods else None
-        return tuple(
-            attrs.evolve(
-                line,
-                description=render(line.description, period, month_name),
-                period=service if self.service_periods else line.period,
-            )
-            for line in self.lines
-        )
+        built: list[Line] = []
+        for line in self.lines:
+            text = render(line.description, period, month_name)
+            if text != line.description:  # a new description is checked as any line's is
+                built.append(attrs.evolve(line, description=text, period=service or line.period))
+            elif self.service_periods:
+                built.append(_with_period(line, service))
+            else:
+                built.append(line)
+        return tuple(built)
 
     def occurrences(
         self,
@@ -220,6 +223,13 @@ class RecurringTemplate:
             else:
                 found.append(Occurrence(period, at, self.lines_for(period, month_name)))
         return found
+
+
+def _with_period(line: Line, period: ServicePeriod | None) -> Line:
+    """``line`` with another service period: the rest was checked already, so is not again."""
+    copied = copy.copy(line)
+    object.__setattr__(copied, "period", period)  # a fresh copy: frozen for everyone else
+    return copied
 
 
 def _refuse_status(template: RecurringTemplate, action: str, allowed: set[TemplateStatus]) -> None:

@@ -333,7 +333,12 @@ class Billing:
             events=Events(self._runner, seller_id),
             messages=Messages(self._runner, seller_id, self.dispatcher),
             inbox=Inbox(self._runner, seller_id),
-            recurring=Recurring(self._runner, seller_id, self._new_id, invoices.issue_many),
+            recurring=Recurring(
+                self._runner,
+                seller_id,
+                self._new_id,
+                invoices._issue_in,  # noqa: SLF001 - services share it
+            ),
             webhook_endpoints=WebhookEndpoints(
                 self._runner,
                 self._handlers,

@@ -45,6 +45,7 @@ from invoicekit.ports import (
     Renderer,
     Transaction,
 )
+from invoicekit.services.due_snapshot import interest_of
 from invoicekit.services.routing import failure_of, message_key, recipient
 from invoicekit.services.unit import Runner
 
@@ -306,6 +307,9 @@ class Dispatcher:
         if record.kind == "credit_note" and record.subject_id is not None:
             note = tx.credit_notes.get(record.seller_id, record.subject_id)
             return DocumentContext(as_of=as_of, credit_note=note)
+        if record.kind in {"reminder", "final_notice"}:
+            interest = interest_of(tx, record.seller_id, invoice.id, record.step)
+            return DocumentContext(as_of=as_of, interest=interest)
         return DocumentContext(as_of=as_of)
 
     # -- recording ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import attrs
 
 from invoicekit.domain.dunning import DunningPolicy, PolicyOverride, resolve
 from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.late_fee import Interest
 from invoicekit.domain.overdue import CHASED
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.planning import DueInvoice
@@ -24,7 +25,7 @@ from invoicekit.records import InvoiceQuery
 from invoicekit.services.collection import outcome_key
 from invoicekit.services.unit import Runner
 
-__all__ = ["NO_REMINDERS", "PAGE", "fee_key", "open_pages"]
+__all__ = ["NO_REMINDERS", "PAGE", "fee_key", "interest_of", "interest_value", "open_pages"]
 
 #: Open invoices read (and planned) per page.
 PAGE: Final = 500
@@ -38,6 +39,33 @@ _MAX_ATTEMPTS: Final = 11
 def fee_key(invoice_id: str, step: str) -> str:
     """The idempotency key of the late-fee invoice of (invoice, step): its record marks the fee applied."""
     return f"late-fee:{invoice_id}:{step}"
+
+
+def interest_value(interest: Interest) -> dict[str, object]:
+    """The interest as recorded under its step's ``fee_key`` (amounts as exact strings)."""
+    return {
+        "balance": str(interest.balance),
+        "currency": interest.currency,
+        "annual_rate": str(interest.annual_rate),
+        "days": interest.days,
+        "amount": str(interest.amount),
+    }
+
+
+def interest_of(tx: Transaction, seller_id: str, invoice_id: str, step: str) -> Interest | None:
+    """The interest recorded for (invoice, step), or None (no fee, or a fee invoice instead)."""
+    record = tx.idempotency.get(seller_id, fee_key(invoice_id, step))
+    value = None if record is None else record.result.get("value")
+    data = value.get("interest") if isinstance(value, dict) else None
+    if not isinstance(data, dict):
+        return None
+    return Interest(
+        Decimal(data["balance"]),
+        data["currency"],
+        Decimal(data["annual_rate"]),
+        int(data["days"]),
+        Decimal(data["amount"]),
+    )
 
 
 def open_pages(runner: Runner, seller_id: str) -> Iterator[list[DueInvoice]]:
@@ -117,11 +145,15 @@ def _due(
         if not isinstance(customer_policy, DunningPolicy):
             customer_policy = None
     chosen = resolve(policy, customer_policy)
-    sent = {
-        m.step
-        for m in tx.messages.list(invoice.seller_id, invoice_id=invoice.id, limit=10_000)
-        if m.kind in _REMINDER_KINDS
-    }
+    sent = (
+        {
+            m.step
+            for m in tx.messages.list(invoice.seller_id, invoice_id=invoice.id, limit=10_000)
+            if m.kind in _REMINDER_KINDS
+        }
+        if chosen.steps  # no step to send: what was sent cannot matter (no read per invoice)
+        else set()
+    )
     fees = {
         s.name
         for s in chosen.steps

@@ -1,11 +1,13 @@
 """Generating recurring invoices: each due period of each template becomes one invoice, once.
 
 Exactly once, with any number of runs and workers (T14, T25, T28): the invoice of
-period ``n`` of a template has an id derived from (seller, template, ``n``), and the
-template's progress (``last_index``, ``to_issue``) is saved in the same transaction
-as its drafts. Drafts to issue are issued with ``issue_many`` after that commit,
-then struck from ``to_issue``; a run that died in between leaves them listed, and
-the next run issues (``issue_many`` skips those issued already) and strikes them.
+period ``n`` of a template has an id derived from (seller, template, ``n``), and a
+page of templates is claimed (PostgreSQL: ``FOR UPDATE SKIP LOCKED``), drafted,
+issued with ``issue_many``'s fast path and its progress (``last_index``) saved in one
+transaction: a run that dies leaves the whole page as it was. ``to_issue`` lists drafts
+left by a version that issued after the commit; the next page holding them issues them,
+and a draft deleted by hand since counts as handled (reported skipped) instead of
+blocking its template.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ import attrs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.recurring import IssueMode, Occurrence
-from invoicekit.errors import InvoiceKitError
+from invoicekit.domain.status import Status
+from invoicekit.errors import InvoiceKitError, NotFoundError
 from invoicekit.ports import Transaction
 from invoicekit.records import TemplateRecord, occurrence_invoice_id
 from invoicekit.services import calls
@@ -29,7 +32,13 @@ from invoicekit.services.unit import Runner
 __all__ = ["Generated", "GenerationReport", "Generator", "Skipped"]
 
 #: Templates generated per transaction (SQLite: one writer; PostgreSQL: rows claimed).
-_CHUNK: Final = 50
+_CHUNK: Final = 250
+#: Why a period whose draft was deleted by hand is not issued (it counts as handled).
+DELETED: Final = "its draft was deleted by hand; the period counts as handled"
+#: Issues loaded drafts inside the caller's transaction (``Invoices._issue_in``).
+IssueIn = Callable[
+    [Transaction, Sequence[Invoice], datetime, dict[str, Customer]], Sequence[Invoice]
+]
 
 
 @attrs.frozen
@@ -82,13 +91,13 @@ class _Batch:
 
     generated: builtins.list[Generated] = attrs.Factory(list)
     skipped: builtins.list[Skipped] = attrs.Factory(list)
-    #: (template id, invoice id) of each draft to issue.
-    to_issue: builtins.list[tuple[str, str]] = attrs.Factory(list)
+    #: Invoice ids issued in the transaction, with drafts left by an earlier version.
+    issued: builtins.list[str] = attrs.Factory(list)
 
     def clear(self) -> None:
         self.generated.clear()
         self.skipped.clear()
-        self.to_issue.clear()
+        self.issued.clear()
 
 
 class Generator:
@@ -98,11 +107,11 @@ class Generator:
         self,
         runner: Runner,
         seller_id: str,
-        issue_many: Callable[[Sequence[str]], object],
+        issue_in: IssueIn,
     ) -> None:
         self._run = runner
         self._seller_id = seller_id
-        self._issue_many = issue_many
+        self._issue_in = issue_in
 
     def generate_due(self, now: datetime, *, dry_run: bool = False) -> GenerationReport:
         """Draft every due period of every template; issue those of templates in issue mode."""
@@ -111,7 +120,6 @@ class Generator:
         if dry_run:
             return self._plan(ids, now)
         report = GenerationReport()
-        to_issue: list[tuple[str, str]] = []
         for start in range(0, len(ids), _CHUNK):
             chunk = ids[start : start + _CHUNK]
             try:
@@ -126,16 +134,11 @@ class Generator:
                         continue
                     batch.generated += single.generated
                     batch.skipped += single.skipped
-                    batch.to_issue += single.to_issue
-            report += GenerationReport(tuple(batch.generated), (), tuple(batch.skipped))
-            to_issue += batch.to_issue
-        if to_issue:
-            invoice_ids = [invoice_id for _, invoice_id in to_issue]
-            self._run.faults.hit("recurring_before_issue")
-            self._issue_many(invoice_ids)
+                    batch.issued += single.issued
             self._run.faults.hit("recurring_after_issue")
-            self._strike(to_issue)
-            report += GenerationReport(issued=tuple(invoice_ids))
+            report += GenerationReport(
+                tuple(batch.generated), tuple(batch.issued), tuple(batch.skipped)
+            )
         return report
 
     def _due(self, record: TemplateRecord, now: datetime) -> list[Occurrence]:
@@ -173,16 +176,20 @@ class Generator:
             )
 
     def _generate(self, template_ids: Sequence[str], now: datetime) -> _Batch:
+        """One page in one transaction: claim, draft, issue, save progress."""
         batch = _Batch()
 
         def body(tx: Transaction, at: datetime) -> None:
             batch.clear()
             seller = tx.sellers.get(self._seller_id)
-            customers: dict[str, Customer] = {}
             drafts: list[Invoice] = []
+            to_issue: list[Invoice] = []
+            progress: list[TemplateRecord] = []
             claimed = {
                 r.template.id: r for r in tx.recurring.claim_many(self._seller_id, template_ids)
             }
+            wanted = sorted({r.template.customer_id for r in claimed.values()})
+            customers = tx.customers.get_many(self._seller_id, wanted)  # one read per page
             for template_id in template_ids:
                 record = claimed.get(template_id)
                 if record is None:
@@ -190,18 +197,15 @@ class Generator:
                     batch.skipped.append(Skipped(self._seller_id, template_id, None, why))
                     continue
                 due = self._due(record, now)
-                # left by a run that died before issuing them
-                batch.to_issue += [(template_id, i) for i in record.to_issue]
-                if not due:
+                to_issue += self._leftovers(tx, record, batch)
+                if not due and not record.to_issue:
                     continue
                 generated: list[Generated] = []
                 self._collect(record, due, generated, batch.skipped)
                 t = record.template
-                if generated and t.customer_id not in customers:
-                    customers[t.customer_id] = tx.customers.get(self._seller_id, t.customer_id)
                 by_index = {o.period.index: o for o in due}
-                drafts.extend(
-                    Invoice.draft(
+                for g in generated:
+                    draft = Invoice.draft(
                         id=g.invoice_id,
                         seller=seller,
                         customer=customers[t.customer_id],
@@ -212,42 +216,34 @@ class Generator:
                         memo=t.memo,
                         metadata={"recurring_template": t.id, "period": g.period_index},
                     )
-                    for g in generated
-                )
+                    drafts.append(draft)
+                    if g.issue:
+                        to_issue.append(draft)
                 if generated:
                     self._run.faults.hit("recurring_after_draft")
-                new = [g.invoice_id for g in generated if g.issue]
-                tx.recurring.save(
-                    attrs.evolve(
-                        record,
-                        last_index=due[-1].period.index,
-                        to_issue=(*record.to_issue, *new),
-                    ),
-                    expected_version=record.version,
-                )
+                last = due[-1].period.index if due else record.last_index
+                progress.append(attrs.evolve(record, last_index=last, to_issue=()))
                 batch.generated += generated
-                batch.to_issue += [(template_id, i) for i in new]
-            if drafts:  # one statement for the whole batch where the store allows
+            tx.recurring.save_many(progress)
+            if drafts:  # one statement for the whole page where the store allows
                 tx.invoices.add_many(drafts)
+            if to_issue:
+                self._run.faults.hit("recurring_before_issue")
+                batch.issued += [inv.id for inv in self._issue_in(tx, to_issue, at, customers)]
 
         self._run.write(self._seller_id, calls.GenerateRecurring(), body)
         return batch
 
-    def _strike(self, issued: Sequence[tuple[str, str]]) -> None:
-        """Strike issued invoices from their templates' ``to_issue``, one transaction."""
-        done: dict[str, set[str]] = {}
-        for template_id, invoice_id in issued:
-            done.setdefault(template_id, set()).add(invoice_id)
-
-        def body(tx: Transaction, _: datetime) -> None:
-            for record in tx.recurring.claim_many(self._seller_id, list(done)):
-                # templates held by another worker are left out: a later run strikes them
-                invoice_ids = done[record.template.id]
-                left = tuple(i for i in record.to_issue if i not in invoice_ids)
-                if left == record.to_issue:
-                    continue
-                tx.recurring.save(
-                    attrs.evolve(record, to_issue=left), expected_version=record.version
-                )
-
-        self._run.write(self._seller_id, calls.GenerateRecurring(), body)
+    def _leftovers(self, tx: Transaction, record: TemplateRecord, batch: _Batch) -> list[Invoice]:
+        """The drafts an earlier version left to issue; one deleted by hand is skipped, not fatal."""
+        drafts: list[Invoice] = []
+        for invoice_id in record.to_issue:
+            try:
+                inv = tx.invoices.get(self._seller_id, invoice_id, for_update=True)
+            except NotFoundError:
+                why = f"{DELETED} (invoice {invoice_id})"
+                batch.skipped.append(Skipped(self._seller_id, record.template.id, None, why))
+                continue
+            if inv.status is Status.DRAFT:
+                drafts.append(inv)
+        return drafts

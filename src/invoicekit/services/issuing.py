@@ -96,6 +96,23 @@ class Issuing(Sending):
 
         self._run.after_commit(finish, first=True)
 
+    def _issue_in(
+        self,
+        tx: Transaction,
+        drafts: Sequence[Invoice],
+        now: datetime,
+        customers: dict[str, Customer],
+    ) -> builtins.list[Invoice]:
+        """Issue loaded ``drafts`` inside the caller's transaction (recurring generation's page).
+
+        The fast path of ``issue_many`` without reading the drafts back; payment links and
+        the invoice messages follow the commit, as ``issue_many``'s do.
+        """
+        outgoing: builtins.list[MessageRecord] = []
+        issued = self._issue_drafts(tx, drafts, now, outgoing, customers)
+        self._finish_after_commit(issued, outgoing, [])
+        return issued
+
     def add_payment_link(self, invoice_id: str) -> Invoice:
         """Ask the provider again for the payment link of an issued invoice that has none.
 
@@ -164,6 +181,7 @@ class Issuing(Sending):
         drafts: Sequence[Invoice],
         now: datetime,
         outgoing: builtins.list[MessageRecord],
+        customers: dict[str, Customer] | None = None,
     ) -> builtins.list[Invoice]:
         """Number, freeze and save ``drafts`` (loaded, distinct): one block of numbers per series.
 
@@ -174,7 +192,7 @@ class Issuing(Sending):
             return []
         faults = self._run.faults
         seller = tx.sellers.get(self._seller_id)
-        customers: dict[str, Customer] = {}
+        customers = dict(customers or {})
         planned = []
         wanted: dict[tuple[str, str], int] = {}
         for draft in drafts:

@@ -23,7 +23,7 @@ from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.records import TemplateRecord
 from invoicekit.services import calls
-from invoicekit.services.generation import GenerationReport, Generator
+from invoicekit.services.generation import GenerationReport, Generator, IssueIn
 from invoicekit.services.unit import Runner
 
 __all__ = ["Recurring"]
@@ -69,12 +69,12 @@ class Recurring:
         runner: Runner,
         seller_id: str,
         new_id: Callable[[str], str],
-        issue_many: Callable[[Sequence[str]], object],
+        issue_in: IssueIn,
     ) -> None:
         self._run = runner
         self._seller_id = seller_id
         self._new_id = new_id
-        self._generator = Generator(runner, seller_id, issue_many)
+        self._generator = Generator(runner, seller_id, issue_in)
 
     def create(
         self,
@@ -226,7 +226,7 @@ class Recurring:
         """Turn every due period of every template into one invoice, exactly once.
 
         ``now`` defaults to the clock's. Templates in issue mode have their invoices
-        issued (``issue_many``) and sent by the seller's ``send_on_issue``. Missed periods
+        issued (``issue_many``'s fast path, in the page's transaction) and sent by the seller's ``send_on_issue``. Missed periods
         (an outage, a clock jump) are each generated once. ``dry_run=True`` changes
         nothing and reports what would be done.
         """

@@ -4,8 +4,9 @@ Every step runs in its own short transaction that locks the invoice and asks
 ``planning.why_not`` again, so a payment that races the sweep wins (T15) and nothing
 goes out for an invoice paid meanwhile. Each (invoice, step) is sent at most once: the
 message key is (invoice, kind, step, channel) and the outbox stores a key once (T26).
-A late fee's invoice is drafted and issued under idempotency keys of (invoice, step),
-so a run killed half-way finishes the fee once on the next run (T28). A dry run
+A late fee is decided, drafted, issued and recorded under the key of (invoice, step)
+in one transaction with the invoice claimed, so no worker adds it twice and a run
+killed half-way leaves nothing to finish (T26, T28). A dry run
 plans with the same code and performs nothing.
 """
 
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from invoicekit.domain import lifecycle
+from invoicekit.domain.calendar import books_date
 from invoicekit.domain.due_steps import (
     AddLateFee,
     ChargeInvoice,
@@ -29,15 +32,18 @@ from invoicekit.domain.due_steps import (
 from invoicekit.domain.dunning import LateFeeMode
 from invoicekit.domain.events import ReminderSent
 from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.late_fee import interest_on
+from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
-from invoicekit.errors import InvalidTransitionError, ValidationError, problem
+from invoicekit.errors import ValidationError, problem
 from invoicekit.ports import InvoiceClaims, MessageRecord, Notifier, Transaction
+from invoicekit.records import IdempotencyRecord
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.collection import Collection
 from invoicekit.services.due_report import DueEntry, DueReport, action_of, skipped_entry
-from invoicekit.services.due_snapshot import fee_key, open_pages
+from invoicekit.services.due_snapshot import fee_key, interest_value, open_pages
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.routing import Route, recipient
 from invoicekit.services.unit import Runner
@@ -208,35 +214,96 @@ class RunDue:
         return None
 
     def _late_fee(self, seller_id: str, step: AddLateFee) -> tuple[str | None, tuple[str, ...]]:
+        """Decide and record the fee in one transaction with the invoice claimed (T26, T28).
+
+        The re-check (paid meanwhile? added by another worker?), the fee's invoice (drafted
+        and issued with ``issue_many``'s fast path) and the record of (invoice, step) under
+        ``fee_key`` commit together or not at all: no double fee under any number of workers.
+        """
         if step.mode is LateFeeMode.INTEREST:
-            return "interest stated on the reminder is not built yet", ()
+            return self._interest(seller_id, step), ()
         invoices = self._invoices_for(seller_id)
-        with self._run.read() as tx:
-            inv = tx.invoices.get(seller_id, step.invoice_id)
-            minimum = tx.sellers.get(seller_id).reminder_minimum
-            reason = why_not(step, inv, minimum=minimum)
-            done = tx.idempotency.get(seller_id, fee_key(step.invoice_id, step.step))
-        if reason is not None and done is None:
-            return reason, ()
-        line = {
-            "description": f"{step.description} (invoice {inv.ref}, {step.days_overdue} days late)",
-            "quantity": "1",
-            "unit_price": step.amount,
-            "tax": step.tax,
-        }
         key = fee_key(step.invoice_id, step.step)
-        draft = invoices.draft(
-            inv.customer_id,
-            lines=[line],
-            currency=step.currency,
-            idempotency_key=f"{key}:draft",
-            metadata={"late_fee_for": step.invoice_id, "late_fee_step": step.step},
-        )
-        try:
-            issued = invoices.issue(draft.id, idempotency_key=key)
-        except InvalidTransitionError:
-            # Another worker issued it under the same key while we waited for the draft's
-            # lock (PostgreSQL): its stored result replays now.
-            issued = invoices.issue(draft.id, idempotency_key=key)
-            return "done by another worker", (issued.id,)
-        return None, (issued.id,)
+        made: list[str] = []
+
+        def body(tx: Transaction, now: datetime) -> str | None:
+            made.clear()
+            inv = _claim(tx, seller_id, step.invoice_id)
+            if inv is None:
+                return CLAIMED
+            if tx.idempotency.get(seller_id, key) is not None:
+                return "done by another worker"
+            seller = tx.sellers.get(seller_id)
+            reason = why_not(step, inv, minimum=seller.reminder_minimum)
+            if reason is not None:
+                return reason
+            customer = tx.customers.get(seller_id, inv.customer_id)
+            line = Line(
+                f"{step.description} (invoice {inv.ref}, {step.days_overdue} days late)",
+                quantity=Decimal(1),
+                unit_price=step.amount,
+                tax=step.tax,
+            )
+            draft = Invoice.draft(
+                id=self._run.new_id("inv"),
+                seller=seller,
+                customer=customer,
+                lines=[line],
+                at=now,
+                currency=step.currency,
+                metadata={"late_fee_for": step.invoice_id, "late_fee_step": step.step},
+            )
+            tx.invoices.add(draft)
+            issued = invoices._issue_in(tx, [draft], now, {customer.id: customer})  # noqa: SLF001 - the services share the fast path
+            made.extend(i.id for i in issued)
+            value = {"id": made[0], "invoice_id": step.invoice_id, "step": step.step}
+            tx.idempotency.put(
+                IdempotencyRecord(
+                    seller_id=seller_id,
+                    key=key,
+                    fingerprint="",
+                    operation="late_fee",
+                    result={"params": {}, "value": value},
+                    created_at=now,
+                )
+            )
+            return None
+
+        reason = self._run.write(seller_id, calls.Issue(invoice_id=step.invoice_id), body)
+        return reason, tuple(made)
+
+    def _interest(self, seller_id: str, step: AddLateFee) -> str | None:
+        """Compute the step's interest day-exact and record it, to be stated on its reminder.
+
+        Decided and recorded under ``fee_key`` in one transaction with the invoice claimed,
+        as a fee invoice is; the reminder of the same step (queued next) shows it.
+        """
+        key = fee_key(step.invoice_id, step.step)
+
+        def body(tx: Transaction, now: datetime) -> str | None:
+            inv = _claim(tx, seller_id, step.invoice_id)
+            if inv is None:
+                return CLAIMED
+            if tx.idempotency.get(seller_id, key) is not None:
+                return "done by another worker"
+            seller = tx.sellers.get(seller_id)
+            reason = why_not(step, inv, minimum=seller.reminder_minimum)
+            if reason is not None:
+                return reason
+            if step.late_fee is None or inv.due_date is None:
+                return "no interest rate or due date"
+            on = books_date(step.at, seller)
+            owed = interest_on(step.late_fee, inv.amount_due, inv.currency, inv.due_date, on)
+            tx.idempotency.put(
+                IdempotencyRecord(
+                    seller_id=seller_id,
+                    key=key,
+                    fingerprint="",
+                    operation="late_fee",
+                    result={"params": {}, "value": {"interest": interest_value(owed)}},
+                    created_at=now,
+                )
+            )
+            return None
+
+        return self._run.write(seller_id, calls.Issue(invoice_id=step.invoice_id), body)

@@ -128,7 +128,19 @@ def notice(
         return None, "info"
     due = invoice.due_date
     days = (ctx.as_of - due).days if ctx.as_of is not None and due is not None else None
-    return _final_notice(days, t) if kind == "final_notice" else _reminder(days, t)
+    message, tone = _final_notice(days, t) if kind == "final_notice" else _reminder(days, t)
+    interest = ctx.interest
+    if interest is not None:
+        stated = t.gettext(
+            "Late payment interest: %(balance)s x %(rate)s %% x %(days)s days / 365 = %(amount)s."
+        ) % {
+            "balance": fmt.money(interest.balance, interest.currency),
+            "rate": interest.annual_rate,
+            "days": interest.days,
+            "amount": fmt.money(interest.amount, interest.currency),
+        }
+        message = f"{message} {stated}"
+    return message, tone
 
 
 def nothing_to_pay(invoice: Invoice, fmt: Formatter, t: Gettext) -> str:

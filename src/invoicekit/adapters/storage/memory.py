@@ -135,6 +135,9 @@ class _Customers:
             raise NotFoundError("customer", customer_id)
         return found
 
+    def get_many(self, seller_id: str, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        return {cid: self.get(seller_id, cid) for cid in customer_ids}
+
     def update(self, customer: Customer) -> None:
         self.get(customer.seller_id, customer.id)
         self._t.put((customer.seller_id, customer.id), customer)

@@ -60,6 +60,11 @@ class MemoryRecurring:
         self._t.put((record.seller_id, record.template.id), saved)
         return saved
 
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own version."""
+        for record in records:
+            self.save(record, expected_version=record.version)
+
     def list(
         self,
         seller_id: str,

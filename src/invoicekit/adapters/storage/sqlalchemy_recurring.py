@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import RECURRING_TEMPLATES, Context
 from invoicekit.adapters.storage.times import utc_text
+from invoicekit.domain.recurring import RecurringTemplate
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
 from invoicekit.records import TemplateRecord
 from invoicekit.serialization.templates import template_from_text, template_text
@@ -28,6 +29,17 @@ _R = RECURRING_TEMPLATES
 #: Ids per statement.
 _SLICE: Final = 500
 _ONE: Final = sa.select(_R).where(_R.c.seller_id == _b("seller_id"), _R.c.id == _b("id"))
+_SAVED: Final = ("customer_id", "status", "version", "last_index", "to_issue", "created_at", "doc")
+#: The guarded UPDATE of ``save_many``, one execution per template.
+_SAVE_MANY: Final = (
+    sa.update(_R)
+    .where(
+        _R.c.seller_id == _b("k_seller_id"),
+        _R.c.id == _b("k_id"),
+        _R.c.version == _b("k_version"),
+    )
+    .values({name: _b(f"v_{name}") for name in _SAVED})
+)
 
 
 class SqlRecurring:
@@ -35,11 +47,16 @@ class SqlRecurring:
 
     def __init__(self, ctx: Context) -> None:
         self._c = ctx
+        #: The stored text of each template read in this transaction, so that a save of
+        #: progress alone (``run_due``) writes it back without encoding the template again.
+        self._texts: dict[int, tuple[RecurringTemplate, str]] = {}
 
     def _record(self, row: Any) -> TemplateRecord:
+        template = template_from_text(self._c.converter, row.doc, self._c.url)
+        self._texts[id(template)] = (template, row.doc)
         return TemplateRecord(
             seller_id=row.seller_id,
-            template=template_from_text(self._c.converter, row.doc, self._c.url),
+            template=template,
             created_at=datetime.fromisoformat(row.created_at),
             version=row.version,
             last_index=row.last_index,
@@ -57,8 +74,14 @@ class SqlRecurring:
             "last_index": record.last_index,
             "to_issue": json.dumps(list(record.to_issue)),
             "created_at": utc_text(record.created_at, "created_at"),
-            "doc": template_text(self._c.converter, t),
+            "doc": self._text(t),
         }
+
+    def _text(self, template: RecurringTemplate) -> str:
+        read = self._texts.get(id(template))
+        if read is not None and read[0] is template:
+            return read[1]
+        return template_text(self._c.converter, template)
 
     def add(self, record: TemplateRecord) -> None:
         """Store a new template; DuplicateError when the seller has its id."""
@@ -121,6 +144,31 @@ class SqlRecurring:
                 retryable=True,
             )
         return attrs.evolve(record, version=expected_version + 1)
+
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own version: one executemany (psycopg pipelines it)."""
+        if len(records) <= 1:
+            for record in records:
+                self.save(record, expected_version=record.version)
+            return
+        rows = []
+        for record in records:
+            values = self._values(record, record.version + 1)
+            rows.append(
+                {
+                    **{f"v_{k}": v for k, v in values.items() if k not in {"seller_id", "id"}},
+                    "k_seller_id": record.seller_id,
+                    "k_id": record.template.id,
+                    "k_version": record.version,
+                }
+            )
+        if self._c.count("save recurring templates", _SAVE_MANY, rows) == len(records):
+            return
+        for record in records:  # which one: save() raises NotFoundError or ConcurrencyError
+            stored = self.get(record.seller_id, record.template.id)
+            if stored.version != record.version + 1:
+                self.save(record, expected_version=record.version)
+        raise ConcurrencyError("a recurring template was saved twice in one batch; retry")
 
     def list(
         self,

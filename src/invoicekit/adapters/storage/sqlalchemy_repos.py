@@ -206,6 +206,18 @@ class _Customers(_Repository):
             raise NotFoundError("customer", customer_id)
         return self._c.load(row.doc, Customer, f"customer {customer_id!r}")
 
+    def get_many(self, seller_id: str, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        query = sa.select(CUSTOMERS.c.id, CUSTOMERS.c.doc).where(
+            CUSTOMERS.c.seller_id == seller_id, CUSTOMERS.c.id.in_(list(set(customer_ids)))
+        )
+        docs = {row.id: row.doc for row in self._c.rows("get customers", query)}
+        found: dict[str, Customer] = {}
+        for cid in customer_ids:
+            if cid not in docs:
+                raise NotFoundError("customer", cid)
+            found[cid] = self._c.load(docs[cid], Customer, f"customer {cid!r}")
+        return found
+
     def update(self, customer: Customer) -> None:
         params = {
             "k_seller_id": customer.seller_id,

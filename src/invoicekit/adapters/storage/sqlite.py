@@ -162,6 +162,20 @@ class _Customers:
             raise NotFoundError("customer", customer_id)
         return self._s.load(row[0], Customer, f"customer {customer_id!r}")
 
+    def get_many(self, seller_id: str, customer_ids: Sequence[str]) -> dict[str, Customer]:
+        sql = (
+            "SELECT id, doc FROM customers WHERE seller_id = ? "
+            "AND id IN (SELECT value FROM json_each(?))"
+        )
+        rows = self._s.rows("read customers", sql, (seller_id, json.dumps(list(customer_ids))))
+        docs = {row[0]: row[1] for row in rows}
+        found: dict[str, Customer] = {}
+        for cid in customer_ids:
+            if cid not in docs:
+                raise NotFoundError("customer", cid)
+            found[cid] = self._s.load(docs[cid], Customer, f"customer {cid!r}")
+        return found
+
     def update(self, customer: Customer) -> None:
         sql = "UPDATE customers SET archived = ?, doc = ? WHERE seller_id = ? AND id = ?"
         params = (customer.archived, self._s.dump(customer), customer.seller_id, customer.id)

@@ -16,6 +16,7 @@ import attrs
 
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
 from invoicekit.adapters.storage.times import utc_text
+from invoicekit.domain.recurring import RecurringTemplate
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
 from invoicekit.records import TemplateRecord
 from invoicekit.serialization.templates import template_from_text, template_text
@@ -35,12 +36,17 @@ class SqliteRecurring:
 
     def __init__(self, session: Session) -> None:
         self._s = session
+        #: The stored text of each template read in this transaction, so that a save of
+        #: progress alone (``run_due``) writes it back without encoding the template again.
+        self._texts: dict[int, tuple[RecurringTemplate, str]] = {}
 
     def _record(self, row: Row) -> TemplateRecord:
         seller_id, _, _, _, version, last_index, to_issue, created_at, doc = row
+        template = template_from_text(self._s.converter, doc, self._s.path)
+        self._texts[id(template)] = (template, doc)
         return TemplateRecord(
             seller_id=seller_id,
-            template=template_from_text(self._s.converter, doc, self._s.path),
+            template=template,
             created_at=datetime.fromisoformat(created_at),
             version=version,
             last_index=last_index,
@@ -58,8 +64,14 @@ class SqliteRecurring:
             record.last_index,
             json.dumps(list(record.to_issue)),
             utc_text(record.created_at, "created_at"),
-            template_text(self._s.converter, t),
+            self._text(t),
         )
+
+    def _text(self, template: RecurringTemplate) -> str:
+        read = self._texts.get(id(template))
+        if read is not None and read[0] is template:
+            return read[1]
+        return template_text(self._s.converter, template)
 
     def add(self, record: TemplateRecord) -> None:
         """Store a new template; DuplicateError when the seller has its id."""
@@ -116,6 +128,11 @@ class SqliteRecurring:
                 retryable=True,
             )
         return attrs.evolve(record, version=expected_version + 1)
+
+    def save_many(self, records: Sequence[TemplateRecord]) -> None:
+        """``save`` each at its own version."""
+        for record in records:
+            self.save(record, expected_version=record.version)
 
     def list(
         self,

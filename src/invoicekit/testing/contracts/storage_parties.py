@@ -90,6 +90,27 @@ class PartiesContract(StorageFixtures):
         with fresh(reopen, storage) as tx:
             assert tx.customers.list("s-1", include_archived=True) == [first]
 
+    def test_get_many_reads_the_sellers_customers_by_id(
+        self, storage: Storage, reopen: Reopen
+    ) -> None:
+        """``get_many`` is ``get`` for many ids at once; another seller's id is NotFound."""
+        with storage.transaction() as tx:
+            tx.sellers.add(b.seller("s-1"))
+            tx.sellers.add(b.seller("s-2"))
+            for cid in ("c-1", "c-2"):
+                tx.customers.add(b.customer("s-1", cid))
+            tx.customers.add(b.customer("s-2", "c-3"))
+        with fresh(reopen, storage) as tx:
+            got = tx.customers.get_many("s-1", ["c-2", "c-1", "c-2"])
+            assert got == {
+                "c-2": tx.customers.get("s-1", "c-2"),
+                "c-1": tx.customers.get("s-1", "c-1"),
+            }
+            assert tx.customers.get_many("s-1", []) == {}
+            with pytest.raises(NotFoundError) as missing:
+                tx.customers.get_many("s-1", ["c-1", "c-3"])
+            assert (missing.value.kind, missing.value.key) == ("customer", "c-3")
+
     def test_unknown_customer_is_not_found(self, storage: Storage) -> None:
         """``get`` and ``update`` of an unknown customer raise NotFoundError(kind 'customer')."""
         with storage.transaction() as tx:

@@ -91,6 +91,29 @@ class RecurringStorageContract(StorageFixtures):
         with fresh(reopen, storage) as tx:
             assert tx.recurring.get("s-1", "t-1") == saved
 
+    def test_save_many_saves_each_at_its_version_or_none(
+        self, storage: Storage, reopen: Reopen
+    ) -> None:
+        """``save_many`` bumps every version; one stale record refuses the whole transaction."""
+        one, two = template_record("t-1"), template_record("t-2")
+        with storage.transaction() as tx:
+            tx.recurring.add(one)
+            tx.recurring.add(two)
+        with storage.transaction() as tx:
+            first = tx.recurring.claim_many("s-1", ["t-1", "t-2"])
+            tx.recurring.save_many([attrs.evolve(r, last_index=3) for r in first])
+        with storage.transaction() as tx:
+            assert [
+                (r.version, r.last_index) for r in tx.recurring.claim_many("s-1", ["t-1", "t-2"])
+            ] == [(2, 3), (2, 3)]
+        stale = [attrs.evolve(r, last_index=9) for r in first]  # still at version 1
+        with pytest.raises(ConcurrencyError), storage.transaction() as tx:
+            tx.recurring.save_many(stale)
+        with pytest.raises(NotFoundError), storage.transaction() as tx:
+            tx.recurring.save_many([template_record("t-8"), template_record("t-9")])
+        with fresh(reopen, storage) as tx:
+            assert {r.last_index for r in tx.recurring.list("s-1")} == {3}
+
     def test_list_filters_orders_and_pages(self, storage: Storage, reopen: Reopen) -> None:
         """``list`` is one seller's templates by id; ``billing`` is every template's key."""
         ended = template_record("t-3", customer_id="c-2")
