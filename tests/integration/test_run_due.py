@@ -228,3 +228,15 @@ def test_interest_is_computed_day_exact_and_stated_on_the_reminder(tmp_path: Pat
     assert "x 10 days / 365 = \u20ac2.61" in (reminder.html or "")
     assert [i.id for i in books.invoices.list()] == [invoice.id]  # no fee invoice
     billing.close()
+
+
+def test_a_late_fee_invoice_is_reminded_of_but_never_charged_a_fee_itself(setup: tuple) -> None:  # type: ignore[type-arg]
+    billing, _, clock, seller_id, invoice_id = setup
+    books = billing.seller(seller_id)
+    start = at(2)
+    for day in range(0, 75):  # past the fee invoice's own d+7 and d+14
+        clock.set(start + timedelta(days=day))
+        billing.run_due()
+    fees = [i for i in books.invoices.list() if i.id != invoice_id]
+    assert [f.amount_due for f in fees] == [Decimal("40.00")]
+    assert fees[0].status is ik.Status.OVERDUE  # chased like any invoice, with no fee of its own

@@ -20,9 +20,19 @@ from invoicekit.domain.tax import Tax
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import Rounding, check_currency, parse_amount, parse_decimal, quantize
 
-__all__ = ["Interest", "LateFee", "LateFeeMode", "fee_problems", "interest_on", "late_fee_tax"]
+__all__ = [
+    "LATE_FEE_FOR",
+    "Interest",
+    "LateFee",
+    "LateFeeMode",
+    "fee_problems",
+    "interest_on",
+    "late_fee_tax",
+]
 
 #: The highest annual interest rate accepted, in percent.
+#: The metadata key naming the invoice a late-fee invoice was added for.
+LATE_FEE_FOR: Final = "late_fee_for"
 _MAX_RATE: Final = Decimal(100)
 _DAYS_IN_YEAR: Final = Decimal(365)
 

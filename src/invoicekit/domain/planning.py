@@ -31,6 +31,7 @@ from invoicekit.domain.due_steps import (
 from invoicekit.domain.dunning import DunningPolicy, PolicyOverride, Step, resolve
 from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.late_fee import LATE_FEE_FOR
 from invoicekit.domain.overdue import (
     CHASED,
     SkipReason,
@@ -97,6 +98,8 @@ class DueInvoice:
     collect_at: datetime | None = None
     #: Whether the first automatic charge's outcome is recorded.
     charged: bool = False
+    #: Whether this invoice is itself a late fee (it is reminded of, but never charged a fee).
+    late_fee: bool = False
 
     @classmethod
     def of(
@@ -144,6 +147,7 @@ class DueInvoice:
             can_charge=can_charge,
             collect_at=collect_at,
             charged=charged,
+            late_fee=LATE_FEE_FOR in invoice.metadata,
         )
 
 
@@ -272,7 +276,11 @@ def _dunning_steps(
     if not passed:
         return []
     latest = passed[-1]
-    fees = [s for s in passed if s.late_fee is not None and s.name not in invoice.fees]
+    fees = [
+        s
+        for s in passed
+        if s.late_fee is not None and s.name not in invoice.fees and not invoice.late_fee
+    ]
     send = latest.name not in invoice.sent
     if not send and not fees:
         return []

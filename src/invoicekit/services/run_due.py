@@ -32,7 +32,7 @@ from invoicekit.domain.due_steps import (
 from invoicekit.domain.dunning import LateFeeMode
 from invoicekit.domain.events import ReminderSent
 from invoicekit.domain.invoice import Invoice
-from invoicekit.domain.late_fee import interest_on
+from invoicekit.domain.late_fee import LATE_FEE_FOR, interest_on
 from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.planning import DueSnapshot, plan_due, why_not
@@ -251,7 +251,7 @@ class RunDue:
                 lines=[line],
                 at=now,
                 currency=step.currency,
-                metadata={"late_fee_for": step.invoice_id, "late_fee_step": step.step},
+                metadata={LATE_FEE_FOR: step.invoice_id, "late_fee_step": step.step},
             )
             tx.invoices.add(draft)
             issued = invoices._issue_in(tx, [draft], now, {customer.id: customer})  # noqa: SLF001 - the services share the fast path
