@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import pytest
@@ -35,6 +35,17 @@ from integration.test_idempotency import (  # noqa: F401 - fixtures, found by th
 )
 
 Base = Callable[[World], tuple[Callable[..., object], dict[str, Any]]]
+
+
+def _card(last4: str) -> ik.SavedPaymentMethod:
+    return ik.SavedPaymentMethod(
+        provider="sandbox",
+        reference=f"sbx_pm_{last4}",
+        consent="Charge this card for later invoices.",
+        consented_at=datetime(2026, 1, 1, tzinfo=UTC),
+        brand="visa",
+        last4=last4,
+    )
 
 
 def _overdue(w: World) -> tuple[Callable[..., object], dict[str, Any]]:
@@ -99,6 +110,10 @@ BASE: Final[dict[str, Base]] = {
         w.books.payments.apply_credit,
         {"invoice_id": w.invoice_id, "amount": "5.00"},
     ),
+    "Customers.save_payment_method": lambda w: (
+        w.books.customers.save_payment_method,
+        {"customer_id": w.customer_id, "method": _card("4242")},
+    ),
     "Recurring.create": lambda w: (
         w.books.recurring.create,
         {
@@ -155,6 +170,11 @@ OTHER: Final[dict[str, Any]] = {
 }
 
 
+#: Another value for a parameter whose type differs from the verb's namesake in OTHER.
+OTHER_FOR: Final[dict[tuple[str, str], Any]] = {
+    ("Customers.save_payment_method", "method"): _card("0341"),
+}
+
 #: Parameters that are the scope of the key (keys belong to a seller), not part of the request.
 SCOPES: Final = {("Sellers.update", "seller_id")}
 
@@ -185,8 +205,12 @@ def test_every_keyed_write_and_parameter_has_values() -> None:
     assert sorted(names - OTHER.keys()) == [], "add a value to OTHER"
 
 
-def _changed(kwargs: dict[str, Any], name: str, spread: bool) -> tuple[dict[str, Any], list[str]]:
+def _changed(
+    verb: str, kwargs: dict[str, Any], name: str, spread: bool
+) -> tuple[dict[str, Any], list[str]]:
     """``kwargs`` with parameter ``name`` changed, and the names the conflict must report."""
+    if (verb, name) in OTHER_FOR:
+        return {**kwargs, name: OTHER_FOR[verb, name]}, [name]
     if spread:  # **fields: one more field
         extra = OTHER[name]
         return {**kwargs, **extra}, list(extra)
@@ -207,7 +231,7 @@ def test_every_parameter_changes_the_fingerprint(world: World, verb: str, name: 
         assert (updated.id, updated.name) == (other.id, "NW")
         return
     spread = KEYED[verb].parameters[name].kind is inspect.Parameter.VAR_KEYWORD
-    changed, reported = _changed(kwargs, name, spread)
+    changed, reported = _changed(verb, kwargs, name, spread)
     with pytest.raises(ik.ConflictError) as caught:
         method(**changed, idempotency_key="k")
     for field in reported:
