@@ -2,7 +2,7 @@
 
 Two runs of one seed must end with the same digest. It covers every seller's
 invoices (all their fields: status, payments, credits, numbers, versions), messages
-(all but who leased them: a dispatcher's name holds its host and process id) and
+(all but who leased them and their storage position) and
 recurring templates with their progress.
 """
 
@@ -21,8 +21,8 @@ from invoicekit.services.billing import Billing, SellerBooks
 __all__ = ["store_digest"]
 
 _PAGE: Final = 500
-#: Message fields that name the process, not the state.
-_PROCESS_FIELDS: Final = frozenset({"lease_owner"})
+#: Message fields that name the process (its host and pid) or the store (its own counter).
+_PROCESS_FIELDS: Final = frozenset({"lease_owner", "position"})
 
 
 def store_digest(billing: Billing, seller_ids: Iterable[str]) -> str:
