@@ -26,7 +26,7 @@ from invoicekit.services.billing import Billing
 from invoicekit.testing.simulation import (
     Simulation,
     SimulationConfig,
-    SimulationFailure,
+    SimulationError,
     StepInfo,
 )
 
@@ -94,7 +94,7 @@ class _MarkPaidWithABalance:
         self.broken_at: int | None = None
 
     def __call__(self, billing: Billing, step: StepInfo) -> None:
-        if step.number < 40 or self.broken_at is not None:  # noqa: PLR2004 - well into the run
+        if step.number < 40 or self.broken_at is not None:
             return
         for seller_id, invoice_id in sorted(step.invoices):
             with billing.storage.transaction() as tx:
@@ -113,7 +113,7 @@ def test_a_broken_invariant_is_caught_at_its_step_with_the_seed() -> None:
     breaker = _MarkPaidWithABalance()
     simulation = Simulation(21, CALM, after_step=breaker)
 
-    with pytest.raises(SimulationFailure) as caught:
+    with pytest.raises(SimulationError) as caught:
         simulation.run()
 
     failure = caught.value
@@ -127,11 +127,11 @@ def test_a_broken_invariant_is_caught_at_its_step_with_the_seed() -> None:
 def test_the_whole_store_check_at_the_end_catches_what_steps_do_not_see() -> None:
     # A break of numbering (I3) spans invoices: only the end's whole-store check sees it.
     def take_a_number(billing: Billing, step: StepInfo) -> None:
-        if step.number == 30:  # noqa: PLR2004
+        if step.number == 30:
             with billing.storage.transaction() as tx:
                 tx.sequences.next_value("s0", "invoice", "2026")
 
-    with pytest.raises(SimulationFailure) as caught:
+    with pytest.raises(SimulationError) as caught:
         Simulation(3, attrs.evolve(CALM, days=40), after_step=take_a_number).run()
 
     assert any(v.startswith("I3: ") for v in caught.value.violations), caught.value.violations

@@ -9,13 +9,13 @@ billing in seconds::
     print(result.digest)
 
 The same seed gives the same run and the same digest; a broken invariant raises
-``SimulationFailure`` naming the seed and the step to replay.
+``SimulationError`` naming the seed and the step to replay.
 """
 
 from invoicekit.testing.simulation.config import DEFAULT_FAULT_POINTS, SimulationConfig
 from invoicekit.testing.simulation.outcome import (
     SimulatedFault,
-    SimulationFailure,
+    SimulationError,
     SimulationResult,
     StepInfo,
     TallyNotifier,
@@ -27,7 +27,7 @@ __all__ = [
     "SimulatedFault",
     "Simulation",
     "SimulationConfig",
-    "SimulationFailure",
+    "SimulationError",
     "SimulationResult",
     "StepInfo",
     "TallyNotifier",

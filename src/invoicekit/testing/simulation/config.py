@@ -32,7 +32,7 @@ class SimulationConfig:
 
     #: Sellers, each with its own dunning policy.
     sellers: int = 2
-    #: Customers per seller; about half get a monthly recurring template.
+    #: Customers per seller.
     customers: int = 10
     #: Simulated days with host activity (and faults, when any).
     days: int = 90
@@ -40,6 +40,8 @@ class SimulationConfig:
     quiet_days: int = 21
     #: The first simulated day (09:00 UTC is when the host's daily job runs).
     start: datetime = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    #: Share of the customers billed a monthly retainer by a recurring template.
+    retainer_share: float = 0.5
     #: Chance per customer and day of a one-off draft (issued the same day, or left a draft).
     one_off_rate: float = 0.02
     #: Chance that reaching an armed fault point raises there.
@@ -50,6 +52,8 @@ class SimulationConfig:
     fault_points: tuple[str, ...] = DEFAULT_FAULT_POINTS
     #: Check what each step touched right after it; the whole store is checked at the end.
     check_steps: bool = True
+    #: Check convergence and the whole store at the end (and take the digest).
+    check_end: bool = True
     #: Deliver the queued messages each day (``billing.dispatch()``); False leaves them queued.
     dispatch: bool = True
     #: Share of the customers whose payments fail before they pay, pay in part, pay late or never.
@@ -69,6 +73,7 @@ class SimulationConfig:
         found += [
             problem(name, "must be between 0 and 1", value)
             for name, value in (
+                ("retainer_share", self.retainer_share),
                 ("one_off_rate", self.one_off_rate),
                 ("fault_rate", self.fault_rate),
                 ("crash_rate", self.crash_rate),

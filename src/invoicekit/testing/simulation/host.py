@@ -83,6 +83,8 @@ class Host:
         elif behaviour == "declined":
             at(due, "decline")
             at(due + rng.randrange(2, 9), "pay")
+        elif behaviour == "never":  # chased to the final notice, then written off
+            at(due + 45, "write_off")
         elif behaviour == "refunds":
             at(day + rng.randrange(1, _NET), "pay")
             at(due + 5, "refund", 0, Decimal("0.3"))
@@ -111,7 +113,7 @@ class Host:
         books.invoices.issue(invoice_id, idempotency_key=f"sim:issue:{invoice_id}")
         return invoice_id, True
 
-    def perform(self, billing: Billing, action: Action) -> str:
+    def perform(self, billing: Billing, action: Action) -> str:  # noqa: PLR0911 - one return per kind of action
         """Carry out ``action``; returns what was done (for the trace)."""
         books = billing.seller(action.seller_id)
         invoice_id, key = action.invoice_id, action.key
@@ -122,6 +124,9 @@ class Host:
         if kind == "void":
             books.invoices.void(invoice_id, reason="cancelled", idempotency_key=key)
             return "voided"
+        if kind == "write_off":
+            books.invoices.write_off(invoice_id, reason="never paid", idempotency_key=key)
+            return "written off"
         invoice = books.invoices.get(invoice_id)
         due = invoice.amount_due
         if kind in {"pay", "pay_pending"}:

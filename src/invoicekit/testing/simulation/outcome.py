@@ -10,7 +10,7 @@ import attrs
 from invoicekit.adapters.notify.headers import check_message
 from invoicekit.ports import Delivery, OutgoingMessage
 
-__all__ = ["SimulatedFault", "SimulationFailure", "SimulationResult", "StepInfo", "TallyNotifier"]
+__all__ = ["SimulatedFault", "SimulationError", "SimulationResult", "StepInfo", "TallyNotifier"]
 
 
 class SimulatedFault(Exception):  # noqa: N818 - what it is: a fault the simulator injected
@@ -22,7 +22,7 @@ class SimulatedFault(Exception):  # noqa: N818 - what it is: a fault the simulat
         self.crash = crash
 
 
-class SimulationFailure(AssertionError):
+class SimulationError(AssertionError):
     """An invariant broke: names the seed and the step to replay, and what broke.
 
     Replay with ``Simulation(seed, config).run(stop_after=step)`` and look at its

@@ -101,7 +101,7 @@ def build_world(
                 f"Customer {s}-{c}", id=f"s{s}c{c}", email=f"c{c}@s{s}.example"
             )
             customers.append(Customer(seller.id, customer.id, behaviour, currency))
-            if rng.random() < 0.5:  # noqa: PLR2004 - about half the customers are on a retainer
+            if rng.random() < config.retainer_share:
                 template = books.recurring.create(
                     customer.id,
                     id=f"{customer.id}r",
