@@ -36,6 +36,7 @@ SCRIPTS = (
     "bench_pay_page.py",
     "bench_codec.py",
     "bench_webhooks.py",
+    "bench_simulation.py",
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.

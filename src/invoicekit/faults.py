@@ -22,6 +22,8 @@ POINTS: Final = (
     "before_commit",
     "after_commit",
     "after_provider_call",
+    # delivery: messages claimed under a lease (a death here leaves them "sending"), sent
+    "after_claim",
     "before_send",
     "after_send",
     # recurring generation: drafts added (before their commit), then issued

@@ -187,6 +187,7 @@ class Dispatcher:
             batch = self.claim(limit=min(20, limit - report.count), seller_id=seller_id)
             if not batch:
                 break
+            self._run.faults.hit("after_claim")
             self.deliver_all(batch, report)
         return report
 

@@ -53,7 +53,14 @@ from invoicekit.domain.status import PaymentStatus, Status
 from invoicekit.errors import InvariantViolationError, InvoiceKitError
 from invoicekit.services.billing import Billing, SellerBooks
 
-__all__ = ["INVARIANTS", "Violation", "assert_all", "check_all", "violations"]
+__all__ = [
+    "INVARIANTS",
+    "Violation",
+    "assert_all",
+    "check_all",
+    "invoice_violations",
+    "violations",
+]
 
 #: The invariants this module checks, in the order it checks them.
 INVARIANTS: Final = ("I1", "I3", "I4", "I6", "I7", "I9")
@@ -127,6 +134,22 @@ def violations(billing: Billing, seller_id: str) -> list[Violation]:
     found += _outbox(books, store)
     found += _customers(books, store)
     return found
+
+
+def invoice_violations(invoice: Invoice, seller_id: str) -> list[Violation]:
+    """What one invoice breaks on its own (I1 money, I4 issue fields, I7 status, I9 owner).
+
+    For incremental checks after a step that touched ``invoice`` (the simulator's);
+    what spans invoices (numbering, the outbox, credit notes) is left to ``violations``.
+    """
+    found: list[Violation] = []
+    if invoice.seller_id != seller_id:
+        found.append(Violation("I9", f"invoice {invoice.ref} belongs to {invoice.seller_id!r}"))
+    if invoice.status is Status.DRAFT:
+        if invoice.number is not None:
+            found.append(Violation("I3", f"draft {invoice.id} has the number {invoice.number}"))
+        return found
+    return found + _invoice_money(invoice) + _integrity_of(invoice) + _status_of(invoice)
 
 
 # ------------------------------------------------------------------------------ reading
@@ -432,24 +455,24 @@ def _counters(billing: Billing, store: _Store) -> list[Violation]:
 
 
 def _integrity(store: _Store) -> list[Violation]:
-    found: list[Violation] = []
-    for inv in _issued(store):
-        missing = [
-            name
-            for name, value in (
-                ("seller snapshot", inv.seller),
-                ("customer snapshot", inv.customer),
-                ("issue date", inv.issue_date),
-                ("due date", inv.due_date),
-                ("issued_at", inv.issued_at),
-            )
-            if value is None
-        ]
-        if missing:
-            found.append(
-                Violation("I4", f"issued invoice {inv.ref} lacks its {', '.join(missing)}")
-            )
-    return found
+    return [found for inv in _issued(store) for found in _integrity_of(inv)]
+
+
+def _integrity_of(inv: Invoice) -> list[Violation]:
+    missing = [
+        name
+        for name, value in (
+            ("seller snapshot", inv.seller),
+            ("customer snapshot", inv.customer),
+            ("issue date", inv.issue_date),
+            ("due date", inv.due_date),
+            ("issued_at", inv.issued_at),
+        )
+        if value is None
+    ]
+    if missing:
+        return [Violation("I4", f"issued invoice {inv.ref} lacks its {', '.join(missing)}")]
+    return []
 
 
 # ------------------------------------------------------------------------------ I6
@@ -491,23 +514,23 @@ def _outbox(books: SellerBooks, store: _Store) -> list[Violation]:
 
 
 def _statuses(store: _Store) -> list[Violation]:
-    found: list[Violation] = []
-    for inv in _issued(store):
-        due = inv.amount_due
-        if inv.status is Status.VOID:
-            if inv.has_payments or inv.credits:
-                found.append(
-                    Violation("I7", f"void invoice {inv.ref} has payments or credit notes")
-                )
-        elif (inv.status is Status.PAID) != (due == 0):
-            found.append(
-                Violation(
-                    "I7",
-                    f"invoice {inv.ref} is {inv.status.value} with {due} due "
-                    "(paid exactly when nothing is due)",
-                )
+    return [found for inv in _issued(store) for found in _status_of(inv)]
+
+
+def _status_of(inv: Invoice) -> list[Violation]:
+    due = inv.amount_due
+    if inv.status is Status.VOID:
+        if inv.has_payments or inv.credits:
+            return [Violation("I7", f"void invoice {inv.ref} has payments or credit notes")]
+    elif (inv.status is Status.PAID) != (due == 0):
+        return [
+            Violation(
+                "I7",
+                f"invoice {inv.ref} is {inv.status.value} with {due} due "
+                "(paid exactly when nothing is due)",
             )
-    return found
+        ]
+    return []
 
 
 # ------------------------------------------------------------------------------ I9

@@ -8,7 +8,7 @@ StorageContract. Write transactions are serialized by one lock, as on SQLite.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from copy import deepcopy
 from datetime import datetime
@@ -196,6 +196,29 @@ class _Invoices:
     ) -> None:
         self._t = table
         self._numbers = numbers
+        #: (seller, status) -> keys of invoices saved with that status: a superset (a key
+        #: stays until its committed row has moved on), so a status query reads a few rows
+        #: instead of the whole table (run_due asks for the open ones every day).
+        self._by_status: dict[tuple[str, Status], set[tuple[str, str]]] = {}
+
+    def _put(self, key: tuple[str, str], stored: _StoredInvoice) -> None:
+        self._t.put(key, stored)
+        self._by_status.setdefault((key[0], stored.invoice.status), set()).add(key)
+
+    def _with_status(self, seller_id: str, statuses: frozenset[Status]) -> Iterator[Invoice]:
+        """The seller's invoices in ``statuses`` now; drops keys whose committed row moved on."""
+        for status in statuses:
+            keys = self._by_status.get((seller_id, status))
+            if not keys:
+                continue
+            stale = []
+            for key in keys:
+                stored = self._t.get(key)
+                if stored is not None and stored.invoice.status is status:
+                    yield stored.invoice
+                elif key not in self._t.changes:  # a pending change may still roll back
+                    stale.append(key)
+            keys.difference_update(stale)
 
     def add(self, invoice: Invoice) -> None:
         key = (invoice.seller_id, invoice.id)
@@ -203,7 +226,7 @@ class _Invoices:
             raise DuplicateError(f"invoice {invoice.id!r} already exists")
         if invoice.number is not None:
             self._claim_number(invoice)
-        self._t.put(key, _StoredInvoice(invoice, None))
+        self._put(key, _StoredInvoice(invoice, None))
 
     def _claim_number(self, invoice: Invoice) -> None:
         assert invoice.number is not None  # noqa: S101 - callers check
@@ -263,7 +286,7 @@ class _Invoices:
         digest = stored.content_hash
         if digest is None and freeze:
             digest = frozen_hash(invoice)  # what SQLite and SQLAlchemy record, for comparison
-        self._t.put(key, _StoredInvoice(invoice, digest))
+        self._put(key, _StoredInvoice(invoice, digest))
 
     def delete(self, seller_id: str, invoice_id: str, *, expected_version: int) -> None:
         stored = self._t.get((seller_id, invoice_id))
@@ -278,12 +301,13 @@ class _Invoices:
         self._t.delete((seller_id, invoice_id))
 
     def find(self, seller_id: str, query: InvoiceQuery) -> list[Invoice]:
+        rows: Iterable[Invoice]
+        if query.statuses is not None:
+            rows = list(self._with_status(seller_id, query.statuses))
+        else:
+            rows = (s.invoice for s in self._t.values())
         found = sorted(
-            (
-                s.invoice
-                for s in self._t.values()
-                if s.invoice.seller_id == seller_id and matches(s.invoice, query)
-            ),
+            (inv for inv in rows if inv.seller_id == seller_id and matches(inv, query)),
             key=_invoice_order,
         )
         if query.after is not None:

@@ -51,6 +51,9 @@ class MemoryMessages:
     def __init__(self, table: Table[MessageRecord], counter: Callable[[], int]) -> None:
         self._t = table
         self._counter = counter
+        #: (seller, invoice) -> the keys ever enqueued for it: a superset (a rolled-back
+        #: enqueue stays listed), so a lookup reads each key back through the table.
+        self._by_invoice: dict[Where, set[Where]] = {}
 
     def enqueue(self, records: Sequence[MessageRecord]) -> list[MessageRecord]:
         """Store each (seller, key) not stored yet, in order, with the next position."""
@@ -59,6 +62,9 @@ class MemoryMessages:
             if self._t.get(_where(record)) is None:
                 stored = attrs.evolve(record, position=self._counter())
                 self._t.put(_where(record), stored)
+                if record.invoice_id is not None:
+                    mine = (record.seller_id, record.invoice_id)
+                    self._by_invoice.setdefault(mine, set()).add(_where(record))
                 added.append(stored)
         return added
 
@@ -160,9 +166,16 @@ class MemoryMessages:
     ) -> list[MessageRecord]:
         """The seller's messages in enqueue order, filtered, after position ``after``."""
         wanted = None if statuses is None else frozenset(MessageStatus(s) for s in statuses)
+        rows: Iterable[MessageRecord]
+        if invoice_id is None:
+            rows = self._ordered()
+        else:  # one invoice's few messages, not a sort of the whole queue (run_due asks per invoice)
+            keys = self._by_invoice.get((seller_id, invoice_id), set())
+            found = (self._t.get(key) for key in keys)
+            rows = sorted((r for r in found if r is not None), key=lambda r: r.position or 0)
         return [
             r
-            for r in self._ordered()
+            for r in rows
             if r.seller_id == seller_id
             and (wanted is None or r.status in wanted)
             and (invoice_id is None or r.invoice_id == invoice_id)
