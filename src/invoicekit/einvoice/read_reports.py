@@ -103,3 +103,14 @@ def report_rounding(src: Source, d: Doc, totals: Totals) -> None:
                 "its cash increments give",
             )
         )
+
+
+def report_negative_total(src: Source, d: Doc, totals: Totals) -> None:
+    """Warn of a total below zero: EN 16931 allows it; invoicekit issues a credit note instead."""
+    if totals.tax_inclusive < 0:
+        src.warn(
+            d.root,
+            "the invoice total with tax (BT-112) is below zero; read as stated (invoicekit "
+            "itself refunds with a credit note)",
+            str(totals.tax_inclusive),
+        )
