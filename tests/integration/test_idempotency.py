@@ -547,6 +547,7 @@ _READS: Final = {
     "get_by_number",
     "list",
     "credit_notes",
+    "credit_note",
     "credit_balance",
     "failed",
     "unread_count",

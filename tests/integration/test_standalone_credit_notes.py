@@ -101,9 +101,7 @@ def test_a_retried_key_returns_the_same_note_and_takes_one_number(
         )
 
     assert second == first
-    assert books.invoices.credit_standalone(customer.id, lines=[line()]).number == (
-        "CN-2026-00002"
-    )
+    assert books.invoices.credit_standalone(customer.id, lines=[line()]).number == ("CN-2026-00002")
 
 
 @pytest.mark.parametrize(
@@ -122,9 +120,7 @@ def test_bad_input_is_refused_and_takes_no_number(
         books.invoices.credit_standalone(customer.id, **kwargs)  # type: ignore[arg-type]
 
     assert path in caught.value.paths
-    assert books.invoices.credit_standalone(customer.id, lines=[line()]).number == (
-        "CN-2026-00001"
-    )
+    assert books.invoices.credit_standalone(customer.id, lines=[line()]).number == ("CN-2026-00001")
 
 
 def test_an_unknown_customer_is_not_found(books: ik.SellerBooks) -> None:

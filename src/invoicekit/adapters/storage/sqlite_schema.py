@@ -194,8 +194,8 @@ _V7: Final = (
         seller_id TEXT NOT NULL, id TEXT NOT NULL, invoice_id TEXT,
         number TEXT NOT NULL, issued_at TEXT NOT NULL, doc TEXT NOT NULL,
         PRIMARY KEY (seller_id, id), UNIQUE (seller_id, number))""",
-    "INSERT INTO credit_notes_v7 SELECT seller_id, id, invoice_id, number, issued_at, doc"
-    " FROM credit_notes",
+    """INSERT INTO credit_notes_v7
+        SELECT seller_id, id, invoice_id, number, issued_at, doc FROM credit_notes""",
     "DROP TABLE credit_notes",
     "ALTER TABLE credit_notes_v7 RENAME TO credit_notes",
     "CREATE INDEX credit_notes_invoice ON credit_notes (seller_id, invoice_id)",

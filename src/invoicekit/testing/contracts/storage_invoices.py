@@ -86,17 +86,18 @@ class InvoicesContract(StorageFixtures):
         _setup(storage, "s-1")
         seller, customer = b.seller("s-1"), b.customer("s-1", "c-1")
         line = Line("Goodwill credit", quantity="1", unit_price="10.00", tax=Vat("19"))
-        common = {"seller": seller, "customer": customer, "lines": [line]}
-        note = standalone_credit_note(
-            id="cn-1", number="CN-2026-00001", issue_date=AT.date(), issued_at=AT, **common
-        )
-        named = standalone_credit_note(
-            id="cn-2",
-            number="CN-2026-00002",
-            issue_date=AT.date(),
-            issued_at=AT,
-            preceding="OLD-77",
-            **common,
+        note, named = (
+            standalone_credit_note(
+                id=f"cn-{n}",
+                number=f"CN-2026-0000{n}",
+                seller=seller,
+                customer=customer,
+                lines=[line],
+                issue_date=AT.date(),
+                issued_at=AT,
+                preceding=preceding,
+            )
+            for n, preceding in ((1, None), (2, "OLD-77"))
         )
         with storage.transaction() as tx:
             tx.credit_notes.add(note)
