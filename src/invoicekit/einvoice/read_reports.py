@@ -3,6 +3,7 @@
 Zero allowances, payment means, payment ids, delivery dates and invoice periods the
 model derives itself, and a rounding amount (BT-114) its cash rounding does not give:
 each is listed with its XPath as an ``UnknownElement``, so nothing is dropped silently.
+A total below zero, which EN 16931 allows but invoicekit never issues, is a warning.
 """
 
 from __future__ import annotations
