@@ -2,9 +2,9 @@
 
 The files under ``cen/`` (EUPL 1.2, see its README) all pass the official rules. Each
 is read; what a receiver cannot change is asserted as warnings (last XPath step, value).
-Where the model holds the document, it is exported, passes the official rules and
-reads back to the same XML. ``MODEL_REASONS`` lists the files the model cannot hold
-until issue 18's model half (branch ``emodel``) is merged: the lead empties it then.
+Each but those of ``NOT_EXPORTED`` is exported again, passes the official rules and
+reads back to the same XML: the model holds them all (negative lines and totals,
+allowances in a VAT group of their own, every code, credit notes naming no invoice).
 """
 
 from __future__ import annotations
@@ -24,30 +24,14 @@ CEN = Path(__file__).parent / "cen"
 pytestmark = pytest.mark.skipif(not CEN.is_dir(), reason="the CEN examples are not in the sdist")
 FILES = sorted(f"{p.parent.name}/{p.name}" for p in CEN.glob("*/*") if p.suffix.lower() == ".xml")
 
-_NEGATIVE = "a negative line quantity (EN 16931 allows returns and corrections)"
-#: Files refused only because the model does not yet hold what EN 16931 allows (emodel).
-MODEL_REASONS: dict[str, str] = {
-    "cii/CII-BR-CO-10-RoundingIssue.xml": _NEGATIVE,
-    "cii/CII_business_example_01.xml": _NEGATIVE,
-    "cii/CII_business_example_Z.xml": _NEGATIVE,
-    "cii/CII_example2.xml": _NEGATIVE,
-    "ubl/BIS3_Invoice_negativ.XML": _NEGATIVE,
-    "ubl/guide-example2.xml": _NEGATIVE,
-    "ubl/ubl-tc434-example2.xml": _NEGATIVE,
-    "ubl/FT G2G_TD01 con Allegato, Bonifico e Split Payment.xml": (
-        "VAT category B (Italian split payment) outside the model's nine"
-    ),
-    "ubl/issue116.xml": "document-level allowances in a VAT group no line has",
-    "ubl/ubl-tc434-creditnote1.xml": "a credit note that names no preceding invoice (BT-25)",
-    "ubl/ubl-tc434-example8.xml": "unit code KW outside the model's Rec 20 subset",
-}
-
 _IBAN_DK = ("ram:IBANID", "DK1212341234123412")
 #: The warnings each file deserves, as (last step of the XPath, value as stated).
-#: (For the files of MODEL_REASONS, found by the syntax readers before the model refuses.)
 WARNINGS: dict[str, list[tuple[str, str | None]]] = {
     "cii/CII-BR-CO-10-RoundingIssue.xml": [("ram:IBANID", "IBAN"), ("ram:BICID", "BIC")],
-    "ubl/BIS3_Invoice_negativ.XML": [("cbc:ID", "1234567891234")],
+    "ubl/BIS3_Invoice_negativ.XML": [
+        ("cbc:ID", "1234567891234"),
+        ("ubl:Invoice", "-782179.43"),  # a total below zero, read as stated
+    ],
     "cii/CII_business_example_02.xml": [_IBAN_DK, ("rsm:CrossIndustryInvoice", "2013-05-10")],
     "cii/CII_example3.xml": [_IBAN_DK],
     "cii/CII_example4.xml": [_IBAN_DK],
@@ -77,15 +61,20 @@ WARNINGS: dict[str, list[tuple[str, str | None]]] = {
 #: Examples whose stated line nets are not quantity x price / base quantity (EN 16931
 #: has no rule for BT-131 itself): the reader names each such line as a BT-131 difference.
 LINE_NETS_AS_STATED_DIFFER: dict[str, int] = {
+    "cii/CII_business_example_01.xml": 5,  # base quantity stated equal to the price
+    "cii/CII_business_example_Z.xml": 1,  # line 3: quantity 1, price 1.50, net 177.41
     "cii/CII_example1.xml": 1,  # line 20: quantity 6, price 18.33, net -109.98
+    "cii/CII_example2.xml": 5,  # base quantity stated equal to the price
     "cii/CII_example8.xml": 10,  # base quantity stated equal to the price
     "cii/CII_example9.xml": 1,  # base quantity stated equal to the price
     "cii/XRechnung-O.xml": 2,
     "cii/huf_example_cii.xml": 3,  # line nets rounded to whole forint
     "ubl/guide-example1.xml": 1,
+    "ubl/guide-example2.xml": 1,  # line 1: net half of quantity x price
     "ubl/guide-example3.xml": 2,  # net half of quantity x price
     "ubl/ubl-tc434-example1.xml": 1,
     "ubl/ubl-tc434-example10.xml": 1,
+    "ubl/ubl-tc434-example2.xml": 1,  # line 1: net half of quantity x price
     "ubl/ubl-tc434-example3.xml": 2,
 }
 #: Read, but the export refuses what the model holds (it is the sender's to fix).
@@ -96,30 +85,16 @@ NOT_EXPORTED: dict[str, str] = {
 }
 
 
-def _cases(names: list[str]) -> list[object]:
-    return [
-        pytest.param(
-            name,
-            marks=pytest.mark.xfail(
-                raises=ValidationError, strict=True, reason=MODEL_REASONS[name]
-            ),
-        )
-        if name in MODEL_REASONS
-        else name
-        for name in names
-    ]
-
-
 def _read(name: str) -> ReadResult:
     return read((CEN / name).read_bytes())
 
 
 def test_every_official_example_is_here() -> None:
     assert len(FILES) == 34
-    assert set(MODEL_REASONS) | set(WARNINGS) | set(NOT_EXPORTED) <= set(FILES)
+    assert set(WARNINGS) | set(LINE_NETS_AS_STATED_DIFFER) | set(NOT_EXPORTED) <= set(FILES)
 
 
-@pytest.mark.parametrize("name", _cases(FILES))
+@pytest.mark.parametrize("name", FILES)
 def test_every_official_example_is_read_with_the_warnings_it_deserves(name: str) -> None:
     result = _read(name)
 
@@ -130,7 +105,7 @@ def test_every_official_example_is_read_with_the_warnings_it_deserves(name: str)
     assert result.totals_match is (name not in LINE_NETS_AS_STATED_DIFFER)
 
 
-@pytest.mark.parametrize("name", _cases([n for n in FILES if n not in NOT_EXPORTED]))
+@pytest.mark.parametrize("name", [n for n in FILES if n not in NOT_EXPORTED])
 def test_exported_again_it_passes_the_official_rules_and_reads_back(name: str) -> None:
     result = _read(name)
     export = (lambda d: to_ubl(d, "en16931")) if result.syntax == "ubl" else to_cii

@@ -403,6 +403,12 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         ),
         _nothing,
     ),
+    "Invoices.credit_standalone": (
+        lambda w, k: w.books.invoices.credit_standalone(
+            w.customer_id, lines=[line("10.00")], preceding="OLD-1", idempotency_key=k
+        ),
+        _nothing,
+    ),
     "Payments.record": (
         lambda w, k: w.books.payments.record(w.invoice_id, "10.00", idempotency_key=k),
         _nothing,
@@ -541,6 +547,7 @@ _READS: Final = {
     "get_by_number",
     "list",
     "credit_notes",
+    "credit_note",
     "credit_balance",
     "failed",
     "unread_count",

@@ -86,6 +86,10 @@ BASE: Final[dict[str, Base]] = {
         w.books.invoices.credit,
         {"invoice_id": w.invoice_id, "lines": [line("10.00")]},
     ),
+    "Invoices.credit_standalone": lambda w: (
+        w.books.invoices.credit_standalone,
+        {"customer_id": w.customer_id, "lines": [line("10.00")]},
+    ),
     "Payments.record": lambda w: (
         w.books.payments.record,
         {"invoice_id": w.invoice_id, "amount": "10.00"},
@@ -167,6 +171,8 @@ OTHER: Final[dict[str, Any]] = {
     "end": date(2027, 1, 1),
     "count": 5,
     "service_periods": False,
+    "preceding": "OLD-1",
+    "preceding_date": date(2019, 1, 2),
 }
 
 

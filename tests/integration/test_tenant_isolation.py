@@ -57,6 +57,7 @@ class Target:
     number: str
     payment_id: str
     pending_payment_id: str
+    credit_note_id: str
     own_invoice_id: str
     own_draft_id: str
     own_customer_id: str
@@ -70,6 +71,7 @@ class Target:
             self.number,
             self.payment_id,
             self.pending_payment_id,
+            self.credit_note_id,
         )
 
     def fresh(self) -> Target:
@@ -82,6 +84,7 @@ class Target:
             number=fresh_like(self.number),
             payment_id=fresh_like(self.payment_id),
             pending_payment_id=fresh_like(self.pending_payment_id),
+            credit_note_id=fresh_like(self.credit_note_id),
             own_invoice_id=self.own_invoice_id,
             own_draft_id=self.own_draft_id,
             own_customer_id=self.own_customer_id,
@@ -220,6 +223,12 @@ COVERAGE: Final[dict[str, Coverage]] = {
     ),
     "invoices.credit": Coverage(
         not_found=(lambda s, t: s.invoices.credit(t.invoice_id, lines=LINES),)
+    ),
+    "invoices.credit_standalone": Coverage(
+        not_found=(lambda s, t: s.invoices.credit_standalone(t.customer_id, lines=LINES),)
+    ),
+    "invoices.credit_note": Coverage(
+        not_found=(lambda s, t: s.invoices.credit_note(t.credit_note_id),)
     ),
     # ---- payments
     "payments.record": Coverage(
@@ -390,6 +399,7 @@ def tenants(billing: ik.Billing) -> Tenants:
         number=b.numbers[2],
         payment_id=b.payment_id,
         pending_payment_id=b.pending_payment_id,
+        credit_note_id=b.credit_note_ids[0],
         own_invoice_id=a.invoice_id,
         own_draft_id=a.draft_id,
         own_customer_id=a.customer_ids[0],
@@ -498,6 +508,7 @@ def test_creating_under_a_foreign_id_behaves_like_a_fresh_id(
             number=seeded.b.numbers[0],
             payment_id=seeded.b.payment_id,
             pending_payment_id=seeded.b.pending_payment_id,
+            credit_note_id=seeded.b.credit_note_ids[0],
             own_invoice_id=seeded.a.invoice_id,
             own_draft_id=seeded.a.draft_id,
             own_customer_id=seeded.a.customer_ids[0],
@@ -579,6 +590,7 @@ GUESS_PROBES: Final[dict[str, tuple[str, Callable[[ik.SellerBooks, str], object]
     "customers.get": ("customer", lambda s, x: s.customers.get(x)),
     "invoices.get": ("invoice", lambda s, x: s.invoices.get(x)),
     "invoices.credit_notes": ("invoice", lambda s, x: s.invoices.credit_notes(x)),
+    "invoices.credit_note": ("credit note", lambda s, x: s.invoices.credit_note(x)),
     "payments.list": ("invoice", lambda s, x: s.payments.list(x)),
     "invoices.void": ("invoice", lambda s, x: s.invoices.void(x)),
     "payments.record": ("invoice", lambda s, x: s.payments.record(x, "1.00")),
@@ -635,7 +647,7 @@ def test_deleted_drafts_of_the_scope_itself_are_not_found(tenants: Tenants) -> N
 
 
 def test_the_masking_helper_is_sound() -> None:
-    target = Target(*(f"x_{uuid.uuid4().hex}" for _ in range(10)))
+    target = Target(*(f"x_{uuid.uuid4().hex}" for _ in range(11)))
     fresh = target.fresh()
     assert set(fresh.foreign_values()).isdisjoint(target.foreign_values())
     assert fresh.own_invoice_id == target.own_invoice_id

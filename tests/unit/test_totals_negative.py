@@ -64,6 +64,19 @@ def test_an_invoice_total_below_zero_is_refused_pointing_at_a_credit_note() -> N
     assert "credit note" in found.message
 
 
+def test_a_received_total_below_zero_is_computed_as_stated() -> None:
+    """EN 16931 allows a negative BT-112: the e-invoice reader must hold what it receives."""
+    lines = [Line("Chair", "1", "50.00", Vat("19")), Line("Return", "-2", "50.00", Vat("19"))]
+
+    totals = compute_totals("EUR", lines, received=True)
+
+    assert (totals.tax_exclusive, totals.tax_total, totals.payable) == (
+        D("-50.00"),
+        D("-9.50"),
+        D("-59.50"),
+    )
+
+
 def test_a_percent_discount_on_a_negative_line_stays_negative() -> None:
     totals = compute_totals(
         "EUR",

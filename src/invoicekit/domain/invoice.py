@@ -252,11 +252,13 @@ class Invoice:
         order_reference: str | None = None,
         contract_reference: str | None = None,
         project_reference: str | None = None,
+        received: bool = False,
     ) -> Invoice:
         """Build a draft for ``customer`` of ``seller``, checking everything at once.
 
         Raises ValidationError listing every problem with its path (``lines[2].unit_price``);
         a float amount raises TypeError. Totals are computed with the seller's rounding policy.
+        ``received`` is for the e-invoice reader only: a received total may be below zero.
         """
         found: list[Problem] = []
         built, line_problems = build_lines(lines)
@@ -301,6 +303,7 @@ class Invoice:
                     charges=tuple(charges),
                     prices=mode,
                     policy=seller.rounding,
+                    received=received,
                 )
             except ValidationError as exc:
                 found += exc.problems

@@ -241,9 +241,16 @@ def compute_totals(
     charges: Sequence[Charge] = (),
     prices: PriceMode = PriceMode.EXCLUSIVE,
     policy: RoundingPolicy | None = None,
+    received: bool = False,
 ) -> Totals:
-    """Compute the totals of a document; raises ValidationError listing every problem found."""
-    return _Computation(currency, prices, policy or _DEFAULT_POLICY).run(lines, discounts, charges)
+    """Compute the totals of a document; raises ValidationError listing every problem found.
+
+    ``received``: a document read from another system may total below zero (EN 16931
+    allows it); what invoicekit issues may not.
+    """
+    computation = _Computation(currency, prices, policy or _DEFAULT_POLICY)
+    computation.received = received
+    return computation.run(lines, discounts, charges)
 
 
 def _item_label(k: int, lines: int, discounts: int) -> tuple[str, int]:
@@ -263,6 +270,7 @@ class _Computation:
         self.unit = minor_unit(currency)
         self.prices = prices if type(prices) is PriceMode else PriceMode(prices)
         self.policy = policy
+        self.received = False
         self.mode = _MODE[policy.mode]
         self.rule = _RULE[policy.mode]
         self.steps: list[tuple[tuple[object, ...], Decimal, Decimal, str]] = []
@@ -359,7 +367,7 @@ class _Computation:
         tax_exclusive = line_net_total - discount_total + charge_total
         tax_total = sum(map(_tax_amount_of, breakdown), zero)
         tax_inclusive = tax_exclusive + tax_total
-        if tax_inclusive < 0:
+        if tax_inclusive < 0 and not self.received:
             raise ValidationError(
                 [
                     problem(

@@ -254,18 +254,19 @@ def build_customer(d: Doc, seller: Seller) -> Customer:
     )
 
 
+def _credit_terms(number: str | None, issued: date | None) -> str:
+    """The payment terms text the writers give a credit note (einvoice/view.py)."""
+    if number is None:
+        return "Credit note"
+    return f"Credit for invoice {number}" + (f" of {issued.isoformat()}" if issued else "")
+
+
 def build_credit_note(
     d: Doc, *, src: Source, lines: list[Line], seller: Seller, customer: Customer, totals: Totals
 ) -> CreditNote:
-    """The credit note; it must name the invoice it credits (BT-25/26)."""
-    if d.preceding is None:
-        raise fail(
-            d.root,
-            "a credit note must name the invoice it credits: number and issue date "
-            "(BT-25, BT-26); invoicekit cannot hold a credit note without them",
-        )
-    number, issued = d.preceding
-    if d.terms is not None and d.terms[0] != f"Credit for invoice {number} of {issued.isoformat()}":
+    """The credit note, with the invoice it credits (BT-25/26) or, naming none, standalone."""
+    number, issued = d.preceding if d.preceding is not None else (None, None)
+    if d.terms is not None and d.terms[0] != _credit_terms(number, issued):
         src.notes.append(
             UnknownElement(d.terms[1], d.terms[0], "a credit note holds no payment terms")
         )
@@ -275,7 +276,7 @@ def build_credit_note(
         number=d.number,
         seller_id=seller.id,
         customer_id=customer.id,
-        invoice_id=_stable_id("invoice", seller.id, number),
+        invoice_id=_stable_id("invoice", seller.id, number) if number is not None else None,
         invoice_number=number,
         invoice_issue_date=issued,
         currency=d.currency,
@@ -323,6 +324,7 @@ def build_invoice(
             order_reference=d.order_reference,
             contract_reference=d.contract_reference,
             project_reference=d.project_reference,
+            received=True,
         ),
     )
     invoice, _ = apply(

@@ -18,6 +18,7 @@ import attrs
 from invoicekit.domain.line import ServicePeriod
 from invoicekit.domain.parties import Address, BankAccount, Contact, ElectronicAddress
 from invoicekit.domain.received import received_account, received_address
+from invoicekit.einvoice.code_tables import LIST_VERSION
 from invoicekit.einvoice.codes import EAS, UNIT_CODES, VATEX
 from invoicekit.einvoice.read_source import Source, Stated, build_or_fail, decimal, fail, text_of
 from invoicekit.einvoice.read_stated import Adjustment, Row, StatedLine, TaxKey
@@ -268,7 +269,8 @@ def unit(src: Source, node: Any) -> str:
     if code not in UNIT_CODES:
         raise fail(
             f"{src.path(node)}/@unitCode",
-            "not a UN/ECE Rec 20 unit code invoicekit knows; known: " + ", ".join(UNIT_CODES),
+            "a UN/ECE Rec 20 or Rec 21 unit code of the list the official rules check "
+            f"(BR-CL-23; {len(UNIT_CODES)} codes, read from {LIST_VERSION})",
             code,
         )
     return str(code)

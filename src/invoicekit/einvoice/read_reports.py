@@ -3,6 +3,7 @@
 Zero allowances, payment means, payment ids, delivery dates and invoice periods the
 model derives itself, and a rounding amount (BT-114) its cash rounding does not give:
 each is listed with its XPath as an ``UnknownElement``, so nothing is dropped silently.
+A total below zero, which EN 16931 allows but invoicekit never issues, is a warning.
 """
 
 from __future__ import annotations
@@ -102,4 +103,15 @@ def report_rounding(src: Source, d: Doc, totals: Totals) -> None:
                 "taken as stated for the sums (BR-CO-16); invoicekit holds only the rounding "
                 "its cash increments give",
             )
+        )
+
+
+def report_negative_total(src: Source, d: Doc, totals: Totals) -> None:
+    """Warn of a total below zero: EN 16931 allows it; invoicekit issues a credit note instead."""
+    if totals.tax_inclusive < 0:
+        src.warn(
+            d.root,
+            "the invoice total with tax (BT-112) is below zero; read as stated (invoicekit "
+            "itself refunds with a credit note)",
+            str(totals.tax_inclusive),
         )

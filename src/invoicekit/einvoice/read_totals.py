@@ -66,6 +66,7 @@ def best_totals(
                     charges=charges,
                     prices=PriceMode.EXCLUSIVE,
                     policy=policy,
+                    received=True,
                 ),
             )
         except ValidationError as exc:

@@ -109,6 +109,7 @@ def read(xml: bytes, *, max_bytes: int = _MAX_BYTES) -> ReadResult:
     paid = prepaid.value if prepaid is not None and not d.credit else Decimal(0)
     policy, totals, differences = best_totals(d, lines, discounts, charges, paid)
     read_reports.report_rounding(src, d, totals)
+    read_reports.report_negative_total(src, d, totals)
     terms, terms_text = read_model.build_terms(d, src)
     seller = read_model.build_seller(d, policy, terms)
     customer = read_model.build_customer(d, seller)

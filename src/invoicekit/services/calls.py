@@ -9,6 +9,7 @@ parameter of every keyed write changes the fingerprint).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any, ClassVar, Final
 
@@ -27,6 +28,7 @@ __all__ = [
     "CreateRecurring",
     "CreateSeller",
     "Credit",
+    "CreditStandalone",
     "Delete",
     "Draft",
     "DraftMany",
@@ -256,6 +258,20 @@ class Credit(InvoiceCall):
     operation: ClassVar[str] = "credit"
     lines: Sequence[Line | Mapping[str, Any]]
     reason: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CreditStandalone(Call):
+    """``invoices.credit_standalone``: a credit note that corrects no stored invoice."""
+
+    operation: ClassVar[str] = "credit_standalone"
+    customer_id: str
+    lines: Sequence[Line | Mapping[str, Any]]
+    preceding: str | None
+    preceding_date: date | None
+    reason: str | None
+    buyer_reference: str | None
+    order_reference: str | None
 
 
 # --------------------------------------------------------------------------- payments

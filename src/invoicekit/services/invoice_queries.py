@@ -73,6 +73,11 @@ class InvoiceQueries:
             tx.invoices.get(self._seller_id, invoice_id)
             return tx.credit_notes.for_invoice(self._seller_id, invoice_id)
 
+    def credit_note(self, credit_note_id: str) -> CreditNote:
+        """One credit note by id: one against an invoice, or a standalone one."""
+        with self._run.read() as tx:
+            return tx.credit_notes.get(self._seller_id, credit_note_id)
+
 
 def _query_problems(  # noqa: PLR0917 - the filters of Invoices.list, checked together
     customer_id: object,

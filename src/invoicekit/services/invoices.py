@@ -7,7 +7,7 @@ The operations live in small modules (``invoice_queries``, ``drafts``, ``issuing
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from invoicekit.domain import checks, lifecycle
@@ -15,6 +15,7 @@ from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CreditNoteIssued
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.line import Line
+from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.status import Status
 from invoicekit.errors import InvalidTransitionError
 from invoicekit.ports import Transaction
@@ -125,4 +126,59 @@ class Invoices(InvoiceQueries, Drafts, DraftBatches, Issuing):
             return note
 
         call = calls.Credit(invoice_id=invoice_id, lines=list(lines), reason=reason)
+        return self._run.write(self._seller_id, call, body, CreditNote, key=idempotency_key)
+
+    def credit_standalone(
+        self,
+        customer_id: str,
+        *,
+        lines: Sequence[Line | Mapping[str, Any]],
+        preceding: str | None = None,
+        preceding_date: date | None = None,
+        reason: str | None = None,
+        buyer_reference: str | None = None,
+        order_reference: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> CreditNote:
+        """Issue a credit note that corrects no stored invoice, from the credit-note series.
+
+        ``preceding`` names an invoice of another system (``preceding_date`` its date, if
+        known); None names none (EN 16931 BT-25 is optional). It moves no balance.
+        """
+        checks.refuse(list_problems(lines), "credit note")
+
+        def body(tx: Transaction, now: datetime) -> CreditNote:
+            seller = tx.sellers.get(self._seller_id)
+            customer = tx.customers.get(self._seller_id, customer_id)
+            series = seller.series_named("credit_note")
+            issue_date = books_date(now, seller)
+            seq = tx.sequences.next_value(
+                self._seller_id, series.name, series.format.period_key(issue_date)
+            )
+            note = standalone_credit_note(
+                id=self._new_id("cn"),
+                number=series.number(seq, issue_date),
+                seller=seller,
+                customer=customer,
+                lines=lines,
+                issue_date=issue_date,
+                issued_at=now,
+                reason=reason,
+                preceding=preceding,
+                preceding_date=preceding_date,
+                buyer_reference=buyer_reference,
+                order_reference=order_reference,
+            )
+            tx.credit_notes.add(note)
+            return note
+
+        call = calls.CreditStandalone(
+            customer_id=customer_id,
+            lines=list(lines),
+            preceding=preceding,
+            preceding_date=preceding_date,
+            reason=reason,
+            buyer_reference=buyer_reference,
+            order_reference=order_reference,
+        )
         return self._run.write(self._seller_id, call, body, CreditNote, key=idempotency_key)

@@ -131,7 +131,7 @@ CREDIT_NOTES: Final = sa.Table(
     METADATA,
     sa.Column("seller_id", key_type(), primary_key=True),
     sa.Column("id", key_type(), primary_key=True),
-    sa.Column("invoice_id", key_type(), nullable=False),
+    sa.Column("invoice_id", key_type(), nullable=True),
     sa.Column("number", key_type(), nullable=False),
     sa.Column("issued_at", sa.Text(), nullable=False),
     sa.Column("doc", sa.Text(), nullable=False),

@@ -187,8 +187,22 @@ _V6: Final = (
         version INTEGER NOT NULL)""",
 )
 
+# Standalone credit notes (issue 18): a credit note may credit no stored invoice, so
+# credit_notes.invoice_id may be NULL. SQLite cannot drop NOT NULL: the table is rebuilt.
+_V7: Final = (
+    """CREATE TABLE credit_notes_v7 (
+        seller_id TEXT NOT NULL, id TEXT NOT NULL, invoice_id TEXT,
+        number TEXT NOT NULL, issued_at TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (seller_id, id), UNIQUE (seller_id, number))""",
+    """INSERT INTO credit_notes_v7
+        SELECT seller_id, id, invoice_id, number, issued_at, doc FROM credit_notes""",
+    "DROP TABLE credit_notes",
+    "ALTER TABLE credit_notes_v7 RENAME TO credit_notes",
+    "CREATE INDEX credit_notes_invoice ON credit_notes (seller_id, invoice_id)",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

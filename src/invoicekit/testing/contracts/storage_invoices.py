@@ -12,6 +12,7 @@ import pytest
 
 from invoicekit.domain import lifecycle
 from invoicekit.domain.line import Line
+from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.status import Status
 from invoicekit.domain.tax import Vat
 from invoicekit.errors import (
@@ -76,6 +77,40 @@ class InvoicesContract(StorageFixtures):
                 assert tx.invoices.get_by_number("s-1", issued.number or "") == after
         assert credited.status is Status.PARTIALLY_PAID
         assert note.invoice_id == "i-1"
+
+    def test_a_standalone_credit_note_round_trips(self, storage: Storage, reopen: Reopen) -> None:
+        """A credit note of no stored invoice (EN 16931 BT-25 optional) is stored and read back.
+
+        It is listed under no invoice, and its number is still unique among the seller's.
+        """
+        _setup(storage, "s-1")
+        seller, customer = b.seller("s-1"), b.customer("s-1", "c-1")
+        line = Line("Goodwill credit", quantity="1", unit_price="10.00", tax=Vat("19"))
+        note, named = (
+            standalone_credit_note(
+                id=f"cn-{n}",
+                number=f"CN-2026-0000{n}",
+                seller=seller,
+                customer=customer,
+                lines=[line],
+                issue_date=AT.date(),
+                issued_at=AT,
+                preceding=preceding,
+            )
+            for n, preceding in ((1, None), (2, "OLD-77"))
+        )
+        with storage.transaction() as tx:
+            tx.credit_notes.add(note)
+            tx.credit_notes.add(named)
+        with fresh(reopen, storage) as tx:
+            assert tx.credit_notes.get("s-1", "cn-1") == note
+            assert tx.credit_notes.get("s-1", "cn-2") == named
+            assert tx.credit_notes.for_invoice("s-1", "OLD-77") == []
+        same_number = attrs.evolve(note, id="cn-3")
+        with pytest.raises(DuplicateError), storage.transaction() as tx:
+            tx.credit_notes.add(same_number)
+        assert note.invoice_id is None
+        assert named.invoice_number == "OLD-77"
 
     def test_invoice_id_is_unique_per_seller(self, storage: Storage, reopen: Reopen) -> None:
         """Adding an invoice id twice raises DuplicateError and keeps the first invoice."""
