@@ -44,6 +44,7 @@ from invoicekit.testing.clock import FixedClock
 
 if TYPE_CHECKING:
     from invoicekit.domain.invoice import Invoice
+    from invoicekit.services.due_report import DueReport
 
 __all__ = ["run_demo"]
 
@@ -112,7 +113,7 @@ def run_demo(out: Path, *, months: int = 12, seed: int = 7, report: Report = _qu
         for customer_id in agency.customers.values():
             write_inbox(agency.books.inbox.list(customer_id, limit=1000), out / "in_app")
         report("Writing e-mails", 1, 1)
-        result = tally(agency.books, out, months=months, pdf=pdfs.enabled)
+        result = tally(agency.books, out, months=months, pdf=pdfs.enabled, charges=agency.charges)
         billing.close()
     return result
 
@@ -172,6 +173,8 @@ class _Agency:
             bank_account=BankAccount("DE89 3704 0044 0532 0130 00", bic="COBADEFFXXX"),
             terms=NetDays(14),
             send_on_issue=True,
+            collection="charge_automatically",
+            collect_on="on_issue",
             reminder_minimum={"EUR": Decimal("1.00")},
             dunning=POLICY,
         )
@@ -201,7 +204,11 @@ class _Agency:
                 ],
                 count=months,
             )
-        self.payers = Payers(billing, self.books, sandbox)
+        #: Automatic charges: "first charge" or "retry" -> (charged, declined).
+        self.charges: dict[str, tuple[int, int]] = {}
+        self.payers = Payers(billing, self.books, sandbox, seller=seller.name)
+        for customer_id, client in self.habits.items():
+            self.payers.start(customer_id, client.habit)
 
     def simulate(self, report: Report, submit: Submit) -> None:
         """Every day: clients pay, projects are billed, ``run_due`` does the rest."""
@@ -216,9 +223,21 @@ class _Agency:
                 self._projects(today)
             if today == FIRST_DAY + timedelta(days=45):
                 self._dispute(submit)
-            self.billing.run_due()
+            self._count_charges(self.billing.run_due())
             seen = self._follow(seen, today, submit)
             report(f"Simulating {self.months} months", n + 1, days)
+
+    def _count_charges(self, report: DueReport) -> None:
+        """Count the automatic charges ``run_due`` made: first attempts and retries, and how they went."""
+        for entry in report.entries:
+            if entry.outcome != "done" or entry.action not in {"charge", "retry_collection"}:
+                continue
+            attempt = "first charge" if entry.action == "charge" else "retry"
+            charged, declined = self.charges.get(attempt, (0, 0))
+            if (entry.reason or "").startswith("charged"):
+                self.charges[attempt] = (charged + 1, declined)
+            else:
+                self.charges[attempt] = (charged, declined + 1)
 
     def _follow(self, seen: int, today: date, submit: Submit) -> int:
         """Track the invoices e-mailed since ``seen`` and send them to the PDF pool."""
