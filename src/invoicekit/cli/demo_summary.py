@@ -106,8 +106,9 @@ def show(result: DemoResult, console: Console) -> None:
     for kind, n in result.kinds.items():
         kinds.add_row(kind, str(n))
     grid = Table.grid(padding=(0, 4))
-    grid.add_row(messages, kinds, _cards(result))
+    grid.add_row(messages, kinds)
     console.print(grid)
+    console.print(_cards(result))
     where = Table(title=f"Where to look: {result.out}", show_header=False)
     where.add_column("folder")
     where.add_column("what")
