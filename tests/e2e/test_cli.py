@@ -187,6 +187,12 @@ def test_the_demo_writes_every_promised_kind(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "invoices over 2 months" in result.stdout
     assert "Where to look" in result.stdout
+    # Saved cards charged by run_due: first charges (one declined) and a retry of it.
+    cards = result.stdout.split("Saved cards charged", 1)[1].split("Where to look", 1)[0]
+    first = next(line for line in cards.splitlines() if "first charge" in line)
+    retry = next(line for line in cards.splitlines() if "retry" in line)
+    assert [int(n) for n in first.split() if n.isdigit()][1] >= 1  # the declined card
+    assert sum(int(n) for n in retry.split() if n.isdigit()) >= 1  # retried by run_due
     documents = out / "documents"
     for kind in ("invoice", "reminder", "final_notice", "credit_note", "receipt"):
         assert list((documents / kind).glob("*.html")), f"no {kind} HTML"
@@ -198,7 +204,7 @@ def test_the_demo_writes_every_promised_kind(tmp_path: Path) -> None:
     emails = sorted((out / "emails").glob("*.eml"))
     kinds = {p.name.split("-")[4] for p in emails}
     assert {"invoice", "reminder", "final_notice", "credit_note", "receipt"} <= kinds
-    assert "payment_failed" in kinds  # the client whose card is declined
+    assert "payment_failed" in kinds  # the client whose saved card is declined
     first = email.message_from_bytes(
         next(p for p in emails if "-invoice-" in p.name).read_bytes(), policy=policy.default
     )
@@ -211,6 +217,9 @@ def test_the_demo_writes_every_promised_kind(tmp_path: Path) -> None:
         books = billing.seller(seller.id)
         card = [p for i in books.invoices.list(limit=500) for p in books.payments.list(i.id)]
         assert any(p.method == "sandbox" for p in card)  # paid by card through the sandbox
+        saved = [c for c in books.customers.list(limit=100) if c.payment_method is not None]
+        assert {c.name for c in saved} == {"Acme Anvils", "Cyberdyne AG"}
+        assert all("Brightside Marketing" in c.payment_method.consent for c in saved)
         assert date(2026, 1, 1) <= min(i.issue_date for i in books.invoices.list(limit=500))
 
 

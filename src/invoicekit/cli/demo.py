@@ -3,13 +3,15 @@
 Time is simulated (a ``FixedClock`` moved a day at a time) and ``billing.run_due()`` runs
 every day: it generates the monthly retainers from their recurring templates, issues and
 sends them, marks what is overdue, sends reminders, adds late fees and final notices.
-The clients pay (``demo_payers``); PDFs are rendered in a process pool meanwhile, and
-everything is written to the output folder at the end (``demo_files``).
+The clients pay (``demo_payers``). A process pool sized to the machine's cores draws
+the PDFs from the e-mails' HTML meanwhile, and writes the documents and e-mails at the
+end (``demo_files``).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import random
 import shutil
 from collections.abc import Callable
@@ -26,6 +28,8 @@ from invoicekit.adapters.storage.sqlite import SqliteStorage
 from invoicekit.cli.demo_agency import CLIENTS, FIRST_DAY, POLICY, START, Client
 from invoicekit.cli.demo_files import (
     Mailbox,
+    Sent,
+    pdf_key,
     render_pdf,
     write_documents,
     write_emails,
@@ -38,12 +42,12 @@ from invoicekit.domain.parties import Address, BankAccount
 from invoicekit.domain.schedule import Schedule
 from invoicekit.domain.tax import Vat
 from invoicekit.domain.terms import NetDays
-from invoicekit.ports import DocumentContext
 from invoicekit.services.billing import Billing, SellerBooks
 from invoicekit.testing.clock import FixedClock
 
 if TYPE_CHECKING:
-    from invoicekit.domain.invoice import Invoice
+    from invoicekit.records import OutgoingMessage
+    from invoicekit.services.due_report import DueReport
 
 __all__ = ["run_demo"]
 
@@ -84,7 +88,7 @@ def run_demo(out: Path, *, months: int = 12, seed: int = 7, report: Report = _qu
     mailbox = Mailbox(clock)
     with (
         WebhookReceiver() as receiver,
-        ProcessPoolExecutor(max_workers=2, mp_context=get_context("forkserver")) as pool,
+        ProcessPoolExecutor(max_workers=_cores(), mp_context=get_context("forkserver")) as pool,
     ):
         sandbox = SandboxPayments(
             base_url=f"{receiver.url}/pay",
@@ -106,19 +110,37 @@ def run_demo(out: Path, *, months: int = 12, seed: int = 7, report: Report = _qu
         agency = _Agency(billing, clock, mailbox, sandbox, rng=random.Random(seed), months=months)  # noqa: S311 - not security
         agency.simulate(report, pdfs.submit)
         paths = pdfs.wait(report)
-        report("Writing e-mails", 0, 1)
-        write_emails(mailbox.sent, paths, out / "emails", SENDER)
-        write_documents(mailbox.sent, out / "documents")
+        _write(pool, mailbox.sent, paths, out, report)
         for customer_id in agency.customers.values():
             write_inbox(agency.books.inbox.list(customer_id, limit=1000), out / "in_app")
-        report("Writing e-mails", 1, 1)
-        result = tally(agency.books, out, months=months, pdf=pdfs.enabled)
+        result = tally(agency.books, out, months=months, pdf=pdfs.enabled, charges=agency.charges)
         billing.close()
     return result
 
 
+def _cores() -> int:
+    """The cores this process may run on (the pool's size)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _write(
+    pool: ProcessPoolExecutor, sent: list[Sent], pdfs: dict[str, Path], out: Path, report: Report
+) -> None:
+    """The workers write the HTML documents and the e-mails, a share of the e-mails each."""
+    numbered = list(enumerate(sent, 1))
+    shares = _cores()
+    futures = [pool.submit(write_documents, numbered, out / "documents")]
+    futures += [
+        pool.submit(write_emails, numbered[n::shares], pdfs, out / "emails", SENDER)
+        for n in range(shares)
+    ]
+    for done, future in enumerate(futures, 1):
+        future.result()
+        report("Writing documents and e-mails", done, len(futures))
+
+
 class _Pdfs:
-    """PDFs rendered in the process pool while the simulation goes on, once per key."""
+    """PDFs drawn in the process pool while the simulation goes on, once per key."""
 
     def __init__(self, pool: ProcessPoolExecutor, folder: Path) -> None:
         self._pool = pool
@@ -126,12 +148,14 @@ class _Pdfs:
         self.enabled = importlib.util.find_spec("weasyprint") is not None
         self._futures: dict[str, Future[Path]] = {}
 
-    def submit(self, key: str, kind: str, invoice: Invoice, context: DocumentContext) -> None:
-        """Render ``kind`` of ``invoice`` (as of ``context``) unless ``key`` was rendered."""
-        if not self.enabled or key in self._futures:
+    def submit(self, message: OutgoingMessage) -> None:
+        """Draw the PDF of the invoice or credit note ``message`` is about, from its HTML, once."""
+        key = pdf_key(message)
+        if not self.enabled or key in self._futures or message.html is None:
             return
-        path = self._folder / kind / f"{kind}-{invoice.number}.pdf"
-        self._futures[key] = self._pool.submit(render_pdf, kind, invoice, context, path)
+        number = message.data.get("number") or message.invoice_id
+        path = self._folder / message.kind / f"{message.kind}-{number}.pdf"
+        self._futures[key] = self._pool.submit(render_pdf, message.html, path)
 
     def wait(self, report: Report) -> dict[str, Path]:
         """Every PDF's path by key, once all are written."""
@@ -141,8 +165,8 @@ class _Pdfs:
         return {key: future.result() for key, future in self._futures.items()}
 
 
-#: What the simulation hands the pool: (key, kind, invoice, context).
-Submit = Callable[[str, str, "Invoice", DocumentContext], None]
+#: What the simulation hands the pool: an invoice's or credit note's e-mail.
+Submit = Callable[["OutgoingMessage"], None]
 
 
 class _Agency:
@@ -172,6 +196,8 @@ class _Agency:
             bank_account=BankAccount("DE89 3704 0044 0532 0130 00", bic="COBADEFFXXX"),
             terms=NetDays(14),
             send_on_issue=True,
+            collection="charge_automatically",
+            collect_on="on_issue",
             reminder_minimum={"EUR": Decimal("1.00")},
             dunning=POLICY,
         )
@@ -201,7 +227,11 @@ class _Agency:
                 ],
                 count=months,
             )
-        self.payers = Payers(billing, self.books, sandbox)
+        #: Automatic charges: "first charge" or "retry" -> (charged, declined).
+        self.charges: dict[str, tuple[int, int]] = {}
+        self.payers = Payers(billing, self.books, sandbox, seller=seller.name)
+        for customer_id, client in self.habits.items():
+            self.payers.start(customer_id, client.habit)
 
     def simulate(self, report: Report, submit: Submit) -> None:
         """Every day: clients pay, projects are billed, ``run_due`` does the rest."""
@@ -215,21 +245,33 @@ class _Agency:
             if today.day == PROJECT_DAY and today < last:
                 self._projects(today)
             if today == FIRST_DAY + timedelta(days=45):
-                self._dispute(submit)
-            self.billing.run_due()
+                self._dispute()
+            self._count_charges(self.billing.run_due())
             seen = self._follow(seen, today, submit)
             report(f"Simulating {self.months} months", n + 1, days)
 
+    def _count_charges(self, report: DueReport) -> None:
+        """Count the automatic charges ``run_due`` made: first attempts and retries, and how they went."""
+        for entry in report.entries:
+            if entry.outcome != "done" or entry.action not in {"charge", "retry_collection"}:
+                continue
+            attempt = "first charge" if entry.action == "charge" else "retry"
+            charged, declined = self.charges.get(attempt, (0, 0))
+            if (entry.reason or "").startswith("charged"):
+                self.charges[attempt] = (charged + 1, declined)
+            else:
+                self.charges[attempt] = (charged, declined + 1)
+
     def _follow(self, seen: int, today: date, submit: Submit) -> int:
-        """Track the invoices e-mailed since ``seen`` and send them to the PDF pool."""
+        """Track the invoices e-mailed since ``seen``; send them and credit notes to the PDF pool."""
         for one in self.mailbox.sent[seen:]:
             message = one.message
-            if message.kind != "invoice" or message.invoice_id is None:
+            if message.kind not in {"invoice", "credit_note"} or message.invoice_id is None:
                 continue
-            client = self.habits[message.customer_id]
-            self.payers.track(message.invoice_id, client.habit, message.url, today)
-            invoice = self.books.invoices.get(message.invoice_id)
-            submit(invoice.id, "invoice", invoice, DocumentContext(as_of=invoice.issue_date))
+            if message.kind == "invoice":
+                client = self.habits[message.customer_id]
+                self.payers.track(message.invoice_id, client.habit, message.url, today)
+            submit(message)
         return len(self.mailbox.sent)
 
     def _projects(self, today: date) -> None:
@@ -250,7 +292,7 @@ class _Agency:
             )
             self.books.invoices.issue(draft.id)  # sent at once: send_on_issue
 
-    def _dispute(self, submit: Submit) -> None:
+    def _dispute(self) -> None:
         """Hooli disputes part of its January retainer: a credit note, e-mailed."""
         customer_id = self.customers["Hooli S.L."]
         [first, *_] = self.books.invoices.list(customer_id=customer_id, limit=1)
@@ -267,9 +309,6 @@ class _Agency:
             reason="The January campaign was postponed by the agency",
         )
         self.books.invoices.send(first.id, kind="credit_note", about=note.id)
-        invoice = self.books.invoices.get(first.id)
-        context = DocumentContext(as_of=note.issue_date, credit_note=note)
-        submit(f"credit_note:{invoice.id}", "credit_note", invoice, context)
 
 
 def _add_months(day: date, months: int) -> date:

@@ -18,15 +18,17 @@ from invoicekit.domain.late_fee import LateFee, LateFeeMode
 __all__ = ["CLIENTS", "POLICY", "START", "Client", "Habit"]
 
 #: How a client pays: ``on_time`` and ``late`` by bank transfer, ``partial`` in two halves,
-#: ``card`` through the sandbox pay page, ``card_fails`` a declined card retried,
-#: ``never`` not at all.
-Habit = Literal["on_time", "late", "partial", "card", "card_fails", "never"]
+#: ``card`` through the sandbox pay page, ``saved_card`` on the pay page once, saving the card
+#: that is then charged automatically, ``card_fails`` by a saved card that is declined and
+#: retried until the client saves a working one, ``never`` not at all.
+Habit = Literal["on_time", "late", "partial", "card", "saved_card", "card_fails", "never"]
 
 #: The first simulated day (a Thursday); retainers bill on the 1st of every month.
 START: Final = datetime(2026, 1, 1, 7, 0, tzinfo=UTC)
 #: Reminders 3 days before the due date and 3, 7 and 14 days after (the last one adding late
 #: payment interest at 10.27 % a year, the German rate for businesses); the final notice at
-#: 21 days. Each goes once, at 09:00 Berlin time.
+#: 21 days. Each goes once, at 09:00 Berlin time. A declined automatic charge is retried 1, 3
+#: and 7 days after it failed, then left to the reminders.
 POLICY: Final = DunningPolicy(
     steps=[
         Step(days=-3),
@@ -37,6 +39,7 @@ POLICY: Final = DunningPolicy(
     ],
     send_at=time(9),
     skip_weekends=False,
+    retry_days=(1, 3, 7),
 )
 
 
@@ -86,7 +89,7 @@ CLIENTS: Final = (
     _client("Acme Anvils", "en", "card_fails", "1100.00"),
     _client("Stark Textil", "de_DE", "on_time", "2000.00"),
     _client("Tyrell Studio", "fr_FR", "late", "1350.00"),
-    _client("Cyberdyne AG", "de_DE", "card", "2750.00"),
+    _client("Cyberdyne AG", "de_DE", "saved_card", "2750.00"),
     _client("Vandelay Import", "en", "on_time", "800.00"),
     _client("Pied Piper SA", "fr_FR", "on_time", "1600.00"),
     _client(

@@ -1,8 +1,9 @@
 """The demo's output: documents rendered in a process pool, e-mails as ``.eml`` with their PDF.
 
-The simulation records each e-mail instead of writing it (``Mailbox``); PDFs are rendered
-once per invoice and credit note in worker processes while the simulation goes on, and
-the ``.eml`` files are written at the end with that same PDF attached.
+The simulation records each e-mail instead of writing it (``Mailbox``). The worker
+processes draw each invoice's and credit note's PDF from the HTML the e-mail already
+carries (rendered once, in the simulation) while the simulation goes on; at the end they
+write the HTML documents and the ``.eml`` files, a share each, with that same PDF attached.
 """
 
 from __future__ import annotations
@@ -19,16 +20,21 @@ from invoicekit.adapters.notify.smtp import email_for
 from invoicekit.records import Delivery, OutgoingMessage, RenderedDocument
 
 if TYPE_CHECKING:
-    from invoicekit.domain.invoice import Invoice
-    from invoicekit.ports import DocumentContext, Renderer
     from invoicekit.records import InboxItem
     from invoicekit.testing.clock import FixedClock
 
-__all__ = ["Mailbox", "Sent", "render_pdf", "write_documents", "write_emails", "write_inbox"]
+__all__ = [
+    "Mailbox",
+    "Sent",
+    "pdf_key",
+    "render_pdf",
+    "write_documents",
+    "write_emails",
+    "write_inbox",
+]
 
 #: The kinds whose e-mail carries the invoice's (or credit note's) PDF.
 ATTACHED: Final = frozenset({"invoice", "reminder", "final_notice", "credit_note"})
-_renderer: Renderer | None = None
 
 
 @attrs.frozen
@@ -55,28 +61,32 @@ class Mailbox:
         return Delivery(message.key, "email", now, provider_id=message.key)
 
 
-def render_pdf(kind: str, invoice: Invoice, context: DocumentContext, path: Path) -> Path:
-    """Render one PDF (in a worker process) and write it to ``path``."""
-    global _renderer  # noqa: PLW0603 - one renderer per worker process, built on first use
-    if _renderer is None:
-        from invoicekit.adapters.render import TemplateRenderer
+def pdf_key(message: OutgoingMessage) -> str:
+    """Which PDF an e-mail of ``message.kind`` is about: its invoice's, or its credit note's."""
+    if message.kind == "credit_note":
+        return f"credit_note:{message.invoice_id}"
+    return str(message.invoice_id)
 
-        _renderer = TemplateRenderer()
-    doc = _renderer.render(kind, invoice, media_type="application/pdf", context=context)
+
+def render_pdf(html: str, path: Path) -> Path:
+    """Draw the PDF of a document's ``html`` (in a worker process) and write it to ``path``."""
+    from invoicekit.adapters.render.pdf import render_pdf as draw
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(doc.content)
+    path.write_bytes(draw(html))
     return path
 
 
-def write_emails(sent: list[Sent], pdfs: dict[str, Path], folder: Path, sender: str) -> int:
-    """Write each e-mail as ``.eml``; ``pdfs`` maps an invoice or credit note id to its PDF."""
+def write_emails(
+    sent: list[tuple[int, Sent]], pdfs: dict[str, Path], folder: Path, sender: str
+) -> int:
+    """Write each (number, e-mail) as ``.eml``; ``pdfs`` maps ``pdf_key`` to the PDF attached."""
     folder.mkdir(parents=True, exist_ok=True)
     mailbox = parse_mailbox("sender", sender, allow_name=True, subject="demo")
     cache: dict[Path, bytes] = {}
-    for n, one in enumerate(sent, 1):
+    for n, one in sent:
         message = one.message
-        about = f"credit_note:{message.invoice_id}" if message.kind == "credit_note" else None
-        pdf = pdfs.get(about or str(message.invoice_id)) if message.kind in ATTACHED else None
+        pdf = pdfs.get(pdf_key(message)) if message.kind in ATTACHED else None
         if pdf is not None:
             content = cache.setdefault(pdf, pdf.read_bytes())
             attachment = RenderedDocument("application/pdf", content, pdf.name)
@@ -86,10 +96,10 @@ def write_emails(sent: list[Sent], pdfs: dict[str, Path], folder: Path, sender: 
     return len(sent)
 
 
-def write_documents(sent: list[Sent], folder: Path) -> int:
+def write_documents(sent: list[tuple[int, Sent]], folder: Path) -> int:
     """Write the HTML of every document e-mailed (invoice, reminder, receipt, ...) once each."""
     written: set[str] = set()
-    for one in sent:
+    for _, one in sent:
         message = one.message
         number = message.data.get("number") or message.invoice_id
         name = f"{message.kind}-{number}-{one.at:%Y-%m-%d}.html"

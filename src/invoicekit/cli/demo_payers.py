@@ -3,7 +3,9 @@
 Card payments go the way a payer's would: the pay link from the invoice e-mail opens a
 checkout on the sandbox provider (``billing.pay_pages.checkout``), the payer's choice on
 the sandbox page (``SandboxPayments.choose``) sends a signed webhook over loopback HTTP,
-and ``billing.webhooks.receive`` records the payment.
+and ``billing.webhooks.receive`` records the payment. Saved cards are saved as the pay
+page's "save this card" box saves them (its consent wording, ``save_payment_method``);
+``run_due`` charges them, and retries a declined one.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Final, Literal, Self
 
+from invoicekit.adapters.payments.sandbox_charges import TEST_CARDS
 from invoicekit.domain.status import Status
+from invoicekit.web.sandbox_page import CONSENT
 
 if TYPE_CHECKING:
     from invoicekit.adapters.payments.sandbox import SandboxPayments
@@ -29,8 +33,12 @@ ON_TIME: Final = 10
 LATE: Final = 24
 HALVES: Final = (7, 25)
 CARD: Final = 3
-#: The failing card is declined on day 3 and goes through when retried on day 6.
-CARD_RETRY: Final = 6
+#: The day the client whose saved card is declined saves a working one: after the first
+#: retry (day 1) failed too, before the second (day 3) goes through.
+NEW_CARD: Final = 2
+#: The sandbox's test cards: one that works, one whose charges fail for want of funds.
+GOOD_CARD: Final = "4242424242424242"
+EMPTY_CARD: Final = "4000000000009995"
 _OPEN: Final = frozenset({Status.PENDING, Status.PARTIALLY_PAID, Status.OVERDUE, Status.FAILED})
 
 
@@ -69,13 +77,27 @@ class WebhookReceiver:
 class Payers:
     """Plays out each client's habit on the invoices they were sent."""
 
-    def __init__(self, billing: Billing, books: SellerBooks, sandbox: SandboxPayments) -> None:
+    def __init__(
+        self, billing: Billing, books: SellerBooks, sandbox: SandboxPayments, *, seller: str
+    ) -> None:
+        self._seller = seller
         self._billing = billing
         self._books = books
         self._sandbox = sandbox
         #: Invoice id -> the habit of its client, the pay link of its e-mail, its issue date.
         self.open: dict[str, tuple[Habit, str | None, date]] = {}
-        self.card_declines = 0
+
+    def start(self, customer_id: str, habit: Habit) -> None:
+        """Before the first invoice: the client whose card will be declined saves it."""
+        if habit == "card_fails":
+            assert TEST_CARDS[EMPTY_CARD][1] == "insufficient_funds"  # noqa: S101 - the story
+            self.save_card(customer_id, EMPTY_CARD)
+
+    def save_card(self, customer_id: str, card: str) -> None:
+        """Save ``card`` for the customer, as the pay page does when "save this card" is ticked."""
+        consent = CONSENT.format(seller=self._seller)
+        method = self._sandbox.save_method(customer_id, consent=consent, card=card)
+        self._books.customers.save_payment_method(customer_id, method)
 
     def track(self, invoice_id: str, habit: Habit, pay_link: str | None, issued: date) -> None:
         """Follow ``invoice_id`` from now on (its first pay link is kept)."""
@@ -102,10 +124,12 @@ class Payers:
             half = (invoice.totals.payable / 2).quantize(Decimal("0.01"))
             amount = half if age == HALVES[0] else invoice.amount_due
             self._books.payments.record(invoice.id, min(amount, invoice.amount_due), payment_id=key)
-        elif habit == "card" and link is not None:
+        elif habit in {"card", "saved_card"} and link is not None:
             self.pay_by_card(link, "succeed")
-        elif habit == "card_fails" and link is not None:
-            self.failing_card(link, age)
+            if habit == "saved_card":  # ticked "save this card": run_due charges the next ones
+                self.save_card(invoice.customer_id, GOOD_CARD)
+        elif habit == "card_fails" and invoice.status is Status.FAILED:
+            self.save_card(invoice.customer_id, GOOD_CARD)  # the retry on day 3 goes through
 
     def pay_by_card(self, link: str, outcome: Literal["succeed", "decline"]) -> None:
         """The payer opens ``link``, presses Pay, then ``outcome`` on the sandbox's page."""
@@ -113,19 +137,6 @@ class Payers:
         checkout_url = self._billing.pay_pages.checkout(token)
         reason = "insufficient_funds" if outcome == "decline" else None
         self._sandbox.choose(checkout_url.rsplit("/", 1)[1], outcome, reason=reason)
-
-    def failing_card(self, link: str, age: int) -> None:
-        """The client whose card fails, then goes through when tried again three days later.
-
-        LEAD: when automatic collection with saved cards lands, this client saves the card
-        on the pay page and run_due charges and retries it (DunningPolicy.retry_days); until
-        then the demo plays a declined sandbox payment and, on the retry day, a successful one.
-        """
-        if age == CARD:
-            self.card_declines += 1
-            self.pay_by_card(link, "decline")
-        elif age == CARD_RETRY:
-            self.pay_by_card(link, "succeed")
 
 
 def _acts(habit: Habit, age: int) -> bool:
@@ -135,7 +146,8 @@ def _acts(habit: Habit, age: int) -> bool:
         "late": (LATE,),
         "partial": HALVES,
         "card": (CARD,),
-        "card_fails": (CARD, CARD_RETRY),
+        "saved_card": (CARD,),
+        "card_fails": (NEW_CARD,),
         "never": (),
     }
     return age in days[habit]

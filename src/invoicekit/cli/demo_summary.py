@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -11,6 +12,7 @@ import attrs
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.table import Table
 
     from invoicekit.services.billing import SellerBooks
 
@@ -31,6 +33,8 @@ class DemoResult:
     #: Folder -> how many files it holds.
     files: dict[str, int]
     credit_notes: int
+    #: Automatic charges of saved cards: "first charge" or "retry" -> (charged, declined).
+    charges: dict[str, tuple[int, int]] = attrs.field(factory=dict)
 
     @property
     def invoices(self) -> int:
@@ -38,7 +42,14 @@ class DemoResult:
         return sum(n for n, _, _ in self.statuses.values())
 
 
-def tally(books: SellerBooks, out: Path, *, months: int, pdf: bool) -> DemoResult:
+def tally(
+    books: SellerBooks,
+    out: Path,
+    *,
+    months: int,
+    pdf: bool,
+    charges: Mapping[str, tuple[int, int]] | None = None,
+) -> DemoResult:
     """Count the books' invoices and sent messages and the files written under ``out``."""
     invoices = []
     after: str | None = None
@@ -67,6 +78,7 @@ def tally(books: SellerBooks, out: Path, *, months: int, pdf: bool) -> DemoResul
         kinds=dict(sorted(Counter(m.kind for m in sent).items())),
         files=files,
         credit_notes=sum(len(books.invoices.credit_notes(i.id)) for i in invoices),
+        charges=dict(sorted((charges or {}).items())),
     )
 
 
@@ -96,6 +108,7 @@ def show(result: DemoResult, console: Console) -> None:
     grid = Table.grid(padding=(0, 4))
     grid.add_row(messages, kinds)
     console.print(grid)
+    console.print(_cards(result))
     where = Table(title=f"Where to look: {result.out}", show_header=False)
     where.add_column("folder")
     where.add_column("what")
@@ -110,3 +123,17 @@ def show(result: DemoResult, console: Console) -> None:
         count = result.files.get(folder)
         where.add_row(folder, what + ("" if count is None else f" ({count} files)"))
     console.print(where)
+
+
+def _cards(result: DemoResult) -> Table:
+    """The saved cards ``run_due`` charged: first charges and retries, charged or declined."""
+    from rich.table import Table
+
+    cards = Table(title="Saved cards charged")
+    cards.add_column("attempt")
+    cards.add_column("charged", justify="right")
+    cards.add_column("declined", justify="right")
+    for attempt in ("first charge", "retry"):
+        charged, declined = result.charges.get(attempt, (0, 0))
+        cards.add_row(attempt, str(charged), str(declined))
+    return cards
