@@ -234,7 +234,7 @@ def test_a_late_fee_invoice_is_reminded_of_but_never_charged_a_fee_itself(setup:
     billing, _, clock, seller_id, invoice_id = setup
     books = billing.seller(seller_id)
     start = at(2)
-    for day in range(0, 75):  # past the fee invoice's own d+7 and d+14
+    for day in range(75):  # past the fee invoice's own d+7 and d+14
         clock.set(start + timedelta(days=day))
         billing.run_due()
     fees = [i for i in books.invoices.list() if i.id != invoice_id]
