@@ -38,7 +38,7 @@ def drawn(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
 def all_boxes(document: Any) -> Iterator[Any]:
     for page in document.pages:
-        yield from page._page_box.descendants()  # noqa: SLF001 - the laid-out tree
+        yield from page._page_box.descendants()
 
 
 @pytest.mark.parametrize("kind", ["invoice", "reminder", "receipt", "credit_note"])
@@ -63,9 +63,9 @@ def test_a_pdf_is_laid_out_without_flex_auto_grid_tracks_or_auto_width_tables(
     assert all("auto" not in repr(g.style["grid_template_columns"]) for g in grids)
     tables = [b for b in laid_out if isinstance(b, boxes.TableBox)]
     assert len(tables) >= 4  # the brand bar, the parties, lines, breakdown, totals
-    assert {t.style["table_layout"] for t in tables if "brandbar" not in t.element.get("class", "")} == {
-        "fixed"
-    }
+    assert {
+        t.style["table_layout"] for t in tables if "brandbar" not in t.element.get("class", "")
+    } == {"fixed"}
 
 
 @pytest.mark.parametrize("locale", ["en", "de", "fr", "es"])
@@ -91,7 +91,8 @@ def test_the_document_style_sheet_is_parsed_once_per_process(
         return plain(*args, **kwargs)
 
     monkeypatch.setattr(weasyprint, "CSS", counting)
-    renderer = TemplateRenderer(branding=Branding(primary_color="#123457"))  # a sheet no other test drew
+    # A colour no other test draws with: its document sheet is new to this process.
+    renderer = TemplateRenderer(branding=Branding(primary_color="#123457"))
     renderer.render("invoice", invoice, media_type="application/pdf")
     assert any("#123457" in css for css in parsed)
     parsed.clear()
@@ -104,7 +105,9 @@ def test_a_custom_document_css_is_drawn_its_own_way_and_still_fetches_nothing(
 ) -> None:
     secret = tmp_path / "secret.css"
     secret.write_text("footer::after { content: 'SECRET-FROM-DISK'; }", encoding="utf-8")
-    package_css = (resources.files("invoicekit.adapters.render") / "templates" / "document.css").read_text()
+    package_css = (
+        resources.files("invoicekit.adapters.render") / "templates" / "document.css"
+    ).read_text()
     with serving(b"footer::after { content: 'FETCHED-OVER-HTTP'; }", "text/css") as (base, seen):
         # Imports ahead of the package's own sheet: the fast path parses it, through the same fetcher.
         (tmp_path / "document.css").write_text(
@@ -120,10 +123,13 @@ def test_a_custom_document_css_is_drawn_its_own_way_and_still_fetches_nothing(
     assert not [b for b in all_boxes(drawn[0]) if isinstance(b, boxes.FlexContainerBox)]
     # A sheet of the seller's own (not the package's) keeps its flex layout: pdf.css is not for it.
     (tmp_path / "document.css").write_text(
-        "@page { size: A4; } .brandbar { display: flex; } .answers { display: flex; }", encoding="utf-8"
+        "@page { size: A4; } .brandbar { display: flex; } .answers { display: flex; }",
+        encoding="utf-8",
     )
     renderer = TemplateRenderer(templates=tmp_path)
-    assert "INV-2026-00001" in pdf_text(renderer.render("invoice", invoice, media_type="application/pdf").content)
+    assert "INV-2026-00001" in pdf_text(
+        renderer.render("invoice", invoice, media_type="application/pdf").content
+    )
     assert [b for b in all_boxes(drawn[-1]) if isinstance(b, boxes.FlexContainerBox)]
 
 
