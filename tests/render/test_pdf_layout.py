@@ -10,15 +10,16 @@ from typing import Any
 
 import pytest
 
+# The pdf extra is part of .[dev]: a missing WeasyPrint fails here rather than skipping.
+import weasyprint
+from weasyprint.formatting_structure import boxes
+
 from invoicekit.adapters.render import Branding, TemplateRenderer
 from invoicekit.domain.invoice import Invoice
 from invoicekit.ports import DocumentContext
 from loopback import serving
 from render.conftest import credit
 from render.test_pdf import pdf_text
-
-weasyprint = pytest.importorskip("weasyprint")
-boxes = pytest.importorskip("weasyprint.formatting_structure.boxes")
 
 
 @pytest.fixture
