@@ -239,6 +239,8 @@ PORTS: Final = (
     "invoicekit.repositories",
     "invoicekit.records",
     "invoicekit.payment_records",
+    "invoicekit.subscription_records",
+    "invoicekit.subscription_repositories",
 )
 #: Small support modules any layer outside the core may use.
 SUPPORT: Final = (
