@@ -209,3 +209,20 @@ def test_the_parts_as_invoice_lines_total_the_rated_amount(fields: dict[str, Any
     rated = rate(_price(**fields), Usage(Decimal("12345.67"), 321))
     lines = [Line(p.description, p.quantity, p.unit_price, tax=Vat("19")) for p in rated.parts]
     assert compute_totals("EUR", lines).line_net_total == rated.amount
+
+
+@pytest.mark.parametrize(
+    ("calls", "graduated", "volume"),
+    [
+        (800, "0.00", "0.00"),
+        (10_000, "90.00", "100.00"),
+        (10_001, "95.01", "85.01"),
+        (60_000, "465.00", "300.00"),
+    ],
+)
+def test_the_worked_table_of_the_pricing_models_page(
+    calls: int, graduated: str, volume: str
+) -> None:
+    usage = _used(calls)
+    assert rate(_price(model="graduated", tiers=TIERS), usage).amount == Decimal(graduated)
+    assert rate(_price(model="volume", tiers=TIERS), usage).amount == Decimal(volume)
