@@ -25,7 +25,7 @@ from invoicekit.domain.usage import Usage
 from invoicekit.money import quantize
 from sizes import examples
 
-N: Final = examples(ci=1_000, dev=100)
+N: Final = examples(ci=500, dev=50)
 CURRENCIES: Final = ("EUR", "JPY", "BHD")
 
 prices_per_unit = st.decimals(min_value=0, max_value=100, places=4)
