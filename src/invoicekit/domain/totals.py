@@ -93,6 +93,11 @@ def _short(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _one_line(note: str) -> str:
+    """A line note on one line of explain(): its lines joined by " / ", tabs as spaces."""
+    return " / ".join(part.strip() for part in note.splitlines() if part.strip()).replace("\t", " ")
+
+
 class LineAmounts(NamedTuple):
     """A line's figures: base (quantity × price), its discounts and charges, net (BT-131).
 
@@ -165,6 +170,15 @@ class Totals:
     recorded: tuple[tuple[tuple[object, ...], Decimal, Decimal, str], ...] = attrs.field(
         eq=False, repr=False
     )
+    #: The lines these totals were computed from, for ``explain()`` to show their notes
+    #: (BT-127); the caller's tuple itself, so computing costs nothing more. Not compared
+    #: and not stored: storage sets them from the document's lines; empty when unknown.
+    source_lines: tuple[Line, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def notes(self) -> tuple[tuple[int, str], ...]:
+        """``(index, note)`` of each line with a note (EN 16931 BT-127), as ``explain()`` shows."""
+        return tuple((i, line.note) for i, line in enumerate(self.source_lines) if line.note)
 
     @property
     def steps(self) -> tuple[RoundingStep, ...]:
@@ -200,6 +214,7 @@ class Totals:
                 else ""
             ),
         ]
+        notes = dict(self.notes)
         for i, line in enumerate(self.lines):
             parts = [f"  line {i + 1}: base {line.base}"]
             parts += [f"- discount {d}" for d in line.discounts]
@@ -207,6 +222,8 @@ class Totals:
             text = " ".join(parts) + f" = net {line.net}"
             if line.gross is not None:
                 text += f" (gross {line.gross})"
+            if i in notes:
+                text += f"  [{_one_line(notes[i])}]"
             out.append(text)
         for adj in (*self.discounts, *self.charges):
             labels = ", ".join(t.label for t in adj.taxes)
@@ -412,6 +429,7 @@ class _Computation:
             prices=self.prices,
             policy=self.policy,
             recorded=tuple(self.steps),
+            source_lines=tuple(lines),  # the same tuple when given one
         )
 
     @staticmethod
