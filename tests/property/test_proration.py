@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from hypothesis import example, given, settings
@@ -83,7 +84,14 @@ seats = st.integers(0, 500)
 
 
 def _subscription(
-    start: date, zone: str, anchor: int, frequency: Frequency, fee: Decimal, seat: Decimal, q: int
+    *,
+    start: date,
+    zone: str,
+    anchor: int,
+    frequency: Frequency,
+    fee: Decimal,
+    seat: Decimal,
+    q: int,
 ) -> Subscription:
     plan = Plan(id="p", name="P", frequency=frequency, prices=_prices(fee, seat))
     begins = datetime(start.year, start.month, start.day, 9, tzinfo=ZoneInfo(zone))
@@ -112,33 +120,27 @@ def _amount(line: Line) -> Decimal:
     return line.quantity * line.unit_price
 
 
-common = {
-    "start": starts,
-    "zone": st.sampled_from(ZONES),
-    "anchor": st.integers(1, 31),
-    "frequency": st.sampled_from([Frequency.MONTHLY, Frequency.YEARLY]),
-    "fee": amounts,
-    "seat": amounts,
-    "index": st.integers(0, 14),
-    "share": st.floats(0, 0.999),
-}
+cases = st.fixed_dictionaries(
+    {
+        "start": starts,
+        "zone": st.sampled_from(ZONES),
+        "anchor": st.integers(1, 31),
+        "frequency": st.sampled_from([Frequency.MONTHLY, Frequency.YEARLY]),
+        "fee": amounts,
+        "seat": amounts,
+        "index": st.integers(0, 14),
+        "share": st.floats(0, 0.999),
+    }
+)
 
 
 @settings(max_examples=examples(ci=5_000, dev=100))
-@given(**common, old=seats, new=seats)
+@given(case=cases, old=seats, new=seats)
 def test_t27_each_seat_proration_line_is_the_day_exact_reference(
-    start: date,
-    zone: str,
-    anchor: int,
-    frequency: Frequency,
-    fee: Decimal,
-    seat: Decimal,
-    index: int,
-    share: float,
-    old: int,
-    new: int,
+    case: dict[str, Any], old: int, new: int
 ) -> None:
-    sub = _subscription(start, zone, anchor, frequency, fee, seat, old)
+    index, share, zone, seat = case.pop("index"), case.pop("share"), case["zone"], case["seat"]
+    sub = _subscription(**case, q=old)
     period, at = _instant(sub, index, share)
     change = change_quantity(sub, "seats", new, at=at, proration=ProrationBehavior.PRORATE)
     credit = _reference(seat * old, period, at, zone)
@@ -162,18 +164,11 @@ def _end_of_local_day(at: datetime, zone: str) -> datetime:
 
 
 @settings(max_examples=examples(ci=5_000, dev=100))
-@given(**common)
-def test_t27_a_plan_change_credits_and_charges_each_price_day_exactly(
-    start: date,
-    zone: str,
-    anchor: int,
-    frequency: Frequency,
-    fee: Decimal,
-    seat: Decimal,
-    index: int,
-    share: float,
-) -> None:
-    sub = _subscription(start, zone, anchor, frequency, fee, seat, 3)
+@given(case=cases)
+def test_t27_a_plan_change_credits_and_charges_each_price_day_exactly(case: dict[str, Any]) -> None:
+    index, share, zone = case.pop("index"), case.pop("share"), case["zone"]
+    fee, seat, frequency = case["fee"], case["seat"], case["frequency"]
+    sub = _subscription(**case, q=3)
     period, at = _instant(sub, index, share)
     richer = Plan(id="q", name="Q", frequency=frequency, prices=_prices(fee * 2, seat, "2"))
     change = change_plan(sub, richer, at=at, proration="invoice_now", quantities={"seats2": 4})

@@ -86,7 +86,7 @@ def test_every_problem_is_reported_at_once() -> None:
             id="",
             customer_id=None,
             plan="pro",
-            start=datetime(2027, 1, 1),  # naive
+            start=datetime(2027, 1, 1),  # noqa: DTZ001 - naive on purpose
             zone="Mars/Olympus",
             currency="eur",
             anchor_day=32,
