@@ -41,7 +41,7 @@ def plan(
             currency=currency,
             kind=PriceKind.FIXED,
             unit_amount=Decimal(fee),
-            tax=Vat("19"),
+            tax=(Vat("19"),),
         ),
         Price(
             id=f"seats{suffix}",
@@ -49,7 +49,7 @@ def plan(
             currency=currency,
             kind=PriceKind.SEATS,
             unit_amount=Decimal(seat),
-            tax=Vat("19"),
+            tax=(Vat("19"),),
         ),
         Price(
             id=f"api{suffix}",
@@ -58,7 +58,7 @@ def plan(
             kind=PriceKind.METERED,
             unit_amount=Decimal(call),
             meter=Meter(key="api_calls"),
-            tax=Vat("19"),
+            tax=(Vat("19"),),
         ),
     )
     return Plan(id=id, name=id.title(), frequency=frequency, prices=prices)

@@ -62,7 +62,7 @@ def _prices(fee: Decimal, seat: Decimal, pid: str = "") -> tuple[Price, ...]:
             currency="EUR",
             kind=PriceKind.FIXED,
             unit_amount=fee,
-            tax=Vat("19"),
+            tax=(Vat("19"),),
         ),
         Price(
             id=f"seats{pid}",
@@ -70,7 +70,7 @@ def _prices(fee: Decimal, seat: Decimal, pid: str = "") -> tuple[Price, ...]:
             currency="EUR",
             kind=PriceKind.SEATS,
             unit_amount=seat,
-            tax=Vat("19"),
+            tax=(Vat("19"),),
         ),
     )
 
