@@ -103,6 +103,14 @@ def _trial_bill(sub: Subscription) -> PeriodBill | None:
     return PeriodBill(index=TRIAL_INDEX, bill_at=sub.start, period=period)
 
 
+def _is_final(sub: Subscription, period: BillingPeriod, cancel_at: datetime) -> bool:
+    """True when ``period`` is the first whose bill falls at or after ``cancel_at`` (not the first)."""
+    if period.index == 0:
+        return False  # nothing was billed before the cancellation
+    before = sub.schedule.period_at(period.index - 1)
+    return sub.schedule.bill_at(before) < cancel_at
+
+
 def _final_bill(sub: Subscription, period: BillingPeriod, cancel_at: datetime) -> PeriodBill:
     """The bill after a cancellation: the usage up to ``cancel_at``, no advance fees."""
     window = (_window_start(sub, period.index), cancel_at)
@@ -130,7 +138,7 @@ def due_bills(sub: Subscription, last_index: int | None, now: datetime) -> list[
     first = 0 if last_index is None or last_index < 0 else last_index + 1
     for period, bill_at in _periods(sub, first):
         if sub.cancel_at is not None and bill_at >= sub.cancel_at:
-            if period.index >= 1 and sub.cancel_at <= now:
+            if _is_final(sub, period, sub.cancel_at) and sub.cancel_at <= now:
                 due.append(_final_bill(sub, period, sub.cancel_at))
             break
         if bill_at > now:
@@ -165,10 +173,9 @@ def _window_days(sub: Subscription, bill: PeriodBill) -> ServicePeriod:
     assert bill.usage_window is not None  # noqa: S101 - the caller checks
     zone = sub.schedule.zone
     first = local_day(bill.usage_window[0], zone)
+    last = bill.period.start - timedelta(days=1)
     if bill.final:
-        last = local_day(bill.usage_window[1] - timedelta(microseconds=1), zone)
-    else:
-        last = bill.period.start - timedelta(days=1)
+        last = min(last, local_day(bill.usage_window[1] - timedelta(microseconds=1), zone))
     return _service(first, last)
 
 
