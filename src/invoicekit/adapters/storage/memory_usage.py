@@ -1,0 +1,100 @@
+"""Usage records in memory (``UsageRepository``): the reference store the SQL adapters must match."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from invoicekit.domain.usage import Aggregation, Meter, Usage, UsageRecord, aggregate, level_before
+from invoicekit.errors import DuplicateError
+from invoicekit.subscription_records import UsageQuery
+
+__all__ = ["MemoryUsage", "check_batch", "usage_conflict"]
+
+
+def usage_conflict(key: str) -> DuplicateError:
+    """The error for a usage key already stored (or sent earlier in the batch) with other content."""
+    return DuplicateError(
+        f"usage record key {key!r} is already stored with other content (subscription, "
+        "meter, quantity, time or properties); send new usage under a new key"
+    )
+
+
+def same_usage(a: UsageRecord, b: UsageRecord) -> bool:
+    """Whether two records with one key say the same (``received_at`` aside)."""
+    return (
+        a.subscription_id == b.subscription_id
+        and a.meter == b.meter
+        and a.quantity == b.quantity
+        and a.at == b.at
+        and dict(a.properties) == dict(b.properties)
+    )
+
+
+def check_batch(records: Sequence[UsageRecord]) -> dict[tuple[str, str], UsageRecord]:
+    """The batch's first record per (seller, key); DuplicateError when a later one differs."""
+    first: dict[tuple[str, str], UsageRecord] = {}
+    for record in records:
+        key = (record.seller_id, record.key)
+        seen = first.setdefault(key, record)
+        if seen is not record and not same_usage(seen, record):
+            raise usage_conflict(record.key)
+    return first
+
+
+class MemoryUsage:
+    """Records keyed by (seller id, key); aggregates with ``domain.usage.aggregate``."""
+
+    def __init__(self, table: Any) -> None:
+        self._t = table
+
+    def add_many(self, records: Sequence[UsageRecord]) -> builtins.list[bool]:
+        """Append the new ones; False for a key stored already with the same content."""
+        first = check_batch(records)
+        for key, record in first.items():
+            stored = self._t.get(key)
+            if stored is not None and not same_usage(stored, record):
+                raise usage_conflict(record.key)
+        stored_now: builtins.list[bool] = []
+        for record in records:
+            key = (record.seller_id, record.key)
+            new = first[key] is record and self._t.get(key) is None
+            if new:
+                self._t.put(key, record)
+            stored_now.append(new)
+        return stored_now
+
+    def _records(self, query: UsageQuery) -> builtins.list[UsageRecord]:
+        return [
+            r
+            for r in self._t.values()
+            if r.seller_id == query.seller_id
+            and r.subscription_id == query.subscription_id
+            and r.meter == query.meter
+            and r.at < query.end
+            and (query.received_before is None or r.received_at < query.received_before)
+        ]
+
+    def aggregate(
+        self, query: UsageQuery, aggregation: Aggregation, *, prop: str | None = None
+    ) -> Usage:
+        """The matching records aggregated by the domain's reference."""
+        found = self._records(query)
+        meter = Meter(key=query.meter, aggregation=aggregation, property=prop)
+        before = level_before(found, query.start)
+        return aggregate(meter, found, query.start, query.end, level_before=before)
+
+    def late(
+        self, seller_id: str, subscription_id: str, *, received_from: datetime, before: datetime
+    ) -> builtins.list[tuple[str, datetime]]:
+        """(meter, at) of records received at or after ``received_from`` stamped before ``before``."""
+        return sorted(
+            (r.meter, r.at)
+            for r in self._t.values()
+            if r.seller_id == seller_id
+            and r.subscription_id == subscription_id
+            and r.received_at >= received_from
+            and r.at < before
+        )
