@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from invoicekit.domain import subscription as subs
+from invoicekit.domain import subscription_changes as subs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.subscription import ProrationBehavior, Subscription
 from invoicekit.domain.subscription_billing import due_bills

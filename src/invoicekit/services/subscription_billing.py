@@ -26,12 +26,12 @@ from typing import Final
 import attrs
 
 from invoicekit.domain import lifecycle
-from invoicekit.domain import subscription as subs
+from invoicekit.domain import subscription_changes as subs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
 from invoicekit.domain.subscription import Subscription, SubscriptionStatus
-from invoicekit.domain.subscription_billing import PeriodBill, due_bills
+from invoicekit.domain.subscription_billing import PeriodBill, after_bill, due_bills
 from invoicekit.errors import InvoiceKitError, NotFoundError
 from invoicekit.ports import Transaction
 from invoicekit.services import calls
@@ -93,9 +93,7 @@ class _Page:
 class SubscriptionGenerator:
     """Generates one seller's due subscription invoices."""
 
-    def __init__(
-        self, runner: Runner, seller_id: str, issue_in: IssueIn, grace: timedelta
-    ) -> None:
+    def __init__(self, runner: Runner, seller_id: str, issue_in: IssueIn, grace: timedelta) -> None:
         self._run = runner
         self._seller_id = seller_id
         self._issue_in = issue_in
@@ -154,7 +152,13 @@ class SubscriptionGenerator:
             return None
         invoice_id = subscription_invoice_id(self._seller_id, sub.id, bill.index)
         one = Generated(
-            self._seller_id, sub.id, bill.index, p.start, p.last_day, invoice_id, self._ripe(bill, now)
+            self._seller_id,
+            sub.id,
+            bill.index,
+            p.start,
+            p.last_day,
+            invoice_id,
+            self._ripe(bill, now),
         )
         generated.append(one)
         return one
@@ -242,7 +246,6 @@ class SubscriptionGenerator:
             composed = compose(tx, current, sub, bill, now, late=made.issue and not counted)
             if made.issue:
                 billed = [*composed.amended, *composed.billed]
-            sub = attrs.evolve(sub, pending=())  # proration lines go on this bill
             draft = Invoice.draft(
                 id=made.invoice_id,
                 seller=seller,
@@ -254,6 +257,7 @@ class SubscriptionGenerator:
                 metadata={SUBSCRIPTION: sub.id, "period": bill.index},
             )
             page.drafts.append(draft)
+            sub = after_bill(sub, bill)  # its pending prorations are on this bill
             self._run.faults.hit("subscriptions_after_draft")
             if made.issue:
                 page.to_issue.append(draft)

@@ -22,7 +22,8 @@ from typing import Final
 
 import attrs
 
-from invoicekit.domain import subscription as subs
+from invoicekit.domain import subscription_changes as subs
+from invoicekit.domain.subscription import Change
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CollectionFailed, Event, InvoicePaid, PaymentFailed
 from invoicekit.domain.invoice import Invoice
@@ -30,7 +31,7 @@ from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.subscription import SubscriptionStatus
-from invoicekit.errors import NotFoundError
+from invoicekit.errors import NotFoundError, ValidationError
 from invoicekit.ports import Transaction
 from invoicekit.services.unit import Runner
 
@@ -67,7 +68,7 @@ def bill_now(
     tx: Transaction,
     run: Runner,
     seller_id: str,
-    change: subs.Change,
+    change: Change,
     now: datetime,
     issue_in: IssueIn,
 ) -> str:
@@ -140,8 +141,13 @@ class SubscriptionStatusHook:
             status = SubscriptionStatus.PAST_DUE
         if status is sub.status:
             return
-        changed = subs.set_status(sub, status, at=now)
-        tx.subscriptions.save(attrs.evolve(record, subscription=changed), expected_version=record.version)
+        try:
+            changed = subs.set_status(sub, status, at=now)
+        except ValidationError:
+            return  # not a move its status allows (a trial, say): leave it
+        tx.subscriptions.save(
+            attrs.evolve(record, subscription=changed), expected_version=record.version
+        )
 
     @staticmethod
     def _dunning_ended(tx: Transaction, invoice: Invoice) -> bool:

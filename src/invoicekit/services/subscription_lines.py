@@ -16,9 +16,10 @@ from typing import Final
 import attrs
 
 from invoicekit.domain.line import Line
-from invoicekit.domain.pricing import Price, PriceKind, rate
+from invoicekit.domain.pricing import Price, PriceKind
 from invoicekit.domain.subscription import Subscription
 from invoicekit.domain.subscription_billing import PeriodBill, bill_lines, due_bills
+from invoicekit.domain.subscription_rating import item_rated
 from invoicekit.domain.usage import Usage
 from invoicekit.ports import Transaction
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord, UsageQuery
@@ -64,7 +65,9 @@ def usage_of(
             start=window[0],
             end=window[1],
         )
-        found[price.id] = tx.usage.aggregate(query, price.meter.aggregation, prop=price.meter.property)
+        found[price.id] = tx.usage.aggregate(
+            query, price.meter.aggregation, prop=price.meter.property
+        )
     return found
 
 
@@ -116,7 +119,7 @@ def _late_lines(
             amended.append(billed)
             continue
         usage = usage_of(tx, record.seller_id, sub, bill.usage_window)[price.id]
-        rated = rate(price, usage)
+        rated = item_rated(price, Decimal(1), usage)
         difference = rated.amount - billed.amount
         if difference == 0 and usage.quantity == billed.quantity:
             amended.append(billed)
@@ -135,9 +138,7 @@ def _late_lines(
                 ),
             )
         )
-        amended.append(
-            attrs.evolve(billed, quantity=usage.quantity, amount=rated.amount)
-        )
+        amended.append(attrs.evolve(billed, quantity=usage.quantity, amount=rated.amount))
     return lines, tuple(amended)
 
 
@@ -166,7 +167,7 @@ def compose(
             period_index=bill.index,
             price_id=price.id,
             quantity=usage[price.id].quantity,
-            amount=rate(price, usage[price.id]).amount,
+            amount=item_rated(price, Decimal(1), usage[price.id]).amount,
         )
         for price in metered(sub)
         if price.id in usage

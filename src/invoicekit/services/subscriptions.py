@@ -18,7 +18,8 @@ from typing import Any
 import attrs
 
 from invoicekit.domain import checks
-from invoicekit.domain import subscription as subs
+from invoicekit.domain import subscription_changes as subs
+from invoicekit.domain.subscription import Change
 from invoicekit.domain.coupons import AppliedCoupon
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.line import Line
@@ -225,10 +226,13 @@ class Subscriptions:
         found = _quantities({"quantity": quantity}) + _choice(
             "proration", proration, ProrationBehavior
         )
-        found = [attrs.evolve(p, path="quantity") if p.path.startswith("quantities") else p for p in found]
+        found = [
+            attrs.evolve(p, path="quantity") if p.path.startswith("quantities") else p
+            for p in found
+        ]
         found += checks.lookup("price_id", price_id, required=False)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> subs.Change:
+        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change:
             chosen = price_id or _seats_price(sub)
             return subs.change_quantity(
                 sub,
@@ -239,7 +243,9 @@ class Subscriptions:
             )
 
         details = {"quantity": str(quantity), "price_id": price_id, "proration": str(proration)}
-        return self._change(subscription_id, "change_quantity", at, found, details, apply, key=idempotency_key)
+        return self._change(
+            subscription_id, "change_quantity", at, found, details, apply, key=idempotency_key
+        )
 
     def change_plan(
         self,
@@ -255,7 +261,7 @@ class Subscriptions:
         found = checks.lookup("plan_id", plan_id) + _quantities(quantities)
         found += _choice("proration", proration, ProrationBehavior)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> subs.Change:
+        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change:
             plan = tx.catalog.get_plan(self._seller_id, plan_id)
             return subs.change_plan(
                 sub,
@@ -265,8 +271,14 @@ class Subscriptions:
                 quantities=quantities,
             )
 
-        details = {"plan_id": plan_id, "quantities": _plain(quantities), "proration": str(proration)}
-        return self._change(subscription_id, "change_plan", at, found, details, apply, key=idempotency_key)
+        details = {
+            "plan_id": plan_id,
+            "quantities": _plain(quantities),
+            "proration": str(proration),
+        }
+        return self._change(
+            subscription_id, "change_plan", at, found, details, apply, key=idempotency_key
+        )
 
     def pause(
         self,
@@ -278,7 +290,7 @@ class Subscriptions:
         """Pause from ``at``: periods bill nothing ("skip") or are written off ("mark_uncollectible")."""
         found = _choice("behavior", behavior, PauseBehavior)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> subs.Change | None:
+        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is SubscriptionStatus.PAUSED:
                 return None  # a repeat changes nothing
             return subs.pause(sub, at=when, behavior=PauseBehavior(str(behavior)))
@@ -288,7 +300,7 @@ class Subscriptions:
     def resume(self, subscription_id: str, *, at: datetime | None = None) -> Subscription:
         """Bill again from ``at`` (default: now); a subscription not paused is returned as it is."""
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> subs.Change | None:
+        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is not SubscriptionStatus.PAUSED:
                 return None
             return subs.resume(sub, at=when)
@@ -306,7 +318,7 @@ class Subscriptions:
         """Cancel at ``at`` (or when the current period ends); ``prorate`` credits the unused time."""
         found = checks.flag("at_period_end", at_period_end) + checks.flag("prorate", prorate)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> subs.Change | None:
+        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is SubscriptionStatus.CANCELED or (
                 at_period_end and sub.cancel_at_period_end
             ):
@@ -322,13 +334,15 @@ class Subscriptions:
         """Take coupon ``coupon_id`` off the subscription's invoices from the next one on."""
         found = checks.lookup("coupon_id", coupon_id)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> subs.Change | None:
+        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             coupon = tx.catalog.get_coupon(self._seller_id, coupon_id)
             if any(c.coupon.id == coupon.id for c in sub.coupons):
                 return None  # a repeat adds it once
             return subs.add_coupon(sub, coupon, at=when)
 
-        return self._change(subscription_id, "apply_coupon", at, found, {"coupon_id": coupon_id}, apply)
+        return self._change(
+            subscription_id, "apply_coupon", at, found, {"coupon_id": coupon_id}, apply
+        )
 
     def preview(
         self,
@@ -355,7 +369,7 @@ class Subscriptions:
         at: datetime | None,
         found: list[Problem],
         details: Mapping[str, Any],
-        apply: Callable[[Transaction, Subscription, datetime], subs.Change | None],
+        apply: Callable[[Transaction, Subscription, datetime], Change | None],
         *,
         key: str | None = None,
     ) -> Subscription:

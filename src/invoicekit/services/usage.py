@@ -181,7 +181,9 @@ def _record(
     meters = _meters(sub)
     if one["meter"] not in meters:
         allowed = ", ".join(sorted(meters)) or "none: the subscription has no metered price"
-        found.append(problem(f"{where}meter", f"must be a meter of its prices: {allowed}", one["meter"]))
+        found.append(
+            problem(f"{where}meter", f"must be a meter of its prices: {allowed}", one["meter"])
+        )
     if found:
         return None, found
     try:
