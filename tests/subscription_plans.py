@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -35,33 +34,33 @@ def plan(
 ) -> Plan:
     """A plan with a fixed fee, a seats price and a metered price (ids end in ``suffix``)."""
     prices = (
-        Price(
+        Price.create(
             id=f"base{suffix}",
             description=f"{id.title()} plan",
             currency=currency,
             kind=PriceKind.FIXED,
-            unit_amount=Decimal(fee),
+            unit_amount=fee,
             tax=(Vat("19"),),
         ),
-        Price(
+        Price.create(
             id=f"seats{suffix}",
             description="Seats",
             currency=currency,
             kind=PriceKind.SEATS,
-            unit_amount=Decimal(seat),
+            unit_amount=seat,
             tax=(Vat("19"),),
         ),
-        Price(
+        Price.create(
             id=f"api{suffix}",
             description="API calls",
             currency=currency,
             kind=PriceKind.METERED,
-            unit_amount=Decimal(call),
+            unit_amount=call,
             meter=Meter(key="api_calls"),
             tax=(Vat("19"),),
         ),
     )
-    return Plan(id=id, name=id.title(), frequency=frequency, prices=prices)
+    return Plan.create(id=id, name=id.title(), frequency=frequency, prices=prices)
 
 
 PRO: Final = plan()

@@ -56,7 +56,7 @@ def _reference(amount: Decimal, period: BillingPeriod, at: datetime, zone: str) 
 
 def _prices(fee: Decimal, seat: Decimal, pid: str = "") -> tuple[Price, ...]:
     return (
-        Price(
+        Price.create(
             id=f"base{pid}",
             description=f"Plan{pid}",
             currency="EUR",
@@ -64,7 +64,7 @@ def _prices(fee: Decimal, seat: Decimal, pid: str = "") -> tuple[Price, ...]:
             unit_amount=fee,
             tax=(Vat("19"),),
         ),
-        Price(
+        Price.create(
             id=f"seats{pid}",
             description=f"Seats{pid}",
             currency="EUR",
@@ -93,7 +93,7 @@ def _subscription(
     seat: Decimal,
     q: int,
 ) -> Subscription:
-    plan = Plan(id="p", name="P", frequency=frequency, prices=_prices(fee, seat))
+    plan = Plan.create(id="p", name="P", frequency=frequency, prices=_prices(fee, seat))
     begins = datetime(start.year, start.month, start.day, 9, tzinfo=ZoneInfo(zone))
     return Subscription.create(
         id="s",
@@ -170,7 +170,7 @@ def test_t27_a_plan_change_credits_and_charges_each_price_day_exactly(case: dict
     fee, seat, frequency = case["fee"], case["seat"], case["frequency"]
     sub = _subscription(**case, q=3)
     period, at = _instant(sub, index, share)
-    richer = Plan(id="q", name="Q", frequency=frequency, prices=_prices(fee * 2, seat, "2"))
+    richer = Plan.create(id="q", name="Q", frequency=frequency, prices=_prices(fee * 2, seat, "2"))
     change = change_plan(sub, richer, at=at, proration="invoice_now", quantities={"seats2": 4})
     expected = [
         -_reference(fee, period, at, zone),

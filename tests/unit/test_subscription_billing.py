@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from invoicekit.domain.coupons import Coupon
 from invoicekit.domain.line import Line, ServicePeriod
+from invoicekit.domain.pricing import Plan, Price
 from invoicekit.domain.subscription import SubscriptionStatus
 from invoicekit.domain.subscription_billing import (
     TRIAL_INDEX,
@@ -20,6 +22,7 @@ from invoicekit.domain.subscription_billing import (
     due_bills,
 )
 from invoicekit.domain.subscription_changes import (
+    add_coupon,
     cancel,
     change_quantity,
     end_trial,
@@ -221,3 +224,41 @@ def test_bills_in_a_dst_zone_keep_their_local_time() -> None:
     local = {(b.bill_at.astimezone(ZoneInfo("America/New_York")).time()) for b in bills}
     assert local == {time(20, 30)}  # across the March and November DST changes
     assert bills[0].period.start == date(2027, 2, 28)
+
+
+def test_a_coupon_discounts_the_bills_it_applies_to() -> None:
+    coupon = Coupon.create(
+        id="c10", name="10% off", percent_off=10, duration="repeating", periods=2
+    )
+    sub = add_coupon(subscribe(), coupon, at=berlin(2027, 1, 13)).subscription
+    bills = due_bills(sub, 0, berlin(2027, 4, 1))
+    discounted = [
+        [d.reason for line in bill_lines(sub, bill, {}) for d in line.discounts] for bill in bills
+    ]
+    assert discounted == [["10% off", "10% off"], ["10% off", "10% off"], []]
+
+
+def test_tiered_seats_bill_one_line_per_tier_and_prorate_on_the_rated_amount() -> None:
+    tiered = Price.create(
+        id="seats",
+        description="Seats",
+        currency="EUR",
+        kind="seats",
+        model="graduated",
+        tiers=[{"up_to": 5, "unit_amount": "10.00"}, {"up_to": None, "unit_amount": "6.00"}],
+        tax=Vat("19"),
+    )
+    plan = Plan.create(id="tiered", name="Tiered", frequency="monthly", prices=[tiered])
+    sub = subscribe(plan=plan, quantities={"seats": 8})
+    (bill,) = due_bills(sub, None, berlin(2027, 1, 1))
+    lines = bill_lines(sub, bill, {})
+    assert [(line.quantity, line.unit_price) for line in lines] == [
+        (5, Decimal("10.00")),
+        (3, Decimal("6.00")),
+    ]
+    change = change_quantity(sub, "seats", 4, at=berlin(2027, 1, 13), proration="prorate")
+    # 8 seats: 68.00 × 19/31 = 41.68; 4 seats: 40.00 × 19/31 = 24.52
+    assert [line.quantity * line.unit_price for line in change.lines] == [
+        Decimal("-41.68"),
+        Decimal("24.52"),
+    ]

@@ -16,7 +16,7 @@ from typing import Final
 import attrs
 
 from invoicekit.domain import checks
-from invoicekit.domain.coupons import AppliedCoupon
+from invoicekit.domain.coupons import apply_coupons
 from invoicekit.domain.line import Line, ServicePeriod
 from invoicekit.domain.pricing import Price, PriceKind
 from invoicekit.domain.proration import days_text, local_day
@@ -204,7 +204,7 @@ def bill_lines(sub: Subscription, bill: PeriodBill, usage: Mapping[str, Usage]) 
                 used = usage.get(item.price.id, Usage())
                 lines += _lines(item.price, item_rated(item.price, item.quantity, used), days)
     lines += sub.pending
-    return _with_coupons(tuple(lines), sub.coupons, bill.index, sub.currency)
+    return apply_coupons(lines, sub.coupons, bill.index, sub.currency)
 
 
 def after_bill(sub: Subscription, bill: PeriodBill) -> Subscription:
@@ -241,12 +241,3 @@ def _lines(price: Price, rated: Rated, days: ServicePeriod) -> list[Line]:
             )
         )
     return found
-
-
-def _with_coupons(
-    lines: tuple[Line, ...],
-    coupons: tuple[AppliedCoupon, ...],  # noqa: ARG001 - stand-in until pricing.apply_coupons
-    index: int,  # noqa: ARG001 - stand-in until pricing.apply_coupons
-    currency: str,  # noqa: ARG001 - stand-in until pricing.apply_coupons
-) -> tuple[Line, ...]:
-    return lines
