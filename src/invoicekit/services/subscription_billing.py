@@ -42,7 +42,7 @@ from invoicekit.services.subscription_invoices import (
     IssueIn,
     subscription_invoice_id,
 )
-from invoicekit.services.subscription_lines import bill_for, compose, keep
+from invoicekit.services.subscription_lines import bill_for, compose, keep, metered
 from invoicekit.services.unit import Runner
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord
 
@@ -145,27 +145,25 @@ class SubscriptionGenerator:
         generated: list[Generated],
         skipped: list[Skipped],
         now: datetime,
-    ) -> Generated | None:
-        p = bill.period
+    ) -> None:
+        """A dry run's view of ``bill``: generated, or skipped and why."""
         if bill.skipped is not None:
             skipped.append(Skipped(self._seller_id, sub.id, bill.index, bill.skipped))
-            return None
-        invoice_id = subscription_invoice_id(self._seller_id, sub.id, bill.index)
-        one = Generated(
-            self._seller_id,
-            sub.id,
-            bill.index,
-            p.start,
-            p.last_day,
-            invoice_id,
-            self._ripe(bill, now),
-        )
-        generated.append(one)
-        return one
+            return
+        generated.append(self._made(sub, bill, issue=self._ripe(sub, bill, now)))
 
-    def _ripe(self, bill: PeriodBill, now: datetime) -> bool:
+    def _made(self, sub: Subscription, bill: PeriodBill, *, issue: bool) -> Generated:
+        p = bill.period
+        invoice_id = subscription_invoice_id(self._seller_id, sub.id, bill.index)
+        return Generated(
+            self._seller_id, sub.id, bill.index, p.start, p.last_day, invoice_id, issue
+        )
+
+    def _ripe(self, sub: Subscription, bill: PeriodBill, now: datetime) -> bool:
         """Whether the bill is issued now: no usage to wait for, or its grace has passed."""
-        return bill.usage_window is None or now >= bill.bill_at + self.grace
+        if bill.usage_window is None or not metered(sub):
+            return True
+        return now >= bill.bill_at + self.grace
 
     def _generate(self, ids: Sequence[str], now: datetime) -> _Page:
         """One page in one transaction: claim, end trials, draft, issue, save progress."""
@@ -222,13 +220,13 @@ class SubscriptionGenerator:
             if draft is None:
                 continue
             bill = bill_for(sub, int(draft.metadata["period"]), now)
-            if bill is None or not self._ripe(bill, now):
+            if bill is None or not self._ripe(sub, bill, now):
                 held.append(invoice_id)
                 continue
             current = attrs.evolve(record, billed=tuple(billed))
             composed = compose(tx, current, sub, bill, now, late=not counted)
             billed = [*composed.amended, *composed.billed]
-            edit = lifecycle.Edit(seller=seller, lines=composed.lines)
+            edit = lifecycle.Edit(seller=seller, lines=composed.lines or None)
             edited = InvoiceChanges(self._run, self._seller_id).apply_in(tx, draft, [edit], now=at)
             page.to_issue.append(edited)
             if bill.uncollectible:
@@ -238,14 +236,23 @@ class SubscriptionGenerator:
         last = record.last_index
         for bill in bills:
             last = bill.index
-            made = self._collect(sub, bill, page.generated, page.skipped, now)
-            if made is None:
+            if bill.skipped is not None:
+                page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, bill.skipped))
+                sub = after_bill(sub, bill)
                 continue
+            issue = self._ripe(sub, bill, now)
             current = attrs.evolve(record, billed=tuple(billed))
             # Late usage of billed periods goes on the first bill issued now, once.
-            composed = compose(tx, current, sub, bill, now, late=made.issue and not counted)
-            if made.issue:
+            composed = compose(tx, current, sub, bill, now, late=issue and not counted)
+            if issue:
                 billed = [*composed.amended, *composed.billed]
+            if not composed.lines:  # a final bill without usage, say: handled, no invoice
+                why = "nothing to bill"
+                page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, why))
+                sub = after_bill(sub, bill)
+                continue
+            made = self._made(sub, bill, issue=issue)
+            page.generated.append(made)
             draft = Invoice.draft(
                 id=made.invoice_id,
                 seller=seller,
@@ -259,7 +266,7 @@ class SubscriptionGenerator:
             page.drafts.append(draft)
             sub = after_bill(sub, bill)  # its pending prorations are on this bill
             self._run.faults.hit("subscriptions_after_draft")
-            if made.issue:
+            if issue:
                 page.to_issue.append(draft)
                 if bill.uncollectible:
                     page.uncollectible.add(draft.id)

@@ -152,6 +152,7 @@ class SubscriptionStatusHook:
     @staticmethod
     def _dunning_ended(tx: Transaction, invoice: Invoice) -> bool:
         """Every retry of the dunning policy has failed (the first charge and each retry)."""
-        seller = tx.sellers.get(invoice.seller_id)
-        retries = len(seller.dunning.retry_days) if seller.dunning is not None else 0
-        return len(invoice.failures) > retries
+        policy = tx.sellers.get(invoice.seller_id).dunning
+        if policy is None:  # no dunning: it never ends by itself
+            return False
+        return len(invoice.failures) > len(policy.retry_days)
