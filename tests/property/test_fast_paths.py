@@ -175,6 +175,11 @@ GOOD: Final[dict[str, st.SearchStrategy[Any]]] = {
     "discounts": st.sampled_from([(), [Discount(percent="10")]]),
     "charges": st.sampled_from([(), (Charge(amount="4.90"),)]),
     "period": st.sampled_from([None, ServicePeriod(date(2026, 1, 1), date(2026, 1, 31))]),
+    "note": st.one_of(
+        st.none(),
+        st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=30),
+        st.sampled_from(["12 of 30 days", "Two\nlines", "a\tb", "x" * 1000]),
+    ).filter(lambda note: note is None or note.strip()),
 }
 ANY: Final[dict[str, st.SearchStrategy[Any]]] = {
     "description": texts,
@@ -186,6 +191,7 @@ ANY: Final[dict[str, st.SearchStrategy[Any]]] = {
     "discounts": adjustments,
     "charges": charges,
     "period": periods,
+    "note": texts,
 }
 
 
@@ -238,6 +244,13 @@ def good(**changes: Any) -> dict[str, Any]:
 @example(good(charges=[Discount(percent="10")]))
 @example(good(charges=[Charge(amount="1.00", tax=Vat("19"))]))
 @example(good(period="2026-01"))
+@example(good(note="12 of 30 days"))
+@example(good(note="Two\nlines\twith a tab"))
+@example(good(note=" "))
+@example(good(note=""))
+@example(good(note="x" * 1001))
+@example(good(note="a\x07b"))
+@example(good(note=5))
 def test_line_fast_path_agrees_with_the_full_checks(fields: dict[str, Any]) -> None:
     fast = outcome(lambda: Line(**fields))
     with full_checks_only():

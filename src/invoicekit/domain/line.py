@@ -251,6 +251,9 @@ class Line:
     discounts: tuple[Discount, ...] = attrs.field(default=(), converter=_discounts)
     charges: tuple[Charge, ...] = attrs.field(default=(), converter=_charges)
     period: ServicePeriod | None = None
+    #: Free text about this line (EN 16931 BT-127), such as how its amount came about
+    #: ("12 of 30 days"); shown on documents and by ``Totals.explain()``.
+    note: str | None = None
 
     def __attrs_post_init__(self) -> None:
         if _plainly_valid(self):
@@ -301,6 +304,8 @@ class Line:
                     )
         if self.period is not None and not isinstance(self.period, ServicePeriod):
             found.append(problem(f"{where}period", "must be a ServicePeriod", self.period))
+        if self.note is not None:  # None is no note; a note says something
+            found += _text_problems(f"{where}note", self.note, required=True)
         return found
 
 
@@ -323,6 +328,7 @@ def _plainly_valid(line: Line) -> bool:
     taxes = line.taxes
     unit = line.unit
     base = line.base_quantity
+    note = line.note
     return (
         type(text) is str
         and 0 < len(text) <= _MAX_TEXT
@@ -346,6 +352,15 @@ def _plainly_valid(line: Line) -> bool:
         and _plain_adjustments(line.discounts, Discount)
         and _plain_adjustments(line.charges, Charge)
         and (line.period is None or type(line.period) is ServicePeriod)
+        and (
+            note is None
+            or (
+                type(note) is str
+                and 0 < len(note) <= _MAX_TEXT
+                and note.isprintable()
+                and not note.isspace()
+            )
+        )
     )
 
 

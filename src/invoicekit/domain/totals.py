@@ -44,6 +44,7 @@ __all__ = [
     "TaxSubtotal",
     "Totals",
     "compute_totals",
+    "line_notes",
 ]
 
 _MODE: Final = {
@@ -91,6 +92,16 @@ def _short(value: Decimal) -> str:
     if -int(value.as_tuple().exponent) > _SHOWN_PLACES:
         return f"{value.quantize(_SHOWN).normalize():f}..."
     return f"{value.normalize():f}"
+
+
+def _one_line(note: str) -> str:
+    """A line note on one line of explain(): its lines joined by " / ", tabs as spaces."""
+    return " / ".join(part.strip() for part in note.splitlines() if part.strip()).replace("\t", " ")
+
+
+def line_notes(lines: Iterable[Line]) -> tuple[tuple[int, str], ...]:
+    """``(index, note)`` of each of ``lines`` with a note: what ``Totals.notes`` holds."""
+    return tuple((i, line.note) for i, line in enumerate(lines) if line.note is not None)
 
 
 class LineAmounts(NamedTuple):
@@ -165,6 +176,9 @@ class Totals:
     recorded: tuple[tuple[tuple[object, ...], Decimal, Decimal, str], ...] = attrs.field(
         eq=False, repr=False
     )
+    #: ``(index, note)`` of each line with a note (BT-127), for ``explain()``: words about
+    #: the lines, not amounts, so not compared; storage rebuilds them from the lines.
+    notes: tuple[tuple[int, str], ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
     def steps(self) -> tuple[RoundingStep, ...]:
@@ -200,6 +214,7 @@ class Totals:
                 else ""
             ),
         ]
+        notes = dict(self.notes)
         for i, line in enumerate(self.lines):
             parts = [f"  line {i + 1}: base {line.base}"]
             parts += [f"- discount {d}" for d in line.discounts]
@@ -207,6 +222,8 @@ class Totals:
             text = " ".join(parts) + f" = net {line.net}"
             if line.gross is not None:
                 text += f" (gross {line.gross})"
+            if i in notes:
+                text += f"  [{_one_line(notes[i])}]"
             out.append(text)
         for adj in (*self.discounts, *self.charges):
             labels = ", ".join(t.label for t in adj.taxes)
@@ -308,7 +325,7 @@ class _Computation:
         finally:
             setcontext(outer)
 
-    def _run(  # noqa: PLR0912 - the rules read top to bottom as in the spec
+    def _run(  # noqa: PLR0912, PLR0915 - the rules read top to bottom as in the spec
         self, lines: Sequence[Line], discounts: Sequence[Discount], charges: Sequence[Charge]
     ) -> Totals:
         if not lines:
@@ -319,7 +336,10 @@ class _Computation:
         # With tax-inclusive prices a line's net here is still its gross amount (converted later).
         raw: list[LineAmounts] = []
         new = tuple.__new__  # LineAmounts(...) runs Python code for its defaults; this does not
+        notes: list[tuple[int, str]] = []
         for i, line in enumerate(lines):
+            if line.note is not None:
+                notes.append((i, line.note))
             exact = line.quantity * line.unit_price
             if line.base_quantity != 1:
                 exact /= line.base_quantity
@@ -412,6 +432,7 @@ class _Computation:
             prices=self.prices,
             policy=self.policy,
             recorded=tuple(self.steps),
+            notes=tuple(notes),
         )
 
     @staticmethod

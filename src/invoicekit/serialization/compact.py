@@ -153,6 +153,8 @@ def _line(line: Line, taxes: TaxTable) -> dict[str, Any]:
         out["charges"] = [_adjustment(c, taxes) for c in line.charges]
     if line.period is not None:
         out["period"] = [line.period.start.isoformat(), line.period.end.isoformat()]
+    if line.note is not None:
+        out["note"] = line.note
     return out
 
 

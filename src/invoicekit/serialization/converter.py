@@ -12,20 +12,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final, TypeVar, cast
 
+import attrs
 import cattrs
 
 from invoicekit.domain import events as ev
 from invoicekit.domain.dunning import DunningPolicy, PolicyOverride
 from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.invoice import CreditNote, Invoice
+from invoicekit.domain.line import Line
 from invoicekit.domain.numbering import NumberFormat, Series
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import RoundingPolicy
 from invoicekit.domain.tax import Tax
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
-from invoicekit.domain.totals import LineAmounts, Totals
+from invoicekit.domain.totals import LineAmounts, Totals, line_notes
 from invoicekit.serialization.dunning_values import dunning_document, dunning_from
 
 __all__ = [
@@ -88,6 +90,7 @@ def _totals_unstructure(converter: cattrs.Converter) -> Any:
 
     def unstructure(totals: Totals) -> dict[str, Any]:
         data: dict[str, Any] = base(totals)
+        del data["notes"]  # the lines' notes: stored on the lines
         data["recorded"] = [
             [" ".join(map(str, where)), str(exact), str(rounded), rule]
             for where, exact, rounded, rule in totals.recorded
@@ -109,6 +112,38 @@ def _totals_structure(converter: cattrs.Converter) -> Any:
         fields["recorded"] = []
         totals: Totals = base(fields, Totals)
         return Totals(**{**_attrs_dict(totals), "recorded": recorded})
+
+    return structure
+
+
+def _register_line_notes(converter: cattrs.Converter) -> None:
+    """Write a line's note (BT-127) only when it has one; rebuild ``Totals.notes`` on read.
+
+    The field came after format 1, so a line without a note is written as before: stored
+    documents, content hashes, templates and call fingerprints do not change.
+    """
+    line_fields = converter.gen_unstructure_attrs_fromdict(Line)
+
+    def unstructure_line(line: Line) -> dict[str, Any]:
+        data: dict[str, Any] = line_fields(line)
+        if data["note"] is None:
+            del data["note"]
+        return data
+
+    converter.register_unstructure_hook(Line, unstructure_line)
+    for cls in (Invoice, CreditNote):
+        converter.register_structure_hook(cls, _with_line_notes(converter, cls))
+
+
+def _with_line_notes(converter: cattrs.Converter, cls: type[T]) -> Any:
+    base = converter.gen_structure_attrs_fromdict(cls)
+
+    def structure(data: Mapping[str, Any], _: Any) -> T:
+        value: Any = base(data, cls)
+        notes = line_notes(value.lines)
+        if notes:
+            value = attrs.evolve(value, totals=attrs.evolve(value.totals, notes=notes))
+        return cast(T, value)
 
     return structure
 
@@ -188,6 +223,7 @@ def make_converter() -> cattrs.Converter:
     )
     c.register_unstructure_hook(Totals, _totals_unstructure(c))
     c.register_structure_hook(Totals, _totals_structure(c))
+    _register_line_notes(c)
     return c
 
 

@@ -66,6 +66,7 @@ def _line(converter: cattrs.Converter, data: dict[str, Any]) -> Line | None:
         discounts=(),
         charges=(),
         period=period,
+        note=data.get("note"),  # written only when the line has one
     )
 
 

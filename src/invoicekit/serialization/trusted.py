@@ -21,7 +21,13 @@ from invoicekit.domain.line import Charge, Discount, Line, ServicePeriod
 from invoicekit.domain.policy import PriceMode
 from invoicekit.domain.status import Status
 from invoicekit.domain.tax import Tax, TaxCategory
-from invoicekit.domain.totals import DocumentAdjustment, LineAmounts, TaxSubtotal, Totals
+from invoicekit.domain.totals import (
+    DocumentAdjustment,
+    LineAmounts,
+    TaxSubtotal,
+    Totals,
+    line_notes,
+)
 from invoicekit.serialization.builders import unchecked
 from invoicekit.serialization.compact import LINE_BASE_QUANTITY, zero_text
 from invoicekit.serialization.compact_values import DEFAULT_POLICY
@@ -109,7 +115,7 @@ def _adjustments(build: Any, items: list[dict[str, Any]] | None, taxes: _Taxes) 
 def _line(data: dict[str, Any], taxes: _Taxes) -> Line:
     if len(data) == 4:  # noqa: PLR2004 - description, quantity, unit price, tax: nothing else
         discounts = charges = ()
-        base_quantity, unit, period = LINE_BASE_QUANTITY, "C62", None
+        base_quantity, unit, period, note = LINE_BASE_QUANTITY, "C62", None, None
     else:
         get = data.get
         base_quantity, unit = get("base_quantity"), get("unit", "C62")
@@ -118,6 +124,7 @@ def _line(data: dict[str, Any], taxes: _Taxes) -> Line:
         charges = _adjustments(_new_charge, get("charges"), taxes)
         pair = get("period")
         period = None if pair is None else _new_period(start=_day(pair[0]), end=_day(pair[1]))
+        note = get("note")
     tax = data["tax"]
     return _new_line(
         description=data["description"],
@@ -129,6 +136,7 @@ def _line(data: dict[str, Any], taxes: _Taxes) -> Line:
         discounts=discounts,
         charges=charges,
         period=period,
+        note=note,
     )
 
 
@@ -160,7 +168,10 @@ def _applied(data: dict[str, Any], kind: str, taxes: _Taxes) -> DocumentAdjustme
     )
 
 
-def _totals(data: dict[str, Any], taxes: _Taxes, currency: str, prices: PriceMode) -> Totals:
+def _totals(
+    data: dict[str, Any], taxes: _Taxes, currency: str, prices: PriceMode, lines: tuple[Line, ...]
+) -> Totals:
+    """The stored totals of ``lines``, with the lines' notes for ``Totals.explain()``."""
     currency = data.get("currency", currency)
     zero = zero_text(currency)
     chosen = policy(data["policy"]) if "policy" in data else DEFAULT_POLICY
@@ -196,6 +207,7 @@ def _totals(data: dict[str, Any], taxes: _Taxes, currency: str, prices: PriceMod
                 for s in data.get("steps", ())
             ]
         ),
+        notes=line_notes(lines),
     )
 
 
@@ -216,7 +228,8 @@ def invoice(frozen: dict[str, Any], rest: dict[str, Any]) -> Invoice:
     """The invoice whose frozen part and the rest ``compact.invoice_parts`` wrote."""
     taxes = _tax_table(frozen["taxes"])
     prices = PRICES[frozen["prices"]] if "prices" in frozen else PriceMode.EXCLUSIVE
-    totals = _totals(frozen["totals"], taxes, frozen["currency"], prices)
+    lines = tuple([_line(line, taxes) for line in frozen["lines"]])
+    totals = _totals(frozen["totals"], taxes, frozen["currency"], prices, lines)
     get, more = frozen.get, rest.get
     snapshot_seller, snapshot_customer = get("seller"), get("customer")
     status, rest_policy = more("status"), more("policy")
@@ -231,7 +244,7 @@ def invoice(frozen: dict[str, Any], rest: dict[str, Any]) -> Invoice:
         seller_id=frozen["seller_id"],
         customer_id=frozen["customer_id"],
         currency=frozen["currency"],
-        lines=tuple([_line(line, taxes) for line in frozen["lines"]]),
+        lines=lines,
         totals=totals,
         terms=terms(frozen["terms"]),
         status=Status.DRAFT if status is None else _STATUS[status],
@@ -273,6 +286,7 @@ def credit_note(data: dict[str, Any]) -> CreditNote:
     """The credit note written by ``compact.credit_note_document``."""
     taxes = _tax_table(data["taxes"])
     currency = data["currency"]
+    lines = tuple([_line(line, taxes) for line in data["lines"]])
     return _new_credit_note(
         id=data["id"],
         number=data["number"],
@@ -284,8 +298,8 @@ def credit_note(data: dict[str, Any]) -> CreditNote:
             _day(data["invoice_issue_date"]) if "invoice_issue_date" in data else None
         ),
         currency=currency,
-        lines=tuple([_line(line, taxes) for line in data["lines"]]),
-        totals=_totals(data["totals"], taxes, currency, PriceMode.EXCLUSIVE),
+        lines=lines,
+        totals=_totals(data["totals"], taxes, currency, PriceMode.EXCLUSIVE, lines),
         issue_date=_day(data["issue_date"]),
         issued_at=_time(data["issued_at"]),
         seller=seller(data["seller"]),

@@ -11,7 +11,7 @@ from invoicekit.domain.usage import Aggregation, Meter, Usage, UsageRecord, aggr
 from invoicekit.errors import DuplicateError
 from invoicekit.subscription_records import UsageQuery
 
-__all__ = ["MemoryUsage", "check_batch", "usage_conflict"]
+__all__ = ["MemoryUsage", "check_batch", "fresh", "same_usage", "usage_conflict"]
 
 
 def usage_conflict(key: str) -> DuplicateError:
@@ -44,6 +44,17 @@ def check_batch(records: Sequence[UsageRecord]) -> dict[tuple[str, str], UsageRe
     return first
 
 
+def fresh(records: Sequence[UsageRecord], stored: set[tuple[str, str]]) -> builtins.list[bool]:
+    """Per record: True for the first of its key in the batch unless ``stored`` held the key."""
+    seen = set(stored)
+    result = []
+    for record in records:
+        key = (record.seller_id, record.key)
+        result.append(key not in seen)
+        seen.add(key)
+    return result
+
+
 class MemoryUsage:
     """Records keyed by (seller id, key); aggregates with ``domain.usage.aggregate``."""
 
@@ -57,14 +68,11 @@ class MemoryUsage:
             stored = self._t.get(key)
             if stored is not None and not same_usage(stored, record):
                 raise usage_conflict(record.key)
-        stored_now: builtins.list[bool] = []
-        for record in records:
-            key = (record.seller_id, record.key)
-            new = first[key] is record and self._t.get(key) is None
-            if new:
+        stored = {key for key in first if self._t.get(key) is not None}
+        for key, record in first.items():
+            if key not in stored:
                 self._t.put(key, record)
-            stored_now.append(new)
-        return stored_now
+        return fresh(records, stored)
 
     def _records(self, query: UsageQuery) -> builtins.list[UsageRecord]:
         return [
