@@ -57,16 +57,17 @@ class Plans:
         """
         checks.refuse(checks.identifier("id", id, required=False), "plan")
         plan_id = id or self._new_id("plan")
-        plan = Plan.create(
-            id=plan_id,
-            name=name,
-            frequency=frequency,
-            prices=prices,
-            interval=interval,
-            trial_days=trial_days,
-        )
 
         def body(tx: Transaction, _: datetime) -> Plan:
+            # Checked here, after the key: a key reused with other values is a conflict.
+            plan = Plan.create(
+                id=plan_id,
+                name=name,
+                frequency=frequency,
+                prices=prices,
+                interval=interval,
+                trial_days=trial_days,
+            )
             tx.catalog.add_plan(self._seller_id, plan)
             return plan
 
@@ -117,17 +118,18 @@ class Coupons:
         ``duration`` is "once", "repeating" (for ``periods`` invoices) or "forever".
         """
         checks.refuse(checks.identifier("id", id, required=False), "coupon")
-        coupon = Coupon.create(
-            id=id or self._new_id("coupon"),
-            name=name,
-            percent_off=percent_off,
-            amount_off=amount_off,
-            currency=currency,
-            duration=duration,
-            periods=periods,
-        )
+        coupon_id = id or self._new_id("coupon")
 
         def body(tx: Transaction, _: datetime) -> Coupon:
+            coupon = Coupon.create(
+                id=coupon_id,
+                name=name,
+                percent_off=percent_off,
+                amount_off=amount_off,
+                currency=currency,
+                duration=duration,
+                periods=periods,
+            )
             tx.catalog.add_coupon(self._seller_id, coupon)
             return coupon
 
