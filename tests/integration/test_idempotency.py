@@ -39,11 +39,11 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 )
 from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.ports import MessageStatus
+from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
-from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.subscriptions import Subscriptions
 from invoicekit.services.usage import Usage
@@ -652,12 +652,12 @@ UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
     ),
     "Usage.record": (
         "each record has a key: the same key again is the same record, counted once",
-        lambda w: _metered(w),
+        _metered,
         lambda w, sub_id: w.books.usage.record(sub_id, "api_calls", 5, key="u-1"),
     ),
     "Usage.record_many": (
         "each record has a key: the same keys again are reported as duplicates",
-        lambda w: _metered(w),
+        _metered,
         lambda w, sub_id: w.books.usage.record_many(
             [{"subscription_id": sub_id, "meter": "api_calls", "quantity": 5, "key": "u-2"}]
         ),

@@ -47,8 +47,8 @@ from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
-from invoicekit.services.providers import Providers
 from invoicekit.services.preview import Preview
+from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.subscription_billing import SubscriptionGenerator

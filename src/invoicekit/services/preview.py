@@ -44,6 +44,7 @@ class Preview:
         change_plan: str | None,
         quantities: Mapping[str, Any] | None,
     ) -> Invoice:
+        """The next invoice of ``subscription_id`` at ``at``, with a proposed change; unsaved."""
         when = at or self._run.clock.now()
         with self._run.read() as tx:
             record = tx.subscriptions.get(self._seller_id, subscription_id)

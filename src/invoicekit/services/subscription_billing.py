@@ -90,6 +90,31 @@ class _Page:
         self.progress.clear()
 
 
+@attrs.define
+class _State:
+    """One subscription's progress while its page is generated."""
+
+    sub: Subscription
+    billed: builtins.list[BilledUsage]
+    last: int | None
+    held: builtins.list[str] = attrs.Factory(list)
+    #: Usage was counted by a bill issued now (``usage_billed_until`` moves).
+    counted: bool = False
+
+
+@attrs.frozen
+class _Run:
+    """What every subscription of a page is generated with."""
+
+    seller: Seller
+    customer: Customer
+    #: The instant ``run_due`` runs at (what is due).
+    now: datetime
+    #: The transaction's clock (issue and received times).
+    at: datetime
+    page: _Page
+
+
 class SubscriptionGenerator:
     """Generates one seller's due subscription invoices."""
 
@@ -184,7 +209,7 @@ class SubscriptionGenerator:
                     page.skipped.append(Skipped(self._seller_id, sub_id, None, why))
                     continue
                 customer = customers[record.subscription.customer_id]
-                self._one(tx, record, seller, customer, now, at, page)
+                self._one(tx, record, _Run(seller, customer, now, at, page))
             tx.subscriptions.save_many(page.progress)
             if page.drafts:
                 tx.invoices.add_many(page.drafts)
@@ -200,91 +225,95 @@ class SubscriptionGenerator:
         self._run.write(self._seller_id, calls.GenerateSubscriptions(), body)
         return page
 
-    def _one(
+    def _one(self, tx: Transaction, record: SubscriptionRecord, run: _Run) -> None:
+        """One subscription: its trial, its held drafts, its due bills; progress appended."""
+        sub = end_trial_if_due(record.subscription, run.seller, run.customer, run.now)
+        state = _State(sub=sub, billed=list(record.billed), last=record.last_index)
+        for invoice_id in record.to_issue:
+            self._release(tx, record, invoice_id, state, run)
+        for bill in due_bills(state.sub, record.last_index, run.now):
+            self._bill(tx, record, bill, state, run)
+        unchanged = state.sub == record.subscription and state.last == record.last_index
+        if unchanged and not record.to_issue:
+            return
+        run.page.progress.append(
+            attrs.evolve(
+                record,
+                subscription=state.sub,
+                last_index=state.last,
+                to_issue=tuple(state.held),
+                billed=keep(state.billed),
+                usage_billed_until=run.at if state.counted else record.usage_billed_until,
+            )
+        )
+
+    def _release(
+        self, tx: Transaction, record: SubscriptionRecord, invoice_id: str, state: _State, run: _Run
+    ) -> None:
+        """A draft held for usage: issued with its usage recounted once its grace has passed."""
+        draft = self._held(tx, record, invoice_id, run.page)
+        if draft is None:
+            return
+        bill = bill_for(state.sub, int(draft.metadata["period"]), run.now)
+        if bill is None or not self._ripe(state.sub, bill, run.now):
+            state.held.append(invoice_id)
+            return
+        current = attrs.evolve(record, billed=tuple(state.billed))
+        composed = compose(tx, current, state.sub, bill, run.now, late=not state.counted)
+        state.billed = [*composed.amended, *composed.billed]
+        edit = lifecycle.Edit(seller=run.seller, lines=composed.lines or None)
+        edited = InvoiceChanges(self._run, self._seller_id).apply_in(tx, draft, [edit], now=run.at)
+        run.page.to_issue.append(edited)
+        if bill.uncollectible:
+            run.page.uncollectible.add(edited.id)
+        state.counted = True
+
+    def _bill(
         self,
         tx: Transaction,
         record: SubscriptionRecord,
-        seller: Seller,
-        customer: Customer,
-        now: datetime,
-        at: datetime,
-        page: _Page,
+        bill: PeriodBill,
+        state: _State,
+        run: _Run,
     ) -> None:
-        """One subscription: its trial, its held drafts, its due bills; progress appended."""
-        sub = end_trial_if_due(record.subscription, seller, customer, now)
-        billed: list[BilledUsage] = list(record.billed)
-        counted = False
-        held: list[str] = []
-        for invoice_id in record.to_issue:
-            draft = self._held(tx, record, invoice_id, page)
-            if draft is None:
-                continue
-            bill = bill_for(sub, int(draft.metadata["period"]), now)
-            if bill is None or not self._ripe(sub, bill, now):
-                held.append(invoice_id)
-                continue
-            current = attrs.evolve(record, billed=tuple(billed))
-            composed = compose(tx, current, sub, bill, now, late=not counted)
-            billed = [*composed.amended, *composed.billed]
-            edit = lifecycle.Edit(seller=seller, lines=composed.lines or None)
-            edited = InvoiceChanges(self._run, self._seller_id).apply_in(tx, draft, [edit], now=at)
-            page.to_issue.append(edited)
-            if bill.uncollectible:
-                page.uncollectible.add(edited.id)
-            counted = True
-        bills = due_bills(sub, record.last_index, now)
-        last = record.last_index
-        for bill in bills:
-            last = bill.index
-            if bill.skipped is not None:
-                page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, bill.skipped))
-                sub = after_bill(sub, bill)
-                continue
-            issue = self._ripe(sub, bill, now)
-            current = attrs.evolve(record, billed=tuple(billed))
-            # Late usage of billed periods goes on the first bill issued now, once.
-            composed = compose(tx, current, sub, bill, now, late=issue and not counted)
-            if issue:
-                billed = [*composed.amended, *composed.billed]
-            if not composed.lines:  # a final bill without usage, say: handled, no invoice
-                why = "nothing to bill"
-                page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, why))
-                sub = after_bill(sub, bill)
-                continue
-            made = self._made(sub, bill, issue=issue)
-            page.generated.append(made)
-            draft = Invoice.draft(
-                id=made.invoice_id,
-                seller=seller,
-                customer=customer,
-                lines=composed.lines,
-                at=at,
-                currency=sub.currency,
-                terms=sub.terms,
-                metadata={SUBSCRIPTION: sub.id, "period": bill.index},
-            )
-            page.drafts.append(draft)
-            sub = after_bill(sub, bill)  # its pending prorations are on this bill
-            self._run.faults.hit("subscriptions_after_draft")
-            if issue:
-                page.to_issue.append(draft)
-                if bill.uncollectible:
-                    page.uncollectible.add(draft.id)
-                counted = True
-            else:
-                held.append(draft.id)
-        if sub == record.subscription and last == record.last_index and not record.to_issue:
-            return  # nothing changed
-        page.progress.append(
-            attrs.evolve(
-                record,
-                subscription=sub,
-                last_index=last,
-                to_issue=tuple(held),
-                billed=keep(billed),
-                usage_billed_until=at if counted else record.usage_billed_until,
-            )
+        """One due bill: drafted, and issued now or held for its usage grace."""
+        page, sub = run.page, state.sub
+        state.last = bill.index
+        if bill.skipped is not None:
+            page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, bill.skipped))
+            state.sub = after_bill(sub, bill)
+            return
+        issue = self._ripe(sub, bill, run.now)
+        current = attrs.evolve(record, billed=tuple(state.billed))
+        # Late usage of billed periods goes on the first bill issued now, once.
+        composed = compose(tx, current, sub, bill, run.now, late=issue and not state.counted)
+        if issue:
+            state.billed = [*composed.amended, *composed.billed]
+        state.sub = after_bill(sub, bill)  # its pending prorations are on this bill
+        if not composed.lines:  # a final bill without usage, say: handled, no invoice
+            page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, "nothing to bill"))
+            return
+        made = self._made(sub, bill, issue=issue)
+        page.generated.append(made)
+        draft = Invoice.draft(
+            id=made.invoice_id,
+            seller=run.seller,
+            customer=run.customer,
+            lines=composed.lines,
+            at=run.at,
+            currency=sub.currency,
+            terms=sub.terms,
+            metadata={SUBSCRIPTION: sub.id, "period": bill.index},
         )
+        page.drafts.append(draft)
+        self._run.faults.hit("subscriptions_after_draft")
+        if issue:
+            page.to_issue.append(draft)
+            if bill.uncollectible:
+                page.uncollectible.add(draft.id)
+            state.counted = True
+        else:
+            state.held.append(draft.id)
 
     def _held(
         self, tx: Transaction, record: SubscriptionRecord, invoice_id: str, page: _Page

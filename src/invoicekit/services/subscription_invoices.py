@@ -23,14 +23,13 @@ from typing import Final
 import attrs
 
 from invoicekit.domain import subscription_changes as subs
-from invoicekit.domain.subscription import Change
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.events import CollectionFailed, Event, InvoicePaid, PaymentFailed
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.standalone_credit import standalone_credit_note
-from invoicekit.domain.subscription import SubscriptionStatus
+from invoicekit.domain.subscription import Change, SubscriptionStatus
 from invoicekit.errors import NotFoundError, ValidationError
 from invoicekit.ports import Transaction
 from invoicekit.services.unit import Runner
@@ -68,6 +67,7 @@ def bill_now(
     tx: Transaction,
     run: Runner,
     seller_id: str,
+    *,
     change: Change,
     now: datetime,
     issue_in: IssueIn,
@@ -119,6 +119,7 @@ class SubscriptionStatusHook:
     def __call__(
         self, tx: Transaction, invoice: Invoice, events: Sequence[Event], now: datetime
     ) -> None:
+        """Set the status of the subscription ``invoice`` bills, if the events call for it."""
         subscription_id = invoice.metadata.get(SUBSCRIPTION)
         if not isinstance(subscription_id, str):
             return

@@ -19,11 +19,11 @@ import attrs
 
 from invoicekit.domain import checks
 from invoicekit.domain import subscription_changes as subs
-from invoicekit.domain.subscription import Change
 from invoicekit.domain.coupons import AppliedCoupon
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.line import Line
 from invoicekit.domain.subscription import (
+    Change,
     PauseBehavior,
     ProrationBehavior,
     Subscription,
@@ -232,7 +232,7 @@ class Subscriptions:
         ]
         found += checks.lookup("price_id", price_id, required=False)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change:
+        def apply(_tx: Transaction, sub: Subscription, when: datetime) -> Change:
             chosen = price_id or _seats_price(sub)
             return subs.change_quantity(
                 sub,
@@ -244,7 +244,13 @@ class Subscriptions:
 
         details = {"quantity": str(quantity), "price_id": price_id, "proration": str(proration)}
         return self._change(
-            subscription_id, "change_quantity", at, found, details, apply, key=idempotency_key
+            subscription_id,
+            "change_quantity",
+            at=at,
+            found=found,
+            details=details,
+            apply=apply,
+            key=idempotency_key,
         )
 
     def change_plan(
@@ -277,7 +283,13 @@ class Subscriptions:
             "proration": str(proration),
         }
         return self._change(
-            subscription_id, "change_plan", at, found, details, apply, key=idempotency_key
+            subscription_id,
+            "change_plan",
+            at=at,
+            found=found,
+            details=details,
+            apply=apply,
+            key=idempotency_key,
         )
 
     def pause(
@@ -290,22 +302,29 @@ class Subscriptions:
         """Pause from ``at``: periods bill nothing ("skip") or are written off ("mark_uncollectible")."""
         found = _choice("behavior", behavior, PauseBehavior)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
+        def apply(_tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is SubscriptionStatus.PAUSED:
                 return None  # a repeat changes nothing
             return subs.pause(sub, at=when, behavior=PauseBehavior(str(behavior)))
 
-        return self._change(subscription_id, "pause", at, found, {"behavior": str(behavior)}, apply)
+        return self._change(
+            subscription_id,
+            "pause",
+            at=at,
+            found=found,
+            details={"behavior": str(behavior)},
+            apply=apply,
+        )
 
     def resume(self, subscription_id: str, *, at: datetime | None = None) -> Subscription:
         """Bill again from ``at`` (default: now); a subscription not paused is returned as it is."""
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
+        def apply(_tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is not SubscriptionStatus.PAUSED:
                 return None
             return subs.resume(sub, at=when)
 
-        return self._change(subscription_id, "resume", at, [], {}, apply)
+        return self._change(subscription_id, "resume", at=at, found=[], details={}, apply=apply)
 
     def cancel(
         self,
@@ -318,7 +337,7 @@ class Subscriptions:
         """Cancel at ``at`` (or when the current period ends); ``prorate`` credits the unused time."""
         found = checks.flag("at_period_end", at_period_end) + checks.flag("prorate", prorate)
 
-        def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
+        def apply(_tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is SubscriptionStatus.CANCELED or (
                 at_period_end and sub.cancel_at_period_end
             ):
@@ -326,7 +345,9 @@ class Subscriptions:
             return subs.cancel(sub, at=when, at_period_end=at_period_end, prorate=prorate)
 
         details = {"at_period_end": at_period_end, "prorate": prorate}
-        return self._change(subscription_id, "cancel", at, found, details, apply)
+        return self._change(
+            subscription_id, "cancel", at=at, found=found, details=details, apply=apply
+        )
 
     def apply_coupon(
         self, subscription_id: str, coupon_id: str, *, at: datetime | None = None
@@ -341,7 +362,12 @@ class Subscriptions:
             return subs.add_coupon(sub, coupon, at=when)
 
         return self._change(
-            subscription_id, "apply_coupon", at, found, {"coupon_id": coupon_id}, apply
+            subscription_id,
+            "apply_coupon",
+            at=at,
+            found=found,
+            details={"coupon_id": coupon_id},
+            apply=apply,
         )
 
     def preview(
@@ -366,11 +392,11 @@ class Subscriptions:
         self,
         subscription_id: str,
         change: str,
+        *,
         at: datetime | None,
         found: list[Problem],
         details: Mapping[str, Any],
         apply: Callable[[Transaction, Subscription, datetime], Change | None],
-        *,
         key: str | None = None,
     ) -> Subscription:
         found = checks.lookup("subscription_id", subscription_id) + _instant("at", at) + found
@@ -386,7 +412,9 @@ class Subscriptions:
                 expected_version=record.version,
             )
             if done.invoice_now and done.lines:
-                bill_now(tx, self._run, self._seller_id, done, now, self._issue_in)
+                bill_now(
+                    tx, self._run, self._seller_id, change=done, now=now, issue_in=self._issue_in
+                )
             return done.subscription
 
         call = calls.ChangeSubscription(
