@@ -23,7 +23,7 @@ import attrs
 from invoicekit.clock import SystemClock
 from invoicekit.domain import checks
 from invoicekit.domain.events import Event
-from invoicekit.errors import ConfigurationError, InvoiceKitError, ValidationError, problem
+from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
@@ -51,8 +51,8 @@ from invoicekit.services.preview import Preview
 from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.run_due import RunDue
-from invoicekit.services.subscription_billing import SubscriptionGenerator
-from invoicekit.services.subscription_invoices import ON_DUNNING_END, SubscriptionStatusHook
+from invoicekit.services.subscription_billing import generate_all
+from invoicekit.services.subscription_invoices import SubscriptionStatusHook, check_options
 from invoicekit.services.subscriptions import Subscriptions
 from invoicekit.services.unit import Runner
 from invoicekit.services.usage import Usage
@@ -169,17 +169,7 @@ class Billing:
         subscription_on_dunning_end: Literal["canceled", "unpaid"] = "canceled",
     ) -> None:
         self.storage = storage
-        if not isinstance(usage_grace, timedelta) or not (
-            timedelta(0) <= usage_grace <= timedelta(days=31)
-        ):
-            raise ConfigurationError(
-                f"usage_grace must be a timedelta of 0 to 31 days, not {usage_grace!r}"
-            )
-        if subscription_on_dunning_end not in ON_DUNNING_END:
-            raise ConfigurationError(
-                "subscription_on_dunning_end must be 'canceled' or 'unpaid', "
-                f"not {subscription_on_dunning_end!r}"
-            )
+        check_options(usage_grace, subscription_on_dunning_end)
         #: How long a closed period's invoice waits for late usage before it is issued.
         self.usage_grace = usage_grace
         #: The payment providers by name (the first is the default; ``Seller.payment_provider``
@@ -425,25 +415,13 @@ class Billing:
         workers at once and again after a crash. ``run_due`` calls it after
         ``recurring_due``; so may a scheduler.
         """
-        when = now or self.clock.now()
-        if not isinstance(when, datetime) or when.utcoffset() is None:
-            raise ValidationError(
-                [problem("now", "must be a timezone-aware datetime, or None", now)],
-                subject="generation",
-            )
-        with self._runner.read() as tx:
-            sellers = sorted({seller_id for seller_id, _ in tx.subscriptions.billing()})
-        report = GenerationReport(dry_run=dry_run)
-        for seller_id in sellers:
-            books = self.seller(seller_id)
-            generator = SubscriptionGenerator(
-                self._runner,
-                seller_id,
-                books.invoices._issue_in,  # noqa: SLF001 - services share it
-                self.usage_grace,
-            )
-            report += generator.generate_due(when, dry_run=dry_run)
-        return report
+        return generate_all(
+            self._runner,
+            lambda seller_id: self.seller(seller_id).invoices._issue_in,  # noqa: SLF001 - shared
+            self.usage_grace,
+            now,
+            dry_run=dry_run,
+        )
 
     def close(self) -> None:
         """Close the storage."""

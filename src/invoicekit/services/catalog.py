@@ -18,7 +18,7 @@ from invoicekit.domain.coupons import Coupon, CouponDuration
 from invoicekit.domain.pricing import Plan, Price
 from invoicekit.domain.schedule import Frequency
 from invoicekit.ports import Transaction
-from invoicekit.services import calls
+from invoicekit.services import subscription_calls as calls
 from invoicekit.services.unit import Runner
 
 __all__ = ["Coupons", "Plans"]

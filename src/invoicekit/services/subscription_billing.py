@@ -19,7 +19,7 @@ sends invoices to be paid by transfer), else into cancellation.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -32,9 +32,9 @@ from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
 from invoicekit.domain.subscription import Subscription, SubscriptionStatus
 from invoicekit.domain.subscription_billing import PeriodBill, after_bill, due_bills
-from invoicekit.errors import InvoiceKitError, NotFoundError
+from invoicekit.errors import InvoiceKitError, NotFoundError, ValidationError, problem
 from invoicekit.ports import Transaction
-from invoicekit.services import calls
+from invoicekit.services import subscription_calls as calls
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.generation import Generated, GenerationReport, Skipped
 from invoicekit.services.subscription_invoices import (
@@ -46,7 +46,7 @@ from invoicekit.services.subscription_lines import bill_for, compose, keep, mete
 from invoicekit.services.unit import Runner
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord
 
-__all__ = ["SubscriptionGenerator", "can_pay", "end_trial_if_due"]
+__all__ = ["SubscriptionGenerator", "can_pay", "end_trial_if_due", "generate_all"]
 
 #: Subscriptions generated per transaction.
 _CHUNK: Final = 250
@@ -326,3 +326,27 @@ class SubscriptionGenerator:
             page.skipped.append(Skipped(self._seller_id, record.subscription.id, None, why))
             return None
         return inv if inv.status is Status.DRAFT else None
+
+
+def generate_all(
+    runner: Runner,
+    issue_in_for: Callable[[str], IssueIn],
+    grace: timedelta,
+    now: datetime | None,
+    *,
+    dry_run: bool = False,
+) -> GenerationReport:
+    """``generate_due`` for every seller with subscriptions that may bill; one report for all."""
+    when = now or runner.clock.now()
+    if not isinstance(when, datetime) or when.utcoffset() is None:
+        raise ValidationError(
+            [problem("now", "must be a timezone-aware datetime, or None", now)],
+            subject="generation",
+        )
+    with runner.read() as tx:
+        sellers = sorted({seller_id for seller_id, _ in tx.subscriptions.billing()})
+    report = GenerationReport(dry_run=dry_run)
+    for seller_id in sellers:
+        generator = SubscriptionGenerator(runner, seller_id, issue_in_for(seller_id), grace)
+        report += generator.generate_due(when, dry_run=dry_run)
+    return report

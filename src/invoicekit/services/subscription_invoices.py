@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -30,7 +30,7 @@ from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.subscription import Change, SubscriptionStatus
-from invoicekit.errors import NotFoundError, ValidationError
+from invoicekit.errors import ConfigurationError, NotFoundError, ValidationError
 from invoicekit.ports import Transaction
 from invoicekit.services.unit import Runner
 
@@ -40,6 +40,7 @@ __all__ = [
     "IssueIn",
     "SubscriptionStatusHook",
     "bill_now",
+    "check_options",
     "subscription_invoice_id",
 ]
 
@@ -51,6 +52,20 @@ IssueIn = Callable[
 SUBSCRIPTION: Final = "subscription"
 #: What a subscription becomes when dunning ends without payment.
 ON_DUNNING_END: Final = ("canceled", "unpaid")
+
+
+def check_options(usage_grace: object, on_dunning_end: object) -> None:
+    """Billing's subscription options: ConfigurationError naming a bad one."""
+    if not isinstance(usage_grace, timedelta) or not (
+        timedelta(0) <= usage_grace <= timedelta(days=31)
+    ):
+        raise ConfigurationError(
+            f"usage_grace must be a timedelta of 0 to 31 days, not {usage_grace!r}"
+        )
+    if on_dunning_end not in ON_DUNNING_END:
+        raise ConfigurationError(
+            f"subscription_on_dunning_end must be 'canceled' or 'unpaid', not {on_dunning_end!r}"
+        )
 
 
 def subscription_invoice_id(seller_id: str, subscription_id: str, index: int) -> str:

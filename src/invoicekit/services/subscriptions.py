@@ -31,7 +31,8 @@ from invoicekit.domain.subscription import (
 )
 from invoicekit.errors import Problem, problem
 from invoicekit.ports import Transaction
-from invoicekit.services import calls
+from invoicekit.services import subscription_calls as calls
+from invoicekit.services import subscription_checks as sc
 from invoicekit.services.subscription_invoices import IssueIn, bill_now
 from invoicekit.services.unit import Runner
 from invoicekit.subscription_records import SubscriptionRecord
@@ -40,46 +41,6 @@ __all__ = ["Subscriptions"]
 
 #: Answers a preview: (subscription id, at, a plan id to move to, quantities) -> the invoice.
 PreviewFn = Callable[[str, datetime | None, str | None, Mapping[str, Any] | None], Invoice]
-
-
-def _choice(path: str, value: object, kind: type[Any]) -> list[Problem]:
-    allowed = ", ".join(repr(str(v)) for v in kind)
-    if value not in {str(v) for v in kind}:
-        return [problem(path, f"must be one of {allowed}", value)]
-    return []
-
-
-def _instant(path: str, value: object) -> list[Problem]:
-    if value is not None and (not isinstance(value, datetime) or value.utcoffset() is None):
-        return [problem(path, "must be a timezone-aware datetime, or None (now)", value)]
-    return []
-
-
-def _quantities(value: object) -> list[Problem]:
-    if value is None:
-        return []
-    if not isinstance(value, Mapping):
-        return [problem("quantities", "must be a mapping of price id to a quantity", value)]
-    found: list[Problem] = []
-    for price_id, q in value.items():
-        found += checks.lookup("quantities", price_id)
-        try:
-            number = Decimal(str(q)) if isinstance(q, int | str | Decimal) else None
-        except ArithmeticError:
-            number = None
-        if number is None or not number.is_finite() or number < 0 or isinstance(q, bool):
-            found.append(
-                problem(f"quantities[{price_id!r}]", "must be a number of seats, 0 or more", q)
-            )
-    return found
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {str(k): str(v) for k, v in value.items()}
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return list(value)
-    return value
 
 
 class Subscriptions:
@@ -105,7 +66,7 @@ class Subscriptions:
         *,
         plan_id: str,
         currency: str | None = None,
-        quantities: Mapping[str, Decimal | int | str] | None = None,
+        quantities: Mapping[str, Decimal | int] | None = None,
         start: datetime | None = None,
         trial_days: int | None = None,
         trial_end: datetime | None = None,
@@ -123,8 +84,8 @@ class Subscriptions:
         found = checks.lookup("customer_id", customer_id) + checks.lookup("plan_id", plan_id)
         found += checks.identifier("id", id, required=False)
         found += checks.lookup("coupon_id", coupon_id, required=False)
-        found += _instant("start", start) + _instant("trial_end", trial_end)
-        found += _quantities(quantities)
+        found += sc.instant("start", start) + sc.instant("trial_end", trial_end)
+        found += sc.quantities(quantities)
         if currency is not None:
             found += checks.text("currency", currency, limit=3)
         if trial_days is not None:
@@ -138,7 +99,7 @@ class Subscriptions:
             seller = tx.sellers.get(self._seller_id)
             customer = tx.customers.get(self._seller_id, customer_id)
             plan = tx.catalog.get_plan(self._seller_id, plan_id)
-            coupons = ()
+            coupons: tuple[AppliedCoupon, ...] = ()
             if coupon_id is not None:
                 coupon = tx.catalog.get_coupon(self._seller_id, coupon_id)
                 coupons = (AppliedCoupon(coupon=coupon, first_index=0),)
@@ -167,11 +128,11 @@ class Subscriptions:
             customer_id=customer_id,
             plan_id=plan_id,
             currency=currency,
-            quantities=_plain(quantities),
+            quantities=sc.plain(quantities),
             start=start,
             trial_days=trial_days,
             trial_end=trial_end,
-            trial_lines=_plain(trial_lines),
+            trial_lines=sc.plain(trial_lines),
             coupon_id=coupon_id,
         )
         return self._run.write(self._seller_id, call, body, Subscription, key=idempotency_key)
@@ -198,7 +159,7 @@ class Subscriptions:
         found = checks.lookup("customer_id", customer_id, required=False)
         found += checks.lookup("after", after, required=False) + checks.at_least("limit", limit)
         if status is not None:
-            found += _choice("status", status, SubscriptionStatus)
+            found += sc.choice("status", status, SubscriptionStatus)
         checks.refuse(found, "query")
         with self._run.read() as tx:
             records = tx.subscriptions.list(
@@ -223,7 +184,7 @@ class Subscriptions:
         idempotency_key: str | None = None,
     ) -> Subscription:
         """Set the seats of ``price_id`` (default: the subscription's one seats price) from ``at``."""
-        found = _quantities({"quantity": quantity}) + _choice(
+        found = sc.quantities({"quantity": quantity}) + sc.choice(
             "proration", proration, ProrationBehavior
         )
         found = [
@@ -233,7 +194,7 @@ class Subscriptions:
         found += checks.lookup("price_id", price_id, required=False)
 
         def apply(_tx: Transaction, sub: Subscription, when: datetime) -> Change:
-            chosen = price_id or _seats_price(sub)
+            chosen = price_id or sc.seats_price(sub)
             return subs.change_quantity(
                 sub,
                 chosen,
@@ -258,14 +219,14 @@ class Subscriptions:
         subscription_id: str,
         plan_id: str,
         *,
-        quantities: Mapping[str, Decimal | int | str] | None = None,
+        quantities: Mapping[str, Decimal | int] | None = None,
         proration: ProrationBehavior | str = "prorate",
         at: datetime | None = None,
         idempotency_key: str | None = None,
     ) -> Subscription:
         """Move to plan ``plan_id`` from ``at``; ``proration`` says what the change bills."""
-        found = checks.lookup("plan_id", plan_id) + _quantities(quantities)
-        found += _choice("proration", proration, ProrationBehavior)
+        found = checks.lookup("plan_id", plan_id) + sc.quantities(quantities)
+        found += sc.choice("proration", proration, ProrationBehavior)
 
         def apply(tx: Transaction, sub: Subscription, when: datetime) -> Change:
             plan = tx.catalog.get_plan(self._seller_id, plan_id)
@@ -279,7 +240,7 @@ class Subscriptions:
 
         details = {
             "plan_id": plan_id,
-            "quantities": _plain(quantities),
+            "quantities": sc.plain(quantities),
             "proration": str(proration),
         }
         return self._change(
@@ -300,7 +261,7 @@ class Subscriptions:
         at: datetime | None = None,
     ) -> Subscription:
         """Pause from ``at``: periods bill nothing ("skip") or are written off ("mark_uncollectible")."""
-        found = _choice("behavior", behavior, PauseBehavior)
+        found = sc.choice("behavior", behavior, PauseBehavior)
 
         def apply(_tx: Transaction, sub: Subscription, when: datetime) -> Change | None:
             if sub.status is SubscriptionStatus.PAUSED:
@@ -376,15 +337,17 @@ class Subscriptions:
         *,
         at: datetime | None = None,
         change_plan: str | None = None,
-        quantities: Mapping[str, Decimal | int | str] | None = None,
+        quantities: Mapping[str, Decimal | int] | None = None,
     ) -> Invoice:
         """The next invoice as ``run_due`` would make it, with a proposed change; writes nothing.
 
         ``change_plan`` (a plan id) and ``quantities`` propose a change at ``at``
         (default: now), prorated; the answer is an unsaved draft.
         """
-        found = checks.lookup("subscription_id", subscription_id) + _instant("at", at)
-        found += checks.lookup("change_plan", change_plan, required=False) + _quantities(quantities)
+        found = checks.lookup("subscription_id", subscription_id) + sc.instant("at", at)
+        found += checks.lookup("change_plan", change_plan, required=False) + sc.quantities(
+            quantities
+        )
         checks.refuse(found, "preview")
         return self._preview(subscription_id, at, change_plan, quantities)
 
@@ -394,12 +357,12 @@ class Subscriptions:
         change: str,
         *,
         at: datetime | None,
-        found: list[Problem],
+        found: builtins.list[Problem],
         details: Mapping[str, Any],
         apply: Callable[[Transaction, Subscription, datetime], Change | None],
         key: str | None = None,
     ) -> Subscription:
-        found = checks.lookup("subscription_id", subscription_id) + _instant("at", at) + found
+        found = checks.lookup("subscription_id", subscription_id) + sc.instant("at", at) + found
         checks.refuse(found, "subscription")
 
         def body(tx: Transaction, now: datetime) -> Subscription:
@@ -422,17 +385,3 @@ class Subscriptions:
         )
         result_type = Subscription if key is not None else None
         return self._run.write(self._seller_id, call, body, result_type, key=key)
-
-
-def _seats_price(sub: Subscription) -> str:
-    """The id of the subscription's one seats price (ValidationError when none or several)."""
-    from invoicekit.domain.pricing import PriceKind
-    from invoicekit.errors import ValidationError
-
-    seats = [i.price.id for i in sub.items if i.price.kind is PriceKind.SEATS]
-    if len(seats) != 1:
-        why = "name the seats price: the subscription has " + (
-            "none" if not seats else f"several ({', '.join(seats)})"
-        )
-        raise ValidationError([problem("price_id", why, None)], subject="subscription")
-    return seats[0]

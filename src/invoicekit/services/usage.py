@@ -25,7 +25,7 @@ from invoicekit.domain.subscription import Subscription
 from invoicekit.domain.usage import UsageRecord
 from invoicekit.errors import NotFoundError, Problem, ValidationError, problem
 from invoicekit.ports import Transaction
-from invoicekit.services import calls
+from invoicekit.services import subscription_calls as calls
 from invoicekit.services.unit import Runner
 
 __all__ = ["FUTURE_LIMIT", "Usage", "UsageBatch"]
