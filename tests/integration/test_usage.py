@@ -132,7 +132,7 @@ def test_usage_after_the_grace_is_one_adjustment_on_the_next_invoice(
     ]
     late = [line for line in mar.lines if line.description.startswith("Late usage")]
     assert [(line.description, line.quantity, line.unit_price) for line in late] == [
-        ("Late usage for api_calls, 2026-01-01 – 2026-02-01", Decimal(1), Decimal("5.00"))
+        ("Late usage for api_calls, 1–31 Jan 2026", Decimal(1), Decimal("5.00"))
     ]
     assert late[0].note is not None
     assert "2000" in late[0].note

@@ -17,6 +17,7 @@ import attrs
 
 from invoicekit.domain.line import Line
 from invoicekit.domain.pricing import Price, PriceKind
+from invoicekit.domain.proration import days_text, local_day
 from invoicekit.domain.subscription import Subscription
 from invoicekit.domain.subscription_billing import PeriodBill, bill_lines, due_bills
 from invoicekit.domain.subscription_rating import item_rated
@@ -81,11 +82,18 @@ def bill_for(sub: Subscription, index: int, now: datetime) -> PeriodBill | None:
     return None
 
 
-def _period_text(bill: PeriodBill) -> str:
+def _period_text(sub: Subscription, bill: PeriodBill) -> str:
+    """The days a bill's usage was for, as its usage lines name them ("1–31 Jan 2026")."""
     window = bill.usage_window
     if window is None:
         return f"period {bill.index}"
-    return f"{window[0].date().isoformat()} – {(window[1] - timedelta(microseconds=1)).date().isoformat()}"
+    zone = sub.schedule.zone
+    first = local_day(window[0], zone)
+    last = min(
+        bill.period.start - timedelta(days=1),
+        local_day(window[1] - timedelta(microseconds=1), zone),
+    )
+    return days_text(first, max(first, last))
 
 
 def _late_lines(
@@ -124,7 +132,7 @@ def _late_lines(
         if difference == 0 and usage.quantity == billed.quantity:
             amended.append(billed)
             continue
-        period = _period_text(bill)
+        period = _period_text(sub, bill)
         lines.append(
             Line(
                 f"Late usage for {price.meter.key}, {period}",
