@@ -47,7 +47,7 @@ def test_a_repeating_amount_coupon() -> None:
     coupon = Coupon.create(
         id="c", name="3 months", amount_off=5, currency="JPY", duration="repeating", periods=3
     )
-    assert (coupon.amount_off, coupon.duration, coupon.periods) == (5, "repeating", 3)
+    assert (coupon.amount_off, coupon.duration, coupon.periods) == (Decimal(5), "repeating", 3)
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_each_rule_of_a_coupon(fields: dict[str, Any], paths: tuple[str, ...]) -
 
 def test_a_float_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="float"):
-        Coupon.create(id="c", name="c", percent_off=0.1)
+        Coupon.create(id="c", name="c", percent_off=0.1)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,11 @@ def test_tiers_are_up_to_and_including_so_a_decimal_bound_is_fine() -> None:
             "percent",
             id="percent-places",
         ),
+        pytest.param(
+            {"model": "percentage", "tiers": (), "percent": "2", "unit_amount": "1"},
+            "unit_amount",
+            id="percentage-unit-amount",
+        ),
         pytest.param({"model": "tiered"}, "model", id="unknown-model"),
         pytest.param({"kind": "usage"}, "kind", id="unknown-kind"),
         pytest.param({"meter": None}, "meter", id="meter-missing"),

@@ -50,7 +50,7 @@ def test_a_fixed_fee_is_one_part() -> None:
     assert rated.quantity == 1
     assert rated.amount == Decimal("49.00")
     assert [(p.description, p.quantity, p.unit_price) for p in rated.parts] == [
-        ("Pro plan", 1, Decimal("49.00"))
+        ("Pro plan", Decimal(1), Decimal("49.00"))
     ]
     assert rated.note == "fixed fee: 1 × 49.00 = 49.00"
 
@@ -69,7 +69,7 @@ def test_per_unit_in_yen_and_dinar() -> None:
 def test_seats_are_priced_by_the_model() -> None:
     price = _price(kind="seats", meter=None, unit_amount="10.00", description="Seats")
     rated = rate(price, Usage(), seats=7)
-    assert (rated.quantity, rated.amount) == (7, Decimal("70.00"))
+    assert (rated.quantity, rated.amount) == (Decimal(7), Decimal("70.00"))
     volume = _price(kind="seats", meter=None, model="volume", tiers=[*TIERS[:2], {"up_to": None}])
     assert rate(volume, Usage(), seats=Decimal(2000)).amount == Decimal("20.00")
 
@@ -92,7 +92,7 @@ def test_package_rounds_the_packages_up() -> None:
     rated = rate(price, _used(12345))
     assert rated.amount == Decimal("26.00")
     assert rated.note == "package: ceil(12,345 / 1,000) = 13 × 2.00 = 26.00"
-    assert (rated.parts[0].quantity, rated.quantity) == (13, 12345)
+    assert (rated.parts[0].quantity, rated.quantity) == (Decimal(13), Decimal(12345))
     assert rate(price, _used(1000)).amount == Decimal("2.00")
     assert rate(price, _used(1001)).amount == Decimal("4.00")
     assert rate(price, _used(0)).amount == Decimal("0.00")
@@ -187,7 +187,7 @@ def test_a_maximum_caps_the_period_with_a_negative_part() -> None:
     price = _price(model="percentage", percent="2.9", fixed_fee="0.30", maximum="30.00")
     rated = rate(price, Usage(Decimal("1000.00"), 12))
     assert _notes(rated)[-1] == "maximum 30.00 per period: -2.60"
-    assert (rated.parts[-1].quantity, rated.parts[-1].unit_price) == (-1, Decimal("2.60"))
+    assert (rated.parts[-1].quantity, rated.parts[-1].unit_price) == (Decimal(-1), Decimal("2.60"))
     assert rated.amount == Decimal("30.00")
 
 
@@ -209,3 +209,20 @@ def test_the_parts_as_invoice_lines_total_the_rated_amount(fields: dict[str, Any
     rated = rate(_price(**fields), Usage(Decimal("12345.67"), 321))
     lines = [Line(p.description, p.quantity, p.unit_price, tax=Vat("19")) for p in rated.parts]
     assert compute_totals("EUR", lines).line_net_total == rated.amount
+
+
+@pytest.mark.parametrize(
+    ("calls", "graduated", "volume"),
+    [
+        (800, "0.00", "0.00"),
+        (10_000, "90.00", "100.00"),
+        (10_001, "95.01", "85.01"),
+        (60_000, "465.00", "300.00"),
+    ],
+)
+def test_the_worked_table_of_the_pricing_models_page(
+    calls: int, graduated: str, volume: str
+) -> None:
+    usage = _used(calls)
+    assert rate(_price(model="graduated", tiers=TIERS), usage).amount == Decimal(graduated)
+    assert rate(_price(model="volume", tiers=TIERS), usage).amount == Decimal(volume)
