@@ -20,8 +20,8 @@ from typing import Any, Final
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from invoicekit.adapters.storage.memory_usage import check_batch, fresh, usage_conflict
 from invoicekit.adapters.storage.sqlalchemy_tables import USAGE_RECORDS, Context
+from invoicekit.adapters.storage.usage_batches import check_batch, fresh, usage_conflict
 from invoicekit.adapters.storage.usage_sql import (
     aggregate_sql,
     from_micros,
