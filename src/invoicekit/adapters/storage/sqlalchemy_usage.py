@@ -12,16 +12,18 @@ batch back.
 from __future__ import annotations
 
 import builtins
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, Final
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from invoicekit.adapters.storage.memory_usage import check_batch, fresh, usage_conflict
-from invoicekit.adapters.storage.sqlalchemy_tables import USAGE_RECORDS, Context
+from invoicekit.adapters.storage.sqlalchemy_tables import USAGE_RECORDS, Context, translate
+from invoicekit.adapters.storage.usage_batches import check_batch, fresh, usage_conflict
 from invoicekit.adapters.storage.usage_sql import (
     aggregate_sql,
     from_micros,
@@ -70,6 +72,17 @@ _PG_LEVEL: Final = (
 _LATE: Final = " AND received_at < :received_before"
 
 
+_PG_INSERT: Final = (
+    "INSERT INTO usage_records (seller_id, key, subscription_id, meter, quantity, at, "
+    "received_at, properties) VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
+    "ON CONFLICT DO NOTHING RETURNING seller_id, key"
+)
+_PG_STORED: Final = (
+    "SELECT seller_id, key, subscription_id, meter, quantity, at, properties "
+    "FROM usage_records WHERE seller_id = %s AND key = ANY(%s)"
+)
+
+
 def _pg_row(record: UsageRecord) -> dict[str, Any]:
     return {
         "seller_id": record.seller_id,
@@ -116,6 +129,33 @@ class SqlUsage:
         insert = postgresql.insert if ctx.postgres else sqlite.insert
         self._insert = insert(_U).on_conflict_do_nothing().returning(_U.c.seller_id, _U.c.key)
 
+    def _driver(self, operation: str, sql: str, params: Any, *, many: bool = False) -> Any:
+        """Rows of a statement run on psycopg itself (PostgreSQL): no SQL compiled per batch.
+
+        ``many``: ``executemany`` with RETURNING; the rows of every execution.
+        """
+        driver: Any = self._c.conn.connection.dbapi_connection
+        try:
+            with driver.cursor() as cursor:
+                if not many:
+                    return cursor.execute(sql, params).fetchall()
+                cursor.executemany(sql, params, returning=True)
+                found = []
+                while True:
+                    found += cursor.fetchall()
+                    if not cursor.nextset():
+                        return found
+        except (*self._c.errors, driver.Error) as exc:
+            raise translate(exc, operation=operation, url=self._c.url) from exc
+
+    def _stored_rows(self, seller_id: str, keys: builtins.list[str]) -> builtins.list[Any]:
+        if self._c.postgres:
+            rows = self._driver("read usage records", _PG_STORED, (seller_id, keys))
+            names = ("seller_id", "key", "subscription_id", "meter", "quantity", "at", "properties")
+            return [SimpleNamespace(**dict(zip(names, r, strict=True))) for r in rows]
+        query = sa.select(_U).where(_U.c.seller_id == seller_id, _U.c.key.in_(keys))
+        return list(self._c.rows("read usage records", query))
+
     def _check_stored(self, rows: dict[tuple[str, str], dict[str, Any]]) -> set[tuple[str, str]]:
         """The batch's keys stored already; DuplicateError when one differs."""
         sellers: dict[str, builtins.list[str]] = {}
@@ -125,8 +165,7 @@ class SqlUsage:
         for seller_id, keys in sellers.items():
             for start in range(0, len(keys), _SLICE):
                 part = keys[start : start + _SLICE]
-                query = sa.select(_U).where(_U.c.seller_id == seller_id, _U.c.key.in_(part))
-                for row in self._c.rows("read usage records", query):
+                for row in self._stored_rows(seller_id, part):
                     if not _same(row, rows[seller_id, row.key]):
                         raise usage_conflict(row.key)
                     stored.add((seller_id, row.key))
@@ -141,8 +180,7 @@ class SqlUsage:
         if new:
             savepoint = self._c.conn.begin_nested()
             try:
-                found = self._c.rows("store usage records", self._insert, new)
-                inserted = {(r.seller_id, r.key) for r in found}
+                inserted = self._insert_rows(new)
                 raced = {k: rows[k] for k in rows if k not in stored and k not in inserted}
                 stored |= self._check_stored(raced) if raced else set()
             except BaseException:
@@ -150,6 +188,27 @@ class SqlUsage:
                 raise
             savepoint.commit()
         return fresh(records, stored)
+
+    def _insert_rows(self, new: builtins.list[dict[str, Any]]) -> set[tuple[str, str]]:
+        """Insert, skipping keys taken meanwhile; the (seller, key) of the rows inserted."""
+        if not self._c.postgres:
+            found = self._c.rows("store usage records", self._insert, new)
+            return {(r.seller_id, r.key) for r in found}
+        params = [
+            (
+                r["seller_id"],
+                r["key"],
+                r["subscription_id"],
+                r["meter"],
+                r["quantity"],
+                r["at"],
+                r["received_at"],
+                None if r["properties"] is None else json.dumps(r["properties"]),
+            )
+            for r in new
+        ]
+        found = self._driver("store usage records", _PG_INSERT, params, many=True)
+        return {(r[0], r[1]) for r in found}
 
     def aggregate(
         self, query: UsageQuery, aggregation: Aggregation, *, prop: str | None = None

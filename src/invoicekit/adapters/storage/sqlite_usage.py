@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from invoicekit.adapters.storage.memory_usage import check_batch, fresh, usage_conflict
 from invoicekit.adapters.storage.sqlite_schema import Session
+from invoicekit.adapters.storage.usage_batches import check_batch, fresh, usage_conflict
 from invoicekit.adapters.storage.usage_sql import (
     aggregate_sql,
     from_micros,
