@@ -69,6 +69,11 @@ def test_each_later_bill_charges_its_period_and_the_previous_periods_usage() -> 
     assert lines[0].period == ServicePeriod(date(2027, 2, 1), date(2027, 2, 28))
     assert lines[2].period == ServicePeriod(date(2027, 1, 1), date(2027, 1, 31))
     assert lines[2].taxes == (Vat("19"),)
+    assert [line.note for line in lines] == [
+        "fixed fee: 1 × 30.00 = 30.00",
+        "3 × 10.00 = 30.00",
+        "1,500 × 0.01 = 15.00",
+    ]
 
 
 def test_missed_bills_come_back_exactly_once_in_order() -> None:

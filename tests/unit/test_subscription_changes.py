@@ -50,6 +50,8 @@ def test_more_seats_credit_the_old_quantity_and_charge_the_new_for_the_days_left
     assert charge.description == "Remaining time on Seats × 5 (13–31 Jan 2027)"
     assert (charge.quantity, charge.unit_price) == (1, Decimal("30.65"))  # 50 × 19/31
     assert credit.period == ServicePeriod(date(2027, 1, 13), date(2027, 1, 31))
+    assert credit.note == "3 × 10.00 = 30.00; 30.00 × 19 of 31 days (13–31 Jan 2027) = 18.39"
+    assert charge.note == "5 × 10.00 = 50.00; 50.00 × 19 of 31 days (13–31 Jan 2027) = 30.65"
     assert credit.taxes == (Vat("19"),)
     assert not change.invoice_now
     assert change.subscription.pending == change.lines

@@ -238,6 +238,7 @@ def _lines(price: Price, rated: Rated, days: ServicePeriod) -> list[Line]:
                 tax=price.taxes,
                 unit=price.unit,
                 period=days,
+                note=part.note,
             )
         )
     return found

@@ -111,14 +111,13 @@ def proration_line(
         return None
     first = max(day, period.start)
     what = "Unused time on" if credit else "Remaining time on"
-    note = f"{arithmetic}; {amount} × {days} = {prorated}"
-    del note  # goes into Line.note once the linenote branch is merged
     return Line(
         description=f"{what} {_label(item)} ({days_text(first, period.last_day)})",
         quantity=Decimal(-1 if credit else 1),
         unit_price=prorated,
         tax=item.price.taxes,
         period=ServicePeriod(first, period.last_day),
+        note=f"{arithmetic}; {amount} × {days} = {prorated}",
     )
 
 
