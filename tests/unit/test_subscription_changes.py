@@ -297,3 +297,20 @@ def test_dunning_moves_past_due_to_unpaid_or_canceled() -> None:
     assert set_status(due, "active", at=MID_JANUARY).status is SubscriptionStatus.ACTIVE
     with pytest.raises(ValidationError):
         set_status(due, "sleeping", at=MID_JANUARY)
+
+
+def test_nothing_changes_at_or_after_a_cancellation_at_period_end() -> None:
+    ending = cancel(subscribe(), at=MID_JANUARY, at_period_end=True, prorate=False).subscription
+    after = berlin(2027, 2, 1, 9)
+    coupon = Coupon(id="c", name="C", percent_off=Decimal(10))
+    for refused in (
+        lambda: change_quantity(ending, "seats", 1, at=after, proration="none"),
+        lambda: change_plan(ending, TEAM, at=after, proration="none"),
+        lambda: pause(ending, at=after, behavior="skip"),
+        lambda: add_coupon(ending, coupon, at=after),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            refused()
+        assert _paths(exc) == ["at"]
+    before = berlin(2027, 1, 20)
+    assert change_quantity(ending, "seats", 4, at=before, proration="prorate").lines

@@ -83,6 +83,13 @@ def _at(sub: Subscription, at: object, *more: Problem) -> datetime:
     return at
 
 
+def _before_end(sub: Subscription, at: datetime) -> None:
+    """Refuse a change at or after a cancellation set for the period end."""
+    if sub.cancel_at is not None and at >= sub.cancel_at:
+        why = f"the subscription ends at {sub.cancel_at}; nothing changes at or after that"
+        raise ValidationError([problem("at", why, at)], subject="subscription")
+
+
 def _behavior(value: object) -> list[Problem]:
     if isinstance(value, ProrationBehavior) or value in {b.value for b in ProrationBehavior}:
         return []
@@ -175,6 +182,7 @@ def change_quantity(
         seats = ", ".join(i.price.id for i in sub.items if i.price.kind is PriceKind.SEATS)
         found.append(problem("price_id", f"must name a seats price: {seats or 'none'}", price_id))
     at = _at(sub, at, *found)
+    _before_end(sub, at)
     assert item is not None  # noqa: S101 - checked above
     new = attrs.evolve(item, quantity=Decimal(quantity))
     items = tuple(new if i is item else i for i in sub.items)
@@ -212,6 +220,7 @@ def change_plan(
         )
         found.append(problem("plan", why, plan.id))
     at = _at(sub, at, *found)
+    _before_end(sub, at)
     prices = plan.prices_in(sub.currency)
     kept = {i.price.id: i.quantity for i in sub.items if i.price.kind is PriceKind.SEATS}
     merged: dict[str, Decimal | int] = {
@@ -237,6 +246,7 @@ def pause(sub: Subscription, *, at: datetime, behavior: PauseBehavior | str) -> 
     ok = isinstance(behavior, PauseBehavior) or behavior in {b.value for b in PauseBehavior}
     more = [] if ok else [problem("behavior", "must be 'skip' or 'mark_uncollectible'", behavior)]
     at = _at(sub, at, *more)
+    _before_end(sub, at)
     new_pause = SubscriptionPause(start=at, behavior=PauseBehavior(behavior))
     return _changed(sub, (), False, status=_S.PAUSED, pauses=(*sub.pauses, new_pause))
 
@@ -313,6 +323,7 @@ def add_coupon(sub: Subscription, coupon: Coupon, *, at: datetime) -> Change:
         if any(a.coupon.id == coupon.id for a in sub.coupons):
             found.append(problem("coupon", "is applied already", coupon.id))
     at = _at(sub, at, *found)
+    _before_end(sub, at)
     period = current_period(sub, at)
     applied = AppliedCoupon(coupon=coupon, first_index=0 if period is None else period.index + 1)
     return _changed(sub, (), False, coupons=(*sub.coupons, applied))
