@@ -176,6 +176,11 @@ class Subscription:
         found += checks.stored_terms("terms", terms)
         applied = checks.plural(coupons)
         found += checks.items("coupons", applied, AppliedCoupon, "AppliedCoupon")
+        for i, coupon in enumerate(applied if isinstance(applied, tuple) else ()):
+            code = coupon.coupon.currency if isinstance(coupon, AppliedCoupon) else None
+            if code is not None and code != currency:
+                why = f"the coupon is in {code}; the subscription bills in {currency}"
+                found.append(problem(f"coupons[{i}].currency", why, code))
         found += _anchor_problems(anchor_day, plan)
         checks.refuse(found, "subscription")
         begins = trial_end if trial_end is not None else start
