@@ -31,6 +31,7 @@ __all__ = [
     "Change",
     "PauseBehavior",
     "ProrationBehavior",
+    "RetiredItem",
     "Subscription",
     "SubscriptionItem",
     "SubscriptionPause",
@@ -93,6 +94,20 @@ class SubscriptionPause:
 
 
 @attrs.frozen(kw_only=True)
+class RetiredItem:
+    """A metered item a plan change replaced: its usage before ``until`` is billed at its price."""
+
+    item: SubscriptionItem
+    #: The change's instant: usage from here on is the new plan's.
+    until: datetime
+
+    @property
+    def key(self) -> str:
+        """The key of its usage in ``bill_lines``' usage mapping: '<price id>@<until>'."""
+        return f"{self.item.price.id}@{self.until.isoformat()}"
+
+
+@attrs.frozen(kw_only=True)
 class Subscription:
     """A customer's subscription; build with ``Subscription.create`` (checks every field)."""
 
@@ -122,6 +137,8 @@ class Subscription:
     #: When the subscription started (the trial's start when it has one); None: the
     #: schedule's first bill. A trial at a price is billed at this instant.
     start: datetime | None = None
+    #: Metered items replaced by plan changes whose usage is still to be billed.
+    retired: tuple[RetiredItem, ...] = ()
 
     @classmethod
     def create(

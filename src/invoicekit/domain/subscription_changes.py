@@ -27,6 +27,7 @@ from invoicekit.domain.subscription import (
     Change,
     PauseBehavior,
     ProrationBehavior,
+    RetiredItem,
     Subscription,
     SubscriptionItem,
     SubscriptionPause,
@@ -201,9 +202,10 @@ def change_plan(
     """Move to ``plan``'s prices in the subscription's currency from ``at``.
 
     Seats keep their quantity where the new plan has the same price (else 1) unless
-    ``quantities`` says otherwise. Metered usage of the current period is billed at the
-    price in force when the period's usage is billed. The plan must bill as often as the
-    current one (another frequency is a new subscription).
+    ``quantities`` says otherwise. Metered prices switch at ``at``: the usage before it is
+    billed at the old metered prices (kept in ``retired`` until billed), the usage from it
+    at the new ones. The plan must bill as often as the current one (another frequency is
+    a new subscription).
     """
     _refuse(sub, "change the plan of", _BILLING | {_S.TRIALING})
     found = _behavior(proration)
@@ -237,7 +239,14 @@ def change_plan(
         quantities=merged,
     )
     lines, now = _switch(sub, sub.items, probe.items, at, ProrationBehavior(proration))
-    return _changed(sub, lines, now, items=probe.items, plan_id=plan.id)
+    retired = tuple(
+        RetiredItem(item=item, until=at)
+        for item in sub.items
+        if item.price.kind is PriceKind.METERED and item not in probe.items
+    )
+    return _changed(
+        sub, lines, now, items=probe.items, plan_id=plan.id, retired=(*sub.retired, *retired)
+    )
 
 
 def pause(sub: Subscription, *, at: datetime, behavior: PauseBehavior | str) -> Change:
