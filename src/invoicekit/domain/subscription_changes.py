@@ -46,6 +46,7 @@ __all__ = [
     "change_quantity",
     "end_trial",
     "pause",
+    "proration_line",
     "resume",
     "set_status",
 ]
