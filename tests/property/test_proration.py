@@ -148,6 +148,9 @@ def test_t27_each_seat_proration_line_is_the_day_exact_reference(
     expected = sorted(x for x in (-credit, charge) if x) if old != new else []
     assert sorted(_amount(line) for line in change.lines) == expected
     assert change.subscription.pending == change.lines
+    assert all(
+        " of " in (line.note or "") and " days" in (line.note or "") for line in change.lines
+    )
     assert not change.invoice_now
     # Undone the same day: every line of both changes nets to exactly zero.
     later = min(at + timedelta(minutes=1), _end_of_local_day(at, zone))

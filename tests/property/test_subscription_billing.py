@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from invoicekit.domain.subscription import Subscription
-from invoicekit.domain.subscription_billing import PeriodBill, after_bill, due_bills
-from invoicekit.domain.subscription_changes import cancel, pause, resume
+from invoicekit.domain.subscription_billing import PeriodBill, after_bill, due_bills, usage_windows
+from invoicekit.domain.subscription_changes import cancel, change_plan, pause, resume
 from sizes import examples
-from subscription_plans import PRO, subscribe
+from subscription_plans import PRO, TEAM, subscribe
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Pacific/Apia"]
 
@@ -84,3 +84,37 @@ def test_i2_each_bill_once_and_usage_windows_tile(
         assert windows[0][0] == walked[0].bill_at  # type: ignore[index]
     if walked and walked[-1].final:
         assert walked[-1].usage_window[1] == sub.cancel_at  # type: ignore[index]
+
+
+@settings(max_examples=examples(ci=1_000, dev=60))
+@given(
+    zone=st.sampled_from(ZONES),
+    switches=st.lists(st.integers(1, 200 * 24), min_size=1, max_size=5),
+    steps=st.lists(st.integers(1, 60 * 24), min_size=1, max_size=12),
+)
+def test_plan_changes_split_each_bills_usage_without_gap_or_overlap(
+    zone: str, switches: list[int], steps: list[int]
+) -> None:
+    begin = datetime(2027, 1, 1, 9, tzinfo=ZoneInfo(zone))
+    sub = subscribe(start=begin, zone=zone)
+    plans = [TEAM, PRO]
+    for n, hours in enumerate(sorted(set(switches))):
+        at = begin + timedelta(hours=hours)
+        sub = change_plan(sub, plans[n % 2], at=at, proration="none").subscription
+    last: int | None = None
+    now = begin
+    for step in steps:
+        now += timedelta(hours=step)
+        for bill in due_bills(sub, last, now):
+            windows = sorted(usage_windows(sub, bill), key=lambda w: w.start)
+            if bill.usage_window is not None:
+                # One meter, api_calls: its windows tile the bill's window exactly.
+                assert windows[0].start == bill.usage_window[0]
+                assert windows[-1].end == bill.usage_window[1]
+                assert all(a.end == b.start for a, b in pairwise(windows))
+                assert len({w.key for w in windows}) == len(windows)
+            else:
+                assert windows == []
+            sub = after_bill(sub, bill)
+            last = bill.index
+    assert all(r.until > now - timedelta(days=62) for r in sub.retired)  # billed ones pruned

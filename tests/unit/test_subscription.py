@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from invoicekit.domain.coupons import AppliedCoupon, Coupon
 from invoicekit.domain.line import Line
 from invoicekit.domain.pricing import Plan
 from invoicekit.domain.proration import days_text, prorate
@@ -164,3 +165,14 @@ def test_days_text_names_days_across_months_and_years() -> None:
 
 def test_zone_is_kept_for_day_counts() -> None:
     assert subscribe().schedule.zone == BERLIN
+
+
+def test_coupons_must_be_applied_coupons_in_the_subscriptions_currency() -> None:
+    dollars = Coupon.create(id="d5", name="$5 off", amount_off="5", currency="USD")
+    with pytest.raises(ValidationError) as exc:
+        subscribe(coupons=[AppliedCoupon(coupon=dollars, first_index=0), "TENOFF"])
+    assert _paths(exc) == ["coupons[1]", "coupons[0].currency"]
+    tenth = Coupon.create(id="c10", name="10% off", percent_off="10", duration="forever")
+    assert (
+        subscribe(coupons=[AppliedCoupon(coupon=tenth, first_index=0)]).coupons[0].coupon == tenth
+    )

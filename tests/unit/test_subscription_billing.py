@@ -20,10 +20,12 @@ from invoicekit.domain.subscription_billing import (
     bill_lines,
     current_period,
     due_bills,
+    usage_windows,
 )
 from invoicekit.domain.subscription_changes import (
     add_coupon,
     cancel,
+    change_plan,
     change_quantity,
     end_trial,
     pause,
@@ -32,7 +34,7 @@ from invoicekit.domain.subscription_changes import (
 from invoicekit.domain.tax import Vat
 from invoicekit.domain.usage import Usage
 from invoicekit.errors import ValidationError
-from subscription_plans import berlin, subscribe
+from subscription_plans import PRO, TEAM, berlin, subscribe
 
 USAGE = {"api": Usage(Decimal(1500), 40)}
 
@@ -69,6 +71,11 @@ def test_each_later_bill_charges_its_period_and_the_previous_periods_usage() -> 
     assert lines[0].period == ServicePeriod(date(2027, 2, 1), date(2027, 2, 28))
     assert lines[2].period == ServicePeriod(date(2027, 1, 1), date(2027, 1, 31))
     assert lines[2].taxes == (Vat("19"),)
+    assert [line.note for line in lines] == [
+        "fixed fee: 1 × 30.00 = 30.00",
+        "3 × 10.00 = 30.00",
+        "1,500 × 0.01 = 15.00",
+    ]
 
 
 def test_missed_bills_come_back_exactly_once_in_order() -> None:
@@ -261,4 +268,45 @@ def test_tiered_seats_bill_one_line_per_tier_and_prorate_on_the_rated_amount() -
     assert [line.quantity * line.unit_price for line in change.lines] == [
         Decimal("-41.68"),
         Decimal("24.52"),
+    ]
+
+
+def test_a_plan_change_splits_the_periods_usage_at_its_instant() -> None:
+    switch = berlin(2027, 1, 13, 15)
+    sub = change_plan(subscribe(), TEAM, at=switch, proration="none").subscription
+    (bill,) = due_bills(sub, 0, berlin(2027, 2, 1))
+    windows = usage_windows(sub, bill)
+    assert [(w.key, w.start, w.end) for w in windows] == [
+        ("api@2027-01-13T15:00:00+01:00", berlin(2027, 1, 1), switch),
+        ("api_team", switch, berlin(2027, 2, 1)),
+    ]
+    usage = {
+        "api@2027-01-13T15:00:00+01:00": Usage(Decimal(1000), 9),
+        "api_team": Usage(Decimal(500), 4),
+    }
+    metered = [line for line in bill_lines(sub, bill, usage) if "API" in line.description]
+    assert _text(tuple(metered)) == [
+        ("API calls (1–13 Jan 2027)", 1000, Decimal("0.01")),
+        ("API calls (13–31 Jan 2027)", 500, Decimal("0.02")),
+    ]
+    billed = after_bill(sub, bill)
+    assert billed.retired == ()
+    (following,) = due_bills(billed, 1, berlin(2027, 3, 1))
+    assert [w.key for w in usage_windows(billed, following)] == ["api_team"]
+
+
+def test_usage_before_a_change_to_a_plan_without_that_meter_is_still_billed() -> None:
+    flat = Plan.create(id="flat", name="Flat", frequency="monthly", prices=[PRO.prices[0]])
+    sub = change_plan(subscribe(), flat, at=berlin(2027, 1, 20), proration="none").subscription
+    (bill,) = due_bills(sub, 0, berlin(2027, 2, 1))
+    (window,) = usage_windows(sub, bill)
+    assert (window.price.id, window.end) == ("api", berlin(2027, 1, 20))
+
+
+def test_a_bill_caught_up_after_a_plan_change_bills_its_usage_at_the_old_price() -> None:
+    sub = change_plan(subscribe(), TEAM, at=berlin(2027, 3, 10), proration="none").subscription
+    bills = due_bills(sub, 0, berlin(2027, 3, 10, 12))
+    assert [[(w.price.id, w.start, w.end) for w in usage_windows(sub, b)] for b in bills] == [
+        [("api", berlin(2027, 1, 1), berlin(2027, 2, 1))],
+        [("api", berlin(2027, 2, 1), berlin(2027, 3, 1))],
     ]

@@ -50,6 +50,8 @@ def test_more_seats_credit_the_old_quantity_and_charge_the_new_for_the_days_left
     assert charge.description == "Remaining time on Seats × 5 (13–31 Jan 2027)"
     assert (charge.quantity, charge.unit_price) == (1, Decimal("30.65"))  # 50 × 19/31
     assert credit.period == ServicePeriod(date(2027, 1, 13), date(2027, 1, 31))
+    assert credit.note == "3 × 10.00 = 30.00; 30.00 × 19 of 31 days (13–31 Jan 2027) = 18.39"
+    assert charge.note == "5 × 10.00 = 50.00; 50.00 × 19 of 31 days (13–31 Jan 2027) = 30.65"
     assert credit.taxes == (Vat("19"),)
     assert not change.invoice_now
     assert change.subscription.pending == change.lines
@@ -295,3 +297,20 @@ def test_dunning_moves_past_due_to_unpaid_or_canceled() -> None:
     assert set_status(due, "active", at=MID_JANUARY).status is SubscriptionStatus.ACTIVE
     with pytest.raises(ValidationError):
         set_status(due, "sleeping", at=MID_JANUARY)
+
+
+def test_nothing_changes_at_or_after_a_cancellation_at_period_end() -> None:
+    ending = cancel(subscribe(), at=MID_JANUARY, at_period_end=True, prorate=False).subscription
+    after = berlin(2027, 2, 1, 9)
+    coupon = Coupon(id="c", name="C", percent_off=Decimal(10))
+    for refused in (
+        lambda: change_quantity(ending, "seats", 1, at=after, proration="none"),
+        lambda: change_plan(ending, TEAM, at=after, proration="none"),
+        lambda: pause(ending, at=after, behavior="skip"),
+        lambda: add_coupon(ending, coupon, at=after),
+    ):
+        with pytest.raises(ValidationError) as exc:
+            refused()
+        assert _paths(exc) == ["at"]
+    before = berlin(2027, 1, 20)
+    assert change_quantity(ending, "seats", 4, at=before, proration="prorate").lines

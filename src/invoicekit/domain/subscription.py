@@ -31,6 +31,7 @@ __all__ = [
     "Change",
     "PauseBehavior",
     "ProrationBehavior",
+    "RetiredItem",
     "Subscription",
     "SubscriptionItem",
     "SubscriptionPause",
@@ -93,6 +94,20 @@ class SubscriptionPause:
 
 
 @attrs.frozen(kw_only=True)
+class RetiredItem:
+    """A metered item a plan change replaced: its usage before ``until`` is billed at its price."""
+
+    item: SubscriptionItem
+    #: The change's instant: usage from here on is the new plan's.
+    until: datetime
+
+    @property
+    def key(self) -> str:
+        """The key of its usage in ``bill_lines``' usage mapping: '<price id>@<until>'."""
+        return f"{self.item.price.id}@{self.until.isoformat()}"
+
+
+@attrs.frozen(kw_only=True)
 class Subscription:
     """A customer's subscription; build with ``Subscription.create`` (checks every field)."""
 
@@ -122,6 +137,8 @@ class Subscription:
     #: When the subscription started (the trial's start when it has one); None: the
     #: schedule's first bill. A trial at a price is billed at this instant.
     start: datetime | None = None
+    #: Metered items replaced by plan changes whose usage is still to be billed.
+    retired: tuple[RetiredItem, ...] = ()
 
     @classmethod
     def create(
@@ -176,6 +193,11 @@ class Subscription:
         found += checks.stored_terms("terms", terms)
         applied = checks.plural(coupons)
         found += checks.items("coupons", applied, AppliedCoupon, "AppliedCoupon")
+        for i, coupon in enumerate(applied if isinstance(applied, tuple) else ()):
+            code = coupon.coupon.currency if isinstance(coupon, AppliedCoupon) else None
+            if code is not None and code != currency:
+                why = f"the coupon is in {code}; the subscription bills in {currency}"
+                found.append(problem(f"coupons[{i}].currency", why, code))
         found += _anchor_problems(anchor_day, plan)
         checks.refuse(found, "subscription")
         begins = trial_end if trial_end is not None else start

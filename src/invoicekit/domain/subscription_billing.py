@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -31,7 +32,16 @@ from invoicekit.domain.subscription_rating import Rated, item_rated
 from invoicekit.domain.usage import Usage
 from invoicekit.errors import problem
 
-__all__ = ["TRIAL_INDEX", "PeriodBill", "after_bill", "bill_lines", "current_period", "due_bills"]
+__all__ = [
+    "TRIAL_INDEX",
+    "PeriodBill",
+    "UsageWindow",
+    "after_bill",
+    "bill_lines",
+    "current_period",
+    "due_bills",
+    "usage_windows",
+]
 
 #: The index of the bill for a trial at a price (billed when the subscription starts).
 TRIAL_INDEX: Final = -1
@@ -179,11 +189,72 @@ def _window_days(sub: Subscription, bill: PeriodBill) -> ServicePeriod:
     return _service(first, last)
 
 
+@attrs.frozen(kw_only=True)
+class UsageWindow:
+    """The usage one metered price bills on a bill: its meter's records with ``start <= at < end``."""
+
+    #: The key of its aggregated usage in ``bill_lines``' mapping.
+    key: str
+    price: Price
+    start: datetime
+    end: datetime
+
+
+def _same_meter(a: Price, b: Price) -> bool:
+    return a.meter is not None and b.meter is not None and a.meter.key == b.meter.key
+
+
+def _begin(sub: Subscription, price: Price, start: datetime, before: datetime | None) -> datetime:
+    """Where ``price``'s usage starts: after the plan changes that put it in place, if later."""
+    switches = (
+        r.until
+        for r in sub.retired
+        if _same_meter(r.item.price, price) and (before is None or r.until < before)
+    )
+    return max([start, *switches])
+
+
+def usage_windows(sub: Subscription, bill: PeriodBill) -> tuple[UsageWindow, ...]:
+    """The metered usage ``bill`` bills: one window per metered price, in the bill's window.
+
+    A plan change splits a meter's usage at its instant: before it at the replaced price
+    (``sub.retired``), from it at the new one. Aggregate each window's records for its key.
+    """
+    if bill.skipped is not None or bill.usage_window is None:
+        return ()
+    start, end = bill.usage_window
+    found: list[UsageWindow] = []
+    for old in sub.retired:
+        begin, stop = _begin(sub, old.item.price, start, old.until), min(old.until, end)
+        if begin < stop:
+            found.append(UsageWindow(key=old.key, price=old.item.price, start=begin, end=stop))
+    for item in sub.items:
+        if item.price.kind is PriceKind.METERED:
+            begin = _begin(sub, item.price, start, None)
+            if begin < end:
+                found.append(UsageWindow(key=item.price.id, price=item.price, start=begin, end=end))
+    return tuple(found)
+
+
+def _usage_days(sub: Subscription, bill: PeriodBill, window: UsageWindow) -> ServicePeriod:
+    whole = _window_days(sub, bill)
+    zone = sub.schedule.zone
+    assert bill.usage_window is not None  # noqa: S101 - a window comes from one
+    first = whole.start if window.start == bill.usage_window[0] else local_day(window.start, zone)
+    last = (
+        whole.end
+        if window.end == bill.usage_window[1]
+        else local_day(window.end - timedelta(microseconds=1), zone)
+    )
+    return _service(first, last)
+
+
 def bill_lines(sub: Subscription, bill: PeriodBill, usage: Mapping[str, Usage]) -> tuple[Line, ...]:
     """The lines of ``bill``: fees for its period, usage for its window, pending prorations, coupons.
 
-    ``usage`` maps a metered price's id to its aggregated usage over ``bill.usage_window``
-    (a missing price counts as no usage). A skipped bill has no lines. Each line names its
+    ``usage`` maps each ``usage_windows`` key (a metered price's id, or for a price a plan
+    change replaced '<price id>@<until>') to its aggregated usage over that window; a
+    missing key counts as no usage. A skipped bill has no lines. Each line names its
     days in the description; its arithmetic goes into the line's note.
     """
     if bill.skipped is not None:
@@ -197,12 +268,10 @@ def bill_lines(sub: Subscription, bill: PeriodBill, usage: Mapping[str, Usage]) 
         for item in sub.items:
             if item.price.kind in _ADVANCE:
                 lines += _lines(item.price, item_rated(item.price, item.quantity), days)
-    if bill.usage_window is not None:
-        days = _window_days(sub, bill)
-        for item in sub.items:
-            if item.price.kind is PriceKind.METERED:
-                used = usage.get(item.price.id, Usage())
-                lines += _lines(item.price, item_rated(item.price, item.quantity, used), days)
+    for window in usage_windows(sub, bill):
+        used = usage.get(window.key, Usage())
+        rated = item_rated(window.price, Decimal(1), used)
+        lines += _lines(window.price, rated, _usage_days(sub, bill, window))
     lines += sub.pending
     return apply_coupons(lines, sub.coupons, bill.index, sub.currency)
 
@@ -214,14 +283,18 @@ def after_bill(sub: Subscription, bill: PeriodBill) -> Subscription:
     """
     if bill.skipped is not None or bill.index == TRIAL_INDEX:
         return sub
+    retired = sub.retired
+    if bill.usage_window is not None:
+        retired = tuple(r for r in retired if r.until > bill.usage_window[1])
     if bill.final:
         return attrs.evolve(
             sub,
             pending=(),
+            retired=retired,
             status=SubscriptionStatus.CANCELED,
             canceled_at=sub.canceled_at or bill.bill_at,
         )
-    return attrs.evolve(sub, pending=())
+    return attrs.evolve(sub, pending=(), retired=retired)
 
 
 def _lines(price: Price, rated: Rated, days: ServicePeriod) -> list[Line]:
@@ -238,6 +311,7 @@ def _lines(price: Price, rated: Rated, days: ServicePeriod) -> list[Line]:
                 tax=price.taxes,
                 unit=price.unit,
                 period=days,
+                note=part.note,
             )
         )
     return found

@@ -27,6 +27,7 @@ from invoicekit.domain.subscription import (
     Change,
     PauseBehavior,
     ProrationBehavior,
+    RetiredItem,
     Subscription,
     SubscriptionItem,
     SubscriptionPause,
@@ -45,6 +46,7 @@ __all__ = [
     "change_quantity",
     "end_trial",
     "pause",
+    "proration_line",
     "resume",
     "set_status",
 ]
@@ -83,6 +85,13 @@ def _at(sub: Subscription, at: object, *more: Problem) -> datetime:
     return at
 
 
+def _before_end(sub: Subscription, at: datetime) -> None:
+    """Refuse a change at or after a cancellation set for the period end."""
+    if sub.cancel_at is not None and at >= sub.cancel_at:
+        why = f"the subscription ends at {sub.cancel_at}; nothing changes at or after that"
+        raise ValidationError([problem("at", why, at)], subject="subscription")
+
+
 def _behavior(value: object) -> list[Problem]:
     if isinstance(value, ProrationBehavior) or value in {b.value for b in ProrationBehavior}:
         return []
@@ -111,14 +120,13 @@ def proration_line(
         return None
     first = max(day, period.start)
     what = "Unused time on" if credit else "Remaining time on"
-    note = f"{arithmetic}; {amount} × {days} = {prorated}"
-    del note  # goes into Line.note once the linenote branch is merged
     return Line(
         description=f"{what} {_label(item)} ({days_text(first, period.last_day)})",
         quantity=Decimal(-1 if credit else 1),
         unit_price=prorated,
         tax=item.price.taxes,
         period=ServicePeriod(first, period.last_day),
+        note=f"{arithmetic}; {amount} × {days} = {prorated}",
     )
 
 
@@ -176,6 +184,7 @@ def change_quantity(
         seats = ", ".join(i.price.id for i in sub.items if i.price.kind is PriceKind.SEATS)
         found.append(problem("price_id", f"must name a seats price: {seats or 'none'}", price_id))
     at = _at(sub, at, *found)
+    _before_end(sub, at)
     assert item is not None  # noqa: S101 - checked above
     new = attrs.evolve(item, quantity=Decimal(quantity))
     items = tuple(new if i is item else i for i in sub.items)
@@ -194,9 +203,10 @@ def change_plan(
     """Move to ``plan``'s prices in the subscription's currency from ``at``.
 
     Seats keep their quantity where the new plan has the same price (else 1) unless
-    ``quantities`` says otherwise. Metered usage of the current period is billed at the
-    price in force when the period's usage is billed. The plan must bill as often as the
-    current one (another frequency is a new subscription).
+    ``quantities`` says otherwise. Metered prices switch at ``at``: the usage before it is
+    billed at the old metered prices (kept in ``retired`` until billed), the usage from it
+    at the new ones. The plan must bill as often as the current one (another frequency is
+    a new subscription).
     """
     _refuse(sub, "change the plan of", _BILLING | {_S.TRIALING})
     found = _behavior(proration)
@@ -213,6 +223,7 @@ def change_plan(
         )
         found.append(problem("plan", why, plan.id))
     at = _at(sub, at, *found)
+    _before_end(sub, at)
     prices = plan.prices_in(sub.currency)
     kept = {i.price.id: i.quantity for i in sub.items if i.price.kind is PriceKind.SEATS}
     merged: dict[str, Decimal | int] = {
@@ -229,7 +240,14 @@ def change_plan(
         quantities=merged,
     )
     lines, now = _switch(sub, sub.items, probe.items, at, ProrationBehavior(proration))
-    return _changed(sub, lines, now, items=probe.items, plan_id=plan.id)
+    retired = tuple(
+        RetiredItem(item=item, until=at)
+        for item in sub.items
+        if item.price.kind is PriceKind.METERED and item not in probe.items
+    )
+    return _changed(
+        sub, lines, now, items=probe.items, plan_id=plan.id, retired=(*sub.retired, *retired)
+    )
 
 
 def pause(sub: Subscription, *, at: datetime, behavior: PauseBehavior | str) -> Change:
@@ -238,6 +256,7 @@ def pause(sub: Subscription, *, at: datetime, behavior: PauseBehavior | str) -> 
     ok = isinstance(behavior, PauseBehavior) or behavior in {b.value for b in PauseBehavior}
     more = [] if ok else [problem("behavior", "must be 'skip' or 'mark_uncollectible'", behavior)]
     at = _at(sub, at, *more)
+    _before_end(sub, at)
     new_pause = SubscriptionPause(start=at, behavior=PauseBehavior(behavior))
     return _changed(sub, (), False, status=_S.PAUSED, pauses=(*sub.pauses, new_pause))
 
@@ -314,6 +333,7 @@ def add_coupon(sub: Subscription, coupon: Coupon, *, at: datetime) -> Change:
         if any(a.coupon.id == coupon.id for a in sub.coupons):
             found.append(problem("coupon", "is applied already", coupon.id))
     at = _at(sub, at, *found)
+    _before_end(sub, at)
     period = current_period(sub, at)
     applied = AppliedCoupon(coupon=coupon, first_index=0 if period is None else period.index + 1)
     return _changed(sub, (), False, coupons=(*sub.coupons, applied))
