@@ -19,13 +19,29 @@ from invoicekit.domain.line import Line
 from invoicekit.domain.pricing import Price, PriceKind
 from invoicekit.domain.proration import days_text, local_day
 from invoicekit.domain.subscription import Subscription
-from invoicekit.domain.subscription_billing import PeriodBill, bill_lines, due_bills
+from invoicekit.domain.subscription_billing import (
+    PeriodBill,
+    UsageWindow,
+    bill_lines,
+    due_bills,
+    usage_windows,
+)
 from invoicekit.domain.subscription_rating import item_rated
 from invoicekit.domain.usage import Usage
 from invoicekit.ports import Transaction
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord, UsageQuery
 
-__all__ = ["KEEP_BILLED", "LATE_MARGIN", "Composed", "bill_for", "compose"]
+__all__ = [
+    "KEEP_BILLED",
+    "LATE_MARGIN",
+    "Composed",
+    "aggregated",
+    "bill_for",
+    "compose",
+    "keep",
+    "metered",
+    "usage_of",
+]
 
 #: Closed periods whose billed usage is kept for late usage (older late usage is not billed).
 KEEP_BILLED: Final = 12
@@ -50,26 +66,26 @@ def metered(sub: Subscription) -> list[Price]:
     return [i.price for i in sub.items if i.price.kind is PriceKind.METERED and i.price.meter]
 
 
+def aggregated(tx: Transaction, seller_id: str, sub: Subscription, window: UsageWindow) -> Usage:
+    """The usage of one window (its price's meter, ``start <= at < end``), aggregated in the store."""
+    meter = window.price.meter
+    if meter is None:
+        return Usage()
+    query = UsageQuery(
+        seller_id=seller_id,
+        subscription_id=sub.id,
+        meter=meter.key,
+        start=window.start,
+        end=window.end,
+    )
+    return tx.usage.aggregate(query, meter.aggregation, prop=meter.property)
+
+
 def usage_of(
-    tx: Transaction, seller_id: str, sub: Subscription, window: tuple[datetime, datetime] | None
+    tx: Transaction, seller_id: str, sub: Subscription, bill: PeriodBill
 ) -> dict[str, Usage]:
-    """Each metered price's usage over ``window``, aggregated in the store, by price id."""
-    if window is None:
-        return {}
-    found: dict[str, Usage] = {}
-    for price in metered(sub):
-        assert price.meter is not None  # noqa: S101 - metered() keeps those with one
-        query = UsageQuery(
-            seller_id=seller_id,
-            subscription_id=sub.id,
-            meter=price.meter.key,
-            start=window[0],
-            end=window[1],
-        )
-        found[price.id] = tx.usage.aggregate(
-            query, price.meter.aggregation, prop=price.meter.property
-        )
-    return found
+    """The usage ``bill`` bills, by ``usage_windows`` key (a plan change splits a meter)."""
+    return {w.key: aggregated(tx, seller_id, sub, w) for w in usage_windows(sub, bill)}
 
 
 def bill_for(sub: Subscription, index: int, now: datetime) -> PeriodBill | None:
@@ -113,35 +129,36 @@ def _late_lines(
     )
     if not late:
         return [], record.billed
-    prices = {p.id: p for p in metered(sub)}
     lines: list[Line] = []
     amended: list[BilledUsage] = []
     for billed in record.billed:
         bill = bills[billed.period_index]
-        price = prices.get(billed.price_id)
-        if bill is None or price is None or bill.usage_window is None or price.meter is None:
+        windows = {w.key: w for w in usage_windows(sub, bill)} if bill is not None else {}
+        window = windows.get(billed.price_id)
+        meter = window.price.meter if window is not None else None
+        if (
+            bill is None
+            or window is None
+            or meter is None
+            or not any(m == meter.key and window.start <= at < window.end for m, at in late)
+        ):
             amended.append(billed)
             continue
-        start, end = bill.usage_window
-        if not any(m == price.meter.key and start <= at < end for m, at in late):
-            amended.append(billed)
-            continue
-        usage = usage_of(tx, record.seller_id, sub, bill.usage_window)[price.id]
-        rated = item_rated(price, Decimal(1), usage)
+        usage = aggregated(tx, record.seller_id, sub, window)
+        rated = item_rated(window.price, Decimal(1), usage)
         difference = rated.amount - billed.amount
         if difference == 0 and usage.quantity == billed.quantity:
             amended.append(billed)
             continue
-        period = _period_text(sub, bill)
         lines.append(
             Line(
-                f"Late usage for {price.meter.key}, {period}",
+                f"Late usage for {meter.key}, {_period_text(sub, bill)}",
                 quantity=Decimal(1),
                 unit_price=difference,
-                tax=price.taxes,
-                unit=price.unit,
+                tax=window.price.taxes,
+                unit=window.price.unit,
                 note=(
-                    f"{price.description}: billed {billed.quantity} = {billed.amount}; "
+                    f"{window.price.description}: billed {billed.quantity} = {billed.amount}; "
                     f"now {usage.quantity} = {rated.amount}; difference {difference}"
                 ),
             )
@@ -164,7 +181,8 @@ def compose(
     ``late``: add adjustment lines for late usage of periods billed before (the first new
     bill of a run does; a held draft recomputed at issue does not: it is its own period).
     """
-    usage = usage_of(tx, record.seller_id, sub, bill.usage_window)
+    windows = usage_windows(sub, bill)
+    usage = {w.key: aggregated(tx, record.seller_id, sub, w) for w in windows}
     lines = list(bill_lines(sub, bill, usage))
     amended = record.billed
     if late:
@@ -173,12 +191,11 @@ def compose(
     billed = tuple(
         BilledUsage(
             period_index=bill.index,
-            price_id=price.id,
-            quantity=usage[price.id].quantity,
-            amount=item_rated(price, Decimal(1), usage[price.id]).amount,
+            price_id=w.key,
+            quantity=usage[w.key].quantity,
+            amount=item_rated(w.price, Decimal(1), usage[w.key]).amount,
         )
-        for price in metered(sub)
-        if price.id in usage
+        for w in windows
     )
     return Composed(tuple(lines), billed, amended)
 
