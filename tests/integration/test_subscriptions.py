@@ -6,6 +6,7 @@ the invoices ``run_due`` makes of them: one per subscription and period (I2).
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -387,3 +388,57 @@ def test_the_grace_and_dunning_options_are_checked() -> None:
         ik.Billing.in_memory(usage_grace=timedelta(days=-1))
     with pytest.raises(ik.ConfigurationError, match="subscription_on_dunning_end"):
         ik.Billing.in_memory(subscription_on_dunning_end="deleted")  # type: ignore[arg-type]
+
+
+def _recording(store: str, clock: FixedClock) -> tuple[ik.Billing, list[str]]:
+    """A Billing on ``store`` whose new ids are recorded (to find standalone credit notes)."""
+    made: list[str] = []
+
+    def new_id(prefix: str) -> str:
+        made.append(f"{prefix}_{uuid.uuid4().hex}")
+        return made[-1]
+
+    return ik.Billing.from_url(store, clock=clock, new_id=new_id), made
+
+
+def _notes(billing: ik.Billing, seller_id: str, made: list[str]) -> list[ik.CreditNote]:
+    books = billing.seller(seller_id)
+    return [books.invoices.credit_note(i) for i in made if i.startswith("cn_")]
+
+
+def test_cancel_now_with_a_prorated_credit_issues_a_credit_note(
+    sub_store: str, sub_clock: FixedClock
+) -> None:
+    billing, made = _recording(sub_store, sub_clock)
+    a = agency(billing)
+    sub = a.books.subscriptions.create(a.customer_id, plan_id="basic")
+    billing.run_due()
+    sub_clock.advance(days=15)  # 16 of 31 days unused
+    canceled = a.books.subscriptions.cancel(sub.id, prorate=True)
+    assert canceled.status is ik.SubscriptionStatus.CANCELED
+    (note,) = _notes(billing, a.books.seller_id, made)
+    assert note.totals.tax_exclusive == Decimal("15.48")  # 30 × 16/31
+    assert sub.id in (note.reason or "")
+    sub_clock.advance(days=40)
+    billing.run_due()
+    assert len(_of(a.books, sub.id)) == 1  # nothing billed after the cancellation
+    with pytest.raises(ik.ValidationError):
+        a.books.usage.record(sub.id, "api_calls", 1, key="late")
+    billing.close()
+
+
+def test_invoice_now_below_zero_is_a_standalone_credit_note(
+    sub_store: str, sub_clock: FixedClock
+) -> None:
+    billing, made = _recording(sub_store, sub_clock)
+    a = agency(billing)
+    sub = a.books.subscriptions.create(a.customer_id, plan_id="pro", quantities={"seats": 4})
+    billing.run_due()
+    sub_clock.advance(days=15)
+    before = len(a.books.invoices.list(limit=1000))
+    a.books.subscriptions.change_quantity(sub.id, 1, proration="invoice_now")
+    assert len(a.books.invoices.list(limit=1000)) == before  # nothing to charge
+    (note,) = _notes(billing, a.books.seller_id, made)
+    # 4 seats' unused 16 of 31 days (20.65) less 1 seat's remaining days (5.16)
+    assert note.totals.tax_exclusive == Decimal("15.49")
+    billing.close()

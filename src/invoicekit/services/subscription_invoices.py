@@ -94,17 +94,18 @@ def bill_now(
     sub = change.subscription
     seller = tx.sellers.get(seller_id)
     customer = tx.customers.get(seller_id, sub.customer_id)
-    draft = Invoice.draft(
-        id=run.new_id("inv"),
-        seller=seller,
-        customer=customer,
-        lines=change.lines,
-        at=now,
-        currency=sub.currency,
-        terms=sub.terms,
-        metadata={SUBSCRIPTION: sub.id, "change": "invoice_now"},
-    )
-    if draft.totals.tax_inclusive >= Decimal(0):
+    net = sum((line.quantity * line.unit_price for line in change.lines), Decimal(0))
+    if net >= 0:
+        draft = Invoice.draft(
+            id=run.new_id("inv"),
+            seller=seller,
+            customer=customer,
+            lines=change.lines,
+            at=now,
+            currency=sub.currency,
+            terms=sub.terms,
+            metadata={SUBSCRIPTION: sub.id, "change": "invoice_now"},
+        )
         tx.invoices.add(draft)
         issued = issue_in(tx, [draft], now, {customer.id: customer})
         return issued[0].id
