@@ -78,7 +78,15 @@ def aggregated(tx: Transaction, seller_id: str, sub: Subscription, window: Usage
         start=window.start,
         end=window.end,
     )
-    return tx.usage.aggregate(query, meter.aggregation, prop=meter.property)
+    found = tx.usage.aggregate(query, meter.aggregation, prop=meter.property)
+    return attrs.evolve(found, quantity=_plain_number(found.quantity))
+
+
+def _plain_number(quantity: Decimal) -> Decimal:
+    """``quantity`` without trailing zeros a store's fixed scale adds (45040, not 45040.000000)."""
+    if quantity == quantity.to_integral_value():
+        return quantity.quantize(Decimal(1))
+    return quantity.normalize()
 
 
 def usage_of(
