@@ -166,7 +166,7 @@ def _end_of_local_day(at: datetime, zone: str) -> datetime:
     return max(at, midnight.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC) - timedelta(seconds=1))
 
 
-@settings(max_examples=examples(ci=5_000, dev=100))
+@settings(max_examples=examples(ci=2_000, dev=100))
 @given(case=cases)
 def test_t27_a_plan_change_credits_and_charges_each_price_day_exactly(case: dict[str, Any]) -> None:
     index, share, zone = case.pop("index"), case.pop("share"), case["zone"]
