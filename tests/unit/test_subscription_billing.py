@@ -310,3 +310,15 @@ def test_a_bill_caught_up_after_a_plan_change_bills_its_usage_at_the_old_price()
         [("api", berlin(2027, 1, 1), berlin(2027, 2, 1))],
         [("api", berlin(2027, 2, 1), berlin(2027, 3, 1))],
     ]
+
+
+def test_a_paid_trial_canceled_before_it_starts_bills_nothing() -> None:
+    trial = subscribe(
+        start=berlin(2027, 3, 1),
+        trial_end=berlin(2027, 3, 15),
+        trial_lines=[Line("Trial fortnight", 1, "5.00", tax=Vat("19"))],
+    )
+    gone = cancel(trial, at=berlin(2027, 2, 1), at_period_end=False, prorate=True).subscription
+    assert due_bills(gone, None, berlin(2027, 6, 1)) == []
+    started = cancel(trial, at=berlin(2027, 3, 2), at_period_end=False, prorate=True).subscription
+    assert _indexes(due_bills(started, None, berlin(2027, 6, 1))) == [TRIAL_INDEX]

@@ -107,6 +107,8 @@ def _window_start(sub: Subscription, index: int) -> datetime:
 def _trial_bill(sub: Subscription) -> PeriodBill | None:
     if not sub.trial_lines or sub.start is None or sub.trial_end is None:
         return None
+    if sub.cancel_at is not None and sub.cancel_at <= sub.start:
+        return None  # canceled before it started
     zone = sub.schedule.zone
     first = local_day(sub.start, zone)
     period = BillingPeriod(first, max(local_day(sub.trial_end, zone), first), TRIAL_INDEX)
