@@ -322,3 +322,14 @@ def test_a_paid_trial_canceled_before_it_starts_bills_nothing() -> None:
     assert due_bills(gone, None, berlin(2027, 6, 1)) == []
     started = cancel(trial, at=berlin(2027, 3, 2), at_period_end=False, prorate=True).subscription
     assert _indexes(due_bills(started, None, berlin(2027, 6, 1))) == [TRIAL_INDEX]
+
+
+def test_plans_switched_back_and_forth_at_one_instant_bill_no_usage_twice() -> None:
+    at = berlin(2027, 1, 13, 15)
+    sub = change_plan(subscribe(), TEAM, at=at, proration="none").subscription
+    sub = change_plan(sub, PRO, at=at, proration="none").subscription
+    (bill,) = due_bills(sub, 0, berlin(2027, 2, 1))
+    assert [(w.key, w.start, w.end) for w in usage_windows(sub, bill)] == [
+        ("api@2027-01-13T15:00:00+01:00", berlin(2027, 1, 1), at),
+        ("api", at, berlin(2027, 2, 1)),
+    ]

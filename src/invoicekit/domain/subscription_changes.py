@@ -80,6 +80,9 @@ def _at(sub: Subscription, at: object, *more: Problem) -> datetime:
         latest = max((p.end or p.start for p in sub.pauses), default=None)
         if latest is not None and at < latest:
             found.append(problem("at", f"must not be before the last pause or resume {latest}", at))
+        switched = max((r.until for r in sub.retired), default=None)
+        if switched is not None and at < switched:
+            found.append(problem("at", f"must not be before the last plan change {switched}", at))
     checks.refuse(found, "subscription")
     assert isinstance(at, datetime)  # noqa: S101 - checked above
     return at
