@@ -16,11 +16,13 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from invoicekit.domain.coupons import Coupon
+from invoicekit.domain.line import Line
 from invoicekit.domain.subscription import Subscription, SubscriptionStatus
 from invoicekit.domain.subscription_billing import (
+    TRIAL_INDEX,
     PeriodBill,
     after_bill,
     bill_lines,
@@ -32,10 +34,12 @@ from invoicekit.domain.subscription_changes import (
     cancel,
     change_plan,
     change_quantity,
+    end_trial,
     pause,
     resume,
     set_status,
 )
+from invoicekit.domain.tax import Vat
 from invoicekit.domain.usage import Usage
 from invoicekit.errors import ValidationError
 from sizes import examples
@@ -54,6 +58,18 @@ class SubscriptionLife(RuleBasedStateMachine):
         self.last: int | None = None
         self.bills: list[PeriodBill] = []
         self.coupons = 0
+
+    @initialize(trial_days=st.sampled_from([0, 0, 1, 14]), paid=st.booleans())
+    def start(self, trial_days: int, paid: bool) -> None:
+        """Start now, or with a trial (free or at a price) ending ``trial_days`` later."""
+        if trial_days:
+            lines = [Line("Trial", 1, "3.00", tax=Vat("19"))] if paid else []
+            self.sub = subscribe(
+                start=self.now,
+                zone="America/New_York",
+                trial_end=self.now + timedelta(days=trial_days),
+                trial_lines=lines,
+            )
 
     def _try(self, change: object) -> None:
         try:
@@ -110,6 +126,10 @@ class SubscriptionLife(RuleBasedStateMachine):
         )
         self._try(lambda: add_coupon(self.sub, offer, at=self.now))
 
+    @rule(has_payment_method=st.booleans())
+    def trial_ends(self, has_payment_method: bool) -> None:
+        self._try(lambda: end_trial(self.sub, at=self.now, has_payment_method=has_payment_method))
+
     @rule(at_period_end=st.booleans(), prorate=st.booleans())
     def cancel_it(self, at_period_end: bool, prorate: bool) -> None:
         self._try(
@@ -122,8 +142,9 @@ class SubscriptionLife(RuleBasedStateMachine):
 
     @invariant()
     def each_bill_once_in_order(self) -> None:
-        indexes = [b.index for b in self.bills]
+        indexes = [b.index for b in self.bills if b.index != TRIAL_INDEX]
         assert indexes == list(range(len(indexes)))
+        assert [b.index for b in self.bills].count(TRIAL_INDEX) <= 1
         finals = [i for i, b in enumerate(self.bills) if b.final]
         assert finals in ([], [len(self.bills) - 1])
 
