@@ -97,6 +97,12 @@ class SubscriptionLife(RuleBasedStateMachine):
     def wait(self, hours: int) -> None:
         self.now += timedelta(hours=hours)
         self._bill()
+        ends = self.sub.cancel_at
+        first = self.sub.schedule.bill_at(self.sub.schedule.period_at(0))
+        if ends is not None and ends <= self.now and first < ends:
+            # A cancellation that took effect has had its final bill: nothing is stuck.
+            assert self.bills
+            assert self.bills[-1].final
 
     @rule(quantity=st.integers(-1, 30), proration=BEHAVIORS)
     def seats(self, quantity: int, proration: str) -> None:

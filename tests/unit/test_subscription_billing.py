@@ -333,3 +333,17 @@ def test_plans_switched_back_and_forth_at_one_instant_bill_no_usage_twice() -> N
         ("api@2027-01-13T15:00:00+01:00", berlin(2027, 1, 1), at),
         ("api", at, berlin(2027, 2, 1)),
     ]
+
+
+def test_canceling_a_paused_subscription_ends_the_pause_and_still_bills_the_usage() -> None:
+    paused = pause(subscribe(), at=berlin(2027, 1, 20), behavior="skip").subscription
+    done = cancel(paused, at=berlin(2027, 3, 10), at_period_end=False, prorate=True)
+    assert done.lines == ()  # nothing billed while paused to credit
+    assert done.subscription.pauses[0].end == berlin(2027, 3, 10)
+    bills = due_bills(done.subscription, 0, berlin(2027, 4, 1))
+    assert [(b.index, b.skipped, b.final) for b in bills] == [
+        (1, "paused", False),
+        (2, "paused", False),
+        (3, None, True),
+    ]
+    assert bills[-1].usage_window == (berlin(2027, 1, 1), berlin(2027, 3, 10))

@@ -95,6 +95,15 @@ def _before_end(sub: Subscription, at: datetime) -> None:
         raise ValidationError([problem("at", why, at)], subject="subscription")
 
 
+def _closed(sub: Subscription, at: datetime) -> tuple[SubscriptionPause, ...]:
+    """The pauses with the open one ended at ``at``.
+
+    A cancellation ends a pause, so the bills it held back come out (skipped or
+    uncollectible) before the final bill.
+    """
+    return tuple(p if p.end is not None else attrs.evolve(p, end=at) for p in sub.pauses)
+
+
 def _behavior(value: object) -> list[Problem]:
     if isinstance(value, ProrationBehavior) or value in {b.value for b in ProrationBehavior}:
         return []
@@ -303,6 +312,7 @@ def cancel(sub: Subscription, *, at: datetime, at_period_end: bool, prorate: boo
         canceled_at=at,
         cancel_at=at,
         cancel_at_period_end=False,
+        pauses=_closed(sub, at),
     )
 
 
@@ -359,5 +369,7 @@ def set_status(
         raise ValidationError([problem("status", why, target)], subject="subscription")
     if target is _S.CANCELED:
         ends = at if sub.cancel_at is None else min(at, sub.cancel_at)
-        return attrs.evolve(sub, status=target, canceled_at=at, cancel_at=ends)
+        return attrs.evolve(
+            sub, status=target, canceled_at=at, cancel_at=ends, pauses=_closed(sub, at)
+        )
     return attrs.evolve(sub, status=target)
