@@ -310,3 +310,40 @@ def test_a_bill_caught_up_after_a_plan_change_bills_its_usage_at_the_old_price()
         [("api", berlin(2027, 1, 1), berlin(2027, 2, 1))],
         [("api", berlin(2027, 2, 1), berlin(2027, 3, 1))],
     ]
+
+
+def test_a_paid_trial_canceled_before_it_starts_bills_nothing() -> None:
+    trial = subscribe(
+        start=berlin(2027, 3, 1),
+        trial_end=berlin(2027, 3, 15),
+        trial_lines=[Line("Trial fortnight", 1, "5.00", tax=Vat("19"))],
+    )
+    gone = cancel(trial, at=berlin(2027, 2, 1), at_period_end=False, prorate=True).subscription
+    assert due_bills(gone, None, berlin(2027, 6, 1)) == []
+    started = cancel(trial, at=berlin(2027, 3, 2), at_period_end=False, prorate=True).subscription
+    assert _indexes(due_bills(started, None, berlin(2027, 6, 1))) == [TRIAL_INDEX]
+
+
+def test_plans_switched_back_and_forth_at_one_instant_bill_no_usage_twice() -> None:
+    at = berlin(2027, 1, 13, 15)
+    sub = change_plan(subscribe(), TEAM, at=at, proration="none").subscription
+    sub = change_plan(sub, PRO, at=at, proration="none").subscription
+    (bill,) = due_bills(sub, 0, berlin(2027, 2, 1))
+    assert [(w.key, w.start, w.end) for w in usage_windows(sub, bill)] == [
+        ("api@2027-01-13T15:00:00+01:00", berlin(2027, 1, 1), at),
+        ("api", at, berlin(2027, 2, 1)),
+    ]
+
+
+def test_canceling_a_paused_subscription_ends_the_pause_and_still_bills_the_usage() -> None:
+    paused = pause(subscribe(), at=berlin(2027, 1, 20), behavior="skip").subscription
+    done = cancel(paused, at=berlin(2027, 3, 10), at_period_end=False, prorate=True)
+    assert done.lines == ()  # nothing billed while paused to credit
+    assert done.subscription.pauses[0].end == berlin(2027, 3, 10)
+    bills = due_bills(done.subscription, 0, berlin(2027, 4, 1))
+    assert [(b.index, b.skipped, b.final) for b in bills] == [
+        (1, "paused", False),
+        (2, "paused", False),
+        (3, None, True),
+    ]
+    assert bills[-1].usage_window == (berlin(2027, 1, 1), berlin(2027, 3, 10))

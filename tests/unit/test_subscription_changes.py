@@ -314,3 +314,11 @@ def test_nothing_changes_at_or_after_a_cancellation_at_period_end() -> None:
         assert _paths(exc) == ["at"]
     before = berlin(2027, 1, 20)
     assert change_quantity(ending, "seats", 4, at=before, proration="prorate").lines
+
+
+def test_a_change_before_the_last_plan_change_is_refused() -> None:
+    moved = change_plan(subscribe(), TEAM, at=MID_JANUARY, proration="none").subscription
+    with pytest.raises(ValidationError) as exc:
+        change_quantity(moved, "seats_team", 2, at=berlin(2027, 1, 12), proration="none")
+    assert _paths(exc) == ["at"]
+    assert "last plan change" in str(exc.value)

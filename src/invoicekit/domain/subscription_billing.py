@@ -9,7 +9,7 @@ or billed as uncollectible. Pure: ``now`` is a parameter; storing progress is th
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -24,6 +24,7 @@ from invoicekit.domain.proration import days_text, local_day
 from invoicekit.domain.schedule import BillingPeriod
 from invoicekit.domain.subscription import (
     PauseBehavior,
+    RetiredItem,
     Subscription,
     SubscriptionPause,
     SubscriptionStatus,
@@ -107,6 +108,8 @@ def _window_start(sub: Subscription, index: int) -> datetime:
 def _trial_bill(sub: Subscription) -> PeriodBill | None:
     if not sub.trial_lines or sub.start is None or sub.trial_end is None:
         return None
+    if sub.cancel_at is not None and sub.cancel_at <= sub.start:
+        return None  # canceled before it started
     zone = sub.schedule.zone
     first = local_day(sub.start, zone)
     period = BillingPeriod(first, max(local_day(sub.trial_end, zone), first), TRIAL_INDEX)
@@ -204,14 +207,9 @@ def _same_meter(a: Price, b: Price) -> bool:
     return a.meter is not None and b.meter is not None and a.meter.key == b.meter.key
 
 
-def _begin(sub: Subscription, price: Price, start: datetime, before: datetime | None) -> datetime:
-    """Where ``price``'s usage starts: after the plan changes that put it in place, if later."""
-    switches = (
-        r.until
-        for r in sub.retired
-        if _same_meter(r.item.price, price) and (before is None or r.until < before)
-    )
-    return max([start, *switches])
+def _begin(earlier: Iterable[RetiredItem], price: Price, start: datetime) -> datetime:
+    """Where ``price``'s usage starts: after the plan changes before it that switched its meter."""
+    return max([start, *(r.until for r in earlier if _same_meter(r.item.price, price))])
 
 
 def usage_windows(sub: Subscription, bill: PeriodBill) -> tuple[UsageWindow, ...]:
@@ -224,13 +222,13 @@ def usage_windows(sub: Subscription, bill: PeriodBill) -> tuple[UsageWindow, ...
         return ()
     start, end = bill.usage_window
     found: list[UsageWindow] = []
-    for old in sub.retired:
-        begin, stop = _begin(sub, old.item.price, start, old.until), min(old.until, end)
+    for n, old in enumerate(sub.retired):
+        begin, stop = _begin(sub.retired[:n], old.item.price, start), min(old.until, end)
         if begin < stop:
             found.append(UsageWindow(key=old.key, price=old.item.price, start=begin, end=stop))
     for item in sub.items:
         if item.price.kind is PriceKind.METERED:
-            begin = _begin(sub, item.price, start, None)
+            begin = _begin(sub.retired, item.price, start)
             if begin < end:
                 found.append(UsageWindow(key=item.price.id, price=item.price, start=begin, end=end))
     return tuple(found)

@@ -80,6 +80,9 @@ def _at(sub: Subscription, at: object, *more: Problem) -> datetime:
         latest = max((p.end or p.start for p in sub.pauses), default=None)
         if latest is not None and at < latest:
             found.append(problem("at", f"must not be before the last pause or resume {latest}", at))
+        switched = max((r.until for r in sub.retired), default=None)
+        if switched is not None and at < switched:
+            found.append(problem("at", f"must not be before the last plan change {switched}", at))
     checks.refuse(found, "subscription")
     assert isinstance(at, datetime)  # noqa: S101 - checked above
     return at
@@ -90,6 +93,15 @@ def _before_end(sub: Subscription, at: datetime) -> None:
     if sub.cancel_at is not None and at >= sub.cancel_at:
         why = f"the subscription ends at {sub.cancel_at}; nothing changes at or after that"
         raise ValidationError([problem("at", why, at)], subject="subscription")
+
+
+def _closed(sub: Subscription, at: datetime) -> tuple[SubscriptionPause, ...]:
+    """The pauses with the open one ended at ``at``.
+
+    A cancellation ends a pause, so the bills it held back come out (skipped or
+    uncollectible) before the final bill.
+    """
+    return tuple(p if p.end is not None else attrs.evolve(p, end=at) for p in sub.pauses)
 
 
 def _behavior(value: object) -> list[Problem]:
@@ -300,6 +312,7 @@ def cancel(sub: Subscription, *, at: datetime, at_period_end: bool, prorate: boo
         canceled_at=at,
         cancel_at=at,
         cancel_at_period_end=False,
+        pauses=_closed(sub, at),
     )
 
 
@@ -356,5 +369,7 @@ def set_status(
         raise ValidationError([problem("status", why, target)], subject="subscription")
     if target is _S.CANCELED:
         ends = at if sub.cancel_at is None else min(at, sub.cancel_at)
-        return attrs.evolve(sub, status=target, canceled_at=at, cancel_at=ends)
+        return attrs.evolve(
+            sub, status=target, canceled_at=at, cancel_at=ends, pauses=_closed(sub, at)
+        )
     return attrs.evolve(sub, status=target)
