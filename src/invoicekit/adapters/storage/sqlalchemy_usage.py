@@ -230,8 +230,9 @@ class SqlUsage:
         if aggregation is Aggregation.UNIQUE_COUNT:
             params["prop"] = prop or ""
         sql = sa.text(_PG[aggregation].format(where=_PG_WHERE + late))
-        row = self._c.first("aggregate usage", sql, params)
-        assert row is not None  # noqa: S101 - an aggregate always returns a row
+        found = self._c.first("aggregate usage", sql, params)
+        assert found is not None  # noqa: S101 - an aggregate always returns a row
+        row: tuple[Any, ...] = tuple(found)
         events = int(row[0])
         if aggregation is Aggregation.COUNT:
             return Usage(Decimal(events), events)
