@@ -50,7 +50,7 @@ SQLITE_SCRATCH = (
         "NOT NULL, meter TEXT NOT NULL, quantity INTEGER NOT NULL, at INTEGER NOT NULL, "
         "received_at INTEGER NOT NULL, properties TEXT, UNIQUE (seller_id, key))"
     ),
-    "CREATE INDEX scratch_period ON scratch (seller_id, subscription_id, meter, at, quantity)",
+    "CREATE INDEX scratch_period ON scratch (seller_id, subscription_id, meter, at, key, quantity)",
     "CREATE INDEX scratch_received ON scratch (seller_id, subscription_id, received_at)",
 )
 SQLITE_INSERT = "INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?)"

@@ -50,7 +50,7 @@ def test_a_subscription_without_optional_fields_reads_back() -> None:
 def test_a_changed_or_unknown_document_is_an_integrity_error() -> None:
     c = make_converter()
     document = json.loads(plan_text(c, rich_plan()))
-    with pytest.raises(IntegrityError, match="plan in books.db cannot be read back"):
+    with pytest.raises(IntegrityError, match=r"plan in books\.db cannot be read back"):
         plan_from_text(c, json.dumps({**document, "format": 99}), "books.db")
     document["plan"]["prices"][0]["kind"] = "gold"
     with pytest.raises(IntegrityError, match="cannot be read back"):

@@ -395,7 +395,9 @@ USAGE_RECORDS: Final = sa.Table(
         nullable=False,
     ),
     sa.Column("properties", sa.Text().with_variant(postgresql.JSONB(), "postgresql")),
-    sa.Index("usage_records_period", "seller_id", "subscription_id", "meter", "at"),
+    sa.Index(
+        "usage_records_period", "seller_id", "subscription_id", "meter", "at", "key", "quantity"
+    ),
     sa.Index("usage_records_received", "seller_id", "subscription_id", "received_at"),
 )
 

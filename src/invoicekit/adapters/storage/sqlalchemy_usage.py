@@ -32,6 +32,7 @@ from invoicekit.adapters.storage.usage_sql import (
     properties_text,
     property_path,
     usage_of,
+    weighted_row,
 )
 from invoicekit.domain.usage import (
     Aggregation,
@@ -229,8 +230,9 @@ class SqlUsage:
         if aggregation is Aggregation.UNIQUE_COUNT:
             params["prop"] = prop or ""
         sql = sa.text(_PG[aggregation].format(where=_PG_WHERE + late))
-        row = self._c.first("aggregate usage", sql, params)
-        assert row is not None  # noqa: S101 - an aggregate always returns a row
+        found = self._c.first("aggregate usage", sql, params)
+        assert found is not None  # noqa: S101 - an aggregate always returns a row
+        row: tuple[Any, ...] = tuple(found)
         events = int(row[0])
         if aggregation is Aggregation.COUNT:
             return Usage(Decimal(events), events)
@@ -261,18 +263,23 @@ class SqlUsage:
             params["received_before"] = micros(query.received_before)
         if aggregation is Aggregation.UNIQUE_COUNT:
             params["path"] = property_path(prop or "")
-        row = self._c.first(
-            "aggregate usage", sa.text(aggregate_sql(aggregation, received_before=late)), params
-        )
-        assert row is not None  # noqa: S101 - an aggregate always returns a row
+
+        def one(text: str) -> tuple[Any, ...]:
+            row = self._c.first("aggregate usage", sa.text(text), params)
+            assert row is not None  # noqa: S101 - an aggregate always returns a row
+            return tuple(row)
+
         level = 0
-        if aggregation is Aggregation.WEIGHTED_SUM:
+        if aggregation is not Aggregation.WEIGHTED_SUM:
+            row = one(aggregate_sql(aggregation, received_before=late))
+        else:
+            row = weighted_row(one, received_before=late)
             params.pop("end")
             found = self._c.first(
                 "read the usage level", sa.text(level_sql(received_before=late)), params
             )
             level = 0 if found is None else int(found[0])
-        return usage_of(aggregation, tuple(row), start=start, end=end, level=level)
+        return usage_of(aggregation, row, start=start, end=end, level=level)
 
     def late(
         self, seller_id: str, subscription_id: str, *, received_from: datetime, before: datetime

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -223,7 +223,7 @@ _V8: Final = (
         meter TEXT NOT NULL, quantity INTEGER NOT NULL, at INTEGER NOT NULL,
         received_at INTEGER NOT NULL, properties TEXT, UNIQUE (seller_id, key))""",
     """CREATE INDEX usage_records_period
-        ON usage_records (seller_id, subscription_id, meter, at, quantity)""",
+        ON usage_records (seller_id, subscription_id, meter, at, key, quantity)""",
     """CREATE INDEX usage_records_received
         ON usage_records (seller_id, subscription_id, received_at)""",
 )
@@ -456,15 +456,19 @@ class Session:
             raise self.error(exc, operation) from exc
         return count
 
-    def rows(self, operation: str, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Every row of a query (also RETURNING rows, fetched to completion)."""
+    def rows(
+        self, operation: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[Row]:
+        """Every row of a query (also RETURNING rows, fetched to completion); named or not."""
         self._check(operation)
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise self.error(exc, operation) from exc
 
-    def one(self, operation: str, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    def one(
+        self, operation: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> Row | None:
         """The first row of a query, or None."""
         found = self.rows(operation, sql, params)
         return found[0] if found else None

@@ -23,6 +23,7 @@ from invoicekit.adapters.storage.usage_sql import (
     property_path,
     sqlite_row,
     usage_of,
+    weighted_row,
 )
 from invoicekit.domain.usage import Aggregation, Usage, UsageRecord
 from invoicekit.subscription_records import UsageQuery
@@ -94,14 +95,20 @@ class SqliteUsage:
         sql = aggregate_sql(aggregation, received_before=late)
         if aggregation is not Aggregation.UNIQUE_COUNT:
             del params["path"]
-        row = self._s.one("aggregate usage", sql, params)
         level = 0
         if aggregation is Aggregation.WEIGHTED_SUM:
+            row = weighted_row(lambda text: self._one(text, params), received_before=late)
             params.pop("end")
             found = self._s.one("read the usage level", level_sql(received_before=late), params)
             level = 0 if found is None else int(found[0])
+        else:
+            row = self._one(sql, params)
+        return usage_of(aggregation, row, start=start, end=end, level=level)
+
+    def _one(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
+        row = self._s.one("aggregate usage", sql, params)
         assert row is not None  # noqa: S101 - an aggregate always returns a row
-        return usage_of(aggregation, tuple(row), start=start, end=end, level=level)
+        return tuple(row)
 
     def late(
         self, seller_id: str, subscription_id: str, *, received_from: datetime, before: datetime

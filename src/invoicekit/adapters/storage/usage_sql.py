@@ -10,6 +10,7 @@ limbs of 10**6 and joined in Python, so no aggregate overflows or rounds.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
@@ -22,6 +23,7 @@ from invoicekit.domain.usage import (
     quantity_units,
     weighted_quantity,
 )
+from invoicekit.errors import StorageError
 
 __all__ = [
     "EPOCH",
@@ -35,6 +37,7 @@ __all__ = [
     "property_path",
     "sqlite_row",
     "usage_of",
+    "weighted_row",
 ]
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -114,6 +117,32 @@ _STATEMENTS: Final = {
     "LEAD(at, 1, :end) OVER (ORDER BY at, key) - at AS d FROM usage_records WHERE {where}) "
     f"SELECT COUNT(*), MIN(at), {_weighted_terms()} FROM w",
 }
+
+
+#: WEIGHTED_SUM with one product per row: exact unless a product passes 64 bits (SQLite
+#: then makes it REAL) or the sum does (SQLite raises "integer overflow"); ``weighted_row``
+#: falls back to the limbs then.
+_WEIGHTED_FAST: Final = (
+    "WITH w AS (SELECT quantity AS l, at, "
+    "LEAD(at, 1, :end) OVER (ORDER BY at, key) - at AS d FROM usage_records WHERE {where}) "
+    "SELECT COUNT(*), MIN(at), SUM(l * d) FROM w"
+)
+
+
+def weighted_row(
+    run: Callable[[str], tuple[Any, ...]], *, received_before: bool
+) -> tuple[Any, ...]:
+    """The WEIGHTED_SUM row (count, first at, limb sums...) by ``run`` (SQL -> its one row)."""
+    where = _WHERE + (" AND received_at < :received_before" if received_before else "")
+    try:
+        row = run(_WEIGHTED_FAST.format(where=where))
+    except StorageError as exc:
+        if "integer overflow" not in str(exc):
+            raise
+    else:
+        if row[2] is None or type(row[2]) is int:
+            return row
+    return run(aggregate_sql(Aggregation.WEIGHTED_SUM, received_before=received_before))
 
 
 def aggregate_sql(aggregation: Aggregation, *, received_before: bool) -> str:

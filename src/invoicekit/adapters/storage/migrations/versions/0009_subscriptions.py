@@ -75,7 +75,9 @@ def upgrade() -> None:
         sa.Column("properties", sa.Text().with_variant(postgresql.JSONB(), "postgresql")),
     )
     op.create_index(
-        "usage_records_period", "usage_records", ["seller_id", "subscription_id", "meter", "at"]
+        "usage_records_period",
+        "usage_records",
+        ["seller_id", "subscription_id", "meter", "at", "key", "quantity"],
     )
     op.create_index(
         "usage_records_received", "usage_records", ["seller_id", "subscription_id", "received_at"]
