@@ -162,6 +162,9 @@ def test_cancel_at_period_end_bills_the_period_and_nothing_after(
     sub_billing.run_due()
     assert len(_of(a.books, sub.id)) == 1
     assert a.books.subscriptions.get(sub.id).status is ik.SubscriptionStatus.CANCELED
+    assert a.books.subscriptions.progress(sub.id).finished  # run_due looks at it no more
+    with sub_billing.storage.transaction(write=False) as tx:
+        assert tx.subscriptions.billing(a.books.seller_id) == []
 
 
 def test_pause_skips_periods_and_resume_bills_again(
@@ -441,4 +444,20 @@ def test_invoice_now_below_zero_is_a_standalone_credit_note(
     (note,) = _notes(billing, a.books.seller_id, made)
     # 4 seats' unused 16 of 31 days (20.65) less 1 seat's remaining days (5.16)
     assert note.totals.tax_exclusive == Decimal("15.49")
+    billing.close()
+
+
+def test_dunning_end_leaves_it_unpaid_when_the_billing_says_so(
+    sub_store: str, sub_clock: FixedClock
+) -> None:
+    billing = ik.Billing.from_url(sub_store, clock=sub_clock, subscription_on_dunning_end="unpaid")
+    a = agency(billing, dunning=ik.DunningPolicy(retry_days=()))
+    sub = a.books.subscriptions.create(a.customer_id, plan_id="basic")
+    billing.run_due()
+    (invoice,) = _of(a.books, sub.id)
+    a.books.payments.record_failure(invoice.id, reason="declined")
+    assert a.books.subscriptions.get(sub.id).status is ik.SubscriptionStatus.UNPAID
+    sub_clock.advance(days=31)
+    billing.run_due()  # an unpaid subscription still bills
+    assert len(_of(a.books, sub.id)) == 2
     billing.close()

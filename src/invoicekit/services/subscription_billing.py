@@ -233,8 +233,10 @@ class SubscriptionGenerator:
             self._release(tx, record, invoice_id, state, run)
         for bill in due_bills(state.sub, record.last_index, run.now):
             self._bill(tx, record, bill, state, run)
+        # Canceled with nothing held: nothing more to bill, billing() leaves it out.
+        finished = state.sub.status is SubscriptionStatus.CANCELED and not state.held
         unchanged = state.sub == record.subscription and state.last == record.last_index
-        if unchanged and not record.to_issue:
+        if unchanged and not record.to_issue and finished == record.finished:
             return
         run.page.progress.append(
             attrs.evolve(
@@ -244,6 +246,7 @@ class SubscriptionGenerator:
                 to_issue=tuple(state.held),
                 billed=keep(state.billed),
                 usage_billed_until=run.at if state.counted else record.usage_billed_until,
+                finished=finished,
             )
         )
 

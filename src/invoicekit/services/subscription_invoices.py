@@ -158,8 +158,13 @@ class SubscriptionStatusHook:
             status = SubscriptionStatus.PAST_DUE
         if status is sub.status:
             return
+        steps = [status]
+        if status is not SubscriptionStatus.PAST_DUE and sub.status is SubscriptionStatus.ACTIVE:
+            steps.insert(0, SubscriptionStatus.PAST_DUE)  # dunning ended at the first failure
+        changed = sub
         try:
-            changed = subs.set_status(sub, status, at=now)
+            for step in steps:
+                changed = subs.set_status(changed, step, at=now)
         except ValidationError:
             return  # not a move its status allows (a trial, say): leave it
         tx.subscriptions.save(
