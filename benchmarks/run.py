@@ -38,6 +38,7 @@ SCRIPTS = (
     "bench_webhooks.py",
     "bench_simulation.py",
     "bench_usage.py",
+    "bench_subscriptions.py",
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.
