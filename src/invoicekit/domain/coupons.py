@@ -150,9 +150,10 @@ def apply_coupons(
 
     A percent coupon takes its percent off each positive line. A fixed coupon is split over
     the positive lines in proportion to their nets, each share rounded half-up and the
-    remainder put on the largest line; it never takes a line below zero, and what it cannot
-    take (a coupon larger than the invoice) is lost, not carried over. Coupons apply in
-    order, each to what the ones before left. Negative lines (credits) are never discounted.
+    remainder put on the largest line. A coupon never takes a line, nor the sum of the
+    lines (credits included), below zero; what it cannot take (a coupon larger than the
+    invoice) is lost, not carried over. Coupons apply in order, each to what the ones
+    before left. Negative lines (credits) are never discounted.
     A coupon in another currency raises ValidationError (path ``coupons[i].currency``).
     """
     found: list[Problem] = []
@@ -175,6 +176,9 @@ def apply_coupons(
             shares = [min(w, n) if n > 0 else _ZERO for w, n in zip(wanted, nets, strict=True)]
         else:
             shares = _split(cast(Decimal, coupon.amount_off), nets, currency)
+        room = max(_ZERO, sum(nets, _ZERO))  # an invoice never totals below zero
+        if sum(shares, _ZERO) > room:
+            shares = _split(room, shares, currency)
         for i, share in enumerate(shares):
             if share <= 0:
                 continue

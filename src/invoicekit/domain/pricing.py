@@ -265,6 +265,9 @@ def _model_fields(
     out: dict[str, Any] = {}
     if model in _TIERED:
         pc.forbidden(found, "unit_amount", unit_amount, f"a {model} price is priced by its tiers")
+    elif model is PricingModel.PERCENTAGE:
+        why = "a percentage price is priced by percent and fixed_fee"
+        pc.forbidden(found, "unit_amount", unit_amount, why)
     else:
         out["unit_amount"] = pc.number(found, "unit_amount", unit_amount, required=True)
     if model is PricingModel.PACKAGE:
