@@ -53,6 +53,7 @@ def main() -> None:
                 quantity=Decimal("0.333"),
                 unit_price=Decimal("29.90"),
                 tax=ik.Vat("19"),
+                note="10 of 30 days at 29.90 a month",
             ),
         ],
     )

@@ -169,8 +169,12 @@ def credit_note_of(invoice: Invoice, lines: list[Line] | None = None) -> CreditN
     return note
 
 
+#: The note (BT-127) on the first of ``rich_lines``: two lines, and characters XML escapes.
+RICH_NOTE: Final = "12.5 of 160 hours <& 'review' >\nless 10 % loyalty, plus travel"
+
+
 def rich_lines() -> list[Line]:
-    """Lines that use every line term: unit names, periods, percent and fixed adjustments."""
+    """Lines that use every line term: unit names, periods, percent and fixed adjustments, a note."""
     from invoicekit.domain.line import Charge, Discount
 
     return [
@@ -183,6 +187,7 @@ def rich_lines() -> list[Line]:
             period=ServicePeriod(date(2026, 2, 1), date(2026, 2, 28)),
             discounts=[Discount(percent="10", reason="Loyalty")],
             charges=[Charge(amount="15.00", reason="Travel")],
+            note=RICH_NOTE,
         ),
         Line(
             description="Hosting",

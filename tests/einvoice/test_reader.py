@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 
-from einvoice.export_cases import credit_note_of, invoice_of, rich_lines
+from einvoice.export_cases import RICH_NOTE, credit_note_of, invoice_of, rich_lines
 from golden import load_cases
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.einvoice import check_profile, to_cii, to_ubl, to_xrechnung
@@ -119,6 +119,8 @@ def test_a_rich_invoice_and_its_credit_note_round_trip_in_every_profile(label: s
     assert (read_back.contract_reference, read_back.project_reference) == ("C-1", "P-9")
     assert (read_back.buyer_reference, read_back.order_reference) == ("04011000-12345-34", "PO-77")
     assert [line.unit for line in read_back.lines] == ["HUR", "MON", "H87"]
+    assert [line.note for line in read_back.lines] == [RICH_NOTE, None, None]
+    assert f"[{RICH_NOTE.replace(chr(10), ' / ')}]" in read_back.totals.explain()
     assert read_back.lines[2].base_quantity == Decimal(100)
     assert read_back.lines[0].discounts[0].percent == Decimal(10)
     assert read_back.lines[0].charges[0].amount == Decimal("15.00")
@@ -134,6 +136,7 @@ def test_a_rich_invoice_and_its_credit_note_round_trip_in_every_profile(label: s
     assert note_result.credits == ("INV-GOLDEN-1", invoice.issue_date)
     assert isinstance(note_result.document, CreditNote)
     assert note_result.document.reason == "Returned goods"
+    assert [line.note for line in note_result.document.lines] == [RICH_NOTE]
 
 
 @settings(

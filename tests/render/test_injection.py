@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from html import unescape
 
+import attrs
 import pytest
 
 from factories import customer, issued, line, seller
@@ -18,7 +19,10 @@ PAYLOADS = [*INJECTIONS, "{{ 31337*3 }}", "{% raw %}x{% endraw %}{{ config }}"]
 def _invoice(payload: str) -> Invoice:
     s = seller()
     c = customer(s, name=payload, tax_id=None)
-    return issued(of=s, to=c, lines=[line(description=payload)], memo=payload, footer=payload)
+    noted = attrs.evolve(line(description="Noted"), note=payload)  # BT-127, under the description
+    return issued(
+        of=s, to=c, lines=[line(description=payload), noted], memo=payload, footer=payload
+    )
 
 
 def _assert_inert(body: str, payload: str) -> None:

@@ -44,7 +44,6 @@ __all__ = [
     "TaxSubtotal",
     "Totals",
     "compute_totals",
-    "line_notes",
 ]
 
 _MODE: Final = {
@@ -97,11 +96,6 @@ def _short(value: Decimal) -> str:
 def _one_line(note: str) -> str:
     """A line note on one line of explain(): its lines joined by " / ", tabs as spaces."""
     return " / ".join(part.strip() for part in note.splitlines() if part.strip()).replace("\t", " ")
-
-
-def line_notes(lines: Iterable[Line]) -> tuple[tuple[int, str], ...]:
-    """``(index, note)`` of each of ``lines`` with a note: what ``Totals.notes`` holds."""
-    return tuple((i, line.note) for i, line in enumerate(lines) if line.note is not None)
 
 
 class LineAmounts(NamedTuple):
@@ -176,9 +170,15 @@ class Totals:
     recorded: tuple[tuple[tuple[object, ...], Decimal, Decimal, str], ...] = attrs.field(
         eq=False, repr=False
     )
-    #: ``(index, note)`` of each line with a note (BT-127), for ``explain()``: words about
-    #: the lines, not amounts, so not compared; storage rebuilds them from the lines.
-    notes: tuple[tuple[int, str], ...] = attrs.field(default=(), eq=False, repr=False)
+    #: The lines these totals were computed from, for ``explain()`` to show their notes
+    #: (BT-127); the caller's tuple itself, so computing costs nothing more. Not compared
+    #: and not stored: storage sets them from the document's lines; empty when unknown.
+    source_lines: tuple[Line, ...] = attrs.field(default=(), eq=False, repr=False)
+
+    @property
+    def notes(self) -> tuple[tuple[int, str], ...]:
+        """``(index, note)`` of each line with a note (EN 16931 BT-127), as ``explain()`` shows."""
+        return tuple((i, line.note) for i, line in enumerate(self.source_lines) if line.note)
 
     @property
     def steps(self) -> tuple[RoundingStep, ...]:
@@ -325,7 +325,7 @@ class _Computation:
         finally:
             setcontext(outer)
 
-    def _run(  # noqa: PLR0912, PLR0915 - the rules read top to bottom as in the spec
+    def _run(  # noqa: PLR0912 - the rules read top to bottom as in the spec
         self, lines: Sequence[Line], discounts: Sequence[Discount], charges: Sequence[Charge]
     ) -> Totals:
         if not lines:
@@ -336,10 +336,7 @@ class _Computation:
         # With tax-inclusive prices a line's net here is still its gross amount (converted later).
         raw: list[LineAmounts] = []
         new = tuple.__new__  # LineAmounts(...) runs Python code for its defaults; this does not
-        notes: list[tuple[int, str]] = []
         for i, line in enumerate(lines):
-            if line.note is not None:
-                notes.append((i, line.note))
             exact = line.quantity * line.unit_price
             if line.base_quantity != 1:
                 exact /= line.base_quantity
@@ -432,7 +429,7 @@ class _Computation:
             prices=self.prices,
             policy=self.policy,
             recorded=tuple(self.steps),
-            notes=tuple(notes),
+            source_lines=tuple(lines),  # the same tuple when given one
         )
 
     @staticmethod

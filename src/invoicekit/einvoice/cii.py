@@ -149,7 +149,10 @@ def _vat_like(tax_id: str | None) -> bool:
 
 def _line(w: _Writer, parent: Any, line: LineView) -> None:
     item = w.ram(parent, "IncludedSupplyChainTradeLineItem")
-    w.ram(w.ram(item, "AssociatedDocumentLineDocument"), "LineID", line.id)
+    document = w.ram(item, "AssociatedDocumentLineDocument")
+    w.ram(document, "LineID", line.id)
+    if line.note is not None:
+        w.ram(w.ram(document, "IncludedNote"), "Content", line.note)
     w.ram(w.ram(item, "SpecifiedTradeProduct"), "Name", line.name)
     agreement = w.ram(item, "SpecifiedLineTradeAgreement")
     price = w.ram(agreement, "NetPriceProductTradePrice")

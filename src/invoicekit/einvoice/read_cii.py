@@ -128,6 +128,12 @@ def _party(src: Source, node: Any | None, who: str) -> Party:
     )
 
 
+def _line_notes(src: Source, node: Any) -> list[Any]:
+    """The ``ram:Content`` of each of a line's ``ram:IncludedNote`` elements (BT-127)."""
+    notes = src.all(node, "ram:AssociatedDocumentLineDocument/ram:IncludedNote")
+    return [content for n in notes if (content := src.one(n, "ram:Content")) is not None]
+
+
 def _line(src: Source, node: Any) -> StatedLine:
     where = src.path(node)
     src.text(node, "ram:AssociatedDocumentLineDocument/ram:LineID")
@@ -156,6 +162,7 @@ def _line(src: Source, node: Any) -> StatedLine:
         period_node=src.one(settlement, "ram:BillingSpecifiedPeriod"),
         adjustments=src.all(settlement, "ram:SpecifiedTradeAllowanceCharge"),
         paths=PATHS,
+        notes=_line_notes(src, node),
     )
 
 

@@ -120,6 +120,7 @@ def build_lines(d: Doc) -> list[Line]:
                     discounts=discounts,
                     charges=charges,
                     period=line.period,
+                    note=line.note,
                 ),
             )
         )

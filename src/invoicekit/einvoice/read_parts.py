@@ -25,6 +25,7 @@ from invoicekit.einvoice.read_stated import Adjustment, Row, StatedLine, TaxKey
 from invoicekit.errors import ValidationError
 
 _ONE_NOTE: Final = "the model keeps one note (BT-22); this one is not kept"
+_ONE_LINE_NOTE: Final = "the model keeps one note per line (BT-127); this one is not kept"
 _KEPT: Final = "kept as stated, though invoicekit would not issue it"
 
 
@@ -124,8 +125,15 @@ def line(
     period_node: Any | None,
     adjustments: Sequence[Any],
     paths: Paths,
+    notes: Sequence[Any] = (),
 ) -> StatedLine:
-    """A line from the elements the syntax's reader found: the quantity with its unit, VAT, period."""
+    """A line from the elements the syntax's reader found: the quantity with its unit, VAT, period.
+
+    ``notes``: the line's note elements (BT-127, UBL ``cbc:Note``, CII ``ram:Content``);
+    the first is kept, any other is reported as not kept.
+    """
+    for extra in notes[1:]:
+        src.note(extra, _ONE_LINE_NOTE)
     return StatedLine(
         path=src.path(node),
         name=name,
@@ -137,6 +145,7 @@ def line(
         tax=tax_key(src, tax, paths),
         period=period(src, period_node, paths),
         adjustments=tuple(adjustment(src, a, paths) for a in adjustments),
+        note=text_of(notes[0]) if notes else None,
     )
 
 

@@ -78,6 +78,8 @@ class StatedLine:
     tax: TaxKey
     period: ServicePeriod | None
     adjustments: tuple[Adjustment, ...]
+    #: BT-127, the first line note stated (the model keeps one).
+    note: str | None = None
 
 
 @attrs.define

@@ -156,6 +156,7 @@ def _line(src: Source, node: Any, credit: bool) -> StatedLine:
         period_node=src.one(node, "cac:InvoicePeriod"),
         adjustments=src.all(node, "cac:AllowanceCharge"),
         paths=PATHS,
+        notes=src.all(node, "cbc:Note"),
     )
 
 

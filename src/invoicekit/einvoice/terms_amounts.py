@@ -258,6 +258,13 @@ AMOUNT_GROUPS: Final[tuple[TermGroup, ...]] = (
                 "position in lines",
             ),
             Term(
+                "BT-127",
+                "Invoice line note",
+                f"{UBL_LINE}/cbc:Note",
+                f"{CII_LINE}/ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content",
+                "lines[].note",
+            ),
+            Term(
                 "BT-129",
                 "Quantity",
                 f"{UBL_LINE}/cbc:InvoicedQuantity",

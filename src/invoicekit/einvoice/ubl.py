@@ -244,6 +244,8 @@ def _lines(w: _Writer, root: Any) -> None:
     for line in doc.lines:
         node = w.cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         w.cbc(node, "ID", line.id)
+        if line.note is not None:
+            w.cbc(node, "Note", line.note)
         w.cbc(
             node,
             "CreditedQuantity" if credit else "InvoicedQuantity",

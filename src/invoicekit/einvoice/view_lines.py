@@ -36,7 +36,7 @@ class AdjustmentView:
 
 @attrs.frozen
 class LineView:
-    """One line as written (BG-25): id, quantity and unit code, net, net price, tax, period."""
+    """One line as written (BG-25): id, note, quantity and unit code, net, net price, tax, period."""
 
     id: str
     name: str
@@ -48,6 +48,8 @@ class LineView:
     tax: Tax
     period: ServicePeriod | None
     adjustments: tuple[AdjustmentView, ...]
+    #: BT-127 Invoice line note.
+    note: str | None = None
 
 
 def _reason(reason: str | None, charge: bool) -> str:
@@ -121,6 +123,7 @@ def line_view(line: Line, index: int, totals: Totals) -> LineView:
         tax=tax,
         period=line.period,
         adjustments=tuple(adjustments),
+        note=line.note,
     )
 
 

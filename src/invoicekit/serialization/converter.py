@@ -27,7 +27,7 @@ from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.policy import RoundingPolicy
 from invoicekit.domain.tax import Tax
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
-from invoicekit.domain.totals import LineAmounts, Totals, line_notes
+from invoicekit.domain.totals import LineAmounts, Totals
 from invoicekit.serialization.dunning_values import dunning_document, dunning_from
 
 __all__ = [
@@ -90,7 +90,7 @@ def _totals_unstructure(converter: cattrs.Converter) -> Any:
 
     def unstructure(totals: Totals) -> dict[str, Any]:
         data: dict[str, Any] = base(totals)
-        del data["notes"]  # the lines' notes: stored on the lines
+        del data["source_lines"]  # the document's lines, stored beside the totals
         data["recorded"] = [
             [" ".join(map(str, where)), str(exact), str(rounded), rule]
             for where, exact, rounded, rule in totals.recorded
@@ -117,7 +117,7 @@ def _totals_structure(converter: cattrs.Converter) -> Any:
 
 
 def _register_line_notes(converter: cattrs.Converter) -> None:
-    """Write a line's note (BT-127) only when it has one; rebuild ``Totals.notes`` on read.
+    """Write a line's note (BT-127) only when it has one; give the totals their lines on read.
 
     The field came after format 1, so a line without a note is written as before: stored
     documents, content hashes, templates and call fingerprints do not change.
@@ -140,9 +140,9 @@ def _with_line_notes(converter: cattrs.Converter, cls: type[T]) -> Any:
 
     def structure(data: Mapping[str, Any], _: Any) -> T:
         value: Any = base(data, cls)
-        notes = line_notes(value.lines)
-        if notes:
-            value = attrs.evolve(value, totals=attrs.evolve(value.totals, notes=notes))
+        if any(line.note for line in value.lines):
+            totals = attrs.evolve(value.totals, source_lines=value.lines)
+            value = attrs.evolve(value, totals=totals)
         return cast(T, value)
 
     return structure

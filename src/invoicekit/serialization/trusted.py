@@ -26,7 +26,6 @@ from invoicekit.domain.totals import (
     LineAmounts,
     TaxSubtotal,
     Totals,
-    line_notes,
 )
 from invoicekit.serialization.builders import unchecked
 from invoicekit.serialization.compact import LINE_BASE_QUANTITY, zero_text
@@ -171,7 +170,7 @@ def _applied(data: dict[str, Any], kind: str, taxes: _Taxes) -> DocumentAdjustme
 def _totals(
     data: dict[str, Any], taxes: _Taxes, currency: str, prices: PriceMode, lines: tuple[Line, ...]
 ) -> Totals:
-    """The stored totals of ``lines``, with the lines' notes for ``Totals.explain()``."""
+    """The stored totals of ``lines`` (kept with them for ``Totals.explain()``)."""
     currency = data.get("currency", currency)
     zero = zero_text(currency)
     chosen = policy(data["policy"]) if "policy" in data else DEFAULT_POLICY
@@ -207,7 +206,7 @@ def _totals(
                 for s in data.get("steps", ())
             ]
         ),
-        notes=line_notes(lines),
+        source_lines=lines,
     )
 
 

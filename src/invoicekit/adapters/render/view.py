@@ -90,6 +90,7 @@ def _lines(
     return [
         {
             "description": line.description,
+            "note": line.note,
             "quantity": fmt.quantity(line.quantity),
             "unit_price": fmt.money(line.unit_price, cur),
             "net": fmt.money(a.net, cur),
