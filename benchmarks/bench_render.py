@@ -147,6 +147,7 @@ def floor_context(inv: Invoice) -> dict[str, Any]:
                 "net": money(a.net),
                 "tax": v,
                 "period": None,
+                "note": ln.note,
             }
             for ln, a, v in zip(inv.lines, t.lines, vat, strict=True)
         ],

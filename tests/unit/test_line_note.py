@@ -203,3 +203,5 @@ def test_a_recurring_template_keeps_its_line_notes() -> None:
         assert back == template
         assert [line.note for line in back.lines] == ["billed monthly", None]
         assert text.count('"note"') == 1
+        billed = back.lines_for(back.schedule.period_at(0))  # placeholders filled, period set
+        assert [line.note for line in billed] == ["billed monthly", None]

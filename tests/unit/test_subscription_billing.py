@@ -30,6 +30,7 @@ from invoicekit.domain.subscription_changes import (
     end_trial,
     pause,
     resume,
+    set_status,
 )
 from invoicekit.domain.tax import Vat
 from invoicekit.domain.usage import Usage
@@ -347,3 +348,24 @@ def test_canceling_a_paused_subscription_ends_the_pause_and_still_bills_the_usag
         (3, None, True),
     ]
     assert bills[-1].usage_window == (berlin(2027, 1, 1), berlin(2027, 3, 10))
+
+
+def test_a_trial_canceled_after_its_end_without_end_trial_bills_nothing() -> None:
+    trial = subscribe(trial_end=berlin(2027, 1, 15))
+    late = berlin(2027, 2, 20)
+    now = cancel(trial, at=late, at_period_end=False, prorate=True).subscription
+    assert now.cancel_at == berlin(2027, 1, 15)
+    assert due_bills(now, None, berlin(2028, 1, 1)) == []
+    later = cancel(trial, at=late, at_period_end=True, prorate=True).subscription
+    assert later.cancel_at == berlin(2027, 1, 15)
+    assert due_bills(later, None, berlin(2028, 1, 1)) == []
+    assert set_status(trial, "canceled", at=late).cancel_at == berlin(2027, 1, 15)
+
+
+def test_a_paused_subscription_canceled_at_period_end_gets_its_final_bill() -> None:
+    paused = pause(subscribe(), at=berlin(2027, 1, 1, 9), behavior="skip").subscription
+    ending = cancel(paused, at=berlin(2027, 1, 1, 10), at_period_end=True, prorate=False)
+    sub = ending.subscription
+    assert due_bills(sub, None, berlin(2027, 1, 20)) == []  # paused: wait
+    bills = due_bills(sub, None, berlin(2027, 2, 1, 9))
+    assert [(b.index, b.skipped, b.final) for b in bills] == [(0, "paused", False), (1, None, True)]

@@ -77,7 +77,10 @@ def current_period(sub: Subscription, at: datetime) -> BillingPeriod | None:
     """The period whose bill went out last before ``at`` (None before the first bill).
 
     A change at the very instant of a bill belongs to the next period: that bill takes it.
+    A trialing subscription has none: nothing is billed until its trial is ended.
     """
+    if sub.status is SubscriptionStatus.TRIALING:
+        return None
     found = None
     for period, bill_at in _periods(sub):
         if bill_at >= at:
@@ -124,6 +127,10 @@ def _is_final(sub: Subscription, period: BillingPeriod, cancel_at: datetime) -> 
     return sub.schedule.bill_at(before) < cancel_at
 
 
+def _ended(sub: Subscription, now: datetime) -> bool:
+    return sub.cancel_at is not None and sub.cancel_at <= now
+
+
 def _final_bill(sub: Subscription, period: BillingPeriod, cancel_at: datetime) -> PeriodBill:
     """The bill after a cancellation: the usage up to ``cancel_at``, no advance fees."""
     window = (_window_start(sub, period.index), cancel_at)
@@ -157,8 +164,8 @@ def due_bills(sub: Subscription, last_index: int | None, now: datetime) -> list[
         if bill_at > now:
             break
         pause = _pause_at(sub, bill_at)
-        if pause is not None and pause.end is None:
-            break  # wait: resuming decides how this bill goes
+        if pause is not None and pause.end is None and not _ended(sub, now):
+            break  # wait: resuming decides how this bill goes (a cancellation ends the pause)
         window = (_window_start(sub, period.index), bill_at) if period.index else None
         if pause is not None and pause.behavior is PauseBehavior.SKIP:
             due.append(

@@ -95,6 +95,20 @@ def _before_end(sub: Subscription, at: datetime) -> None:
         raise ValidationError([problem("at", why, at)], subject="subscription")
 
 
+def _ends(sub: Subscription, at: datetime) -> datetime:
+    """When a cancellation at ``at`` takes effect: then, or sooner if it was set to end sooner.
+
+    A period-end cancellation already set, or a trial's end (a trial never converted
+    bills nothing), may come first.
+    """
+    ends = [at]
+    if sub.cancel_at is not None:
+        ends.append(sub.cancel_at)
+    if sub.status is _S.TRIALING and sub.trial_end is not None:
+        ends.append(sub.trial_end)
+    return min(ends)
+
+
 def _closed(sub: Subscription, at: datetime) -> tuple[SubscriptionPause, ...]:
     """The pauses with the open one ended at ``at``.
 
@@ -310,7 +324,7 @@ def cancel(sub: Subscription, *, at: datetime, at_period_end: bool, prorate: boo
         True,
         status=_S.CANCELED,
         canceled_at=at,
-        cancel_at=at,
+        cancel_at=_ends(sub, at),
         cancel_at_period_end=False,
         pauses=_closed(sub, at),
     )
@@ -368,7 +382,7 @@ def set_status(
         why = f"cannot move a subscription that is {sub.status} to {target}; allowed: {names}"
         raise ValidationError([problem("status", why, target)], subject="subscription")
     if target is _S.CANCELED:
-        ends = at if sub.cancel_at is None else min(at, sub.cancel_at)
+        ends = _ends(sub, at)
         return attrs.evolve(
             sub, status=target, canceled_at=at, cancel_at=ends, pauses=_closed(sub, at)
         )

@@ -171,8 +171,8 @@ class Totals:
         eq=False, repr=False
     )
     #: The lines these totals were computed from, for ``explain()`` to show their notes
-    #: (BT-127); kept, not copied, so computing costs nothing more. Not compared and not
-    #: stored: storage sets them from the document's lines; empty when unknown.
+    #: (BT-127); the caller's tuple itself, so computing costs nothing more. Not compared
+    #: and not stored: storage sets them from the document's lines; empty when unknown.
     source_lines: tuple[Line, ...] = attrs.field(default=(), eq=False, repr=False)
 
     @property
