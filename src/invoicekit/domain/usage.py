@@ -26,6 +26,7 @@ __all__ = [
     "MAX_PROPERTY_KEY",
     "MAX_PROPERTY_TEXT",
     "MAX_USAGE_QUANTITY",
+    "PROPERTY_KEY",
     "USAGE_PLACES",
     "Aggregation",
     "Meter",
@@ -50,7 +51,8 @@ _SCALE: Final = 10**USAGE_PLACES
 _QUANTUM: Final = Decimal(1).scaleb(-USAGE_PLACES)
 #: Microseconds in an hour: WEIGHTED_SUM integrates levels over hours.
 _HOUR_US: Final = 3_600_000_000
-_PROPERTY_KEY: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,40}")
+#: What a property key may be.
+PROPERTY_KEY: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,40}")
 
 
 class Aggregation(StrEnum):
@@ -180,7 +182,7 @@ def _properties(path: str, value: object) -> list[Problem]:
     found: list[Problem] = []
     for key, item in value.items():
         where = f"{path}[{key!r}]"
-        if not isinstance(key, str) or not _PROPERTY_KEY.fullmatch(key):
+        if not isinstance(key, str) or not PROPERTY_KEY.fullmatch(key):
             found.append(
                 problem(
                     where,

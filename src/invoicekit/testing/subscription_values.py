@@ -11,6 +11,7 @@ from invoicekit.domain.pricing import Plan, Price, PriceKind, PricingModel, Tier
 from invoicekit.domain.schedule import Frequency, Schedule
 from invoicekit.domain.subscription import (
     PauseBehavior,
+    RetiredItem,
     Subscription,
     SubscriptionItem,
     SubscriptionPause,
@@ -144,4 +145,10 @@ def rich_subscription(subscription_id: str = "sub-1", customer_id: str = "c-1") 
             ),
         ),
         pending=(line,),
+        start=_T0,
+        retired=(
+            RetiredItem(
+                item=SubscriptionItem(price=plan.prices[2]), until=_T0 + timedelta(days=20)
+            ),
+        ),
     )

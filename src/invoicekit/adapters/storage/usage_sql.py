@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from invoicekit.domain.usage import (
+    PROPERTY_KEY,
     USAGE_PLACES,
     Aggregation,
     Usage,
@@ -80,7 +81,9 @@ def sqlite_row(record: UsageRecord) -> tuple[Any, ...]:
 
 
 def property_path(prop: str) -> str:
-    """The JSON path of a property (its key's characters need no escaping: UsageRecord checks)."""
+    """The JSON path of a property; a name no record can have (UsageRecord checks keys) finds none."""
+    if not PROPERTY_KEY.fullmatch(prop):
+        return '$."no such property"'  # a space: no stored key has one
     return f'$."{prop}"'
 
 

@@ -155,6 +155,22 @@ class UsageStorageContract(StorageFixtures):
                 ("api_calls", T0),
             ]
 
+    def test_unique_count_counts_one_property(self, storage: Storage) -> None:
+        """Distinct values of the property asked for; records without it, or any odd name, count 0."""
+        with storage.transaction() as tx:
+            tx.usage.add_many(
+                [
+                    usage("k-1", properties={"user": "a", "team": "x"}),
+                    usage("k-2", properties={"user": "b", "team": "x"}),
+                    usage("k-3", properties={"user": "a"}),
+                    usage("k-4"),
+                ]
+            )
+        with storage.transaction(write=False) as tx:
+            for prop, distinct in (("user", 2), ("team", 1), ("region", 0), ('a"b', 0), ("", 0)):
+                got = tx.usage.aggregate(_query(), Aggregation.UNIQUE_COUNT, prop=prop)
+                assert got == Usage(Decimal(distinct), 4), prop
+
     def test_large_and_fine_quantities_sum_exactly(self, storage: Storage) -> None:
         """Quantities up to 10**12 with 6 places sum without rounding or overflow."""
         records = [usage(f"k-{i}", Decimal(10**12) - Decimal("0.000001")) for i in range(40)]
