@@ -9,6 +9,7 @@ import typing  # as a module: its names would be public names of the package
 
 from invoicekit.domain import lifecycle
 from invoicekit.domain.collection import SavedPaymentMethod
+from invoicekit.domain.coupons import AppliedCoupon, Coupon, CouponDuration
 from invoicekit.domain.dunning import (
     DunningPolicy,
     LateFee,
@@ -30,13 +31,22 @@ from invoicekit.domain.parties import (
     Seller,
 )
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
+from invoicekit.domain.pricing import Plan, Price, PriceKind, PricingModel, Tier
 from invoicekit.domain.recurring import IssueMode, Occurrence, RecurringTemplate, TemplateStatus
 from invoicekit.domain.schedule import Alignment, BillingPeriod, BillTiming, Frequency, Schedule
 from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.status import Action, PaymentStatus, Status
+from invoicekit.domain.subscription import (
+    PauseBehavior,
+    ProrationBehavior,
+    Subscription,
+    SubscriptionItem,
+    SubscriptionStatus,
+)
 from invoicekit.domain.tax import Tax, TaxCategory, Vat
 from invoicekit.domain.terms import DueOnReceipt, EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import Totals, compute_totals
+from invoicekit.domain.usage import Aggregation, Meter
 from invoicekit.errors import (
     ConcurrencyError,
     ConfigurationError,
@@ -64,6 +74,7 @@ from invoicekit.services.event_handlers import EventDispatchReport, HandlerState
 from invoicekit.services.event_notices import EventNotice
 from invoicekit.services.generation import Generated, GenerationReport, Skipped
 from invoicekit.services.issuing import Issued
+from invoicekit.services.usage import UsageBatch
 
 if typing.TYPE_CHECKING:  # imported on first use at run time, see __getattr__
     from invoicekit.adapters.notify.files import FileNotifier
@@ -88,7 +99,9 @@ __version__ = "0.1.0"
 __all__ = [
     "Action",
     "Address",
+    "Aggregation",
     "Alignment",
+    "AppliedCoupon",
     "BankAccount",
     "BillTiming",
     "Billing",
@@ -99,6 +112,8 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "Contact",
+    "Coupon",
+    "CouponDuration",
     "CreditNote",
     "CurrencyMismatchError",
     "Customer",
@@ -133,19 +148,26 @@ __all__ = [
     "LateFeeMode",
     "Line",
     "ManualPayments",
+    "Meter",
     "MissingExtraError",
     "NetDays",
     "NotFoundError",
     "NumberFormat",
     "Occurrence",
+    "PauseBehavior",
     "PayPageNotFoundError",
     "Payment",
     "PaymentError",
     "PaymentNotAllowedError",
     "PaymentStatus",
     "PaymentTerms",
+    "Plan",
     "PolicyOverride",
+    "Price",
+    "PriceKind",
     "PriceMode",
+    "PricingModel",
+    "ProrationBehavior",
     "QuietHours",
     "RecurringTemplate",
     "Reset",
@@ -166,12 +188,17 @@ __all__ = [
     "StorageError",
     "StripeAccount",
     "StripePayments",
+    "Subscription",
+    "SubscriptionItem",
+    "SubscriptionStatus",
     "Tax",
     "TaxCategory",
     "TaxRounding",
     "TemplateRenderer",
     "TemplateStatus",
+    "Tier",
     "Totals",
+    "UsageBatch",
     "ValidationError",
     "Vat",
     "WebhookNotifier",

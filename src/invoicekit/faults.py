@@ -30,6 +30,10 @@ POINTS: Final = (
     "recurring_after_draft",
     "recurring_before_issue",
     "recurring_after_issue",
+    # subscription generation: drafts added (before their commit), then issued
+    "subscriptions_after_draft",
+    "subscriptions_before_issue",
+    "subscriptions_after_issue",
     # automatic collection: the attempt is recorded, then the provider charges (then
     # "after_provider_call", before the outcome is recorded)
     "collect_attempt_recorded",

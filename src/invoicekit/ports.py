@@ -66,10 +66,18 @@ from invoicekit.repositories import (
     Storage,
     Transaction,
 )
+from invoicekit.subscription_records import BilledUsage, SubscriptionRecord, UsageQuery
+from invoicekit.subscription_repositories import (
+    CatalogRepository,
+    SubscriptionRepository,
+    UsageRepository,
+)
 
 __all__ = [
     "DOCUMENT_KINDS",
     "MEDIA_TYPES",
+    "BilledUsage",
+    "CatalogRepository",
     "ChargeOutcome",
     "ChargeState",
     "ChargesSaved",
@@ -118,8 +126,12 @@ __all__ = [
     "SellerRepository",
     "SequenceRepository",
     "Storage",
+    "SubscriptionRecord",
+    "SubscriptionRepository",
     "TemplateRecord",
     "Transaction",
+    "UsageQuery",
+    "UsageRepository",
     "occurrence_invoice_id",
 ]
 

@@ -22,6 +22,11 @@ from invoicekit.records import (
     OutboxRecord,
     TemplateRecord,
 )
+from invoicekit.subscription_repositories import (
+    CatalogRepository,
+    SubscriptionRepository,
+    UsageRepository,
+)
 
 __all__ = [
     "CheckoutRepository",
@@ -498,6 +503,18 @@ class Transaction(Protocol):
     @property
     def recurring(self) -> RecurringRepository:
         """Recurring invoice templates."""
+
+    @property
+    def catalog(self) -> CatalogRepository:
+        """Plans and coupons."""
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository:
+        """Subscriptions and their billing progress."""
+
+    @property
+    def usage(self) -> UsageRepository:
+        """Usage records (append-only)."""
 
 
 class Storage(Protocol):

@@ -39,6 +39,9 @@ class SubscriptionRecord:
     billed: tuple[BilledUsage, ...] = ()
     #: Usage received before this instant has been billed (or was in a period's draft).
     usage_billed_until: datetime | None = None
+    #: Nothing more to bill (canceled and its final period invoiced): ``billing()`` leaves
+    #: it out. Set by the services when they bill the final period.
+    finished: bool = False
 
 
 @attrs.frozen(kw_only=True)

@@ -92,7 +92,7 @@ class SubscriptionRepository(Protocol):
         """The seller's subscriptions ordered by id, filtered, ``limit`` at a time after ``after``."""
 
     def billing(self, seller_id: str | None = None) -> builtins.list[tuple[str, str]]:
-        """(seller id, subscription id) of every subscription that may still bill, ordered."""
+        """(seller id, subscription id) of every subscription not ``finished``, ordered."""
 
 
 class UsageRepository(Protocol):

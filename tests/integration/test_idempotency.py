@@ -39,11 +39,14 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 )
 from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.ports import MessageStatus
+from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.invoices import Invoices
 from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.payments import Payments
 from invoicekit.services.recurring import Recurring
+from invoicekit.services.subscriptions import Subscriptions
+from invoicekit.services.usage import Usage
 from invoicekit.testing import FixedClock
 
 WORKERS: Final = 8
@@ -447,7 +450,83 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         ),
         _nothing,
     ),
+    "Plans.create": (
+        lambda w, k: w.books.plans.create(
+            "Pro", frequency="monthly", prices=PRO_PRICES, idempotency_key=k
+        ),
+        _nothing,
+    ),
+    "Coupons.create": (
+        lambda w, k: w.books.coupons.create("Launch", percent_off="10", idempotency_key=k),
+        _nothing,
+    ),
+    "Subscriptions.create": (
+        lambda w, k: w.books.subscriptions.create(
+            w.customer_id, plan_id=pro_plan(w), idempotency_key=k
+        ),
+        _nothing,
+    ),
+    "Subscriptions.change_quantity": (
+        lambda w, k: w.books.subscriptions.change_quantity(
+            subscribed(w), 3, price_id="seats", idempotency_key=k
+        ),
+        # A change back: a re-run would set 3 seats again (and prorate again).
+        lambda w: w.books.subscriptions.change_quantity(subscribed(w), 1, price_id="seats"),
+    ),
+    "Subscriptions.change_plan": (
+        lambda w, k: w.books.subscriptions.change_plan(
+            subscribed(w), basic_plan(w), idempotency_key=k
+        ),
+        _nothing,
+    ),
 }
+
+#: A plan with a fixed fee and seats (``Plans.create``'s prices).
+PRO_PRICES: Final = [
+    {
+        "id": "pro",
+        "description": "Pro plan",
+        "currency": "EUR",
+        "kind": "fixed",
+        "unit_amount": "60.00",
+        "tax": ik.Vat("19"),
+    },
+    {
+        "id": "seats",
+        "description": "Seats",
+        "currency": "EUR",
+        "kind": "seats",
+        "unit_amount": "10.00",
+        "tax": ik.Vat("19"),
+    },
+]
+
+
+def _plan(w: World, plan_id: str, prices: list[dict[str, Any]]) -> str:
+    try:
+        return w.books.plans.get(plan_id).id
+    except ik.NotFoundError:
+        return w.books.plans.create(plan_id, frequency="monthly", prices=prices, id=plan_id).id
+
+
+def pro_plan(w: World) -> str:
+    """The id of plan ``pro`` (created on first use)."""
+    return _plan(w, "pro", PRO_PRICES)
+
+
+def basic_plan(w: World) -> str:
+    """The id of plan ``basic``: one fixed fee (created on first use)."""
+    basic = [{**PRO_PRICES[0], "id": "basic", "unit_amount": "30.00"}]
+    return _plan(w, "basic", basic)
+
+
+def subscribed(w: World) -> str:
+    """The id of subscription ``sub-1`` of the world's customer on ``pro`` (created on first use)."""
+    try:
+        return w.books.subscriptions.get("sub-1").id
+    except ik.NotFoundError:
+        return w.books.subscriptions.create(w.customer_id, plan_id=pro_plan(w), id="sub-1").id
+
 
 Setup = Callable[[World], Any]
 Repeat = Callable[[World, Any], object]
@@ -475,6 +554,19 @@ def _template(w: World) -> str:
         schedule=ik.Schedule.monthly(date(2026, 1, 1), "Europe/Berlin"),
         lines=[line("1500.00")],
     ).id
+
+
+def _metered(w: World) -> str:
+    """A subscription of the world's customer to a plan with a metered price."""
+    calls = {
+        **PRO_PRICES[0],
+        "id": "calls",
+        "kind": "metered",
+        "unit_amount": "0.01",
+        "meter": "api_calls",
+    }
+    plan = _plan(w, "api", [calls])
+    return w.books.subscriptions.create(w.customer_id, plan_id=plan).id
 
 
 #: Public writes without an idempotency key: why a repeat is harmless, what to set up, and
@@ -535,6 +627,41 @@ UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
         _template,
         lambda w, template_id: w.books.recurring.end(template_id),
     ),
+    "Subscriptions.pause": (
+        "a paused subscription is returned as it is",
+        subscribed,
+        lambda w, sub_id: w.books.subscriptions.pause(sub_id),
+    ),
+    "Subscriptions.resume": (
+        "an active subscription is returned as it is",
+        subscribed,
+        lambda w, sub_id: w.books.subscriptions.resume(sub_id),
+    ),
+    "Subscriptions.cancel": (
+        "a canceled subscription is returned as it is",
+        subscribed,
+        lambda w, sub_id: w.books.subscriptions.cancel(sub_id),
+    ),
+    "Subscriptions.apply_coupon": (
+        "a coupon the subscription holds is not added again",
+        lambda w: (
+            subscribed(w),
+            w.books.coupons.create("Launch", percent_off="10", id="launch").id,
+        ),
+        lambda w, ids: w.books.subscriptions.apply_coupon(*ids),
+    ),
+    "Usage.record": (
+        "each record has a key: the same key again is the same record, counted once",
+        _metered,
+        lambda w, sub_id: w.books.usage.record(sub_id, "api_calls", 5, key="u-1"),
+    ),
+    "Usage.record_many": (
+        "each record has a key: the same keys again are reported as duplicates",
+        _metered,
+        lambda w, sub_id: w.books.usage.record_many(
+            [{"subscription_id": sub_id, "meter": "api_calls", "quantity": 5, "key": "u-2"}]
+        ),
+    ),
     "Recurring.generate_due": (
         "each period's invoice has an id derived from it: a repeat generates nothing",
         _template,
@@ -552,8 +679,21 @@ _READS: Final = {
     "failed",
     "unread_count",
     "progress",
+    "preview",
 }
-_SERVICES: Final = (Sellers, Customers, Invoices, Payments, Messages, Inbox, Recurring)
+_SERVICES: Final = (
+    Sellers,
+    Customers,
+    Invoices,
+    Payments,
+    Messages,
+    Inbox,
+    Recurring,
+    Plans,
+    Coupons,
+    Subscriptions,
+    Usage,
+)
 
 
 def _write_verbs() -> set[str]:

@@ -28,9 +28,13 @@ from billing_fixtures import (  # noqa: F401 - fixtures are found by their regis
 )
 from integration.test_idempotency import (  # noqa: F401 - fixtures, found by their names
     _SERVICES,
+    PRO_PRICES,
     World,
+    basic_plan,
     books,
     customer,
+    pro_plan,
+    subscribed,
     world,
 )
 
@@ -126,6 +130,26 @@ BASE: Final[dict[str, Base]] = {
             "lines": [line()],
         },
     ),
+    "Plans.create": lambda w: (
+        w.books.plans.create,
+        {"name": "Pro", "frequency": "monthly", "prices": PRO_PRICES},
+    ),
+    "Coupons.create": lambda w: (
+        w.books.coupons.create,
+        {"name": "Launch", "amount_off": "5.00", "currency": "EUR"},
+    ),
+    "Subscriptions.create": lambda w: (
+        w.books.subscriptions.create,
+        {"customer_id": w.customer_id, "plan_id": pro_plan(w)},
+    ),
+    "Subscriptions.change_quantity": lambda w: (
+        w.books.subscriptions.change_quantity,
+        {"subscription_id": subscribed(w), "quantity": 3, "price_id": "seats"},
+    ),
+    "Subscriptions.change_plan": lambda w: (
+        w.books.subscriptions.change_plan,
+        {"subscription_id": subscribed(w), "plan_id": basic_plan(w)},
+    ),
 }
 
 #: Another valid value for each parameter name (for ``**fields``: one more field).
@@ -173,12 +197,31 @@ OTHER: Final[dict[str, Any]] = {
     "service_periods": False,
     "preceding": "OLD-1",
     "preceding_date": date(2019, 1, 2),
+    "frequency": "yearly",
+    "interval": 2,
+    "trial_days": 14,
+    "percent_off": "10",
+    "amount_off": "7.00",
+    "duration": "forever",
+    "periods": 3,
+    "plan_id": "plan_other",
+    "quantities": {"seats": 4},
+    "trial_end": datetime(2026, 4, 1, tzinfo=UTC),
+    "trial_lines": [line("5.00")],
+    "coupon_id": "coupon_other",
+    "subscription_id": "sub_other",
+    "quantity": 5,
+    "price_id": "price_other",
+    "proration": "none",
+    "at": datetime(2026, 3, 5, tzinfo=UTC),
 }
 
 
 #: Another value for a parameter whose type differs from the verb's namesake in OTHER.
 OTHER_FOR: Final[dict[tuple[str, str], Any]] = {
     ("Customers.save_payment_method", "method"): _card("0341"),
+    ("Plans.create", "prices"): PRO_PRICES[:1],
+    ("Subscriptions.create", "start"): datetime(2026, 3, 5, tzinfo=UTC),
 }
 
 #: Parameters that are the scope of the key (keys belong to a seller), not part of the request.

@@ -316,6 +316,9 @@ COVERAGE: Final[dict[str, Coverage]] = {
     "Billing.recurring_due": Coverage(
         operator="generates due recurring invoices of every seller: the scheduler's entry point"
     ),
+    "Billing.subscriptions_due": Coverage(
+        operator="generates due subscription invoices of every seller: the scheduler's entry point"
+    ),
     "Billing.run_due": Coverage(
         operator="chases every seller's open invoices by their own policies: the scheduler's "
         "entry point"

@@ -256,6 +256,9 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.epc",
         "invoicekit.adapters.signing",
         "invoicekit.adapters.storage.times",
+        "invoicekit.adapters.storage.subscription_rows",
+        "invoicekit.adapters.storage.usage_batches",
+        "invoicekit.adapters.storage.usage_sql",
     }
 )
 #: What the web app (invoicekit.web, the outermost ring) may import besides core and ports.

@@ -1,8 +1,9 @@
 """``invoicekit demo``: a marketing agency bills 15 clients for a year on the embedded SQLite store.
 
 Time is simulated (a ``FixedClock`` moved a day at a time) and ``billing.run_due()`` runs
-every day: it generates the monthly retainers from their recurring templates, issues and
-sends them, marks what is overdue, sends reminders, adds late fees and final notices.
+every day: it generates the monthly retainers from their recurring templates and the
+invoices of two subscriptions (one moves to a bigger plan mid-January, prorated; one is
+billed on the ad impressions recorded every day, in tiers), issues and sends them, marks what is overdue, sends reminders, adds late fees and final notices.
 The clients pay (``demo_payers``). A process pool sized to the machine's cores draws
 the PDFs from the e-mails' HTML meanwhile, and writes the documents and e-mails at the
 end (``demo_files``).
@@ -227,6 +228,7 @@ class _Agency:
                 ],
                 count=months,
             )
+        self._subscriptions()
         #: Automatic charges: "first charge" or "retry" -> (charged, declined).
         self.charges: dict[str, tuple[int, int]] = {}
         self.payers = Payers(billing, self.books, sandbox, seller=seller.name)
@@ -246,9 +248,87 @@ class _Agency:
                 self._projects(today)
             if today == FIRST_DAY + timedelta(days=45):
                 self._dispute()
+            self._subscription_day(today, last)
             self._count_charges(self.billing.run_due())
             seen = self._follow(seen, today, submit)
             report(f"Simulating {self.months} months", n + 1, days)
+
+    def _subscriptions(self) -> None:
+        """Two clients on plans: Stark moves up mid-January, Vandelay pays for ad impressions."""
+        vat = Vat("19")
+        fee = {"currency": "EUR", "kind": "fixed", "tax": vat}
+        self.books.plans.create(
+            "Social Basic",
+            frequency="monthly",
+            id="social-basic",
+            prices=[
+                {
+                    **fee,
+                    "id": "social-basic",
+                    "description": "Social media, Basic",
+                    "unit_amount": "400.00",
+                }
+            ],
+        )
+        self.books.plans.create(
+            "Social Pro",
+            frequency="monthly",
+            id="social-pro",
+            prices=[
+                {
+                    **fee,
+                    "id": "social-pro",
+                    "description": "Social media, Pro",
+                    "unit_amount": "650.00",
+                },
+                {
+                    "id": "channels",
+                    "description": "Extra channels",
+                    "currency": "EUR",
+                    "kind": "seats",
+                    "unit_amount": "75.00",
+                    "tax": vat,
+                },
+            ],
+        )
+        self.books.plans.create(
+            "Ads",
+            frequency="monthly",
+            id="ads",
+            prices=[
+                {**fee, "id": "ads-fee", "description": "Ad management", "unit_amount": "300.00"},
+                {
+                    "id": "impressions",
+                    "description": "Ad impressions",
+                    "currency": "EUR",
+                    "kind": "metered",
+                    "model": "graduated",
+                    "meter": "impressions",
+                    "tax": vat,
+                    "tiers": [
+                        {"up_to": 100_000, "unit_amount": "0.002"},
+                        {"up_to": None, "unit_amount": "0.001"},
+                    ],
+                },
+            ],
+        )
+        stark, vandelay = self.customers["Stark Textil"], self.customers["Vandelay Import"]
+        self.social = self.books.subscriptions.create(stark, plan_id="social-basic").id
+        self.ads = self.books.subscriptions.create(vandelay, plan_id="ads").id
+
+    def _subscription_day(self, today: date, last: date) -> None:
+        """Vandelay's impressions of the day; Stark's plan change; both end with the demo."""
+        if today < last:
+            self.books.usage.record(
+                self.ads, "impressions", self.rng.randrange(2_000, 9_000), key=f"ads-{today}"
+            )
+        if today == FIRST_DAY + timedelta(days=15):
+            self.books.subscriptions.change_plan(
+                self.social, "social-pro", quantities={"channels": 2}
+            )
+        if today == last - timedelta(days=1):
+            for sub_id in (self.social, self.ads):
+                self.books.subscriptions.cancel(sub_id, at_period_end=True)
 
     def _count_charges(self, report: DueReport) -> None:
         """Count the automatic charges ``run_due`` made: first attempts and retries, and how they went."""

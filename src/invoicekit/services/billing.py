@@ -27,6 +27,7 @@ from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.serialization import event_from_document, make_converter
+from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
 from invoicekit.services.collection import Collection
@@ -46,10 +47,15 @@ from invoicekit.services.messages import Inbox, Messages
 from invoicekit.services.parties import Customers, Sellers
 from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
+from invoicekit.services.preview import Preview
 from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.run_due import RunDue
+from invoicekit.services.subscription_billing import generate_all
+from invoicekit.services.subscription_invoices import SubscriptionStatusHook, check_options
+from invoicekit.services.subscriptions import Subscriptions
 from invoicekit.services.unit import Runner
+from invoicekit.services.usage import Usage
 from invoicekit.services.webhook_endpoints import AddedEndpoint, Poster, WebhookEndpoints
 from invoicekit.services.webhooks import Webhooks
 
@@ -106,6 +112,14 @@ class SellerBooks:
     messages: Messages
     inbox: Inbox
     recurring: Recurring
+    #: Plans subscriptions are made from (fixed fees, seats, metered prices).
+    plans: Plans
+    #: Coupons subscriptions may carry.
+    coupons: Coupons
+    #: Customers' subscriptions; their invoices come out of ``billing.run_due``.
+    subscriptions: Subscriptions
+    #: Usage records of metered prices, sent by the host's app.
+    usage: Usage
     #: The host's own endpoints that receive this seller's events, signed (``add``, ``failing``).
     webhook_endpoints: WebhookEndpoints
 
@@ -127,6 +141,10 @@ class Billing:
     ``pay_link_ttl`` (at most ten years); without it messages link to the provider's
     ``payment_link``, if any. ``pay_url`` is the mount point only (http(s), a host, no
     query or fragment): links are ``pay_url + "/i/<token>"``.
+    ``usage_grace`` is how long after a period closes its invoice waits for late usage
+    before it is issued (usage arriving later is an adjustment on the next invoice);
+    ``subscription_on_dunning_end`` is what a subscription becomes when dunning ends
+    without payment: "canceled" (the default) or "unpaid".
     The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
     arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """
@@ -147,8 +165,13 @@ class Billing:
         attach_pdf: bool = False,
         pay_url: str | None = None,
         pay_link_ttl: timedelta = timedelta(days=60),
+        usage_grace: timedelta = timedelta(hours=1),
+        subscription_on_dunning_end: Literal["canceled", "unpaid"] = "canceled",
     ) -> None:
         self.storage = storage
+        check_options(usage_grace, subscription_on_dunning_end)
+        #: How long a closed period's invoice waits for late usage before it is issued.
+        self.usage_grace = usage_grace
         #: The payment providers by name (the first is the default; ``Seller.payment_provider``
         #: chooses another).
         self.providers = Providers(payments)
@@ -191,6 +214,7 @@ class Billing:
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
+        self._runner.on_change.append(SubscriptionStatusHook(subscription_on_dunning_end))
         self._handlers = EventHandlers(self._runner)
         self._endpoints: dict[str, AddedEndpoint] = {}
         #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
@@ -200,6 +224,7 @@ class Billing:
             lambda: self.notifiers,
             generate=lambda now, dry_run: generation_entries(
                 self.recurring_due(now, dry_run=dry_run)
+                + self.subscriptions_due(now, dry_run=dry_run)
             ),
         )
         self._due.collect = Collection(self._runner, self.providers)
@@ -339,6 +364,16 @@ class Billing:
                 self._new_id,
                 invoices._issue_in,  # noqa: SLF001 - services share it
             ),
+            plans=Plans(self._runner, seller_id, self._new_id),
+            coupons=Coupons(self._runner, seller_id, self._new_id),
+            subscriptions=Subscriptions(
+                self._runner,
+                seller_id,
+                self._new_id,
+                invoices._issue_in,  # noqa: SLF001 - services share it
+                Preview(self._runner, seller_id),
+            ),
+            usage=Usage(self._runner, seller_id),
             webhook_endpoints=WebhookEndpoints(
                 self._runner,
                 self._handlers,
@@ -369,6 +404,24 @@ class Billing:
         for seller_id in sellers:
             report += self.seller(seller_id).recurring.generate_due(now, dry_run=dry_run)
         return report
+
+    def subscriptions_due(
+        self, now: datetime | None = None, *, dry_run: bool = False
+    ) -> GenerationReport:
+        """Every due bill of every seller's subscriptions as one invoice, exactly once (I2).
+
+        Ends trials whose end has come, drafts each due bill, issues those without usage
+        at once and those with usage once ``usage_grace`` has passed. Safe from many
+        workers at once and again after a crash. ``run_due`` calls it after
+        ``recurring_due``; so may a scheduler.
+        """
+        return generate_all(
+            self._runner,
+            lambda seller_id: self.seller(seller_id).invoices._issue_in,  # noqa: SLF001 - shared
+            self.usage_grace,
+            now,
+            dry_run=dry_run,
+        )
 
     def close(self) -> None:
         """Close the storage."""

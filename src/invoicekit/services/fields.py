@@ -51,6 +51,8 @@ class BillingOptions(TypedDict, total=False):
     attach_pdf: bool
     pay_url: str | None
     pay_link_ttl: timedelta
+    usage_grace: timedelta
+    subscription_on_dunning_end: Literal["canceled", "unpaid"]
 
 
 class SellerSettings(TypedDict, total=False):

@@ -24,6 +24,8 @@ from invoicekit.adapters.storage.memory_payments import (
     MemoryProviderEvents,
 )
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
+from invoicekit.adapters.storage.memory_subscriptions import MemoryCatalog, MemorySubscriptions
+from invoicekit.adapters.storage.memory_usage import MemoryUsage
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -458,6 +460,9 @@ class _MemoryTransaction:
     checkouts: MemoryCheckouts
     pay_tokens: MemoryPayTokens
     recurring: MemoryRecurring
+    catalog: MemoryCatalog
+    subscriptions: MemorySubscriptions
+    usage: MemoryUsage
 
 
 class MemoryStorage:
@@ -484,6 +489,10 @@ class MemoryStorage:
                 "pay_tokens",
                 "recurring",
                 "event_cursors",
+                "plans",
+                "coupons",
+                "subscriptions",
+                "usage",
             )
         }
         t = self._tables
@@ -502,6 +511,9 @@ class MemoryStorage:
             checkouts=MemoryCheckouts(t["checkouts"], self._next_position),
             pay_tokens=MemoryPayTokens(t["pay_tokens"]),
             recurring=MemoryRecurring(t["recurring"]),
+            catalog=MemoryCatalog(t["plans"], t["coupons"]),
+            subscriptions=MemorySubscriptions(t["subscriptions"]),
+            usage=MemoryUsage(t["usage"]),
         )
         self._closed = False
         self._active = False

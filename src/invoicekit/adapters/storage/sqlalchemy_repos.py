@@ -27,6 +27,7 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlProviderEvents,
 )
 from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
+from invoicekit.adapters.storage.sqlalchemy_subscriptions import SqlCatalog, SqlSubscriptions
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -40,6 +41,7 @@ from invoicekit.adapters.storage.sqlalchemy_tables import (
     Context,
     find_statement,
 )
+from invoicekit.adapters.storage.sqlalchemy_usage import SqlUsage
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.errors import (
@@ -656,6 +658,9 @@ class SqlTransaction:
     checkouts: SqlCheckouts
     pay_tokens: SqlPayTokens
     recurring: SqlRecurring
+    catalog: SqlCatalog
+    subscriptions: SqlSubscriptions
+    usage: SqlUsage
 
     @classmethod
     def on(
@@ -685,4 +690,7 @@ class SqlTransaction:
             checkouts=SqlCheckouts(ctx),
             pay_tokens=SqlPayTokens(ctx),
             recurring=SqlRecurring(ctx),
+            catalog=SqlCatalog(ctx),
+            subscriptions=SqlSubscriptions(ctx),
+            usage=SqlUsage(ctx),
         )

@@ -39,6 +39,8 @@ from invoicekit.adapters.storage.sqlite_schema import (
     migrate,
     translate,
 )
+from invoicekit.adapters.storage.sqlite_subscriptions import SqliteCatalog, SqliteSubscriptions
+from invoicekit.adapters.storage.sqlite_usage import SqliteUsage
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -659,6 +661,9 @@ class _SqliteTransaction:
     checkouts: SqliteCheckouts
     pay_tokens: SqlitePayTokens
     recurring: SqliteRecurring
+    catalog: SqliteCatalog
+    subscriptions: SqliteSubscriptions
+    usage: SqliteUsage
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
@@ -677,6 +682,9 @@ def _transaction(session: Session) -> _SqliteTransaction:
         checkouts=SqliteCheckouts(session),
         pay_tokens=SqlitePayTokens(session),
         recurring=SqliteRecurring(session),
+        catalog=SqliteCatalog(session),
+        subscriptions=SqliteSubscriptions(session),
+        usage=SqliteUsage(session),
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -201,8 +201,35 @@ _V7: Final = (
     "CREATE INDEX credit_notes_invoice ON credit_notes (seller_id, invoice_id)",
 )
 
+# Subscriptions and usage (issue 16): plans and coupons as documents; subscriptions as
+# documents with their billing progress in columns; usage records append-only, built for
+# volume: quantity INTEGER scaled by 10**6 (exact sums), times INTEGER microseconds UTC,
+# properties JSON text (NULL without any). New tables only: an in-place upgrade.
+_V8: Final = (
+    """CREATE TABLE plans (
+        seller_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (seller_id, id))""",
+    """CREATE TABLE coupons (
+        seller_id TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (seller_id, id))""",
+    """CREATE TABLE subscriptions (
+        seller_id TEXT NOT NULL, id TEXT NOT NULL, customer_id TEXT NOT NULL,
+        status TEXT NOT NULL, version INTEGER NOT NULL, last_index INTEGER,
+        to_issue TEXT NOT NULL, billed TEXT NOT NULL, usage_billed_until TEXT,
+        finished INTEGER NOT NULL, created_at TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (seller_id, id))""",
+    "CREATE INDEX subscriptions_customer ON subscriptions (seller_id, customer_id)",
+    "CREATE INDEX subscriptions_billing ON subscriptions (finished, seller_id, id)",
+    """CREATE TABLE usage_records (
+        seller_id TEXT NOT NULL, key TEXT NOT NULL, subscription_id TEXT NOT NULL,
+        meter TEXT NOT NULL, quantity INTEGER NOT NULL, at INTEGER NOT NULL,
+        received_at INTEGER NOT NULL, properties TEXT, UNIQUE (seller_id, key))""",
+    """CREATE INDEX usage_records_period
+        ON usage_records (seller_id, subscription_id, meter, at, key, quantity)""",
+    """CREATE INDEX usage_records_received
+        ON usage_records (seller_id, subscription_id, received_at)""",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -429,15 +456,19 @@ class Session:
             raise self.error(exc, operation) from exc
         return count
 
-    def rows(self, operation: str, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        """Every row of a query (also RETURNING rows, fetched to completion)."""
+    def rows(
+        self, operation: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[Row]:
+        """Every row of a query (also RETURNING rows, fetched to completion); named or not."""
         self._check(operation)
         try:
             return self.conn.execute(sql, params).fetchall()
         except sqlite3.Error as exc:
             raise self.error(exc, operation) from exc
 
-    def one(self, operation: str, sql: str, params: Sequence[Any] = ()) -> Row | None:
+    def one(
+        self, operation: str, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> Row | None:
         """The first row of a query, or None."""
         found = self.rows(operation, sql, params)
         return found[0] if found else None

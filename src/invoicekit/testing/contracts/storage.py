@@ -35,7 +35,9 @@ from invoicekit.testing.contracts.storage_parties import PartiesContract
 from invoicekit.testing.contracts.storage_payments import PaymentsStorageContract
 from invoicekit.testing.contracts.storage_records import RecordsContract
 from invoicekit.testing.contracts.storage_recurring import RecurringStorageContract
+from invoicekit.testing.contracts.storage_subscriptions import SubscriptionsStorageContract
 from invoicekit.testing.contracts.storage_units import TransactionsContract
+from invoicekit.testing.contracts.storage_usage import UsageStorageContract
 
 __all__ = ["StorageContract"]
 
@@ -54,6 +56,8 @@ class StorageContract(
     InboxContract,
     PaymentsStorageContract,
     RecurringStorageContract,
+    SubscriptionsStorageContract,
+    UsageStorageContract,
     EventFeedContract,
 ):
     """Behaviour every Storage adapter must show. Subclass as ``TestXStorage``.
