@@ -20,16 +20,16 @@ from invoicekit.domain.usage import (
 )
 from invoicekit.errors import ValidationError
 
-T0 = datetime(2026, 3, 1, tzinfo=UTC)
+DAY0 = datetime(2026, 3, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
 
 
-def rec(key: str, quantity: Any = 1, at: datetime = T0, **fields: Any) -> UsageRecord:
+def rec(key: str, quantity: Any = 1, at: datetime = DAY0, **fields: Any) -> UsageRecord:
     values: dict[str, Any] = {
         "seller_id": "s-1",
         "subscription_id": "sub-1",
         "meter": "m",
-        "received_at": T0,
+        "received_at": DAY0,
         **fields,
     }
     return UsageRecord.create(key=key, quantity=quantity, at=at, **values)
@@ -61,7 +61,7 @@ def meter(kind: Aggregation) -> Meter:
     ],
 )
 def test_a_bad_field_is_refused_with_its_path(field: str, value: object) -> None:
-    fields: dict[str, Any] = {"key": "k-1", "quantity": 1, "at": T0, field: value}
+    fields: dict[str, Any] = {"key": "k-1", "quantity": 1, "at": DAY0, field: value}
     with pytest.raises(ValidationError) as caught:
         rec(**fields)
     assert caught.value.paths[0].startswith(field)
@@ -76,7 +76,7 @@ def test_every_problem_is_listed_at_once() -> None:
             key="k",
             quantity=0.5,
             at=datetime(2026, 3, 1),  # noqa: DTZ001 - naive on purpose
-            received_at=T0,
+            received_at=DAY0,
         )
     assert set(caught.value.paths) == {"seller_id", "at", "quantity"}
 
@@ -89,16 +89,16 @@ def test_good_quantities_are_decimals() -> None:
 
 def test_each_aggregation_on_a_small_period() -> None:
     records = [
-        rec("k-0", 4, T0 - HOUR),  # before the window: only the level counts
-        rec("k-1", 2, T0 + HOUR, properties={"user": "a"}),
-        rec("k-3", 7, T0 + 3 * HOUR, properties={"user": "b"}),
-        rec("k-2", 1, T0 + 3 * HOUR, properties={"user": "a"}),
-        rec("k-9", 9, T0 + 10 * HOUR),  # at the end: not in [start, end)
+        rec("k-0", 4, DAY0 - HOUR),  # before the window: only the level counts
+        rec("k-1", 2, DAY0 + HOUR, properties={"user": "a"}),
+        rec("k-3", 7, DAY0 + 3 * HOUR, properties={"user": "b"}),
+        rec("k-2", 1, DAY0 + 3 * HOUR, properties={"user": "a"}),
+        rec("k-9", 9, DAY0 + 10 * HOUR),  # at the end: not in [start, end)
     ]
-    end = T0 + 10 * HOUR
-    before = level_before(records, T0)
+    end = DAY0 + 10 * HOUR
+    before = level_before(records, DAY0)
     got = {
-        kind: aggregate(meter(kind), records, T0, end, level_before=before) for kind in Aggregation
+        kind: aggregate(meter(kind), records, DAY0, end, level_before=before) for kind in Aggregation
     }
     assert got == {
         Aggregation.SUM: Usage(Decimal(10), 3),
@@ -114,14 +114,14 @@ def test_each_aggregation_on_a_small_period() -> None:
 
 def test_no_records_aggregate_to_zero() -> None:
     for kind in Aggregation:
-        assert aggregate(meter(kind), [], T0, T0 + HOUR) == Usage(Decimal(0), 0)
-    weighted = aggregate(meter(Aggregation.WEIGHTED_SUM), [], T0, T0 + HOUR, level_before=3)
+        assert aggregate(meter(kind), [], DAY0, DAY0 + HOUR) == Usage(Decimal(0), 0)
+    weighted = aggregate(meter(Aggregation.WEIGHTED_SUM), [], DAY0, DAY0 + HOUR, level_before=3)
     assert weighted == Usage(Decimal(3), 0)
 
 
 def test_weighted_sum_rounds_half_up_to_six_places() -> None:
-    one_second = [rec("k", "0.000001", T0)]
-    got = aggregate(meter(Aggregation.WEIGHTED_SUM), one_second, T0, T0 + timedelta(seconds=1800))
+    one_second = [rec("k", "0.000001", DAY0)]
+    got = aggregate(meter(Aggregation.WEIGHTED_SUM), one_second, DAY0, DAY0 + timedelta(seconds=1800))
     assert got.quantity == Decimal("0.000001")  # 0.0000005 level-hours, half-up
 
 
@@ -130,11 +130,11 @@ _minutes = st.lists(st.tuples(st.integers(0, 599), st.integers(0, 10**6)), min_s
 
 @given(_minutes, st.integers(1, 599))
 def test_sum_and_count_add_up_over_split_windows(points: list[tuple[int, int]], cut: int) -> None:
-    records = [rec(f"k{i}", q, T0 + timedelta(minutes=m)) for i, (m, q) in enumerate(points)]
-    middle, end = T0 + timedelta(minutes=cut), T0 + 10 * HOUR
+    records = [rec(f"k{i}", q, DAY0 + timedelta(minutes=m)) for i, (m, q) in enumerate(points)]
+    middle, end = DAY0 + timedelta(minutes=cut), DAY0 + 10 * HOUR
     for kind in (Aggregation.SUM, Aggregation.COUNT, Aggregation.WEIGHTED_SUM):
-        whole = aggregate(meter(kind), records, T0, end)
-        left = aggregate(meter(kind), records, T0, middle)
+        whole = aggregate(meter(kind), records, DAY0, end)
+        left = aggregate(meter(kind), records, DAY0, middle)
         right = aggregate(
             meter(kind), records, middle, end, level_before=level_before(records, middle)
         )
@@ -148,7 +148,7 @@ def test_sum_and_count_add_up_over_split_windows(points: list[tuple[int, int]], 
 @given(st.integers(0, 10**6), st.integers(1, 10_000))
 def test_a_constant_level_weighs_level_times_hours(level: int, minutes: int) -> None:
     got = aggregate(
-        meter(Aggregation.WEIGHTED_SUM), [], T0, T0 + timedelta(minutes=minutes), level_before=level
+        meter(Aggregation.WEIGHTED_SUM), [], DAY0, DAY0 + timedelta(minutes=minutes), level_before=level
     )
     exact = Decimal(level) * minutes / 60
     assert got.quantity == exact.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

@@ -31,7 +31,7 @@ from invoicekit.testing.contracts.storage_differential import contract_settings
 
 __all__ = ["UsageStorageContract", "usage"]
 
-T0: Final = datetime(2026, 3, 1, tzinfo=UTC)
+DAY0: Final = datetime(2026, 3, 1, tzinfo=UTC)
 _HOUR: Final = timedelta(hours=1)
 _SUBS: Final = itertools.count()
 
@@ -40,7 +40,7 @@ def usage(
     key: str,
     quantity: Decimal | int | str = 1,
     *,
-    at: datetime = T0,
+    at: datetime = DAY0,
     seller_id: str = "s-1",
     subscription_id: str = "sub-1",
     meter: str = "api_calls",
@@ -60,7 +60,7 @@ def usage(
     )
 
 
-def _query(start: datetime = T0, end: datetime = T0 + 24 * _HOUR, **fields: Any) -> UsageQuery:
+def _query(start: datetime = DAY0, end: datetime = DAY0 + 24 * _HOUR, **fields: Any) -> UsageQuery:
     values: dict[str, Any] = {
         "seller_id": "s-1",
         "subscription_id": "sub-1",
@@ -89,11 +89,11 @@ class UsageStorageContract(StorageFixtures):
 
     def test_a_key_counts_once(self, storage: Storage, reopen: Reopen) -> None:
         """The same record sent again (in the batch or later) is False and counted once."""
-        one, two = usage("k-1", 3), usage("k-2", "0.5", at=T0 + _HOUR)
+        one, two = usage("k-1", 3), usage("k-2", "0.5", at=DAY0 + _HOUR)
         with storage.transaction() as tx:
             assert tx.usage.add_many([one, two, one]) == [True, True, False]
         with storage.transaction() as tx:
-            again = attrs.evolve(one, received_at=T0 + 5 * _HOUR)  # received later: the same
+            again = attrs.evolve(one, received_at=DAY0 + 5 * _HOUR)  # received later: the same
             assert tx.usage.add_many([again, usage("k-3", 1)]) == [False, True]
             assert tx.usage.add_many([]) == []
         with fresh(reopen, storage) as tx:
@@ -107,7 +107,7 @@ class UsageStorageContract(StorageFixtures):
             tx.usage.add_many([usage("k-1", 3)])
         changed = [
             usage("k-1", 4),
-            usage("k-1", 3, at=T0 + _HOUR),
+            usage("k-1", 3, at=DAY0 + _HOUR),
             usage("k-1", 3, meter="seats"),
             usage("k-1", 3, subscription_id="sub-2"),
             usage("k-1", 3, properties={"user": "u-1"}),
@@ -138,7 +138,7 @@ class UsageStorageContract(StorageFixtures):
     def test_another_seller_never_sees_the_records(self, storage: Storage) -> None:
         """Keys are per seller; aggregates and late() count one seller's records only."""
         with storage.transaction() as tx:
-            mine = [usage("k-1", 2), usage("k-2", 5, at=T0 + _HOUR)]
+            mine = [usage("k-1", 2), usage("k-2", 5, at=DAY0 + _HOUR)]
             theirs = [usage("k-1", 100, seller_id="s-2"), usage("k-9", 7, seller_id="s-2")]
             assert tx.usage.add_many([*mine, *theirs]) == [True] * 4
         with storage.transaction(write=False) as tx:
@@ -150,9 +150,9 @@ class UsageStorageContract(StorageFixtures):
                 assert tx.usage.aggregate(_query(), aggregation) == Usage(expected, 2)
             theirs_sum = tx.usage.aggregate(_query(seller_id="s-2"), Aggregation.SUM)
             assert theirs_sum == Usage(Decimal(107), 2)
-            assert tx.usage.late("s-2", "sub-1", received_from=T0, before=T0 + _HOUR) == [
-                ("api_calls", T0),
-                ("api_calls", T0),
+            assert tx.usage.late("s-2", "sub-1", received_from=DAY0, before=DAY0 + _HOUR) == [
+                ("api_calls", DAY0),
+                ("api_calls", DAY0),
             ]
 
     def test_unique_count_counts_one_property(self, storage: Storage) -> None:
@@ -185,26 +185,26 @@ class UsageStorageContract(StorageFixtures):
         with storage.transaction() as tx:
             tx.usage.add_many(
                 [
-                    usage("k-0", 2, at=T0 - 5 * _HOUR),  # the level when the window opens
-                    usage("k-1", 5, at=T0 + 2 * _HOUR),
-                    usage("k-2", "1.5", at=T0 + 8 * _HOUR),
-                    usage("k-3", 9, at=T0 + 30 * _HOUR),  # after the window
+                    usage("k-0", 2, at=DAY0 - 5 * _HOUR),  # the level when the window opens
+                    usage("k-1", 5, at=DAY0 + 2 * _HOUR),
+                    usage("k-2", "1.5", at=DAY0 + 8 * _HOUR),
+                    usage("k-3", 9, at=DAY0 + 30 * _HOUR),  # after the window
                 ]
             )
         with storage.transaction() as tx:
-            got = tx.usage.aggregate(_query(end=T0 + 10 * _HOUR), Aggregation.WEIGHTED_SUM)
+            got = tx.usage.aggregate(_query(end=DAY0 + 10 * _HOUR), Aggregation.WEIGHTED_SUM)
         assert got == Usage(Decimal(2 * 2 + 5 * 6 + 3), 2)
 
     def test_received_before_and_late_usage(self, storage: Storage) -> None:
         """``received_before`` leaves out records received since; ``late`` finds them."""
-        close = T0 + 24 * _HOUR
+        close = DAY0 + 24 * _HOUR
         with storage.transaction() as tx:
             tx.usage.add_many(
                 [
-                    usage("k-1", 1, at=T0 + _HOUR),
-                    usage("k-2", 2, at=T0 + 2 * _HOUR, received_at=close + _HOUR),
+                    usage("k-1", 1, at=DAY0 + _HOUR),
+                    usage("k-2", 2, at=DAY0 + 2 * _HOUR, received_at=close + _HOUR),
                     usage("k-3", 4, at=close + 2 * _HOUR, received_at=close + 2 * _HOUR),
-                    usage("k-4", 8, at=T0 + 3 * _HOUR, meter="seats", received_at=close),
+                    usage("k-4", 8, at=DAY0 + 3 * _HOUR, meter="seats", received_at=close),
                 ]
             )
         with storage.transaction() as tx:
@@ -212,7 +212,7 @@ class UsageStorageContract(StorageFixtures):
             assert on_time == Usage(Decimal(1), 1)
             assert tx.usage.aggregate(_query(), Aggregation.SUM) == Usage(Decimal(3), 2)
             found = tx.usage.late("s-1", "sub-1", received_from=close, before=close)
-            assert found == [("api_calls", T0 + 2 * _HOUR), ("seats", T0 + 3 * _HOUR)]
+            assert found == [("api_calls", DAY0 + 2 * _HOUR), ("seats", DAY0 + 3 * _HOUR)]
 
     def test_every_aggregation_equals_the_reference(self, storage: Storage) -> None:
         """Random records: each aggregation (and with ``received_before``) equals the domain's."""
@@ -234,21 +234,21 @@ def _check_reference(
             f"{sub}-{i}",
             quantity,
             subscription_id=sub,
-            at=T0 + timedelta(minutes=minute),
-            received_at=T0 + timedelta(minutes=received),
+            at=DAY0 + timedelta(minutes=minute),
+            received_at=DAY0 + timedelta(minutes=received),
             properties={"user": value} if has else None,
         )
         for i, (minute, quantity, value, has, received) in enumerate(records)
     ]
     with storage.transaction() as tx:
         tx.usage.add_many(built)
-    end = T0 + 4 * _HOUR
+    end = DAY0 + 4 * _HOUR
     with storage.transaction(write=False) as tx:
-        for received_before in (None, T0 + timedelta(minutes=cut)):
+        for received_before in (None, DAY0 + timedelta(minutes=cut)):
             seen = [r for r in built if received_before is None or r.received_at < received_before]
             query = _query(end=end, subscription_id=sub, received_before=received_before)
             for aggregation in Aggregation:
                 meter = Meter(key="api_calls", aggregation=aggregation, property="user")
-                expected = aggregate(meter, seen, T0, end, level_before=level_before(seen, T0))
+                expected = aggregate(meter, seen, DAY0, end, level_before=level_before(seen, DAY0))
                 got = tx.usage.aggregate(query, aggregation, prop="user")
                 assert got == expected, (aggregation, received_before)
