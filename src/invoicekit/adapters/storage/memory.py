@@ -24,9 +24,11 @@ from invoicekit.adapters.storage.memory_payments import (
     MemoryProviderEvents,
 )
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
+from invoicekit.adapters.storage.memory_summaries import MemorySummaries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
+from invoicekit.domain.summary import parts as summary_parts
 from invoicekit.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -192,16 +194,24 @@ def _frozen(invoice: Invoice) -> tuple[object, ...]:
 
 class _Invoices:
     def __init__(
-        self, table: _Table[tuple[str, str], _StoredInvoice], numbers: _Table[tuple[str, str], str]
+        self,
+        table: _Table[tuple[str, str], _StoredInvoice],
+        numbers: _Table[tuple[str, str], str],
+        summaries: MemorySummaries,
     ) -> None:
         self._t = table
         self._numbers = numbers
+        self._summaries = summaries
         #: (seller, status) -> keys of invoices saved with that status: a superset (a key
         #: stays until its committed row has moved on), so a status query reads a few rows
         #: instead of the whole table (run_due asks for the open ones every day).
         self._by_status: dict[tuple[str, Status], set[tuple[str, str]]] = {}
 
     def _put(self, key: tuple[str, str], stored: _StoredInvoice) -> None:
+        before = self._t.get(key)
+        if before is not None or stored.invoice.status is not Status.DRAFT:
+            old = None if before is None else summary_parts(before.invoice)
+            self._summaries.changed(key[0], [(old, summary_parts(stored.invoice))])
         self._t.put(key, stored)
         self._by_status.setdefault((key[0], stored.invoice.status), set()).add(key)
 
@@ -458,6 +468,7 @@ class _MemoryTransaction:
     checkouts: MemoryCheckouts
     pay_tokens: MemoryPayTokens
     recurring: MemoryRecurring
+    summaries: MemorySummaries
 
 
 class MemoryStorage:
@@ -484,13 +495,20 @@ class MemoryStorage:
                 "pay_tokens",
                 "recurring",
                 "event_cursors",
+                "summary_clients",
+                "summary_days",
             )
         }
         t = self._tables
+        summaries = MemorySummaries(
+            t["summary_clients"],
+            t["summary_days"],
+            lambda: (stored.invoice for stored in t["invoices"].values()),
+        )
         self._tx = _MemoryTransaction(
             sellers=_Sellers(t["sellers"]),
             customers=_Customers(t["customers"]),
-            invoices=_Invoices(t["invoices"], t["numbers"]),
+            invoices=_Invoices(t["invoices"], t["numbers"], summaries),
             credit_notes=_CreditNotes(t["credit_notes"]),
             sequences=_Sequences(t["sequences"]),
             outbox=_Outbox(t["outbox"], self._next_position),
@@ -502,6 +520,7 @@ class MemoryStorage:
             checkouts=MemoryCheckouts(t["checkouts"], self._next_position),
             pay_tokens=MemoryPayTokens(t["pay_tokens"]),
             recurring=MemoryRecurring(t["recurring"]),
+            summaries=summaries,
         )
         self._closed = False
         self._active = False

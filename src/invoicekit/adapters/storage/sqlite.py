@@ -30,6 +30,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqliteProviderEvents,
 )
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
+from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
     Row,
@@ -232,6 +233,14 @@ def _drafts_may_match(query: InvoiceQuery) -> bool:
 class _Invoices:
     def __init__(self, session: Session) -> None:
         self._s = session
+        self.summaries = SqliteSummaries(session, self._issued)
+
+    def _issued(self, seller_id: str | None) -> Iterator[Invoice]:
+        """Every issued invoice (of one seller, or all), for rebuilding the summaries."""
+        where, params = ("AND seller_id = ?", (seller_id,)) if seller_id else ("", ())
+        sql = f"{_INVOICE} WHERE status != 'draft' {where} ORDER BY seller_id, id"  # noqa: S608 - constants only
+        for row in self._s.rows("rebuild the summaries", sql, params):
+            yield self._load(row)
 
     def _duplicate(self, invoice: Invoice) -> DuplicateError:
         """The reference's message: the id is checked before the number."""
@@ -245,6 +254,7 @@ class _Invoices:
             self._s.run("add an invoice", _ADD, self._new_row(invoice))
         except DuplicateError as exc:
             raise self._duplicate(invoice) from exc
+        self.summaries.changed([invoice])
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         rows = [self._new_row(invoice) for invoice in invoices]
@@ -257,6 +267,7 @@ class _Invoices:
             self._s.run("add invoices", "RELEASE add_many")
             raise self._first_duplicate(invoices) from exc
         self._s.run("add invoices", "RELEASE add_many")
+        self.summaries.changed(invoices)
 
     def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
         """The INSERT parameters of a new invoice (its one encoding)."""
@@ -374,6 +385,7 @@ class _Invoices:
         if updated != len(items):  # an id given twice; else impossible under BEGIN IMMEDIATE
             known.clear()
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+        self.summaries.changed([item.invoice for item in items])
         for item, saved in zip(items, params, strict=True):
             known[self._key(item.invoice)] = (item.invoice.version, saved[_SAVED_HASH])
 
@@ -659,13 +671,15 @@ class _SqliteTransaction:
     checkouts: SqliteCheckouts
     pay_tokens: SqlitePayTokens
     recurring: SqliteRecurring
+    summaries: SqliteSummaries
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
+    invoices = _Invoices(session)
     return _SqliteTransaction(
         sellers=_Sellers(session),
         customers=_Customers(session),
-        invoices=_Invoices(session),
+        invoices=invoices,
         credit_notes=_CreditNotes(session),
         sequences=_Sequences(session),
         outbox=_Outbox(session),
@@ -677,6 +691,7 @@ def _transaction(session: Session) -> _SqliteTransaction:
         checkouts=SqliteCheckouts(session),
         pay_tokens=SqlitePayTokens(session),
         recurring=SqliteRecurring(session),
+        summaries=invoices.summaries,
     )
 
 
@@ -765,7 +780,21 @@ class SqliteStorage:
                 raise
             conn.close()
         storage._session()
+        if not read_only:
+            storage._rebuild_stale_summaries()
         return storage
+
+    def _rebuild_stale_summaries(self) -> None:
+        """Rebuild the summaries of a file migrated from before they existed (once)."""
+        session, tx = self._session()
+        stale = "SELECT 1 FROM meta WHERE key = 'summaries_stale'"
+        with self.transaction(write=False):
+            if session.one("read the schema state", stale) is None:
+                return
+        with self.transaction():
+            if session.one("read the schema state", stale) is not None:
+                tx.summaries.rebuild()
+                session.run("mark the summaries", "DELETE FROM meta WHERE key = 'summaries_stale'")
 
     def __repr__(self) -> str:
         return f"SqliteStorage({self.path!r}, synchronous={self.synchronous!r})"

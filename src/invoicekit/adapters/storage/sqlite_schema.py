@@ -201,8 +201,29 @@ _V7: Final = (
     "CREATE INDEX credit_notes_invoice ON credit_notes (seller_id, invoice_id)",
 )
 
+# Live receivables summaries (issue 17, sqlite_summaries.py): per client and per day,
+# kept by every invoice save. A file migrated here is rebuilt once on open (the mark).
+_V8: Final = (
+    """CREATE TABLE summary_clients (
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, currency TEXT NOT NULL,
+        name TEXT NOT NULL, search TEXT NOT NULL, open INTEGER NOT NULL,
+        credit INTEGER NOT NULL, invoiced INTEGER NOT NULL, invoices INTEGER NOT NULL,
+        open_invoices INTEGER NOT NULL, PRIMARY KEY (seller_id, customer_id, currency))""",
+    "CREATE INDEX summary_clients_open ON summary_clients (seller_id, open)",
+    "CREATE INDEX summary_clients_search ON summary_clients (seller_id, search)",
+    """CREATE TABLE summary_days (
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, currency TEXT NOT NULL,
+        kind TEXT NOT NULL, day TEXT NOT NULL, amount INTEGER NOT NULL,
+        PRIMARY KEY (seller_id, customer_id, currency, kind, day)) WITHOUT ROWID""",
+    """CREATE TABLE summary_parts (
+        seller_id TEXT NOT NULL, invoice_id TEXT NOT NULL, parts TEXT NOT NULL,
+        PRIMARY KEY (seller_id, invoice_id)) WITHOUT ROWID""",
+    """INSERT INTO meta (key, value) SELECT 'summaries_stale', '1'
+        WHERE EXISTS (SELECT 1 FROM invoices WHERE status != 'draft')""",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 

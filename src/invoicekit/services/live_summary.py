@@ -1,0 +1,219 @@
+"""The dashboard's live figures, read from the summaries the stores keep with every invoice save.
+
+Nothing here loads invoices: headline figures, aging, months and the clients table come
+from ``tx.summaries`` (a few hundred rows at most, whatever the size of the books), so
+the live page stays fast at a million invoices. Definitions are those of the reports
+(docs/explanation/report-definitions.md): DSO = open receivables now ÷ invoiced in the
+last ``window_days`` days × ``window_days``; collection rate = collected ÷ fell due in
+that window. Every amount is per currency, never summed across currencies.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Final, Protocol
+
+import attrs
+
+from invoicekit.ports import Clock
+from invoicekit.domain.calendar import books_date
+from invoicekit.domain.summary import Day
+from invoicekit.money import minor_unit
+from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmount, SummaryRepository
+
+__all__ = ["AGING_BUCKETS", "Headline", "LiveFigures", "LiveSummaries", "MonthRow", "aging_bucket"]
+
+#: The aging buckets, by days past due in the seller's zone.
+AGING_BUCKETS: Final = ("current", "1-30", "31-60", "61-90", "90+")
+_ZERO: Final = Decimal(0)
+_CENT: Final = Decimal("0.1")
+
+
+def aging_bucket(days_past_due: int) -> str:
+    """The bucket of an amount ``days_past_due`` days past its due date (0 or less: current)."""
+    if days_past_due <= 0:
+        return "current"
+    for bound, name in ((30, "1-30"), (60, "31-60"), (90, "61-90")):
+        if days_past_due <= bound:
+            return name
+    return "90+"
+
+
+@attrs.frozen
+class Headline:
+    """The seller's headline figures in one currency."""
+
+    currency: str
+    #: Open receivables: what is due on open invoices.
+    open: Decimal
+    #: The part of ``open`` past its due date.
+    overdue: Decimal
+    #: Customer credit the clients hold.
+    credit: Decimal
+    #: Days sales outstanding over the window; None when nothing was invoiced in it.
+    dso: Decimal | None
+    #: Collected ÷ fell due in the window; None when nothing fell due.
+    collection_rate: Decimal | None
+
+
+@attrs.frozen
+class MonthRow:
+    """Invoiced, collected and credited in one month (``YYYY-MM``) and currency."""
+
+    month: str
+    invoiced: Decimal
+    collected: Decimal
+    credited: Decimal
+
+
+@attrs.frozen
+class LiveFigures:
+    """Everything the dashboard's first screen shows, per currency."""
+
+    #: Today in the seller's zone: what "overdue" and the windows are counted from.
+    today: date
+    headlines: dict[str, Headline]
+    #: currency -> bucket (``AGING_BUCKETS``) -> open amount.
+    aging: dict[str, dict[str, Decimal]]
+    #: currency -> the last ``months`` months, oldest first.
+    months: dict[str, builtins.list[MonthRow]]
+
+
+class _Tx(Protocol):
+    @property
+    def summaries(self) -> SummaryRepository: ...
+
+    @property
+    def sellers(self) -> Any: ...
+
+
+class _Storage(Protocol):
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Any]: ...
+
+
+def _month_start(day: date, back: int) -> date:
+    """The first day of the month ``back`` months before ``day``'s."""
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+class LiveSummaries:
+    """Reads one seller's live figures; every read is one read-only transaction."""
+
+    def __init__(self, storage: _Storage, clock: Clock, seller_id: str) -> None:
+        self._storage = storage
+        self._clock = clock
+        self.seller_id = seller_id
+
+    def _read(self, body: Callable[[SummaryRepository, _Tx], Any]) -> Any:
+        with self._storage.transaction(write=False) as tx:
+            return body(tx.summaries, tx)
+
+    def today(self) -> date:
+        """Today in the seller's zone (raises NotFoundError for an unknown seller)."""
+
+        def body(_s: SummaryRepository, tx: _Tx) -> date:
+            return books_date(self._clock.now(), tx.sellers.get(self.seller_id))
+
+        result: date = self._read(body)
+        return result
+
+    def figures(self, *, months: int = 12, window_days: int = 90) -> LiveFigures:
+        """Headline figures, aging and the last ``months`` months, from the summaries."""
+
+        def body(s: SummaryRepository, tx: _Tx) -> LiveFigures:
+            today = books_date(self._clock.now(), tx.sellers.get(self.seller_id))
+            start = min(_month_start(today, months - 1), today - timedelta(days=window_days))
+            kinds = [k.value for k in Day if k is not Day.DUE]
+            dated = s.days(self.seller_id, kinds, since=start)
+            due = s.days(self.seller_id, [Day.DUE.value])
+            return _figures(today, due, dated, s.credit(self.seller_id), months, window_days)
+
+        result: LiveFigures = self._read(body)
+        return result
+
+    def clients(self, query: ClientQuery) -> tuple[builtins.list[ClientSummary], int, dict[tuple[str, str], Decimal]]:
+        """One page of clients, how many match, and what each shown client has overdue."""
+
+        def body(s: SummaryRepository, tx: _Tx) -> Any:
+            today = books_date(self._clock.now(), tx.sellers.get(self.seller_id))
+            rows, total = s.clients(self.seller_id, query)
+            overdue = s.overdue(self.seller_id, [r.customer_id for r in rows], today=today)
+            return rows, total, overdue
+
+        result: tuple[builtins.list[ClientSummary], int, dict[tuple[str, str], Decimal]]
+        result = self._read(body)
+        return result
+
+    def client(self, customer_id: str) -> tuple[builtins.list[ClientSummary], dict[tuple[str, str], Decimal]]:
+        """One client's rows (per currency) and what is overdue in each."""
+
+        def body(s: SummaryRepository, tx: _Tx) -> Any:
+            today = books_date(self._clock.now(), tx.sellers.get(self.seller_id))
+            return s.client(self.seller_id, customer_id), s.overdue(
+                self.seller_id, [customer_id], today=today
+            )
+
+        result: tuple[builtins.list[ClientSummary], dict[tuple[str, str], Decimal]]
+        result = self._read(body)
+        return result
+
+
+def _sum(rows: Iterable[DayAmount], currency: str, kind: Day, start: date, end: date) -> Decimal:
+    return sum(
+        (r.amount for r in rows if r.currency == currency and r.kind == kind and start <= r.day <= end),
+        _ZERO.quantize(minor_unit(currency)),
+    )
+
+
+def _figures(
+    today: date,
+    due: builtins.list[DayAmount],
+    dated: builtins.list[DayAmount],
+    credit: dict[str, Decimal],
+    months: int,
+    window_days: int,
+) -> LiveFigures:
+    currencies = sorted({r.currency for r in due} | {r.currency for r in dated} | set(credit))
+    window_start = today - timedelta(days=window_days - 1)
+    headlines: dict[str, Headline] = {}
+    aging: dict[str, dict[str, Decimal]] = {}
+    by_month: dict[str, builtins.list[MonthRow]] = {}
+    for cur in currencies:
+        zero = _ZERO.quantize(minor_unit(cur))
+        buckets = dict.fromkeys(AGING_BUCKETS, zero)
+        for r in due:
+            if r.currency == cur:
+                name = aging_bucket((today - r.day).days)
+                buckets[name] += r.amount
+        aging[cur] = buckets
+        open_ = sum(buckets.values(), _ZERO)
+        invoiced = _sum(dated, cur, Day.INVOICED, window_start, today)
+        collected = _sum(dated, cur, Day.COLLECTED, window_start, today)
+        fell_due = _sum(dated, cur, Day.FELL_DUE, window_start, today)
+        headlines[cur] = Headline(
+            currency=cur,
+            open=open_,
+            overdue=open_ - buckets["current"],
+            credit=credit.get(cur, zero),
+            dso=(open_ / invoiced * window_days).quantize(_CENT) if invoiced else None,
+            collection_rate=(collected / fell_due).quantize(Decimal("0.0001")) if fell_due else None,
+        )
+        rows = []
+        for back in range(months - 1, -1, -1):
+            first = _month_start(today, back)
+            last = _month_start(today, back - 1) - timedelta(days=1)
+            rows.append(
+                MonthRow(
+                    month=first.strftime("%Y-%m"),
+                    invoiced=_sum(dated, cur, Day.INVOICED, first, last),
+                    collected=_sum(dated, cur, Day.COLLECTED, first, last),
+                    credited=_sum(dated, cur, Day.CREDITED, first, last),
+                )
+            )
+        by_month[cur] = rows
+    return LiveFigures(today=today, headlines=headlines, aging=aging, months=by_month)
