@@ -74,7 +74,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, METADATA)
             seller_ids = conn.execute(sa.text("SELECT id FROM sellers")).scalars().all()
-        assert revision == [("0008",)]
+        assert revision == [("0009d",)]
         assert [d for d in diff if VERSION_TABLE not in repr(d)] == []
         assert seller_ids == ["s-raw"]
         with storage.transaction() as tx:

@@ -71,7 +71,7 @@ def test_a_database_at_0002_keeps_its_messages_and_takes_a_key_under_another_sel
                     sa.text("SELECT sql FROM sqlite_master WHERE name = 'messages'")
                 ).scalar_one()
                 assert "AUTOINCREMENT" in created
-        assert revision == "0008"
+        assert revision == "0009d"
         with storage.transaction() as tx:
             added = tx.messages.enqueue(
                 [

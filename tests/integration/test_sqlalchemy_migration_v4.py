@@ -33,7 +33,7 @@ def test_a_database_at_0003_is_upgraded_in_place(
             revision = conn.execute(
                 sa.text("SELECT version_num FROM invoicekit_alembic_version")
             ).scalar_one()
-        assert revision == "0008"
+        assert revision == "0009d"
         with storage.transaction() as tx:
             assert tx.provider_events.add(event_record("evt-1")) is True
             assert tx.provider_events.add(event_record("evt-1")) is False

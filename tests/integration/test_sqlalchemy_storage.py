@@ -429,7 +429,7 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "recurring_templates",
         "event_cursors",
     }
-    assert revision == "0008"
+    assert revision == "0009d"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
@@ -469,7 +469,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0008" in message
+        assert "0009d" in message
         assert "upgrade invoicekit" in message
 
 
