@@ -24,6 +24,7 @@ from invoicekit.adapters.storage.memory_payments import (
     MemoryProviderEvents,
 )
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
+from invoicekit.adapters.storage.memory_reports import EntryReports, memory_reports
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -458,6 +459,7 @@ class _MemoryTransaction:
     checkouts: MemoryCheckouts
     pay_tokens: MemoryPayTokens
     recurring: MemoryRecurring
+    reports: EntryReports
 
 
 class MemoryStorage:
@@ -502,6 +504,7 @@ class MemoryStorage:
             checkouts=MemoryCheckouts(t["checkouts"], self._next_position),
             pay_tokens=MemoryPayTokens(t["pay_tokens"]),
             recurring=MemoryRecurring(t["recurring"]),
+            reports=memory_reports(t["invoices"], t["customers"]),
         )
         self._closed = False
         self._active = False
