@@ -22,6 +22,7 @@ from invoicekit.records import (
     OutboxRecord,
     TemplateRecord,
 )
+from invoicekit.report_repositories import ReportQueries
 
 __all__ = [
     "CheckoutRepository",
@@ -498,6 +499,10 @@ class Transaction(Protocol):
     @property
     def recurring(self) -> RecurringRepository:
         """Recurring invoice templates."""
+
+    @property
+    def reports(self) -> ReportQueries:
+        """Receivable figures as of an instant, computed in the store."""
 
 
 class Storage(Protocol):

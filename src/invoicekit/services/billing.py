@@ -26,6 +26,7 @@ from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
+from invoicekit.reports.mrr import MrrSource, RecurringTemplates
 from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
@@ -48,6 +49,7 @@ from invoicekit.services.pay_pages import PayPages
 from invoicekit.services.payments import Payments
 from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
+from invoicekit.services.reports import Reports
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.unit import Runner
 from invoicekit.services.webhook_endpoints import AddedEndpoint, Poster, WebhookEndpoints
@@ -108,6 +110,8 @@ class SellerBooks:
     recurring: Recurring
     #: The host's own endpoints that receive this seller's events, signed (``add``, ``failing``).
     webhook_endpoints: WebhookEndpoints
+    #: Receivables reports as of any date, computed in the store (``invoicekit.reports``).
+    reports: Reports
 
 
 class Billing:
@@ -154,6 +158,8 @@ class Billing:
         self.providers = Providers(payments)
         #: The default provider (the first given), or None.
         self.payments_provider = self.providers.default
+        #: Where ``reports.mrr`` finds recurring revenue; append a source (subscriptions) to add it.
+        self.mrr_sources: list[MrrSource] = [RecurringTemplates()]
         self.renderer = renderer
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
@@ -347,6 +353,7 @@ class Billing:
                 shown=_shown_url,
                 registry=self._endpoints,
             ),
+            reports=Reports(self._runner, seller_id, lambda: self.mrr_sources),
         )
 
     def _event_poster(self, secret: str | bytes) -> Poster:

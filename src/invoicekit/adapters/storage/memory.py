@@ -25,6 +25,7 @@ from invoicekit.adapters.storage.memory_payments import (
 )
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
 from invoicekit.adapters.storage.memory_summaries import MemorySummaries
+from invoicekit.adapters.storage.memory_reports import EntryReports, memory_reports
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -469,6 +470,7 @@ class _MemoryTransaction:
     pay_tokens: MemoryPayTokens
     recurring: MemoryRecurring
     summaries: MemorySummaries
+    reports: EntryReports
 
 
 class MemoryStorage:
@@ -521,6 +523,7 @@ class MemoryStorage:
             pay_tokens=MemoryPayTokens(t["pay_tokens"]),
             recurring=MemoryRecurring(t["recurring"]),
             summaries=summaries,
+            reports=memory_reports(t["invoices"], t["customers"]),
         )
         self._closed = False
         self._active = False
