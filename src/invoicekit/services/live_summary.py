@@ -14,7 +14,7 @@ import builtins
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final, Protocol
 
 import attrs
@@ -30,7 +30,9 @@ __all__ = ["AGING_BUCKETS", "Headline", "LiveFigures", "LiveSummaries", "MonthRo
 #: The aging buckets, by days past due in the seller's zone.
 AGING_BUCKETS: Final = ("current", "1-30", "31-60", "61-90", "90+")
 _ZERO: Final = Decimal(0)
-_CENT: Final = Decimal("0.1")
+#: Places of DSO and the collection rate (as ``books.reports`` rounds them).
+_DSO: Final = Decimal("0.01")
+_RATE: Final = Decimal("0.0001")
 
 
 def aging_bucket(days_past_due: int) -> str:
@@ -200,8 +202,12 @@ def _figures(
             open=open_,
             overdue=open_ - buckets["current"],
             credit=credit.get(cur, zero),
-            dso=(open_ / invoiced * window_days).quantize(_CENT) if invoiced else None,
-            collection_rate=(collected / fell_due).quantize(Decimal("0.0001")) if fell_due else None,
+            dso=(open_ / invoiced * window_days).quantize(_DSO, ROUND_HALF_EVEN)
+            if invoiced
+            else None,
+            collection_rate=(collected / fell_due).quantize(_RATE, ROUND_HALF_EVEN)
+            if fell_due
+            else None,
         )
         rows = []
         for back in range(months - 1, -1, -1):
