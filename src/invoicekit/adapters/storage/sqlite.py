@@ -30,6 +30,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqliteProviderEvents,
 )
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
+from invoicekit.adapters.storage.sqlite_reports import SqliteReports, write_entries
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
     Row,
@@ -245,6 +246,7 @@ class _Invoices:
             self._s.run("add an invoice", _ADD, self._new_row(invoice))
         except DuplicateError as exc:
             raise self._duplicate(invoice) from exc
+        write_entries(self._s, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         rows = [self._new_row(invoice) for invoice in invoices]
@@ -257,6 +259,7 @@ class _Invoices:
             self._s.run("add invoices", "RELEASE add_many")
             raise self._first_duplicate(invoices) from exc
         self._s.run("add invoices", "RELEASE add_many")
+        write_entries(self._s, invoices, replace=False)
 
     def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
         """The INSERT parameters of a new invoice (its one encoding)."""
@@ -376,6 +379,7 @@ class _Invoices:
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
         for item, saved in zip(items, params, strict=True):
             known[self._key(item.invoice)] = (item.invoice.version, saved[_SAVED_HASH])
+        write_entries(self._s, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave, stored: Row | None) -> tuple[Any, ...]:
         """The UPDATE parameters of one save (its one encoding), checked against the stored row."""
@@ -659,6 +663,7 @@ class _SqliteTransaction:
     checkouts: SqliteCheckouts
     pay_tokens: SqlitePayTokens
     recurring: SqliteRecurring
+    reports: SqliteReports
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
@@ -677,6 +682,7 @@ def _transaction(session: Session) -> _SqliteTransaction:
         checkouts=SqliteCheckouts(session),
         pay_tokens=SqlitePayTokens(session),
         recurring=SqliteRecurring(session),
+        reports=SqliteReports(session),
     )
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import cattrs
 
+from invoicekit.adapters.storage.sqlite_reports import ENTRIES_SCHEMA, backfill_entries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.errors import (
@@ -201,8 +202,22 @@ _V7: Final = (
     "CREATE INDEX credit_notes_invoice ON credit_notes (seller_id, invoice_id)",
 )
 
-#: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7)
+# Receivables reports (issue 17): each issued invoice's dated entries (reports.ledger),
+# written with the invoice; the existing invoices' entries are computed from their documents.
+_V8: Final = (*ENTRIES_SCHEMA, backfill_entries)
+
+#: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1; a step
+#: is a statement or a function of the connection (a backfill computed in Python).
+MIGRATIONS: Final[tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...]] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    _V7,
+    _V8,
+)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -269,7 +284,10 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
                 conn.execute("COMMIT")
                 return found
             for statement in MIGRATIONS[found]:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
