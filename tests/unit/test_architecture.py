@@ -241,6 +241,9 @@ PORTS: Final = (
     "invoicekit.payment_records",
     "invoicekit.subscription_records",
     "invoicekit.subscription_repositories",
+    # The report port and the report values, definitions and export it carries (issue 17).
+    "invoicekit.report_repositories",
+    "invoicekit.reports",
 )
 #: Small support modules any layer outside the core may use.
 SUPPORT: Final = (
@@ -256,6 +259,8 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.epc",
         "invoicekit.adapters.signing",
         "invoicekit.adapters.storage.times",
+        # The report queries' SQL, run by the SQLite and the SQLAlchemy adapters alike.
+        "invoicekit.adapters.storage.report_sql",
     }
 )
 #: What the web app (invoicekit.web, the outermost ring) may import besides core and ports.

@@ -15,7 +15,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from invoicekit.errors import ValidationError, problem
 from invoicekit.reports.values import (
@@ -26,9 +26,6 @@ from invoicekit.reports.values import (
     MonthFigures,
     ReceivablesReport,
 )
-
-if TYPE_CHECKING:
-    from invoicekit.services.reports import Reports
 
 __all__ = ["COLUMNS", "FORMATS", "cell_text", "export_report", "rows_of", "to_csv", "to_json"]
 
@@ -197,7 +194,7 @@ def rows_of(name: str, value: Any) -> list[Row]:  # noqa: PLR0911 - one branch p
     return [_attention(a) for a in value]
 
 
-def _clients(reports: Reports, args: dict[str, Any]) -> list[ClientBalance]:
+def _clients(reports: Any, args: dict[str, Any]) -> list[ClientBalance]:
     if "limit" in args:
         return list(reports.client_balances(**args).items)
     found: list[ClientBalance] = []
@@ -210,8 +207,8 @@ def _clients(reports: Reports, args: dict[str, Any]) -> list[ClientBalance]:
         after = page.next
 
 
-def export_report(reports: Reports, name: str, format: str, args: dict[str, Any]) -> str:
-    """``books.reports.export``: run report ``name`` with ``args`` and write it as ``format``."""
+def export_report(reports: Any, name: str, format: str, args: dict[str, Any]) -> str:
+    """``books.reports.export``: run report ``name`` of ``reports`` (``books.reports``) with ``args``, as ``format``."""
     bad = []
     if name not in COLUMNS:
         bad.append(problem("report_name", f"allowed: {', '.join(COLUMNS)}", name))

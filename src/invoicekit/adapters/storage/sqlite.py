@@ -31,6 +31,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
 )
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
 from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
+from invoicekit.adapters.storage.sqlite_reports import SqliteReports, write_entries
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
     Row,
@@ -255,6 +256,7 @@ class _Invoices:
         except DuplicateError as exc:
             raise self._duplicate(invoice) from exc
         self.summaries.changed([invoice])
+        write_entries(self._s, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         rows = [self._new_row(invoice) for invoice in invoices]
@@ -268,6 +270,7 @@ class _Invoices:
             raise self._first_duplicate(invoices) from exc
         self._s.run("add invoices", "RELEASE add_many")
         self.summaries.changed(invoices)
+        write_entries(self._s, invoices, replace=False)
 
     def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
         """The INSERT parameters of a new invoice (its one encoding)."""
@@ -388,6 +391,7 @@ class _Invoices:
         self.summaries.changed([item.invoice for item in items])
         for item, saved in zip(items, params, strict=True):
             known[self._key(item.invoice)] = (item.invoice.version, saved[_SAVED_HASH])
+        write_entries(self._s, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave, stored: Row | None) -> tuple[Any, ...]:
         """The UPDATE parameters of one save (its one encoding), checked against the stored row."""
@@ -672,6 +676,7 @@ class _SqliteTransaction:
     pay_tokens: SqlitePayTokens
     recurring: SqliteRecurring
     summaries: SqliteSummaries
+    reports: SqliteReports
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
@@ -692,6 +697,7 @@ def _transaction(session: Session) -> _SqliteTransaction:
         pay_tokens=SqlitePayTokens(session),
         recurring=SqliteRecurring(session),
         summaries=invoices.summaries,
+        reports=SqliteReports(session),
     )
 
 
@@ -780,21 +786,7 @@ class SqliteStorage:
                 raise
             conn.close()
         storage._session()
-        if not read_only:
-            storage._rebuild_stale_summaries()
         return storage
-
-    def _rebuild_stale_summaries(self) -> None:
-        """Rebuild the summaries of a file migrated from before they existed (once)."""
-        session, tx = self._session()
-        stale = "SELECT 1 FROM meta WHERE key = 'summaries_stale'"
-        with self.transaction(write=False):
-            if session.one("read the schema state", stale) is None:
-                return
-        with self.transaction():
-            if session.one("read the schema state", stale) is not None:
-                tx.summaries.rebuild()
-                session.run("mark the summaries", "DELETE FROM meta WHERE key = 'summaries_stale'")
 
     def __repr__(self) -> str:
         return f"SqliteStorage({self.path!r}, synchronous={self.synchronous!r})"

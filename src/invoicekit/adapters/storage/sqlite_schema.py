@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import cattrs
 
+from invoicekit.adapters.storage.sqlite_reports import ENTRIES_SCHEMA, backfill_entries
+from invoicekit.adapters.storage.sqlite_summaries import backfill_summaries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.errors import (
@@ -201,9 +203,13 @@ _V7: Final = (
     "CREATE INDEX credit_notes_invoice ON credit_notes (seller_id, invoice_id)",
 )
 
+# Receivables reports (issue 17): each issued invoice's dated entries (reports.ledger),
+# written with the invoice; the existing invoices' entries are computed from their documents.
+_V8: Final = (*ENTRIES_SCHEMA, backfill_entries)
+
 # Live receivables summaries (issue 17, sqlite_summaries.py): per client and per day,
-# kept by every invoice save. A file migrated here is rebuilt once on open (the mark).
-_V8: Final = (
+# kept by every invoice save; the invoices already stored are summed once here.
+_V9: Final = (
     """CREATE TABLE summary_clients (
         seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, currency TEXT NOT NULL,
         name TEXT NOT NULL, search TEXT NOT NULL, open INTEGER NOT NULL,
@@ -218,12 +224,22 @@ _V8: Final = (
     """CREATE TABLE summary_parts (
         seller_id TEXT NOT NULL, invoice_id TEXT NOT NULL, parts TEXT NOT NULL,
         PRIMARY KEY (seller_id, invoice_id)) WITHOUT ROWID""",
-    """INSERT INTO meta (key, value) SELECT 'summaries_stale', '1'
-        WHERE EXISTS (SELECT 1 FROM invoices WHERE status != 'draft')""",
+    backfill_summaries,
 )
 
-#: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+#: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1; a step
+#: is a statement or a function of the connection (a backfill computed in Python).
+MIGRATIONS: Final[tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...]] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    _V7,
+    _V8,
+    _V9,
+)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -290,7 +306,10 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
                 conn.execute("COMMIT")
                 return found
             for statement in MIGRATIONS[found]:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import builtins
 import json
+import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from invoicekit.adapters.storage.memory_summaries import search_key
 from invoicekit.domain.invoice import Invoice
@@ -25,7 +26,7 @@ from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmoun
 if TYPE_CHECKING:
     from invoicekit.adapters.storage.sqlite_schema import Session
 
-__all__ = ["SqliteSummaries"]
+__all__ = ["ORDER", "SqliteSummaries", "backfill_summaries", "client_summary"]
 
 _CLIENT_UPSERT: Final = """
     INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open, credit,
@@ -223,3 +224,36 @@ class SqliteSummaries:
         return {
             cur: _amount(total, cur) for cur, total in self._s.rows("read credit", sql, (seller_id,))
         }
+
+
+class _Connection:
+    """The few ``Session`` methods the summaries use, on a bare connection (migrations)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def rows(self, _operation: str, sql: str, params: Sequence[object] = ()) -> list[Any]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def run(self, _operation: str, sql: str, params: Sequence[object] = ()) -> int:
+        return self.conn.execute(sql, params).rowcount
+
+    def run_many(self, _operation: str, sql: str, params: Sequence[Sequence[object]]) -> int:
+        return self.conn.executemany(sql, params).rowcount
+
+
+def backfill_summaries(conn: sqlite3.Connection) -> None:
+    """Migration 9: sum the invoices already stored (inside the migration's transaction)."""
+    from invoicekit.serialization import make_converter, read_invoice
+
+    converter = make_converter()
+
+    def issued(_seller_id: str | None) -> Iterable[Invoice]:
+        cursor = conn.execute(
+            "SELECT doc, content_hash FROM invoices WHERE status != 'draft' ORDER BY seller_id, id"
+        )
+        while batch := cursor.fetchmany(1000):
+            for doc, stored_hash in batch:
+                yield read_invoice(doc, stored_hash, converter)
+
+    SqliteSummaries(_Connection(conn), issued).rebuild()  # type: ignore[arg-type]  # the Session methods it uses
