@@ -46,7 +46,7 @@ class ClientSummary:
     open: Decimal
     #: Customer credit held (overpayments, credit notes above the balance).
     credit: Decimal
-    #: Everything invoiced (void invoices excluded).
+    #: Everything invoiced (void invoices included, as in books.reports).
     invoiced: Decimal
     #: Issued invoices, and how many of them are open.
     invoices: int

@@ -32,8 +32,11 @@ KINDS = [k.value for k in Day]
 
 _money = st.integers(min_value=1, max_value=500_00).map(lambda c: Decimal(c) / 100)
 _index = st.integers(min_value=0, max_value=30)
+ISSUE = st.tuples(
+    st.just("issue"), st.integers(0, 3), st.sampled_from(["EUR", "USD", "JPY"]), _money
+)
 OPS = st.one_of(
-    st.tuples(st.just("issue"), st.integers(0, 3), st.sampled_from(["EUR", "USD", "JPY"]), _money),
+    ISSUE,
     st.tuples(st.just("pay"), _index, st.sampled_from(["0.3", "0.5", "1", "1.25"])),
     st.tuples(st.just("pending"), _index),
     st.tuples(st.just("refund"), _index),
@@ -172,12 +175,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[ik.B
 
 
 @SETTINGS
-@given(ops=st.lists(OPS, max_size=25))
+@given(issues=st.lists(ISSUE, min_size=1, max_size=6), ops=st.lists(OPS, max_size=25))
 def test_summaries_equal_a_rebuild_and_the_reports(
-    store: tuple[ik.Billing, FixedClock], ops: list[tuple[Any, ...]]
+    store: tuple[ik.Billing, FixedClock],
+    issues: list[tuple[Any, ...]],
+    ops: list[tuple[Any, ...]],
 ) -> None:
     billing, clock = store
-    seller_id = run(billing, clock, ops)
+    seller_id = run(billing, clock, issues + ops)
 
     check(billing, clock, seller_id)
 

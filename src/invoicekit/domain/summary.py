@@ -84,7 +84,7 @@ class Parts:
     open: int
     #: Customer credit held on the invoice (micros).
     credit: int
-    #: The total invoiced; 0 for a void invoice (micros).
+    #: The total invoiced, void invoices included (micros).
     invoiced: int
     #: (kind, ISO day, micros) filed for the seller; zero amounts left out.
     days: tuple[tuple[str, str, int], ...]
@@ -124,7 +124,9 @@ def parts(invoice: Invoice) -> Parts | None:
 
     is_open = invoice.status in OPEN
     due = invoice.amount_due if is_open else _ZERO
-    total = _ZERO if invoice.status is Status.VOID else invoice.totals.tax_inclusive
+    # As books.reports counts them: a voided invoice was still invoiced (its void is a
+    # movement of its own, closing the receivable).
+    total = invoice.totals.tax_inclusive
     add(Day.DUE, invoice.due_date, due)
     add(Day.INVOICED, invoice.issue_date, total)
     add(Day.FELL_DUE, invoice.due_date, total)
