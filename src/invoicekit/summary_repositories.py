@@ -98,7 +98,7 @@ class ClientQuery:
 
     @property
     def pattern(self) -> str | None:
-        """The search as a LIKE pattern (``%``, ``_`` and ``\\`` escaped), lower case."""
+        r"""The search as a LIKE pattern (``%``, ``_`` and ``\\`` escaped), lower case."""
         if not self.search:
             return None
         escaped = self.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

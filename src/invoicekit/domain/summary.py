@@ -20,8 +20,8 @@ import attrs
 
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.commands import CREDIT_METHOD
-from invoicekit.domain.invoice import Invoice, PaymentStatus
-from invoicekit.domain.status import Status
+from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.status import PaymentStatus, Status
 
 __all__ = [
     "MICROS",

@@ -19,10 +19,10 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-from invoicekit.ports import Clock
 from invoicekit.domain.calendar import books_date
 from invoicekit.domain.summary import Day
 from invoicekit.money import minor_unit
+from invoicekit.ports import Clock
 from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmount, SummaryRepository
 
 __all__ = ["AGING_BUCKETS", "Headline", "LiveFigures", "LiveSummaries", "MonthRow", "aging_bucket"]
@@ -138,7 +138,9 @@ class LiveSummaries:
         result: LiveFigures = self._read(body)
         return result
 
-    def clients(self, query: ClientQuery) -> tuple[builtins.list[ClientSummary], int, dict[tuple[str, str], Decimal]]:
+    def clients(
+        self, query: ClientQuery
+    ) -> tuple[builtins.list[ClientSummary], int, dict[tuple[str, str], Decimal]]:
         """One page of clients, how many match, and what each shown client has overdue."""
 
         def body(s: SummaryRepository, tx: _Tx) -> Any:
@@ -151,7 +153,9 @@ class LiveSummaries:
         result = self._read(body)
         return result
 
-    def client(self, customer_id: str) -> tuple[builtins.list[ClientSummary], dict[tuple[str, str], Decimal]]:
+    def client(
+        self, customer_id: str
+    ) -> tuple[builtins.list[ClientSummary], dict[tuple[str, str], Decimal]]:
         """One client's rows (per currency) and what is overdue in each."""
 
         def body(s: SummaryRepository, tx: _Tx) -> Any:
@@ -167,12 +171,16 @@ class LiveSummaries:
 
 def _sum(rows: Iterable[DayAmount], currency: str, kind: Day, start: date, end: date) -> Decimal:
     return sum(
-        (r.amount for r in rows if r.currency == currency and r.kind == kind and start <= r.day <= end),
+        (
+            r.amount
+            for r in rows
+            if r.currency == currency and r.kind == kind and start <= r.day <= end
+        ),
         _ZERO.quantize(minor_unit(currency)),
     )
 
 
-def _figures(
+def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
     today: date,
     due: builtins.list[DayAmount],
     dated: builtins.list[DayAmount],

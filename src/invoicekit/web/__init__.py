@@ -46,7 +46,7 @@ def create_app(
 def dashboard_app(
     billing: Billing,
     *,
-    authorize: Callable[[Request], str | None | Awaitable[str | None]] | None,
+    authorize: Callable[[Request], str | Awaitable[str | None] | None] | None,
     secret_key: str,
     actions: Iterable[str] = (),
     page_size: int = 50,

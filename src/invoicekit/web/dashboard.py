@@ -45,7 +45,7 @@ MAX_FORM: Final = 4 * 1024
 _MAX_PAGE: Final = MAX_OFFSET // 50
 
 
-class _Refused(Exception):
+class _Refused(Exception):  # noqa: N818 - control flow: a page to answer with, not an error
     """A request answered with a page instead (``response``)."""
 
     def __init__(self, response: Response) -> None:
@@ -74,7 +74,9 @@ class _Dashboard:
 
     # ------------------------------------------------------------ helpers
 
-    def html(self, request: Request, name: str, context: dict[str, Any], status: int = 200) -> HTMLResponse:
+    def html(
+        self, request: Request, name: str, context: dict[str, Any], status: int = 200
+    ) -> HTMLResponse:
         css = request.url_for("dashboard_css").path
         home = request.url_for("overview").path
         clients = request.url_for("clients").path
@@ -83,7 +85,10 @@ class _Dashboard:
 
     def message(self, request: Request, status: int, title: str, text: str) -> HTMLResponse:
         return self.html(
-            request, "dashboard_message.html", {"title": title, "heading": title, "text": text}, status
+            request,
+            "dashboard_message.html",
+            {"title": title, "heading": title, "text": text},
+            status,
         )
 
     async def seller(self, request: Request) -> str:
@@ -94,7 +99,7 @@ class _Dashboard:
             found = self.authorize(request)
             if inspect.isawaitable(found):
                 found = await found
-        except Exception:
+        except Exception:  # noqa: BLE001 - any failure of the host's hook denies access
             _log.exception("the dashboard's authorize hook failed; access refused")
             raise _Refused(self._denied(request)) from None
         if not isinstance(found, str) or not found:
@@ -107,7 +112,9 @@ class _Dashboard:
         return found
 
     def _denied(self, request: Request) -> Response:
-        return self.message(request, 403, "No access", "Sign in with an account that may see these books.")
+        return self.message(
+            request, 403, "No access", "Sign in with an account that may see these books."
+        )
 
     def as_of(self, request: Request) -> date | None:
         """``?as_of=YYYY-MM-DD`` as a date; None when absent; refuses (400) anything else."""
@@ -145,7 +152,9 @@ class _Dashboard:
             )
         if not page_text.isdigit() or not 1 <= int(page_text) <= _MAX_PAGE:
             raise _Refused(
-                self.message(request, 400, "Unknown page", f"The page is a number from 1 to {_MAX_PAGE}.")
+                self.message(
+                    request, 400, "Unknown page", f"The page is a number from 1 to {_MAX_PAGE}."
+                )
             )
         page = int(page_text)
         search = (params.get("q") or "").strip() or None
@@ -161,7 +170,9 @@ class _Dashboard:
             raise _Refused(self.message(request, 400, "Wrong search", str(exc))) from None
         return query, page
 
-    def token(self, request: Request, seller_id: str, invoice_id: str, action: str) -> tuple[str, str, bool]:
+    def token(
+        self, request: Request, seller_id: str, invoice_id: str, action: str
+    ) -> tuple[str, str, bool]:
         """A form's CSRF token for (seller, invoice, action), with the browser's nonce."""
         nonce, new = self.csrf.nonce(request.cookies.get(COOKIE))
         return self.csrf.token(nonce, f"dashboard:{seller_id}:{invoice_id}:{action}"), nonce, new
@@ -206,7 +217,7 @@ class _Dashboard:
         except _Refused as refused:
             return refused.response
 
-    async def act(self, request: Request) -> Response:
+    async def act(self, request: Request) -> Response:  # noqa: PLR0911 - one answer per refusal
         try:
             seller_id = await self.seller(request)
         except _Refused as refused:
@@ -214,7 +225,9 @@ class _Dashboard:
         action = request.path_params["action"]
         invoice_id = request.path_params["invoice_id"]
         if action not in self.actions:
-            return self.message(request, 404, NOT_FOUND["title"], "This action is not offered here.")
+            return self.message(
+                request, 404, NOT_FOUND["title"], "This action is not offered here."
+            )
         body = b""
         async for chunk in request.stream():
             body += chunk
@@ -239,12 +252,20 @@ class _Dashboard:
         back = form.get("next") or ""
         if not back.startswith("/") or back.startswith("//") or "\\" in back:
             back = request.url_for("overview").path
-        _log.info("dashboard action %s on invoice %s of seller %s: %s", action, invoice_id, seller_id, done)
+        _log.info(
+            "dashboard action %s on invoice %s of seller %s: %s",
+            action,
+            invoice_id,
+            seller_id,
+            done,
+        )
         return RedirectResponse(back, 303)
 
     async def css(self, _request: Request) -> Response:
         return Response(
-            self.templates_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=3600"}
+            self.templates_css(),
+            media_type="text/css",
+            headers={"Cache-Control": "public, max-age=3600"},
         )
 
     @staticmethod
@@ -275,7 +296,9 @@ def _mark_paid(books: Any, invoice_id: str, form: dict[str, str]) -> str:
             subject="mark_paid",
         )
     key = f"dashboard-mark-paid:{invoice_id}:{version}"
-    paid = books.payments.record(invoice_id, invoice.amount_due, method="manual", idempotency_key=key)
+    paid = books.payments.record(
+        invoice_id, invoice.amount_due, method="manual", idempotency_key=key
+    )
     return f"recorded {invoice.amount_due} {invoice.currency}, now {paid.status}"
 
 
@@ -312,7 +335,9 @@ def build_dashboard(
             f"allowed: {', '.join(sorted(ACTIONS))}"
         )
     if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 500:  # noqa: PLR2004
-        raise ConfigurationError(f"dashboard_app(page_size=...) must be 1 to 500, got {page_size!r}")
+        raise ConfigurationError(
+            f"dashboard_app(page_size=...) must be 1 to 500, got {page_size!r}"
+        )
     app = _Dashboard(billing, authorize, Csrf(secret_key), allowed, page_size)
 
     async def not_found(request: Request, _exc: Exception) -> Response:

@@ -78,7 +78,8 @@ class BarChart:
     width: int
     height: int
     bars: tuple[Bar, ...]
-    labels: tuple[tuple[float, float, str], ...]
+    #: (x, y, text, anchor): anchor is start or middle.
+    labels: tuple[tuple[float, float, str, str], ...]
     caption: str
     #: The data as rows (label, value, ...), for the table beside the drawing.
     rows: tuple[tuple[str, ...], ...]
@@ -94,22 +95,28 @@ def aging_chart(currency: str, buckets: Mapping[str, Decimal]) -> BarChart:
     """Horizontal bars: open receivables per aging bucket."""
     values = [buckets.get(name, _ZERO) for name in AGING_BUCKETS]
     top = _scale(values)
-    row, room = 34, _WIDTH - _LABEL - 130
+    row, room = 34, _WIDTH - _LABEL - 200
     bars, labels = [], []
     for i, (name, value) in enumerate(zip(AGING_BUCKETS, values, strict=True)):
         y = i * row + 6
         length = float(max(value, _ZERO) / top) * room
         text = money(value, currency)
-        bars.append(Bar(_LABEL + 40, y, round(length, 1), row - 12, i, _AGING_LABELS[name], text))
-        labels.append((4.0, y + row / 2 - 2, _AGING_LABELS[name]))
-        labels.append((_LABEL + 46 + round(length, 1), y + row / 2 - 2, text))
+        series = 1 if name == "current" else 0
+        bars.append(
+            Bar(_LABEL + 40, y, round(length, 1), row - 12, series, _AGING_LABELS[name], text)
+        )
+        labels.append((4.0, y + row / 2 - 2, _AGING_LABELS[name], "start"))
+        labels.append((_LABEL + 46 + round(length, 1), y + row / 2 - 2, text, "start"))
     return BarChart(
         width=_WIDTH,
         height=row * len(AGING_BUCKETS) + 6,
         bars=tuple(bars),
         labels=tuple(labels),
         caption=f"Open receivables in {currency} by days past due",
-        rows=tuple((_AGING_LABELS[n], money(v, currency)) for n, v in zip(AGING_BUCKETS, values, strict=True)),
+        rows=tuple(
+            (_AGING_LABELS[n], money(v, currency))
+            for n, v in zip(AGING_BUCKETS, values, strict=True)
+        ),
         columns=("Days past due", "Open"),
     )
 
@@ -139,7 +146,7 @@ def months_chart(
                     money(value, currency),
                 )
             )
-        labels.append((round(x + bar, 1), base + 18, f"{month:%b}"))
+        labels.append((round(x + bar, 1), base + 18, f"{month:%b}", "middle"))
     return BarChart(
         width=_WIDTH,
         height=height,
@@ -213,7 +220,9 @@ def from_report(report: ReceivablesReport) -> list[CurrencyView]:
                 )
             )
         )
-        months = [(m.month, m.invoiced, m.collected, m.credited) for m in report.monthly.get(cur, [])]
+        months = [
+            (m.month, m.invoiced, m.collected, m.credited) for m in report.monthly.get(cur, [])
+        ]
         views.append(
             CurrencyView(
                 currency=cur,

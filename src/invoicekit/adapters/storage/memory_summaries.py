@@ -76,12 +76,12 @@ class MemorySummaries:
                 ),
             )
         for (customer_id, currency, kind, day), amount in moved.days.items():
-            key = (seller_id, customer_id, currency, kind, day)
-            total = (self._days.get(key) or 0) + amount
+            day_key = (seller_id, customer_id, currency, kind, day)
+            total = (self._days.get(day_key) or 0) + amount
             if total:
-                self._days.put(key, total)
+                self._days.put(day_key, total)
             else:
-                self._days.delete(key)
+                self._days.delete(day_key)
 
     def rebuild(self, seller_id: str | None = None) -> None:
         """Recompute the summaries (of one seller, or all) from the stored invoices."""
@@ -95,7 +95,7 @@ class MemorySummaries:
         for seller, pairs in by_seller.items():
             self.changed(seller, pairs)
 
-    # ------------------------------------------------------------ reading (SummaryRepository)
+    # ------------------------------------------------------------ reading: SummaryRepository
 
     def _rows(self, seller_id: str) -> list[ClientSummary]:
         return [

@@ -86,7 +86,9 @@ _PARTS_UPSERT: Final = sa.text(
     VALUES (:seller_id, :invoice_id, :parts)
     ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
 )
-_CLIENT_COLUMNS: Final = "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
+_CLIENT_COLUMNS: Final = (
+    "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
+)
 
 
 def _amount(micros: int, currency: str) -> Decimal:
@@ -123,7 +125,7 @@ class SqlSummaries:
             f"AND invoice_id IN ({ids})"
         )
         rows = self._c.rows("update the summaries", sql, {"seller_id": seller_id, **params})
-        old = {row[0]: row[1] for row in rows}
+        old: dict[str, str] = {str(r[0]): str(r[1]) for r in (tuple(row) for row in rows)}
         pairs: list[tuple[Parts | None, Parts | None]] = []
         written: list[dict[str, Any]] = []
         for invoice in mine:
@@ -218,7 +220,9 @@ class SqlSummaries:
             f"SELECT {_CLIENT_COLUMNS} FROM summary_clients "  # noqa: S608 - constants only
             "WHERE seller_id = :seller_id AND customer_id = :customer_id ORDER BY currency"
         )
-        rows = self._c.rows("read a client", sql, {"seller_id": seller_id, "customer_id": customer_id})
+        rows = self._c.rows(
+            "read a client", sql, {"seller_id": seller_id, "customer_id": customer_id}
+        )
         return [client_summary(tuple(row)) for row in rows]
 
     def days(
@@ -243,7 +247,9 @@ class SqlSummaries:
         )
         return [
             DayAmount(cur, kind, date.fromisoformat(day), _amount(amount, cur))
-            for cur, kind, day, amount in self._c.rows("read the summaries", sql, params)
+            for cur, kind, day, amount in map(
+                tuple, self._c.rows("read the summaries", sql, params)
+            )
         ]
 
     def overdue(
@@ -261,7 +267,9 @@ class SqlSummaries:
         params.update(seller_id=seller_id, kind=Day.DUE.value, today=today.isoformat())
         return {
             (customer_id, cur): _amount(total, cur)
-            for customer_id, cur, total in self._c.rows("read what is overdue", sql, params)
+            for customer_id, cur, total in map(
+                tuple, self._c.rows("read what is overdue", sql, params)
+            )
         }
 
     def credit(self, seller_id: str) -> dict[str, Decimal]:
@@ -271,4 +279,4 @@ class SqlSummaries:
             "GROUP BY currency HAVING sum(credit) != 0 ORDER BY currency"
         )
         rows = self._c.rows("read credit", sql, {"seller_id": seller_id})
-        return {cur: _amount(total, cur) for cur, total in rows}
+        return {cur: _amount(total, cur) for cur, total in map(tuple, rows)}

@@ -30,7 +30,6 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqliteProviderEvents,
 )
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
-from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
 from invoicekit.adapters.storage.sqlite_reports import SqliteReports, write_entries
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
@@ -41,6 +40,7 @@ from invoicekit.adapters.storage.sqlite_schema import (
     migrate,
     translate,
 )
+from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -239,7 +239,7 @@ class _Invoices:
     def _issued(self, seller_id: str | None) -> Iterator[Invoice]:
         """Every issued invoice (of one seller, or all), for rebuilding the summaries."""
         where, params = ("AND seller_id = ?", (seller_id,)) if seller_id else ("", ())
-        sql = f"{_INVOICE} WHERE status != 'draft' {where} ORDER BY seller_id, id"  # noqa: S608 - constants only
+        sql = f"{_INVOICE} WHERE status != 'draft' {where} ORDER BY seller_id, id"
         for row in self._s.rows("rebuild the summaries", sql, params):
             yield self._load(row)
 

@@ -52,7 +52,9 @@ ORDER: Final = {
     "net": "open - credit",
     "invoiced": "invoiced",
 }
-_CLIENT_COLUMNS: Final = "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
+_CLIENT_COLUMNS: Final = (
+    "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
+)
 
 
 def _amount(micros: int, currency: str) -> Decimal:
@@ -95,7 +97,7 @@ class SqliteSummaries:
                 "WHERE seller_id = ? AND invoice_id IN (SELECT value FROM json_each(?))"
             )
             ids = json.dumps([inv.id for inv in mine])
-            old = dict(self._s.rows("update the summaries", sql, (seller_id, ids)))
+            old: dict[str, str] = dict(self._s.rows("update the summaries", sql, (seller_id, ids)))
             pairs: list[tuple[Parts | None, Parts | None]] = []
             written: list[tuple[str, str, str]] = []
             for invoice in mine:
@@ -177,7 +179,9 @@ class SqliteSummaries:
             f"SELECT {_CLIENT_COLUMNS} FROM summary_clients "  # noqa: S608 - constants only
             "WHERE seller_id = ? AND customer_id = ? ORDER BY currency"
         )
-        return [client_summary(r) for r in self._s.rows("read a client", sql, (seller_id, customer_id))]
+        return [
+            client_summary(r) for r in self._s.rows("read a client", sql, (seller_id, customer_id))
+        ]
 
     def days(
         self,
@@ -222,7 +226,8 @@ class SqliteSummaries:
             "GROUP BY currency HAVING sum(credit) != 0 ORDER BY currency"
         )
         return {
-            cur: _amount(total, cur) for cur, total in self._s.rows("read credit", sql, (seller_id,))
+            cur: _amount(total, cur)
+            for cur, total in self._s.rows("read credit", sql, (seller_id,))
         }
 
 
