@@ -244,6 +244,8 @@ PORTS: Final = (
     # The report port and the report values, definitions and export it carries (issue 17).
     "invoicekit.report_repositories",
     "invoicekit.reports",
+    # The live summaries' read port and rows (issue 17, the dashboard).
+    "invoicekit.summary_repositories",
 )
 #: Small support modules any layer outside the core may use.
 SUPPORT: Final = (
@@ -261,6 +263,8 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.storage.times",
         # The report queries' SQL, run by the SQLite and the SQLAlchemy adapters alike.
         "invoicekit.adapters.storage.report_sql",
+        # The summaries' row helpers (search key, sort orders), the same in every store.
+        "invoicekit.adapters.storage.summary_rows",
     }
 )
 #: What the web app (invoicekit.web, the outermost ring) may import besides core and ports.

@@ -102,11 +102,9 @@ def aging_chart(currency: str, buckets: Mapping[str, Decimal]) -> BarChart:
         length = float(max(value, _ZERO) / top) * room
         text = money(value, currency)
         series = 1 if name == "current" else 0
-        bars.append(
-            Bar(_LABEL + 40, y, round(length, 1), row - 12, series, _AGING_LABELS[name], text)
-        )
+        bars.append(Bar(_LABEL + 40, y, _px(length), row - 12, series, _AGING_LABELS[name], text))
         labels.append((4.0, y + row / 2 - 2, _AGING_LABELS[name], "start"))
-        labels.append((_LABEL + 46 + round(length, 1), y + row / 2 - 2, text, "start"))
+        labels.append((_LABEL + 46 + _px(length), y + row / 2 - 2, text, "start"))
     return BarChart(
         width=_WIDTH,
         height=row * len(AGING_BUCKETS) + 6,
@@ -137,16 +135,16 @@ def months_chart(
             name = ("Invoiced", "Collected")[series]
             bars.append(
                 Bar(
-                    round(x + series * bar, 1),
-                    round(base - h, 1),
-                    round(bar, 1),
-                    round(h, 1),
+                    _px(x + series * bar),
+                    _px(base - h),
+                    _px(bar),
+                    _px(h),
                     series,
                     f"{name} {month:%b %Y}",
                     money(value, currency),
                 )
             )
-        labels.append((round(x + bar, 1), base + 18, f"{month:%b}", "middle"))
+        labels.append((_px(x + bar), base + 18, f"{month:%b}", "middle"))
     return BarChart(
         width=_WIDTH,
         height=height,
@@ -241,3 +239,8 @@ def from_report(report: ReceivablesReport) -> list[CurrencyView]:
 
 def _days(value: Decimal | None) -> str:
     return "—" if value is None else f"{value.quantize(Decimal('0.1'))} days"
+
+
+def _px(value: float) -> float:
+    """A drawing coordinate to a tenth of a unit (SVG text stays short)."""
+    return float(f"{value:.1f}")

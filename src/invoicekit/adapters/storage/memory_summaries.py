@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from invoicekit.adapters.storage.summary_rows import client_order, search_key
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.summary import Day, Parts, change, from_micros, parts
 from invoicekit.money import currency_digits
@@ -20,27 +21,10 @@ from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmoun
 if TYPE_CHECKING:
     from invoicekit.adapters.storage.memory import _Table
 
-__all__ = ["MemorySummaries", "client_order", "search_key"]
+__all__ = ["MemorySummaries"]
 
 #: A client row: name, open, credit, invoiced, invoices, open invoices (amounts in micros).
 _Client = tuple[str, int, int, int, int, int]
-
-
-def search_key(name: str, customer_id: str) -> str:
-    """What a client search matches: name and id, lower case (the same in every store)."""
-    return f"{name}\n{customer_id}".lower()
-
-
-def client_order(sort: str) -> Callable[[ClientSummary], Any]:
-    """The sort key of ``sort`` (ties by customer id, then currency, in every store)."""
-    value: Callable[[ClientSummary], Any] = {
-        "name": lambda c: search_key(c.name, c.customer_id),
-        "open": lambda c: c.open,
-        "credit": lambda c: c.credit,
-        "net": lambda c: c.net,
-        "invoiced": lambda c: c.invoiced,
-    }[sort]
-    return lambda c: (value(c), c.customer_id, c.currency)
 
 
 class MemorySummaries:

@@ -16,14 +16,14 @@ from typing import Any, Final
 
 import sqlalchemy as sa
 
-from invoicekit.adapters.storage.memory_summaries import search_key
 from invoicekit.adapters.storage.sqlalchemy_tables import METADATA, Context, key_type
-from invoicekit.adapters.storage.sqlite_summaries import ORDER, client_summary
+from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_COLUMNS
+from invoicekit.adapters.storage.summary_rows import ORDER, client_summary, search_key
+from invoicekit.adapters.storage.summary_rows import amount as _amount
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Status
-from invoicekit.domain.summary import Day, Parts, change, from_micros
+from invoicekit.domain.summary import Day, Parts, change
 from invoicekit.domain.summary import parts as invoice_parts
-from invoicekit.money import currency_digits
 from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmount
 
 __all__ = ["SUMMARY_CLIENTS", "SUMMARY_DAYS", "SUMMARY_PARTS", "SqlSummaries"]
@@ -86,13 +86,6 @@ _PARTS_UPSERT: Final = sa.text(
     VALUES (:seller_id, :invoice_id, :parts)
     ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
 )
-_CLIENT_COLUMNS: Final = (
-    "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
-)
-
-
-def _amount(micros: int, currency: str) -> Decimal:
-    return from_micros(int(micros), currency_digits(currency))
 
 
 def _in(name: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:

@@ -16,17 +16,18 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
-from invoicekit.adapters.storage.memory_summaries import search_key
+from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_COLUMNS
+from invoicekit.adapters.storage.summary_rows import ORDER, client_summary, search_key
+from invoicekit.adapters.storage.summary_rows import amount as _amount
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Status
-from invoicekit.domain.summary import Day, Parts, change, from_micros, parts
-from invoicekit.money import currency_digits
+from invoicekit.domain.summary import Day, Parts, change, parts
 from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmount
 
 if TYPE_CHECKING:
     from invoicekit.adapters.storage.sqlite_schema import Session
 
-__all__ = ["ORDER", "SqliteSummaries", "backfill_summaries", "client_summary"]
+__all__ = ["SqliteSummaries", "backfill_summaries"]
 
 _CLIENT_UPSERT: Final = """
     INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open, credit,
@@ -44,37 +45,6 @@ _DAY_UPSERT: Final = """
 _PARTS_UPSERT: Final = """
     INSERT INTO summary_parts (seller_id, invoice_id, parts) VALUES (?, ?, ?)
     ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
-#: The ORDER BY of each sort key (fixed text: a query's sort is checked against these keys).
-ORDER: Final = {
-    "name": "search",
-    "open": "open",
-    "credit": "credit",
-    "net": "open - credit",
-    "invoiced": "invoiced",
-}
-_CLIENT_COLUMNS: Final = (
-    "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
-)
-
-
-def _amount(micros: int, currency: str) -> Decimal:
-    return from_micros(int(micros), currency_digits(currency))
-
-
-def client_summary(row: Sequence[object]) -> ClientSummary:
-    """A ``ClientSummary`` from a row of ``_CLIENT_COLUMNS``."""
-    customer_id, currency, name, open_, credit, invoiced, invoices, open_invoices = row
-    cur = str(currency)
-    return ClientSummary(
-        customer_id=str(customer_id),
-        currency=cur,
-        name=str(name),
-        open=_amount(open_, cur),  # type: ignore[arg-type]
-        credit=_amount(credit, cur),  # type: ignore[arg-type]
-        invoiced=_amount(invoiced, cur),  # type: ignore[arg-type]
-        invoices=int(invoices),  # type: ignore[call-overload]
-        open_invoices=int(open_invoices),  # type: ignore[call-overload]
-    )
 
 
 class SqliteSummaries:

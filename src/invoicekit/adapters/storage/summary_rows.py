@@ -1,0 +1,68 @@
+"""The live summaries' row helpers every store shares: the search key, the sort orders, the row reader.
+
+One definition each, so that memory, SQLite and SQLAlchemy search and sort the clients
+table the same way (the reference is ``client_order``; ``ORDER`` is it in SQL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, Final
+
+from invoicekit.domain.summary import from_micros
+from invoicekit.money import currency_digits
+from invoicekit.summary_repositories import ClientSummary
+
+__all__ = ["CLIENT_COLUMNS", "ORDER", "amount", "client_order", "client_summary", "search_key"]
+
+#: The ORDER BY of each sort key (fixed text: a query's sort is checked against these keys).
+ORDER: Final = {
+    "name": "search",
+    "open": "open",
+    "credit": "credit",
+    "net": "open - credit",
+    "invoiced": "invoiced",
+}
+#: The columns ``client_summary`` reads, in order.
+CLIENT_COLUMNS: Final = (
+    "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
+)
+
+
+def search_key(name: str, customer_id: str) -> str:
+    """What a client search matches and the name sort orders by: name and id, lower case."""
+    return f"{name}\n{customer_id}".lower()
+
+
+def client_order(sort: str) -> Callable[[ClientSummary], Any]:
+    """The sort key of ``sort`` (ties by customer id, then currency, in every store)."""
+    value: Callable[[ClientSummary], Any] = {
+        "name": lambda c: search_key(c.name, c.customer_id),
+        "open": lambda c: c.open,
+        "credit": lambda c: c.credit,
+        "net": lambda c: c.net,
+        "invoiced": lambda c: c.invoiced,
+    }[sort]
+    return lambda c: (value(c), c.customer_id, c.currency)
+
+
+def amount(micros: int, currency: str) -> Decimal:
+    """The Decimal amount of a stored integer of millionths, with the currency's digits."""
+    return from_micros(int(micros), currency_digits(currency))
+
+
+def client_summary(row: Sequence[Any]) -> ClientSummary:
+    """A ``ClientSummary`` from a row of ``CLIENT_COLUMNS``."""
+    customer_id, currency, name, open_, credit, invoiced, invoices, open_invoices = row
+    cur = str(currency)
+    return ClientSummary(
+        customer_id=str(customer_id),
+        currency=cur,
+        name=str(name),
+        open=amount(open_, cur),
+        credit=amount(credit, cur),
+        invoiced=amount(invoiced, cur),
+        invoices=int(invoices),
+        open_invoices=int(open_invoices),
+    )
