@@ -46,7 +46,8 @@ _CANDIDATES: Final = (
 )
 _TABLES: Final = (
     "sellers, customers, invoices, credit_notes, sequences, outbox, idempotency, messages, inbox, "
-    "provider_events, checkout_sessions, pay_tokens, recurring_templates, event_cursors"
+    "provider_events, checkout_sessions, pay_tokens, recurring_templates, event_cursors, "
+    "report_entries"
 )
 
 

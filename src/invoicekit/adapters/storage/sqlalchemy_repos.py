@@ -27,6 +27,7 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlProviderEvents,
 )
 from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
+from invoicekit.adapters.storage.sqlalchemy_reports import SqlReports, write_sql_entries
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -292,6 +293,7 @@ class _Invoices(_Repository):
     def add(self, invoice: Invoice) -> None:
         if not self._c.insert_new("add invoice", INVOICES, self._new_row(invoice)):
             raise self._duplicate(invoice)
+        write_sql_entries(self._c, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         if not invoices:
@@ -301,6 +303,7 @@ class _Invoices(_Repository):
         statement = self._c.insert_ignoring(INVOICES).returning(INVOICES.c.id)
         added = {row.id for row in self._c.rows("add invoices", statement, rows)}
         if len(added) == len(invoices):
+            write_sql_entries(self._c, invoices, replace=False)
             return
         given: set[str] = set()
         for invoice in invoices:
@@ -362,6 +365,7 @@ class _Invoices(_Repository):
             error = self._save_error(item, params)
             if error is not None:
                 raise error
+        write_sql_entries(self._c, [invoice], replace=True)
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
         if len(items) <= 1:
@@ -372,6 +376,7 @@ class _Invoices(_Repository):
         # executemany of the guarded UPDATE (psycopg pipelines it); both drivers count the
         # rows of every execution, so a refused row shows in the total.
         if self._c.count("save invoices", _SAVE, rows) == len(items):
+            write_sql_entries(self._c, [item.invoice for item in items], replace=True)
             return
         refused = False
         for item, row in zip(items, rows, strict=True):
@@ -383,6 +388,7 @@ class _Invoices(_Repository):
                     raise error
         if not refused:
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+        write_sql_entries(self._c, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:
         """The UPDATE parameters of one save: encoded once, the content hash from those bytes."""
@@ -656,6 +662,7 @@ class SqlTransaction:
     checkouts: SqlCheckouts
     pay_tokens: SqlPayTokens
     recurring: SqlRecurring
+    reports: SqlReports
 
     @classmethod
     def on(
@@ -685,4 +692,5 @@ class SqlTransaction:
             checkouts=SqlCheckouts(ctx),
             pay_tokens=SqlPayTokens(ctx),
             recurring=SqlRecurring(ctx),
+            reports=SqlReports(ctx),
         )
