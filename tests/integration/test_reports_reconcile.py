@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import invoicekit as ik
 from invoicekit.domain.status import PaymentStatus, Status
 from invoicekit.errors import InvoiceKitError
+from invoicekit.reports.ledger import ledger_entries
 from invoicekit.testing import FixedClock, MemoryStorage
 from pg import pg_url  # noqa: F401 - the fixture
 
@@ -124,6 +125,8 @@ def _expected(books: ik.SellerBooks, today: date) -> Figures:
     found: Figures = defaultdict(lambda: defaultdict(Decimal))
     for invoice in books.invoices.list(limit=10_000):
         cur = invoice.currency
+        # The entries close on the invoice's own figures without a correcting entry.
+        assert "adjusted" not in {e.kind for e in ledger_entries(invoice)}
         if invoice.status in OPEN:
             found["open"][cur] += invoice.amount_due
             assert invoice.due_date is not None
@@ -349,4 +352,4 @@ def test_client_pages_sort_search_and_page_through_every_client(
     assert [b.name for b in rest] == ["Beta", "alpha", "Zeta"]
     by_name = books.reports.client_balances(sort="name", descending=False)
     assert [b.name for b in by_name.items] == ["=cmd", "Beta", "Gamma", "Zeta", "alpha"]
-    assert [b.name for b in books.reports.client_balances(search="ET").items] == ["Zeta", "Beta"]
+    assert [b.name for b in books.reports.client_balances(search="ET").items] == ["Beta", "Zeta"]
