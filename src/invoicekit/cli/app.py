@@ -59,6 +59,9 @@ def demo(
         show(result, picture)
         picture.save_svg(str(summary_svg), title="invoicekit demo")
     show(result, console)
+    from invoicekit.cli.report import show_demo
+
+    show_demo(out / "billing.db", console)
     console.print(f"Done in {time.perf_counter() - started:.1f} s.")
 
 

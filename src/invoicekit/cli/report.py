@@ -12,6 +12,7 @@ import csv
 import io
 import json
 from datetime import date
+from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from invoicekit.cli import EXIT_BAD_INPUT, EXIT_OK
@@ -126,8 +127,26 @@ def _cell(value: str) -> str:
     return out.getvalue()
 
 
-def show(report: ReceivablesReport, books: SellerBooks, console: Console) -> None:
-    """The report as rich tables: headline figures, aging, months, top clients, attention."""
+def show_demo(db: Path, console: Console) -> None:
+    """The end of ``invoicekit demo``: the headline figures and the aging, as of its last invoice."""
+    from invoicekit.services.billing import Billing
+
+    with Billing.sqlite(db) as billing:
+        for seller in billing.sellers.list():
+            books = billing.seller(seller.id)
+            days = [i.issue_date for i in books.invoices.list(limit=10_000) if i.issue_date]
+            report = books.reports.receivables(as_of=max(days, default=None))
+            show(report, books, console, brief=True)
+    console.print(f"The whole report: invoicekit report --db {db}", highlight=False)
+
+
+def show(
+    report: ReceivablesReport, books: SellerBooks, console: Console, *, brief: bool = False
+) -> None:
+    """The report as rich tables: headline figures, aging, months, top clients, attention.
+
+    ``brief``: the headline figures and the aging only.
+    """
     from rich.table import Table
 
     console.rule(f"seller {report.seller_id} — receivables as of {report.as_of}")
@@ -167,6 +186,8 @@ def show(report: ReceivablesReport, books: SellerBooks, console: Console) -> Non
             ),
         )
     console.print(aging)
+    if brief:
+        return
     months = Table(title="Last 3 months")
     for heading in ("currency", "month", "invoiced", "collected", "credited"):
         months.add_column(
