@@ -37,6 +37,7 @@ SCRIPTS = (
     "bench_codec.py",
     "bench_webhooks.py",
     "bench_simulation.py",
+    "bench_reports.py",
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.

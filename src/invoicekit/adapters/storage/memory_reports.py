@@ -184,7 +184,7 @@ class EntryReports:
         return rows[:limit]
 
 
-def _sort_key(sort: BalanceSort) -> Callable[[BalanceRow], object]:
+def _sort_key(sort: BalanceSort) -> Callable[[BalanceRow], Any]:
     if sort == "name":
         return lambda r: r.name or ""
     if sort == "customer_id":

@@ -28,6 +28,7 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
 )
 from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
 from invoicekit.adapters.storage.sqlalchemy_summaries import SqlSummaries
+from invoicekit.adapters.storage.sqlalchemy_reports import SqlReports, write_sql_entries
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -307,6 +308,7 @@ class _Invoices(_Repository):
         if not self._c.insert_new("add invoice", INVOICES, self._new_row(invoice)):
             raise self._duplicate(invoice)
         self.summaries.changed([invoice])
+        write_sql_entries(self._c, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         if not invoices:
@@ -317,6 +319,7 @@ class _Invoices(_Repository):
         added = {row.id for row in self._c.rows("add invoices", statement, rows)}
         if len(added) == len(invoices):
             self.summaries.changed(invoices)
+            write_sql_entries(self._c, invoices, replace=False)
             return
         given: set[str] = set()
         for invoice in invoices:
@@ -379,6 +382,7 @@ class _Invoices(_Repository):
             if error is not None:
                 raise error
         self.summaries.changed([invoice])
+        write_sql_entries(self._c, [invoice], replace=True)
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
         if len(items) <= 1:
@@ -390,6 +394,7 @@ class _Invoices(_Repository):
         # rows of every execution, so a refused row shows in the total.
         if self._c.count("save invoices", _SAVE, rows) == len(items):
             self.summaries.changed([item.invoice for item in items])
+            write_sql_entries(self._c, [item.invoice for item in items], replace=True)
             return
         refused = False
         for item, row in zip(items, rows, strict=True):
@@ -402,6 +407,7 @@ class _Invoices(_Repository):
         if not refused:
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
         self.summaries.changed([item.invoice for item in items])
+        write_sql_entries(self._c, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:
         """The UPDATE parameters of one save: encoded once, the content hash from those bytes."""
@@ -676,6 +682,7 @@ class SqlTransaction:
     pay_tokens: SqlPayTokens
     recurring: SqlRecurring
     summaries: SqlSummaries
+    reports: SqlReports
 
     @classmethod
     def on(
@@ -707,4 +714,5 @@ class SqlTransaction:
             pay_tokens=SqlPayTokens(ctx),
             recurring=SqlRecurring(ctx),
             summaries=invoices.summaries,
+            reports=SqlReports(ctx),
         )

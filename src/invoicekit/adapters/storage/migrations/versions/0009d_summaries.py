@@ -1,7 +1,7 @@
 """Live receivables summaries: per client, per day, and each invoice's share.
 
 Revision ID: 0009d
-Revises: 0008
+Revises: 0009r
 Create Date: 2026-12-07
 
 Kept by every invoice save from now on (``sqlalchemy_summaries.py``); the invoices
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0009d"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009r"
 branch_labels: str | None = None
 depends_on: str | None = None
 
