@@ -169,15 +169,20 @@ class LiveSummaries:
         return result
 
 
-def _sum(rows: Iterable[DayAmount], currency: str, kind: Day, start: date, end: date) -> Decimal:
-    return sum(
-        (
-            r.amount
-            for r in rows
-            if r.currency == currency and r.kind == kind and start <= r.day <= end
-        ),
-        _ZERO.quantize(minor_unit(currency)),
-    )
+def _totals(
+    rows: Iterable[DayAmount], today: date, window_start: date
+) -> tuple[dict[tuple[str, str, str], Decimal], dict[tuple[str, str], Decimal]]:
+    """One pass: (currency, kind, YYYY-MM) -> sum, and (currency, kind) -> sum in the window."""
+    months: dict[tuple[str, str, str], Decimal] = {}
+    window: dict[tuple[str, str], Decimal] = {}
+    for r in rows:
+        if r.day > today:
+            continue
+        key = (r.currency, r.kind, r.day.isoformat()[:7])
+        months[key] = months.get(key, _ZERO) + r.amount
+        if r.day >= window_start:
+            window[r.currency, r.kind] = window.get((r.currency, r.kind), _ZERO) + r.amount
+    return months, window
 
 
 def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
@@ -193,6 +198,7 @@ def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
     headlines: dict[str, Headline] = {}
     aging: dict[str, dict[str, Decimal]] = {}
     by_month: dict[str, builtins.list[MonthRow]] = {}
+    month_sums, window = _totals(dated, today, window_start)
     for cur in currencies:
         zero = _ZERO.quantize(minor_unit(cur))
         buckets = dict.fromkeys(AGING_BUCKETS, zero)
@@ -202,9 +208,9 @@ def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
                 buckets[name] += r.amount
         aging[cur] = buckets
         open_ = sum(buckets.values(), _ZERO)
-        invoiced = _sum(dated, cur, Day.INVOICED, window_start, today)
-        collected = _sum(dated, cur, Day.COLLECTED, window_start, today)
-        fell_due = _sum(dated, cur, Day.FELL_DUE, window_start, today)
+        invoiced = window.get((cur, Day.INVOICED), zero)
+        collected = window.get((cur, Day.COLLECTED), zero)
+        fell_due = window.get((cur, Day.FELL_DUE), zero)
         headlines[cur] = Headline(
             currency=cur,
             open=open_,
@@ -217,17 +223,14 @@ def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
             if fell_due
             else None,
         )
-        rows = []
-        for back in range(months - 1, -1, -1):
-            first = _month_start(today, back)
-            last = _month_start(today, back - 1) - timedelta(days=1)
-            rows.append(
-                MonthRow(
-                    month=first.strftime("%Y-%m"),
-                    invoiced=_sum(dated, cur, Day.INVOICED, first, last),
-                    collected=_sum(dated, cur, Day.COLLECTED, first, last),
-                    credited=_sum(dated, cur, Day.CREDITED, first, last),
-                )
+        labels = [_month_start(today, back).isoformat()[:7] for back in range(months - 1, -1, -1)]
+        by_month[cur] = [
+            MonthRow(
+                month=label,
+                invoiced=month_sums.get((cur, Day.INVOICED, label), zero),
+                collected=month_sums.get((cur, Day.COLLECTED, label), zero),
+                credited=month_sums.get((cur, Day.CREDITED, label), zero),
             )
-        by_month[cur] = rows
+            for label in labels
+        ]
     return LiveFigures(today=today, headlines=headlines, aging=aging, months=by_month)

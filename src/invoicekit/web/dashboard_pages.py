@@ -40,6 +40,8 @@ _REPORT_SORT: Final = {
     "net": "net",
     "invoiced": "balance",
 }
+#: Items per kind of the attention list (overdue, failed payments, failed messages).
+ATTENTION: Final = 20
 _COLUMNS: Final = (
     ("name", "Client"),
     ("open", "Open"),
@@ -96,13 +98,13 @@ class DashboardPages:
                 views = from_live(figures, mrr)
                 today = figures.today
                 attention = await run_in_threadpool(
-                    functools.partial(books.reports.attention, limit=50)
+                    functools.partial(books.reports.attention, limit=ATTENTION)
                 )
             else:
                 report = await run_in_threadpool(
                     functools.partial(books.reports.receivables, as_of=as_of)
                 )
-                views, today, attention = from_report(report), report.as_of, report.attention[:50]
+                views, today, attention = from_report(report), report.as_of, report.attention[: 3 * ATTENTION]
         except ValidationError as exc:
             return self.app.message(request, 400, "Cannot show that date", str(exc))
         nonce, new = self.app.csrf.nonce(request.cookies.get(COOKIE))
