@@ -172,7 +172,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, str]]:
         print(json.dumps(rows))
     else:
         for row in rows:
-            print(f"  {row['case']:<58} median {row['median ms']:>7} ms  worst {row['worst ms']:>7} ms  {row['goal']}")
+            print(
+                f"  {row['case']:<58} median {row['median ms']:>7} ms  worst {row['worst ms']:>7} ms  {row['goal']}"
+            )
     return rows
 
 

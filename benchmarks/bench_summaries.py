@@ -139,7 +139,11 @@ def main(argv: list[str] | None = None) -> list[dict[str, str]]:
     if not args.sqlite_only:
         with _postgres_url() as url:
             rows += measure(
-                "PostgreSQL", lambda: ik.Billing.from_url(url, clock=common.clock()), SqlSummaries, n, rounds
+                "PostgreSQL",
+                lambda: ik.Billing.from_url(url, clock=common.clock()),
+                SqlSummaries,
+                n,
+                rounds,
             )
     if args.json:
         print(json.dumps(rows))

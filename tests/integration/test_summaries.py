@@ -246,3 +246,32 @@ def test_an_older_sqlite_file_gets_its_summaries_on_open(tmp_path: Path) -> None
         check(reopened, clock, seller_id)
     finally:
         reopened.close()
+
+
+def test_the_live_attention_list_is_the_reports_at_now(
+    store: tuple[ik.Billing, FixedClock],
+) -> None:
+    billing, clock = store
+    ops = [
+        ("issue", 0, "EUR", Decimal("100.00")),
+        ("issue", 1, "USD", Decimal("50.00")),
+        ("issue", 2, "EUR", Decimal("70.00")),
+        ("pay", 2, "0.5"),
+        ("advance", 40),
+        ("overdue", 0),
+        ("fail", 1),
+        ("issue", 3, "EUR", Decimal("10.00")),
+    ]
+    seller_id = run(billing, clock, ops)
+
+    live = LiveSummaries(billing.storage, clock, seller_id).attention(limit=100)
+    report = billing.seller(seller_id).reports.attention(limit=100)
+
+    def key(item: Any) -> tuple[Any, ...]:
+        # A failed collection attempt: the reports show the attempt (no amount), the live
+        # list the amount still due on the invoice.
+        amount = None if item.kind == "failed_payment" else item.amount
+        return (item.kind, item.invoice_id, amount, item.days_overdue, item.next_step)
+
+    assert sorted(map(key, live)) == sorted(map(key, report))
+    assert {"overdue", "failed_payment"} <= {item.kind for item in live}

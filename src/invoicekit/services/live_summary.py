@@ -23,6 +23,8 @@ from invoicekit.domain.calendar import books_date
 from invoicekit.domain.summary import Day
 from invoicekit.money import minor_unit
 from invoicekit.ports import Clock
+from invoicekit.reports.values import AttentionItem
+from invoicekit.services.live_attention import live_attention
 from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmount, SummaryRepository
 
 __all__ = ["AGING_BUCKETS", "Headline", "LiveFigures", "LiveSummaries", "MonthRow", "aging_bucket"]
@@ -136,6 +138,16 @@ class LiveSummaries:
             return _figures(today, due, dated, s.credit(self.seller_id), months, window_days)
 
         result: LiveFigures = self._read(body)
+        return result
+
+    def attention(self, *, limit: int = 20) -> builtins.list[AttentionItem]:
+        """What needs attention now: overdue invoices, failed payments, failed messages."""
+
+        def body(_s: SummaryRepository, tx: Any) -> builtins.list[AttentionItem]:
+            seller = tx.sellers.get(self.seller_id)
+            return live_attention(tx, seller, books_date(self._clock.now(), seller), limit)
+
+        result: builtins.list[AttentionItem] = self._read(body)
         return result
 
     def clients(

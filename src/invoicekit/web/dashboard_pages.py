@@ -98,13 +98,17 @@ class DashboardPages:
                 views = from_live(figures, mrr)
                 today = figures.today
                 attention = await run_in_threadpool(
-                    functools.partial(books.reports.attention, limit=ATTENTION)
+                    functools.partial(self._live(seller_id).attention, limit=ATTENTION)
                 )
             else:
                 report = await run_in_threadpool(
                     functools.partial(books.reports.receivables, as_of=as_of)
                 )
-                views, today, attention = from_report(report), report.as_of, report.attention[: 3 * ATTENTION]
+                views, today, attention = (
+                    from_report(report),
+                    report.as_of,
+                    report.attention[: 3 * ATTENTION],
+                )
         except ValidationError as exc:
             return self.app.message(request, 400, "Cannot show that date", str(exc))
         nonce, new = self.app.csrf.nonce(request.cookies.get(COOKIE))
