@@ -22,15 +22,19 @@ __all__ = ["live_attention"]
 
 
 def live_attention(
-    tx: Transaction, seller: Seller, today: date, limit: int
+    tx: Transaction, seller: Seller, today: date, limit: int, versions: dict[str, int]
 ) -> builtins.list[AttentionItem]:
-    """Overdue invoices (last reminder, next step), failed payments and failed messages now."""
+    """Overdue invoices (last reminder, next step), failed payments and failed messages now.
+
+    ``versions`` receives each listed invoice's version (for the page's mark-as-paid form).
+    """
     items: builtins.list[AttentionItem] = []
     steps = sorted(seller.dunning.steps, key=lambda s: s.days) if seller.dunning else []
     overdue = tx.invoices.find(seller.id, InvoiceQuery(overdue_on=today, limit=limit))
     for invoice in overdue:
         if invoice.due_date is None or invoice.status not in OPEN:
             continue
+        versions[invoice.id] = invoice.version
         sent = [
             m
             for m in tx.messages.list(
@@ -63,6 +67,7 @@ def live_attention(
         seller.id, InvoiceQuery(statuses=frozenset({Status.FAILED}), limit=limit)
     )
     for invoice in failed:
+        versions[invoice.id] = invoice.version
         last_failure = invoice.failures[-1] if invoice.failures else None
         payment = next(
             (p for p in reversed(invoice.payments) if p.status is PaymentStatus.FAILED), None
@@ -79,15 +84,15 @@ def live_attention(
                 detail=last_failure.reason if last_failure is not None else None,
             )
         )
-    for m in tx.messages.list(seller.id, statuses=[MessageStatus.FAILED], limit=limit):
-        items.append(
-            AttentionItem(
-                kind="failed_message",
-                invoice_id=m.invoice_id,
-                number=None,
-                customer_id=m.customer_id,
-                at=m.created_at,
-                detail=m.last_error,
-            )
+    items.extend(
+        AttentionItem(
+            kind="failed_message",
+            invoice_id=m.invoice_id,
+            number=None,
+            customer_id=m.customer_id,
+            at=m.created_at,
+            detail=m.last_error,
         )
+        for m in tx.messages.list(seller.id, statuses=[MessageStatus.FAILED], limit=limit)
+    )
     return items

@@ -140,12 +140,19 @@ class LiveSummaries:
         result: LiveFigures = self._read(body)
         return result
 
-    def attention(self, *, limit: int = 20) -> builtins.list[AttentionItem]:
-        """What needs attention now: overdue invoices, failed payments, failed messages."""
+    def attention(
+        self, *, limit: int = 20, versions: dict[str, int] | None = None
+    ) -> builtins.list[AttentionItem]:
+        """What needs attention now: overdue invoices, failed payments, failed messages.
+
+        ``versions``, when given, receives the version of each invoice listed.
+        """
+        found = {} if versions is None else versions
 
         def body(_s: SummaryRepository, tx: Any) -> builtins.list[AttentionItem]:
             seller = tx.sellers.get(self.seller_id)
-            return live_attention(tx, seller, books_date(self._clock.now(), seller), limit)
+            today = books_date(self._clock.now(), seller)
+            return live_attention(tx, seller, today, limit, found)
 
         result: builtins.list[AttentionItem] = self._read(body)
         return result

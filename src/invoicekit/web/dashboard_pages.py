@@ -91,6 +91,7 @@ class DashboardPages:
     async def overview(self, request: Request, seller_id: str, as_of: date | None) -> Response:
         """Headline figures, charts and the attention list (live, or as of a date)."""
         books = self.app.billing.seller(seller_id)
+        versions: dict[str, int] = {}
         try:
             if as_of is None:
                 figures = await run_in_threadpool(self._live(seller_id).figures)
@@ -98,7 +99,9 @@ class DashboardPages:
                 views = from_live(figures, mrr)
                 today = figures.today
                 attention = await run_in_threadpool(
-                    functools.partial(self._live(seller_id).attention, limit=ATTENTION)
+                    functools.partial(
+                        self._live(seller_id).attention, limit=ATTENTION, versions=versions
+                    )
                 )
             else:
                 report = await run_in_threadpool(
@@ -116,9 +119,10 @@ class DashboardPages:
         for item in attention:
             forms: list[dict[str, str]] = []
             if as_of is None and item.invoice_id is not None and item.kind != "failed_message":
-                forms = self._forms(request, seller_id, item.invoice_id, None, nonce)
+                forms = self._forms(
+                    request, seller_id, item.invoice_id, versions.get(item.invoice_id), nonce
+                )
             items.append(self._attention(request, item, forms))
-        await self._versions(books, items)
         back = request.url.path
         context = {
             "title": "Receivables",
@@ -131,20 +135,6 @@ class DashboardPages:
         }
         response = self.app.html(request, "dashboard.html", context)
         return self.app.with_nonce(request, response, nonce, new)
-
-    async def _versions(self, books: Any, items: list[dict[str, Any]]) -> None:
-        """Put each invoice's version into its mark-as-paid form (a double submit pays once)."""
-        ids = [
-            i["invoice_id"] for i in items if any(f["action"] == "mark_paid" for f in i["forms"])
-        ]
-        for item in items:
-            if item["invoice_id"] in ids:
-                try:
-                    invoice = await run_in_threadpool(books.invoices.get, item["invoice_id"])
-                except NotFoundError:
-                    continue
-                for form in item["forms"]:
-                    form["version"] = str(invoice.version)
 
     def _attention(
         self, request: Request, item: AttentionItem, forms: list[dict[str, str]]
