@@ -131,6 +131,20 @@ class SummaryRepository(Protocol):
     ) -> dict[tuple[str, str], Decimal]:
         """What is past due on ``today`` per (customer, currency), for the clients named."""
 
+    def buckets(
+        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+    ) -> dict[tuple[str, str], builtins.list[Decimal]]:
+        """The seller's day amounts per (currency, kind) in ``len(bounds) + 1`` ranges of days.
+
+        Range 0 is before ``bounds[0]``, range i is from ``bounds[i - 1]`` up to (not
+        including) ``bounds[i]``, the last is from ``bounds[-1]`` on. Summed in the store.
+        """
+
+    def months(
+        self, seller_id: str, kinds: Sequence[str], *, since: date
+    ) -> builtins.list[DayAmount]:
+        """The seller's day amounts of ``kinds`` summed per month from ``since`` (day = the 1st)."""
+
     def credit(self, seller_id: str) -> dict[str, Decimal]:
         """The customer credit the seller's clients hold, per currency."""
 

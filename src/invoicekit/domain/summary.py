@@ -131,9 +131,11 @@ def parts(invoice: Invoice) -> Parts | None:
     add(Day.INVOICED, invoice.issue_date, total)
     add(Day.FELL_DUE, invoice.due_date, total)
     for payment in invoice.payments:
-        if payment.status is not PaymentStatus.SUCCEEDED or payment.method == CREDIT_METHOD:
+        if payment.status is not PaymentStatus.SUCCEEDED:
             continue
-        add(Day.COLLECTED, books_date(payment.at, seller), payment.amount)
+        if payment.method != CREDIT_METHOD:  # credit moved, no money came in
+            add(Day.COLLECTED, books_date(payment.at, seller), payment.amount)
+        # A refund pays money out, even of a payment made with credit.
         for refund in payment.refunds:
             add(Day.COLLECTED, books_date(refund.at, seller), -refund.amount)
         for dispute in payment.disputes:

@@ -11,7 +11,7 @@ that window. Every amount is per currency, never summed across currencies.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
@@ -127,15 +127,20 @@ class LiveSummaries:
         return result
 
     def figures(self, *, months: int = 12, window_days: int = 90) -> LiveFigures:
-        """Headline figures, aging and the last ``months`` months, from the summaries."""
+        """Headline figures, aging and the last ``months`` months, summed in the store."""
 
         def body(s: SummaryRepository, tx: _Tx) -> LiveFigures:
             today = books_date(self._clock.now(), tx.sellers.get(self.seller_id))
-            start = min(_month_start(today, months - 1), today - timedelta(days=window_days))
-            kinds = [k.value for k in Day if k is not Day.DUE]
-            dated = s.days(self.seller_id, kinds, since=start)
-            due = s.days(self.seller_id, [Day.DUE.value])
-            return _figures(today, due, dated, s.credit(self.seller_id), months, window_days)
+            window_start = today - timedelta(days=window_days - 1)
+            aging_bounds = [today - timedelta(days=d) for d in (90, 60, 30, 0)]
+            aging = s.buckets(self.seller_id, [Day.DUE.value], aging_bounds)
+            flows = [Day.INVOICED.value, Day.COLLECTED.value, Day.FELL_DUE.value]
+            window = s.buckets(self.seller_id, flows, [window_start, today + timedelta(days=1)])
+            kinds = [Day.INVOICED.value, Day.COLLECTED.value, Day.CREDITED.value]
+            monthly = s.months(self.seller_id, kinds, since=_month_start(today, months - 1))
+            return _figures(
+                today, aging, window, monthly, s.credit(self.seller_id), (months, window_days)
+            )
 
         result: LiveFigures = self._read(body)
         return result
@@ -188,48 +193,35 @@ class LiveSummaries:
         return result
 
 
-def _totals(
-    rows: Iterable[DayAmount], today: date, window_start: date
-) -> tuple[dict[tuple[str, str, str], Decimal], dict[tuple[str, str], Decimal]]:
-    """One pass: (currency, kind, YYYY-MM) -> sum, and (currency, kind) -> sum in the window."""
-    months: dict[tuple[str, str, str], Decimal] = {}
-    window: dict[tuple[str, str], Decimal] = {}
-    for r in rows:
-        if r.day > today:
-            continue
-        key = (r.currency, r.kind, r.day.isoformat()[:7])
-        months[key] = months.get(key, _ZERO) + r.amount
-        if r.day >= window_start:
-            window[r.currency, r.kind] = window.get((r.currency, r.kind), _ZERO) + r.amount
-    return months, window
-
-
 def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
     today: date,
-    due: builtins.list[DayAmount],
-    dated: builtins.list[DayAmount],
+    aging: dict[tuple[str, str], builtins.list[Decimal]],
+    window: dict[tuple[str, str], builtins.list[Decimal]],
+    monthly: builtins.list[DayAmount],
     credit: dict[str, Decimal],
-    months: int,
-    window_days: int,
+    sizes: tuple[int, int],
 ) -> LiveFigures:
-    currencies = sorted({r.currency for r in due} | {r.currency for r in dated} | set(credit))
-    window_start = today - timedelta(days=window_days - 1)
+    months, window_days = sizes
+    currencies = sorted(
+        {c for c, _ in aging} | {c for c, _ in window} | {m.currency for m in monthly} | set(credit)
+    )
+    by_month = {(m.currency, m.kind, m.day.isoformat()[:7]): m.amount for m in monthly}
+    labels = [_month_start(today, back).isoformat()[:7] for back in range(months - 1, -1, -1)]
     headlines: dict[str, Headline] = {}
-    aging: dict[str, dict[str, Decimal]] = {}
-    by_month: dict[str, builtins.list[MonthRow]] = {}
-    month_sums, window = _totals(dated, today, window_start)
+    buckets_of: dict[str, dict[str, Decimal]] = {}
+    rows_of: dict[str, builtins.list[MonthRow]] = {}
     for cur in currencies:
         zero = _ZERO.quantize(minor_unit(cur))
-        buckets = dict.fromkeys(AGING_BUCKETS, zero)
-        for r in due:
-            if r.currency == cur:
-                name = aging_bucket((today - r.day).days)
-                buckets[name] += r.amount
-        aging[cur] = buckets
-        open_ = sum(buckets.values(), _ZERO)
-        invoiced = window.get((cur, Day.INVOICED), zero)
-        collected = window.get((cur, Day.COLLECTED), zero)
-        fell_due = window.get((cur, Day.FELL_DUE), zero)
+        # Ranges: before today-90 (over 90), -90..-60, -60..-30, -30..today, today on (current).
+        found = aging.get((cur, Day.DUE.value), [zero] * 5)
+        buckets = dict(zip(AGING_BUCKETS, reversed(found), strict=True))
+        buckets_of[cur] = buckets
+        open_ = sum(found, zero)
+
+        def flow(kind: Day, cur: str = cur, zero: Decimal = zero) -> Decimal:
+            return window.get((cur, kind.value), [zero, zero, zero])[1]
+
+        invoiced, collected, fell_due = flow(Day.INVOICED), flow(Day.COLLECTED), flow(Day.FELL_DUE)
         headlines[cur] = Headline(
             currency=cur,
             open=open_,
@@ -242,14 +234,13 @@ def _figures(  # noqa: PLR0917 - the parts of one figure set, read together
             if fell_due
             else None,
         )
-        labels = [_month_start(today, back).isoformat()[:7] for back in range(months - 1, -1, -1)]
-        by_month[cur] = [
+        rows_of[cur] = [
             MonthRow(
                 month=label,
-                invoiced=month_sums.get((cur, Day.INVOICED, label), zero),
-                collected=month_sums.get((cur, Day.COLLECTED, label), zero),
-                credited=month_sums.get((cur, Day.CREDITED, label), zero),
+                invoiced=by_month.get((cur, Day.INVOICED.value, label), zero),
+                collected=by_month.get((cur, Day.COLLECTED.value, label), zero),
+                credited=by_month.get((cur, Day.CREDITED.value, label), zero),
             )
             for label in labels
         ]
-    return LiveFigures(today=today, headlines=headlines, aging=aging, months=by_month)
+    return LiveFigures(today=today, headlines=headlines, aging=buckets_of, months=rows_of)

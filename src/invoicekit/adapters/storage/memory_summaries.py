@@ -138,6 +138,35 @@ class MemorySummaries:
                 totals[key[1], key[2]] = totals.get((key[1], key[2]), 0) + amount
         return {k: _amount(v, k[1]) for k, v in totals.items()}
 
+    def buckets(
+        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+    ) -> dict[tuple[str, str], builtins.list[Decimal]]:
+        """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
+        cuts = [b.isoformat() for b in bounds]
+        sums: dict[tuple[str, str], list[int]] = {}
+        for key, amount in _items(self._days):
+            if key[0] != seller_id or key[1] != "" or key[3] not in kinds:
+                continue
+            row = sums.setdefault((key[2], key[3]), [0] * (len(cuts) + 1))
+            row[sum(1 for c in cuts if key[4] >= c)] += amount
+        return {k: [_amount(v, k[0]) for v in row] for k, row in sorted(sums.items())}
+
+    def months(
+        self, seller_id: str, kinds: Sequence[str], *, since: date
+    ) -> builtins.list[DayAmount]:
+        """The seller's day amounts of ``kinds`` summed per month from ``since``."""
+        start = since.isoformat()
+        sums: dict[tuple[str, str, str], int] = {}
+        for key, amount in _items(self._days):
+            if key[0] == seller_id and key[1] == "" and key[3] in kinds and key[4] >= start:
+                month = (key[2], key[3], key[4][:7])
+                sums[month] = sums.get(month, 0) + amount
+        return [
+            DayAmount(cur, kind, date.fromisoformat(f"{month}-01"), _amount(v, cur))
+            for (cur, kind, month), v in sorted(sums.items())
+            if v
+        ]
+
     def credit(self, seller_id: str) -> dict[str, Decimal]:
         """The customer credit the seller's clients hold, per currency."""
         totals: dict[str, int] = {}

@@ -18,7 +18,12 @@ import sqlalchemy as sa
 
 from invoicekit.adapters.storage.sqlalchemy_tables import METADATA, Context, key_type
 from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_COLUMNS
-from invoicekit.adapters.storage.summary_rows import ORDER, client_summary, search_key
+from invoicekit.adapters.storage.summary_rows import (
+    ORDER,
+    bucket_columns,
+    client_summary,
+    search_key,
+)
 from invoicekit.adapters.storage.summary_rows import amount as _amount
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Status
@@ -264,6 +269,40 @@ class SqlSummaries:
                 tuple, self._c.rows("read what is overdue", sql, params)
             )
         }
+
+    def buckets(
+        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+    ) -> dict[tuple[str, str], builtins.list[Decimal]]:
+        """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
+        names, params = _in("kind", list(kinds))
+        columns = bucket_columns(len(bounds), ":b{}")
+        sql = sa.text(
+            f"SELECT currency, kind, {columns} FROM summary_days "  # noqa: S608 - placeholders only
+            f"WHERE seller_id = :seller_id AND customer_id = '' AND kind IN ({names}) "
+            "GROUP BY currency, kind"
+        )
+        params.update({f"b{i}": b.isoformat() for i, b in enumerate(bounds)}, seller_id=seller_id)
+        return {
+            (cur, kind): [_amount(v, cur) for v in sums]
+            for cur, kind, *sums in map(tuple, self._c.rows("read the summaries", sql, params))
+        }
+
+    def months(
+        self, seller_id: str, kinds: Sequence[str], *, since: date
+    ) -> builtins.list[DayAmount]:
+        """The seller's day amounts of ``kinds`` summed per month from ``since``."""
+        names, params = _in("kind", list(kinds))
+        sql = sa.text(
+            "SELECT currency, kind, substr(day, 1, 7) AS month, sum(amount) FROM summary_days "  # noqa: S608 - placeholders only
+            f"WHERE seller_id = :seller_id AND customer_id = '' AND kind IN ({names}) "
+            "AND day >= :since GROUP BY currency, kind, substr(day, 1, 7) "
+            "HAVING sum(amount) != 0 ORDER BY currency, kind, month"
+        )
+        params.update(seller_id=seller_id, since=since.isoformat())
+        return [
+            DayAmount(cur, kind, date.fromisoformat(f"{month}-01"), _amount(v, cur))
+            for cur, kind, month, v in map(tuple, self._c.rows("read the summaries", sql, params))
+        ]
 
     def credit(self, seller_id: str) -> dict[str, Decimal]:
         """The customer credit the seller's clients hold, per currency."""

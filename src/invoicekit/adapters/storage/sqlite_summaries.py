@@ -17,7 +17,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_COLUMNS
-from invoicekit.adapters.storage.summary_rows import ORDER, client_summary, search_key
+from invoicekit.adapters.storage.summary_rows import (
+    ORDER,
+    bucket_columns,
+    bucket_params,
+    client_summary,
+    search_key,
+)
 from invoicekit.adapters.storage.summary_rows import amount as _amount
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.status import Status
@@ -188,6 +194,38 @@ class SqliteSummaries:
             (customer_id, cur): _amount(total, cur)
             for customer_id, cur, total in self._s.rows("read what is overdue", sql, params)
         }
+
+    def buckets(
+        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+    ) -> dict[tuple[str, str], builtins.list[Decimal]]:
+        """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
+        sql = (
+            f"SELECT currency, kind, {bucket_columns(len(bounds), '?')} FROM summary_days "  # noqa: S608 - constants only
+            "WHERE seller_id = ? AND customer_id = '' "
+            "AND kind IN (SELECT value FROM json_each(?)) GROUP BY currency, kind"
+        )
+        cuts = [b.isoformat() for b in bounds]
+        params = [*bucket_params(cuts), seller_id, json.dumps(list(kinds))]
+        return {
+            (cur, kind): [_amount(v, cur) for v in sums]
+            for cur, kind, *sums in self._s.rows("read the summaries", sql, params)
+        }
+
+    def months(
+        self, seller_id: str, kinds: Sequence[str], *, since: date
+    ) -> builtins.list[DayAmount]:
+        """The seller's day amounts of ``kinds`` summed per month from ``since``."""
+        sql = (
+            "SELECT currency, kind, substr(day, 1, 7) AS month, sum(amount) FROM summary_days "
+            "WHERE seller_id = ? AND customer_id = '' AND kind IN (SELECT value FROM json_each(?)) "
+            "AND day >= ? GROUP BY currency, kind, month HAVING sum(amount) != 0 "
+            "ORDER BY currency, kind, month"
+        )
+        params = (seller_id, json.dumps(list(kinds)), since.isoformat())
+        return [
+            DayAmount(cur, kind, date.fromisoformat(f"{month}-01"), _amount(v, cur))
+            for cur, kind, month, v in self._s.rows("read the summaries", sql, params)
+        ]
 
     def credit(self, seller_id: str) -> dict[str, Decimal]:
         """The customer credit the seller's clients hold, per currency."""

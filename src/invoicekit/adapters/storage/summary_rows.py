@@ -14,7 +14,16 @@ from invoicekit.domain.summary import from_micros
 from invoicekit.money import currency_digits
 from invoicekit.summary_repositories import ClientSummary
 
-__all__ = ["CLIENT_COLUMNS", "ORDER", "amount", "client_order", "client_summary", "search_key"]
+__all__ = [
+    "CLIENT_COLUMNS",
+    "ORDER",
+    "amount",
+    "bucket_columns",
+    "bucket_params",
+    "client_order",
+    "client_summary",
+    "search_key",
+]
 
 #: The ORDER BY of each sort key (fixed text: a query's sort is checked against these keys).
 ORDER: Final = {
@@ -66,3 +75,34 @@ def client_summary(row: Sequence[Any]) -> ClientSummary:
         invoices=int(invoices),
         open_invoices=int(open_invoices),
     )
+
+
+def bucket_columns(bounds: int, placeholder: str) -> str:
+    """``SUM(CASE ...)`` columns of ``bounds + 1`` day ranges (``placeholder``: ``?`` or ``:b{}``).
+
+    With ``?``, the parameters come from ``bucket_params`` (each bound is used twice).
+    """
+
+    def p(i: int) -> str:
+        return placeholder.format(i)
+
+    if bounds == 0:
+        return "sum(amount)"
+    cases = [f"sum(CASE WHEN day < {p(0)} THEN amount ELSE 0 END)"]
+    cases += [
+        f"sum(CASE WHEN day >= {p(i - 1)} AND day < {p(i)} THEN amount ELSE 0 END)"
+        for i in range(1, bounds)
+    ]
+    cases.append(f"sum(CASE WHEN day >= {p(bounds - 1)} THEN amount ELSE 0 END)")
+    return ", ".join(cases)
+
+
+def bucket_params(cuts: Sequence[str]) -> list[str]:
+    """The positional parameters of ``bucket_columns(len(cuts), "?")``, in order."""
+    if not cuts:
+        return []
+    found = [cuts[0]]
+    for i in range(1, len(cuts)):
+        found += [cuts[i - 1], cuts[i]]
+    found.append(cuts[-1])
+    return found
