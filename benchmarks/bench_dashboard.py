@@ -66,6 +66,9 @@ _FILL: Final = (  # noqa: S608 - constants only
     SELECT seller_id, '', currency, 'fell_due', due_date, SUM(amount) * {_SCALE}
     FROM report_entries WHERE kind = 'issued' GROUP BY seller_id, currency, due_date
     UNION ALL
+    SELECT seller_id, '', currency, 'credit', day, SUM(credit_amount) * {_SCALE}
+    FROM report_entries WHERE credit_amount <> 0 GROUP BY seller_id, currency, day
+    UNION ALL
     SELECT seller_id, '', currency, 'collected', day, SUM(cash_amount) * {_SCALE}
     FROM report_entries WHERE cash_amount <> 0 GROUP BY seller_id, currency, day""",
     """UPDATE summary_clients c SET open_invoices = o.n FROM (

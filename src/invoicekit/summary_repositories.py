@@ -132,12 +132,18 @@ class SummaryRepository(Protocol):
         """What is past due on ``today`` per (customer, currency), for the clients named."""
 
     def buckets(
-        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+        self,
+        seller_id: str,
+        kinds: Sequence[str],
+        bounds: Sequence[date],
+        *,
+        since: date | None = None,
     ) -> dict[tuple[str, str], builtins.list[Decimal]]:
         """The seller's day amounts per (currency, kind) in ``len(bounds) + 1`` ranges of days.
 
         Range 0 is before ``bounds[0]``, range i is from ``bounds[i - 1]`` up to (not
-        including) ``bounds[i]``, the last is from ``bounds[-1]`` on. Summed in the store.
+        including) ``bounds[i]``, the last is from ``bounds[-1]`` on; ``since`` leaves out
+        the days before it. Summed in the store.
         """
 
     def months(

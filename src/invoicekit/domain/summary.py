@@ -57,6 +57,9 @@ class Day(StrEnum):
     CREDITED = "credited"
     #: The invoice total, by due date (what fell due in a window).
     FELL_DUE = "fell_due"
+    #: Customer credit held on the invoice, by its issue date (the seller's total in a
+    #: few hundred rows, never a sum over every client).
+    CREDIT = "credit"
 
 
 def to_micros(amount: Decimal) -> int:
@@ -130,6 +133,7 @@ def parts(invoice: Invoice) -> Parts | None:
     add(Day.DUE, invoice.due_date, due)
     add(Day.INVOICED, invoice.issue_date, total)
     add(Day.FELL_DUE, invoice.due_date, total)
+    add(Day.CREDIT, invoice.issue_date, invoice.customer_credit)
     for payment in invoice.payments:
         if payment.status is not PaymentStatus.SUCCEEDED:
             continue

@@ -135,7 +135,12 @@ class LiveSummaries:
             aging_bounds = [today - timedelta(days=d) for d in (90, 60, 30, 0)]
             aging = s.buckets(self.seller_id, [Day.DUE.value], aging_bounds)
             flows = [Day.INVOICED.value, Day.COLLECTED.value, Day.FELL_DUE.value]
-            window = s.buckets(self.seller_id, flows, [window_start, today + timedelta(days=1)])
+            window = s.buckets(
+                self.seller_id,
+                flows,
+                [window_start, today + timedelta(days=1)],
+                since=window_start,
+            )
             kinds = [Day.INVOICED.value, Day.COLLECTED.value, Day.CREDITED.value]
             monthly = s.months(self.seller_id, kinds, since=_month_start(today, months - 1))
             return _figures(

@@ -139,13 +139,19 @@ class MemorySummaries:
         return {k: _amount(v, k[1]) for k, v in totals.items()}
 
     def buckets(
-        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+        self,
+        seller_id: str,
+        kinds: Sequence[str],
+        bounds: Sequence[date],
+        *,
+        since: date | None = None,
     ) -> dict[tuple[str, str], builtins.list[Decimal]]:
         """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
         cuts = [b.isoformat() for b in bounds]
+        start = "" if since is None else since.isoformat()
         sums: dict[tuple[str, str], list[int]] = {}
         for key, amount in _items(self._days):
-            if key[0] != seller_id or key[1] != "" or key[3] not in kinds:
+            if key[0] != seller_id or key[1] != "" or key[3] not in kinds or key[4] < start:
                 continue
             row = sums.setdefault((key[2], key[3]), [0] * (len(cuts) + 1))
             row[sum(1 for c in cuts if key[4] >= c)] += amount

@@ -271,7 +271,12 @@ class SqlSummaries:
         }
 
     def buckets(
-        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+        self,
+        seller_id: str,
+        kinds: Sequence[str],
+        bounds: Sequence[date],
+        *,
+        since: date | None = None,
     ) -> dict[tuple[str, str], builtins.list[Decimal]]:
         """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
         names, params = _in("kind", list(kinds))
@@ -279,9 +284,10 @@ class SqlSummaries:
         sql = sa.text(
             f"SELECT currency, kind, {columns} FROM summary_days "  # noqa: S608 - placeholders only
             f"WHERE seller_id = :seller_id AND customer_id = '' AND kind IN ({names}) "
-            "GROUP BY currency, kind"
+            "AND day >= :since GROUP BY currency, kind"
         )
         params.update({f"b{i}": b.isoformat() for i, b in enumerate(bounds)}, seller_id=seller_id)
+        params["since"] = "" if since is None else since.isoformat()
         return {
             (cur, kind): [_amount(v, cur) for v in sums]
             for cur, kind, *sums in map(tuple, self._c.rows("read the summaries", sql, params))
@@ -307,8 +313,9 @@ class SqlSummaries:
     def credit(self, seller_id: str) -> dict[str, Decimal]:
         """The customer credit the seller's clients hold, per currency."""
         sql = sa.text(
-            "SELECT currency, sum(credit) FROM summary_clients WHERE seller_id = :seller_id "
-            "GROUP BY currency HAVING sum(credit) != 0 ORDER BY currency"
+            "SELECT currency, sum(amount) FROM summary_days WHERE seller_id = :seller_id "
+            "AND customer_id = '' AND kind = :kind GROUP BY currency HAVING sum(amount) != 0 "
+            "ORDER BY currency"
         )
-        rows = self._c.rows("read credit", sql, {"seller_id": seller_id})
+        rows = self._c.rows("read credit", sql, {"seller_id": seller_id, "kind": Day.CREDIT.value})
         return {cur: _amount(total, cur) for cur, total in map(tuple, rows)}

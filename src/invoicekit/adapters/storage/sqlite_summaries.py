@@ -196,16 +196,22 @@ class SqliteSummaries:
         }
 
     def buckets(
-        self, seller_id: str, kinds: Sequence[str], bounds: Sequence[date]
+        self,
+        seller_id: str,
+        kinds: Sequence[str],
+        bounds: Sequence[date],
+        *,
+        since: date | None = None,
     ) -> dict[tuple[str, str], builtins.list[Decimal]]:
         """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
         sql = (
             f"SELECT currency, kind, {bucket_columns(len(bounds), '?')} FROM summary_days "  # noqa: S608 - constants only
             "WHERE seller_id = ? AND customer_id = '' "
-            "AND kind IN (SELECT value FROM json_each(?)) GROUP BY currency, kind"
+            "AND kind IN (SELECT value FROM json_each(?)) AND day >= ? GROUP BY currency, kind"
         )
         cuts = [b.isoformat() for b in bounds]
-        params = [*bucket_params(cuts), seller_id, json.dumps(list(kinds))]
+        start = "" if since is None else since.isoformat()
+        params = [*bucket_params(cuts), seller_id, json.dumps(list(kinds)), start]
         return {
             (cur, kind): [_amount(v, cur) for v in sums]
             for cur, kind, *sums in self._s.rows("read the summaries", sql, params)
@@ -230,13 +236,12 @@ class SqliteSummaries:
     def credit(self, seller_id: str) -> dict[str, Decimal]:
         """The customer credit the seller's clients hold, per currency."""
         sql = (
-            "SELECT currency, sum(credit) FROM summary_clients WHERE seller_id = ? "
-            "GROUP BY currency HAVING sum(credit) != 0 ORDER BY currency"
+            "SELECT currency, sum(amount) FROM summary_days WHERE seller_id = ? "
+            "AND customer_id = '' AND kind = ? GROUP BY currency HAVING sum(amount) != 0 "
+            "ORDER BY currency"
         )
-        return {
-            cur: _amount(total, cur)
-            for cur, total in self._s.rows("read credit", sql, (seller_id,))
-        }
+        rows = self._s.rows("read credit", sql, (seller_id, Day.CREDIT.value))
+        return {cur: _amount(total, cur) for cur, total in rows}
 
 
 class _Connection:
