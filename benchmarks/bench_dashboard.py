@@ -43,7 +43,7 @@ ATTENTION_INVOICES: Final = 60
 _SCALE: Final = 10_000
 
 # The summaries the stores would have kept for those invoices, from their entries.
-_FILL: Final = (  # noqa: S608 - constants only
+_FILL: Final = (
     f"""INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open,
         credit, invoiced, invoices, open_invoices)
     SELECT e.seller_id, e.customer_id, e.currency, 'Client ' || lpad(substr(e.customer_id, 2), 5, '0'),
@@ -51,7 +51,7 @@ _FILL: Final = (  # noqa: S608 - constants only
         SUM(e.open_amount) * {_SCALE}, SUM(e.credit_amount) * {_SCALE},
         SUM(CASE WHEN e.kind = 'issued' THEN e.amount ELSE 0 END) * {_SCALE},
         COUNT(DISTINCT e.invoice_id), 0
-    FROM report_entries e GROUP BY e.seller_id, e.customer_id, e.currency""",
+    FROM report_entries e GROUP BY e.seller_id, e.customer_id, e.currency""",  # noqa: S608 - constants only
     f"""INSERT INTO summary_days (seller_id, customer_id, currency, kind, day, amount)
     SELECT seller_id, '', currency, 'due', due_date, SUM(open_amount) * {_SCALE}
     FROM report_entries GROUP BY seller_id, currency, due_date HAVING SUM(open_amount) <> 0
@@ -70,7 +70,7 @@ _FILL: Final = (  # noqa: S608 - constants only
     FROM report_entries WHERE credit_amount <> 0 GROUP BY seller_id, currency, day
     UNION ALL
     SELECT seller_id, '', currency, 'collected', day, SUM(cash_amount) * {_SCALE}
-    FROM report_entries WHERE cash_amount <> 0 GROUP BY seller_id, currency, day""",
+    FROM report_entries WHERE cash_amount <> 0 GROUP BY seller_id, currency, day""",  # noqa: S608 - constants only
     """UPDATE summary_clients c SET open_invoices = o.n FROM (
         SELECT seller_id, customer_id, currency, COUNT(*) AS n FROM (
             SELECT seller_id, customer_id, currency, invoice_id FROM report_entries

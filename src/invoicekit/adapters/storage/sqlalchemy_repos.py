@@ -307,7 +307,7 @@ class _Invoices(_Repository):
     def add(self, invoice: Invoice) -> None:
         if not self._c.insert_new("add invoice", INVOICES, self._new_row(invoice)):
             raise self._duplicate(invoice)
-        self.summaries.changed([invoice])
+        self.summaries.changed([invoice], new=True)
         write_sql_entries(self._c, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
@@ -318,7 +318,7 @@ class _Invoices(_Repository):
         statement = self._c.insert_ignoring(INVOICES).returning(INVOICES.c.id)
         added = {row.id for row in self._c.rows("add invoices", statement, rows)}
         if len(added) == len(invoices):
-            self.summaries.changed(invoices)
+            self.summaries.changed(invoices, new=True)
             write_sql_entries(self._c, invoices, replace=False)
             return
         given: set[str] = set()
@@ -381,7 +381,7 @@ class _Invoices(_Repository):
             error = self._save_error(item, params)
             if error is not None:
                 raise error
-        self.summaries.changed([invoice])
+        self.summaries.changed([invoice], new=freeze)
         write_sql_entries(self._c, [invoice], replace=True)
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
@@ -393,7 +393,7 @@ class _Invoices(_Repository):
         # executemany of the guarded UPDATE (psycopg pipelines it); both drivers count the
         # rows of every execution, so a refused row shows in the total.
         if self._c.count("save invoices", _SAVE, rows) == len(items):
-            self.summaries.changed([item.invoice for item in items])
+            self._summarize(items)
             write_sql_entries(self._c, [item.invoice for item in items], replace=True)
             return
         refused = False
@@ -406,7 +406,12 @@ class _Invoices(_Repository):
                     raise error
         if not refused:
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
-        self.summaries.changed([item.invoice for item in items])
+        self._summarize(items)
+
+    def _summarize(self, items: Sequence[InvoiceSave]) -> None:
+        """The summaries of saved ``items``: those issued just now (frozen) had no share yet."""
+        self.summaries.changed([item.invoice for item in items if item.freeze], new=True)
+        self.summaries.changed([item.invoice for item in items if not item.freeze])
         write_sql_entries(self._c, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:

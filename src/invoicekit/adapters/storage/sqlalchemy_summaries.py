@@ -108,21 +108,28 @@ class SqlSummaries:
 
     # ------------------------------------------------------------ writing
 
-    def changed(self, invoices: Sequence[Invoice]) -> None:
-        """Apply what saving ``invoices`` moves (drafts move nothing and are skipped)."""
+    def changed(self, invoices: Sequence[Invoice], *, new: bool = False) -> None:
+        """Apply what saving ``invoices`` moves (drafts move nothing and are skipped).
+
+        ``new``: the invoices were added or issued just now, so they had no share yet.
+        """
         issued = [inv for inv in invoices if inv.status is not Status.DRAFT]
         for seller_id in sorted({inv.seller_id for inv in issued}):
             mine = [inv for inv in issued if inv.seller_id == seller_id]
             for start in range(0, len(mine), 500):
-                self._changed(seller_id, mine[start : start + 500])
+                self._changed(seller_id, mine[start : start + 500], new=new)
 
-    def _changed(self, seller_id: str, mine: Sequence[Invoice]) -> None:
+    def _changed(self, seller_id: str, mine: Sequence[Invoice], *, new: bool) -> None:
         ids, params = _in("id", [inv.id for inv in mine])
         sql = sa.text(
             f"SELECT invoice_id, parts FROM summary_parts WHERE seller_id = :seller_id "  # noqa: S608 - placeholders only
             f"AND invoice_id IN ({ids})"
         )
-        rows = self._c.rows("update the summaries", sql, {"seller_id": seller_id, **params})
+        rows = (
+            []
+            if new
+            else self._c.rows("update the summaries", sql, {"seller_id": seller_id, **params})
+        )
         old: dict[str, str] = {str(r[0]): str(r[1]) for r in (tuple(row) for row in rows)}
         pairs: list[tuple[Parts | None, Parts | None]] = []
         written: list[dict[str, Any]] = []

@@ -255,7 +255,7 @@ class _Invoices:
             self._s.run("add an invoice", _ADD, self._new_row(invoice))
         except DuplicateError as exc:
             raise self._duplicate(invoice) from exc
-        self.summaries.changed([invoice])
+        self.summaries.changed([invoice], new=True)
         write_entries(self._s, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
@@ -269,7 +269,7 @@ class _Invoices:
             self._s.run("add invoices", "RELEASE add_many")
             raise self._first_duplicate(invoices) from exc
         self._s.run("add invoices", "RELEASE add_many")
-        self.summaries.changed(invoices)
+        self.summaries.changed(invoices, new=True)
         write_entries(self._s, invoices, replace=False)
 
     def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
@@ -388,7 +388,10 @@ class _Invoices:
         if updated != len(items):  # an id given twice; else impossible under BEGIN IMMEDIATE
             known.clear()
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
-        self.summaries.changed([item.invoice for item in items])
+        # Issued just now (frozen): no share of theirs was kept before.
+        fresh = [item.invoice for item in items if item.freeze]
+        self.summaries.changed(fresh, new=True)
+        self.summaries.changed([item.invoice for item in items if not item.freeze])
         for item, saved in zip(items, params, strict=True):
             known[self._key(item.invoice)] = (item.invoice.version, saved[_SAVED_HASH])
         write_entries(self._s, [item.invoice for item in items], replace=True)

@@ -63,8 +63,12 @@ class SqliteSummaries:
 
     # ------------------------------------------------------------ writing
 
-    def changed(self, invoices: Sequence[Invoice]) -> None:
-        """Apply what saving ``invoices`` moves (drafts move nothing and are skipped)."""
+    def changed(self, invoices: Sequence[Invoice], *, new: bool = False) -> None:
+        """Apply what saving ``invoices`` moves (drafts move nothing and are skipped).
+
+        ``new``: the invoices were added or issued just now, so they had no share yet
+        (nothing to read back).
+        """
         issued = [inv for inv in invoices if inv.status is not Status.DRAFT]
         for seller_id in {inv.seller_id for inv in issued}:
             mine = [inv for inv in issued if inv.seller_id == seller_id]
@@ -73,7 +77,9 @@ class SqliteSummaries:
                 "WHERE seller_id = ? AND invoice_id IN (SELECT value FROM json_each(?))"
             )
             ids = json.dumps([inv.id for inv in mine])
-            old: dict[str, str] = dict(self._s.rows("update the summaries", sql, (seller_id, ids)))
+            old: dict[str, str] = (
+                {} if new else dict(self._s.rows("update the summaries", sql, (seller_id, ids)))
+            )
             pairs: list[tuple[Parts | None, Parts | None]] = []
             written: list[tuple[str, str, str]] = []
             for invoice in mine:
