@@ -135,11 +135,11 @@ class SqlSummaries:
         written: list[dict[str, Any]] = []
         for invoice in mine:
             before = old.get(invoice.id)
-            new = invoice_parts(invoice)
-            text = None if new is None else new.to_json()
+            share = invoice_parts(invoice)
+            text = None if share is None else share.to_json()
             if text == before:
                 continue
-            pairs.append((None if before is None else Parts.from_json(before), new))
+            pairs.append((None if before is None else Parts.from_json(before), share))
             if text is not None:
                 written.append({"seller_id": seller_id, "invoice_id": invoice.id, "parts": text})
         if not pairs:

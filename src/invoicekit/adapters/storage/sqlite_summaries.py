@@ -84,11 +84,11 @@ class SqliteSummaries:
             written: list[tuple[str, str, str]] = []
             for invoice in mine:
                 before = old.get(invoice.id)
-                new = parts(invoice)
-                text = None if new is None else new.to_json()
+                share = parts(invoice)
+                text = None if share is None else share.to_json()
                 if text == before:
                     continue
-                pairs.append((None if before is None else Parts.from_json(before), new))
+                pairs.append((None if before is None else Parts.from_json(before), share))
                 if text is not None:
                     written.append((seller_id, invoice.id, text))
             self._apply(seller_id, pairs)
