@@ -63,7 +63,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
 
     url = empty_url
     at_revision(url, "0001", "INSERT INTO sellers (id, doc) VALUES ('s-raw', '{}')")
-    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0008"):
+    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0009d"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:

@@ -50,7 +50,7 @@ def test_a_database_at_0002_keeps_its_messages_and_takes_a_key_under_another_sel
 ) -> None:
     url = empty_url
     at_revision(url, "0002", *_ROWS)
-    with pytest.raises(StorageError, match=r"revision 0002.*needs revision 0008"):
+    with pytest.raises(StorageError, match=r"revision 0002.*needs revision 0009d"):
         SqlAlchemyStorage(url, migrate=False)
     engine = sa.create_engine(url)
     try:

@@ -24,7 +24,7 @@ def test_a_database_at_0003_is_upgraded_in_place(
 ) -> None:
     url = empty_url
     at_revision(url, "0003", "INSERT INTO sellers (id, doc) VALUES ('s-0', '{}')")
-    with pytest.raises(StorageError, match=r"revision 0003.*needs revision 0008"):
+    with pytest.raises(StorageError, match=r"revision 0003.*needs revision 0009d"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:
