@@ -9,10 +9,13 @@ few differences (reading the customer's name from its document, lowering A-Z).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal
+
+import cattrs
 
 from invoicekit.adapters.storage.times import utc_text
 from invoicekit.report_repositories import (
@@ -22,16 +25,33 @@ from invoicekit.report_repositories import (
     FlowRow,
     OverdueRow,
 )
-from invoicekit.reports.ledger import LedgerEntry, from_minor, to_minor
+from invoicekit.reports.ledger import LedgerEntry, from_minor, ledger_entries, to_minor
+from invoicekit.serialization import read_invoice
 
 __all__ = [
+    "BACKFILL_SELECT",
     "DELETE_ENTRIES",
     "ENTRY_COLUMNS",
     "INSERT_ENTRY",
     "Dialect",
     "ReportSql",
+    "backfill_rows",
     "entry_row",
 ]
+
+log = logging.getLogger("invoicekit.storage")
+#: What reading a stored document back may raise (as the stores' DECODE_ERRORS), and an
+#: amount with more digits than its currency (``to_minor``).
+_UNREADABLE: Final = (
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
+    cattrs.BaseValidationError,
+)
+#: The stored invoices whose entries a migration computes.
+BACKFILL_SELECT: Final = "SELECT seller_id, id, doc FROM invoices WHERE status <> 'draft'"
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -91,6 +111,31 @@ def entry_row(e: LedgerEntry) -> dict[str, Any]:
         "cash_amount": to_minor(e.cash, cur),
         "detail": e.detail,
     }
+
+
+def backfill_rows(
+    rows: Iterable[Sequence[Any]], converter: cattrs.Converter
+) -> list[dict[str, Any]]:
+    """The entry rows of stored invoices ``(seller_id, id, doc)``, for a migration.
+
+    A document that cannot be read back (changed outside invoicekit, or not an invoice) is
+    skipped with a warning: the invoice itself then fails to load with its own error, and
+    the migration of every other invoice goes on.
+    """
+    found: list[dict[str, Any]] = []
+    for seller_id, invoice_id, doc in rows:
+        try:
+            invoice = read_invoice(doc, None, converter)
+            found += [entry_row(e) for e in ledger_entries(invoice)]
+        except _UNREADABLE as exc:
+            log.warning(
+                "invoice %r of seller %r: its document cannot be read (%s); it has no report "
+                "entries until it is saved again",
+                invoice_id,
+                seller_id,
+                exc,
+            )
+    return found
 
 
 class ReportSql:

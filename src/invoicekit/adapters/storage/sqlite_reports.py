@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from invoicekit.adapters.storage.report_sql import (
+    BACKFILL_SELECT,
     DELETE_ENTRIES,
     INSERT_ENTRY,
     ReportSql,
+    backfill_rows,
     entry_row,
 )
 from invoicekit.domain.invoice import Invoice
@@ -69,19 +71,12 @@ def write_entries(session: Session, invoices: Sequence[Invoice], *, replace: boo
 
 def backfill_entries(conn: sqlite3.Connection) -> None:
     """Migration 8: the entries of every invoice already stored (inside the migration's transaction)."""
-    from invoicekit.serialization import make_converter, read_invoice
+    from invoicekit.serialization import make_converter
 
     converter = make_converter()
-    cursor = conn.execute(
-        "SELECT doc, content_hash FROM invoices WHERE status != 'draft' ORDER BY seller_id, id"
-    )
+    cursor = conn.execute(f"{BACKFILL_SELECT} ORDER BY seller_id, id")
     while batch := cursor.fetchmany(1000):
-        rows = [
-            entry_row(e)
-            for doc, stored_hash in batch
-            for e in ledger_entries(read_invoice(doc, stored_hash, converter))
-        ]
-        conn.executemany(INSERT_ENTRY, rows)
+        conn.executemany(INSERT_ENTRY, backfill_rows(batch, converter))
 
 
 class SqliteReports:
