@@ -217,16 +217,24 @@ class Reports:
         """Days sales outstanding: open at the end ÷ invoiced in the window × its days (None: nothing invoiced)."""
         found = _window_problems("window_days", window_days, _MAX_WINDOW)
         with self._read(as_of, found) as (tx, _, cut):
-            return self._dso(tx, cut, window_days)
+            return self._dso(tx, cut, window_days, None, None)
 
     def _window_flows(self, tx: Transaction, cut: _Cut, days: int) -> dict[str, Any]:
         start = cut.midnight(cut.today - timedelta(days=days - 1))
         rows = tx.reports.flows(self._seller_id, start=start, cut=cut.cut, monthly=False)
         return {r.currency: r for r in rows}
 
-    def _dso(self, tx: Transaction, cut: _Cut, days: int) -> dict[str, Decimal | None]:
-        open_ = {cur: b.total for cur, b in self._aging(tx, cut).items()}
-        flows = self._window_flows(tx, cut, days)
+    def _dso(
+        self,
+        tx: Transaction,
+        cut: _Cut,
+        days: int,
+        aging: dict[str, AgingBuckets] | None,
+        flows: dict[str, Any] | None,
+    ) -> dict[str, Decimal | None]:
+        aging = self._aging(tx, cut) if aging is None else aging
+        open_ = {cur: b.total for cur, b in aging.items()}
+        flows = self._window_flows(tx, cut, days) if flows is None else flows
         result: dict[str, Decimal | None] = {}
         for cur in sorted(set(open_) | set(flows)):
             invoiced = flows[cur].invoiced if cur in flows else _ZERO
@@ -243,10 +251,12 @@ class Reports:
         """Collected in the window ÷ amounts that fell due in it (a fraction; None: nothing fell due)."""
         found = _window_problems("window_days", window_days, _MAX_WINDOW)
         with self._read(as_of, found) as (tx, _, cut):
-            return self._collection_rate(tx, cut, window_days)
+            return self._collection_rate(tx, cut, window_days, None)
 
-    def _collection_rate(self, tx: Transaction, cut: _Cut, days: int) -> dict[str, Decimal | None]:
-        flows = self._window_flows(tx, cut, days)
+    def _collection_rate(
+        self, tx: Transaction, cut: _Cut, days: int, flows: dict[str, Any] | None
+    ) -> dict[str, Decimal | None]:
+        flows = self._window_flows(tx, cut, days) if flows is None else flows
         due = tx.reports.fell_due(
             self._seller_id, cut=cut.cut, after=cut.today - timedelta(days=days), until=cut.today
         )
@@ -369,6 +379,7 @@ class Reports:
         found = _window_problems("window_days", window_days, _MAX_WINDOW)
         with self._read(as_of, found) as (tx, seller, cut):
             aging = self._aging(tx, cut)
+            flows = self._window_flows(tx, cut, window_days)
             overdue = {cur: b.total - b.current for cur, b in aging.items()}
             held = self._credit_totals(tx, cut)
             return ReceivablesReport(
@@ -382,8 +393,8 @@ class Reports:
                 customer_credit=held,
                 aging=aging,
                 monthly=self._monthly(tx, cut, 12),
-                dso=self._dso(tx, cut, window_days),
-                collection_rate=self._collection_rate(tx, cut, window_days),
+                dso=self._dso(tx, cut, window_days, aging, flows),
+                collection_rate=self._collection_rate(tx, cut, window_days, flows),
                 cash_in=self._cash_in(tx, cut, 8),
                 mrr=total_mrr(self._mrr_sources(), tx, self._seller_id, cut.today),
                 attention=self._attention(tx, seller, cut, 100),
