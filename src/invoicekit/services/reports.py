@@ -45,7 +45,6 @@ _DSO_PLACES: Final = Decimal("0.01")
 _RATE_PLACES: Final = Decimal("0.0001")
 _MAX_WINDOW: Final = 3660
 _MAX_LIMIT: Final = 1000
-_MAX_SEARCH: Final = 200
 
 
 @attrs.frozen
