@@ -48,9 +48,10 @@ ENTRIES_SCHEMA: Final = (
         PRIMARY KEY (seller_id, invoice_id, seq))""",
     # Every "as of" sum reads one of these two covering indexes, never the table.
     """CREATE INDEX report_entries_at ON report_entries
-        (seller_id, at, currency, due_date, open_amount, credit_amount, cash_amount, kind, amount)""",
+        (seller_id, at, currency, due_date, open_amount, credit_amount, cash_amount, kind, amount,
+        day)""",
     """CREATE INDEX report_entries_customer ON report_entries
-        (seller_id, customer_id, currency, at, due_date, open_amount, credit_amount, invoice_id)""",
+        (seller_id, customer_id, currency, invoice_id, at, due_date, open_amount, credit_amount)""",
 )
 
 

@@ -60,6 +60,7 @@ def upgrade() -> None:
             "cash_amount",
             "kind",
             "amount",
+            "day",
         ],
     )
     op.create_index(
@@ -69,11 +70,11 @@ def upgrade() -> None:
             "seller_id",
             "customer_id",
             "currency",
+            "invoice_id",
             "at",
             "due_date",
             "open_amount",
             "credit_amount",
-            "invoice_id",
         ],
     )
     _backfill()
