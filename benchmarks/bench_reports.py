@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import random
 import sqlite3
+import sys
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -253,6 +254,11 @@ def _rows(
         floor = common.best(lambda s=statement: run_floor(s), repeat)  # type: ignore[misc]
         row = common.ratio_goal(f"{label} {case}", n, lib, floor, 2)
         found.append({**row, "unit": "ms", "library": lib * 1000, "floor": floor * 1000})
+        print(
+            f"  ({label} {case}: {lib * 1000:.0f} ms, floor {floor * 1000:.0f} ms)",
+            file=sys.stderr,
+            flush=True,
+        )
     return found
 
 

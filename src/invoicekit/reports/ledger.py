@@ -110,7 +110,8 @@ def ledger_entries(invoice: Invoice) -> list[LedgerEntry]:
     """The entries of ``invoice`` (none for a draft), in time order.
 
     After a void or a write-off the open receivable stays at zero: a later movement of
-    the balance is offset by the same entry kind. At the end the open receivable is
+    the balance is offset by the same entry kind, until a written-off invoice is paid in
+    full (it is then paid, as in the lifecycle, and a refund re-opens it as usual). At the end the open receivable is
     the invoice's ``amount_due`` when its status is open and zero otherwise; an
     ``adjusted`` entry closes any difference (there is none for invoices the
     lifecycle builds).
@@ -130,7 +131,8 @@ def ledger_entries(invoice: Invoice) -> list[LedgerEntry]:
         order += 1
     moves.sort(key=lambda m: (m[0].astimezone(UTC), m[1]))
     rows: list[_Event] = []
-    balance = _ZERO
+    balance = _ZERO  # the open receivable
+    due = _ZERO  # what the invoice says is left to pay (also while written off)
     closed = False
     for at, _, event in moves:
         if closed_at is not None and not closed and at > closed_at:
@@ -138,9 +140,12 @@ def ledger_entries(invoice: Invoice) -> list[LedgerEntry]:
             balance, closed = _ZERO, True
         rows.append(event)
         balance += event[3]
+        due += event[3]
         if closed and event[3]:
             rows.append((at, closing, event[3], -event[3], _ZERO, _ZERO, None))
             balance -= event[3]
+            if due <= 0 and closing == "written_off":  # paid in full: no longer written off
+                closed_at, closed = None, False
     if closed_at is not None and not closed:
         rows.append((closed_at, closing, balance, -balance, _ZERO, _ZERO, None))
         balance = _ZERO

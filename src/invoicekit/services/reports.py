@@ -20,9 +20,8 @@ import attrs
 from invoicekit.domain import checks
 from invoicekit.domain.parties import Seller
 from invoicekit.errors import Problem, problem
-from invoicekit.money import check_currency, minor_unit
-from invoicekit.records import MessageStatus
-from invoicekit.report_repositories import BALANCE_SORTS, BalanceSort
+from invoicekit.money import minor_unit
+from invoicekit.report_repositories import BalanceSort
 from invoicekit.reports import export as _export
 from invoicekit.reports.mrr import MrrSource, total_mrr
 from invoicekit.reports.values import (
@@ -36,6 +35,7 @@ from invoicekit.reports.values import (
     ReportWindow,
 )
 from invoicekit.repositories import Transaction
+from invoicekit.services.report_attention import attention_items, balance_problems
 from invoicekit.services.unit import Runner
 
 __all__ = ["Reports"]
@@ -45,7 +45,6 @@ _DSO_PLACES: Final = Decimal("0.01")
 _RATE_PLACES: Final = Decimal("0.0001")
 _MAX_WINDOW: Final = 3660
 _MAX_LIMIT: Final = 1000
-_MAX_SEARCH: Final = 200
 
 
 @attrs.frozen
@@ -141,7 +140,7 @@ class Reports:
         ``sort``: balance, overdue, credit, net, name or customer_id; ``after`` is the
         ``next`` of the previous page. Only clients with a balance or credit appear.
         """
-        found = _balance_problems(currency, search, sort, descending, limit, after)
+        found = balance_problems(currency, search, sort, descending, limit, after)
         with self._read(as_of, found) as (tx, _, cut):
             offset = int(after) if after else 0
             rows = tx.reports.client_balances(
@@ -217,16 +216,24 @@ class Reports:
         """Days sales outstanding: open at the end ÷ invoiced in the window × its days (None: nothing invoiced)."""
         found = _window_problems("window_days", window_days, _MAX_WINDOW)
         with self._read(as_of, found) as (tx, _, cut):
-            return self._dso(tx, cut, window_days)
+            return self._dso(tx, cut, window_days, None, None)
 
     def _window_flows(self, tx: Transaction, cut: _Cut, days: int) -> dict[str, Any]:
         start = cut.midnight(cut.today - timedelta(days=days - 1))
         rows = tx.reports.flows(self._seller_id, start=start, cut=cut.cut, monthly=False)
         return {r.currency: r for r in rows}
 
-    def _dso(self, tx: Transaction, cut: _Cut, days: int) -> dict[str, Decimal | None]:
-        open_ = {cur: b.total for cur, b in self._aging(tx, cut).items()}
-        flows = self._window_flows(tx, cut, days)
+    def _dso(
+        self,
+        tx: Transaction,
+        cut: _Cut,
+        days: int,
+        aging: dict[str, AgingBuckets] | None,
+        flows: dict[str, Any] | None,
+    ) -> dict[str, Decimal | None]:
+        aging = self._aging(tx, cut) if aging is None else aging
+        open_ = {cur: b.total for cur, b in aging.items()}
+        flows = self._window_flows(tx, cut, days) if flows is None else flows
         result: dict[str, Decimal | None] = {}
         for cur in sorted(set(open_) | set(flows)):
             invoiced = flows[cur].invoiced if cur in flows else _ZERO
@@ -243,10 +250,12 @@ class Reports:
         """Collected in the window ÷ amounts that fell due in it (a fraction; None: nothing fell due)."""
         found = _window_problems("window_days", window_days, _MAX_WINDOW)
         with self._read(as_of, found) as (tx, _, cut):
-            return self._collection_rate(tx, cut, window_days)
+            return self._collection_rate(tx, cut, window_days, None)
 
-    def _collection_rate(self, tx: Transaction, cut: _Cut, days: int) -> dict[str, Decimal | None]:
-        flows = self._window_flows(tx, cut, days)
+    def _collection_rate(
+        self, tx: Transaction, cut: _Cut, days: int, flows: dict[str, Any] | None
+    ) -> dict[str, Decimal | None]:
+        flows = self._window_flows(tx, cut, days) if flows is None else flows
         due = tx.reports.fell_due(
             self._seller_id, cut=cut.cut, after=cut.today - timedelta(days=days), until=cut.today
         )
@@ -296,71 +305,7 @@ class Reports:
     ) -> builtins.list[AttentionItem]:
         """Overdue invoices (with the last reminder and next step), failed payments, failed messages."""
         with self._read(as_of, _window_problems("limit", limit, _MAX_LIMIT)) as (tx, seller, cut):
-            return self._attention(tx, seller, cut, limit)
-
-    def _attention(
-        self, tx: Transaction, seller: Seller, cut: _Cut, limit: int
-    ) -> builtins.list[AttentionItem]:
-        port = tx.reports
-        items: builtins.list[AttentionItem] = []
-        steps = sorted(seller.dunning.steps, key=lambda s: s.days) if seller.dunning else []
-        for row in port.overdue(self._seller_id, cut=cut.cut, today=cut.today, limit=limit):
-            sent = [
-                m
-                for m in tx.messages.list(
-                    self._seller_id, invoice_id=row.invoice_id, statuses=[MessageStatus.SENT]
-                )
-                if m.sent_at is not None and m.sent_at < cut.cut and m.kind != "invoice"
-            ]
-            last = max(sent, key=lambda m: m.sent_at or cut.cut, default=None)
-            done = {m.step for m in sent}
-            following = next((s for s in steps if s.name not in done), None)
-            items.append(
-                AttentionItem(
-                    kind="overdue",
-                    invoice_id=row.invoice_id,
-                    number=row.number,
-                    customer_id=row.customer_id,
-                    currency=row.currency,
-                    amount=row.open,
-                    due_date=row.due_date,
-                    days_overdue=(cut.today - row.due_date).days,
-                    last_reminder=None if last is None else last.step,
-                    last_reminder_at=None if last is None else last.sent_at,
-                    next_step=None if following is None else following.name,
-                    next_step_on=None
-                    if following is None
-                    else row.due_date + timedelta(days=following.days),
-                )
-            )
-        items.extend(
-            AttentionItem(
-                kind="failed_payment",
-                invoice_id=f.invoice_id,
-                number=f.number,
-                customer_id=f.customer_id,
-                currency=f.currency,
-                amount=f.amount,
-                at=f.at,
-                detail=f.reason,
-            )
-            for f in port.failed_payments(self._seller_id, cut=cut.cut, limit=limit)
-        )
-        failed = tx.messages.list(self._seller_id, statuses=[MessageStatus.FAILED], limit=limit)
-        for m in failed:
-            if m.created_at >= cut.cut:
-                continue
-            items.append(
-                AttentionItem(
-                    kind="failed_message",
-                    invoice_id=m.invoice_id,
-                    number=None,
-                    customer_id=m.customer_id,
-                    at=m.created_at,
-                    detail=m.last_error,
-                )
-            )
-        return items
+            return attention_items(tx, seller, cut.cut, cut.today, limit)
 
     def receivables(
         self, *, as_of: date | datetime | None = None, window_days: int = 90
@@ -369,6 +314,7 @@ class Reports:
         found = _window_problems("window_days", window_days, _MAX_WINDOW)
         with self._read(as_of, found) as (tx, seller, cut):
             aging = self._aging(tx, cut)
+            flows = self._window_flows(tx, cut, window_days)
             overdue = {cur: b.total - b.current for cur, b in aging.items()}
             held = self._credit_totals(tx, cut)
             return ReceivablesReport(
@@ -382,11 +328,11 @@ class Reports:
                 customer_credit=held,
                 aging=aging,
                 monthly=self._monthly(tx, cut, 12),
-                dso=self._dso(tx, cut, window_days),
-                collection_rate=self._collection_rate(tx, cut, window_days),
+                dso=self._dso(tx, cut, window_days, aging, flows),
+                collection_rate=self._collection_rate(tx, cut, window_days, flows),
                 cash_in=self._cash_in(tx, cut, 8),
                 mrr=total_mrr(self._mrr_sources(), tx, self._seller_id, cut.today),
-                attention=self._attention(tx, seller, cut, 100),
+                attention=attention_items(tx, seller, cut.cut, cut.today, 100),
             )
 
     def _credit_totals(self, tx: Transaction, cut: _Cut) -> dict[str, Decimal]:
@@ -424,27 +370,3 @@ class _Reading:
 
     def __exit__(self, *exc: object) -> None:
         self._cm.__exit__(*exc)
-
-
-def _balance_problems(  # noqa: PLR0917 - the filters of client_balances, checked together
-    currency: object,
-    search: object,
-    sort: object,
-    descending: object,
-    limit: object,
-    after: object,
-) -> builtins.list[Problem]:
-    found: builtins.list[Problem] = []
-    if currency is not None:
-        try:
-            check_currency(cast("str", currency))
-        except Exception:  # noqa: BLE001 - any bad code is reported as the field's problem
-            found.append(problem("currency", "must be an ISO 4217 code such as 'EUR'", currency))
-    found += checks.text("search", search, limit=_MAX_SEARCH, required=False)
-    if sort not in BALANCE_SORTS:
-        found.append(problem("sort", f"allowed: {', '.join(BALANCE_SORTS)}", sort))
-    found += checks.flag("descending", descending)
-    found += _window_problems("limit", limit, _MAX_LIMIT)
-    if after is not None and (not isinstance(after, str) or not after.isdigit()):
-        found.append(problem("after", "must be the `next` of the previous page", after))
-    return found

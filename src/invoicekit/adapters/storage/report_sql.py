@@ -9,10 +9,13 @@ few differences (reading the customer's name from its document, lowering A-Z).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Final, Literal
+
+import cattrs
 
 from invoicekit.adapters.storage.times import utc_text
 from invoicekit.report_repositories import (
@@ -22,16 +25,33 @@ from invoicekit.report_repositories import (
     FlowRow,
     OverdueRow,
 )
-from invoicekit.reports.ledger import LedgerEntry, from_minor, to_minor
+from invoicekit.reports.ledger import LedgerEntry, from_minor, ledger_entries, to_minor
+from invoicekit.serialization import read_invoice
 
 __all__ = [
+    "BACKFILL_SELECT",
     "DELETE_ENTRIES",
     "ENTRY_COLUMNS",
     "INSERT_ENTRY",
     "Dialect",
     "ReportSql",
+    "backfill_rows",
     "entry_row",
 ]
+
+log = logging.getLogger("invoicekit.storage")
+#: What reading a stored document back may raise (as the stores' DECODE_ERRORS), and an
+#: amount with more digits than its currency (``to_minor``).
+_UNREADABLE: Final = (
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
+    cattrs.BaseValidationError,
+)
+#: The stored invoices whose entries a migration computes.
+BACKFILL_SELECT: Final = "SELECT seller_id, id, doc FROM invoices WHERE status <> 'draft'"
 
 Dialect = Literal["sqlite", "postgresql"]
 
@@ -91,6 +111,31 @@ def entry_row(e: LedgerEntry) -> dict[str, Any]:
         "cash_amount": to_minor(e.cash, cur),
         "detail": e.detail,
     }
+
+
+def backfill_rows(
+    rows: Iterable[Sequence[Any]], converter: cattrs.Converter
+) -> list[dict[str, Any]]:
+    """The entry rows of stored invoices ``(seller_id, id, doc)``, for a migration.
+
+    A document that cannot be read back (changed outside invoicekit, or not an invoice) is
+    skipped with a warning: the invoice itself then fails to load with its own error, and
+    the migration of every other invoice goes on.
+    """
+    found: list[dict[str, Any]] = []
+    for seller_id, invoice_id, doc in rows:
+        try:
+            invoice = read_invoice(doc, None, converter)
+            found += [entry_row(e) for e in ledger_entries(invoice)]
+        except _UNREADABLE as exc:
+            log.warning(
+                "invoice %r of seller %r: its document cannot be read (%s); it has no report "
+                "entries until it is saved again",
+                invoice_id,
+                seller_id,
+                exc,
+            )
+    return found
 
 
 class ReportSql:
@@ -192,35 +237,46 @@ class ReportSql:
             where = f"WHERE ({in_id} OR {in_name})"
         key = _SORTS[sort] + (self._collate if sort in {"name", "customer_id"} else "")
         direction = "DESC" if descending else "ASC"
-        sql = f"""
-            WITH b AS (
-                SELECT customer_id, currency, SUM(open_amount) AS open_amount,
-                    SUM(CASE WHEN due_date < :today THEN open_amount ELSE 0 END) AS overdue,
-                    SUM(credit_amount) AS credit
+        by = f"{key} {direction}, b.customer_id{self._collate}, b.currency"
+        name = self._name.replace("c.doc", "doc")
+        # One pass over the entries: per invoice, then per client and currency (the index
+        # is in that order, so neither grouping sorts); the names are read from the
+        # customers' documents for the page only, unless the order or the search needs all.
+        totals = f"""
+            WITH i AS (
+                SELECT customer_id, currency, invoice_id, SUM(open_amount) AS o,
+                    SUM(CASE WHEN due_date < :today THEN open_amount ELSE 0 END) AS d,
+                    SUM(credit_amount) AS k
                 FROM report_entries
                 WHERE seller_id = :seller_id AND at < :cut{only}
-                GROUP BY customer_id, currency
-                HAVING SUM(open_amount) <> 0 OR SUM(credit_amount) <> 0
-            ), n AS (
-                SELECT customer_id, currency, COUNT(*) AS invoices FROM (
-                    SELECT customer_id, currency, invoice_id FROM report_entries
-                    WHERE seller_id = :seller_id AND at < :cut{only} AND open_amount <> 0
-                    GROUP BY customer_id, currency, invoice_id
-                    HAVING SUM(open_amount) > 0
-                ) AS o GROUP BY customer_id, currency
-            ), c AS (
-                SELECT id, {self._name.replace("c.doc", "doc")} AS name FROM customers
+                GROUP BY customer_id, currency, invoice_id
+            ), b AS (
+                SELECT customer_id, currency, SUM(o) AS open_amount, SUM(d) AS overdue,
+                    SUM(k) AS credit, SUM(CASE WHEN o > 0 THEN 1 ELSE 0 END) AS invoices
+                FROM i GROUP BY customer_id, currency
+                HAVING SUM(o) <> 0 OR SUM(k) <> 0
+            )"""  # noqa: S608 - constants and placeholders only
+        if sort == "name" or search:
+            sql = f"""{totals}, c AS (
+                SELECT id, {name} AS name FROM customers
                 WHERE seller_id = :seller_id AND id IN (SELECT customer_id FROM b)
             )
             SELECT b.customer_id, c.name, b.currency, b.open_amount, b.overdue, b.credit,
-                COALESCE(n.invoices, 0)
-            FROM b
-            LEFT JOIN c ON c.id = b.customer_id
-            LEFT JOIN n ON n.customer_id = b.customer_id AND n.currency = b.currency
+                b.invoices
+            FROM b LEFT JOIN c ON c.id = b.customer_id
             {where}
-            ORDER BY {key} {direction}, b.customer_id{self._collate}, b.currency
-            LIMIT :limit OFFSET :offset
-        """  # noqa: S608 - constants and placeholders only
+            ORDER BY {by} LIMIT :limit OFFSET :offset
+            """  # noqa: S608 - constants and placeholders only
+        else:
+            sql = f"""{totals}, p AS (
+                SELECT * FROM b ORDER BY {by} LIMIT :limit OFFSET :offset
+            )
+            SELECT b.customer_id, {name.replace("doc", "c.doc")} AS name, b.currency,
+                b.open_amount, b.overdue, b.credit, b.invoices
+            FROM p AS b LEFT JOIN customers AS c
+                ON c.seller_id = :seller_id AND c.id = b.customer_id
+            ORDER BY {by}
+            """  # noqa: S608 - constants and placeholders only
         return sql, params
 
     @staticmethod

@@ -63,17 +63,18 @@ REPORT_ENTRIES: Final = sa.Table(
         "cash_amount",
         "kind",
         "amount",
+        "day",
     ),
     sa.Index(
         "report_entries_customer",
         "seller_id",
         "customer_id",
         "currency",
+        "invoice_id",
         "at",
         "due_date",
         "open_amount",
         "credit_amount",
-        "invoice_id",
     ),
 )
 

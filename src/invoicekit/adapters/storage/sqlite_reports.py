@@ -13,9 +13,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, cast
 
 from invoicekit.adapters.storage.report_sql import (
+    BACKFILL_SELECT,
     DELETE_ENTRIES,
     INSERT_ENTRY,
     ReportSql,
+    backfill_rows,
     entry_row,
 )
 from invoicekit.domain.invoice import Invoice
@@ -46,9 +48,10 @@ ENTRIES_SCHEMA: Final = (
         PRIMARY KEY (seller_id, invoice_id, seq))""",
     # Every "as of" sum reads one of these two covering indexes, never the table.
     """CREATE INDEX report_entries_at ON report_entries
-        (seller_id, at, currency, due_date, open_amount, credit_amount, cash_amount, kind, amount)""",
+        (seller_id, at, currency, due_date, open_amount, credit_amount, cash_amount, kind, amount,
+        day)""",
     """CREATE INDEX report_entries_customer ON report_entries
-        (seller_id, customer_id, currency, at, due_date, open_amount, credit_amount, invoice_id)""",
+        (seller_id, customer_id, currency, invoice_id, at, due_date, open_amount, credit_amount)""",
 )
 
 
@@ -69,19 +72,12 @@ def write_entries(session: Session, invoices: Sequence[Invoice], *, replace: boo
 
 def backfill_entries(conn: sqlite3.Connection) -> None:
     """Migration 8: the entries of every invoice already stored (inside the migration's transaction)."""
-    from invoicekit.serialization import make_converter, read_invoice
+    from invoicekit.serialization import make_converter
 
     converter = make_converter()
-    cursor = conn.execute(
-        "SELECT doc, content_hash FROM invoices WHERE status != 'draft' ORDER BY seller_id, id"
-    )
+    cursor = conn.execute(f"{BACKFILL_SELECT} ORDER BY seller_id, id")
     while batch := cursor.fetchmany(1000):
-        rows = [
-            entry_row(e)
-            for doc, stored_hash in batch
-            for e in ledger_entries(read_invoice(doc, stored_hash, converter))
-        ]
-        conn.executemany(INSERT_ENTRY, rows)
+        conn.executemany(INSERT_ENTRY, backfill_rows(batch, converter))
 
 
 class SqliteReports:

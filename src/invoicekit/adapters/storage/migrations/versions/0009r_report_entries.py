@@ -6,7 +6,8 @@ Create Date: 2026-12-07
 
 ``report_entries`` holds ``invoicekit.reports.ledger`` rows (amounts in integer minor
 units, times as UTC text), so every "as of" report is a ``SUM`` in the database. The
-upgrade computes the entries of the invoices already stored from their documents. A
+upgrade computes the entries of the invoices already stored from their documents
+(a document that cannot be read is skipped, with a warning). A
 frozen copy of the table as it is at this revision.
 """
 
@@ -59,6 +60,7 @@ def upgrade() -> None:
             "cash_amount",
             "kind",
             "amount",
+            "day",
         ],
     )
     op.create_index(
@@ -68,32 +70,30 @@ def upgrade() -> None:
             "seller_id",
             "customer_id",
             "currency",
+            "invoice_id",
             "at",
             "due_date",
             "open_amount",
             "credit_amount",
-            "invoice_id",
         ],
     )
     _backfill()
 
 
 def _backfill() -> None:
-    """The entries of every stored issued invoice, a thousand invoices at a time."""
-    from invoicekit.adapters.storage.report_sql import INSERT_ENTRY, entry_row
-    from invoicekit.reports.ledger import ledger_entries
-    from invoicekit.serialization import make_converter, read_invoice
+    """The entries of every stored issued invoice, a thousand invoices at a time.
+
+    A document that cannot be read is skipped with a warning (``backfill_rows``).
+    """
+    from invoicekit.adapters.storage.report_sql import BACKFILL_SELECT, INSERT_ENTRY, backfill_rows
+    from invoicekit.serialization import make_converter
 
     converter = make_converter()
     conn = op.get_bind()
     insert = sa.text(INSERT_ENTRY)
-    result = conn.execute(sa.text("SELECT doc, content_hash FROM invoices WHERE status <> 'draft'"))
+    result = conn.execute(sa.text(BACKFILL_SELECT))
     while batch := result.fetchmany(1000):
-        rows = [
-            entry_row(e)
-            for doc, stored_hash in batch
-            for e in ledger_entries(read_invoice(doc, stored_hash, converter))
-        ]
+        rows = backfill_rows(batch, converter)
         if rows:
             conn.execute(insert, rows)
 
