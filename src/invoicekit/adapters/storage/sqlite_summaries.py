@@ -22,6 +22,7 @@ from invoicekit.adapters.storage.summary_rows import (
     bucket_columns,
     bucket_params,
     client_summary,
+    readable_invoices,
     search_key,
 )
 from invoicekit.adapters.storage.summary_rows import amount as _amount
@@ -268,16 +269,15 @@ class _Connection:
 
 def backfill_summaries(conn: sqlite3.Connection) -> None:
     """Migration 9: sum the invoices already stored (inside the migration's transaction)."""
-    from invoicekit.serialization import make_converter, read_invoice
+    from invoicekit.serialization import make_converter
 
     converter = make_converter()
 
     def issued(_seller_id: str | None) -> Iterable[Invoice]:
         cursor = conn.execute(
-            "SELECT doc, content_hash FROM invoices WHERE status != 'draft' ORDER BY seller_id, id"
+            "SELECT seller_id, id, doc FROM invoices WHERE status != 'draft' ORDER BY seller_id, id"
         )
         while batch := cursor.fetchmany(1000):
-            for doc, stored_hash in batch:
-                yield read_invoice(doc, stored_hash, converter)
+            yield from readable_invoices(batch, converter)
 
     SqliteSummaries(_Connection(conn), issued).rebuild()  # type: ignore[arg-type]  # the Session methods it uses

@@ -6,10 +6,14 @@ table the same way (the reference is ``client_order``; ``ORDER`` is it in SQL).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
+import cattrs
+
+from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.summary import from_micros
 from invoicekit.money import currency_digits
 from invoicekit.summary_repositories import ClientSummary
@@ -22,8 +26,20 @@ __all__ = [
     "bucket_params",
     "client_order",
     "client_summary",
+    "readable_invoices",
     "search_key",
 ]
+
+_log = logging.getLogger("invoicekit.storage")
+#: What reading a stored document may raise when it was changed outside invoicekit.
+_UNREADABLE: Final = (
+    ValueError,
+    TypeError,
+    LookupError,
+    AttributeError,
+    ArithmeticError,
+    cattrs.BaseValidationError,
+)
 
 #: The ORDER BY of each sort key (fixed text: a query's sort is checked against these keys).
 ORDER: Final = {
@@ -106,3 +122,26 @@ def bucket_params(cuts: Sequence[str]) -> list[str]:
         found += [cuts[i - 1], cuts[i]]
     found.append(cuts[-1])
     return found
+
+
+def readable_invoices(
+    rows: Iterable[Sequence[Any]], converter: cattrs.Converter
+) -> Iterator[Invoice]:
+    """The invoices of stored rows ``(seller_id, id, doc)``, for a migration's backfill.
+
+    A document that cannot be read back is skipped with a warning: the invoice itself then
+    fails to load with its own error, and the backfill of every other invoice goes on.
+    """
+    from invoicekit.serialization import read_invoice
+
+    for seller_id, invoice_id, doc in rows:
+        try:
+            yield read_invoice(doc, None, converter)
+        except _UNREADABLE as exc:
+            _log.warning(
+                "invoice %r of seller %r: its document cannot be read (%s); it is left out "
+                "of the summaries until it is saved again",
+                invoice_id,
+                seller_id,
+                exc,
+            )

@@ -56,20 +56,35 @@ def upgrade() -> None:
         sa.Column("invoice_id", _key(), primary_key=True),
         sa.Column("parts", sa.Text(), nullable=False),
     )
-    bind = op.get_bind()
-    if bind.execute(sa.text("SELECT 1 FROM invoices WHERE status != 'draft' LIMIT 1")).first():
-        from invoicekit.adapters.storage.sqlalchemy_repos import SqlTransaction
-        from invoicekit.serialization import make_converter
+    _backfill()
 
-        tx = SqlTransaction.on(
-            bind,
-            converter=make_converter(),
-            url=str(bind.engine.url),
-            postgres=bind.dialect.name == "postgresql",
-            write=True,
-            errors=(sa.exc.SQLAlchemyError,),
+
+def _backfill() -> None:
+    """The summaries of every stored issued invoice, a thousand invoices at a time.
+
+    A document that cannot be read is skipped with a warning (``readable_invoices``).
+    """
+    from invoicekit.adapters.storage.sqlalchemy_repos import SqlTransaction
+    from invoicekit.adapters.storage.summary_rows import readable_invoices
+    from invoicekit.serialization import make_converter
+
+    bind = op.get_bind()
+    converter = make_converter()
+    tx = SqlTransaction.on(
+        bind,
+        converter=converter,
+        url=str(bind.engine.url),
+        postgres=bind.dialect.name == "postgresql",
+        write=True,
+        errors=(sa.exc.SQLAlchemyError,),
+    )
+    result = bind.execute(
+        sa.text(
+            "SELECT seller_id, id, doc FROM invoices WHERE status != 'draft' ORDER BY seller_id, id"
         )
-        tx.summaries.rebuild()
+    )
+    while batch := result.fetchmany(1000):
+        tx.summaries.changed(list(readable_invoices(batch, converter)), new=True)
 
 
 def downgrade() -> None:
