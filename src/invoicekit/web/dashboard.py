@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import math
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, Final
@@ -26,7 +25,6 @@ from starlette.routing import Route
 
 from invoicekit.errors import ConfigurationError, InvoiceKitError, NotFoundError, ValidationError
 from invoicekit.services.billing import Billing
-from invoicekit.services.live_summary import LiveSummaries
 from invoicekit.summary_repositories import CLIENT_SORTS, MAX_OFFSET, ClientQuery
 from invoicekit.web.csrf import COOKIE, FIELD, Csrf
 from invoicekit.web.dashboard_pages import DashboardPages
@@ -42,7 +40,6 @@ ACTIONS: Final = frozenset({"remind", "mark_paid", "void"})
 Authorize = Callable[[Request], Any]
 MIN_SECRET: Final = 32
 MAX_FORM: Final = 4 * 1024
-_MAX_PAGE: Final = MAX_OFFSET // 50
 
 
 class _Refused(Exception):  # noqa: N818 - control flow: a page to answer with, not an error
@@ -150,10 +147,11 @@ class _Dashboard:
                     f"Sort by one of: {', '.join(CLIENT_SORTS)}; dir is asc or desc.",
                 )
             )
-        if not page_text.isdigit() or not 1 <= int(page_text) <= _MAX_PAGE:
+        most = MAX_OFFSET // self.page_size
+        if not page_text.isdigit() or not 1 <= int(page_text) <= most:
             raise _Refused(
                 self.message(
-                    request, 400, "Unknown page", f"The page is a number from 1 to {_MAX_PAGE}."
+                    request, 400, "Unknown page", f"The page is a number from 1 to {most}."
                 )
             )
         page = int(page_text)
@@ -355,13 +353,3 @@ def build_dashboard(
         middleware=[Middleware(SecurityHeaders)],
         exception_handlers={404: not_found},
     )
-
-
-def pages_count(total: int, size: int) -> int:
-    """How many pages ``total`` rows make (at least one)."""
-    return max(1, math.ceil(total / size))
-
-
-def live(billing: Billing, seller_id: str) -> LiveSummaries:
-    """The live summaries of ``seller_id`` in ``billing``'s store."""
-    return LiveSummaries(billing.storage, billing.clock, seller_id)
