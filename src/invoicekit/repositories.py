@@ -27,6 +27,7 @@ from invoicekit.subscription_repositories import (
     SubscriptionRepository,
     UsageRepository,
 )
+from invoicekit.report_repositories import ReportQueries
 
 __all__ = [
     "CheckoutRepository",
@@ -515,6 +516,10 @@ class Transaction(Protocol):
     @property
     def usage(self) -> UsageRepository:
         """Usage records (append-only)."""
+
+    @property
+    def reports(self) -> ReportQueries:
+        """Receivable figures as of an instant, computed in the store."""
 
 
 class Storage(Protocol):

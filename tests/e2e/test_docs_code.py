@@ -38,6 +38,10 @@ NOT_RUN: frozenset[tuple[str, str]] = frozenset(
         ("how-to/notifiers.md", "Not run here: needs your endpoint and INVOICEKIT_WEBHOOK_SECRET"),
         ("how-to/postgresql.md", "Not run here: needs a PostgreSQL server at db.internal"),
         (
+            "how-to/dashboard-behind-your-login.md",
+            "Not run here: your Django project's asgi.py (needs Django and your settings)",
+        ),
+        (
             "how-to/stripe.md",
             "Not run here: needs a Stripe test key (STRIPE_SECRET_KEY) and the network",
         ),

@@ -241,6 +241,11 @@ PORTS: Final = (
     "invoicekit.payment_records",
     "invoicekit.subscription_records",
     "invoicekit.subscription_repositories",
+    # The report port and the report values, definitions and export it carries (issue 17).
+    "invoicekit.report_repositories",
+    "invoicekit.reports",
+    # The live summaries' read port and rows (issue 17, the dashboard).
+    "invoicekit.summary_repositories",
 )
 #: Small support modules any layer outside the core may use.
 SUPPORT: Final = (
@@ -259,6 +264,10 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.storage.subscription_rows",
         "invoicekit.adapters.storage.usage_batches",
         "invoicekit.adapters.storage.usage_sql",
+        # The report queries' SQL, run by the SQLite and the SQLAlchemy adapters alike.
+        "invoicekit.adapters.storage.report_sql",
+        # The summaries' row helpers (search key, sort orders), the same in every store.
+        "invoicekit.adapters.storage.summary_rows",
     }
 )
 #: What the web app (invoicekit.web, the outermost ring) may import besides core and ports.

@@ -1,4 +1,4 @@
-"""The typer app behind the ``invoicekit`` command: ``demo`` and ``run-due``."""
+"""The typer app behind the ``invoicekit`` command: ``demo``, ``run-due`` and ``report``."""
 
 from __future__ import annotations
 
@@ -59,6 +59,9 @@ def demo(
         show(result, picture)
         picture.save_svg(str(summary_svg), title="invoicekit demo")
     show(result, console)
+    from invoicekit.cli.report import show_demo
+
+    show_demo(out / "billing.db", console)
     console.print(f"Done in {time.perf_counter() - started:.1f} s.")
 
 
@@ -88,3 +91,40 @@ def run_due(
     from invoicekit.cli.run_due import run
 
     raise typer.Exit(run(db, app_factory, dry_run=dry_run, now=now, console=Console()))
+
+
+@app.command("report")
+def report(
+    db: Annotated[
+        str,
+        typer.Option(
+            help="The store: a SQLite path, sqlite:///path.db or postgresql+psycopg://user@host/db."
+        ),
+    ],
+    seller: Annotated[
+        str | None,
+        typer.Option(
+            help="The seller's id; default: every seller of the store, one after another."
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The day to report on (YYYY-MM-DD); default today."),
+    ] = None,
+    output: Annotated[
+        str,
+        typer.Option(
+            "--format", help="table (rich tables), csv (the clients) or json (every report)."
+        ),
+    ] = "table",
+    app_factory: Annotated[
+        str | None,
+        typer.Option("--app", help="module:factory building your Billing from the URL."),
+    ] = None,
+) -> None:
+    """Receivables as of a day: open, overdue, aging, months, DSO, clients, attention (exit codes: 0, 2)."""
+    from invoicekit.cli.report import run
+
+    raise typer.Exit(
+        run(db, app_factory, seller=seller, as_of=as_of, output=output, console=Console())
+    )

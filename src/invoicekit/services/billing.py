@@ -26,6 +26,7 @@ from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
+from invoicekit.reports.mrr import MrrSource, RecurringTemplates
 from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.changes import InvoiceChanges
@@ -50,6 +51,7 @@ from invoicekit.services.payments import Payments
 from invoicekit.services.preview import Preview
 from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
+from invoicekit.services.reports import Reports
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.subscription_billing import generate_all
 from invoicekit.services.subscription_invoices import SubscriptionStatusHook, check_options
@@ -122,6 +124,8 @@ class SellerBooks:
     usage: Usage
     #: The host's own endpoints that receive this seller's events, signed (``add``, ``failing``).
     webhook_endpoints: WebhookEndpoints
+    #: Receivables reports as of any date, computed in the store (``invoicekit.reports``).
+    reports: Reports
 
 
 class Billing:
@@ -177,6 +181,8 @@ class Billing:
         self.providers = Providers(payments)
         #: The default provider (the first given), or None.
         self.payments_provider = self.providers.default
+        #: Where ``reports.mrr`` finds recurring revenue; append a source (subscriptions) to add it.
+        self.mrr_sources: list[MrrSource] = [RecurringTemplates()]
         self.renderer = renderer
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
@@ -382,6 +388,7 @@ class Billing:
                 shown=_shown_url,
                 registry=self._endpoints,
             ),
+            reports=Reports(self._runner, seller_id, lambda: self.mrr_sources),
         )
 
     def _event_poster(self, secret: str | bytes) -> Poster:

@@ -26,9 +26,12 @@ from invoicekit.adapters.storage.memory_payments import (
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
 from invoicekit.adapters.storage.memory_subscriptions import MemoryCatalog, MemorySubscriptions
 from invoicekit.adapters.storage.memory_usage import MemoryUsage
+from invoicekit.adapters.storage.memory_reports import EntryReports, memory_reports
+from invoicekit.adapters.storage.memory_summaries import MemorySummaries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
+from invoicekit.domain.summary import parts as summary_parts
 from invoicekit.errors import (
     ConcurrencyError,
     DuplicateError,
@@ -194,16 +197,24 @@ def _frozen(invoice: Invoice) -> tuple[object, ...]:
 
 class _Invoices:
     def __init__(
-        self, table: _Table[tuple[str, str], _StoredInvoice], numbers: _Table[tuple[str, str], str]
+        self,
+        table: _Table[tuple[str, str], _StoredInvoice],
+        numbers: _Table[tuple[str, str], str],
+        summaries: MemorySummaries,
     ) -> None:
         self._t = table
         self._numbers = numbers
+        self._summaries = summaries
         #: (seller, status) -> keys of invoices saved with that status: a superset (a key
         #: stays until its committed row has moved on), so a status query reads a few rows
         #: instead of the whole table (run_due asks for the open ones every day).
         self._by_status: dict[tuple[str, Status], set[tuple[str, str]]] = {}
 
     def _put(self, key: tuple[str, str], stored: _StoredInvoice) -> None:
+        before = self._t.get(key)
+        if before is not None or stored.invoice.status is not Status.DRAFT:
+            old = None if before is None else summary_parts(before.invoice)
+            self._summaries.changed(key[0], [(old, summary_parts(stored.invoice))])
         self._t.put(key, stored)
         self._by_status.setdefault((key[0], stored.invoice.status), set()).add(key)
 
@@ -463,6 +474,8 @@ class _MemoryTransaction:
     catalog: MemoryCatalog
     subscriptions: MemorySubscriptions
     usage: MemoryUsage
+    summaries: MemorySummaries
+    reports: EntryReports
 
 
 class MemoryStorage:
@@ -493,13 +506,20 @@ class MemoryStorage:
                 "coupons",
                 "subscriptions",
                 "usage",
+                "summary_clients",
+                "summary_days",
             )
         }
         t = self._tables
+        summaries = MemorySummaries(
+            t["summary_clients"],
+            t["summary_days"],
+            lambda: (stored.invoice for stored in t["invoices"].values()),
+        )
         self._tx = _MemoryTransaction(
             sellers=_Sellers(t["sellers"]),
             customers=_Customers(t["customers"]),
-            invoices=_Invoices(t["invoices"], t["numbers"]),
+            invoices=_Invoices(t["invoices"], t["numbers"], summaries),
             credit_notes=_CreditNotes(t["credit_notes"]),
             sequences=_Sequences(t["sequences"]),
             outbox=_Outbox(t["outbox"], self._next_position),
@@ -514,6 +534,8 @@ class MemoryStorage:
             catalog=MemoryCatalog(t["plans"], t["coupons"]),
             subscriptions=MemorySubscriptions(t["subscriptions"]),
             usage=MemoryUsage(t["usage"]),
+            summaries=summaries,
+            reports=memory_reports(t["invoices"], t["customers"]),
         )
         self._closed = False
         self._active = False

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +28,8 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
 )
 from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
 from invoicekit.adapters.storage.sqlalchemy_subscriptions import SqlCatalog, SqlSubscriptions
+from invoicekit.adapters.storage.sqlalchemy_reports import SqlReports, write_sql_entries
+from invoicekit.adapters.storage.sqlalchemy_summaries import SqlSummaries
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,
     CUSTOMERS,
@@ -245,6 +247,19 @@ class _Customers(_Repository):
 
 
 class _Invoices(_Repository):
+    def __init__(self, ctx: Context) -> None:
+        super().__init__(ctx)
+        self.summaries = SqlSummaries(ctx, self._issued)
+
+    def _issued(self, seller_id: str | None) -> Iterator[Invoice]:
+        """Every issued invoice (of one seller, or all), for rebuilding the summaries."""
+        query = sa.select(INVOICES).where(INVOICES.c.status != "draft")
+        if seller_id is not None:
+            query = query.where(INVOICES.c.seller_id == seller_id)
+        query = query.order_by(INVOICES.c.seller_id, INVOICES.c.id)
+        for row in self._c.rows("rebuild the summaries", query):
+            yield self._load(row)
+
     @staticmethod
     def _values(invoice: Invoice, text: str) -> dict[str, Any]:
         """The row of ``invoice`` with ``text`` as its document (one helper for every write)."""
@@ -294,6 +309,8 @@ class _Invoices(_Repository):
     def add(self, invoice: Invoice) -> None:
         if not self._c.insert_new("add invoice", INVOICES, self._new_row(invoice)):
             raise self._duplicate(invoice)
+        self.summaries.changed([invoice], new=True)
+        write_sql_entries(self._c, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         if not invoices:
@@ -303,6 +320,8 @@ class _Invoices(_Repository):
         statement = self._c.insert_ignoring(INVOICES).returning(INVOICES.c.id)
         added = {row.id for row in self._c.rows("add invoices", statement, rows)}
         if len(added) == len(invoices):
+            self.summaries.changed(invoices, new=True)
+            write_sql_entries(self._c, invoices, replace=False)
             return
         given: set[str] = set()
         for invoice in invoices:
@@ -364,6 +383,8 @@ class _Invoices(_Repository):
             error = self._save_error(item, params)
             if error is not None:
                 raise error
+        self.summaries.changed([invoice], new=freeze)
+        write_sql_entries(self._c, [invoice], replace=True)
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
         if len(items) <= 1:
@@ -374,6 +395,8 @@ class _Invoices(_Repository):
         # executemany of the guarded UPDATE (psycopg pipelines it); both drivers count the
         # rows of every execution, so a refused row shows in the total.
         if self._c.count("save invoices", _SAVE, rows) == len(items):
+            self._summarize(items)
+            write_sql_entries(self._c, [item.invoice for item in items], replace=True)
             return
         refused = False
         for item, row in zip(items, rows, strict=True):
@@ -385,6 +408,13 @@ class _Invoices(_Repository):
                     raise error
         if not refused:
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+        self._summarize(items)
+
+    def _summarize(self, items: Sequence[InvoiceSave]) -> None:
+        """The summaries of saved ``items``: those issued just now (frozen) had no share yet."""
+        self.summaries.changed([item.invoice for item in items if item.freeze], new=True)
+        self.summaries.changed([item.invoice for item in items if not item.freeze])
+        write_sql_entries(self._c, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:
         """The UPDATE parameters of one save: encoded once, the content hash from those bytes."""
@@ -661,6 +691,8 @@ class SqlTransaction:
     catalog: SqlCatalog
     subscriptions: SqlSubscriptions
     usage: SqlUsage
+    summaries: SqlSummaries
+    reports: SqlReports
 
     @classmethod
     def on(
@@ -675,10 +707,11 @@ class SqlTransaction:
     ) -> SqlTransaction:
         """The repositories working on ``conn`` (in a transaction the caller opened)."""
         ctx = Context(conn, converter, url, postgres, write, errors)
+        invoices = _Invoices(ctx)
         return cls(
             sellers=_Sellers(ctx),
             customers=_Customers(ctx),
-            invoices=_Invoices(ctx),
+            invoices=invoices,
             credit_notes=_CreditNotes(ctx),
             sequences=_Sequences(ctx),
             outbox=_Outbox(ctx),
@@ -693,4 +726,6 @@ class SqlTransaction:
             catalog=SqlCatalog(ctx),
             subscriptions=SqlSubscriptions(ctx),
             usage=SqlUsage(ctx),
+            summaries=invoices.summaries,
+            reports=SqlReports(ctx),
         )

@@ -30,6 +30,7 @@ from invoicekit.adapters.storage.sqlite_payments import (
     SqliteProviderEvents,
 )
 from invoicekit.adapters.storage.sqlite_recurring import SqliteRecurring
+from invoicekit.adapters.storage.sqlite_reports import SqliteReports, write_entries
 from invoicekit.adapters.storage.sqlite_schema import (
     DECODE_ERRORS,
     Row,
@@ -41,6 +42,7 @@ from invoicekit.adapters.storage.sqlite_schema import (
 )
 from invoicekit.adapters.storage.sqlite_subscriptions import SqliteCatalog, SqliteSubscriptions
 from invoicekit.adapters.storage.sqlite_usage import SqliteUsage
+from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
@@ -234,6 +236,14 @@ def _drafts_may_match(query: InvoiceQuery) -> bool:
 class _Invoices:
     def __init__(self, session: Session) -> None:
         self._s = session
+        self.summaries = SqliteSummaries(session, self._issued)
+
+    def _issued(self, seller_id: str | None) -> Iterator[Invoice]:
+        """Every issued invoice (of one seller, or all), for rebuilding the summaries."""
+        where, params = ("AND seller_id = ?", (seller_id,)) if seller_id else ("", ())
+        sql = f"{_INVOICE} WHERE status != 'draft' {where} ORDER BY seller_id, id"
+        for row in self._s.rows("rebuild the summaries", sql, params):
+            yield self._load(row)
 
     def _duplicate(self, invoice: Invoice) -> DuplicateError:
         """The reference's message: the id is checked before the number."""
@@ -247,6 +257,8 @@ class _Invoices:
             self._s.run("add an invoice", _ADD, self._new_row(invoice))
         except DuplicateError as exc:
             raise self._duplicate(invoice) from exc
+        self.summaries.changed([invoice], new=True)
+        write_entries(self._s, [invoice], replace=False)
 
     def add_many(self, invoices: Sequence[Invoice]) -> None:
         rows = [self._new_row(invoice) for invoice in invoices]
@@ -259,6 +271,8 @@ class _Invoices:
             self._s.run("add invoices", "RELEASE add_many")
             raise self._first_duplicate(invoices) from exc
         self._s.run("add invoices", "RELEASE add_many")
+        self.summaries.changed(invoices, new=True)
+        write_entries(self._s, invoices, replace=False)
 
     def _new_row(self, invoice: Invoice) -> tuple[Any, ...]:
         """The INSERT parameters of a new invoice (its one encoding)."""
@@ -376,8 +390,13 @@ class _Invoices:
         if updated != len(items):  # an id given twice; else impossible under BEGIN IMMEDIATE
             known.clear()
             raise ConcurrencyError("an invoice was saved twice in one batch; reload it and retry")
+        # Issued just now (frozen): no share of theirs was kept before.
+        fresh = [item.invoice for item in items if item.freeze]
+        self.summaries.changed(fresh, new=True)
+        self.summaries.changed([item.invoice for item in items if not item.freeze])
         for item, saved in zip(items, params, strict=True):
             known[self._key(item.invoice)] = (item.invoice.version, saved[_SAVED_HASH])
+        write_entries(self._s, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave, stored: Row | None) -> tuple[Any, ...]:
         """The UPDATE parameters of one save (its one encoding), checked against the stored row."""
@@ -664,13 +683,16 @@ class _SqliteTransaction:
     catalog: SqliteCatalog
     subscriptions: SqliteSubscriptions
     usage: SqliteUsage
+    summaries: SqliteSummaries
+    reports: SqliteReports
 
 
 def _transaction(session: Session) -> _SqliteTransaction:
+    invoices = _Invoices(session)
     return _SqliteTransaction(
         sellers=_Sellers(session),
         customers=_Customers(session),
-        invoices=_Invoices(session),
+        invoices=invoices,
         credit_notes=_CreditNotes(session),
         sequences=_Sequences(session),
         outbox=_Outbox(session),
@@ -685,6 +707,8 @@ def _transaction(session: Session) -> _SqliteTransaction:
         catalog=SqliteCatalog(session),
         subscriptions=SqliteSubscriptions(session),
         usage=SqliteUsage(session),
+        summaries=invoices.summaries,
+        reports=SqliteReports(session),
     )
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import cattrs
 
+from invoicekit.adapters.storage.sqlite_reports import ENTRIES_SCHEMA, backfill_entries
+from invoicekit.adapters.storage.sqlite_summaries import backfill_summaries
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.errors import (
@@ -228,8 +230,44 @@ _V8: Final = (
         ON usage_records (seller_id, subscription_id, received_at)""",
 )
 
-#: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (_V1, _V2, _V3, _V4, _V5, _V6, _V7, _V8)
+# Receivables reports (issue 17): each issued invoice's dated entries (reports.ledger),
+# written with the invoice; the existing invoices' entries are computed from their documents.
+_V9: Final = (*ENTRIES_SCHEMA, backfill_entries)
+
+# Live receivables summaries (issue 17, sqlite_summaries.py): per client and per day,
+# kept by every invoice save; the invoices already stored are summed once here.
+_V10: Final = (
+    """CREATE TABLE summary_clients (
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, currency TEXT NOT NULL,
+        name TEXT NOT NULL, search TEXT NOT NULL, open INTEGER NOT NULL,
+        credit INTEGER NOT NULL, invoiced INTEGER NOT NULL, invoices INTEGER NOT NULL,
+        open_invoices INTEGER NOT NULL, PRIMARY KEY (seller_id, customer_id, currency))""",
+    "CREATE INDEX summary_clients_open ON summary_clients (seller_id, open)",
+    "CREATE INDEX summary_clients_search ON summary_clients (seller_id, search)",
+    """CREATE TABLE summary_days (
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, currency TEXT NOT NULL,
+        kind TEXT NOT NULL, day TEXT NOT NULL, amount INTEGER NOT NULL,
+        PRIMARY KEY (seller_id, customer_id, currency, kind, day)) WITHOUT ROWID""",
+    """CREATE TABLE summary_parts (
+        seller_id TEXT NOT NULL, invoice_id TEXT NOT NULL, parts TEXT NOT NULL,
+        PRIMARY KEY (seller_id, invoice_id)) WITHOUT ROWID""",
+    backfill_summaries,
+)
+
+#: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1; a step
+#: is a statement or a function of the connection (a backfill computed in Python).
+MIGRATIONS: Final[tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...]] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    _V5,
+    _V6,
+    _V7,
+    _V8,
+    _V9,
+    _V10,
+)
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)
 
@@ -296,7 +334,10 @@ def migrate(conn: sqlite3.Connection, path: str) -> int:
                 conn.execute("COMMIT")
                 return found
             for statement in MIGRATIONS[found]:
-                conn.execute(statement)
+                if callable(statement):
+                    statement(conn)
+                else:
+                    conn.execute(statement)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",

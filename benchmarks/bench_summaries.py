@@ -1,0 +1,160 @@
+"""What keeping the live summaries adds to issuing an invoice and recording a payment (goal <= 10 %).
+
+Same run, same store, same workload, rounds alternating between the library as it is
+("with") and the library with the summaries' writer switched off ("without": the
+``changed`` method of the store's summaries replaced by a no-op for that round). Each
+round drafts ``--n`` invoices of 10 lines, issues them one by one (``issue``: one
+transaction each) and records a payment on each (``payments.record``); only ``issue``
+and ``record`` are timed. The median of the rounds per mode; the ratio with/without.
+
+Stores: SQLite (a file, ``synchronous=NORMAL``, so the fsync does not hide the work)
+and PostgreSQL (a database made for the run and dropped after it).
+
+Usage: ``python benchmarks/bench_summaries.py [--quick] [--n 200] [--rounds 5]
+[--sqlite-only | --postgres-only] [--json]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Final
+
+import common
+
+import invoicekit as ik
+from invoicekit.adapters.storage.sqlalchemy_summaries import SqlSummaries
+from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
+
+GOAL: Final = 1.10
+
+
+@contextlib.contextmanager
+def summaries_off(cls: type[Any]) -> Iterator[None]:
+    """The summaries of ``cls``' store not kept while the block runs (the "without" rounds)."""
+    kept = cls.changed
+    cls.changed = lambda _self, _invoices, **_options: None
+    try:
+        yield
+    finally:
+        cls.changed = kept
+
+
+def one_round(billing: ik.Billing, tag: str, n: int) -> tuple[float, float]:
+    """Seconds to issue ``n`` invoices one by one, and to record a payment on each."""
+    seller = billing.sellers.create(
+        name="Northwind Studio", country="DE", currency="EUR", timezone="Europe/Berlin"
+    )
+    books = billing.seller(seller.id)
+    customers = [books.customers.create(f"Client {k}").id for k in range(20)]
+    drafts = [
+        books.invoices.draft(customers[k % 20], lines=common.ten_lines(k), id=f"{tag}-{k}").id
+        for k in range(n)
+    ]
+    started = time.perf_counter()
+    issued = [books.invoices.issue(d) for d in drafts]
+    issuing = time.perf_counter() - started
+    started = time.perf_counter()
+    for invoice in issued:
+        books.payments.record(invoice.id, invoice.amount_due)
+    paying = time.perf_counter() - started
+    return issuing, paying
+
+
+def measure(
+    name: str, make: Callable[[], ik.Billing], cls: type[Any], n: int, rounds: int
+) -> list[dict[str, str]]:
+    """Alternate rounds with and without the summaries on one store; one row per operation."""
+    times: dict[tuple[str, str], list[float]] = {}
+    with make() as billing:
+        one_round(billing, "warm", max(n // 10, 5))
+        for r in range(rounds):
+            for mode in ("with", "without") if r % 2 == 0 else ("without", "with"):
+                context = summaries_off(cls) if mode == "without" else contextlib.nullcontext()
+                with context:
+                    issuing, paying = one_round(billing, f"{mode}{r}", n)
+                times.setdefault(("issue", mode), []).append(issuing)
+                times.setdefault(("record payment", mode), []).append(paying)
+    rows = []
+    for operation in ("issue", "record payment"):
+        with_s = statistics.median(times[operation, "with"])
+        without_s = statistics.median(times[operation, "without"])
+        ratio = with_s / without_s
+        rows.append(
+            {
+                "case": f"{name}: {operation}",
+                "n": str(n),
+                "with ms/op": f"{with_s / n * 1000:.2f}",
+                "without ms/op": f"{without_s / n * 1000:.2f}",
+                "added": f"{(ratio - 1) * 100:+.1f} %",
+                "goal": f"<= +10 %: {'met' if ratio <= GOAL else 'NOT met'}",
+            }
+        )
+    return rows
+
+
+def _sqlite() -> ik.Billing:
+    folder = Path(tempfile.mkdtemp(prefix="bench-summaries-"))
+    return common.sqlite_billing(folder / "books.sqlite", "NORMAL")
+
+
+@contextlib.contextmanager
+def _postgres_url() -> Iterator[str]:
+    import bench_postgres as bp
+    import sqlalchemy as sa
+    from psycopg import sql
+
+    with bp.admin() as (conn, url):
+        name = f"invoicekit_bench_summaries_{secrets.token_hex(4)}"
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield bp.library_url(
+                sa.make_url(url).set(database=name).render_as_string(hide_password=False)
+            )
+        finally:
+            conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def main(argv: list[str] | None = None) -> list[dict[str, str]]:
+    """Parse the options, run, print."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="50 invoices, 3 rounds")
+    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    n, rounds = (50, 3) if args.quick else (args.n, args.rounds)
+    rows: list[dict[str, str]] = []
+    if not args.postgres_only:
+        rows += measure("SQLite", _sqlite, SqliteSummaries, n, rounds)
+    if not args.sqlite_only:
+        with _postgres_url() as url:
+            rows += measure(
+                "PostgreSQL",
+                lambda: ik.Billing.from_url(url, clock=common.clock()),
+                SqlSummaries,
+                n,
+                rounds,
+            )
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        for row in rows:
+            print(
+                f"  {row['case']:<28} n={row['n']:<5} with {row['with ms/op']:>6} ms/op  "
+                f"without {row['without ms/op']:>6} ms/op  added {row['added']:>7}  {row['goal']}"
+            )
+    return rows
+
+
+if __name__ == "__main__":
+    main()

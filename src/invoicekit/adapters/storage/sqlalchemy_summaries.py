@@ -1,0 +1,328 @@
+"""The live summaries of ``SqlAlchemyStorage`` (revision 0011): the same rows as SQLite's.
+
+``summary_parts`` keeps what each issued invoice added (JSON), so a save reads one
+short row, not the old invoice, and applies the difference to ``summary_clients`` and
+``summary_days`` with additive ``INSERT ... ON CONFLICT DO UPDATE`` statements in the
+save's own transaction. Amounts are BIGINT millionths: exact in every database.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+import sqlalchemy as sa
+
+from invoicekit.adapters.storage.sqlalchemy_tables import METADATA, Context, key_type
+from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_COLUMNS
+from invoicekit.adapters.storage.summary_rows import (
+    ORDER,
+    bucket_columns,
+    client_summary,
+    search_key,
+)
+from invoicekit.adapters.storage.summary_rows import amount as _amount
+from invoicekit.domain.invoice import Invoice
+from invoicekit.domain.status import Status
+from invoicekit.domain.summary import Day, Parts, change
+from invoicekit.domain.summary import parts as invoice_parts
+from invoicekit.summary_repositories import ClientQuery, ClientSummary, DayAmount
+
+__all__ = ["SUMMARY_CLIENTS", "SUMMARY_DAYS", "SUMMARY_PARTS", "SqlSummaries"]
+
+SUMMARY_CLIENTS: Final = sa.Table(
+    "summary_clients",
+    METADATA,
+    sa.Column("seller_id", key_type(), primary_key=True),
+    sa.Column("customer_id", key_type(), primary_key=True),
+    sa.Column("currency", key_type(), primary_key=True),
+    sa.Column("name", sa.Text(), nullable=False),
+    sa.Column("search", key_type(), nullable=False),
+    sa.Column("open", sa.BigInteger(), nullable=False),
+    sa.Column("credit", sa.BigInteger(), nullable=False),
+    sa.Column("invoiced", sa.BigInteger(), nullable=False),
+    sa.Column("invoices", sa.BigInteger(), nullable=False),
+    sa.Column("open_invoices", sa.BigInteger(), nullable=False),
+    sa.Index("summary_clients_open", "seller_id", "open"),
+    sa.Index("summary_clients_search", "seller_id", "search"),
+)
+SUMMARY_DAYS: Final = sa.Table(
+    "summary_days",
+    METADATA,
+    sa.Column("seller_id", key_type(), primary_key=True),
+    sa.Column("customer_id", key_type(), primary_key=True),
+    sa.Column("currency", key_type(), primary_key=True),
+    sa.Column("kind", key_type(), primary_key=True),
+    sa.Column("day", key_type(), primary_key=True),
+    sa.Column("amount", sa.BigInteger(), nullable=False),
+)
+SUMMARY_PARTS: Final = sa.Table(
+    "summary_parts",
+    METADATA,
+    sa.Column("seller_id", key_type(), primary_key=True),
+    sa.Column("invoice_id", key_type(), primary_key=True),
+    sa.Column("parts", sa.Text(), nullable=False),
+)
+
+_CLIENT_UPSERT: Final = sa.text(
+    """INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open,
+        credit, invoiced, invoices, open_invoices)
+    VALUES (:seller_id, :customer_id, :currency, :name, :search, :open, :credit, :invoiced,
+        :invoices, :open_invoices)
+    ON CONFLICT (seller_id, customer_id, currency) DO UPDATE SET
+        name = excluded.name, search = excluded.search,
+        open = summary_clients.open + excluded.open,
+        credit = summary_clients.credit + excluded.credit,
+        invoiced = summary_clients.invoiced + excluded.invoiced,
+        invoices = summary_clients.invoices + excluded.invoices,
+        open_invoices = summary_clients.open_invoices + excluded.open_invoices"""
+)
+_DAY_UPSERT: Final = sa.text(
+    """INSERT INTO summary_days (seller_id, customer_id, currency, kind, day, amount)
+    VALUES (:seller_id, :customer_id, :currency, :kind, :day, :amount)
+    ON CONFLICT (seller_id, customer_id, currency, kind, day) DO UPDATE SET
+        amount = summary_days.amount + excluded.amount"""
+)
+_PARTS_UPSERT: Final = sa.text(
+    """INSERT INTO summary_parts (seller_id, invoice_id, parts)
+    VALUES (:seller_id, :invoice_id, :parts)
+    ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
+)
+
+
+def _in(name: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """``:name_0, :name_1, ...`` and their parameters (an IN list both databases take)."""
+    params = {f"{name}_{i}": v for i, v in enumerate(values)}
+    return ", ".join(f":{k}" for k in params) or "NULL", params
+
+
+class SqlSummaries:
+    """``SummaryRepository`` on one transaction's ``Context``, and the writer the invoices call."""
+
+    def __init__(self, ctx: Context, issued: Callable[[str | None], Iterable[Invoice]]) -> None:
+        self._c = ctx
+        self._issued = issued
+
+    # ------------------------------------------------------------ writing
+
+    def changed(self, invoices: Sequence[Invoice], *, new: bool = False) -> None:
+        """Apply what saving ``invoices`` moves (drafts move nothing and are skipped).
+
+        ``new``: the invoices were added or issued just now, so they had no share yet.
+        """
+        issued = [inv for inv in invoices if inv.status is not Status.DRAFT]
+        for seller_id in sorted({inv.seller_id for inv in issued}):
+            mine = [inv for inv in issued if inv.seller_id == seller_id]
+            for start in range(0, len(mine), 500):
+                self._changed(seller_id, mine[start : start + 500], new=new)
+
+    def _changed(self, seller_id: str, mine: Sequence[Invoice], *, new: bool) -> None:
+        ids, params = _in("id", [inv.id for inv in mine])
+        sql = sa.text(
+            f"SELECT invoice_id, parts FROM summary_parts WHERE seller_id = :seller_id "  # noqa: S608 - placeholders only
+            f"AND invoice_id IN ({ids})"
+        )
+        rows = (
+            []
+            if new
+            else self._c.rows("update the summaries", sql, {"seller_id": seller_id, **params})
+        )
+        old: dict[str, str] = {str(r[0]): str(r[1]) for r in (tuple(row) for row in rows)}
+        pairs: list[tuple[Parts | None, Parts | None]] = []
+        written: list[dict[str, Any]] = []
+        for invoice in mine:
+            before = old.get(invoice.id)
+            share = invoice_parts(invoice)
+            text = None if share is None else share.to_json()
+            if text == before:
+                continue
+            pairs.append((None if before is None else Parts.from_json(before), share))
+            if text is not None:
+                written.append({"seller_id": seller_id, "invoice_id": invoice.id, "parts": text})
+        if not pairs:
+            return
+        moved = change(pairs)
+        clients = [
+            {
+                "seller_id": seller_id,
+                "customer_id": customer_id,
+                "currency": currency,
+                "name": d.name,
+                "search": search_key(d.name, customer_id),
+                "open": d.open,
+                "credit": d.credit,
+                "invoiced": d.invoiced,
+                "invoices": d.invoices,
+                "open_invoices": d.open_invoices,
+            }
+            for (customer_id, currency), d in sorted(moved.clients.items())
+        ]
+        days = [
+            {
+                "seller_id": seller_id,
+                "customer_id": customer_id,
+                "currency": currency,
+                "kind": kind,
+                "day": day,
+                "amount": amount,
+            }
+            for (customer_id, currency, kind, day), amount in sorted(moved.days.items())
+        ]
+        # Sorted keys: concurrent saves lock the shared rows in one order (no deadlock).
+        if clients:
+            self._c.run("update the summaries", _CLIENT_UPSERT, clients)
+        if days:
+            self._c.run("update the summaries", _DAY_UPSERT, days)
+        if written:
+            self._c.run("update the summaries", _PARTS_UPSERT, written)
+
+    def rebuild(self, seller_id: str | None = None) -> None:
+        """Recompute the summaries (of one seller, or all) from the stored invoices."""
+        where = "WHERE seller_id = :seller_id" if seller_id else ""
+        for table in ("summary_clients", "summary_days", "summary_parts"):
+            sql = sa.text(f"DELETE FROM {table} {where}")  # noqa: S608 - constants only
+            self._c.run("rebuild the summaries", sql, {"seller_id": seller_id})
+        batch: list[Invoice] = []
+        for invoice in self._issued(seller_id):
+            batch.append(invoice)
+            if len(batch) >= 500:  # noqa: PLR2004 - a batch size
+                self.changed(batch)
+                batch = []
+        self.changed(batch)
+
+    # ------------------------------------------------------------ reading
+
+    def clients(
+        self, seller_id: str, query: ClientQuery
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients, and how many match in all."""
+        where = "seller_id = :seller_id"
+        params: dict[str, Any] = {"seller_id": seller_id}
+        if query.currency is not None:
+            where += " AND currency = :currency"
+            params["currency"] = query.currency
+        if query.pattern is not None:
+            where += " AND search LIKE :pattern ESCAPE '\\'"
+            params["pattern"] = query.pattern
+        way = "DESC" if query.descending else "ASC"
+        order = f"{ORDER[query.sort]} {way}, customer_id {way}, currency {way}"
+        sql = sa.text(
+            f"SELECT {_CLIENT_COLUMNS} FROM summary_clients WHERE {where} "  # noqa: S608 - constants only
+            f"ORDER BY {order} LIMIT :limit OFFSET :offset"
+        )
+        page = {**params, "limit": query.limit, "offset": query.offset}
+        rows = self._c.rows("read the clients", sql, page)
+        count = sa.text(f"SELECT count(*) FROM summary_clients WHERE {where}")  # noqa: S608 - constants only
+        total = self._c.scalar("count the clients", count, params)
+        return [client_summary(tuple(row)) for row in rows], int(total)
+
+    def client(self, seller_id: str, customer_id: str) -> builtins.list[ClientSummary]:
+        """The client's rows, one per currency."""
+        sql = sa.text(
+            f"SELECT {_CLIENT_COLUMNS} FROM summary_clients "  # noqa: S608 - constants only
+            "WHERE seller_id = :seller_id AND customer_id = :customer_id ORDER BY currency"
+        )
+        rows = self._c.rows(
+            "read a client", sql, {"seller_id": seller_id, "customer_id": customer_id}
+        )
+        return [client_summary(tuple(row)) for row in rows]
+
+    def days(
+        self,
+        seller_id: str,
+        kinds: Sequence[str],
+        *,
+        since: date | None = None,
+        customer_id: str | None = None,
+    ) -> builtins.list[DayAmount]:
+        """Per-day amounts of ``kinds`` from ``since``, ordered by currency, kind and day."""
+        names, params = _in("kind", list(kinds))
+        sql = sa.text(
+            "SELECT currency, kind, day, amount FROM summary_days "  # noqa: S608 - placeholders only
+            f"WHERE seller_id = :seller_id AND customer_id = :customer_id AND kind IN ({names}) "
+            "AND day >= :since AND amount != 0 ORDER BY currency, kind, day"
+        )
+        params.update(
+            seller_id=seller_id,
+            customer_id=customer_id or "",
+            since=since.isoformat() if since is not None else "",
+        )
+        return [
+            DayAmount(cur, kind, date.fromisoformat(day), _amount(amount, cur))
+            for cur, kind, day, amount in map(
+                tuple, self._c.rows("read the summaries", sql, params)
+            )
+        ]
+
+    def overdue(
+        self, seller_id: str, customer_ids: Sequence[str], *, today: date
+    ) -> dict[tuple[str, str], Decimal]:
+        """What is past due on ``today`` per (customer, currency), for the clients named."""
+        if not customer_ids:
+            return {}
+        names, params = _in("c", list(customer_ids))
+        sql = sa.text(
+            "SELECT customer_id, currency, sum(amount) FROM summary_days "  # noqa: S608 - placeholders only
+            f"WHERE seller_id = :seller_id AND customer_id IN ({names}) AND kind = :kind "
+            "AND day < :today GROUP BY customer_id, currency HAVING sum(amount) != 0"
+        )
+        params.update(seller_id=seller_id, kind=Day.DUE.value, today=today.isoformat())
+        return {
+            (customer_id, cur): _amount(total, cur)
+            for customer_id, cur, total in map(
+                tuple, self._c.rows("read what is overdue", sql, params)
+            )
+        }
+
+    def buckets(
+        self,
+        seller_id: str,
+        kinds: Sequence[str],
+        bounds: Sequence[date],
+        *,
+        since: date | None = None,
+    ) -> dict[tuple[str, str], builtins.list[Decimal]]:
+        """The seller's day amounts per (currency, kind) in the ranges ``bounds`` cut."""
+        names, params = _in("kind", list(kinds))
+        columns = bucket_columns(len(bounds), ":b{}")
+        sql = sa.text(
+            f"SELECT currency, kind, {columns} FROM summary_days "  # noqa: S608 - placeholders only
+            f"WHERE seller_id = :seller_id AND customer_id = '' AND kind IN ({names}) "
+            "AND day >= :since GROUP BY currency, kind"
+        )
+        params.update({f"b{i}": b.isoformat() for i, b in enumerate(bounds)}, seller_id=seller_id)
+        params["since"] = "" if since is None else since.isoformat()
+        return {
+            (cur, kind): [_amount(v, cur) for v in sums]
+            for cur, kind, *sums in map(tuple, self._c.rows("read the summaries", sql, params))
+        }
+
+    def months(
+        self, seller_id: str, kinds: Sequence[str], *, since: date
+    ) -> builtins.list[DayAmount]:
+        """The seller's day amounts of ``kinds`` summed per month from ``since``."""
+        names, params = _in("kind", list(kinds))
+        sql = sa.text(
+            "SELECT currency, kind, substr(day, 1, 7) AS month, sum(amount) FROM summary_days "  # noqa: S608 - placeholders only
+            f"WHERE seller_id = :seller_id AND customer_id = '' AND kind IN ({names}) "
+            "AND day >= :since GROUP BY currency, kind, substr(day, 1, 7) "
+            "HAVING sum(amount) != 0 ORDER BY currency, kind, month"
+        )
+        params.update(seller_id=seller_id, since=since.isoformat())
+        return [
+            DayAmount(cur, kind, date.fromisoformat(f"{month}-01"), _amount(v, cur))
+            for cur, kind, month, v in map(tuple, self._c.rows("read the summaries", sql, params))
+        ]
+
+    def credit(self, seller_id: str) -> dict[str, Decimal]:
+        """The customer credit the seller's clients hold, per currency."""
+        sql = sa.text(
+            "SELECT currency, sum(amount) FROM summary_days WHERE seller_id = :seller_id "
+            "AND customer_id = '' AND kind = :kind GROUP BY currency HAVING sum(amount) != 0 "
+            "ORDER BY currency"
+        )
+        rows = self._c.rows("read credit", sql, {"seller_id": seller_id, "kind": Day.CREDIT.value})
+        return {cur: _amount(total, cur) for cur, total in map(tuple, rows)}
