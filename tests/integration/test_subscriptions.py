@@ -386,11 +386,28 @@ def test_a_quantity_change_on_a_subscription_without_seats_names_price_id(
     assert caught.value.problems[0].path == "price_id"
 
 
-def test_the_grace_and_dunning_options_are_checked() -> None:
-    with pytest.raises(ik.ConfigurationError, match="usage_grace"):
-        ik.Billing.in_memory(usage_grace=timedelta(days=-1))
-    with pytest.raises(ik.ConfigurationError, match="subscription_on_dunning_end"):
-        ik.Billing.in_memory(subscription_on_dunning_end="deleted")  # type: ignore[arg-type]
+def test_the_grace_and_dunning_settings_are_the_seller_s(sub_billing: ik.Billing) -> None:
+    a = agency(sub_billing)
+    with pytest.raises(ik.ValidationError) as caught:
+        sub_billing.sellers.update(
+            a.books.seller_id,
+            usage_grace=timedelta(days=-1),
+            subscription_on_dunning_end="deleted",
+        )
+    assert [p.path for p in caught.value.problems] == [
+        "usage_grace",
+        "subscription_on_dunning_end",
+    ]
+    seller = sub_billing.sellers.get(a.books.seller_id)
+    assert (seller.usage_grace, seller.subscription_on_dunning_end) == (
+        timedelta(hours=1),
+        "canceled",
+    )
+    changed = sub_billing.sellers.update(
+        a.books.seller_id, usage_grace=timedelta(days=7), subscription_on_dunning_end="unpaid"
+    )
+    assert sub_billing.sellers.get(a.books.seller_id) == changed
+    assert changed.usage_grace == timedelta(days=7)
 
 
 def _recording(store: str, clock: FixedClock) -> tuple[ik.Billing, list[str]]:
@@ -447,11 +464,13 @@ def test_invoice_now_below_zero_is_a_standalone_credit_note(
     billing.close()
 
 
-def test_dunning_end_leaves_it_unpaid_when_the_billing_says_so(
+def test_dunning_end_leaves_it_unpaid_when_the_seller_says_so(
     sub_store: str, sub_clock: FixedClock
 ) -> None:
-    billing = ik.Billing.from_url(sub_store, clock=sub_clock, subscription_on_dunning_end="unpaid")
-    a = agency(billing, dunning=ik.DunningPolicy(retry_days=()))
+    billing = ik.Billing.from_url(sub_store, clock=sub_clock)
+    a = agency(
+        billing, dunning=ik.DunningPolicy(retry_days=()), subscription_on_dunning_end="unpaid"
+    )
     sub = a.books.subscriptions.create(a.customer_id, plan_id="basic")
     billing.run_due()
     (invoice,) = _of(a.books, sub.id)
