@@ -68,10 +68,11 @@ def bill_now(
     change: Change,
     now: datetime,
     issue_in: IssueIn,
-) -> str:
+) -> dict[str, str]:
     """Bill ``change.lines`` at once: an issued invoice, or a credit note when they net below 0.
 
-    Returns the id of the invoice or credit note. Runs in the change's transaction.
+    Returns which, as the Subscription field naming it: ``{"change_invoice_id": id}`` or
+    ``{"change_credit_note_id": id}``. Runs in the change's transaction.
     """
     sub = change.subscription
     seller = tx.sellers.get(seller_id)
@@ -90,7 +91,7 @@ def bill_now(
         )
         tx.invoices.add(draft)
         issued = issue_in(tx, [draft], now, {customer.id: customer})
-        return issued[0].id
+        return {"change_invoice_id": issued[0].id}
     series = seller.series_named("credit_note")
     issue_date = books_date(now, seller)
     seq = tx.sequences.next_value(seller_id, series.name, series.format.period_key(issue_date))
@@ -105,7 +106,7 @@ def bill_now(
         reason=f"Subscription {sub.id}: change billed at once",
     )
     tx.credit_notes.add(note)
-    return note.id
+    return {"change_credit_note_id": note.id}
 
 
 class SubscriptionStatusHook:
