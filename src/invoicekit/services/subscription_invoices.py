@@ -68,11 +68,10 @@ def bill_now(
     change: Change,
     now: datetime,
     issue_in: IssueIn,
-) -> dict[str, str]:
+) -> tuple[str | None, str | None]:
     """Bill ``change.lines`` at once: an issued invoice, or a credit note when they net below 0.
 
-    Returns which, as the Subscription field naming it: ``{"change_invoice_id": id}`` or
-    ``{"change_credit_note_id": id}``. Runs in the change's transaction.
+    Returns (invoice id, credit note id), one of them None. Runs in the change's transaction.
     """
     sub = change.subscription
     seller = tx.sellers.get(seller_id)
@@ -91,7 +90,7 @@ def bill_now(
         )
         tx.invoices.add(draft)
         issued = issue_in(tx, [draft], now, {customer.id: customer})
-        return {"change_invoice_id": issued[0].id}
+        return issued[0].id, None
     series = seller.series_named("credit_note")
     issue_date = books_date(now, seller)
     seq = tx.sequences.next_value(seller_id, series.name, series.format.period_key(issue_date))
@@ -106,7 +105,7 @@ def bill_now(
         reason=f"Subscription {sub.id}: change billed at once",
     )
     tx.credit_notes.add(note)
-    return {"change_credit_note_id": note.id}
+    return None, note.id
 
 
 class SubscriptionStatusHook:

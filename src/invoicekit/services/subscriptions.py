@@ -378,7 +378,7 @@ class Subscriptions:
             )
             if not (done.invoice_now and done.lines):
                 return changed
-            billed = bill_now(
+            invoice_id, note_id = bill_now(
                 tx,
                 self._run,
                 self._seller_id,
@@ -388,7 +388,9 @@ class Subscriptions:
             )
             # issuing may have moved the record on (a payment at issue sets its status)
             saved = tx.subscriptions.get(self._seller_id, subscription_id, for_update=True)
-            changed = attrs.evolve(saved.subscription, **billed)
+            changed = attrs.evolve(
+                saved.subscription, change_invoice_id=invoice_id, change_credit_note_id=note_id
+            )
             tx.subscriptions.save(
                 attrs.evolve(saved, subscription=changed), expected_version=saved.version
             )
