@@ -243,8 +243,8 @@ def test_the_seller_subscription_settings_are_checked(
             name="Acme",
             country="DE",
             currency="EUR",
-            usage_grace=grace,  # type: ignore[typeddict-item]
-            subscription_on_dunning_end=on_end,
+            usage_grace=grace,  # type: ignore[arg-type]
+            subscription_on_dunning_end=on_end,  # type: ignore[arg-type]
         )
     paths = {p.path for p in caught.value.problems}
     assert "usage_grace" in paths

@@ -8,6 +8,7 @@ before them reads back with the defaults), and bad values name their field.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import attrs
 import pytest
@@ -62,7 +63,7 @@ def test_the_defaults_stay_out_of_the_document_and_come_back() -> None:
         ),
     ],
 )
-def test_a_bad_setting_names_its_field(changes: dict[str, object], paths: list[str]) -> None:
+def test_a_bad_setting_names_its_field(changes: dict[str, Any], paths: list[str]) -> None:
     with pytest.raises(ValidationError) as caught:
         attrs.evolve(seller(), **changes)
     assert [p.path for p in caught.value.problems] == paths
