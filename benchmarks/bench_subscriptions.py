@@ -96,14 +96,14 @@ def fill(billing: ik.Billing, clock: Any, n: int) -> tuple[Any, list[str]]:
     for start in range(0, len(records), _BATCH):
         books.usage.record_many(records[start : start + _BATCH])
     drafts = common.draft_all(books, first, n)
-    clock.set(common.AT + billing.usage_grace)
+    clock.set(common.AT + billing.sellers.get(books.seller_id).usage_grace)
     return books, drafts
 
 
 def measure(billing: ik.Billing, clock: Any, n: int, store: str) -> common.Row:
     """Time run_due then issue_many on the same store; one row with the ratio of rates."""
     books, drafts = fill(billing, clock, n)
-    now = common.AT + billing.usage_grace
+    now = common.AT + billing.sellers.get(books.seller_id).usage_grace
     report: list[Any] = []
     lib = common.timed(lambda: report.append(billing.run_due(now)))
     made = sum(1 for e in report[0].entries if e.action == "generate" and e.outcome == "done")

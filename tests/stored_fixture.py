@@ -7,7 +7,7 @@ from typing import Any, Final
 #: Fields added since tests/fixtures/stored_v1.* was written, with their defaults: documents
 #: written today carry them, the fixture's do not (Seller's payment_provider and
 #: send_receipts, Payment's disputes, Seller's and Customer's dunning,
-#: Seller's collection settings, Customer's payment_method).
+#: Seller's collection settings, Customer's payment_method, Seller's subscription settings).
 LATER_DEFAULTS: Final[dict[str, object]] = {
     "payment_provider": None,
     "send_receipts": True,
@@ -16,6 +16,8 @@ LATER_DEFAULTS: Final[dict[str, object]] = {
     "collection": "send_invoice",
     "collect_on": "on_issue",
     "payment_method": None,
+    "usage_grace": "3600",
+    "subscription_on_dunning_end": "canceled",
 }
 
 

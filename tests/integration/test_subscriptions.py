@@ -104,13 +104,17 @@ def test_invoice_now_bills_the_difference_at_once(
     sub = a.books.subscriptions.create(a.customer_id, plan_id="pro", quantities={"seats": 1})
     sub_billing.run_due()
     sub_clock.advance(days=15)
-    a.books.subscriptions.change_quantity(sub.id, 4, proration="invoice_now")
+    changed = a.books.subscriptions.change_quantity(sub.id, 4, proration="invoice_now")
     now = [i for i in _invoices(a.books) if i.metadata.get("change") == "invoice_now"]
     assert len(now) == 1
     assert now[0].status is ik.Status.PENDING
     # 4 seats for 16 of 31 days (20.65) less 1 seat's unused 16 days (5.16)
     assert now[0].totals.tax_exclusive == Decimal("15.49")
-    assert a.books.subscriptions.get(sub.id).pending == ()
+    assert (changed.change_invoice_id, changed.change_credit_note_id) == (now[0].id, None)
+    assert a.books.subscriptions.get(sub.id) == changed
+    assert changed.pending == ()
+    later = a.books.subscriptions.change_quantity(sub.id, 5)  # prorated: nothing billed at once
+    assert (later.change_invoice_id, later.change_credit_note_id) == (None, None)
 
 
 def test_a_trial_ends_into_billing_with_a_card(
@@ -386,11 +390,28 @@ def test_a_quantity_change_on_a_subscription_without_seats_names_price_id(
     assert caught.value.problems[0].path == "price_id"
 
 
-def test_the_grace_and_dunning_options_are_checked() -> None:
-    with pytest.raises(ik.ConfigurationError, match="usage_grace"):
-        ik.Billing.in_memory(usage_grace=timedelta(days=-1))
-    with pytest.raises(ik.ConfigurationError, match="subscription_on_dunning_end"):
-        ik.Billing.in_memory(subscription_on_dunning_end="deleted")  # type: ignore[arg-type]
+def test_the_grace_and_dunning_settings_are_the_seller_s(sub_billing: ik.Billing) -> None:
+    a = agency(sub_billing)
+    with pytest.raises(ik.ValidationError) as caught:
+        sub_billing.sellers.update(
+            a.books.seller_id,
+            usage_grace=timedelta(days=-1),
+            subscription_on_dunning_end="deleted",
+        )
+    assert [p.path for p in caught.value.problems] == [
+        "usage_grace",
+        "subscription_on_dunning_end",
+    ]
+    seller = sub_billing.sellers.get(a.books.seller_id)
+    assert (seller.usage_grace, seller.subscription_on_dunning_end) == (
+        timedelta(hours=1),
+        "canceled",
+    )
+    changed = sub_billing.sellers.update(
+        a.books.seller_id, usage_grace=timedelta(days=7), subscription_on_dunning_end="unpaid"
+    )
+    assert sub_billing.sellers.get(a.books.seller_id) == changed
+    assert changed.usage_grace == timedelta(days=7)
 
 
 def _recording(store: str, clock: FixedClock) -> tuple[ik.Billing, list[str]]:
@@ -420,6 +441,7 @@ def test_cancel_now_with_a_prorated_credit_issues_a_credit_note(
     canceled = a.books.subscriptions.cancel(sub.id, prorate=True)
     assert canceled.status is ik.SubscriptionStatus.CANCELED
     (note,) = _notes(billing, a.books.seller_id, made)
+    assert (canceled.change_invoice_id, canceled.change_credit_note_id) == (None, note.id)
     assert note.totals.tax_exclusive == Decimal("15.48")  # 30 × 16/31
     assert sub.id in (note.reason or "")
     sub_clock.advance(days=40)
@@ -439,19 +461,24 @@ def test_invoice_now_below_zero_is_a_standalone_credit_note(
     billing.run_due()
     sub_clock.advance(days=15)
     before = len(a.books.invoices.list(limit=1000))
-    a.books.subscriptions.change_quantity(sub.id, 1, proration="invoice_now")
+    changed = a.books.subscriptions.change_quantity(sub.id, 1, proration="invoice_now")
     assert len(a.books.invoices.list(limit=1000)) == before  # nothing to charge
     (note,) = _notes(billing, a.books.seller_id, made)
+    assert changed.change_credit_note_id == note.id
+    assert a.books.invoices.credit_note(changed.change_credit_note_id) == note
+    assert a.books.subscriptions.get(sub.id).change_credit_note_id == note.id
     # 4 seats' unused 16 of 31 days (20.65) less 1 seat's remaining days (5.16)
     assert note.totals.tax_exclusive == Decimal("15.49")
     billing.close()
 
 
-def test_dunning_end_leaves_it_unpaid_when_the_billing_says_so(
+def test_dunning_end_leaves_it_unpaid_when_the_seller_says_so(
     sub_store: str, sub_clock: FixedClock
 ) -> None:
-    billing = ik.Billing.from_url(sub_store, clock=sub_clock, subscription_on_dunning_end="unpaid")
-    a = agency(billing, dunning=ik.DunningPolicy(retry_days=()))
+    billing = ik.Billing.from_url(sub_store, clock=sub_clock)
+    a = agency(
+        billing, dunning=ik.DunningPolicy(retry_days=()), subscription_on_dunning_end="unpaid"
+    )
     sub = a.books.subscriptions.create(a.customer_id, plan_id="basic")
     billing.run_due()
     (invoice,) = _of(a.books, sub.id)

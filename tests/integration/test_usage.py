@@ -201,3 +201,52 @@ def test_another_sellers_subscription_is_refused_like_an_unknown_one(
         messages.append(caught.value.problems[0].message)
     assert messages[0] == messages[1]
     assert b.books.usage.record(theirs, "api_calls", 1, key="x") is True
+
+
+def test_the_seller_grace_decides_when_the_held_draft_is_issued(
+    sub_billing: ik.Billing, sub_clock: FixedClock
+) -> None:
+    a = agency(sub_billing, usage_grace=timedelta(hours=3))
+    assert sub_billing.sellers.get(a.books.seller_id).usage_grace == timedelta(hours=3)
+    sub_id = a.books.subscriptions.create(a.customer_id, plan_id="api").id
+    sub_billing.run_due()
+    sub_clock.advance(days=31, hours=2)  # past the default hour, inside this seller's three
+    a.books.usage.record(sub_id, "api_calls", 2000, key="u1", at=START + timedelta(days=5))
+    sub_billing.run_due()
+    assert _of(a.books, sub_id)[1].status is ik.Status.DRAFT
+    sub_clock.advance(hours=1)
+    sub_billing.run_due()
+    assert _of(a.books, sub_id)[1].status is ik.Status.PENDING
+
+
+def test_a_seller_without_grace_issues_the_usage_bill_at_once(
+    sub_billing: ik.Billing, sub_clock: FixedClock
+) -> None:
+    a = agency(sub_billing)
+    sub_billing.sellers.update(a.books.seller_id, usage_grace=timedelta(0))
+    sub_id = a.books.subscriptions.create(a.customer_id, plan_id="api").id
+    sub_billing.run_due()
+    sub_clock.advance(days=31)  # February's bill is due: nothing to wait for
+    sub_billing.run_due()
+    assert _of(a.books, sub_id)[1].status is ik.Status.PENDING
+
+
+@pytest.mark.parametrize(
+    ("grace", "on_end"),
+    [(timedelta(days=7, seconds=1), "canceled"), (timedelta(seconds=-1), "unpaid"), (3600, "x")],
+)
+def test_the_seller_subscription_settings_are_checked(
+    sub_billing: ik.Billing, grace: object, on_end: object
+) -> None:
+    with pytest.raises(ik.ValidationError) as caught:
+        sub_billing.sellers.create(
+            name="Acme",
+            country="DE",
+            currency="EUR",
+            usage_grace=grace,  # type: ignore[arg-type]
+            subscription_on_dunning_end=on_end,  # type: ignore[arg-type]
+        )
+    paths = {p.path for p in caught.value.problems}
+    assert "usage_grace" in paths
+    assert ("subscription_on_dunning_end" in paths) is (on_end == "x")
+    assert sub_billing.sellers.list() == []

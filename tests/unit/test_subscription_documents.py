@@ -47,6 +47,17 @@ def test_a_subscription_without_optional_fields_reads_back() -> None:
     assert subscription_from_text(c, subscription_text(c, bare), "t") == bare
 
 
+def test_what_a_change_billed_at_once_reads_back_and_is_absent_from_older_documents() -> None:
+    c = make_converter()
+    billed = attrs.evolve(rich_subscription(), change_credit_note_id="cn_1")
+    assert subscription_from_text(c, subscription_text(c, billed), "t") == billed
+    older = json.loads(subscription_text(c, rich_subscription()))
+    del older["subscription"]["change_invoice_id"], older["subscription"]["change_credit_note_id"]
+    back = subscription_from_text(c, json.dumps(older), "t")
+    assert back == rich_subscription()
+    assert (back.change_invoice_id, back.change_credit_note_id) == (None, None)
+
+
 def test_a_changed_or_unknown_document_is_an_integrity_error() -> None:
     c = make_converter()
     document = json.loads(plan_text(c, rich_plan()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Final
 
@@ -24,6 +25,7 @@ from invoicekit.domain.numbering import Series, default_series
 from invoicekit.domain.policy import PriceMode, RoundingPolicy
 from invoicekit.domain.reminding import minimum_problems, minimums
 from invoicekit.domain.terms import NetDays, PaymentTerms
+from invoicekit.domain.usage import DEFAULT_USAGE_GRACE, subscription_setting_problems
 from invoicekit.domain.zones import zone_problems
 from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import check_currency
@@ -297,6 +299,11 @@ class Seller:
     collection: str = "send_invoice"
     #: When ``run_due`` charges automatically: "on_issue" or "on_due_date".
     collect_on: str = "on_issue"
+    #: How long after a period closes its subscription invoice waits for late usage before it
+    #: is issued (0 to 7 days); usage arriving later is an adjustment on the next invoice.
+    usage_grace: timedelta = DEFAULT_USAGE_GRACE
+    #: What a subscription becomes when dunning ends without payment: "canceled" or "unpaid".
+    subscription_on_dunning_end: str = "canceled"
 
     def series_named(self, name: str) -> Series:
         """The series called ``name``; ValidationError naming the configured ones if absent."""
@@ -444,6 +451,7 @@ def _settings_problems(seller: Seller) -> list[Problem]:
         + checks.identifier("payment_provider", seller.payment_provider, required=False)
         + minimum_problems(seller.reminder_minimum)
         + collection_problems(seller.collection, seller.collect_on)
+        + subscription_setting_problems(seller.usage_grace, seller.subscription_on_dunning_end)
         + (
             []
             if seller.dunning is None or isinstance(seller.dunning, DunningPolicy)

@@ -139,6 +139,12 @@ class Subscription:
     start: datetime | None = None
     #: Metered items replaced by plan changes whose usage is still to be billed.
     retired: tuple[RetiredItem, ...] = ()
+    #: The invoice the last change (``change_plan``, ``change_quantity``, ``cancel``, ...)
+    #: billed at once, or None: that change billed nothing at once, or credited it.
+    change_invoice_id: str | None = None
+    #: The standalone credit note of the last change billed at once whose total was below
+    #: zero, or None.
+    change_credit_note_id: str | None = None
 
     @classmethod
     def create(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from enum import StrEnum
 from typing import Final
@@ -22,10 +22,13 @@ from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.errors import Problem, problem
 
 __all__ = [
+    "DEFAULT_USAGE_GRACE",
     "MAX_PROPERTIES",
     "MAX_PROPERTY_KEY",
     "MAX_PROPERTY_TEXT",
+    "MAX_USAGE_GRACE",
     "MAX_USAGE_QUANTITY",
+    "ON_DUNNING_END",
     "PROPERTY_KEY",
     "USAGE_PLACES",
     "Aggregation",
@@ -35,10 +38,17 @@ __all__ = [
     "aggregate",
     "level_before",
     "quantity_units",
+    "subscription_setting_problems",
     "weighted_quantity",
 ]
 
 _ZERO: Final = Decimal(0)
+#: How long a closed period's invoice waits for late usage unless the seller says otherwise.
+DEFAULT_USAGE_GRACE: Final = timedelta(hours=1)
+#: The longest usage grace a seller may set.
+MAX_USAGE_GRACE: Final = timedelta(days=7)
+#: What a subscription may become when dunning ends without payment (the first is the default).
+ON_DUNNING_END: Final = ("canceled", "unpaid")
 #: Usage quantities have at most this many decimal places (stored exactly, scaled by 10**6).
 USAGE_PLACES: Final = 6
 #: The largest usage quantity of one record.
@@ -261,3 +271,27 @@ def level_before(records: Iterable[UsageRecord], start: datetime) -> Decimal:
     """WEIGHTED_SUM: the quantity of the last record (by ``at``, then key) before ``start``, or 0."""
     before = [r for r in records if r.at < start]
     return max(before, key=_order).quantity if before else _ZERO
+
+
+def subscription_setting_problems(usage_grace: object, on_dunning_end: object) -> list[Problem]:
+    """The seller's ``usage_grace`` and ``subscription_on_dunning_end`` settings."""
+    found: list[Problem] = []
+    if not isinstance(usage_grace, timedelta) or not (
+        timedelta(0) <= usage_grace <= MAX_USAGE_GRACE
+    ):
+        found.append(
+            problem(
+                "usage_grace",
+                "must be a timedelta from 0 to 7 days (1 hour by default)",
+                usage_grace,
+            )
+        )
+    if on_dunning_end not in ON_DUNNING_END:
+        found.append(
+            problem(
+                "subscription_on_dunning_end",
+                f"allowed: {', '.join(ON_DUNNING_END)}",
+                on_dunning_end,
+            )
+        )
+    return found

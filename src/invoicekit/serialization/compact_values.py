@@ -7,6 +7,7 @@ dict with its defaults left out. compact.py writes the documents that hold them.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Final
 
 from invoicekit.domain.invoice import (
@@ -22,6 +23,7 @@ from invoicekit.domain.parties import Address, BankAccount, Contact, Customer, S
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.status import PaymentStatus
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
+from invoicekit.domain.usage import DEFAULT_USAGE_GRACE
 from invoicekit.money import Rounding
 from invoicekit.serialization.collection_values import method_document
 from invoicekit.serialization.dunning_values import dunning_document
@@ -37,6 +39,8 @@ __all__ = [
     "fields",
     "payment_document",
     "policy_document",
+    "seconds_from",
+    "seconds_text",
     "seller_document",
     "terms_document",
     "transfer_document",
@@ -154,6 +158,22 @@ def _seller_settings(out: dict[str, Any], seller: Seller) -> None:
         out["collection"] = seller.collection
     if seller.collect_on != "on_issue":
         out["collect_on"] = seller.collect_on
+    if seller.usage_grace != DEFAULT_USAGE_GRACE:
+        out["usage_grace"] = seconds_text(seller.usage_grace)
+    if seller.subscription_on_dunning_end != "canceled":
+        out["subscription_on_dunning_end"] = seller.subscription_on_dunning_end
+
+
+def seconds_text(span: timedelta) -> str:
+    """A non-negative duration as its seconds in decimal text ("3600", "1.5"): exact, no float."""
+    whole, micro = divmod(span // timedelta(microseconds=1), 1_000_000)
+    return str(whole) if not micro else f"{whole}.{micro:06d}".rstrip("0")
+
+
+def seconds_from(text: str) -> timedelta:
+    """The duration ``seconds_text`` wrote."""
+    whole, _, fraction = text.partition(".")
+    return timedelta(seconds=int(whole), microseconds=int(fraction.ljust(6, "0") or 0))
 
 
 def seller_document(seller: Seller) -> dict[str, Any]:

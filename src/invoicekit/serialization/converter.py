@@ -10,7 +10,7 @@ hash holds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Final, TypeVar, cast
 
@@ -28,6 +28,7 @@ from invoicekit.domain.policy import RoundingPolicy
 from invoicekit.domain.tax import Tax
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
 from invoicekit.domain.totals import LineAmounts, Totals
+from invoicekit.serialization.compact_values import seconds_from, seconds_text
 from invoicekit.serialization.dunning_values import dunning_document, dunning_from
 
 __all__ = [
@@ -174,6 +175,8 @@ def make_converter() -> cattrs.Converter:
     c.register_structure_hook(date, lambda v, _: date.fromisoformat(v))
     c.register_unstructure_hook(time, time.isoformat)  # a schedule's time of day
     c.register_structure_hook(time, lambda v, _: time.fromisoformat(v))
+    c.register_unstructure_hook(timedelta, seconds_text)  # a seller's usage grace
+    c.register_structure_hook(timedelta, lambda v, _: seconds_from(v))
     c.register_unstructure_hook(FrozenMapping, FrozenMapping.thaw)
     c.register_structure_hook_func(lambda t: t == Mapping[str, Any], lambda v, _: FrozenMapping(v))
     c.register_unstructure_hook(

@@ -59,6 +59,8 @@ _LATER_PARTY_DEFAULTS: Final[Mapping[str, Mapping[str, object]]] = {
         "dunning": None,
         "collection": "send_invoice",
         "collect_on": "on_issue",
+        "usage_grace": "3600",
+        "subscription_on_dunning_end": "canceled",
     },
     "customer": {"dunning": None, "payment_method": None},
 }

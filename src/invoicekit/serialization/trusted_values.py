@@ -32,10 +32,16 @@ from invoicekit.domain.parties import (
 from invoicekit.domain.policy import PriceMode, RoundingPolicy, TaxRounding
 from invoicekit.domain.status import PaymentStatus
 from invoicekit.domain.terms import EndOfMonth, FixedDate, NetDays, PaymentTerms
+from invoicekit.domain.usage import DEFAULT_USAGE_GRACE
 from invoicekit.money import Rounding
 from invoicekit.serialization.builders import unchecked
 from invoicekit.serialization.collection_values import method_from
-from invoicekit.serialization.compact_values import DEFAULT_POLICY, DEFAULT_SERIES, DEFAULT_TERMS
+from invoicekit.serialization.compact_values import (
+    DEFAULT_POLICY,
+    DEFAULT_SERIES,
+    DEFAULT_TERMS,
+    seconds_from,
+)
 from invoicekit.serialization.dunning_values import dunning_from
 
 __all__ = [
@@ -154,6 +160,7 @@ def seller(data: dict[str, Any]) -> Seller:
     get = data.get
     rounding, prices, terms_data = get("rounding"), get("prices"), get("terms")
     series, minimum = get("series"), get("reminder_minimum")
+    grace = get("usage_grace")
     return _new_seller(
         id=data["id"],
         name=data["name"],
@@ -179,6 +186,8 @@ def seller(data: dict[str, Any]) -> Seller:
         dunning=dunning_from(get("dunning")),
         collection=get("collection", "send_invoice"),
         collect_on=get("collect_on", "on_issue"),
+        usage_grace=DEFAULT_USAGE_GRACE if grace is None else seconds_from(grace),
+        subscription_on_dunning_end=get("subscription_on_dunning_end", "canceled"),
         reminder_minimum=_EMPTY
         if minimum is None
         else FrozenMapping({k: _D(v) for k, v in minimum.items()}),

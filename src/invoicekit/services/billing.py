@@ -54,7 +54,7 @@ from invoicekit.services.recurring import Recurring
 from invoicekit.services.reports import Reports
 from invoicekit.services.run_due import RunDue
 from invoicekit.services.subscription_billing import generate_all
-from invoicekit.services.subscription_invoices import SubscriptionStatusHook, check_options
+from invoicekit.services.subscription_invoices import SubscriptionStatusHook
 from invoicekit.services.subscriptions import Subscriptions
 from invoicekit.services.unit import Runner
 from invoicekit.services.usage import Usage
@@ -145,10 +145,6 @@ class Billing:
     ``pay_link_ttl`` (at most ten years); without it messages link to the provider's
     ``payment_link``, if any. ``pay_url`` is the mount point only (http(s), a host, no
     query or fragment): links are ``pay_url + "/i/<token>"``.
-    ``usage_grace`` is how long after a period closes its invoice waits for late usage
-    before it is issued (usage arriving later is an adjustment on the next invoice);
-    ``subscription_on_dunning_end`` is what a subscription becomes when dunning ends
-    without payment: "canceled" (the default) or "unpaid".
     The constructors ``in_memory``, ``sqlite`` and ``from_url`` take the same keyword
     arguments, typed (``BillingOptions``), so mypy reports a misspelt one.
     """
@@ -169,13 +165,8 @@ class Billing:
         attach_pdf: bool = False,
         pay_url: str | None = None,
         pay_link_ttl: timedelta = timedelta(days=60),
-        usage_grace: timedelta = timedelta(hours=1),
-        subscription_on_dunning_end: Literal["canceled", "unpaid"] = "canceled",
     ) -> None:
         self.storage = storage
-        check_options(usage_grace, subscription_on_dunning_end)
-        #: How long a closed period's invoice waits for late usage before it is issued.
-        self.usage_grace = usage_grace
         #: The payment providers by name (the first is the default; ``Seller.payment_provider``
         #: chooses another).
         self.providers = Providers(payments)
@@ -220,7 +211,7 @@ class Billing:
             CustomerNotices(self._runner, self.dispatcher, immediate=self._immediate)
         )
         self._runner.on_change.append(CheckoutClosing(self._runner, self.providers.get))
-        self._runner.on_change.append(SubscriptionStatusHook(subscription_on_dunning_end))
+        self._runner.on_change.append(SubscriptionStatusHook())
         self._handlers = EventHandlers(self._runner)
         self._endpoints: dict[str, AddedEndpoint] = {}
         #: The executor of ``run_due``; its ``generate`` hook runs recurring templates first.
@@ -418,14 +409,13 @@ class Billing:
         """Every due bill of every seller's subscriptions as one invoice, exactly once (I2).
 
         Ends trials whose end has come, drafts each due bill, issues those without usage
-        at once and those with usage once ``usage_grace`` has passed. Safe from many
+        at once and those with usage once the seller's ``usage_grace`` has passed. Safe from many
         workers at once and again after a crash. ``run_due`` calls it after
         ``recurring_due``; so may a scheduler.
         """
         return generate_all(
             self._runner,
             lambda seller_id: self.seller(seller_id).invoices._issue_in,  # noqa: SLF001 - shared
-            self.usage_grace,
             now,
             dry_run=dry_run,
         )

@@ -51,8 +51,6 @@ class BillingOptions(TypedDict, total=False):
     attach_pdf: bool
     pay_url: str | None
     pay_link_ttl: timedelta
-    usage_grace: timedelta
-    subscription_on_dunning_end: Literal["canceled", "unpaid"]
 
 
 class SellerSettings(TypedDict, total=False):
@@ -82,6 +80,8 @@ class SellerSettings(TypedDict, total=False):
     dunning: DunningPolicy | None
     collection: str
     collect_on: str
+    usage_grace: timedelta
+    subscription_on_dunning_end: str
 
 
 class SellerFields(SellerSettings):

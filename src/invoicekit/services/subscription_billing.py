@@ -6,7 +6,7 @@ of subscriptions is claimed, drafted, issued and its progress saved in one trans
 so a run that dies leaves the page as it was and the next run does it once.
 
 A bill with metered prices is drafted at its ``bill_at`` and held for the usage grace
-(``Billing(usage_grace=...)``, one hour by default): the first run at or after
+(the seller's ``usage_grace``, one hour by default): the first run at or after
 ``bill_at + grace`` recomputes its usage lines (usage received in the grace counts) and
 issues it. What each metered price billed is kept (``BilledUsage``) with the instant
 usage was counted up to (``usage_billed_until``); usage received later for a billed
@@ -118,11 +118,10 @@ class _Run:
 class SubscriptionGenerator:
     """Generates one seller's due subscription invoices."""
 
-    def __init__(self, runner: Runner, seller_id: str, issue_in: IssueIn, grace: timedelta) -> None:
+    def __init__(self, runner: Runner, seller_id: str, issue_in: IssueIn) -> None:
         self._run = runner
         self._seller_id = seller_id
         self._issue_in = issue_in
-        self.grace = grace
 
     def generate_due(self, now: datetime, *, dry_run: bool = False) -> GenerationReport:
         """Draft every due bill of every subscription; issue each once its grace has passed."""
@@ -156,26 +155,17 @@ class SubscriptionGenerator:
         generated: list[Generated] = []
         skipped: list[Skipped] = []
         with self._run.read() as tx:
+            grace = tx.sellers.get(self._seller_id).usage_grace
             for sub_id in ids:
                 record = tx.subscriptions.get(self._seller_id, sub_id)
                 for bill in due_bills(record.subscription, record.last_index, now):
-                    self._collect(record.subscription, bill, generated, skipped, now)
+                    if bill.skipped is not None:
+                        skipped.append(Skipped(self._seller_id, sub_id, bill.index, bill.skipped))
+                    else:
+                        ripe = _ripe(record.subscription, bill, now, grace)
+                        generated.append(self._made(record.subscription, bill, issue=ripe))
         issued = [g.invoice_id for g in generated if g.issue]
         return GenerationReport(tuple(generated), tuple(issued), tuple(skipped), dry_run=True)
-
-    def _collect(
-        self,
-        sub: Subscription,
-        bill: PeriodBill,
-        generated: list[Generated],
-        skipped: list[Skipped],
-        now: datetime,
-    ) -> None:
-        """A dry run's view of ``bill``: generated, or skipped and why."""
-        if bill.skipped is not None:
-            skipped.append(Skipped(self._seller_id, sub.id, bill.index, bill.skipped))
-            return
-        generated.append(self._made(sub, bill, issue=self._ripe(sub, bill, now)))
 
     def _made(self, sub: Subscription, bill: PeriodBill, *, issue: bool) -> Generated:
         p = bill.period
@@ -183,12 +173,6 @@ class SubscriptionGenerator:
         return Generated(
             self._seller_id, sub.id, bill.index, p.start, p.last_day, invoice_id, issue
         )
-
-    def _ripe(self, sub: Subscription, bill: PeriodBill, now: datetime) -> bool:
-        """Whether the bill is issued now: no usage to wait for, or its grace has passed."""
-        if bill.usage_window is None or not metered(sub):
-            return True
-        return now >= bill.bill_at + self.grace
 
     def _generate(self, ids: Sequence[str], now: datetime) -> _Page:
         """One page in one transaction: claim, end trials, draft, issue, save progress."""
@@ -258,7 +242,7 @@ class SubscriptionGenerator:
         if draft is None:
             return
         bill = bill_for(state.sub, int(draft.metadata["period"]), run.now)
-        if bill is None or not self._ripe(state.sub, bill, run.now):
+        if bill is None or not _ripe(state.sub, bill, run.now, run.seller.usage_grace):
             state.held.append(invoice_id)
             return
         current = attrs.evolve(record, billed=tuple(state.billed))
@@ -286,7 +270,7 @@ class SubscriptionGenerator:
             page.skipped.append(Skipped(self._seller_id, sub.id, bill.index, bill.skipped))
             state.sub = after_bill(sub, bill)
             return
-        issue = self._ripe(sub, bill, run.now)
+        issue = _ripe(sub, bill, run.now, run.seller.usage_grace)
         current = attrs.evolve(record, billed=tuple(state.billed))
         # Late usage of billed periods goes on the first bill issued now, once.
         composed = compose(tx, current, sub, bill, run.now, late=issue and not state.counted)
@@ -331,10 +315,16 @@ class SubscriptionGenerator:
         return inv if inv.status is Status.DRAFT else None
 
 
+def _ripe(sub: Subscription, bill: PeriodBill, now: datetime, grace: timedelta) -> bool:
+    """Whether the bill is issued now: no usage to wait for, or the seller's grace has passed."""
+    if bill.usage_window is None or not metered(sub):
+        return True
+    return now >= bill.bill_at + grace
+
+
 def generate_all(
     runner: Runner,
     issue_in_for: Callable[[str], IssueIn],
-    grace: timedelta,
     now: datetime | None,
     *,
     dry_run: bool = False,
@@ -350,6 +340,6 @@ def generate_all(
         sellers = sorted({seller_id for seller_id, _ in tx.subscriptions.billing()})
     report = GenerationReport(dry_run=dry_run)
     for seller_id in sellers:
-        generator = SubscriptionGenerator(runner, seller_id, issue_in_for(seller_id), grace)
+        generator = SubscriptionGenerator(runner, seller_id, issue_in_for(seller_id))
         report += generator.generate_due(when, dry_run=dry_run)
     return report

@@ -8,7 +8,7 @@
   a standalone credit note (the credit-note series) states what the customer is owed.
 * ``SubscriptionStatusHook``: a failed collection of a subscription's invoice makes it
   ``past_due``; the last failure the dunning policy retries ends dunning, and the
-  subscription becomes ``canceled`` or ``unpaid`` (Billing's ``subscription_on_dunning_end``);
+  subscription becomes ``canceled`` or ``unpaid`` (the seller's ``subscription_on_dunning_end``);
   paid, it is ``active`` again.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
 
@@ -30,17 +30,15 @@ from invoicekit.domain.line import Line
 from invoicekit.domain.parties import Customer
 from invoicekit.domain.standalone_credit import standalone_credit_note
 from invoicekit.domain.subscription import Change, SubscriptionStatus
-from invoicekit.errors import ConfigurationError, NotFoundError, ValidationError
+from invoicekit.errors import NotFoundError, ValidationError
 from invoicekit.ports import Transaction
 from invoicekit.services.unit import Runner
 
 __all__ = [
-    "ON_DUNNING_END",
     "SUBSCRIPTION",
     "IssueIn",
     "SubscriptionStatusHook",
     "bill_now",
-    "check_options",
     "subscription_invoice_id",
 ]
 
@@ -50,22 +48,6 @@ IssueIn = Callable[
 ]
 #: The metadata key naming the subscription an invoice bills.
 SUBSCRIPTION: Final = "subscription"
-#: What a subscription becomes when dunning ends without payment.
-ON_DUNNING_END: Final = ("canceled", "unpaid")
-
-
-def check_options(usage_grace: object, on_dunning_end: object) -> None:
-    """Billing's subscription options: ConfigurationError naming a bad one."""
-    if not isinstance(usage_grace, timedelta) or not (
-        timedelta(0) <= usage_grace <= timedelta(days=31)
-    ):
-        raise ConfigurationError(
-            f"usage_grace must be a timedelta of 0 to 31 days, not {usage_grace!r}"
-        )
-    if on_dunning_end not in ON_DUNNING_END:
-        raise ConfigurationError(
-            f"subscription_on_dunning_end must be 'canceled' or 'unpaid', not {on_dunning_end!r}"
-        )
 
 
 def subscription_invoice_id(seller_id: str, subscription_id: str, index: int) -> str:
@@ -86,10 +68,10 @@ def bill_now(
     change: Change,
     now: datetime,
     issue_in: IssueIn,
-) -> str:
+) -> tuple[str | None, str | None]:
     """Bill ``change.lines`` at once: an issued invoice, or a credit note when they net below 0.
 
-    Returns the id of the invoice or credit note. Runs in the change's transaction.
+    Returns (invoice id, credit note id), one of them None. Runs in the change's transaction.
     """
     sub = change.subscription
     seller = tx.sellers.get(seller_id)
@@ -108,7 +90,7 @@ def bill_now(
         )
         tx.invoices.add(draft)
         issued = issue_in(tx, [draft], now, {customer.id: customer})
-        return issued[0].id
+        return issued[0].id, None
     series = seller.series_named("credit_note")
     issue_date = books_date(now, seller)
     seq = tx.sequences.next_value(seller_id, series.name, series.format.period_key(issue_date))
@@ -123,14 +105,11 @@ def bill_now(
         reason=f"Subscription {sub.id}: change billed at once",
     )
     tx.credit_notes.add(note)
-    return note.id
+    return None, note.id
 
 
 class SubscriptionStatusHook:
     """A ``Runner.on_change`` hook: collection outcomes of subscription invoices set its status."""
-
-    def __init__(self, on_dunning_end: str = "canceled") -> None:
-        self.on_dunning_end = SubscriptionStatus(on_dunning_end)
 
     def __call__(
         self, tx: Transaction, invoice: Invoice, events: Sequence[Event], now: datetime
@@ -153,7 +132,9 @@ class SubscriptionStatusHook:
         if paid:
             status = SubscriptionStatus.ACTIVE
         elif self._dunning_ended(tx, invoice):
-            status = self.on_dunning_end
+            status = SubscriptionStatus(
+                tx.sellers.get(invoice.seller_id).subscription_on_dunning_end
+            )
         else:
             status = SubscriptionStatus.PAST_DUE
         if status is sub.status:

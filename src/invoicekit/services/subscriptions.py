@@ -370,15 +370,31 @@ class Subscriptions:
             done = apply(tx, record.subscription, at or now)
             if done is None:
                 return record.subscription
-            tx.subscriptions.save(
-                attrs.evolve(record, subscription=done.subscription),
-                expected_version=record.version,
+            changed = attrs.evolve(
+                done.subscription, change_invoice_id=None, change_credit_note_id=None
             )
-            if done.invoice_now and done.lines:
-                bill_now(
-                    tx, self._run, self._seller_id, change=done, now=now, issue_in=self._issue_in
-                )
-            return done.subscription
+            tx.subscriptions.save(
+                attrs.evolve(record, subscription=changed), expected_version=record.version
+            )
+            if not (done.invoice_now and done.lines):
+                return changed
+            invoice_id, note_id = bill_now(
+                tx,
+                self._run,
+                self._seller_id,
+                change=attrs.evolve(done, subscription=changed),
+                now=now,
+                issue_in=self._issue_in,
+            )
+            # issuing may have moved the record on (a payment at issue sets its status)
+            saved = tx.subscriptions.get(self._seller_id, subscription_id, for_update=True)
+            changed = attrs.evolve(
+                saved.subscription, change_invoice_id=invoice_id, change_credit_note_id=note_id
+            )
+            tx.subscriptions.save(
+                attrs.evolve(saved, subscription=changed), expected_version=saved.version
+            )
+            return changed
 
         call = calls.ChangeSubscription(
             subscription_id=subscription_id, change=change, at=at, details=dict(details)
