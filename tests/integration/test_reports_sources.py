@@ -135,3 +135,29 @@ def test_a_database_at_alembic_0009_gets_the_entries_of_its_invoices(
         after = billing.seller(books.seller_id).reports.receivables()
     assert after == before
     assert after.open.get("EUR") is not None
+
+
+def test_mrr_counts_the_fixed_and_seat_prices_of_billing_subscriptions() -> None:
+    clock = FixedClock(START)
+    billing = ik.Billing.in_memory(clock=clock)
+    books = billing.seller(billing.sellers.create(name="N", country="DE", currency="EUR").id)
+    vat = ik.Vat("19")
+
+    def price(price_id: str, kind: str, amount: str, **more: object) -> dict[str, object]:
+        return {"id": price_id, "description": price_id, "currency": "EUR", "kind": kind,
+                "unit_amount": amount, "tax": vat, **more}  # fmt: skip
+
+    books.plans.create("Yearly", frequency="yearly", id="yearly",
+                       prices=[price("base", "fixed", "1200.00")])  # fmt: skip
+    books.plans.create("Team", frequency="monthly", id="team", prices=[
+        price("team", "fixed", "30.00"), price("seats", "seats", "10.00"),
+        price("calls", "metered", "0.01", meter="api_calls"),
+    ])  # fmt: skip
+    ids = [books.customers.create(f"Client {n}", email=f"c{n}@c.example").id for n in range(4)]
+    books.subscriptions.create(ids[0], plan_id="yearly")
+    books.subscriptions.create(ids[1], plan_id="team", quantities={"seats": 3})
+    books.subscriptions.create(ids[2], plan_id="team", trial_days=14)  # in its trial: none
+    gone = books.subscriptions.create(ids[3], plan_id="team")
+    books.subscriptions.cancel(gone.id)
+    # 1200 / 12 + 30 + 3 × 10 = 160.00; metered prices, trials and cancelled ones add nothing
+    assert books.reports.mrr() == {"EUR": D("160.00")}

@@ -98,7 +98,8 @@ def test_each_aggregation_on_a_small_period() -> None:
     end = DAY0 + 10 * HOUR
     before = level_before(records, DAY0)
     got = {
-        kind: aggregate(meter(kind), records, DAY0, end, level_before=before) for kind in Aggregation
+        kind: aggregate(meter(kind), records, DAY0, end, level_before=before)
+        for kind in Aggregation
     }
     assert got == {
         Aggregation.SUM: Usage(Decimal(10), 3),
@@ -121,7 +122,9 @@ def test_no_records_aggregate_to_zero() -> None:
 
 def test_weighted_sum_rounds_half_up_to_six_places() -> None:
     one_second = [rec("k", "0.000001", DAY0)]
-    got = aggregate(meter(Aggregation.WEIGHTED_SUM), one_second, DAY0, DAY0 + timedelta(seconds=1800))
+    got = aggregate(
+        meter(Aggregation.WEIGHTED_SUM), one_second, DAY0, DAY0 + timedelta(seconds=1800)
+    )
     assert got.quantity == Decimal("0.000001")  # 0.0000005 level-hours, half-up
 
 
@@ -148,7 +151,11 @@ def test_sum_and_count_add_up_over_split_windows(points: list[tuple[int, int]], 
 @given(st.integers(0, 10**6), st.integers(1, 10_000))
 def test_a_constant_level_weighs_level_times_hours(level: int, minutes: int) -> None:
     got = aggregate(
-        meter(Aggregation.WEIGHTED_SUM), [], DAY0, DAY0 + timedelta(minutes=minutes), level_before=level
+        meter(Aggregation.WEIGHTED_SUM),
+        [],
+        DAY0,
+        DAY0 + timedelta(minutes=minutes),
+        level_before=level,
     )
     exact = Decimal(level) * minutes / 60
     assert got.quantity == exact.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP)

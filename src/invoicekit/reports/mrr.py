@@ -2,9 +2,9 @@
 
 ``RecurringTemplates`` is the source built in: active recurring templates, each
 template's amount without VAT normalised to a month (weekly × 52 ÷ 12, monthly ÷ n,
-quarterly ÷ 3n, yearly ÷ 12n for "every n"). Subscriptions (being built) become a
-second source: any object with ``mrr(tx, seller_id, today)`` passed to
-``Billing.reports_mrr_sources`` (see docs/explanation/report-definitions.md).
+quarterly ÷ 3n, yearly ÷ 12n for "every n"). Subscriptions are the second
+(``reports.mrr_subscriptions``); any object with ``mrr(tx, seller_id, today)`` appended
+to ``Billing.mrr_sources`` adds another (see docs/explanation/report-definitions.md).
 """
 
 from __future__ import annotations

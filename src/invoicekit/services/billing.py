@@ -27,6 +27,7 @@ from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
 from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
 from invoicekit.reports.mrr import MrrSource, RecurringTemplates
+from invoicekit.reports.mrr_subscriptions import Subscriptions as SubscriptionMrr
 from invoicekit.serialization import event_from_document, make_converter
 from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.changes import InvoiceChanges
@@ -172,8 +173,8 @@ class Billing:
         self.providers = Providers(payments)
         #: The default provider (the first given), or None.
         self.payments_provider = self.providers.default
-        #: Where ``reports.mrr`` finds recurring revenue; append a source (subscriptions) to add it.
-        self.mrr_sources: list[MrrSource] = [RecurringTemplates()]
+        #: Where ``reports.mrr`` finds recurring revenue: templates and subscriptions; append more.
+        self.mrr_sources: list[MrrSource] = [RecurringTemplates(), SubscriptionMrr()]
         self.renderer = renderer
         self.clock: Clock = clock or SystemClock()
         self._new_id = new_id
