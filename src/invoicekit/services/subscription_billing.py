@@ -42,7 +42,14 @@ from invoicekit.services.subscription_invoices import (
     IssueIn,
     subscription_invoice_id,
 )
-from invoicekit.services.subscription_lines import bill_for, compose, keep, metered
+from invoicekit.services.subscription_lines import (
+    Known,
+    bill_for,
+    compose,
+    keep,
+    metered,
+    prefetch,
+)
 from invoicekit.services.unit import Runner
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord
 
@@ -113,6 +120,8 @@ class _Run:
     #: The transaction's clock (issue and received times).
     at: datetime
     page: _Page
+    #: The usage of the page's due bills, aggregated ahead in one ``aggregate_many``.
+    known: Known = attrs.Factory(dict)
 
 
 class SubscriptionGenerator:
@@ -202,6 +211,16 @@ class SubscriptionGenerator:
             }
             wanted = sorted({r.subscription.customer_id for r in claimed.values()})
             customers = tx.customers.get_many(self._seller_id, wanted)
+            due = [
+                (
+                    end_trial_if_due(
+                        r.subscription, seller, customers[r.subscription.customer_id], now
+                    ),
+                    r.last_index,
+                )
+                for r in claimed.values()
+            ]
+            known = prefetch(tx, self._seller_id, due, now)
             for sub_id in ids:
                 record = claimed.get(sub_id)
                 if record is None:
@@ -209,7 +228,7 @@ class SubscriptionGenerator:
                     page.skipped.append(Skipped(self._seller_id, sub_id, None, why))
                     continue
                 customer = customers[record.subscription.customer_id]
-                self._one(tx, record, _Run(seller, customer, now, at, page))
+                self._one(tx, record, _Run(seller, customer, now, at, page, known))
             tx.subscriptions.save_many(page.progress)
             if page.drafts:
                 tx.invoices.add_many(page.drafts)
@@ -289,7 +308,8 @@ class SubscriptionGenerator:
         issue = self._ripe(sub, bill, run.now)
         current = attrs.evolve(record, billed=tuple(state.billed))
         # Late usage of billed periods goes on the first bill issued now, once.
-        composed = compose(tx, current, sub, bill, run.now, late=issue and not state.counted)
+        late = issue and not state.counted
+        composed = compose(tx, current, sub, bill, run.now, late=late, known=run.known)
         if issue:
             state.billed = [*composed.amended, *composed.billed]
         state.sub = after_bill(sub, bill)  # its pending prorations are on this bill
