@@ -112,7 +112,9 @@ class SqliteUsage:
         """``[aggregate(q) for q in queries]`` with one statement per page of SUM/COUNT/MAX/UNIQUE_COUNT."""
         return collect(queries, self._page, lambda q, a, p: self.aggregate(q, a, prop=p))
 
-    def _page(self, group: Group, page: builtins.list[tuple[int, UsageQuery]]) -> Iterator[tuple[int, Usage]]:
+    def _page(
+        self, group: Group, page: builtins.list[tuple[int, UsageQuery]]
+    ) -> Iterator[tuple[int, Usage]]:
         sql, params, usage = sqlite_sql(group, page)
         for row in self._s.rows("aggregate usage", sql, params):
             yield int(row[0]), usage(tuple(row))
