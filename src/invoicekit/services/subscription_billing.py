@@ -211,16 +211,12 @@ class SubscriptionGenerator:
             }
             wanted = sorted({r.subscription.customer_id for r in claimed.values()})
             customers = tx.customers.get_many(self._seller_id, wanted)
-            due = [
-                (
-                    end_trial_if_due(
-                        r.subscription, seller, customers[r.subscription.customer_id], now
-                    ),
-                    r.last_index,
-                )
-                for r in claimed.values()
-            ]
-            known = prefetch(tx, self._seller_id, due, now)
+            due: dict[str, tuple[Subscription, list[PeriodBill]]] = {}
+            for sub_id, r in claimed.items():
+                customer = customers[r.subscription.customer_id]
+                sub = end_trial_if_due(r.subscription, seller, customer, now)
+                due[sub_id] = sub, list(due_bills(sub, r.last_index, now))
+            known = prefetch(tx, self._seller_id, list(due.values()))
             for sub_id in ids:
                 record = claimed.get(sub_id)
                 if record is None:
@@ -228,7 +224,7 @@ class SubscriptionGenerator:
                     page.skipped.append(Skipped(self._seller_id, sub_id, None, why))
                     continue
                 customer = customers[record.subscription.customer_id]
-                self._one(tx, record, _Run(seller, customer, now, at, page, known))
+                self._one(tx, record, _Run(seller, customer, now, at, page, known), *due[sub_id])
             tx.subscriptions.save_many(page.progress)
             if page.drafts:
                 tx.invoices.add_many(page.drafts)
@@ -244,13 +240,22 @@ class SubscriptionGenerator:
         self._run.write(self._seller_id, calls.GenerateSubscriptions(), body)
         return page
 
-    def _one(self, tx: Transaction, record: SubscriptionRecord, run: _Run) -> None:
-        """One subscription: its trial, its held drafts, its due bills; progress appended."""
-        sub = end_trial_if_due(record.subscription, run.seller, run.customer, run.now)
+    def _one(
+        self,
+        tx: Transaction,
+        record: SubscriptionRecord,
+        run: _Run,
+        sub: Subscription,
+        bills: Sequence[PeriodBill],
+    ) -> None:
+        """One subscription: its held drafts, its due bills; progress appended.
+
+        ``sub``: its subscription with its trial ended if due; ``bills``: its ``due_bills``.
+        """
         state = _State(sub=sub, billed=list(record.billed), last=record.last_index)
         for invoice_id in record.to_issue:
             self._release(tx, record, invoice_id, state, run)
-        for bill in due_bills(state.sub, record.last_index, run.now):
+        for bill in bills:
             self._bill(tx, record, bill, state, run)
         # Canceled with nothing held: nothing more to bill, billing() leaves it out.
         finished = state.sub.status is SubscriptionStatus.CANCELED and not state.held

@@ -118,20 +118,17 @@ def aggregated(
 
 
 def prefetch(
-    tx: Transaction,
-    seller_id: str,
-    due: Sequence[tuple[Subscription, int | None]],
-    now: datetime,
+    tx: Transaction, seller_id: str, due: Sequence[tuple[Subscription, Sequence[PeriodBill]]]
 ) -> dict[tuple[str, str, datetime, datetime, Aggregation, str | None], Usage]:
     """The usage of every window the due bills of a page bill, in one ``aggregate_many``.
 
-    ``due``: each subscription (its trial ended if due) with its last billed index, as
-    ``run_due`` bills it: a window it does not foresee is simply asked for when composed.
+    ``due``: each subscription (its trial ended if due) with its ``due_bills``, billed in
+    order as ``run_due`` does: a window not foreseen here is simply asked for when composed.
     """
     asked = []
-    for sub, last in due:
+    for sub, bills in due:
         current = sub
-        for bill in due_bills(sub, last, now):
+        for bill in bills:
             for window in usage_windows(current, bill):
                 one = _asked(seller_id, current, window)
                 if one is not None:
