@@ -42,7 +42,14 @@ from invoicekit.services.subscription_invoices import (
     IssueIn,
     subscription_invoice_id,
 )
-from invoicekit.services.subscription_lines import bill_for, compose, keep, metered
+from invoicekit.services.subscription_lines import (
+    Known,
+    bill_for,
+    compose,
+    keep,
+    metered,
+    prefetch,
+)
 from invoicekit.services.unit import Runner
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord
 
@@ -113,6 +120,8 @@ class _Run:
     #: The transaction's clock (issue and received times).
     at: datetime
     page: _Page
+    #: The usage of the page's due bills, aggregated ahead in one ``aggregate_many``.
+    known: Known = attrs.Factory(dict)
 
 
 class SubscriptionGenerator:
@@ -186,6 +195,12 @@ class SubscriptionGenerator:
             }
             wanted = sorted({r.subscription.customer_id for r in claimed.values()})
             customers = tx.customers.get_many(self._seller_id, wanted)
+            due: dict[str, tuple[Subscription, list[PeriodBill]]] = {}
+            for sub_id, r in claimed.items():
+                customer = customers[r.subscription.customer_id]
+                sub = end_trial_if_due(r.subscription, seller, customer, now)
+                due[sub_id] = sub, list(due_bills(sub, r.last_index, now))
+            known = prefetch(tx, self._seller_id, list(due.values()))
             for sub_id in ids:
                 record = claimed.get(sub_id)
                 if record is None:
@@ -193,7 +208,7 @@ class SubscriptionGenerator:
                     page.skipped.append(Skipped(self._seller_id, sub_id, None, why))
                     continue
                 customer = customers[record.subscription.customer_id]
-                self._one(tx, record, _Run(seller, customer, now, at, page))
+                self._one(tx, record, _Run(seller, customer, now, at, page, known), *due[sub_id])
             tx.subscriptions.save_many(page.progress)
             if page.drafts:
                 tx.invoices.add_many(page.drafts)
@@ -209,13 +224,22 @@ class SubscriptionGenerator:
         self._run.write(self._seller_id, calls.GenerateSubscriptions(), body)
         return page
 
-    def _one(self, tx: Transaction, record: SubscriptionRecord, run: _Run) -> None:
-        """One subscription: its trial, its held drafts, its due bills; progress appended."""
-        sub = end_trial_if_due(record.subscription, run.seller, run.customer, run.now)
+    def _one(
+        self,
+        tx: Transaction,
+        record: SubscriptionRecord,
+        run: _Run,
+        sub: Subscription,
+        bills: Sequence[PeriodBill],
+    ) -> None:
+        """One subscription: its held drafts, its due bills; progress appended.
+
+        ``sub``: its subscription with its trial ended if due; ``bills``: its ``due_bills``.
+        """
         state = _State(sub=sub, billed=list(record.billed), last=record.last_index)
         for invoice_id in record.to_issue:
             self._release(tx, record, invoice_id, state, run)
-        for bill in due_bills(state.sub, record.last_index, run.now):
+        for bill in bills:
             self._bill(tx, record, bill, state, run)
         # Canceled with nothing held: nothing more to bill, billing() leaves it out.
         finished = state.sub.status is SubscriptionStatus.CANCELED and not state.held
@@ -273,7 +297,8 @@ class SubscriptionGenerator:
         issue = _ripe(sub, bill, run.now, run.seller.usage_grace)
         current = attrs.evolve(record, billed=tuple(state.billed))
         # Late usage of billed periods goes on the first bill issued now, once.
-        composed = compose(tx, current, sub, bill, run.now, late=issue and not state.counted)
+        late = issue and not state.counted
+        composed = compose(tx, current, sub, bill, run.now, late=late, known=run.known)
         if issue:
             state.billed = [*composed.amended, *composed.billed]
         state.sub = after_bill(sub, bill)  # its pending prorations are on this bill

@@ -8,7 +8,7 @@ late usage of periods billed before becomes one adjustment line per (price, peri
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -22,12 +22,13 @@ from invoicekit.domain.subscription import Subscription
 from invoicekit.domain.subscription_billing import (
     PeriodBill,
     UsageWindow,
+    after_bill,
     bill_lines,
     due_bills,
     usage_windows,
 )
 from invoicekit.domain.subscription_rating import item_rated
-from invoicekit.domain.usage import Usage
+from invoicekit.domain.usage import Aggregation, Usage
 from invoicekit.ports import Transaction
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord, UsageQuery
 
@@ -35,11 +36,13 @@ __all__ = [
     "KEEP_BILLED",
     "LATE_MARGIN",
     "Composed",
+    "Known",
     "aggregated",
     "bill_for",
     "compose",
     "keep",
     "metered",
+    "prefetch",
     "usage_of",
 ]
 
@@ -66,11 +69,17 @@ def metered(sub: Subscription) -> list[Price]:
     return [i.price for i in sub.items if i.price.kind is PriceKind.METERED and i.price.meter]
 
 
-def aggregated(tx: Transaction, seller_id: str, sub: Subscription, window: UsageWindow) -> Usage:
-    """The usage of one window (its price's meter, ``start <= at < end``), aggregated in the store."""
+#: Usage aggregated ahead (``prefetch``): (subscription, meter, start, end, aggregation, property).
+Known = Mapping[tuple[str, str, datetime, datetime, Aggregation, str | None], Usage]
+
+
+def _asked(
+    seller_id: str, sub: Subscription, window: UsageWindow
+) -> tuple[UsageQuery, Aggregation, str | None] | None:
+    """The store query of one window (None: its price has no meter)."""
     meter = window.price.meter
     if meter is None:
-        return Usage()
+        return None
     query = UsageQuery(
         seller_id=seller_id,
         subscription_id=sub.id,
@@ -78,8 +87,57 @@ def aggregated(tx: Transaction, seller_id: str, sub: Subscription, window: Usage
         start=window.start,
         end=window.end,
     )
-    found = tx.usage.aggregate(query, meter.aggregation, prop=meter.property)
+    return query, meter.aggregation, meter.property
+
+
+def _known_key(
+    query: UsageQuery, aggregation: Aggregation, prop: str | None
+) -> tuple[str, str, datetime, datetime, Aggregation, str | None]:
+    return query.subscription_id, query.meter, query.start, query.end, aggregation, prop
+
+
+def aggregated(
+    tx: Transaction,
+    seller_id: str,
+    sub: Subscription,
+    window: UsageWindow,
+    known: Known | None = None,
+) -> Usage:
+    """The usage of one window (its price's meter, ``start <= at < end``), aggregated in the store.
+
+    ``known``: usage ``prefetch`` aggregated in this transaction already (a miss asks the store).
+    """
+    asked = _asked(seller_id, sub, window)
+    if asked is None:
+        return Usage()
+    query, aggregation, prop = asked
+    found = known.get(_known_key(*asked)) if known else None
+    if found is None:
+        found = tx.usage.aggregate(query, aggregation, prop=prop)
     return attrs.evolve(found, quantity=_plain_number(found.quantity))
+
+
+def prefetch(
+    tx: Transaction, seller_id: str, due: Sequence[tuple[Subscription, Sequence[PeriodBill]]]
+) -> dict[tuple[str, str, datetime, datetime, Aggregation, str | None], Usage]:
+    """The usage of every window the due bills of a page bill, in one ``aggregate_many``.
+
+    ``due``: each subscription (its trial ended if due) with its ``due_bills``, billed in
+    order as ``run_due`` does: a window not foreseen here is simply asked for when composed.
+    """
+    asked = []
+    for sub, bills in due:
+        current = sub
+        for bill in bills:
+            for window in usage_windows(current, bill):
+                one = _asked(seller_id, current, window)
+                if one is not None:
+                    asked.append(one)
+            current = after_bill(current, bill)
+    if not asked:
+        return {}
+    found = tx.usage.aggregate_many(asked)
+    return {_known_key(*one): usage for one, usage in zip(asked, found, strict=True)}
 
 
 def _plain_number(quantity: Decimal) -> Decimal:
@@ -183,14 +241,16 @@ def compose(
     now: datetime,
     *,
     late: bool,
+    known: Known | None = None,
 ) -> Composed:
     """The lines of ``bill``: its prices over its period and usage window, plus late usage.
 
     ``late``: add adjustment lines for late usage of periods billed before (the first new
     bill of a run does; a held draft recomputed at issue does not: it is its own period).
+    ``known``: usage ``prefetch`` aggregated already.
     """
     windows = usage_windows(sub, bill)
-    usage = {w.key: aggregated(tx, record.seller_id, sub, w) for w in windows}
+    usage = {w.key: aggregated(tx, record.seller_id, sub, w, known) for w in windows}
     lines = list(bill_lines(sub, bill, usage))
     amended = record.billed
     if late:

@@ -58,6 +58,12 @@ class MemoryUsage:
         before = level_before(found, query.start)
         return aggregate(meter, found, query.start, query.end, level_before=before)
 
+    def aggregate_many(
+        self, queries: Sequence[tuple[UsageQuery, Aggregation, str | None]]
+    ) -> builtins.list[Usage]:
+        """``aggregate`` of each query, in order."""
+        return [self.aggregate(q, a, prop=p) for q, a, p in queries]
+
     def late(
         self, seller_id: str, subscription_id: str, *, received_from: datetime, before: datetime
     ) -> builtins.list[tuple[str, datetime]]:

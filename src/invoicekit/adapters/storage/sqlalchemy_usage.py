@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from invoicekit.adapters.storage.sqlalchemy_tables import USAGE_RECORDS, Context, translate
 from invoicekit.adapters.storage.usage_batches import check_batch, fresh, usage_conflict
+from invoicekit.adapters.storage.usage_many import Group, collect, pg_sql, sqlite_sql
 from invoicekit.adapters.storage.usage_sql import (
     aggregate_sql,
     from_micros,
@@ -246,6 +247,28 @@ class SqlUsage:
         if level is not None:
             total += quantity_units(Decimal(level[0])) * (micros(first) - micros(query.start))
         return Usage(weighted_quantity(total), events)
+
+    def aggregate_many(
+        self, queries: Sequence[tuple[UsageQuery, Aggregation, str | None]]
+    ) -> builtins.list[Usage]:
+        """``[aggregate(q) for q in queries]`` with one statement per page of SUM/COUNT/MAX/UNIQUE_COUNT."""
+        return collect(queries, self._page, lambda q, a, p: self.aggregate(q, a, prop=p))
+
+    def _page(
+        self, group: Group, page: builtins.list[tuple[int, UsageQuery]]
+    ) -> Iterator[tuple[int, Usage]]:
+        if not self._c.postgres:
+            sql, named, usage = sqlite_sql(group, page)
+            for row in self._c.rows("aggregate usage", sa.text(sql), named):
+                yield int(row[0]), usage(tuple(row))
+            return
+        text, params = pg_sql(group, page)
+        for row in self._driver("aggregate usage", text, params):
+            events = int(row[1])
+            if group[0] is Aggregation.COUNT:
+                yield int(row[0]), Usage(Decimal(events), events)
+            else:
+                yield int(row[0]), Usage(Decimal(row[2] or 0), events)
 
     def _sqlite_aggregate(
         self, query: UsageQuery, aggregation: Aggregation, prop: str | None

@@ -9,12 +9,13 @@ lock is held, so no other writer slips in between.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Final
 
 from invoicekit.adapters.storage.sqlite_schema import Session
 from invoicekit.adapters.storage.usage_batches import check_batch, fresh, usage_conflict
+from invoicekit.adapters.storage.usage_many import Group, collect, sqlite_sql
 from invoicekit.adapters.storage.usage_sql import (
     aggregate_sql,
     from_micros,
@@ -104,6 +105,19 @@ class SqliteUsage:
         else:
             row = self._one(sql, params)
         return usage_of(aggregation, row, start=start, end=end, level=level)
+
+    def aggregate_many(
+        self, queries: Sequence[tuple[UsageQuery, Aggregation, str | None]]
+    ) -> builtins.list[Usage]:
+        """``[aggregate(q) for q in queries]`` with one statement per page of SUM/COUNT/MAX/UNIQUE_COUNT."""
+        return collect(queries, self._page, lambda q, a, p: self.aggregate(q, a, prop=p))
+
+    def _page(
+        self, group: Group, page: builtins.list[tuple[int, UsageQuery]]
+    ) -> Iterator[tuple[int, Usage]]:
+        sql, params, usage = sqlite_sql(group, page)
+        for row in self._s.rows("aggregate usage", sql, params):
+            yield int(row[0]), usage(tuple(row))
 
     def _one(self, sql: str, params: dict[str, Any]) -> tuple[Any, ...]:
         row = self._s.one("aggregate usage", sql, params)

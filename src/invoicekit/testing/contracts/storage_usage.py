@@ -224,6 +224,115 @@ class UsageStorageContract(StorageFixtures):
 
         check()
 
+    def test_aggregate_many_equals_one_aggregate_each(self, storage: Storage) -> None:
+        """Random records and queries: ``aggregate_many`` is ``aggregate`` of each, in order."""
+
+        @given(records=_spread, asked=_asked)
+        @contract_settings()
+        def check(
+            records: list[tuple[int, int, int, Decimal, str, bool, int]],
+            asked: list[tuple[int, int, int, int, Aggregation, str, int | None]],
+        ) -> None:
+            _check_many(storage, records, asked)
+
+        check()
+        with storage.transaction(write=False) as tx:
+            assert tx.usage.aggregate_many([]) == []
+
+    def test_aggregate_many_pages_a_long_list(self, storage: Storage) -> None:
+        """More queries than one statement holds, of other sellers too: each answered, in order."""
+        subs = [f"page-{next(_SUBS)}" for _ in range(3)]
+        with storage.transaction() as tx:
+            tx.usage.add_many(
+                [
+                    usage(f"{sub}-{j}", j + 1, subscription_id=sub, at=T0 + j * _HOUR)
+                    for sub in subs
+                    for j in range(4)
+                ]
+                + [usage("other-1", 50, seller_id="s-2", subscription_id=subs[0])]
+            )
+        asked = [
+            (
+                _query(subscription_id=subs[n % 3], end=T0 + (n % 5) * _HOUR, seller_id=seller),
+                Aggregation.SUM,
+                None,
+            )
+            for n in range(1_203)
+            for seller in ("s-1", "s-2")
+        ]
+        with storage.transaction(write=False) as tx:
+            got = tx.usage.aggregate_many(asked)
+            assert got == [tx.usage.aggregate(q, a, prop=p) for q, a, p in asked]
+        assert got[8] == Usage(Decimal(10), 4)  # n=4: 1 + 2 + 3 + 4 at T0 .. T0 + 3h < T0 + 4h
+        assert got[7] == Usage(Decimal(50), 1)  # n=3, seller s-2: its one record
+        assert got[1] == Usage(Decimal(0), 0)  # s-2's record is at T0, end=T0: none
+
+
+_spread = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=2),  # the subscription
+        st.integers(min_value=0, max_value=1),  # the meter
+        st.integers(min_value=-30, max_value=300),  # minutes from T0
+        st.sampled_from([Decimal(0), Decimal("2.5"), Decimal("0.000001"), Decimal(10**12)]),
+        st.sampled_from(["a", "b", "c"]),  # the property's value
+        st.booleans(),  # whether the record has the property
+        st.integers(min_value=0, max_value=300),  # received minutes after T0
+    ),
+    max_size=30,
+)
+_asked = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=3),  # the subscription (3: one without records)
+        st.integers(min_value=0, max_value=1),  # the meter
+        st.integers(min_value=-60, max_value=300),  # start, minutes from T0
+        st.integers(min_value=0, max_value=300),  # length in minutes
+        st.sampled_from(list(Aggregation)),
+        st.sampled_from(["user", "team"]),  # UNIQUE_COUNT's property
+        st.none() | st.integers(min_value=0, max_value=300),  # received_before, minutes
+    ),
+    max_size=20,
+)
+
+
+def _check_many(
+    storage: Storage,
+    records: list[tuple[int, int, int, Decimal, str, bool, int]],
+    asked: list[tuple[int, int, int, int, Aggregation, str, int | None]],
+) -> None:
+    run = next(_SUBS)
+    meters = ("api_calls", "seats")
+    built = [
+        usage(
+            f"many-{run}-{i}",
+            quantity,
+            subscription_id=f"many-{run}-{sub}",
+            meter=meters[meter],
+            at=T0 + timedelta(minutes=minute),
+            received_at=T0 + timedelta(minutes=received),
+            properties={"user": value} if has else None,
+        )
+        for i, (sub, meter, minute, quantity, value, has, received) in enumerate(records)
+    ]
+    with storage.transaction() as tx:
+        tx.usage.add_many(built)
+    queries = [
+        (
+            _query(
+                start=T0 + timedelta(minutes=start),
+                end=T0 + timedelta(minutes=start + length),
+                subscription_id=f"many-{run}-{sub}",
+                meter=meters[meter],
+                received_before=None if cut is None else T0 + timedelta(minutes=cut),
+            ),
+            aggregation,
+            prop,
+        )
+        for sub, meter, start, length, aggregation, prop, cut in asked
+    ]
+    with storage.transaction(write=False) as tx:
+        one_each = [tx.usage.aggregate(q, a, prop=p) for q, a, p in queries]
+        assert tx.usage.aggregate_many(queries) == one_each
+
 
 def _check_reference(
     storage: Storage, records: list[tuple[int, Decimal, str, bool, int]], cut: int
