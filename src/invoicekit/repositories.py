@@ -22,12 +22,12 @@ from invoicekit.records import (
     OutboxRecord,
     TemplateRecord,
 )
+from invoicekit.report_repositories import ReportQueries
 from invoicekit.subscription_repositories import (
     CatalogRepository,
     SubscriptionRepository,
     UsageRepository,
 )
-from invoicekit.report_repositories import ReportQueries
 
 __all__ = [
     "CheckoutRepository",

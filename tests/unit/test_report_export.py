@@ -16,7 +16,7 @@ from invoicekit.reports.export import COLUMNS, cell_text, rows_of, to_csv, to_js
 from invoicekit.reports.values import AgingBuckets, ClientBalance
 
 D = Decimal
-FORMULA_STARTS = "=+-@\t\r\uff1d\uff0b\uff0d\uff20"
+FORMULA_STARTS = "=+-@\t\r\0\uff1d\uff0b\uff0d\uff20"
 
 
 def test_columns_are_the_documented_ones() -> None:
@@ -54,6 +54,9 @@ def test_columns_are_the_documented_ones() -> None:
         "\tx",
         "\rx",
         "\uff1d1+1",
+        " =1+1",
+        "\u3000@SUM(A1)",
+        "\x00=1",
     ],
 )
 def test_a_text_cell_that_starts_a_formula_stays_text(name: str) -> None:
@@ -83,7 +86,8 @@ def test_no_csv_cell_starts_a_formula(name: str) -> None:
     row = {"customer_id": "c", "name": name, "currency": "EUR", "open": D("1.00")}
     [parsed] = list(csv.DictReader(io.StringIO(to_csv([row], COLUMNS["clients"]), newline="")))
     cell = parsed["name"]
-    assert not cell or cell[0] not in FORMULA_STARTS
+    start = cell.lstrip(" \u00a0\u3000")
+    assert not start or start[0] not in FORMULA_STARTS
     assert cell.removeprefix("'") == name or cell == name
 
 

@@ -2,7 +2,8 @@
 
 Amounts are written as plain decimals ("1234.50": a dot, no thousands separator,
 the currency in its own column); dates as ISO 8601. In CSV a text cell starting with
-``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or their full-width forms) gets a
+``=``, ``+``, ``-``, ``@``, a tab, a carriage return or NUL (or their full-width forms), after
+any leading spaces, gets a
 leading ``'``, so a spreadsheet shows a client named ``=HYPERLINK(...)`` as text (T38);
 numbers are never changed. The columns of each report: ``COLUMNS``.
 """
@@ -32,7 +33,9 @@ __all__ = ["COLUMNS", "FORMATS", "cell_text", "export_report", "rows_of", "to_cs
 Row = Mapping[str, object]
 
 #: A text cell starting with one of these is a formula to a spreadsheet.
-_FORMULA_STARTS: Final = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_FORMULA_STARTS: Final = frozenset("=+-@\t\r\0\uff1d\uff0b\uff0d\uff20")
+#: Leading characters a spreadsheet skips before it looks for a formula.
+_SKIPPED: Final = " \u00a0\u3000"
 #: The formats ``export`` writes.
 FORMATS: Final = ("csv", "json")
 
@@ -93,7 +96,8 @@ def cell_text(value: object) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()
     text = str(value)
-    if text and text[0] in _FORMULA_STARTS:
+    start = text.lstrip(_SKIPPED)
+    if start and start[0] in _FORMULA_STARTS:
         return "'" + text
     return text
 

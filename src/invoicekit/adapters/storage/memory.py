@@ -24,10 +24,10 @@ from invoicekit.adapters.storage.memory_payments import (
     MemoryProviderEvents,
 )
 from invoicekit.adapters.storage.memory_recurring import MemoryRecurring
-from invoicekit.adapters.storage.memory_subscriptions import MemoryCatalog, MemorySubscriptions
-from invoicekit.adapters.storage.memory_usage import MemoryUsage
 from invoicekit.adapters.storage.memory_reports import EntryReports, memory_reports
+from invoicekit.adapters.storage.memory_subscriptions import MemoryCatalog, MemorySubscriptions
 from invoicekit.adapters.storage.memory_summaries import MemorySummaries
+from invoicekit.adapters.storage.memory_usage import MemoryUsage
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status

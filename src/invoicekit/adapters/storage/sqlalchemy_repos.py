@@ -27,8 +27,8 @@ from invoicekit.adapters.storage.sqlalchemy_payments import (
     SqlProviderEvents,
 )
 from invoicekit.adapters.storage.sqlalchemy_recurring import SqlRecurring
-from invoicekit.adapters.storage.sqlalchemy_subscriptions import SqlCatalog, SqlSubscriptions
 from invoicekit.adapters.storage.sqlalchemy_reports import SqlReports, write_sql_entries
+from invoicekit.adapters.storage.sqlalchemy_subscriptions import SqlCatalog, SqlSubscriptions
 from invoicekit.adapters.storage.sqlalchemy_summaries import SqlSummaries
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     CREDIT_NOTES,

@@ -41,8 +41,8 @@ from invoicekit.adapters.storage.sqlite_schema import (
     translate,
 )
 from invoicekit.adapters.storage.sqlite_subscriptions import SqliteCatalog, SqliteSubscriptions
-from invoicekit.adapters.storage.sqlite_usage import SqliteUsage
 from invoicekit.adapters.storage.sqlite_summaries import SqliteSummaries
+from invoicekit.adapters.storage.sqlite_usage import SqliteUsage
 from invoicekit.domain.invoice import CreditNote, Invoice
 from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status

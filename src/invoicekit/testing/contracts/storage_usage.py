@@ -245,7 +245,7 @@ class UsageStorageContract(StorageFixtures):
         with storage.transaction() as tx:
             tx.usage.add_many(
                 [
-                    usage(f"{sub}-{j}", j + 1, subscription_id=sub, at=T0 + j * _HOUR)
+                    usage(f"{sub}-{j}", j + 1, subscription_id=sub, at=DAY0 + j * _HOUR)
                     for sub in subs
                     for j in range(4)
                 ]
@@ -253,7 +253,7 @@ class UsageStorageContract(StorageFixtures):
             )
         asked = [
             (
-                _query(subscription_id=subs[n % 3], end=T0 + (n % 5) * _HOUR, seller_id=seller),
+                _query(subscription_id=subs[n % 3], end=DAY0 + (n % 5) * _HOUR, seller_id=seller),
                 Aggregation.SUM,
                 None,
             )
@@ -263,20 +263,22 @@ class UsageStorageContract(StorageFixtures):
         with storage.transaction(write=False) as tx:
             got = tx.usage.aggregate_many(asked)
             assert got == [tx.usage.aggregate(q, a, prop=p) for q, a, p in asked]
-        assert got[8] == Usage(Decimal(10), 4)  # n=4: 1 + 2 + 3 + 4 at T0 .. T0 + 3h < T0 + 4h
+        assert got[8] == Usage(
+            Decimal(10), 4
+        )  # n=4: 1 + 2 + 3 + 4 at DAY0 .. DAY0 + 3h < DAY0 + 4h
         assert got[7] == Usage(Decimal(50), 1)  # n=3, seller s-2: its one record
-        assert got[1] == Usage(Decimal(0), 0)  # s-2's record is at T0, end=T0: none
+        assert got[1] == Usage(Decimal(0), 0)  # s-2's record is at DAY0, end=DAY0: none
 
 
 _spread = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=2),  # the subscription
         st.integers(min_value=0, max_value=1),  # the meter
-        st.integers(min_value=-30, max_value=300),  # minutes from T0
+        st.integers(min_value=-30, max_value=300),  # minutes from DAY0
         st.sampled_from([Decimal(0), Decimal("2.5"), Decimal("0.000001"), Decimal(10**12)]),
         st.sampled_from(["a", "b", "c"]),  # the property's value
         st.booleans(),  # whether the record has the property
-        st.integers(min_value=0, max_value=300),  # received minutes after T0
+        st.integers(min_value=0, max_value=300),  # received minutes after DAY0
     ),
     max_size=30,
 )
@@ -284,7 +286,7 @@ _asked = st.lists(
     st.tuples(
         st.integers(min_value=0, max_value=3),  # the subscription (3: one without records)
         st.integers(min_value=0, max_value=1),  # the meter
-        st.integers(min_value=-60, max_value=300),  # start, minutes from T0
+        st.integers(min_value=-60, max_value=300),  # start, minutes from DAY0
         st.integers(min_value=0, max_value=300),  # length in minutes
         st.sampled_from(list(Aggregation)),
         st.sampled_from(["user", "team"]),  # UNIQUE_COUNT's property
@@ -307,8 +309,8 @@ def _check_many(
             quantity,
             subscription_id=f"many-{run}-{sub}",
             meter=meters[meter],
-            at=T0 + timedelta(minutes=minute),
-            received_at=T0 + timedelta(minutes=received),
+            at=DAY0 + timedelta(minutes=minute),
+            received_at=DAY0 + timedelta(minutes=received),
             properties={"user": value} if has else None,
         )
         for i, (sub, meter, minute, quantity, value, has, received) in enumerate(records)
@@ -318,11 +320,11 @@ def _check_many(
     queries = [
         (
             _query(
-                start=T0 + timedelta(minutes=start),
-                end=T0 + timedelta(minutes=start + length),
+                start=DAY0 + timedelta(minutes=start),
+                end=DAY0 + timedelta(minutes=start + length),
                 subscription_id=f"many-{run}-{sub}",
                 meter=meters[meter],
-                received_before=None if cut is None else T0 + timedelta(minutes=cut),
+                received_before=None if cut is None else DAY0 + timedelta(minutes=cut),
             ),
             aggregation,
             prop,
