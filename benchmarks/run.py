@@ -40,6 +40,8 @@ SCRIPTS = (
     "bench_usage.py",
     "bench_subscriptions.py",
     "bench_reports.py",
+    "bench_summaries.py",
+    "bench_dashboard.py",
 )
 
 #: Scripts that fail today, with why; run.py names them instead of running them.
