@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
 from typing import Any
 
-import attrs
-
+from invoicekit.adapters.storage.memory_versioned import MemoryVersioned
 from invoicekit.domain.coupons import Coupon
 from invoicekit.domain.pricing import Plan
-from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
+from invoicekit.domain.subscription import Subscription
+from invoicekit.errors import DuplicateError, NotFoundError
 from invoicekit.subscription_records import SubscriptionRecord
 
 __all__ = ["MemoryCatalog", "MemorySubscriptions"]
@@ -73,83 +72,17 @@ def _seller_values(table: Any) -> builtins.list[tuple[str, Any]]:
     return [(k[0], v) for k in keys if (v := table.get(k)) is not None]
 
 
-class MemorySubscriptions:
+class MemorySubscriptions(MemoryVersioned[SubscriptionRecord]):
     """Subscription records keyed by (seller id, subscription id)."""
 
-    def __init__(self, table: Any) -> None:
-        self._t = table
+    noun = "subscription"
 
-    def add(self, record: SubscriptionRecord) -> None:
-        """Store a new subscription; DuplicateError when the seller has its id."""
-        key = (record.seller_id, record.subscription.id)
-        if self._t.get(key) is not None:
-            raise DuplicateError(f"subscription {record.subscription.id!r} already exists")
-        self._t.put(key, attrs.evolve(record, version=1))
+    @staticmethod
+    def item(record: SubscriptionRecord) -> Subscription:
+        """The subscription the record holds."""
+        return record.subscription
 
-    def get(
-        self,
-        seller_id: str,
-        subscription_id: str,
-        *,
-        for_update: bool = False,  # noqa: ARG002 - one writer at a time
-    ) -> SubscriptionRecord:
-        """The seller's subscription; NotFoundError otherwise."""
-        found: SubscriptionRecord | None = self._t.get((seller_id, subscription_id))
-        if found is None:
-            raise NotFoundError("subscription", subscription_id)
-        return found
-
-    def claim_many(
-        self, seller_id: str, subscription_ids: Sequence[str]
-    ) -> builtins.list[SubscriptionRecord]:
-        """The stored ones among ``subscription_ids``, ordered by id."""
-        found = (self._t.get((seller_id, s)) for s in sorted(set(subscription_ids)))
-        return [r for r in found if r is not None]
-
-    def save(self, record: SubscriptionRecord, *, expected_version: int) -> SubscriptionRecord:
-        """Replace it at ``expected_version``; returns it at the next version."""
-        stored = self.get(record.seller_id, record.subscription.id)
-        if stored.version != expected_version:
-            raise ConcurrencyError(
-                f"subscription {record.subscription.id!r} was changed by someone else; retry",
-                retryable=True,
-            )
-        saved = attrs.evolve(record, version=expected_version + 1)
-        self._t.put((record.seller_id, record.subscription.id), saved)
-        return saved
-
-    def save_many(self, records: Sequence[SubscriptionRecord]) -> None:
-        """``save`` each at its own version."""
-        for record in records:
-            self.save(record, expected_version=record.version)
-
-    def list(
-        self,
-        seller_id: str,
-        *,
-        customer_id: str | None = None,
-        status: str | None = None,
-        limit: int = 100,
-        after: str | None = None,
-    ) -> builtins.list[SubscriptionRecord]:
-        """The seller's subscriptions ordered by id, filtered."""
-        found = sorted(
-            (
-                r
-                for r in self._t.values()
-                if r.seller_id == seller_id
-                and (customer_id is None or r.subscription.customer_id == customer_id)
-                and (status is None or r.subscription.status == status)
-                and (after is None or r.subscription.id > after)
-            ),
-            key=lambda r: r.subscription.id,
-        )
-        return found[:limit]
-
-    def billing(self, seller_id: str | None = None) -> builtins.list[tuple[str, str]]:
-        """(seller id, subscription id) of every subscription not ``finished``, ordered."""
-        return sorted(
-            (r.seller_id, r.subscription.id)
-            for r in self._t.values()
-            if not r.finished and (seller_id is None or r.seller_id == seller_id)
-        )
+    @staticmethod
+    def billable(record: SubscriptionRecord) -> bool:
+        """Every subscription not ``finished``."""
+        return not record.finished

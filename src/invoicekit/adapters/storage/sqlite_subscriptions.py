@@ -7,16 +7,13 @@ optimistic concurrency needs.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Sequence
-from typing import Final
-
-import attrs
 
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
+from invoicekit.adapters.storage.sqlite_versioned import SqliteVersioned
 from invoicekit.adapters.storage.subscription_rows import SUBSCRIPTION_COLUMNS, SubscriptionRows
 from invoicekit.domain.coupons import Coupon
 from invoicekit.domain.pricing import Plan
-from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
+from invoicekit.errors import DuplicateError, NotFoundError
 from invoicekit.serialization.subscriptions import (
     coupon_from_text,
     coupon_text,
@@ -26,17 +23,6 @@ from invoicekit.serialization.subscriptions import (
 from invoicekit.subscription_records import SubscriptionRecord
 
 __all__ = ["SqliteCatalog", "SqliteSubscriptions"]
-
-_COLUMNS: Final = ", ".join(SUBSCRIPTION_COLUMNS)
-_MARKS: Final = ", ".join("?" * len(SUBSCRIPTION_COLUMNS))
-_SELECT: Final = f"SELECT {_COLUMNS} FROM subscriptions"  # noqa: S608 - constants only
-_SAVE: Final = (
-    "UPDATE subscriptions SET "  # noqa: S608 - constants only
-    + ", ".join(f"{c} = ?" for c in SUBSCRIPTION_COLUMNS[2:])
-    + " WHERE seller_id = ? AND id = ? AND version = ?"
-)
-#: Ids per statement (under SQLite's limit of bound parameters).
-_SLICE: Final = 500
 
 
 class SqliteCatalog:
@@ -99,11 +85,18 @@ class SqliteCatalog:
         return [coupon_from_text(self._s.converter, row[0], self._s.path) for row in rows]
 
 
-class SqliteSubscriptions:
+class SqliteSubscriptions(SqliteVersioned[SubscriptionRecord]):
     """``SubscriptionRepository`` on one ``Session``."""
 
+    table = "subscriptions"
+    columns = SUBSCRIPTION_COLUMNS
+    noun = "subscription"
+    plural = "subscriptions"
+    billing_operation = "list billing subscriptions"
+    billable = "finished = 0"
+
     def __init__(self, session: Session) -> None:
-        self._s = session
+        super().__init__(session)
         self._rows = SubscriptionRows(session.converter, session.path)
 
     def _record(self, row: Row) -> SubscriptionRecord:
@@ -114,87 +107,7 @@ class SqliteSubscriptions:
         values["finished"] = int(values["finished"])
         return tuple(values[c] for c in SUBSCRIPTION_COLUMNS)
 
-    def add(self, record: SubscriptionRecord) -> None:
-        """Store a new subscription; DuplicateError when the seller has its id."""
-        sql = f"INSERT INTO subscriptions ({_COLUMNS}) VALUES ({_MARKS})"  # noqa: S608 - constants only
-        try:
-            self._s.run("store a subscription", sql, self._values(record, 1))
-        except DuplicateError as exc:
-            raise DuplicateError(f"subscription {record.subscription.id!r} already exists") from exc
-
-    def get(
-        self,
-        seller_id: str,
-        subscription_id: str,
-        *,
-        for_update: bool = False,  # noqa: ARG002 - the write lock is held already
-    ) -> SubscriptionRecord:
-        """The seller's subscription; NotFoundError otherwise."""
-        sql = f"{_SELECT} WHERE seller_id = ? AND id = ?"
-        row = self._s.one("read a subscription", sql, (seller_id, subscription_id))
-        if row is None:
-            raise NotFoundError("subscription", subscription_id)
-        return self._record(row)
-
-    def claim_many(
-        self, seller_id: str, subscription_ids: Sequence[str]
-    ) -> builtins.list[SubscriptionRecord]:
-        """The stored ones among ``subscription_ids``, ordered by id (the write lock is held)."""
-        ids = sorted(set(subscription_ids))
-        found: builtins.list[SubscriptionRecord] = []
-        for start in range(0, len(ids), _SLICE):
-            part = ids[start : start + _SLICE]
-            marks = ", ".join("?" * len(part))
-            sql = f"{_SELECT} WHERE seller_id = ? AND id IN ({marks}) ORDER BY id"
-            rows = self._s.rows("claim subscriptions", sql, (seller_id, *part))
-            found += [self._record(row) for row in rows]
-        return found
-
-    def save(self, record: SubscriptionRecord, *, expected_version: int) -> SubscriptionRecord:
-        """Replace it at ``expected_version``; returns it at the next version."""
-        values = self._values(record, expected_version + 1)
-        params = (*values[2:], record.seller_id, record.subscription.id, expected_version)
-        if self._s.run("save a subscription", _SAVE, params) != 1:
-            self.get(record.seller_id, record.subscription.id)  # NotFoundError when gone
-            raise ConcurrencyError(
-                f"subscription {record.subscription.id!r} was changed by someone else; retry",
-                retryable=True,
-            )
-        return attrs.evolve(record, version=expected_version + 1)
-
-    def save_many(self, records: Sequence[SubscriptionRecord]) -> None:
-        """``save`` each at its own version."""
-        for record in records:
-            self.save(record, expected_version=record.version)
-
-    def list(
-        self,
-        seller_id: str,
-        *,
-        customer_id: str | None = None,
-        status: str | None = None,
-        limit: int = 100,
-        after: str | None = None,
-    ) -> builtins.list[SubscriptionRecord]:
-        """The seller's subscriptions ordered by id, filtered."""
-        sql = f"{_SELECT} WHERE seller_id = ?"
-        params: list[object] = [seller_id]
-        for column, value in (("customer_id", customer_id), ("status", status)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(str(value))
-        if after is not None:
-            sql += " AND id > ?"
-            params.append(after)
-        rows = self._s.page("list subscriptions", f"{sql} ORDER BY id", params, limit)
-        return [self._record(row) for row in rows]
-
-    def billing(self, seller_id: str | None = None) -> builtins.list[tuple[str, str]]:
-        """(seller id, subscription id) of every subscription not ``finished``, ordered."""
-        sql = "SELECT seller_id, id FROM subscriptions WHERE finished = 0"
-        params: tuple[object, ...] = ()
-        if seller_id is not None:
-            sql += " AND seller_id = ?"
-            params = (seller_id,)
-        rows = self._s.rows("list billing subscriptions", f"{sql} ORDER BY seller_id, id", params)
-        return [(row[0], row[1]) for row in rows]
+    @staticmethod
+    def record_id(record: SubscriptionRecord) -> str:
+        """The subscription's id."""
+        return record.subscription.id
