@@ -264,6 +264,7 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.storage.subscription_rows",
         "invoicekit.adapters.storage.usage_batches",
         "invoicekit.adapters.storage.usage_sql",
+        "invoicekit.adapters.storage.usage_many",
         # The report queries' SQL, run by the SQLite and the SQLAlchemy adapters alike.
         "invoicekit.adapters.storage.report_sql",
         # The summaries' row helpers (search key, sort orders), the same in every store.
