@@ -187,6 +187,10 @@ def test_the_demo_writes_every_promised_kind(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "invoices over 2 months" in result.stdout
     assert "Where to look" in result.stdout
+    # The subscriptions: Stark moved from Basic to Pro mid-January, Vandelay pays for usage.
+    subs = result.stdout.split("Subscriptions", 1)[1].split("Messages sent", 1)[0]
+    for shown in ("Stark Textil", "social-pro", "Vandelay Import", "ads"):
+        assert shown in subs
     # Saved cards charged by run_due: first charges (one declined) and a retry of it.
     cards = result.stdout.split("Saved cards charged", 1)[1].split("Where to look", 1)[0]
     first = next(line for line in cards.splitlines() if "first charge" in line)
@@ -221,6 +225,15 @@ def test_the_demo_writes_every_promised_kind(tmp_path: Path) -> None:
         assert {c.name for c in saved} == {"Acme Anvils", "Cyberdyne AG"}
         assert all("Brightside Marketing" in c.payment_method.consent for c in saved)
         assert date(2026, 1, 1) <= min(i.issue_date for i in books.invoices.list(limit=500))
+        lines = [
+            line
+            for i in books.invoices.list(limit=500)
+            if i.metadata.get("subscription") is not None
+            for line in i.lines
+        ]
+        assert any(line.description.startswith("Unused time on") for line in lines)  # prorated
+        assert any(line.description.startswith("Ad impressions") for line in lines)  # usage
+        assert all(line.note for line in lines)  # every line shows its arithmetic
 
 
 def importlib_has(module: str) -> bool:

@@ -35,6 +35,8 @@ class DemoResult:
     credit_notes: int
     #: Automatic charges of saved cards: "first charge" or "retry" -> (charged, declined).
     charges: dict[str, tuple[int, int]] = attrs.field(factory=dict)
+    #: Per subscription: (client, plan now, status, invoices, invoiced).
+    subscriptions: tuple[tuple[str, str, str, int, Decimal], ...] = ()
 
     @property
     def invoices(self) -> int:
@@ -69,6 +71,21 @@ def tally(
         str(folder.relative_to(out)): sum(1 for p in folder.rglob("*") if p.is_file())
         for folder in sorted(p for p in out.rglob("*") if p.is_dir())
     }
+    billed: dict[str, tuple[int, Decimal]] = {}
+    for invoice in invoices:
+        sub_id = invoice.metadata.get("subscription")
+        if isinstance(sub_id, str):
+            n, total = billed.get(sub_id, (0, Decimal(0)))
+            billed[sub_id] = (n + 1, total + invoice.totals.payable)
+    subscriptions = tuple(
+        (
+            books.customers.get(sub.customer_id).name,
+            sub.plan_id,
+            sub.status.value,
+            *billed.get(sub.id, (0, Decimal(0))),
+        )
+        for sub in books.subscriptions.list(limit=100)
+    )
     return DemoResult(
         out=out,
         months=months,
@@ -79,6 +96,7 @@ def tally(
         files=files,
         credit_notes=sum(len(books.invoices.credit_notes(i.id)) for i in invoices),
         charges=dict(sorted((charges or {}).items())),
+        subscriptions=subscriptions,
     )
 
 
@@ -95,6 +113,8 @@ def show(result: DemoResult, console: Console) -> None:
     due = sum((d for _, _, d in result.statuses.values()), Decimal(0))
     invoices.add_row("all", str(result.invoices), f"{total:,.2f}", f"{due:,.2f}", style="bold")
     console.print(invoices)
+    if result.subscriptions:
+        console.print(_subscriptions(result))
     messages = Table(title="Messages sent")
     messages.add_column("channel")
     messages.add_column("messages", justify="right")
@@ -137,3 +157,17 @@ def _cards(result: DemoResult) -> Table:
         charged, declined = result.charges.get(attempt, (0, 0))
         cards.add_row(attempt, str(charged), str(declined))
     return cards
+
+
+def _subscriptions(result: DemoResult) -> Table:
+    """The subscriptions among the invoices: a plan change prorated, a client billed on usage."""
+    from rich.table import Table
+
+    table = Table(title="Subscriptions (also in the invoices above)")
+    for heading in ("client", "plan", "status", "invoices", "invoiced"):
+        table.add_column(
+            heading, justify="right" if heading in {"invoices", "invoiced"} else "left"
+        )
+    for client, plan, status, n, total in result.subscriptions:
+        table.add_row(client, plan, status, str(n), f"{total:,.2f}")
+    return table
