@@ -35,7 +35,7 @@ from invoicekit.domain.subscription_changes import (
 from invoicekit.domain.tax import Vat
 from invoicekit.domain.usage import Usage
 from invoicekit.errors import ValidationError
-from subscription_plans import PRO, TEAM, berlin, subscribe
+from subscription_plans import PRO, TEAM, berlin, plan, subscribe
 
 USAGE = {"api": Usage(Decimal(1500), 40)}
 
@@ -77,6 +77,15 @@ def test_each_later_bill_charges_its_period_and_the_previous_periods_usage() -> 
         "3 × 10.00 = 30.00",
         "1,500 × 0.01 = 15.00",
     ]
+
+
+def test_usage_of_more_units_than_a_line_holds_is_billed_as_its_amount_once() -> None:
+    sub = subscribe(plan=plan("huge", call="0.000001"))
+    (bill,) = due_bills(sub, 0, berlin(2027, 2, 1, 9))
+    lines = bill_lines(sub, bill, {"api": Usage(Decimal(5_000_000_000), 1)})
+    calls = lines[-1]
+    assert (calls.quantity, calls.unit_price) == (1, Decimal("5000.00"))
+    assert calls.note == "5,000,000,000 × 0.000001 = 5,000.00"
 
 
 def test_missed_bills_come_back_exactly_once_in_order() -> None:

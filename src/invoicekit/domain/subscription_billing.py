@@ -18,7 +18,7 @@ import attrs
 
 from invoicekit.domain import checks
 from invoicekit.domain.coupons import apply_coupons
-from invoicekit.domain.line import Line, ServicePeriod
+from invoicekit.domain.line import MAX_QUANTITY, Line, ServicePeriod
 from invoicekit.domain.pricing import Price, PriceKind
 from invoicekit.domain.proration import days_text, local_day
 from invoicekit.domain.schedule import BillingPeriod
@@ -308,11 +308,14 @@ def _lines(price: Price, rated: Rated, days: ServicePeriod) -> list[Line]:
     for part in rated.parts:
         if not part.quantity:
             continue
+        quantity, unit_price = part.quantity, part.unit_price
+        if abs(quantity) > MAX_QUANTITY:  # more units than a line holds: the amount, once
+            quantity, unit_price = Decimal(1), part.amount
         found.append(
             Line(
                 description=f"{part.description} ({text})",
-                quantity=part.quantity,
-                unit_price=part.unit_price,
+                quantity=quantity,
+                unit_price=unit_price,
                 tax=price.taxes,
                 unit=price.unit,
                 period=days,
