@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -211,7 +211,7 @@ def test_no_new_attribute_can_be_added() -> None:
         INVOICE.note = "x"  # type: ignore[attr-defined]
 
 
-_LEAVES = (str, int, bool, Decimal, date, datetime, Enum, type(None))
+_LEAVES = (str, int, bool, Decimal, date, datetime, timedelta, Enum, type(None))
 
 
 def _walk(value: object, path: str) -> Iterator[tuple[str, object]]:
