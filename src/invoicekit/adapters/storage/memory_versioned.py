@@ -7,6 +7,7 @@ names the record's noun and how to reach its domain value, this class does the r
 from __future__ import annotations
 
 import builtins
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -42,7 +43,7 @@ class Item(Protocol):
 R = TypeVar("R", TemplateRecord, SubscriptionRecord)
 
 
-class MemoryVersioned(Generic[R]):
+class MemoryVersioned(ABC, Generic[R]):
     """Records keyed by (seller id, record id) in one MemoryStorage table."""
 
     #: The record's noun in messages, e.g. ``"subscription"``.
@@ -52,9 +53,9 @@ class MemoryVersioned(Generic[R]):
         self._t = table
 
     @staticmethod
+    @abstractmethod
     def item(record: R) -> Item:
         """The domain value the record holds (its id, customer and status)."""
-        raise NotImplementedError
 
     @staticmethod
     def billable(record: R) -> bool:  # noqa: ARG004 - a hook: every record by default

@@ -8,6 +8,7 @@ different records and never wait on each other.
 from __future__ import annotations
 
 import builtins
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any, ClassVar, Final, Generic, TypeVar
 
@@ -31,7 +32,7 @@ _KEY: Final = frozenset({"seller_id", "id"})
 R = TypeVar("R", TemplateRecord, SubscriptionRecord)
 
 
-class SqlVersioned(Generic[R]):
+class SqlVersioned(ABC, Generic[R]):
     """One table of versioned records on one transaction's ``Context``."""
 
     #: The table and the record's noun in messages (``"subscription"``).
@@ -64,17 +65,18 @@ class SqlVersioned(Generic[R]):
     def __init__(self, ctx: Context) -> None:
         self._c = ctx
 
+    @abstractmethod
     def _record(self, row: Any) -> R:
-        raise NotImplementedError
+        """The record a stored row holds."""
 
+    @abstractmethod
     def _values(self, record: R, version: int) -> dict[str, Any]:
         """The row of ``record`` at ``version``, by column name."""
-        raise NotImplementedError
 
     @staticmethod
+    @abstractmethod
     def record_id(record: R) -> str:
         """The id of the record's template or subscription."""
-        raise NotImplementedError
 
     def _billable(self) -> sa.ColumnElement[bool] | None:
         """The condition on the rows ``billing()`` lists; None for every row."""

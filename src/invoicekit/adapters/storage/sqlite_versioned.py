@@ -7,6 +7,7 @@ serialises writers, so a version check in the UPDATE is all the concurrency need
 from __future__ import annotations
 
 import builtins
+from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import ClassVar, Final, Generic, TypeVar
 
@@ -26,7 +27,7 @@ _SLICE: Final = 500
 R = TypeVar("R", TemplateRecord, SubscriptionRecord)
 
 
-class SqliteVersioned(Generic[R]):
+class SqliteVersioned(ABC, Generic[R]):
     """One table of versioned records on one ``Session``; a subclass maps rows and records."""
 
     #: The table, its columns (``seller_id, id`` first) and the record's noun in messages.
@@ -42,17 +43,18 @@ class SqliteVersioned(Generic[R]):
     def __init__(self, session: Session) -> None:
         self._s = session
 
+    @abstractmethod
     def _record(self, row: Row) -> R:
-        raise NotImplementedError
+        """The record a stored row holds."""
 
+    @abstractmethod
     def _values(self, record: R, version: int) -> tuple[object, ...]:
         """The row of ``record`` at ``version``, in the order of ``columns``."""
-        raise NotImplementedError
 
     @staticmethod
+    @abstractmethod
     def record_id(record: R) -> str:
         """The id of the record's template or subscription."""
-        raise NotImplementedError
 
     def _select(self) -> str:
         return f"SELECT {', '.join(self.columns)} FROM {self.table}"  # noqa: S608 - constants only
