@@ -16,6 +16,7 @@ import invoicekit as ik
 from invoicekit.domain.dunning import DunningPolicy, LateFee, PolicyOverride, Step
 from invoicekit.domain.late_fee import LateFeeMode
 from invoicekit.services import due_snapshot
+from invoicekit.services import run_due as run_due_module
 from invoicekit.testing import FixedClock, MemoryNotifier, MemoryRenderer
 
 #: Issued on Monday 2 March 2026 with net 14: due on Monday 16 March.
@@ -240,3 +241,34 @@ def test_a_late_fee_invoice_is_reminded_of_but_never_charged_a_fee_itself(setup:
     fees = [i for i in books.invoices.list() if i.id != invoice_id]
     assert [f.amount_due for f in fees] == [Decimal("40.00")]
     assert fees[0].status is ik.Status.OVERDUE  # chased like any invoice, with no fee of its own
+
+
+def test_an_invoice_found_claimed_is_left_whole_to_its_holder(
+    setup: tuple,  # type: ignore[type-arg]
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """T26: a worker that finds the invoice held at the fee skips its later steps too.
+
+    Skipping only the fee would let this worker remind while the holder (between its steps)
+    skips the fee in turn: every worker could pass the fee over. The holder does them all.
+    """
+    billing, mail, _clock, _seller_id, _invoice_id = setup
+    real = run_due_module._claim
+    calls: list[str] = []
+
+    def held_at_the_fee(tx: object, seller: str, invoice: str) -> object:
+        calls.append(invoice)
+        return None if len(calls) == 2 else real(tx, seller, invoice)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(run_due_module, "_claim", held_at_the_fee)
+    report = billing.run_due(at(24))
+    assert [(e.action, e.outcome, e.reason) for e in report.entries] == [
+        ("mark_overdue", "done", None),
+        ("late_fee", "skipped", "claimed by another worker"),
+        ("reminder", "skipped", "claimed by another worker"),
+    ]
+    assert len(calls) == 2  # the reminder was not tried behind the holder's back
+    assert mail.sent == []
+    monkeypatch.setattr(run_due_module, "_claim", real)
+    done = billing.run_due(at(24)).done
+    assert [(e.action, e.step) for e in done] == [("late_fee", "d+7"), ("reminder", "d+7")]

@@ -37,6 +37,7 @@ __all__ = ["Collection", "attempt_key", "outcome_key"]
 
 #: The seller setting that turns automatic collection on.
 AUTOMATIC: Final = "charge_automatically"
+#: Why a step was left to another worker (PostgreSQL: the invoice's row was locked).
 CLAIMED: Final = "claimed by another worker"
 
 

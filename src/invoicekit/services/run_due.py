@@ -41,7 +41,7 @@ from invoicekit.ports import InvoiceClaims, MessageRecord, Notifier, Transaction
 from invoicekit.records import IdempotencyRecord
 from invoicekit.services import calls
 from invoicekit.services.changes import InvoiceChanges
-from invoicekit.services.collection import Collection
+from invoicekit.services.collection import CLAIMED, Collection
 from invoicekit.services.due_report import DueEntry, DueReport, action_of, skipped_entry
 from invoicekit.services.due_snapshot import fee_key, interest_value, open_pages
 from invoicekit.services.invoices import Invoices
@@ -52,10 +52,6 @@ __all__ = ["RunDue"]
 
 #: The recurring generation step (issue 15 item 2): ``recurring_due(now, dry_run)`` -> entries.
 GenerationHook = Callable[[datetime, bool], Iterable[DueEntry]]
-
-
-#: Why a step was left to another worker (PostgreSQL: the invoice's row was locked).
-CLAIMED = "claimed by another worker"
 
 
 def _claim(tx: Transaction, seller_id: str, invoice_id: str) -> Invoice | None:
@@ -125,7 +121,31 @@ class RunDue:
             return [s.id for s in tx.sellers.list()]
 
     def _entries(self, seller_id: str, plan: DuePlan, *, dry_run: bool) -> list[DueEntry]:
-        return [self._entry(seller_id, step, dry_run=dry_run) for step in plan.steps]
+        """Perform a plan's steps in order; an invoice found claimed is left whole to its holder.
+
+        A worker that cannot claim an invoice skips the rest of that invoice's steps in this
+        plan: the holder (another ``run_due`` with the same plan) goes on through all of them,
+        so every step is performed by the last worker to hold the invoice. Skipping only the
+        one step could leave it to nobody: A skips the fee while B reminds, B skips it while
+        A marks overdue (T26).
+        """
+        entries: list[DueEntry] = []
+        held: set[str] = set()
+        for step in plan.steps:
+            subject = getattr(step, "invoice_id", None)
+            if subject in held and not dry_run and not isinstance(step, Skip):
+                name = getattr(step, "step", None)
+                entries.append(
+                    DueEntry(
+                        seller_id, subject, action_of(step), "skipped", step=name, reason=CLAIMED
+                    )
+                )
+                continue
+            entry = self._entry(seller_id, step, dry_run=dry_run)
+            if entry.reason == CLAIMED and subject is not None:
+                held.add(subject)
+            entries.append(entry)
+        return entries
 
     def _entry(self, seller_id: str, step: DueStep, *, dry_run: bool) -> DueEntry:
         if isinstance(step, Skip):
