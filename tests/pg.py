@@ -118,6 +118,24 @@ def schema_url(url: str, schema: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _create_database(admin: Any, name: str) -> None:
+    """CREATE DATABASE, retried while another session copies template1 (ObjectInUse).
+
+    PostgreSQL refuses to copy a template someone else is connected to; several test or
+    benchmark processes creating databases at once hit that for a few milliseconds.
+    """
+    import psycopg
+    from psycopg import sql
+
+    for attempt in range(20):
+        try:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            return
+        except psycopg.errors.ObjectInUse:
+            time.sleep(0.05 * (attempt + 1))
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> Iterator[str]:
     """The SQLAlchemy URL of a new, empty PostgreSQL database, dropped after the session."""
@@ -127,7 +145,7 @@ def pg_url() -> Iterator[str]:
     admin_url, admin = _find_admin()
     name = f"invoicekit_test_{os.getpid()}_{secrets.token_hex(4)}"
     with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        _create_database(admin, name)
         try:
             yield sa.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
         finally:
