@@ -2,7 +2,8 @@
 
 Usage stamped in a period billed more than a year before it arrives (more periods than
 used to be kept) becomes one adjustment line on the next invoice, naming its period; a
-``max`` meter's adjustment is the whole period recounted less what it billed.
+``max`` meter's adjustment is the whole period recounted less what it billed; a period
+with a plan change is recounted over the windows and at the prices its bill had.
 """
 
 from __future__ import annotations
@@ -93,4 +94,72 @@ def test_late_usage_of_a_max_meter_bills_the_recounted_period_less_what_it_bille
     assert _late(_of(a.books, sub_id)) == [
         (16, "Late usage for users, 1–31 Jan 2026", Decimal("25.00")),
         (16, "Late usage for users, 1–28 Feb 2026", Decimal("10.00")),
+    ]
+
+
+def test_late_usage_after_a_plan_change_in_its_period_is_never_billed_twice(
+    sub_billing: ik.Billing, sub_clock: FixedClock
+) -> None:
+    a = agency(sub_billing)
+    dearer = {
+        "id": "calls2",
+        "description": "API calls",
+        "currency": "EUR",
+        "kind": "metered",
+        "unit_amount": "0.02",
+        "meter": "api_calls",
+        "tax": VAT,
+    }
+    a.books.plans.create("API 2", frequency="monthly", prices=[dearer], id="api2")
+    sub_id = a.books.subscriptions.create(a.customer_id, plan_id="api").id
+    sub_billing.run_due()
+    sub_clock.advance(days=12)
+    a.books.usage.record(sub_id, "api_calls", 2000, key="u1", at=START + timedelta(days=5))
+    a.books.subscriptions.change_plan(sub_id, "api2", proration="none")
+    sub_clock.advance(days=3)
+    a.books.usage.record(sub_id, "api_calls", 100, key="u2", at=START + timedelta(days=14))
+    sub_clock.advance(days=17, hours=2)
+    sub_billing.run_due()  # February's bill: 10.00 before the change, 2.00 after it
+    sub_clock.advance(days=2)
+    a.books.usage.record(sub_id, "api_calls", 50, key="late", at=START + timedelta(days=19))
+    sub_clock.advance(days=27)
+    sub_billing.run_due()
+    assert _late(_of(a.books, sub_id)) == [  # 50 × 0.02: not all January recounted at 0.02
+        (2, "Late usage for api_calls, 1–31 Jan 2026", Decimal("1.00"))
+    ]
+
+
+def test_late_usage_before_a_later_plan_change_is_billed_at_the_price_it_had(
+    sub_billing: ik.Billing, sub_clock: FixedClock
+) -> None:
+    a = agency(sub_billing)
+    a.books.plans.create(
+        "API 2",
+        frequency="monthly",
+        prices=[
+            {
+                "id": "calls2",
+                "description": "API calls",
+                "currency": "EUR",
+                "kind": "metered",
+                "unit_amount": "0.02",
+                "meter": "api_calls",
+                "tax": VAT,
+            }
+        ],
+        id="api2",
+    )
+    sub_id = a.books.subscriptions.create(a.customer_id, plan_id="api").id
+    sub_clock.advance(days=10)
+    a.books.usage.record(sub_id, "api_calls", 2000, key="u1", at=START + timedelta(days=5))
+    sub_clock.advance(days=21, hours=2)
+    sub_billing.run_due()  # February's bill: January's 2000 calls, 10.00
+    sub_clock.advance(days=12)
+    a.books.subscriptions.change_plan(sub_id, "api2", proration="none")
+    sub_clock.advance(days=5)
+    a.books.usage.record(sub_id, "api_calls", 500, key="late", at=START + timedelta(days=30))
+    sub_clock.advance(days=11)
+    sub_billing.run_due()
+    assert _late(_of(a.books, sub_id)) == [  # 2,500 calls on January's tiers: 15.00
+        (2, "Late usage for api_calls, 1–31 Jan 2026", Decimal("5.00"))
     ]

@@ -308,12 +308,13 @@ def after_bill(sub: Subscription, bill: PeriodBill) -> Subscription:
     """The subscription once ``bill`` is invoiced (or skipped): its pending prorations are billed.
 
     Save it with the bill's index as ``last_index``. A final bill leaves it CANCELED.
+    The metered items plan changes replaced stay in ``retired`` (one per change): late
+    usage of any period is recounted over the windows its bill had (``usage_windows``
+    gives a retired item no window outside the time it was the subscription's).
     """
     if bill.skipped is not None or bill.index == TRIAL_INDEX:
         return sub
     retired = sub.retired
-    if bill.usage_window is not None:
-        retired = tuple(r for r in retired if r.until > bill.usage_window[1])
     if bill.final:
         return attrs.evolve(
             sub,

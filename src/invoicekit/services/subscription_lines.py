@@ -205,7 +205,10 @@ def _late_lines(
     changed: dict[tuple[int, str], BilledUsage] = {}
     for index, found in sorted(stamped.items()):
         bill = bill_for(sub, index, now)
-        for window in usage_windows(sub, bill) if bill is not None else ():
+        windows = _as_billed(usage_windows(sub, bill) if bill is not None else (), bill)
+        if {k for i, k in billed_by if i == index} != {w.key for w in windows}:
+            continue  # not the windows it billed (a replaced price forgotten): never bill twice
+        for window in windows:
             billed = billed_by.get((index, window.key))
             meter = window.price.meter
             if (
@@ -239,6 +242,27 @@ def _late_lines(
             )
     amended = tuple(changed.get((b.period_index, b.price_id), b) for b in record.billed)
     return lines, amended
+
+
+def _as_billed(windows: Sequence[UsageWindow], bill: PeriodBill | None) -> list[UsageWindow]:
+    """``windows`` keyed as its bill keyed them: a price replaced after the bill was current then.
+
+    A window of an item a later plan change retired is keyed '<price id>@<until>' now; its
+    bill, before the change, keyed it by the price id.
+    """
+    if bill is None or bill.usage_window is None:
+        return list(windows)
+    end = bill.usage_window[1]
+    return [
+        attrs.evolve(w, key=w.price.id) if "@" in w.key and w.end == end and _after(w, end) else w
+        for w in windows
+    ]
+
+
+def _after(window: UsageWindow, end: datetime) -> bool:
+    """True when the window's key names a change after ``end`` (the bill's window end)."""
+    until = datetime.fromisoformat(window.key.rsplit("@", 1)[1])
+    return until > end
 
 
 def compose(
