@@ -163,3 +163,31 @@ def test_late_usage_before_a_later_plan_change_is_billed_at_the_price_it_had(
     assert _late(_of(a.books, sub_id)) == [  # 2,500 calls on January's tiers: 15.00
         (2, "Late usage for api_calls, 1–31 Jan 2026", Decimal("5.00"))
     ]
+
+
+def test_a_late_level_of_a_weighted_sum_meter_amends_every_period_it_lasts_into(
+    sub_billing: ik.Billing, sub_clock: FixedClock
+) -> None:
+    a = agency(sub_billing)
+    seat_hours = {
+        "id": "seat-hours",
+        "description": "Seat-hours",
+        "currency": "EUR",
+        "kind": "metered",
+        "unit_amount": "0.01",
+        "meter": ik.Meter(key="seats", aggregation=ik.Aggregation.WEIGHTED_SUM),
+        "tax": VAT,
+    }
+    a.books.plans.create("Hours", frequency="monthly", prices=[seat_hours], id="hours")
+    sub_id = a.books.subscriptions.create(a.customer_id, plan_id="hours").id
+    a.books.usage.record(sub_id, "seats", 2, key="s1", at=START)
+    sub_clock.advance(days=59, hours=2)  # past March's bill: January and February billed
+    sub_billing.run_due()
+    # 4 seats from 31 Jan 09:00 UTC: 2 more for 24 h in January, for all of February
+    a.books.usage.record(sub_id, "seats", 4, key="s2", at=START + timedelta(days=30))
+    sub_clock.advance(days=31)
+    sub_billing.run_due()
+    assert _late(_of(a.books, sub_id)) == [
+        (3, "Late usage for seats, 1–31 Jan 2026", Decimal("0.48")),
+        (3, "Late usage for seats, 1–28 Feb 2026", Decimal("13.44")),
+    ]

@@ -15,6 +15,7 @@ from typing import Final
 
 import attrs
 
+from invoicekit.domain.late_usage import as_billed, changes_aggregate, late_periods
 from invoicekit.domain.line import Line
 from invoicekit.domain.pricing import Price, PriceKind
 from invoicekit.domain.proration import days_text, local_day
@@ -24,7 +25,6 @@ from invoicekit.domain.subscription_billing import (
     UsageWindow,
     after_bill,
     bill_lines,
-    billed_index_of,
     due_bills,
     usage_windows,
 )
@@ -195,17 +195,13 @@ def _late_lines(
     late = tx.usage.late(
         record.seller_id, sub.id, received_from=since - LATE_MARGIN, before=last.usage_window[1]
     )
-    stamped: dict[int, list[tuple[str, datetime]]] = {}
-    for key, stamp in late:
-        index = billed_index_of(sub, stamp, indexes)
-        if index is not None:
-            stamped.setdefault(index, []).append((key, stamp))
+    stamped = late_periods(sub, late, indexes)
     billed_by = {(b.period_index, b.price_id): b for b in record.billed}
     lines: list[Line] = []
     changed: dict[tuple[int, str], BilledUsage] = {}
     for index, found in sorted(stamped.items()):
         bill = bill_for(sub, index, now)
-        windows = _as_billed(usage_windows(sub, bill) if bill is not None else (), bill)
+        windows = as_billed(usage_windows(sub, bill) if bill is not None else (), bill)
         if {k for i, k in billed_by if i == index} != {w.key for w in windows}:
             continue  # not the windows it billed (a replaced price forgotten): never bill twice
         for window in windows:
@@ -215,7 +211,7 @@ def _late_lines(
                 bill is None
                 or billed is None
                 or meter is None
-                or not any(m == meter.key and window.start <= at < window.end for m, at in found)
+                or not any(m == meter.key and changes_aggregate(window, at) for m, at in found)
             ):
                 continue
             usage = aggregated(tx, record.seller_id, sub, window)
@@ -242,27 +238,6 @@ def _late_lines(
             )
     amended = tuple(changed.get((b.period_index, b.price_id), b) for b in record.billed)
     return lines, amended
-
-
-def _as_billed(windows: Sequence[UsageWindow], bill: PeriodBill | None) -> list[UsageWindow]:
-    """``windows`` keyed as its bill keyed them: a price replaced after the bill was current then.
-
-    A window of an item a later plan change retired is keyed '<price id>@<until>' now; its
-    bill, before the change, keyed it by the price id.
-    """
-    if bill is None or bill.usage_window is None:
-        return list(windows)
-    end = bill.usage_window[1]
-    return [
-        attrs.evolve(w, key=w.price.id) if "@" in w.key and w.end == end and _after(w, end) else w
-        for w in windows
-    ]
-
-
-def _after(window: UsageWindow, end: datetime) -> bool:
-    """True when the window's key names a change after ``end`` (the bill's window end)."""
-    until = datetime.fromisoformat(window.key.rsplit("@", 1)[1])
-    return until > end
 
 
 def compose(
