@@ -197,12 +197,15 @@ def _late_lines(
     )
     stamped = late_periods(sub, late, indexes)
     billed_by = {(b.period_index, b.price_id): b for b in record.billed}
+    keys: dict[int, set[str]] = {}
+    for i, k in billed_by:
+        keys.setdefault(i, set()).add(k)
     lines: list[Line] = []
     changed: dict[tuple[int, str], BilledUsage] = {}
     for index, found in sorted(stamped.items()):
         bill = bill_for(sub, index, now)
         windows = as_billed(usage_windows(sub, bill) if bill is not None else (), bill)
-        if {k for i, k in billed_by if i == index} != {w.key for w in windows}:
+        if keys.get(index, set()) != {w.key for w in windows}:
             continue  # not the windows it billed (a replaced price forgotten): never bill twice
         for window in windows:
             billed = billed_by.get((index, window.key))
