@@ -437,7 +437,7 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "summary_days",
         "summary_parts",
     }
-    assert revision == "0011"
+    assert revision == "0012"
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "sqlite"])
