@@ -404,7 +404,9 @@ class Tenants:
 def tenants(billing: ik.Billing) -> Tenants:
     a = seed_tenant(billing, "Alpha", invoices=2)
     b = seed_tenant(billing, "Beta", invoices=3)  # B's third number exists only in B
-    b_coupon = b.books.coupons.create("Beta 10%", percent_off="10", id=f"coupon-{b.customer_ids[0]}")
+    b_coupon = b.books.coupons.create(
+        "Beta 10%", percent_off="10", id=f"coupon-{b.customer_ids[0]}"
+    )
     b.books.customers.apply_coupon(b.customer_ids[0], b_coupon.id)  # A must neither see nor drop it
     assert b.numbers[2] not in a.numbers
     foreign = Target(

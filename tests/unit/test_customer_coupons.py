@@ -21,13 +21,12 @@ THREE = Coupon.create(
     id="three", name="EUR 5 off", amount_off="5.00", currency="EUR", duration="repeating", periods=3
 )
 FOREVER = Coupon.create(id="always", name="Always 20%", percent_off="20", duration="forever")
-OWN = Coupon.create(
-    id="own", name="Own 50%", percent_off="50", duration="repeating", periods=2
-)
+OWN = Coupon.create(id="own", name="Own 50%", percent_off="50", duration="repeating", periods=2)
 
 
-def _held(coupon: Coupon, start: datetime = berlin(2026, 12, 1)) -> CustomerCoupon:
-    return CustomerCoupon(customer_id="cus_1", coupon=coupon, start=start)
+def _held(coupon: Coupon, start: datetime | None = None) -> CustomerCoupon:
+    """The customer's ``coupon`` from ``start`` (before the subscription began)."""
+    return CustomerCoupon(customer_id="cus_1", coupon=coupon, start=start or berlin(2026, 12, 1))
 
 
 def _taking(coupon: Coupon, held: CustomerCoupon, indexes: range = range(8)) -> list[int]:

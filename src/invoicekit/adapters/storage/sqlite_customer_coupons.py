@@ -14,6 +14,7 @@ from invoicekit.serialization.subscriptions import (
 
 __all__ = ["SqliteCustomerCoupons"]
 
+
 class SqliteCustomerCoupons:
     """Customers' coupons on one ``Session``."""
 

@@ -72,7 +72,7 @@ class SubscriptionsStorageContract(StorageFixtures):
     def test_a_customers_coupon_is_replaced_removed_and_one_sellers(
         self, storage: Storage, reopen: Reopen
     ) -> None:
-        """put replaces a customer's coupon, remove forgets it, and another seller sees none."""
+        """Putting replaces a customer's coupon, removing forgets it; another seller sees none."""
         spring = CustomerCoupon(customer_id="c-1", coupon=rich_coupon("spring"), start=AT)
         later = datetime(2026, 3, 1, 12, 30, 0, 250, tzinfo=UTC)
         summer = CustomerCoupon(customer_id="c-1", coupon=rich_coupon("summer"), start=later)
@@ -89,7 +89,7 @@ class SubscriptionsStorageContract(StorageFixtures):
             assert tx.catalog.get_customer_coupon("s-1", "c-1") == summer
             assert tx.catalog.get_customer_coupon("s-1", "c-2") is None
             assert tx.catalog.get_customer_coupon("s-2", "c-1") is None
-        with pytest.raises(RuntimeError), storage.transaction() as tx:
+        with pytest.raises(RuntimeError), storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
             tx.catalog.remove_customer_coupon("s-1", "c-1")
             raise RuntimeError("roll back")
         with fresh(reopen, storage) as tx:
