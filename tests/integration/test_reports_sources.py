@@ -105,7 +105,13 @@ def test_an_sqlite_file_of_schema_8_gets_the_entries_of_its_invoices(tmp_path: P
         books = _books(billing, clock)
         before = books.reports.receivables()
     with sqlite3.connect(path) as conn:  # as a file written before the reports existed
-        for table in ("report_entries", "summary_clients", "summary_days", "summary_parts"):
+        for table in (
+            "report_entries",
+            "summary_clients",
+            "summary_days",
+            "summary_parts",
+            "customer_coupons",
+        ):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
     conn.close()
@@ -126,7 +132,13 @@ def test_a_database_at_alembic_0009_gets_the_entries_of_its_invoices(
     engine = sa.create_engine(pg_url)
     try:
         with engine.begin() as conn:
-            for table in ("report_entries", "summary_clients", "summary_days", "summary_parts"):
+            for table in (
+                "report_entries",
+                "summary_clients",
+                "summary_days",
+                "summary_parts",
+                "customer_coupons",
+            ):
                 conn.execute(sa.text(f"DROP TABLE {table}"))
             conn.execute(sa.text("UPDATE invoicekit_alembic_version SET version_num = '0009'"))
     finally:

@@ -436,6 +436,7 @@ def test_migration_creates_the_schema(new_schema: str) -> None:
         "summary_clients",
         "summary_days",
         "summary_parts",
+        "customer_coupons",
     }
     assert revision == "0012"
 
