@@ -271,3 +271,49 @@ def test_the_parts_are_valid_lines_that_total_the_rated_amount(
     ]
     total = compute_totals(price.currency, lines).line_net_total if lines else Decimal(0)
     assert total == rated.amount
+
+
+@settings(max_examples=N)
+@given(
+    tiers=tier_tables(),
+    quantity=quantities,
+    bounds=st.lists(st.decimals(min_value=0, max_value=10**5, places=2), min_size=2, max_size=2),
+    which=st.sampled_from(["none", "minimum", "maximum", "both"]),
+    percent=st.decimals(min_value="0.01", max_value=100, places=2),
+    other=st.decimals(min_value=0, max_value=10**4, places=2),
+)
+def test_a_percent_coupon_takes_exactly_its_percent_of_what_each_price_bills(  # noqa: PLR0917 - hypothesis draws
+    tiers: list[Tier],
+    quantity: Decimal,
+    bounds: list[Decimal],
+    which: str,
+    percent: Decimal,
+    other: Decimal,
+) -> None:
+    low, high = sorted(bounds)
+    fields: dict[str, object] = {"tiers": tiers}
+    if which in {"minimum", "both"}:
+        fields["minimum"] = low
+    if which in {"maximum", "both"}:
+        fields["maximum"] = high
+    rated = rate(_price("graduated", "EUR", **fields), Usage(quantity))
+    parts = [
+        Line(p.description, p.quantity, p.unit_price, tax=Vat("19"))
+        for p in rated.parts
+        if p.quantity
+    ]
+    assume(parts)
+    lines = [*parts, Line("Plan", 1, other, tax=Vat("19"))]
+    groups = [*(["usage"] * len(parts)), "plan"]
+    coupon = AppliedCoupon(
+        coupon=Coupon.create(id="c", name="C", percent_off=percent), first_index=0
+    )
+    out = apply_coupons(lines, [coupon], 0, "EUR", groups=groups)
+
+    def net(chosen: list[Line] | tuple[Line, ...]) -> Decimal:
+        return compute_totals("EUR", chosen).line_net_total
+
+    taken = net(parts) - net(out[: len(parts)])
+    assert taken == quantize(percent * rated.amount / 100, "EUR")
+    assert taken >= 0
+    assert net(lines[-1:]) - net(out[-1:]) == quantize(percent * other / 100, "EUR")

@@ -224,3 +224,40 @@ def test_lines_that_already_carry_discounts_and_charges_keep_them() -> None:
 
 def test_no_lines_no_discounts() -> None:
     assert apply_coupons([], [_applied(TWENTY)], 0, "EUR") == ()
+
+
+def _capped_lines() -> list[Line]:
+    """Card payments capped at 30.00: 2.9 % of 1,000.00 and 12 fees of 0.30, less 2.60."""
+    return [
+        Line("Card payments", Decimal("1000.00"), Decimal("0.029"), tax=Vat("19")),
+        Line("Card payments (fee per event)", 12, Decimal("0.30"), tax=Vat("19")),
+        Line("Card payments (maximum 30.00 per period)", -1, Decimal("2.60"), tax=Vat("19")),
+    ]
+
+
+def test_a_percent_coupon_on_a_capped_price_takes_its_percent_of_the_capped_amount() -> None:
+    lines = _capped_lines()
+    out = apply_coupons(lines, [_applied(TEN_OFF)], 0, "EUR", groups=["cards"] * 3)
+    before = compute_totals("EUR", lines).line_net_total
+    after = compute_totals("EUR", out).line_net_total
+    assert (before, after) == (Decimal("30.00"), Decimal("27.00"))  # 3.00, not 3.26
+    assert [d.amount for line in out[:2] for d in line.discounts] == [
+        Decimal("2.67"),
+        Decimal("0.33"),
+    ]
+    assert out[2].discounts == ()
+
+
+def test_a_percent_coupon_over_tiers_rounds_once_per_price() -> None:
+    # 10 % of 0.05 + 0.05 per line is 0.01 + 0.01; of the price's 0.10 it is 0.01
+    lines = [_line("0.05", description="Tier 1"), _line("0.05", description="Tier 2")]
+    out = apply_coupons(lines, [_applied(TEN_OFF)], 0, "EUR", groups=["p", "p"])
+    assert compute_totals("EUR", out).line_net_total == Decimal("0.09")
+    alone = apply_coupons(lines, [_applied(TEN_OFF)], 0, "EUR")
+    assert compute_totals("EUR", alone).line_net_total == Decimal("0.08")
+
+
+def test_groups_must_give_one_key_per_line() -> None:
+    with pytest.raises(ValidationError) as caught:
+        apply_coupons([_line("1.00")], [_applied(TEN_OFF)], 0, "EUR", groups=[])
+    assert caught.value.paths == ("groups",)

@@ -378,3 +378,28 @@ def test_a_paused_subscription_canceled_at_period_end_gets_its_final_bill() -> N
     assert due_bills(sub, None, berlin(2027, 1, 20)) == []  # paused: wait
     bills = due_bills(sub, None, berlin(2027, 2, 1, 9))
     assert [(b.index, b.skipped, b.final) for b in bills] == [(0, "paused", False), (1, None, True)]
+
+
+def test_a_percent_coupon_takes_its_percent_of_a_capped_metered_price() -> None:
+    capped = Price.create(
+        id="cards",
+        description="Card payments",
+        currency="EUR",
+        kind="metered",
+        model="percentage",
+        percent="2.9",
+        fixed_fee="0.30",
+        maximum="30.00",
+        meter="payments",
+        tax=Vat("19"),
+    )
+    only = Plan.create(id="cards", name="Cards", frequency="monthly", prices=[capped])
+    coupon = Coupon.create(id="c10", name="10% off", percent_off=10, duration="forever")
+    sub = add_coupon(
+        subscribe(plan=only, quantities={}), coupon, at=berlin(2027, 1, 1)
+    ).subscription
+    bill = due_bills(sub, 0, berlin(2027, 2, 1))[0]
+    lines = bill_lines(sub, bill, {"cards": Usage(Decimal("1000.00"), 12)})
+    net = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
+    taken = sum((d.amount or Decimal(0) for line in lines for d in line.discounts), Decimal(0))
+    assert (net, taken) == (Decimal("30.00"), Decimal("3.00"))

@@ -7,7 +7,7 @@ subscriptions) holds ``AppliedCoupon``s that say from which period it applies.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from enum import StrEnum
 from typing import Final, cast
@@ -17,7 +17,7 @@ import attrs
 from invoicekit.domain import checks
 from invoicekit.domain import pricing_checks as pc
 from invoicekit.domain.line import MAX_UNIT_PRICE, Discount, Line
-from invoicekit.errors import Problem, problem
+from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.money import quantize
 
 __all__ = ["MAX_COUPON_PERIODS", "AppliedCoupon", "Coupon", "CouponDuration", "apply_coupons"]
@@ -144,11 +144,23 @@ def _line_net(line: Line, currency: str) -> Decimal:
 
 
 def apply_coupons(
-    lines: Sequence[Line], coupons: Sequence[AppliedCoupon], period_index: int, currency: str
+    lines: Sequence[Line],
+    coupons: Sequence[AppliedCoupon],
+    period_index: int,
+    currency: str,
+    *,
+    groups: Sequence[Hashable] | None = None,
 ) -> tuple[Line, ...]:
     """``lines`` with a Discount (reason: the coupon's name) per coupon that applies to the period.
 
-    A percent coupon takes its percent off each positive line. A fixed coupon is split over
+    ``groups``: one key per line; lines with the same key are the parts of one price (its
+    tiers, fees, and the part a minimum adds or a maximum takes off). None: each line is
+    its own price. A percent coupon takes exactly its percent of what each price bills,
+    ``round_half_up(percent × sum of the price's lines)``, never below zero: on a price
+    capped by its maximum it takes the percent of the capped amount, not of the parts
+    above the cap. A price of one line gets a percent discount; a price whose lines'
+    percents do not add up to it (a cap, or rounding over tiers) gets the amount split
+    over its positive lines as a fixed coupon is. A fixed coupon is split over
     the positive lines in proportion to their nets, each share rounded half-up and the
     remainder put on the largest line. A coupon never takes a line, nor the sum of the
     lines (credits included), below zero; what it cannot take (a coupon larger than the
@@ -164,6 +176,12 @@ def apply_coupons(
             found.append(problem(f"coupons[{i}].currency", why, code))
     checks.refuse(found, "coupons")
     out = list(lines)
+    keys: Sequence[Hashable] = list(range(len(out))) if groups is None else groups
+    if len(keys) != len(out):
+        raise ValidationError(
+            [problem("groups", f"must give one key per line ({len(out)})", len(keys))],
+            subject="coupons",
+        )
     bases = [_base(line, currency) for line in out]
     nets = [_line_net(line, currency) for line in out]
     for applied in coupons:
@@ -173,7 +191,7 @@ def apply_coupons(
         percent = coupon.percent_off
         if percent is not None:
             wanted = [quantize(b * percent / 100, currency) for b in bases]
-            shares = [min(w, n) if n > 0 else _ZERO for w, n in zip(wanted, nets, strict=True)]
+            shares = _percent_shares(percent, (bases, nets, wanted), keys, currency)
         else:
             shares = _split(cast(Decimal, coupon.amount_off), nets, currency)
         room = max(_ZERO, sum(nets, _ZERO))  # an invoice never totals below zero
@@ -191,6 +209,40 @@ def apply_coupons(
             out[i] = attrs.evolve(out[i], discounts=(*out[i].discounts, discount))
             nets[i] -= share
     return tuple(out)
+
+
+def _percent_shares(
+    percent: Decimal,
+    amounts: tuple[list[Decimal], list[Decimal], list[Decimal]],
+    keys: Sequence[Hashable],
+    currency: str,
+) -> list[Decimal]:
+    """What a percent coupon takes off each line: ``percent`` of each price's billed sum.
+
+    Per price (the lines sharing a key): the target is ``round_half_up(percent × sum of its
+    lines' bases)``, at least zero. When the per-line percents of its positive lines add up
+    to the target and each fits its line's net, those are the shares (shown as a percent);
+    otherwise the target is split over the price's positive nets like a fixed coupon.
+    ``amounts``: each line's base, net so far and own percent share (bases, nets, wanted).
+    """
+    bases, nets, wanted = amounts
+    members: dict[Hashable, list[int]] = {}
+    for i, key in enumerate(keys):
+        members.setdefault(key, []).append(i)
+    shares = [_ZERO] * len(bases)
+    for group in members.values():
+        billed = sum((bases[i] for i in group), _ZERO)
+        target = quantize(max(billed, _ZERO) * percent / 100, currency)
+        positive = [i for i in group if nets[i] > 0]
+        own = [wanted[i] for i in positive]
+        if sum(own, _ZERO) == target and all(wanted[i] <= nets[i] for i in positive):
+            for i in positive:
+                shares[i] = wanted[i]
+            continue
+        split = _split(target, [nets[i] for i in group], currency)
+        for i, share in zip(group, split, strict=True):
+            shares[i] = share
+    return shares
 
 
 def _base(line: Line, currency: str) -> Decimal:

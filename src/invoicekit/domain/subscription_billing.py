@@ -268,17 +268,21 @@ def bill_lines(sub: Subscription, bill: PeriodBill, usage: Mapping[str, Usage]) 
         trial = _service(bill.period.start, bill.period.last_day)
         return tuple(attrs.evolve(line, period=line.period or trial) for line in sub.trial_lines)
     lines: list[Line] = []
+    groups: list[object] = []  # the price each line bills: a percent coupon takes its share
     if not bill.final:
         days = _service(bill.period.start, bill.period.last_day)
         for item in sub.items:
             if item.price.kind in _ADVANCE:
                 lines += _lines(item.price, item_rated(item.price, item.quantity), days)
+                groups += [item.price.id] * (len(lines) - len(groups))
     for window in usage_windows(sub, bill):
         used = usage.get(window.key, Usage())
         rated = item_rated(window.price, Decimal(1), used)
         lines += _lines(window.price, rated, _usage_days(sub, bill, window))
+        groups += [f"usage {window.key}"] * (len(lines) - len(groups))
     lines += sub.pending
-    return apply_coupons(lines, sub.coupons, bill.index, sub.currency)
+    groups += [("pending", n) for n in range(len(sub.pending))]
+    return apply_coupons(lines, sub.coupons, bill.index, sub.currency, groups=groups)
 
 
 def after_bill(sub: Subscription, bill: PeriodBill) -> Subscription:
