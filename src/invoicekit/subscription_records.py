@@ -35,7 +35,7 @@ class SubscriptionRecord:
     last_index: int | None = None
     #: Invoices drafted from it still to be issued (a period's draft held for late usage).
     to_issue: tuple[str, ...] = ()
-    #: Metered amounts billed for recent closed periods, to bill late usage's difference once.
+    #: Metered amounts billed for every closed period, to bill late usage's difference once.
     billed: tuple[BilledUsage, ...] = ()
     #: Usage received before this instant has been billed (or was in a period's draft).
     usage_billed_until: datetime | None = None

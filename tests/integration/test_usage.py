@@ -168,6 +168,7 @@ def test_usage_is_accepted_until_the_cancellation_takes_effect(
         ({"key": ""}, "key"),
         ({"at": START.replace(tzinfo=None)}, "at"),
         ({"at": START + timedelta(minutes=6)}, "at"),
+        ({"at": START - timedelta(seconds=1)}, "at"),  # before the subscription started
         ({"properties": {"region": 3}}, "properties"),
         ({"colour": "red"}, "colour"),
     ],

@@ -18,6 +18,7 @@ from invoicekit.domain.subscription_billing import (
     PeriodBill,
     after_bill,
     bill_lines,
+    billed_index_of,
     current_period,
     due_bills,
     usage_windows,
@@ -300,7 +301,7 @@ def test_a_plan_change_splits_the_periods_usage_at_its_instant() -> None:
         ("API calls (13–31 Jan 2027)", 500, Decimal("0.02")),
     ]
     billed = after_bill(sub, bill)
-    assert billed.retired == ()
+    assert billed.retired == sub.retired  # kept: late usage of January is recounted on it
     (following,) = due_bills(billed, 1, berlin(2027, 3, 1))
     assert [w.key for w in usage_windows(billed, following)] == ["api_team"]
 
@@ -403,3 +404,16 @@ def test_a_percent_coupon_takes_its_percent_of_a_capped_metered_price() -> None:
     net = sum((line.quantity * line.unit_price for line in lines), Decimal(0))
     taken = sum((d.amount or Decimal(0) for line in lines for d in line.discounts), Decimal(0))
     assert (net, taken) == (Decimal("30.00"), Decimal("3.00"))
+
+
+def test_billed_index_of_finds_the_billed_window_late_usage_falls_in() -> None:
+    sub = pause(subscribe(), at=berlin(2027, 2, 10), behavior="skip").subscription
+    sub = resume(sub, at=berlin(2027, 4, 15)).subscription
+    billed = [0, 1, 4, 5]  # bills 2 and 3 were skipped: bill 4 took their usage
+    assert billed_index_of(sub, berlin(2027, 1, 20), billed) == 1
+    assert billed_index_of(sub, berlin(2027, 2, 1, 8), billed) == 1
+    assert billed_index_of(sub, berlin(2027, 2, 1, 9), billed) == 4
+    assert billed_index_of(sub, berlin(2027, 4, 30), billed) == 4
+    assert billed_index_of(sub, berlin(2027, 5, 20), billed) == 5
+    assert billed_index_of(sub, berlin(2027, 6, 1, 9), billed) is None
+    assert billed_index_of(sub, berlin(2027, 1, 1, 9), billed) == 1

@@ -9,7 +9,8 @@ or billed as uncollectible. Pure: ``now`` is a parameter; storing progress is th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Final
@@ -39,6 +40,7 @@ __all__ = [
     "UsageWindow",
     "after_bill",
     "bill_lines",
+    "billed_index_of",
     "current_period",
     "due_bills",
     "usage_windows",
@@ -184,6 +186,23 @@ def due_bills(sub: Subscription, last_index: int | None, now: datetime) -> list[
     return due
 
 
+def billed_index_of(sub: Subscription, at: datetime, billed: Sequence[int]) -> int | None:
+    """The bill among ``billed`` (ascending period indexes) whose usage window holds ``at``.
+
+    A bill's window ends at its ``bill_at`` and starts where the previous billed one ended
+    (a skipped bill's usage moves to the next), so it is the first billed index whose bill
+    falls after ``at``: found by bisection, so late usage of any age costs a few schedule
+    steps, not a walk through the subscription's history. None: after the last one.
+    """
+    schedule = sub.schedule
+
+    def ends(index: int) -> datetime:
+        return schedule.bill_at(schedule.period_at(index))
+
+    found = bisect_right(billed, at, key=ends)
+    return billed[found] if found < len(billed) else None
+
+
 def _service(first: date, last: date) -> ServicePeriod:
     return ServicePeriod(first, max(first, last))
 
@@ -289,12 +308,13 @@ def after_bill(sub: Subscription, bill: PeriodBill) -> Subscription:
     """The subscription once ``bill`` is invoiced (or skipped): its pending prorations are billed.
 
     Save it with the bill's index as ``last_index``. A final bill leaves it CANCELED.
+    The metered items plan changes replaced stay in ``retired`` (one per change): late
+    usage of any period is recounted over the windows its bill had (``usage_windows``
+    gives a retired item no window outside the time it was the subscription's).
     """
     if bill.skipped is not None or bill.index == TRIAL_INDEX:
         return sub
     retired = sub.retired
-    if bill.usage_window is not None:
-        retired = tuple(r for r in retired if r.until > bill.usage_window[1])
     if bill.final:
         return attrs.evolve(
             sub,

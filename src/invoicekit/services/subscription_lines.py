@@ -25,6 +25,7 @@ from invoicekit.domain.subscription_billing import (
     UsageWindow,
     after_bill,
     bill_lines,
+    billed_index_of,
     due_bills,
     usage_windows,
 )
@@ -34,7 +35,6 @@ from invoicekit.ports import Transaction
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord, UsageQuery
 
 __all__ = [
-    "KEEP_BILLED",
     "LATE_MARGIN",
     "Composed",
     "Known",
@@ -47,8 +47,6 @@ __all__ = [
     "usage_of",
 ]
 
-#: Closed periods whose billed usage is kept for late usage (older late usage is not billed).
-KEEP_BILLED: Final = 12
 #: Usage received this long before ``usage_billed_until`` is checked again: a record whose
 #: transaction committed after the bill's aggregate read it is still found (a recount of
 #: one already billed changes nothing: the difference to the billed amount is zero).
@@ -182,56 +180,90 @@ def _period_text(sub: Subscription, bill: PeriodBill) -> str:
 def _late_lines(
     tx: Transaction, record: SubscriptionRecord, now: datetime
 ) -> tuple[list[Line], tuple[BilledUsage, ...]]:
-    """Adjustment lines for usage received after its period was billed, each difference once."""
+    """Adjustment lines for usage received after its period was billed, each difference once.
+
+    The periods come from the late records themselves (the billed bill each one's ``at``
+    falls in), whatever their age: only those periods are recounted in the store.
+    """
     sub = record.subscription
     since = record.usage_billed_until
-    if since is None or not record.billed:
+    indexes = sorted({b.period_index for b in record.billed if b.period_index >= 0})
+    if since is None or not indexes:
         return [], record.billed
-    bills = {b.period_index: bill_for(sub, b.period_index, now) for b in record.billed}
-    ends = [b.usage_window[1] for b in bills.values() if b is not None and b.usage_window]
-    if not ends:
+    last = bill_for(sub, indexes[-1], now)
+    if last is None or last.usage_window is None:
         return [], record.billed
     late = tx.usage.late(
-        record.seller_id, sub.id, received_from=since - LATE_MARGIN, before=max(ends)
+        record.seller_id, sub.id, received_from=since - LATE_MARGIN, before=last.usage_window[1]
     )
-    if not late:
-        return [], record.billed
+    stamped: dict[int, list[tuple[str, datetime]]] = {}
+    for key, stamp in late:
+        index = billed_index_of(sub, stamp, indexes)
+        if index is not None:
+            stamped.setdefault(index, []).append((key, stamp))
+    billed_by = {(b.period_index, b.price_id): b for b in record.billed}
     lines: list[Line] = []
-    amended: list[BilledUsage] = []
-    for billed in record.billed:
-        bill = bills[billed.period_index]
-        windows = {w.key: w for w in usage_windows(sub, bill)} if bill is not None else {}
-        window = windows.get(billed.price_id)
-        meter = window.price.meter if window is not None else None
-        if (
-            bill is None
-            or window is None
-            or meter is None
-            or not any(m == meter.key and window.start <= at < window.end for m, at in late)
-        ):
-            amended.append(billed)
-            continue
-        usage = aggregated(tx, record.seller_id, sub, window)
-        rated = item_rated(window.price, Decimal(1), usage)
-        difference = rated.amount - billed.amount
-        if difference == 0 and usage.quantity == billed.quantity:
-            amended.append(billed)
-            continue
-        lines.append(
-            Line(
-                f"Late usage for {meter.key}, {_period_text(sub, bill)}",
-                quantity=Decimal(1),
-                unit_price=difference,
-                tax=window.price.taxes,
-                unit=window.price.unit,
-                note=(
-                    f"{window.price.description}: billed {billed.quantity} = {billed.amount}; "
-                    f"now {usage.quantity} = {rated.amount}; difference {difference}"
-                ),
+    changed: dict[tuple[int, str], BilledUsage] = {}
+    for index, found in sorted(stamped.items()):
+        bill = bill_for(sub, index, now)
+        windows = _as_billed(usage_windows(sub, bill) if bill is not None else (), bill)
+        if {k for i, k in billed_by if i == index} != {w.key for w in windows}:
+            continue  # not the windows it billed (a replaced price forgotten): never bill twice
+        for window in windows:
+            billed = billed_by.get((index, window.key))
+            meter = window.price.meter
+            if (
+                bill is None
+                or billed is None
+                or meter is None
+                or not any(m == meter.key and window.start <= at < window.end for m, at in found)
+            ):
+                continue
+            usage = aggregated(tx, record.seller_id, sub, window)
+            rated = item_rated(window.price, Decimal(1), usage)
+            difference = rated.amount - billed.amount
+            if difference == 0 and usage.quantity == billed.quantity:
+                continue
+            lines.append(
+                Line(
+                    f"Late usage for {meter.key}, {_period_text(sub, bill)}",
+                    quantity=Decimal(1),
+                    unit_price=difference,
+                    tax=window.price.taxes,
+                    unit=window.price.unit,
+                    note=(
+                        f"{window.price.description}: billed {billed.quantity} = "
+                        f"{billed.amount}; now {usage.quantity} = {rated.amount}; "
+                        f"difference {difference}"
+                    ),
+                )
             )
-        )
-        amended.append(attrs.evolve(billed, quantity=usage.quantity, amount=rated.amount))
-    return lines, tuple(amended)
+            changed[index, window.key] = attrs.evolve(
+                billed, quantity=usage.quantity, amount=rated.amount
+            )
+    amended = tuple(changed.get((b.period_index, b.price_id), b) for b in record.billed)
+    return lines, amended
+
+
+def _as_billed(windows: Sequence[UsageWindow], bill: PeriodBill | None) -> list[UsageWindow]:
+    """``windows`` keyed as its bill keyed them: a price replaced after the bill was current then.
+
+    A window of an item a later plan change retired is keyed '<price id>@<until>' now; its
+    bill, before the change, keyed it by the price id.
+    """
+    if bill is None or bill.usage_window is None:
+        return list(windows)
+    end = bill.usage_window[1]
+    return [
+        attrs.evolve(w, key=w.price.id) if "@" in w.key and w.end == end and _after(w, end) else w
+        for w in windows
+    ]
+
+
+def _after(window: UsageWindow, end: datetime) -> bool:
+    """True when the window's key names a change after ``end`` (the bill's window end)."""
+    until = datetime.fromisoformat(window.key.rsplit("@", 1)[1])
+    return until > end
 
 
 def compose(
@@ -276,9 +308,12 @@ def compose(
 
 
 def keep(billed: Sequence[BilledUsage]) -> tuple[BilledUsage, ...]:
-    """The billed usage of the last ``KEEP_BILLED`` periods, the latest entry per (period, price)."""
+    """The latest entry per (period, price), of every billed period, none pruned.
+
+    Late usage of any age needs what its period billed to bill the difference once; the
+    cost is one small entry per period and metered price.
+    """
     latest: dict[tuple[int, str], BilledUsage] = {}
     for one in billed:
         latest[one.period_index, one.price_id] = one
-    indexes = sorted({i for i, _ in latest})[-KEEP_BILLED:]
-    return tuple(v for (i, _), v in sorted(latest.items()) if i in indexes)
+    return tuple(v for _, v in sorted(latest.items()))

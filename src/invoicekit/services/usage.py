@@ -3,7 +3,7 @@
 ``books.usage.record(subscription_id, meter, quantity, key=...)`` stores one record;
 ``record_many`` stores a batch in one transaction. The same key sent twice counts once
 (the second is reported as a duplicate). Refused, with the path of the bad field: an
-unknown subscription, one whose cancellation took effect before the record's ``at``, a
+unknown subscription, an ``at`` before it started or after its cancellation took effect, a
 meter none of its prices counts, a bad quantity, or an ``at`` more than five minutes
 ahead of the clock. ``received_at`` is the clock's now: usage received after its period
 was billed becomes an amendment of the held draft or an adjustment line on the next
@@ -173,6 +173,9 @@ def _record(
     found: list[Problem] = []
     if at > now + FUTURE_LIMIT:
         why = f"must be at most 5 minutes ahead of the clock ({now.isoformat()})"
+        found.append(problem(f"{where}at", why, at))
+    if sub.start is not None and at < sub.start:  # no bill's window holds it: it would be lost
+        why = f"is before the subscription started ({sub.start.isoformat()})"
         found.append(problem(f"{where}at", why, at))
     ended = sub.canceled_at if sub.cancel_at is None else sub.cancel_at
     if ended is not None and at >= ended:
