@@ -48,7 +48,7 @@ _TABLES: Final = (
     "sellers, customers, invoices, credit_notes, sequences, outbox, idempotency, messages, inbox, "
     "provider_events, checkout_sessions, pay_tokens, recurring_templates, event_cursors, "
     "plans, coupons, subscriptions, usage_records, "
-    "report_entries, summary_clients, summary_days, summary_parts"
+    "report_entries, summary_clients, summary_days, summary_parts, customer_coupons"
 )
 
 

@@ -10,6 +10,7 @@ import typing  # as a module: its names would be public names of the package
 from invoicekit.domain import lifecycle
 from invoicekit.domain.collection import SavedPaymentMethod
 from invoicekit.domain.coupons import AppliedCoupon, Coupon, CouponDuration
+from invoicekit.domain.customer_coupons import CustomerCoupon
 from invoicekit.domain.dunning import (
     DunningPolicy,
     LateFee,
@@ -117,6 +118,7 @@ __all__ = [
     "CreditNote",
     "CurrencyMismatchError",
     "Customer",
+    "CustomerCoupon",
     "DeliveryError",
     "Discount",
     "DueEntry",

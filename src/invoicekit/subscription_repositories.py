@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Protocol
 
 from invoicekit.domain.coupons import Coupon
+from invoicekit.domain.customer_coupons import CustomerCoupon
 from invoicekit.domain.pricing import Plan
 from invoicekit.domain.usage import Aggregation, Usage, UsageRecord
 from invoicekit.subscription_records import SubscriptionRecord, UsageQuery
@@ -25,7 +26,7 @@ __all__ = [
 
 
 class CatalogRepository(Protocol):
-    """One seller's plans and coupons."""
+    """One seller's plans and coupons, and the coupon each customer holds."""
 
     def add_plan(self, seller_id: str, plan: Plan) -> None:
         """Store a new plan. Raises DuplicateError if the seller has its id."""
@@ -47,6 +48,15 @@ class CatalogRepository(Protocol):
 
     def list_coupons(self, seller_id: str) -> builtins.list[Coupon]:
         """The seller's coupons ordered by id."""
+
+    def put_customer_coupon(self, seller_id: str, applied: CustomerCoupon) -> None:
+        """Store the coupon ``applied.customer_id`` holds, replacing the one it held."""
+
+    def get_customer_coupon(self, seller_id: str, customer_id: str) -> CustomerCoupon | None:
+        """The coupon the seller's customer holds (None without one, or for another seller's)."""
+
+    def remove_customer_coupon(self, seller_id: str, customer_id: str) -> bool:
+        """Forget the customer's coupon; False when they held none."""
 
 
 class SubscriptionRepository(Protocol):

@@ -362,6 +362,11 @@ KEYED: Final[dict[str, tuple[Verb, Disturb]]] = {
         ),
         lambda w: w.books.customers.update(w.customer_id, email="new@globex.example"),
     ),
+    "Customers.apply_coupon": (
+        lambda w, k: w.books.customers.apply_coupon(w.customer_id, _loyal(w), idempotency_key=k),
+        # a re-run would apply it again from the later time
+        lambda w: (w.books.customers.remove_coupon(w.customer_id), w.clock.advance(days=1)),
+    ),
     "Invoices.draft": (
         lambda w, k: w.books.invoices.draft(w.customer_id, lines=[line()], idempotency_key=k),
         _nothing,
@@ -547,6 +552,20 @@ def _inbox_item(w: World) -> tuple[str, list[str]]:
     return reader.id, [message.key]
 
 
+def _loyal(w: World) -> str:
+    """The id of coupon ``loyal`` (10% off, created on first use)."""
+    try:
+        return w.books.coupons.get("loyal").id
+    except ik.NotFoundError:
+        return w.books.coupons.create("Loyal", percent_off="10", id="loyal").id
+
+
+def _held_coupon(w: World) -> str:
+    """The world's customer, holding coupon ``loyal``."""
+    w.books.customers.apply_coupon(w.customer_id, _loyal(w))
+    return w.customer_id
+
+
 def _template(w: World) -> str:
     """A monthly template of the world's customer, billed since January."""
     return w.books.recurring.create(
@@ -627,6 +646,11 @@ UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
         _template,
         lambda w, template_id: w.books.recurring.end(template_id),
     ),
+    "Customers.remove_coupon": (
+        "a customer without a coupon is left as they are",
+        _held_coupon,
+        lambda w, customer_id: w.books.customers.remove_coupon(customer_id),
+    ),
     "Subscriptions.pause": (
         "a paused subscription is returned as it is",
         subscribed,
@@ -671,6 +695,7 @@ UNKEYED: Final[dict[str, tuple[str, Setup, Repeat]]] = {
 
 _READS: Final = {
     "get",
+    "coupon",
     "get_by_number",
     "list",
     "credit_notes",

@@ -30,6 +30,7 @@ from integration.test_idempotency import (  # noqa: F401 - fixtures, found by th
     _SERVICES,
     PRO_PRICES,
     World,
+    _loyal,
     basic_plan,
     books,
     customer,
@@ -121,6 +122,10 @@ BASE: Final[dict[str, Base]] = {
     "Customers.save_payment_method": lambda w: (
         w.books.customers.save_payment_method,
         {"customer_id": w.customer_id, "method": _card("4242")},
+    ),
+    "Customers.apply_coupon": lambda w: (
+        w.books.customers.apply_coupon,
+        {"customer_id": w.customer_id, "coupon_id": _loyal(w)},
     ),
     "Recurring.create": lambda w: (
         w.books.recurring.create,

@@ -63,7 +63,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
 
     url = empty_url
     at_revision(url, "0001", "INSERT INTO sellers (id, doc) VALUES ('s-raw', '{}')")
-    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0001.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:
@@ -74,7 +74,7 @@ def test_a_database_at_0001_is_upgraded_to_0002_on_open(empty_url: str) -> None:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
             diff = compare_metadata(context, METADATA)
             seller_ids = conn.execute(sa.text("SELECT id FROM sellers")).scalars().all()
-        assert revision == [("0011",)]
+        assert revision == [("0012",)]
         assert [d for d in diff if VERSION_TABLE not in repr(d)] == []
         assert seller_ids == ["s-raw"]
         with storage.transaction() as tx:

@@ -50,7 +50,7 @@ def test_a_database_at_0002_keeps_its_messages_and_takes_a_key_under_another_sel
 ) -> None:
     url = empty_url
     at_revision(url, "0002", *_ROWS)
-    with pytest.raises(StorageError, match=r"revision 0002.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0002.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     engine = sa.create_engine(url)
     try:
@@ -71,7 +71,7 @@ def test_a_database_at_0002_keeps_its_messages_and_takes_a_key_under_another_sel
                     sa.text("SELECT sql FROM sqlite_master WHERE name = 'messages'")
                 ).scalar_one()
                 assert "AUTOINCREMENT" in created
-        assert revision == "0011"
+        assert revision == "0012"
         with storage.transaction() as tx:
             added = tx.messages.enqueue(
                 [

@@ -24,7 +24,7 @@ def test_a_database_at_0003_is_upgraded_in_place(
 ) -> None:
     url = empty_url
     at_revision(url, "0003", "INSERT INTO sellers (id, doc) VALUES ('s-0', '{}')")
-    with pytest.raises(StorageError, match=r"revision 0003.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0003.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:
@@ -33,7 +33,7 @@ def test_a_database_at_0003_is_upgraded_in_place(
             revision = conn.execute(
                 sa.text("SELECT version_num FROM invoicekit_alembic_version")
             ).scalar_one()
-        assert revision == "0011"
+        assert revision == "0012"
         with storage.transaction() as tx:
             assert tx.provider_events.add(event_record("evt-1")) is True
             assert tx.provider_events.add(event_record("evt-1")) is False

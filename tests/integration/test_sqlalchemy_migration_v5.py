@@ -45,7 +45,7 @@ def test_a_database_at_0004_gets_the_wide_index_and_keeps_its_invoices(
         assert _index_columns(engine) == ["seller_id", "status", "due_date"]
     finally:
         engine.dispose()
-    with pytest.raises(StorageError, match=r"revision 0004.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0004.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:

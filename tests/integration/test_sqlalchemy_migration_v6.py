@@ -26,7 +26,7 @@ def test_a_database_at_0005_gets_the_recurring_table_and_keeps_its_rows(
 ) -> None:
     url = empty_url
     at_revision(url, "0005", _ROW)
-    with pytest.raises(StorageError, match=r"revision 0005.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0005.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:

@@ -35,7 +35,7 @@ def test_a_database_at_0006_gets_cursors_and_keeps_its_outbox(
 ) -> None:
     url = empty_url
     at_revision(url, "0006", _ROW)
-    with pytest.raises(StorageError, match=r"revision 0006.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0006.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     try:

@@ -37,7 +37,7 @@ def test_a_database_at_0007_keeps_its_credit_notes_and_takes_standalone_ones(
     try:
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
             conn.execute(sa.text(_NULL))  # refused before the upgrade
-        with pytest.raises(StorageError, match=r"revision 0007.*needs revision 0011"):
+        with pytest.raises(StorageError, match=r"revision 0007.*needs revision 0012"):
             SqlAlchemyStorage(url, migrate=False)
         SqlAlchemyStorage(url).close()
         with engine.begin() as conn:

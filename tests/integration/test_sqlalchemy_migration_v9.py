@@ -37,7 +37,7 @@ def test_a_database_at_0008_keeps_its_rows_and_takes_subscriptions(
 ) -> None:
     url = empty_url
     at_revision(url, "0008", _ROW)
-    with pytest.raises(StorageError, match=r"revision 0008.*needs revision 0011"):
+    with pytest.raises(StorageError, match=r"revision 0008.*needs revision 0012"):
         SqlAlchemyStorage(url, migrate=False)
     storage = SqlAlchemyStorage(url)
     record = subscription_record("sub-1")

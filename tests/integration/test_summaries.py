@@ -235,7 +235,7 @@ def test_an_older_sqlite_file_gets_its_summaries_on_open(tmp_path: Path) -> None
     import sqlite3
 
     with sqlite3.connect(path) as conn:  # back to schema 9: no summaries yet
-        for table in ("summary_clients", "summary_days", "summary_parts"):
+        for table in ("summary_clients", "summary_days", "summary_parts", "customer_coupons"):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
     conn.close()

@@ -145,6 +145,17 @@ COVERAGE: Final[dict[str, Coverage]] = {
     "customers.save_payment_method": Coverage(
         not_found=(lambda s, t: s.customers.save_payment_method(t.customer_id, SAVED_METHOD),)
     ),
+    "customers.apply_coupon": Coverage(
+        not_found=(
+            lambda s, t: s.customers.apply_coupon(t.customer_id, f"coupon-{t.customer_id}"),
+            # B's coupon (``tenants`` gives B one named after its customer) on A's customer
+            lambda s, t: s.customers.apply_coupon(t.own_customer_id, f"coupon-{t.customer_id}"),
+        )
+    ),
+    "customers.remove_coupon": Coverage(
+        not_found=(lambda s, t: s.customers.remove_coupon(t.customer_id),)
+    ),
+    "customers.coupon": Coverage(not_found=(lambda s, t: s.customers.coupon(t.customer_id),)),
     "customers.remove_payment_method": Coverage(
         not_found=(lambda s, t: s.customers.remove_payment_method(t.customer_id),)
     ),
@@ -393,6 +404,10 @@ class Tenants:
 def tenants(billing: ik.Billing) -> Tenants:
     a = seed_tenant(billing, "Alpha", invoices=2)
     b = seed_tenant(billing, "Beta", invoices=3)  # B's third number exists only in B
+    b_coupon = b.books.coupons.create(
+        "Beta 10%", percent_off="10", id=f"coupon-{b.customer_ids[0]}"
+    )
+    b.books.customers.apply_coupon(b.customer_ids[0], b_coupon.id)  # A must neither see nor drop it
     assert b.numbers[2] not in a.numbers
     foreign = Target(
         customer_id=b.customer_ids[0],

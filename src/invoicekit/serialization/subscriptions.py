@@ -13,6 +13,7 @@ from typing import Any, Final, TypeVar
 import cattrs
 
 from invoicekit.domain.coupons import Coupon
+from invoicekit.domain.customer_coupons import CustomerCoupon
 from invoicekit.domain.pricing import Plan
 from invoicekit.domain.subscription import Subscription
 from invoicekit.errors import IntegrityError
@@ -21,6 +22,8 @@ __all__ = [
     "SUBSCRIPTION_FORMAT",
     "coupon_from_text",
     "coupon_text",
+    "customer_coupon_from_text",
+    "customer_coupon_text",
     "plan_from_text",
     "plan_text",
     "subscription_from_text",
@@ -77,6 +80,16 @@ def coupon_text(converter: cattrs.Converter, coupon: Coupon) -> str:
 def coupon_from_text(converter: cattrs.Converter, text: str, where: str) -> Coupon:
     """The coupon stored as ``text``; IntegrityError when it cannot be read back."""
     return _read(converter, "coupon", Coupon, text, where)
+
+
+def customer_coupon_text(converter: cattrs.Converter, applied: CustomerCoupon) -> str:
+    """The JSON text stored for a customer's coupon."""
+    return _text(converter, "customer_coupon", applied)
+
+
+def customer_coupon_from_text(converter: cattrs.Converter, text: str, where: str) -> CustomerCoupon:
+    """The customer's coupon stored as ``text``; IntegrityError when it cannot be read back."""
+    return _read(converter, "customer_coupon", CustomerCoupon, text, where)
 
 
 def subscription_text(converter: cattrs.Converter, subscription: Subscription) -> str:

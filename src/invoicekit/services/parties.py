@@ -11,11 +11,13 @@ import attrs
 
 from invoicekit.domain import checks
 from invoicekit.domain.collection import SavedPaymentMethod
+from invoicekit.domain.customer_coupons import CustomerCoupon
 from invoicekit.domain.numbering import changed_series
 from invoicekit.domain.parties import Address, Customer, Seller
 from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.services import calls
+from invoicekit.services import customer_coupons as cc
 from invoicekit.services.fields import (
     CustomerChanges,
     CustomerSettings,
@@ -226,6 +228,37 @@ class Customers:
     def archive(self, customer_id: str) -> Customer:
         """Hide a customer from listings; their invoices stay as they are (a repeat changes nothing)."""
         return self.update(customer_id, archived=True)
+
+    def apply_coupon(
+        self,
+        customer_id: str,
+        coupon_id: str,
+        *,
+        at: datetime | None = None,
+        idempotency_key: str | None = None,
+    ) -> CustomerCoupon:
+        """Take coupon ``coupon_id`` off every subscription invoice of the customer's, from ``at``.
+
+        It replaces the coupon the customer held; a subscription's own coupon takes
+        precedence over it. Each subscription counts "once" and "for N periods" from its
+        first bill after ``at`` (see docs/how-to/coupons.md).
+        """
+        return cc.apply_coupon(
+            self._run,
+            self._seller_id,
+            customer_id,
+            coupon_id,
+            at=at,
+            idempotency_key=idempotency_key,
+        )
+
+    def remove_coupon(self, customer_id: str) -> CustomerCoupon | None:
+        """Stop the customer's coupon (bills from now on are without it); the one removed."""
+        return cc.remove_coupon(self._run, self._seller_id, customer_id)
+
+    def coupon(self, customer_id: str) -> CustomerCoupon | None:
+        """The coupon the customer holds, or None."""
+        return cc.customer_coupon(self._run, self._seller_id, customer_id)
 
     def list(
         self, *, include_archived: bool = False, limit: int = 100, after: str | None = None

@@ -23,12 +23,12 @@ from invoicekit.errors import Problem, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.records import TemplateRecord
 from invoicekit.services import calls
+from invoicekit.services import subscription_checks as sc
 from invoicekit.services.generation import GenerationReport, Generator, IssueIn
 from invoicekit.services.unit import Runner
 
 __all__ = ["Recurring"]
 
-_STATUSES = ", ".join(repr(str(s)) for s in TemplateStatus)
 #: The status each change leads to: a template already in it is returned as it is.
 _REACHED = {
     "pause": TemplateStatus.PAUSED,
@@ -162,18 +162,10 @@ class Recurring:
         after: str | None = None,
     ) -> builtins.list[RecurringTemplate]:
         """The seller's templates ordered by id, ``limit`` at a time after id ``after``."""
-        found = checks.lookup("customer_id", customer_id, required=False)
-        found += checks.lookup("after", after, required=False) + checks.at_least("limit", limit)
-        if status is not None and status not in {str(s) for s in TemplateStatus}:
-            found.append(problem("status", f"must be one of {_STATUSES}", status))
-        checks.refuse(found, "query")
+        chosen = sc.listing(customer_id, status, TemplateStatus, limit, after)
         with self._run.read() as tx:
             records = tx.recurring.list(
-                self._seller_id,
-                customer_id=customer_id,
-                status=None if status is None else str(status),
-                limit=limit,
-                after=after,
+                self._seller_id, customer_id=customer_id, status=chosen, limit=limit, after=after
             )
         return [r.template for r in records]
 

@@ -10,12 +10,14 @@ import attrs
 from invoicekit.services.calls import Call
 
 __all__ = [
+    "ApplyCustomerCoupon",
     "ChangeSubscription",
     "CreateCoupon",
     "CreatePlan",
     "CreateSubscription",
     "GenerateSubscriptions",
     "RecordUsage",
+    "RemoveCustomerCoupon",
 ]
 
 #: Field metadata: the field holds keyword arguments, fingerprinted one by one (as in calls).
@@ -47,6 +49,24 @@ class CreateCoupon(Call):
     currency: Any
     duration: Any
     periods: Any
+
+
+@attrs.frozen(kw_only=True)
+class ApplyCustomerCoupon(Call):
+    """``customers.apply_coupon``."""
+
+    operation: ClassVar[str] = "apply_customer_coupon"
+    customer_id: str
+    coupon_id: str
+    at: Any
+
+
+@attrs.frozen(kw_only=True)
+class RemoveCustomerCoupon(Call):
+    """``customers.remove_coupon``."""
+
+    operation: ClassVar[str] = "remove_customer_coupon"
+    customer_id: str
 
 
 @attrs.frozen(kw_only=True)

@@ -12,7 +12,7 @@ from invoicekit.domain.pricing import PriceKind
 from invoicekit.domain.subscription import Subscription
 from invoicekit.errors import Problem, ValidationError, problem
 
-__all__ = ["choice", "instant", "plain", "quantities", "seats_price"]
+__all__ = ["choice", "instant", "listing", "plain", "quantities", "seats_price"]
 
 
 def choice(path: str, value: object, kind: type[Any]) -> list[Problem]:
@@ -21,6 +21,22 @@ def choice(path: str, value: object, kind: type[Any]) -> list[Problem]:
     if value not in {str(v) for v in kind}:
         return [problem(path, f"must be one of {allowed}", value)]
     return []
+
+
+def listing(
+    customer_id: object, status: object, kind: type[Any], limit: object, after: object
+) -> str | None:
+    """Check a listing's filters (``status`` one of the enum ``kind``); the status as text.
+
+    Subscriptions and recurring templates are listed alike: by customer and status,
+    ``limit`` at a time after id ``after``. Raises ValidationError ("query").
+    """
+    found = checks.lookup("customer_id", customer_id, required=False)
+    found += checks.lookup("after", after, required=False) + checks.at_least("limit", limit)
+    if status is not None:
+        found += choice("status", status, kind)
+    checks.refuse(found, "query")
+    return None if status is None else str(status)
 
 
 def instant(path: str, value: object) -> list[Problem]:

@@ -15,6 +15,7 @@ from typing import Final
 
 import attrs
 
+from invoicekit.domain.customer_coupons import bill_coupons
 from invoicekit.domain.late_usage import as_billed, changes_aggregate, late_periods
 from invoicekit.domain.line import Line
 from invoicekit.domain.pricing import Price, PriceKind
@@ -255,13 +256,19 @@ def compose(
 ) -> Composed:
     """The lines of ``bill``: its prices over its period and usage window, plus late usage.
 
+    The coupons are the subscription's own, or in a period none of them applies to, the
+    customer's (``domain.customer_coupons.bill_coupons``).
+
     ``late``: add adjustment lines for late usage of periods billed before (the first new
     bill of a run does; a held draft recomputed at issue does not: it is its own period).
     ``known``: usage ``prefetch`` aggregated already.
     """
     windows = usage_windows(sub, bill)
     usage = {w.key: aggregated(tx, record.seller_id, sub, w, known) for w in windows}
-    lines = list(bill_lines(sub, bill, usage))
+    held = tx.catalog.get_customer_coupon(record.seller_id, sub.customer_id)
+    coupons = bill_coupons(sub, held, bill.index)
+    priced = sub if coupons == sub.coupons else attrs.evolve(sub, coupons=coupons)
+    lines = list(bill_lines(priced, bill, usage))
     amended = record.billed
     if late:
         extra, amended = _late_lines(tx, record, now)

@@ -156,18 +156,10 @@ class Subscriptions:
         after: str | None = None,
     ) -> builtins.list[Subscription]:
         """The seller's subscriptions ordered by id, ``limit`` at a time after id ``after``."""
-        found = checks.lookup("customer_id", customer_id, required=False)
-        found += checks.lookup("after", after, required=False) + checks.at_least("limit", limit)
-        if status is not None:
-            found += sc.choice("status", status, SubscriptionStatus)
-        checks.refuse(found, "query")
+        chosen = sc.listing(customer_id, status, SubscriptionStatus, limit, after)
         with self._run.read() as tx:
             records = tx.subscriptions.list(
-                self._seller_id,
-                customer_id=customer_id,
-                status=None if status is None else str(status),
-                limit=limit,
-                after=after,
+                self._seller_id, customer_id=customer_id, status=chosen, limit=limit, after=after
             )
         return [r.subscription for r in records]
 

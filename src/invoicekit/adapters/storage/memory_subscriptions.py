@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
+from invoicekit.adapters.storage.memory_customer_coupons import MemoryCustomerCoupons
 from invoicekit.adapters.storage.memory_versioned import MemoryVersioned
 from invoicekit.domain.coupons import Coupon
 from invoicekit.domain.pricing import Plan
@@ -15,12 +16,13 @@ from invoicekit.subscription_records import SubscriptionRecord
 __all__ = ["MemoryCatalog", "MemorySubscriptions"]
 
 
-class MemoryCatalog:
-    """Plans and coupons keyed by (seller id, id)."""
+class MemoryCatalog(MemoryCustomerCoupons):
+    """Plans and coupons keyed by (seller id, id); customers' coupons by (seller id, customer id)."""
 
-    def __init__(self, plans: Any, coupons: Any) -> None:
+    def __init__(self, plans: Any, coupons: Any, customer_coupons: Any) -> None:
         self._plans = plans
         self._coupons = coupons
+        self._customer_coupons = customer_coupons
 
     def add_plan(self, seller_id: str, plan: Plan) -> None:
         """Store a new plan; DuplicateError when the seller has its id."""

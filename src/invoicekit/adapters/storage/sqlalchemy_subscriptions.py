@@ -11,6 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from invoicekit.adapters.storage.sqlalchemy_customer_coupons import SqlCustomerCoupons
 from invoicekit.adapters.storage.sqlalchemy_tables import (
     COUPONS,
     PLANS,
@@ -33,8 +34,8 @@ from invoicekit.subscription_records import SubscriptionRecord
 __all__ = ["SqlCatalog", "SqlSubscriptions"]
 
 
-class SqlCatalog:
-    """``CatalogRepository`` on one transaction's ``Context``: plans and coupons as documents."""
+class SqlCatalog(SqlCustomerCoupons):
+    """``CatalogRepository`` on one transaction's ``Context``: plans, coupons, customers' coupons."""
 
     def __init__(self, ctx: Context) -> None:
         self._c = ctx

@@ -254,6 +254,13 @@ _V10: Final = (
     backfill_summaries,
 )
 
+# Customers' coupons (sqlite_customer_coupons.py): a new table, an in-place upgrade.
+_V11: Final = (
+    """CREATE TABLE customer_coupons (
+        seller_id TEXT NOT NULL, customer_id TEXT NOT NULL, doc TEXT NOT NULL,
+        PRIMARY KEY (seller_id, customer_id))""",
+)
+
 #: Every migration in order: ``MIGRATIONS[n]`` takes a file from version n to n + 1; a step
 #: is a statement or a function of the connection (a backfill computed in Python).
 MIGRATIONS: Final[tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], ...]] = (
@@ -267,6 +274,7 @@ MIGRATIONS: Final[tuple[tuple[str | Callable[[sqlite3.Connection], None], ...], 
     _V8,
     _V9,
     _V10,
+    _V11,
 )
 #: The schema version this code writes and reads.
 SCHEMA_VERSION: Final = len(MIGRATIONS)

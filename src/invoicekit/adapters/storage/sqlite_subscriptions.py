@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import builtins
 
+from invoicekit.adapters.storage.sqlite_customer_coupons import SqliteCustomerCoupons
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
 from invoicekit.adapters.storage.sqlite_versioned import SqliteVersioned
 from invoicekit.adapters.storage.subscription_rows import SUBSCRIPTION_COLUMNS, SubscriptionRows
@@ -25,8 +26,8 @@ from invoicekit.subscription_records import SubscriptionRecord
 __all__ = ["SqliteCatalog", "SqliteSubscriptions"]
 
 
-class SqliteCatalog:
-    """``CatalogRepository`` on one ``Session``: plans and coupons as documents."""
+class SqliteCatalog(SqliteCustomerCoupons):
+    """``CatalogRepository`` on one ``Session``: plans, coupons and customers' coupons as documents."""
 
     def __init__(self, session: Session) -> None:
         self._s = session

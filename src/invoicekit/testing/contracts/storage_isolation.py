@@ -17,11 +17,13 @@ from typing import Any, Final
 
 import attrs
 
+from invoicekit.domain.customer_coupons import CustomerCoupon
 from invoicekit.errors import NotFoundError
 from invoicekit.ports import InvoiceQuery, Storage, Transaction
 from invoicekit.testing.contracts import storage_builders as b
 from invoicekit.testing.contracts.storage_base import StorageFixtures
-from invoicekit.testing.contracts.storage_builders import Reopen, fresh
+from invoicekit.testing.contracts.storage_builders import AT, Reopen, fresh
+from invoicekit.testing.subscription_values import rich_coupon
 
 __all__ = ["IsolationContract"]
 
@@ -56,6 +58,14 @@ _NOT_FOUND: Final[dict[str, tuple[str, Callable[[Transaction, str], object]]]] =
 
 #: Calls in A's scope whose answer for B's key must equal the answer for an unknown key.
 _SAME_ANSWER: Final[dict[str, tuple[str, Callable[[Transaction, str], object]]]] = {
+    "catalog.get_customer_coupon": (
+        "customer",
+        lambda tx, key: tx.catalog.get_customer_coupon(_A, key),
+    ),
+    "catalog.remove_customer_coupon": (
+        "customer",
+        lambda tx, key: tx.catalog.remove_customer_coupon(_A, key),
+    ),
     "credit_notes.for_invoice": (
         "invoice",
         lambda tx, key: tx.credit_notes.for_invoice(_A, key),
@@ -91,6 +101,8 @@ _NOBODYS: Final = {
 def _populate(storage: Storage) -> None:
     """A and B, each with a customer, an issued invoice, a credit note, an outbox record, a key.
 
+    Each customer holds a coupon (``catalog.put_customer_coupon``).
+
     A's rows use ids ``c-a``, ``i-a``...; B's use ``c-b``, ``i-b``... B has two issued
     invoices so its number ``INV-2026-00002`` has no counterpart at A.
     """
@@ -108,6 +120,8 @@ def _populate(storage: Storage) -> None:
             tx.credit_notes.add(note)
             tx.outbox.append([b.outbox_record(seller_id, f"out-{suffix}", invoice_id=issued.id)])
             tx.idempotency.put(b.idempotency_record(seller_id, f"key-{suffix}"))
+            held = CustomerCoupon(customer_id=f"c-{suffix}", coupon=rich_coupon(), start=AT)
+            tx.catalog.put_customer_coupon(seller_id, held)
 
 
 def _outcome(call: Callable[[Transaction, str], object], storage: Storage, key: str) -> Any:
@@ -153,6 +167,8 @@ class IsolationContract(StorageFixtures):
             theirs = _outcome(call, storage, _THEIRS[kind])
             assert theirs == _outcome(call, storage, _NOBODYS[kind]), name
             assert theirs[0] == "ok", name
+        with storage.transaction() as tx:  # A's remove_customer_coupon left B's
+            assert tx.catalog.get_customer_coupon(_B, "c-b") is not None
 
     def test_lists_and_finds_never_return_another_sellers_rows(
         self, storage: Storage, reopen: Reopen

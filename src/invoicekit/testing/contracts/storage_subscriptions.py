@@ -1,6 +1,7 @@
 """The contract of ``Transaction.catalog`` and ``Transaction.subscriptions``.
 
-Plans and coupons read back equal and are one seller's; a subscription reads back
+Plans and coupons read back equal and are one seller's, and so does the coupon a
+customer holds (put replaces it, remove forgets it); a subscription reads back
 whole (items, schedule, trial lines, pauses, coupons, pending proration) with its
 progress (last_index, to_issue, billed, usage_billed_until, finished); ``save`` takes
 ``expected_version`` and bumps it; ``billing()`` lists every subscription not finished.
@@ -17,6 +18,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
+from invoicekit.domain.customer_coupons import CustomerCoupon
 from invoicekit.domain.subscription import SubscriptionStatus
 from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
 from invoicekit.ports import BilledUsage, Storage, SubscriptionRecord
@@ -66,6 +68,32 @@ class SubscriptionsStorageContract(StorageFixtures):
                 tx.catalog.get_coupon("s-2", "spring")
             with pytest.raises(NotFoundError):
                 tx.catalog.get_plan("s-3", "pro")
+
+    def test_a_customers_coupon_is_replaced_removed_and_one_sellers(
+        self, storage: Storage, reopen: Reopen
+    ) -> None:
+        """Putting replaces a customer's coupon, removing forgets it; another seller sees none."""
+        spring = CustomerCoupon(customer_id="c-1", coupon=rich_coupon("spring"), start=AT)
+        later = datetime(2026, 3, 1, 12, 30, 0, 250, tzinfo=UTC)
+        summer = CustomerCoupon(customer_id="c-1", coupon=rich_coupon("summer"), start=later)
+        other = CustomerCoupon(customer_id="c-2", coupon=rich_coupon("spring"), start=AT)
+        with storage.transaction() as tx:
+            tx.catalog.put_customer_coupon("s-1", spring)
+            tx.catalog.put_customer_coupon("s-1", other)
+        with storage.transaction() as tx:
+            tx.catalog.put_customer_coupon("s-1", summer)
+            assert tx.catalog.remove_customer_coupon("s-1", "c-2") is True
+            assert tx.catalog.remove_customer_coupon("s-1", "c-2") is False
+            assert tx.catalog.remove_customer_coupon("s-2", "c-1") is False
+        with fresh(reopen, storage) as tx:
+            assert tx.catalog.get_customer_coupon("s-1", "c-1") == summer
+            assert tx.catalog.get_customer_coupon("s-1", "c-2") is None
+            assert tx.catalog.get_customer_coupon("s-2", "c-1") is None
+        with pytest.raises(RuntimeError), storage.transaction() as tx:  # noqa: PT012 - the body is what rolls back
+            tx.catalog.remove_customer_coupon("s-1", "c-1")
+            raise RuntimeError("roll back")
+        with fresh(reopen, storage) as tx:
+            assert tx.catalog.get_customer_coupon("s-1", "c-1") == summer
 
     def test_a_subscription_reads_back_as_written(self, storage: Storage, reopen: Reopen) -> None:
         """The whole subscription and its progress read back equal, at version 1."""
