@@ -102,6 +102,25 @@ class MemorySummaries:
         rows.sort(key=client_order(query.sort), reverse=query.descending)
         return rows[query.offset : query.offset + query.limit], len(rows)
 
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients by what is past due ``today``, and how many match."""
+        needle = query.search.lower() if query.search else None
+        rows = [
+            c
+            for c in self._rows(seller_id)
+            if (query.currency is None or c.currency == query.currency)
+            and (needle is None or needle in search_key(c.name, c.customer_id))
+        ]
+        late = self.overdue(seller_id, [c.customer_id for c in rows], today=today)
+
+        def key(c: ClientSummary) -> tuple[Decimal, str, str]:
+            return late.get((c.customer_id, c.currency), Decimal(0)), c.customer_id, c.currency
+
+        rows.sort(key=key, reverse=query.descending)
+        return rows[query.offset : query.offset + query.limit], len(rows)
+
     def client(self, seller_id: str, customer_id: str) -> builtins.list[ClientSummary]:
         """The client's rows, one per currency."""
         found = [c for c in self._rows(seller_id) if c.customer_id == customer_id]

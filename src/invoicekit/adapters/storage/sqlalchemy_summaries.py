@@ -22,6 +22,7 @@ from invoicekit.adapters.storage.summary_rows import (
     ORDER,
     bucket_columns,
     client_summary,
+    overdue_page_sql,
     search_key,
 )
 from invoicekit.adapters.storage.summary_rows import amount as _amount
@@ -216,6 +217,31 @@ class SqlSummaries:
         page = {**params, "limit": query.limit, "offset": query.offset}
         rows = self._c.rows("read the clients", sql, page)
         count = sa.text(f"SELECT count(*) FROM summary_clients WHERE {where}")  # noqa: S608 - constants only
+        total = self._c.scalar("count the clients", count, params)
+        return [client_summary(tuple(row)) for row in rows], int(total)
+
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients by what is past due ``today``, and how many match."""
+        where = "c.seller_id = :seller_id"
+        params: dict[str, Any] = {"seller_id": seller_id}
+        if query.currency is not None:
+            where += " AND c.currency = :currency"
+            params["currency"] = query.currency
+        if query.pattern is not None:
+            where += " AND c.search LIKE :pattern ESCAPE '\\'"
+            params["pattern"] = query.pattern
+        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", lambda n: f":{n}")
+        page = {
+            **params,
+            "kind": Day.DUE.value,
+            "today": today.isoformat(),
+            "limit": query.limit,
+            "offset": query.offset,
+        }
+        rows = self._c.rows("read the clients", sa.text(sql), page)
+        count = sa.text(f"SELECT count(*) FROM summary_clients AS c WHERE {where}")  # noqa: S608 - constants only
         total = self._c.scalar("count the clients", count, params)
         return [client_summary(tuple(row)) for row in rows], int(total)
 

@@ -22,6 +22,7 @@ from invoicekit.adapters.storage.summary_rows import (
     bucket_columns,
     bucket_params,
     client_summary,
+    overdue_page_sql,
     readable_invoices,
     search_key,
 )
@@ -153,6 +154,23 @@ class SqliteSummaries:
         )
         rows = self._s.rows("read the clients", sql, [*params, query.limit, query.offset])
         count_sql = f"SELECT count(*) FROM summary_clients WHERE {where}"  # noqa: S608 - constants only
+        total = self._s.one("count the clients", count_sql, params)
+        return [client_summary(row) for row in rows], int(total[0]) if total else 0
+
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients by what is past due ``today``, and how many match."""
+        where, params = "c.seller_id = ?", [seller_id]
+        if query.currency is not None:
+            where, params = f"{where} AND c.currency = ?", [*params, query.currency]
+        if query.pattern is not None:
+            where, params = f"{where} AND c.search LIKE ? ESCAPE '\\'", [*params, query.pattern]
+        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", lambda _n: "?")
+        # The placeholders in order: the subquery's three, the filters', the page's two.
+        bound = [seller_id, Day.DUE.value, today.isoformat(), *params, query.limit, query.offset]
+        rows = self._s.rows("read the clients", sql, bound)
+        count_sql = f"SELECT count(*) FROM summary_clients AS c WHERE {where}"  # noqa: S608 - constants only
         total = self._s.one("count the clients", count_sql, params)
         return [client_summary(row) for row in rows], int(total[0]) if total else 0
 

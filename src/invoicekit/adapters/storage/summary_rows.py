@@ -26,6 +26,7 @@ __all__ = [
     "bucket_params",
     "client_order",
     "client_summary",
+    "overdue_page_sql",
     "readable_invoices",
     "search_key",
 ]
@@ -44,6 +45,7 @@ _UNREADABLE: Final = (
 #: The ORDER BY of each sort key (fixed text: a query's sort is checked against these keys).
 ORDER: Final = {
     "name": "search",
+    "currency": "currency",
     "open": "open",
     "credit": "credit",
     "net": "open - credit",
@@ -55,6 +57,29 @@ CLIENT_COLUMNS: Final = (
 )
 
 
+def overdue_page_sql(where: str, way: str, mark: Callable[[str], str]) -> str:
+    """The clients page sorted by what is past due today (SQLite and SQL alike).
+
+    Overdue depends on today, so it is summed in the query from the clients' own DUE
+    rows before today (the primary key's ``seller_id, customer_id`` prefix finds them,
+    and only the clients' DUE rows have a customer id). ``where`` filters
+    ``summary_clients`` (its columns prefixed ``c.``); ``mark`` names a placeholder.
+    """
+    overdue = (
+        "SELECT customer_id, currency, sum(amount) AS overdue FROM summary_days "  # noqa: S608 - placeholders only
+        f"WHERE seller_id = {mark('seller_id')} AND customer_id != '' "
+        f"AND kind = {mark('kind')} AND day < {mark('today')} "
+        "GROUP BY customer_id, currency"
+    )
+    columns = ", ".join(f"c.{name.strip()}" for name in CLIENT_COLUMNS.split(","))
+    return (
+        f"SELECT {columns} FROM summary_clients AS c LEFT JOIN ({overdue}) AS o "  # noqa: S608 - constants and placeholders only
+        "ON o.customer_id = c.customer_id AND o.currency = c.currency "
+        f"WHERE {where} ORDER BY coalesce(o.overdue, 0) {way}, c.customer_id {way}, "
+        f"c.currency {way} LIMIT {mark('limit')} OFFSET {mark('offset')}"
+    )
+
+
 def search_key(name: str, customer_id: str) -> str:
     """What a client search matches and the name sort orders by: name and id, lower case."""
     return f"{name}\n{customer_id}".lower()
@@ -64,6 +89,7 @@ def client_order(sort: str) -> Callable[[ClientSummary], Any]:
     """The sort key of ``sort`` (ties by customer id, then currency, in every store)."""
     value: Callable[[ClientSummary], Any] = {
         "name": lambda c: search_key(c.name, c.customer_id),
+        "currency": lambda c: c.currency,
         "open": lambda c: c.open,
         "credit": lambda c: c.credit,
         "net": lambda c: c.net,
