@@ -60,22 +60,24 @@ CLIENT_COLUMNS: Final = (
 def overdue_page_sql(where: str, way: str, mark: Callable[[str], str]) -> str:
     """The clients page sorted by what is past due today (SQLite and SQL alike).
 
-    Overdue depends on today, so it is summed in the query from the clients' own DUE
-    rows before today (the primary key's ``seller_id, customer_id`` prefix finds them,
-    and only the clients' DUE rows have a customer id). ``where`` filters
-    ``summary_clients`` (its columns prefixed ``c.``); ``mark`` names a placeholder.
+    Overdue depends on today, so it is computed in the query: a client's open amount
+    less their DUE rows from today on (every issued invoice has a due date, so the DUE
+    rows add up to ``open``). Rows due later are the few of the last payment terms,
+    where the rows past due are most of the book: summing those instead took 300 ms
+    at 50,000 clients on PostgreSQL. ``where`` filters ``summary_clients`` (its
+    columns prefixed ``c.``); ``mark`` names a placeholder.
     """
-    overdue = (
-        "SELECT customer_id, currency, sum(amount) AS overdue FROM summary_days "  # noqa: S608 - placeholders only
+    later = (
+        "SELECT customer_id, currency, sum(amount) AS later FROM summary_days "  # noqa: S608 - placeholders only
         f"WHERE seller_id = {mark('seller_id')} AND customer_id != '' "
-        f"AND kind = {mark('kind')} AND day < {mark('today')} "
+        f"AND kind = {mark('kind')} AND day >= {mark('today')} "
         "GROUP BY customer_id, currency"
     )
     columns = ", ".join(f"c.{name.strip()}" for name in CLIENT_COLUMNS.split(","))
     return (
-        f"SELECT {columns} FROM summary_clients AS c LEFT JOIN ({overdue}) AS o "  # noqa: S608 - constants and placeholders only
+        f"SELECT {columns} FROM summary_clients AS c LEFT JOIN ({later}) AS o "  # noqa: S608 - constants and placeholders only
         "ON o.customer_id = c.customer_id AND o.currency = c.currency "
-        f"WHERE {where} ORDER BY coalesce(o.overdue, 0) {way}, c.customer_id {way}, "
+        f"WHERE {where} ORDER BY c.open - coalesce(o.later, 0) {way}, c.customer_id {way}, "
         f"c.currency {way} LIMIT {mark('limit')} OFFSET {mark('offset')}"
     )
 
