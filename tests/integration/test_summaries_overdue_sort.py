@@ -7,34 +7,16 @@ due, with no write in between. The order must equal ``books.reports``' overdue s
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from pathlib import Path
-
-import pytest
 
 import invoicekit as ik
 from billing_fixtures import AT
+from integration.test_summaries import store  # noqa: F401 - the fixture by name
 from invoicekit.services.live_summary import LiveSummaries
 from invoicekit.summary_repositories import ClientQuery
 from invoicekit.testing import FixedClock
 from pg import pg_url  # noqa: F401 - the fixture
-
-
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
-def store(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[tuple[ik.Billing, FixedClock]]:
-    clock = FixedClock(AT)
-    if request.param == "memory":
-        billing = ik.Billing.in_memory(clock=clock)
-    elif request.param == "sqlite":
-        billing = ik.Billing.sqlite(tmp_path / "books.db", clock=clock)
-    else:
-        billing = ik.Billing.from_url(request.getfixturevalue("pg_url"), clock=clock)
-    yield billing, clock
-    billing.close()
 
 
 def _issue(
@@ -45,24 +27,31 @@ def _issue(
     return books.invoices.issue(draft.id)
 
 
+def _books(billing: ik.Billing, letters: str) -> tuple[ik.SellerBooks, list[ik.Customer]]:
+    """A new seller's books and a client per letter (id ``c-<letter>``)."""
+    seller = billing.sellers.create(
+        name="Sorted Books", country="DE", currency="EUR", timezone="Europe/Berlin"
+    )
+    books = billing.seller(seller.id)
+    return books, [books.customers.create(f"Client {x}", id=f"c-{x}") for x in letters]
+
+
 def _ids(live: LiveSummaries, query: ClientQuery) -> list[str]:
     rows, _, _ = live.clients(query)
     return [f"{r.customer_id}/{r.currency}" for r in rows]
 
 
-def test_the_overdue_sort_follows_the_day(store: tuple[ik.Billing, FixedClock]) -> None:
+def test_the_overdue_sort_follows_the_day(
+    store: tuple[ik.Billing, FixedClock],  # noqa: F811 - the fixture imported above
+) -> None:
     billing, clock = store
-    seller = billing.sellers.create(
-        name="Sorted Books", country="DE", currency="EUR", timezone="Europe/Berlin"
-    )
-    books = billing.seller(seller.id)
-    a, b, c, d = (books.customers.create(f"Client {x}", id=f"c-{x}") for x in "abcd")
+    books, (a, b, c, d) = _books(billing, "abcd")
     first = _issue(books, a.id, "50.00")
     clock.set(AT + timedelta(days=10))
     of_b = _issue(books, b.id, "100.00")
     _issue(books, c.id, "200.00")
     _issue(books, d.id, "300.00", currency="USD")
-    live = LiveSummaries(billing.storage, clock, seller.id)
+    live = LiveSummaries(billing.storage, clock, books.seller_id)
     overdue = ClientQuery(sort="overdue")
 
     # Only a's invoice is past due: a first, the rest (nothing overdue) by id, descending.
@@ -101,17 +90,15 @@ def test_the_overdue_sort_follows_the_day(store: tuple[ik.Billing, FixedClock]) 
     assert _ids(live, overdue) == ["c-d/USD", "c-c/EUR", "c-a/EUR", "c-b/EUR"]
 
 
-def test_the_currency_sort(store: tuple[ik.Billing, FixedClock]) -> None:
+def test_the_currency_sort(
+    store: tuple[ik.Billing, FixedClock],  # noqa: F811 - the fixture imported above
+) -> None:
     billing, clock = store
-    seller = billing.sellers.create(
-        name="Sorted Books", country="DE", currency="EUR", timezone="Europe/Berlin"
-    )
-    books = billing.seller(seller.id)
-    a, b = (books.customers.create(f"Client {x}", id=f"c-{x}") for x in "ab")
+    books, (a, b) = _books(billing, "ab")
     _issue(books, a.id, "10.00", currency="USD")
     _issue(books, b.id, "10.00", currency="EUR")
     _issue(books, a.id, "10.00", currency="EUR")
-    live = LiveSummaries(billing.storage, clock, seller.id)
+    live = LiveSummaries(billing.storage, clock, books.seller_id)
 
     assert _ids(live, ClientQuery(sort="currency", descending=False)) == [
         "c-a/EUR",

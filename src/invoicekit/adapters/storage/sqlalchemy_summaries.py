@@ -21,6 +21,7 @@ from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_C
 from invoicekit.adapters.storage.summary_rows import (
     ORDER,
     bucket_columns,
+    client_filter,
     client_summary,
     overdue_page_sql,
     search_key,
@@ -92,6 +93,11 @@ _PARTS_UPSERT: Final = sa.text(
     VALUES (:seller_id, :invoice_id, :parts)
     ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
 )
+
+
+def _named(name: str) -> str:
+    """A named placeholder (``:name``)."""
+    return f":{name}"
 
 
 def _in(name: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -200,14 +206,8 @@ class SqlSummaries:
         self, seller_id: str, query: ClientQuery
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients, and how many match in all."""
-        where = "seller_id = :seller_id"
-        params: dict[str, Any] = {"seller_id": seller_id}
-        if query.currency is not None:
-            where += " AND currency = :currency"
-            params["currency"] = query.currency
-        if query.pattern is not None:
-            where += " AND search LIKE :pattern ESCAPE '\\'"
-            params["pattern"] = query.pattern
+        where, pairs = client_filter(seller_id, query, _named)
+        params: dict[str, Any] = dict(pairs)
         way = "DESC" if query.descending else "ASC"
         order = f"{ORDER[query.sort]} {way}, customer_id {way}, currency {way}"
         sql = sa.text(
@@ -224,15 +224,9 @@ class SqlSummaries:
         self, seller_id: str, query: ClientQuery, *, today: date
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients by what is past due ``today``, and how many match."""
-        where = "c.seller_id = :seller_id"
-        params: dict[str, Any] = {"seller_id": seller_id}
-        if query.currency is not None:
-            where += " AND c.currency = :currency"
-            params["currency"] = query.currency
-        if query.pattern is not None:
-            where += " AND c.search LIKE :pattern ESCAPE '\\'"
-            params["pattern"] = query.pattern
-        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", lambda n: f":{n}")
+        where, pairs = client_filter(seller_id, query, _named, "c.")
+        params: dict[str, Any] = dict(pairs)
+        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", _named)
         page = {
             **params,
             "kind": Day.DUE.value,

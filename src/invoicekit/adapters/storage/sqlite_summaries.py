@@ -21,6 +21,7 @@ from invoicekit.adapters.storage.summary_rows import (
     ORDER,
     bucket_columns,
     bucket_params,
+    client_filter,
     client_summary,
     overdue_page_sql,
     readable_invoices,
@@ -36,6 +37,12 @@ if TYPE_CHECKING:
     from invoicekit.adapters.storage.sqlite_schema import Session
 
 __all__ = ["SqliteSummaries", "backfill_summaries"]
+
+
+def _mark(_name: str) -> str:
+    """A placeholder (SQLite's ``?``: parameters bind in order)."""
+    return "?"
+
 
 _CLIENT_UPSERT: Final = """
     INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open, credit,
@@ -141,11 +148,8 @@ class SqliteSummaries:
         self, seller_id: str, query: ClientQuery
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients, and how many match in all."""
-        where, params = "seller_id = ?", [seller_id]
-        if query.currency is not None:
-            where, params = f"{where} AND currency = ?", [*params, query.currency]
-        if query.pattern is not None:
-            where, params = f"{where} AND search LIKE ? ESCAPE '\\'", [*params, query.pattern]
+        where, pairs = client_filter(seller_id, query, _mark)
+        params = [value for _, value in pairs]
         way = "DESC" if query.descending else "ASC"
         order = f"{ORDER[query.sort]} {way}, customer_id {way}, currency {way}"
         sql = (
@@ -161,12 +165,9 @@ class SqliteSummaries:
         self, seller_id: str, query: ClientQuery, *, today: date
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients by what is past due ``today``, and how many match."""
-        where, params = "c.seller_id = ?", [seller_id]
-        if query.currency is not None:
-            where, params = f"{where} AND c.currency = ?", [*params, query.currency]
-        if query.pattern is not None:
-            where, params = f"{where} AND c.search LIKE ? ESCAPE '\\'", [*params, query.pattern]
-        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", lambda _n: "?")
+        where, pairs = client_filter(seller_id, query, _mark, "c.")
+        params = [value for _, value in pairs]
+        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", _mark)
         # The placeholders in order: the subquery's three, the filters', the page's two.
         bound = [seller_id, Day.DUE.value, today.isoformat(), *params, query.limit, query.offset]
         rows = self._s.rows("read the clients", sql, bound)

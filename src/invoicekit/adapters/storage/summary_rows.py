@@ -16,7 +16,7 @@ import cattrs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.summary import from_micros
 from invoicekit.money import currency_digits
-from invoicekit.summary_repositories import ClientSummary
+from invoicekit.summary_repositories import ClientQuery, ClientSummary
 
 __all__ = [
     "CLIENT_COLUMNS",
@@ -24,6 +24,7 @@ __all__ = [
     "amount",
     "bucket_columns",
     "bucket_params",
+    "client_filter",
     "client_order",
     "client_summary",
     "overdue_page_sql",
@@ -55,6 +56,25 @@ ORDER: Final = {
 CLIENT_COLUMNS: Final = (
     "customer_id, currency, name, open, credit, invoiced, invoices, open_invoices"
 )
+
+
+def client_filter(
+    seller_id: str, query: ClientQuery, mark: Callable[[str], str], prefix: str = ""
+) -> tuple[str, list[tuple[str, Any]]]:
+    """The WHERE of a clients query on ``summary_clients``, and its parameters.
+
+    Columns are ``prefix``-ed; the parameters are (name, value) pairs in the order
+    their placeholders stand (SQLite binds ``?`` in order, SQLAlchemy by name).
+    """
+    where = f"{prefix}seller_id = {mark('seller_id')}"
+    params: list[tuple[str, Any]] = [("seller_id", seller_id)]
+    if query.currency is not None:
+        where += f" AND {prefix}currency = {mark('currency')}"
+        params.append(("currency", query.currency))
+    if query.pattern is not None:
+        where += f" AND {prefix}search LIKE {mark('pattern')} ESCAPE '\\'"
+        params.append(("pattern", query.pattern))
+    return where, params
 
 
 def overdue_page_sql(where: str, way: str, mark: Callable[[str], str]) -> str:
