@@ -189,44 +189,70 @@ class SummaryChange:
         return not self.clients and not self.days
 
 
-def _signed(found: Parts | None, sign: int, change: SummaryChange) -> None:
-    if found is None:
-        return
-    key = (found.customer_id, found.currency)
-    before = change.clients.get(key)
-    moved = ClientDelta(
-        name=found.name,
-        open=sign * found.open,
-        credit=sign * found.credit,
-        invoiced=sign * found.invoiced,
-        invoices=sign,
-        open_invoices=sign * (1 if found.open else 0),
-    )
-    if before is not None:
-        moved = ClientDelta(
-            name=found.name if sign > 0 else before.name,
-            open=before.open + moved.open,
-            credit=before.credit + moved.credit,
-            invoiced=before.invoiced + moved.invoiced,
-            invoices=before.invoices + moved.invoices,
-            open_invoices=before.open_invoices + moved.open_invoices,
-        )
-    change.clients[key] = moved
-    for kind, day, amount in found.days:
-        rows = [("", kind)] + ([(found.customer_id, kind)] if kind == Day.DUE else [])
-        for customer_id, what in rows:
-            day_key = (customer_id, found.currency, what, day)
-            change.days[day_key] = change.days.get(day_key, 0) + sign * amount
+class _Moves:
+    """The running deltas of one ``change`` (plain ints: attrs values are made once, at the end)."""
+
+    def __init__(self) -> None:
+        #: (customer, currency) -> [open, credit, invoiced, invoices, open invoices].
+        self.numbers: dict[tuple[str, str], list[int]] = {}
+        #: (customer, currency) -> the name as saved now (the last one added wins).
+        self.names: dict[tuple[str, str], str] = {}
+        #: Client rows whose name moves, or that an invoice enters or leaves.
+        self.touched: set[tuple[str, str]] = set()
+        self.days: dict[tuple[str, str, str, str], int] = {}
+
+    def add(self, found: Parts | None, sign: int) -> None:
+        if found is None:
+            return
+        key = (found.customer_id, found.currency)
+        row = self.numbers.get(key)
+        if row is None:
+            row = self.numbers[key] = [0, 0, 0, 0, 0]
+            self.names[key] = found.name
+        elif self.names[key] != found.name:
+            self.touched.add(key)
+            if sign > 0:
+                self.names[key] = found.name
+        row[0] += sign * found.open
+        row[1] += sign * found.credit
+        row[2] += sign * found.invoiced
+        row[3] += sign
+        row[4] += sign * (1 if found.open else 0)
+        due = Day.DUE.value
+        days = self.days
+        for kind, day, amount in found.days:
+            seller_key = ("", found.currency, kind, day)
+            days[seller_key] = days.get(seller_key, 0) + sign * amount
+            if kind == due:
+                client_key = (found.customer_id, found.currency, kind, day)
+                days[client_key] = days.get(client_key, 0) + sign * amount
 
 
 def change(pairs: Iterable[tuple[Parts | None, Parts | None]]) -> SummaryChange:
-    """The rows that move when each (old, new) pair of parts replaces the old by the new."""
-    moved = SummaryChange(clients={}, days={})
+    """The rows that move when each (old, new) pair of parts replaces the old by the new.
+
+    Rows that do not move are left out: a per-day amount whose delta is zero, and a
+    client row whose amounts and counts stay and whose name stays, so that a save
+    writes only what it changes.
+    """
+    moves = _Moves()
     for old, new in pairs:
         if old == new:
             continue
-        _signed(old, -1, moved)
-        _signed(new, +1, moved)
-    for key in [k for k, v in moved.days.items() if not v]:
-        del moved.days[key]
-    return moved
+        moves.add(old, -1)
+        moves.add(new, +1)
+    return SummaryChange(
+        clients={
+            key: ClientDelta(
+                name=moves.names[key],
+                open=row[0],
+                credit=row[1],
+                invoiced=row[2],
+                invoices=row[3],
+                open_invoices=row[4],
+            )
+            for key, row in moves.numbers.items()
+            if key in moves.touched or any(row)
+        },
+        days={key: amount for key, amount in moves.days.items() if amount},
+    )
