@@ -62,6 +62,15 @@ class Day(StrEnum):
     CREDIT = "credit"
 
 
+#: The kinds as plain strings (the hot path of every save reads them).
+_DUE: Final = Day.DUE.value
+_INVOICED: Final = Day.INVOICED.value
+_COLLECTED: Final = Day.COLLECTED.value
+_CREDITED: Final = Day.CREDITED.value
+_FELL_DUE: Final = Day.FELL_DUE.value
+_CREDIT: Final = Day.CREDIT.value
+
+
 def to_micros(amount: Decimal) -> int:
     """``amount`` as an exact integer of millionths; ValueError if it has more digits."""
     scaled = amount * MICROS
@@ -119,42 +128,43 @@ def parts(invoice: Invoice) -> Parts | None:
     seller = invoice.seller
     days: dict[tuple[str, str], int] = {}
 
-    def add(kind: Day, day: date | None, amount: Decimal) -> None:
+    def add(kind: str, day: date | None, amount: Decimal) -> None:
         if day is None or not amount:
             return
-        key = (kind.value, day.isoformat())
+        key = (kind, day.isoformat())
         days[key] = days.get(key, 0) + to_micros(amount)
 
     is_open = invoice.status in OPEN
     due = invoice.amount_due if is_open else _ZERO
+    credit = invoice.customer_credit
     # As books.reports counts them: a voided invoice was still invoiced (its void is a
     # movement of its own, closing the receivable).
     total = invoice.totals.tax_inclusive
-    add(Day.DUE, invoice.due_date, due)
-    add(Day.INVOICED, invoice.issue_date, total)
-    add(Day.FELL_DUE, invoice.due_date, total)
-    add(Day.CREDIT, invoice.issue_date, invoice.customer_credit)
+    add(_DUE, invoice.due_date, due)
+    add(_INVOICED, invoice.issue_date, total)
+    add(_FELL_DUE, invoice.due_date, total)
+    add(_CREDIT, invoice.issue_date, credit)
     for payment in invoice.payments:
         if payment.status is not PaymentStatus.SUCCEEDED:
             continue
         if payment.method != CREDIT_METHOD:  # credit moved, no money came in
-            add(Day.COLLECTED, books_date(payment.at, seller), payment.amount)
+            add(_COLLECTED, books_date(payment.at, seller), payment.amount)
         # A refund pays money out, even of a payment made with credit.
         for refund in payment.refunds:
-            add(Day.COLLECTED, books_date(refund.at, seller), -refund.amount)
+            add(_COLLECTED, books_date(refund.at, seller), -refund.amount)
         for dispute in payment.disputes:
-            add(Day.COLLECTED, books_date(dispute.at, seller), -dispute.reopened)
+            add(_COLLECTED, books_date(dispute.at, seller), -dispute.reopened)
             if dispute.outcome == "won" and dispute.resolved_at is not None:
-                add(Day.COLLECTED, books_date(dispute.resolved_at, seller), dispute.reopened)
-    for credit in invoice.credits:
-        add(Day.CREDITED, books_date(credit.at, seller), credit.amount)
+                add(_COLLECTED, books_date(dispute.resolved_at, seller), dispute.reopened)
+    for note in invoice.credits:
+        add(_CREDITED, books_date(note.at, seller), note.amount)
     name = invoice.customer.name if invoice.customer is not None else invoice.customer_id
     return Parts(
         customer_id=invoice.customer_id,
         currency=invoice.currency,
         name=name,
         open=to_micros(due),
-        credit=to_micros(invoice.customer_credit),
+        credit=to_micros(credit),
         invoiced=to_micros(total),
         days=tuple((k, d, a) for (k, d), a in sorted(days.items()) if a),
     )
@@ -218,7 +228,7 @@ class _Moves:
         row[2] += sign * found.invoiced
         row[3] += sign
         row[4] += sign * (1 if found.open else 0)
-        due = Day.DUE.value
+        due = _DUE
         days = self.days
         for kind, day, amount in found.days:
             seller_key = ("", found.currency, kind, day)
