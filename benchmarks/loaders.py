@@ -75,7 +75,7 @@ def pg_bulk_store(  # noqa: PLR0917 - what one bulk load is made of
                     for row in entries:
                         copy.write_row(row)
                 for statement in after:
-                    cur.execute(statement)  # type: ignore[arg-type]  # constants only
+                    cur.execute(statement)  # constants only (the caller's SQL)
             db.commit()
             db.autocommit = True
             db.execute("VACUUM ANALYZE")
