@@ -11,7 +11,8 @@ Timed: whole HTTP requests through the real app (Starlette TestClient, ``dashboa
 over ``Billing.from_url``): the overview (headline figures, aging, months, MRR and the
 attention list), the clients table sorted by open amount, by name, by overdue (past due
 at "now", computed in the query), page 500, and a search; and the "as of" clients table
-sorted by overdue (computed from the report entries, not the summaries). Median and worst of ``--repeat`` requests after one warm-up.
+sorted by overdue (computed from the report entries, not the summaries; the 300 ms
+goal is the live page's, so that row has none). Median and worst of ``--repeat`` requests after one warm-up.
 
 Usage: ``python benchmarks/bench_dashboard.py [--quick] [--n 1000000] [--clients 50000]
 [--repeat 20] [--json]``.
@@ -147,7 +148,9 @@ def run(n: int, clients: int, repeat: int) -> list[dict[str, str]]:
                     "case": f"{case} ({n:,} invoices, {clients:,} clients)",
                     "median ms": f"{median:.1f}",
                     "worst ms": f"{max(times) * 1000:.1f}",
-                    "goal": f"< {GOAL_MS:.0f} ms: {'met' if median < GOAL_MS else 'MISSED'}",
+                    "goal": "none: as of a date, computed on demand"
+                    if "as_of=" in path
+                    else f"< {GOAL_MS:.0f} ms: {'met' if median < GOAL_MS else 'MISSED'}",
                 }
             )
     return rows
