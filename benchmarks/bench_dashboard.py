@@ -5,12 +5,14 @@ customers, bulk-loaded with ``COPY``), then the live summaries those invoices ma
 computed from the entries in SQL (what the stores keep row by row as invoices are saved;
 ``tests/integration/test_summaries.py`` checks the two agree). Issuing 1,000,000 invoices
 through the API would take an hour and time nothing the page does. The database is kept
-as ``invoicekit_bench_dashboard_<n>_<clients>``.
+as ``invoicekit_bench_dashboard_<n>_<clients>_r<Alembic head>`` (``loaders.py``).
 
 Timed: whole HTTP requests through the real app (Starlette TestClient, ``dashboard_app``
 over ``Billing.from_url``): the overview (headline figures, aging, months, MRR and the
-attention list), the clients table sorted by open amount, by name, page 500, and a
-search. Median and worst of ``--repeat`` requests after one warm-up.
+attention list), the clients table sorted by open amount, by name, by overdue (past due
+at "now", computed in the query), page 500, and a search; and the "as of" clients table
+sorted by overdue (computed from the report entries, not the summaries; the 300 ms
+goal is the live page's, so that row has none). Median and worst of ``--repeat`` requests after one warm-up.
 
 Usage: ``python benchmarks/bench_dashboard.py [--quick] [--n 1000000] [--clients 50000]
 [--repeat 20] [--json]``.
@@ -26,14 +28,16 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import bench_postgres as bp
-from bench_reports import customers, entries
+import loaders
+from bench_reports import customers, entries, make_seller
 
 import invoicekit as ik
-from invoicekit.adapters.storage.report_sql import ENTRY_COLUMNS
 from invoicekit.testing import FixedClock
 
 #: The benchmark's "now": the day after bench_reports' as-of date.
 NOW: Final = datetime(2026, 3, 1, 12, tzinfo=UTC)
+#: The "as of" date of the as-of clients table (bench_reports' as-of date).
+AS_OF: Final = "2026-02-28"
 GOAL_MS: Final = 300.0
 OK: Final = 200
 #: Invoices issued through the API (overdue at NOW; some with a failed collection), so the
@@ -83,46 +87,9 @@ _FILL: Final = (
 
 def pg_store(n: int, clients: int) -> str:
     """The database of ``n`` invoices with their summaries (its URL), filled once and kept."""
-    import psycopg
-    import sqlalchemy as sa
-    from psycopg import sql
-
-    with bp.admin() as (conn, url):
-        name = f"invoicekit_bench_dashboard_{n}_{clients}"
-        target = sa.make_url(url).set(database=name).render_as_string(hide_password=False)
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if found is not None:
-            return target
-        started = time.perf_counter()
-        partial = f"{name}_partial"
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(partial)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(partial)))
-        partial_url = sa.make_url(url).set(database=partial).render_as_string(hide_password=False)
-        with ik.Billing.from_url(bp.library_url(partial_url)) as billing:
-            billing.sellers.create(
-                name="Northwind Studio", country="DE", currency="EUR", timezone="UTC", id="s1"
-            )
-        with psycopg.connect(**bp.conninfo(partial_url)) as db:
-            with db.cursor() as cur:
-                with cur.copy("COPY customers (seller_id, id, archived, doc) FROM STDIN") as copy:
-                    for seller_id, cid, archived, doc in customers(clients):
-                        copy.write_row((seller_id, cid, bool(archived), doc))
-                columns = ", ".join(ENTRY_COLUMNS)
-                with cur.copy(f"COPY report_entries ({columns}) FROM STDIN") as copy:
-                    for row in entries(n, clients):
-                        copy.write_row(row)
-                for statement in _FILL:
-                    cur.execute(statement)  # type: ignore[arg-type]  # constants only
-            db.commit()
-            db.autocommit = True
-            db.execute("VACUUM ANALYZE")
-        conn.execute(
-            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                sql.Identifier(partial), sql.Identifier(name)
-            )
-        )
-        print(f"  (filled {name} in {time.perf_counter() - started:.0f} s)", flush=True)
-        return target
+    return loaders.pg_bulk_store(
+        "dashboard", n, clients, customers(clients), entries(n, clients), make_seller, _FILL
+    )
 
 
 def ensure_attention(url: str) -> None:
@@ -161,6 +128,8 @@ def run(n: int, clients: int, repeat: int) -> list[dict[str, str]]:
             "overview": "/",
             "clients by open": "/clients",
             "clients by name": "/clients?sort=name&dir=asc",
+            "clients by overdue": "/clients?sort=overdue",
+            "clients as of, by overdue": f"/clients?sort=overdue&as_of={AS_OF}",
             "clients page 500": "/clients?page=500",
             "client search": "/clients?q=client%200421",
         }
@@ -179,7 +148,9 @@ def run(n: int, clients: int, repeat: int) -> list[dict[str, str]]:
                     "case": f"{case} ({n:,} invoices, {clients:,} clients)",
                     "median ms": f"{median:.1f}",
                     "worst ms": f"{max(times) * 1000:.1f}",
-                    "goal": f"< {GOAL_MS:.0f} ms: {'met' if median < GOAL_MS else 'MISSED'}",
+                    "goal": "none: as of a date, computed on demand"
+                    if "as_of=" in path
+                    else f"< {GOAL_MS:.0f} ms: {'met' if median < GOAL_MS else 'MISSED'}",
                 }
             )
     return rows

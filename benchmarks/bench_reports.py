@@ -10,7 +10,8 @@ then paid in full, in part, or overpaid, in EUR and USD) and the customers are
 bulk-loaded directly (SQLite ``executemany``, PostgreSQL ``COPY``), not issued through
 the API: issuing 1,000,000 invoices would take an hour and time nothing the reports
 do. The seller row is created through the API. The filled databases are kept under
-``benchmarks/.data`` (SQLite) and as ``invoicekit_bench_reports_<n>`` (PostgreSQL).
+``benchmarks/.data`` (SQLite) and as ``invoicekit_bench_reports_<n>_<clients>_r<Alembic head>`` (PostgreSQL,
+``loaders.py``).
 
 Usage: ``python benchmarks/bench_reports.py [--quick] [--n 1000000] [--clients 50000]
 [--sqlite-only | --postgres-only] [--json]``.
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import common
+import loaders
 
 import invoicekit as ik
 from invoicekit.adapters.storage.report_sql import ENTRY_COLUMNS
@@ -87,7 +89,7 @@ _INSERT_SQLITE: Final = (
 )
 
 
-def _seller(billing: ik.Billing) -> None:
+def make_seller(billing: ik.Billing) -> None:
     billing.sellers.create(
         name="Northwind Studio", country="DE", currency="EUR", timezone="UTC", id="s1"
     )
@@ -103,7 +105,7 @@ def sqlite_store(n: int, clients: int) -> Path:
     partial = path.with_suffix(".partial")
     partial.unlink(missing_ok=True)
     with ik.Billing.sqlite(partial) as billing:
-        _seller(billing)
+        make_seller(billing)
     conn = sqlite3.connect(partial)
     with conn:
         conn.executemany("INSERT INTO customers VALUES (?, ?, ?, ?)", customers(clients))
@@ -117,43 +119,9 @@ def sqlite_store(n: int, clients: int) -> Path:
 
 def pg_store(n: int, clients: int) -> str:
     """The PostgreSQL database of ``n`` invoices (its URL), filled once (COPY) and kept."""
-    import bench_postgres as bp
-    import psycopg
-    import sqlalchemy as sa
-    from psycopg import sql
-
-    with bp.admin() as (conn, url):
-        name = f"invoicekit_bench_reports_{n}_{clients}"
-        target = sa.make_url(url).set(database=name).render_as_string(hide_password=False)
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if found is not None:
-            return target
-        started = time.perf_counter()
-        partial = f"{name}_partial"
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(partial)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(partial)))
-        partial_url = sa.make_url(url).set(database=partial).render_as_string(hide_password=False)
-        with ik.Billing.from_url(bp.library_url(partial_url)) as billing:
-            _seller(billing)
-        with psycopg.connect(**bp.conninfo(partial_url)) as db:
-            with db.cursor() as cur:
-                with cur.copy("COPY customers (seller_id, id, archived, doc) FROM STDIN") as copy:
-                    for seller_id, cid, archived, doc in customers(clients):
-                        copy.write_row((seller_id, cid, bool(archived), doc))
-                columns = ", ".join(ENTRY_COLUMNS)
-                with cur.copy(f"COPY report_entries ({columns}) FROM STDIN") as copy:
-                    for row in entries(n, clients):
-                        copy.write_row(row)
-            db.commit()
-            db.autocommit = True
-            db.execute("VACUUM ANALYZE")
-        conn.execute(
-            sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
-                sql.Identifier(partial), sql.Identifier(name)
-            )
-        )
-        print(f"  (filled {name} in {time.perf_counter() - started:.0f} s)", flush=True)
-        return target
+    return loaders.pg_bulk_store(
+        "reports", n, clients, customers(clients), entries(n, clients), make_seller
+    )
 
 
 # --------------------------------------------------------------------------- the floors

@@ -25,8 +25,8 @@ __all__ = [
 ]
 
 #: The orders ``client_balances`` accepts.
-BALANCE_SORTS = ("balance", "overdue", "credit", "net", "name", "customer_id")
-BalanceSort = Literal["balance", "overdue", "credit", "net", "name", "customer_id"]
+BALANCE_SORTS = ("balance", "overdue", "credit", "net", "name", "customer_id", "currency")
+BalanceSort = Literal["balance", "overdue", "credit", "net", "name", "customer_id", "currency"]
 
 
 @attrs.frozen

@@ -27,11 +27,12 @@ __all__ = [
     "SummaryRepository",
 ]
 
-#: The sort keys of the clients table: name, open, customer credit, net (open − credit), invoiced.
-CLIENT_SORTS: Final = ("name", "open", "credit", "net", "invoiced")
+#: The sort keys of the clients table: name, currency, open, overdue (past due today),
+#: customer credit, net (open − credit), invoiced.
+CLIENT_SORTS: Final = ("name", "currency", "open", "overdue", "credit", "net", "invoiced")
 #: The deepest row a page may start at (beyond any real book; keeps SQL integers small).
 MAX_OFFSET: Final = 10_000_000
-ClientSort = Literal["name", "open", "credit", "net", "invoiced"]
+ClientSort = Literal["name", "currency", "open", "overdue", "credit", "net", "invoiced"]
 
 
 @attrs.frozen
@@ -112,6 +113,15 @@ class SummaryRepository(Protocol):
         self, seller_id: str, query: ClientQuery
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients, and how many match in all."""
+
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """``clients`` sorted by what each client has past due on ``today`` (``query.sort`` aside).
+
+        Overdue depends on the day, so it is not a stored column: the store sums the
+        clients' DUE rows before ``today`` in the query (ties by customer id, currency).
+        """
 
     def client(self, seller_id: str, customer_id: str) -> builtins.list[ClientSummary]:
         """The client's rows, one per currency (empty when they have no issued invoice)."""

@@ -171,3 +171,33 @@ def test_mrr_counts_the_fixed_and_seat_prices_of_billing_subscriptions() -> None
     books.subscriptions.cancel(gone.id)
     # 1200 / 12 + 30 + 3 × 10 = 160.00; metered prices, trials and cancelled ones add nothing
     assert books.reports.mrr() == {"EUR": D("160.00")}
+
+
+def test_the_live_list_names_the_same_last_reminder_as_the_reports() -> None:
+    """A payment-failed notice or a receipt is no reminder, on the live page as in the reports."""
+    from invoicekit.services.live_summary import LiveSummaries
+    from invoicekit.testing.fakes import MemoryNotifier
+
+    clock = FixedClock(START)
+    billing = ik.Billing.in_memory(clock=clock, notifiers=[MemoryNotifier()])
+    policy = ik.DunningPolicy(steps=[ik.Step(days=3), ik.Step(days=10)], skip_weekends=False)
+    seller = billing.sellers.create(
+        name="N", country="DE", currency="EUR", terms=ik.NetDays(14), dunning=policy
+    )
+    books = billing.seller(seller.id)
+    client = books.customers.create("Client", email="c@c.example")
+    invoice = books.invoices.issue(books.invoices.draft(client.id, lines=[_line("100.00")]).id)
+    books.payments.record(invoice.id, "19.00")
+    books.payments.record_failure(invoice.id, reason="card declined")
+    clock.advance(timedelta(days=16))  # overdue, before the first reminder
+    billing.run_due()
+    billing.dispatch()
+    sent = {m.kind for m in books.messages.list(limit=100) if m.sent_at is not None}
+    assert {"receipt", "payment_failed"} & sent, sent
+
+    def overdue(items: list[ik.AttentionItem]) -> tuple[object, ...]:
+        [item] = [i for i in items if i.kind == "overdue"]
+        return item.last_reminder, item.last_reminder_at, item.next_step
+
+    live = LiveSummaries(billing.storage, clock, seller.id).attention()
+    assert overdue(live) == overdue(books.reports.attention()) == (None, None, "d+3")

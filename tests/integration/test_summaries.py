@@ -271,7 +271,15 @@ def test_the_live_attention_list_is_the_reports_at_now(
         # A failed collection attempt: the reports show the attempt (no amount), the live
         # list the amount still due on the invoice.
         amount = None if item.kind == "failed_payment" else item.amount
-        return (item.kind, item.invoice_id, amount, item.days_overdue, item.next_step)
+        return (
+            item.kind,
+            item.invoice_id,
+            amount,
+            item.days_overdue,
+            item.last_reminder,
+            item.last_reminder_at,
+            item.next_step,
+        )
 
     assert sorted(map(key, live)) == sorted(map(key, report))
     assert {"overdue", "failed_payment"} <= {item.kind for item in live}

@@ -23,7 +23,7 @@ from invoicekit.errors import ConfigurationError
 from invoicekit.testing import FixedClock
 from invoicekit.web import dashboard_app
 from invoicekit.web.csrf import COOKIE
-from web.dashboard_fixtures import Books, make_books
+from web.dashboard_fixtures import Books, line, make_books
 
 SECRET = "dashboard-secret-0123456789abcdef0123456789"
 ALL_ACTIONS = {"remind", "mark_paid", "void"}
@@ -237,6 +237,41 @@ def test_clients_are_sorted_searched_and_paged_on_the_server(
     assert _names(by_open)[0] == "Umbrella Corp"  # 357.00 EUR open
     assert _names(desk.get("/clients?q=INITECH").text) == ["Initech AG"]
     assert 'aria-sort="ascending"' in first
+
+
+def _sorted_by(html: str) -> list[str]:
+    """The sort keys of the header links, and which header says it sorts the table."""
+    links = re.findall(r'<th scope="col"( aria-sort="[a-z]+")?[^>]*><a href="[^"]*sort=(\w+)', html)
+    return [key + ("*" if current else "") for current, key in links]
+
+
+def test_every_column_sorts_on_the_server_overdue_by_today(desk: Desk) -> None:
+    books = desk.billing.seller(desk.books.seller_id)
+    big = books.invoices.draft(desk.books.customer_ids[0], lines=[line("1000.00")])
+    books.invoices.issue(big.id)  # Globex owes the most, but none of it is due yet
+
+    by_open = desk.get("/clients?sort=open&dir=desc").text
+    by_overdue = desk.get("/clients?sort=overdue&dir=desc").text
+    by_currency = desk.get("/clients?sort=currency&dir=desc").text
+    as_of = desk.get("/clients?sort=overdue&dir=desc&as_of=2026-04-16").text
+
+    assert _names(by_open)[0] == "Globex GmbH"
+    assert _names(by_overdue) == ["Umbrella Corp", "Initech AG", "Globex GmbH", "Umbrella Corp"]
+    assert "<td>USD</td>" in by_currency.split("<tbody>")[1].split("</tr>")[0]
+    assert _sorted_by(by_overdue) == [
+        "name",
+        "currency",
+        "open",
+        "overdue*",
+        "credit",
+        "net",
+        "invoiced",
+    ]
+    # As of a date: the same order from the reports; no invoiced column (not in them).
+    assert _names(as_of) == _names(by_overdue)
+    assert _sorted_by(as_of) == ["name", "currency", "open", "overdue*", "credit", "net"]
+    by_currency_then = desk.get("/clients?sort=currency&dir=desc&as_of=2026-04-16").text
+    assert "<td>USD</td>" in by_currency_then.split("<tbody>")[1].split("</tr>")[0]
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from invoicekit.cli import EXIT_BAD_INPUT, EXIT_OK
+from invoicekit.cli.report_tables import print_list, print_per_currency
 from invoicekit.cli.run_due import BadInput, open_billing
 from invoicekit.errors import InvoiceKitError, NotFoundError
 from invoicekit.reports.export import cell_text
@@ -32,6 +33,9 @@ __all__ = ["FORMATS", "parse_as_of", "run", "show"]
 FORMATS: Final = ("table", "csv", "json")
 #: How many clients the table shows (the exports hold every client).
 _TOP: Final = 10
+#: The rows of the headline figures and of the aging (one column per currency).
+_HEADLINE: Final = ("open", "overdue", "credit held", "DSO (days)", "collection rate", "MRR")
+_AGING: Final = ("current", "1-30", "31-60", "61-90", "over 90", "total")
 
 
 def parse_as_of(value: str | None) -> date | None:
@@ -147,77 +151,65 @@ def show(
 
     ``brief``: the headline figures and the aging only.
     """
-    from rich.table import Table
-
-    console.rule(f"seller {report.seller_id} — receivables as of {report.as_of}")
-    head = Table(title="Headline figures per currency")
-    for heading in (
-        "currency",
-        "open",
-        "overdue",
-        "credit held",
-        "DSO (days)",
-        "collection rate",
-        "MRR",
-    ):
-        head.add_column(heading, justify="right" if heading != "currency" else "left")
+    heading = f"seller {report.seller_id} — receivables as of {report.as_of}"
+    if len(heading) + 6 <= console.width:
+        console.rule(heading)
+    else:  # a rule would cut its title with "…"
+        console.print(heading, style="bold", highlight=False)
+    headline: dict[str, list[str]] = {}
     for cur in report.currencies:
         rate = report.collection_rate.get(cur)
         dso = report.dso.get(cur)
-        head.add_row(
-            cur,
+        headline[cur] = [
             _amount(report.open.get(cur)),
             _amount(report.overdue.get(cur)),
             _amount(report.customer_credit.get(cur)),
             "—" if dso is None else f"{dso}",
             "—" if rate is None else f"{rate * 100:.1f} %",
             _amount(report.mrr.get(cur)),
-        )
-    console.print(head)
-    aging = Table(title="Aging (days past due)")
-    for heading in ("currency", "current", "1-30", "31-60", "61-90", "over 90", "total"):
-        aging.add_column(heading, justify="right" if heading != "currency" else "left")
-    for cur, a in report.aging.items():
-        aging.add_row(
-            cur,
-            *(
-                _amount(v)
-                for v in (a.current, a.days_1_30, a.days_31_60, a.days_61_90, a.over_90, a.total)
-            ),
-        )
-    console.print(aging)
+        ]
+    print_per_currency(console, "Headline figures", _HEADLINE, headline)
+    aging = {
+        cur: [
+            _amount(v)
+            for v in (a.current, a.days_1_30, a.days_31_60, a.days_61_90, a.over_90, a.total)
+        ]
+        for cur, a in report.aging.items()
+    }
+    print_per_currency(console, "Aging (days past due)", _AGING, aging)
     if brief:
         return
-    months = Table(title="Last 3 months")
-    for heading in ("currency", "month", "invoiced", "collected", "credited"):
-        months.add_column(
-            heading, justify="right" if heading not in {"currency", "month"} else "left"
-        )
-    for cur, figures in report.monthly.items():
-        for m in figures[-3:]:
-            months.add_row(
-                cur,
-                f"{m.month:%Y-%m}",
-                _amount(m.invoiced),
-                _amount(m.collected),
-                _amount(m.credited),
-            )
-    console.print(months)
-    clients = Table(title=f"Clients owing most (top {_TOP})")
-    for heading in ("client", "currency", "open", "overdue", "credit", "net"):
-        clients.add_column(
-            heading, justify="right" if heading not in {"client", "currency"} else "left"
-        )
-    for b in books.reports.client_balances(as_of=report.as_of, limit=_TOP).items:
-        clients.add_row(
+    months = [
+        [cur, f"{m.month:%Y-%m}", _amount(m.invoiced), _amount(m.collected), _amount(m.credited)]
+        for cur, figures in report.monthly.items()
+        for m in figures[-3:]
+    ]
+    print_list(
+        console,
+        "Last 3 months",
+        ("currency", "month", "invoiced", "collected", "credited"),
+        months,
+        text=("currency", "month"),
+    )
+    clients = [
+        [
             b.name or b.customer_id,
             b.currency,
             _amount(b.open),
             _amount(b.overdue),
             _amount(b.credit),
             _amount(b.net),
-        )
-    console.print(clients)
+        ]
+        for b in books.reports.client_balances(as_of=report.as_of, limit=_TOP).items
+    ]
+    print_list(
+        console,
+        f"Clients owing most (top {_TOP})",
+        ("client", "currency", "open", "overdue", "credit", "net"),
+        clients,
+        text=("client", "currency"),
+        wrap=("client",),
+    )
     counts: dict[str, int] = {}
     for item in report.attention:
         counts[item.kind] = counts.get(item.kind, 0) + 1

@@ -62,6 +62,15 @@ class Day(StrEnum):
     CREDIT = "credit"
 
 
+#: The kinds as plain strings (the hot path of every save reads them).
+_DUE: Final = Day.DUE.value
+_INVOICED: Final = Day.INVOICED.value
+_COLLECTED: Final = Day.COLLECTED.value
+_CREDITED: Final = Day.CREDITED.value
+_FELL_DUE: Final = Day.FELL_DUE.value
+_CREDIT: Final = Day.CREDIT.value
+
+
 def to_micros(amount: Decimal) -> int:
     """``amount`` as an exact integer of millionths; ValueError if it has more digits."""
     scaled = amount * MICROS
@@ -119,42 +128,43 @@ def parts(invoice: Invoice) -> Parts | None:
     seller = invoice.seller
     days: dict[tuple[str, str], int] = {}
 
-    def add(kind: Day, day: date | None, amount: Decimal) -> None:
+    def add(kind: str, day: date | None, amount: Decimal) -> None:
         if day is None or not amount:
             return
-        key = (kind.value, day.isoformat())
+        key = (kind, day.isoformat())
         days[key] = days.get(key, 0) + to_micros(amount)
 
     is_open = invoice.status in OPEN
     due = invoice.amount_due if is_open else _ZERO
+    credit = invoice.customer_credit
     # As books.reports counts them: a voided invoice was still invoiced (its void is a
     # movement of its own, closing the receivable).
     total = invoice.totals.tax_inclusive
-    add(Day.DUE, invoice.due_date, due)
-    add(Day.INVOICED, invoice.issue_date, total)
-    add(Day.FELL_DUE, invoice.due_date, total)
-    add(Day.CREDIT, invoice.issue_date, invoice.customer_credit)
+    add(_DUE, invoice.due_date, due)
+    add(_INVOICED, invoice.issue_date, total)
+    add(_FELL_DUE, invoice.due_date, total)
+    add(_CREDIT, invoice.issue_date, credit)
     for payment in invoice.payments:
         if payment.status is not PaymentStatus.SUCCEEDED:
             continue
         if payment.method != CREDIT_METHOD:  # credit moved, no money came in
-            add(Day.COLLECTED, books_date(payment.at, seller), payment.amount)
+            add(_COLLECTED, books_date(payment.at, seller), payment.amount)
         # A refund pays money out, even of a payment made with credit.
         for refund in payment.refunds:
-            add(Day.COLLECTED, books_date(refund.at, seller), -refund.amount)
+            add(_COLLECTED, books_date(refund.at, seller), -refund.amount)
         for dispute in payment.disputes:
-            add(Day.COLLECTED, books_date(dispute.at, seller), -dispute.reopened)
+            add(_COLLECTED, books_date(dispute.at, seller), -dispute.reopened)
             if dispute.outcome == "won" and dispute.resolved_at is not None:
-                add(Day.COLLECTED, books_date(dispute.resolved_at, seller), dispute.reopened)
-    for credit in invoice.credits:
-        add(Day.CREDITED, books_date(credit.at, seller), credit.amount)
+                add(_COLLECTED, books_date(dispute.resolved_at, seller), dispute.reopened)
+    for note in invoice.credits:
+        add(_CREDITED, books_date(note.at, seller), note.amount)
     name = invoice.customer.name if invoice.customer is not None else invoice.customer_id
     return Parts(
         customer_id=invoice.customer_id,
         currency=invoice.currency,
         name=name,
         open=to_micros(due),
-        credit=to_micros(invoice.customer_credit),
+        credit=to_micros(credit),
         invoiced=to_micros(total),
         days=tuple((k, d, a) for (k, d), a in sorted(days.items()) if a),
     )
@@ -189,44 +199,70 @@ class SummaryChange:
         return not self.clients and not self.days
 
 
-def _signed(found: Parts | None, sign: int, change: SummaryChange) -> None:
-    if found is None:
-        return
-    key = (found.customer_id, found.currency)
-    before = change.clients.get(key)
-    moved = ClientDelta(
-        name=found.name,
-        open=sign * found.open,
-        credit=sign * found.credit,
-        invoiced=sign * found.invoiced,
-        invoices=sign,
-        open_invoices=sign * (1 if found.open else 0),
-    )
-    if before is not None:
-        moved = ClientDelta(
-            name=found.name if sign > 0 else before.name,
-            open=before.open + moved.open,
-            credit=before.credit + moved.credit,
-            invoiced=before.invoiced + moved.invoiced,
-            invoices=before.invoices + moved.invoices,
-            open_invoices=before.open_invoices + moved.open_invoices,
-        )
-    change.clients[key] = moved
-    for kind, day, amount in found.days:
-        rows = [("", kind)] + ([(found.customer_id, kind)] if kind == Day.DUE else [])
-        for customer_id, what in rows:
-            day_key = (customer_id, found.currency, what, day)
-            change.days[day_key] = change.days.get(day_key, 0) + sign * amount
+class _Moves:
+    """The running deltas of one ``change`` (plain ints: attrs values are made once, at the end)."""
+
+    def __init__(self) -> None:
+        #: (customer, currency) -> [open, credit, invoiced, invoices, open invoices].
+        self.numbers: dict[tuple[str, str], list[int]] = {}
+        #: (customer, currency) -> the name as saved now (the last one added wins).
+        self.names: dict[tuple[str, str], str] = {}
+        #: Client rows whose name moves, or that an invoice enters or leaves.
+        self.touched: set[tuple[str, str]] = set()
+        self.days: dict[tuple[str, str, str, str], int] = {}
+
+    def add(self, found: Parts | None, sign: int) -> None:
+        if found is None:
+            return
+        key = (found.customer_id, found.currency)
+        row = self.numbers.get(key)
+        if row is None:
+            row = self.numbers[key] = [0, 0, 0, 0, 0]
+            self.names[key] = found.name
+        elif self.names[key] != found.name:
+            self.touched.add(key)
+            if sign > 0:
+                self.names[key] = found.name
+        row[0] += sign * found.open
+        row[1] += sign * found.credit
+        row[2] += sign * found.invoiced
+        row[3] += sign
+        row[4] += sign * (1 if found.open else 0)
+        due = _DUE
+        days = self.days
+        for kind, day, amount in found.days:
+            seller_key = ("", found.currency, kind, day)
+            days[seller_key] = days.get(seller_key, 0) + sign * amount
+            if kind == due:
+                client_key = (found.customer_id, found.currency, kind, day)
+                days[client_key] = days.get(client_key, 0) + sign * amount
 
 
 def change(pairs: Iterable[tuple[Parts | None, Parts | None]]) -> SummaryChange:
-    """The rows that move when each (old, new) pair of parts replaces the old by the new."""
-    moved = SummaryChange(clients={}, days={})
+    """The rows that move when each (old, new) pair of parts replaces the old by the new.
+
+    Rows that do not move are left out: a per-day amount whose delta is zero, and a
+    client row whose amounts and counts stay and whose name stays, so that a save
+    writes only what it changes.
+    """
+    moves = _Moves()
     for old, new in pairs:
         if old == new:
             continue
-        _signed(old, -1, moved)
-        _signed(new, +1, moved)
-    for key in [k for k, v in moved.days.items() if not v]:
-        del moved.days[key]
-    return moved
+        moves.add(old, -1)
+        moves.add(new, +1)
+    return SummaryChange(
+        clients={
+            key: ClientDelta(
+                name=moves.names[key],
+                open=row[0],
+                credit=row[1],
+                invoiced=row[2],
+                invoices=row[3],
+                open_invoices=row[4],
+            )
+            for key, row in moves.numbers.items()
+            if key in moves.touched or any(row)
+        },
+        days={key: amount for key, amount in moves.days.items() if amount},
+    )

@@ -174,7 +174,10 @@ class LiveSummaries:
 
         def body(s: SummaryRepository, tx: _Tx) -> Any:
             today = books_date(self._clock.now(), tx.sellers.get(self.seller_id))
-            rows, total = s.clients(self.seller_id, query)
+            if query.sort == "overdue":
+                rows, total = s.clients_by_overdue(self.seller_id, query, today=today)
+            else:
+                rows, total = s.clients(self.seller_id, query)
             overdue = s.overdue(self.seller_id, [r.customer_id for r in rows], today=today)
             return rows, total, overdue
 

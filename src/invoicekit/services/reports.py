@@ -137,7 +137,7 @@ class Reports:
     ) -> Page[ClientBalance]:
         """Each client's open balance, overdue part and credit held, per currency, a page at a time.
 
-        ``sort``: balance, overdue, credit, net, name or customer_id; ``after`` is the
+        ``sort``: balance, overdue, credit, net, name, customer_id or currency; ``after`` is the
         ``next`` of the previous page. Only clients with a balance or credit appear.
         """
         found = balance_problems(currency, search, sort, descending, limit, after)

@@ -36,15 +36,20 @@ _HERE: Final = Path(__file__).parent
 _REPORT_SORT: Final = {
     "open": "balance",
     "name": "name",
+    "currency": "currency",
+    "overdue": "overdue",
     "credit": "credit",
     "net": "net",
     "invoiced": "balance",
 }
 #: Items per kind of the attention list (overdue, failed payments, failed messages).
 ATTENTION: Final = 20
+#: The clients table's columns, each sortable (the as-of view has no "invoiced").
 _COLUMNS: Final = (
     ("name", "Client"),
+    ("currency", "Currency"),
     ("open", "Open"),
+    ("overdue", "Overdue"),
     ("credit", "Credit"),
     ("net", "Net"),
     ("invoiced", "Invoiced"),
@@ -237,9 +242,11 @@ class DashboardPages:
 
         headers = []
         for key, label in _COLUMNS:
+            if key == "invoiced" and as_of is not None:
+                continue
             current = key == query.sort
             way = "asc" if current and query.descending else "desc"
-            if key == "name" and not current:
+            if key in {"name", "currency"} and not current:
                 way = "asc"
             headers.append(
                 {
@@ -248,7 +255,7 @@ class DashboardPages:
                     "sort": ("descending" if query.descending else "ascending")
                     if current
                     else None,
-                    "numeric": key != "name",
+                    "numeric": key not in {"name", "currency"},
                 }
             )
         pages = None if total < 0 else max(1, -(-total // query.limit))
@@ -256,6 +263,7 @@ class DashboardPages:
             "title": "Clients",
             "rows": rows,
             "headers": headers,
+            "invoiced": as_of is None,
             "search": query.search or "",
             "as_of": base["as_of"] or None,
             "sort": query.sort,

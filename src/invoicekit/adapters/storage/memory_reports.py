@@ -187,8 +187,8 @@ class EntryReports:
 def _sort_key(sort: BalanceSort) -> Callable[[BalanceRow], Any]:
     if sort == "name":
         return lambda r: r.name or ""
-    if sort == "customer_id":
-        return lambda r: r.customer_id
+    if sort in {"customer_id", "currency"}:
+        return lambda r: getattr(r, sort)
     if sort == "overdue":
         return lambda r: r.overdue
     if sort == "credit":

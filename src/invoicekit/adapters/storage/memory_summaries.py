@@ -88,18 +88,35 @@ class MemorySummaries:
             if key[0] == seller_id
         ]
 
-    def clients(
-        self, seller_id: str, query: ClientQuery
-    ) -> tuple[builtins.list[ClientSummary], int]:
-        """One page of the seller's clients, and how many match in all."""
+    def _matching(self, seller_id: str, query: ClientQuery) -> builtins.list[ClientSummary]:
+        """The seller's client rows the query's currency and search keep, unsorted."""
         needle = query.search.lower() if query.search else None
-        rows = [
+        return [
             c
             for c in self._rows(seller_id)
             if (query.currency is None or c.currency == query.currency)
             and (needle is None or needle in search_key(c.name, c.customer_id))
         ]
+
+    def clients(
+        self, seller_id: str, query: ClientQuery
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients, and how many match in all."""
+        rows = self._matching(seller_id, query)
         rows.sort(key=client_order(query.sort), reverse=query.descending)
+        return rows[query.offset : query.offset + query.limit], len(rows)
+
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients by what is past due ``today``, and how many match."""
+        rows = self._matching(seller_id, query)
+        late = self.overdue(seller_id, [c.customer_id for c in rows], today=today)
+
+        def key(c: ClientSummary) -> tuple[Decimal, str, str]:
+            return late.get((c.customer_id, c.currency), Decimal(0)), c.customer_id, c.currency
+
+        rows.sort(key=key, reverse=query.descending)
         return rows[query.offset : query.offset + query.limit], len(rows)
 
     def client(self, seller_id: str, customer_id: str) -> builtins.list[ClientSummary]:

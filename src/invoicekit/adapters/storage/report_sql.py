@@ -88,6 +88,7 @@ _SORTS: Final[dict[str, str]] = {
     "net": "(b.open_amount - b.credit)",
     "name": "COALESCE(c.name, '')",
     "customer_id": "b.customer_id",
+    "currency": "b.currency",
 }
 
 
@@ -235,7 +236,7 @@ class ReportSql:
                 haystack=self._lower.format("COALESCE(c.name, '')"), needle=":needle"
             )
             where = f"WHERE ({in_id} OR {in_name})"
-        key = _SORTS[sort] + (self._collate if sort in {"name", "customer_id"} else "")
+        key = _SORTS[sort] + (self._collate if sort in {"name", "customer_id", "currency"} else "")
         direction = "DESC" if descending else "ASC"
         by = f"{key} {direction}, b.customer_id{self._collate}, b.currency"
         name = self._name.replace("c.doc", "doc")

@@ -284,7 +284,7 @@ class _Invoices(_Repository):
     def _load(self, row: sa.Row[Any]) -> Invoice:
         what = f"invoice {row.id!r} of seller {row.seller_id!r}"
         try:
-            return read_invoice(row.doc, row.content_hash, self._c.converter)
+            invoice = read_invoice(row.doc, row.content_hash, self._c.converter)
         except ContentHashMismatch as exc:
             raise IntegrityError(
                 f"stored {what} (number {row.number!r}) no longer matches the content hash "
@@ -293,6 +293,9 @@ class _Invoices(_Repository):
             ) from exc
         except DECODE_ERRORS as exc:
             raise self._c.unreadable(what, exc) from exc
+        if self._c.write:  # its save in this transaction needs no read of its summary share
+            self.summaries.loaded(invoice)
+        return invoice
 
     def _new_row(self, invoice: Invoice) -> dict[str, Any]:
         """The INSERT values of a new invoice (its one encoding)."""
@@ -383,7 +386,7 @@ class _Invoices(_Repository):
             error = self._save_error(item, params)
             if error is not None:
                 raise error
-        self.summaries.changed([invoice], new=freeze)
+        self.summaries.changed([invoice], new=freeze, versions={invoice.id: expected_version})
         write_sql_entries(self._c, [invoice], replace=True)
 
     def save_many(self, items: Sequence[InvoiceSave]) -> None:
@@ -413,7 +416,10 @@ class _Invoices(_Repository):
     def _summarize(self, items: Sequence[InvoiceSave]) -> None:
         """The summaries of saved ``items``: those issued just now (frozen) had no share yet."""
         self.summaries.changed([item.invoice for item in items if item.freeze], new=True)
-        self.summaries.changed([item.invoice for item in items if not item.freeze])
+        versions = {item.invoice.id: item.expected_version for item in items}
+        self.summaries.changed(
+            [item.invoice for item in items if not item.freeze], versions=versions
+        )
         write_sql_entries(self._c, [item.invoice for item in items], replace=True)
 
     def _saved_row(self, item: InvoiceSave) -> dict[str, Any]:

@@ -9,19 +9,28 @@ save's own transaction. Amounts are BIGINT millionths: exact in every database.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Iterable, Sequence
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any, Final
 
 import sqlalchemy as sa
 
+from invoicekit.adapters.storage.sqlalchemy_summary_sql import (
+    CLIENT_UPSERT,
+    DAY_UPSERT,
+    PARTS_UPSERT,
+    WRITE_ALL,
+)
 from invoicekit.adapters.storage.sqlalchemy_tables import METADATA, Context, key_type
 from invoicekit.adapters.storage.summary_rows import CLIENT_COLUMNS as _CLIENT_COLUMNS
 from invoicekit.adapters.storage.summary_rows import (
     ORDER,
     bucket_columns,
+    client_filter,
     client_summary,
+    overdue_page_sql,
     search_key,
 )
 from invoicekit.adapters.storage.summary_rows import amount as _amount
@@ -67,30 +76,13 @@ SUMMARY_PARTS: Final = sa.Table(
     sa.Column("parts", sa.Text(), nullable=False),
 )
 
-_CLIENT_UPSERT: Final = sa.text(
-    """INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open,
-        credit, invoiced, invoices, open_invoices)
-    VALUES (:seller_id, :customer_id, :currency, :name, :search, :open, :credit, :invoiced,
-        :invoices, :open_invoices)
-    ON CONFLICT (seller_id, customer_id, currency) DO UPDATE SET
-        name = excluded.name, search = excluded.search,
-        open = summary_clients.open + excluded.open,
-        credit = summary_clients.credit + excluded.credit,
-        invoiced = summary_clients.invoiced + excluded.invoiced,
-        invoices = summary_clients.invoices + excluded.invoices,
-        open_invoices = summary_clients.open_invoices + excluded.open_invoices"""
-)
-_DAY_UPSERT: Final = sa.text(
-    """INSERT INTO summary_days (seller_id, customer_id, currency, kind, day, amount)
-    VALUES (:seller_id, :customer_id, :currency, :kind, :day, :amount)
-    ON CONFLICT (seller_id, customer_id, currency, kind, day) DO UPDATE SET
-        amount = summary_days.amount + excluded.amount"""
-)
-_PARTS_UPSERT: Final = sa.text(
-    """INSERT INTO summary_parts (seller_id, invoice_id, parts)
-    VALUES (:seller_id, :invoice_id, :parts)
-    ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
-)
+#: Invoices kept per transaction for their next save (a bound for a long transaction).
+_LOADED: Final = 64
+
+
+def _named(name: str) -> str:
+    """A named placeholder (``:name``)."""
+    return f":{name}"
 
 
 def _in(name: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -105,42 +97,82 @@ class SqlSummaries:
     def __init__(self, ctx: Context, issued: Callable[[str | None], Iterable[Invoice]]) -> None:
         self._c = ctx
         self._issued = issued
+        #: (seller id, invoice id) -> the invoice as read or saved in this transaction.
+        self._loaded: dict[tuple[str, str], Invoice] = {}
 
     # ------------------------------------------------------------ writing
 
-    def changed(self, invoices: Sequence[Invoice], *, new: bool = False) -> None:
+    def loaded(self, invoice: Invoice) -> None:
+        """Keep ``invoice`` as read (or saved) in this write transaction.
+
+        Its next save then takes the share it replaces from it instead of reading
+        ``summary_parts`` back (one round trip less for a payment): the guarded UPDATE
+        found the row at the version read, and one version has one content.
+        """
+        key = (invoice.seller_id, invoice.id)
+        if key in self._loaded or len(self._loaded) < _LOADED:
+            self._loaded[key] = invoice
+
+    def changed(
+        self,
+        invoices: Sequence[Invoice],
+        *,
+        new: bool = False,
+        versions: Mapping[str, int] | None = None,
+    ) -> None:
         """Apply what saving ``invoices`` moves (drafts move nothing and are skipped).
 
         ``new``: the invoices were added or issued just now, so they had no share yet.
+        ``versions``: the version each saved invoice replaced, by invoice id; a saved
+        invoice read at that version in this transaction needs no read of its share.
         """
         issued = [inv for inv in invoices if inv.status is not Status.DRAFT]
         for seller_id in sorted({inv.seller_id for inv in issued}):
             mine = [inv for inv in issued if inv.seller_id == seller_id]
             for start in range(0, len(mine), 500):
-                self._changed(seller_id, mine[start : start + 500], new=new)
+                self._changed(seller_id, mine[start : start + 500], new, versions or {})
+        for invoice in invoices:  # as stored now, for a next save in this transaction
+            self.loaded(invoice)
 
-    def _changed(self, seller_id: str, mine: Sequence[Invoice], *, new: bool) -> None:
-        ids, params = _in("id", [inv.id for inv in mine])
-        sql = sa.text(
-            f"SELECT invoice_id, parts FROM summary_parts WHERE seller_id = :seller_id "  # noqa: S608 - placeholders only
-            f"AND invoice_id IN ({ids})"
-        )
-        rows = (
-            []
-            if new
-            else self._c.rows("update the summaries", sql, {"seller_id": seller_id, **params})
-        )
-        old: dict[str, str] = {str(r[0]): str(r[1]) for r in (tuple(row) for row in rows)}
+    def _before(
+        self, seller_id: str, mine: Sequence[Invoice], versions: Mapping[str, int]
+    ) -> dict[str, Parts]:
+        """The share each invoice had before this save, by invoice id (absent: none)."""
+        found: dict[str, Parts] = {}
+        unread: list[str] = []
+        for invoice in mine:
+            read = self._loaded.get((seller_id, invoice.id))
+            if read is not None and read.version == versions.get(invoice.id, -1):
+                share = invoice_parts(read)
+                if share is not None:
+                    found[invoice.id] = share
+            else:
+                unread.append(invoice.id)
+        if unread:
+            ids, params = _in("id", unread)
+            sql = sa.text(
+                f"SELECT invoice_id, parts FROM summary_parts WHERE seller_id = :seller_id "  # noqa: S608 - placeholders only
+                f"AND invoice_id IN ({ids})"
+            )
+            rows = self._c.rows("update the summaries", sql, {"seller_id": seller_id, **params})
+            for invoice_id, text in (tuple(row) for row in rows):
+                found[str(invoice_id)] = Parts.from_json(str(text))
+        return found
+
+    def _changed(
+        self, seller_id: str, mine: Sequence[Invoice], new: bool, versions: Mapping[str, int]
+    ) -> None:
+        old = {} if new else self._before(seller_id, mine, versions)
         pairs: list[tuple[Parts | None, Parts | None]] = []
         written: list[dict[str, Any]] = []
         for invoice in mine:
             before = old.get(invoice.id)
             share = invoice_parts(invoice)
-            text = None if share is None else share.to_json()
-            if text == before:
+            if share == before:
                 continue
-            pairs.append((None if before is None else Parts.from_json(before), share))
-            if text is not None:
+            pairs.append((before, share))
+            if share is not None:
+                text = share.to_json()
                 written.append({"seller_id": seller_id, "invoice_id": invoice.id, "parts": text})
         if not pairs:
             return
@@ -172,12 +204,24 @@ class SqlSummaries:
             for (customer_id, currency, kind, day), amount in sorted(moved.days.items())
         ]
         # Sorted keys: concurrent saves lock the shared rows in one order (no deadlock).
+        if self._c.postgres:
+            self._c.run(
+                "update the summaries",
+                WRITE_ALL,
+                {
+                    "seller_id": seller_id,
+                    "clients": json.dumps(clients),
+                    "days": json.dumps(days),
+                    "parts": json.dumps(written),
+                },
+            )
+            return
         if clients:
-            self._c.run("update the summaries", _CLIENT_UPSERT, clients)
+            self._c.run("update the summaries", CLIENT_UPSERT, clients)
         if days:
-            self._c.run("update the summaries", _DAY_UPSERT, days)
+            self._c.run("update the summaries", DAY_UPSERT, days)
         if written:
-            self._c.run("update the summaries", _PARTS_UPSERT, written)
+            self._c.run("update the summaries", PARTS_UPSERT, written)
 
     def rebuild(self, seller_id: str | None = None) -> None:
         """Recompute the summaries (of one seller, or all) from the stored invoices."""
@@ -199,14 +243,8 @@ class SqlSummaries:
         self, seller_id: str, query: ClientQuery
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients, and how many match in all."""
-        where = "seller_id = :seller_id"
-        params: dict[str, Any] = {"seller_id": seller_id}
-        if query.currency is not None:
-            where += " AND currency = :currency"
-            params["currency"] = query.currency
-        if query.pattern is not None:
-            where += " AND search LIKE :pattern ESCAPE '\\'"
-            params["pattern"] = query.pattern
+        where, pairs = client_filter(seller_id, query, _named)
+        params: dict[str, Any] = dict(pairs)
         way = "DESC" if query.descending else "ASC"
         order = f"{ORDER[query.sort]} {way}, customer_id {way}, currency {way}"
         sql = sa.text(
@@ -216,6 +254,25 @@ class SqlSummaries:
         page = {**params, "limit": query.limit, "offset": query.offset}
         rows = self._c.rows("read the clients", sql, page)
         count = sa.text(f"SELECT count(*) FROM summary_clients WHERE {where}")  # noqa: S608 - constants only
+        total = self._c.scalar("count the clients", count, params)
+        return [client_summary(tuple(row)) for row in rows], int(total)
+
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients by what is past due ``today``, and how many match."""
+        where, pairs = client_filter(seller_id, query, _named, "c.")
+        params: dict[str, Any] = dict(pairs)
+        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", _named)
+        page = {
+            **params,
+            "kind": Day.DUE.value,
+            "today": today.isoformat(),
+            "limit": query.limit,
+            "offset": query.offset,
+        }
+        rows = self._c.rows("read the clients", sa.text(sql), page)
+        count = sa.text(f"SELECT count(*) FROM summary_clients AS c WHERE {where}")  # noqa: S608 - constants only
         total = self._c.scalar("count the clients", count, params)
         return [client_summary(tuple(row)) for row in rows], int(total)
 

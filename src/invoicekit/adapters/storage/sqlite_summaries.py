@@ -9,6 +9,7 @@ save's own transaction. Amounts are integer millionths: SQLite adds them exactly
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -21,7 +22,9 @@ from invoicekit.adapters.storage.summary_rows import (
     ORDER,
     bucket_columns,
     bucket_params,
+    client_filter,
     client_summary,
+    overdue_page_sql,
     readable_invoices,
     search_key,
 )
@@ -36,6 +39,12 @@ if TYPE_CHECKING:
 
 __all__ = ["SqliteSummaries", "backfill_summaries"]
 
+
+def _mark(_name: str) -> str:
+    """A placeholder (SQLite's ``?``: parameters bind in order)."""
+    return "?"
+
+
 _CLIENT_UPSERT: Final = """
     INSERT INTO summary_clients (seller_id, customer_id, currency, name, search, open, credit,
         invoiced, invoices, open_invoices) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -44,11 +53,21 @@ _CLIENT_UPSERT: Final = """
         credit = credit + excluded.credit, invoiced = invoiced + excluded.invoiced,
         invoices = invoices + excluded.invoices,
         open_invoices = open_invoices + excluded.open_invoices"""
-_DAY_UPSERT: Final = """
-    INSERT INTO summary_days (seller_id, customer_id, currency, kind, day, amount)
-    VALUES (?, ?, ?, ?, ?, ?)
-    ON CONFLICT (seller_id, customer_id, currency, kind, day) DO UPDATE SET
-        amount = amount + excluded.amount"""
+#: Day rows per statement (6 parameters each: under SQLite's oldest limit of 999).
+_DAYS_PER_UPSERT: Final = 150
+
+
+@functools.cache
+def _day_upsert(rows: int) -> str:
+    """The additive upsert of ``rows`` day rows in one statement."""
+    values = ", ".join(["(?, ?, ?, ?, ?, ?)"] * rows)
+    return (
+        "INSERT INTO summary_days (seller_id, customer_id, currency, kind, day, amount) "  # noqa: S608 - placeholders only
+        f"VALUES {values} ON CONFLICT (seller_id, customer_id, currency, kind, day) "
+        "DO UPDATE SET amount = amount + excluded.amount"
+    )
+
+
 _PARTS_UPSERT: Final = """
     INSERT INTO summary_parts (seller_id, invoice_id, parts) VALUES (?, ?, ?)
     ON CONFLICT (seller_id, invoice_id) DO UPDATE SET parts = excluded.parts"""
@@ -73,14 +92,7 @@ class SqliteSummaries:
         issued = [inv for inv in invoices if inv.status is not Status.DRAFT]
         for seller_id in {inv.seller_id for inv in issued}:
             mine = [inv for inv in issued if inv.seller_id == seller_id]
-            sql = (
-                "SELECT invoice_id, parts FROM summary_parts "
-                "WHERE seller_id = ? AND invoice_id IN (SELECT value FROM json_each(?))"
-            )
-            ids = json.dumps([inv.id for inv in mine])
-            old: dict[str, str] = (
-                {} if new else dict(self._s.rows("update the summaries", sql, (seller_id, ids)))
-            )
+            old = {} if new else self._shares(seller_id, mine)
             pairs: list[tuple[Parts | None, Parts | None]] = []
             written: list[tuple[str, str, str]] = []
             for invoice in mine:
@@ -93,8 +105,25 @@ class SqliteSummaries:
                 if text is not None:
                     written.append((seller_id, invoice.id, text))
             self._apply(seller_id, pairs)
-            if written:
+            if len(written) == 1:
+                self._s.run("update the summaries", _PARTS_UPSERT, written[0])
+            elif written:
                 self._s.run_many("update the summaries", _PARTS_UPSERT, written)
+
+    def _shares(self, seller_id: str, mine: Sequence[Invoice]) -> dict[str, str]:
+        """The share each invoice added when it was last saved (JSON), by invoice id."""
+        if len(mine) == 1:  # a payment, a reminder: one row by its key
+            sql = (
+                "SELECT invoice_id, parts FROM summary_parts WHERE seller_id = ? AND invoice_id = ?"
+            )
+            params: tuple[str, str] = (seller_id, mine[0].id)
+        else:
+            sql = (
+                "SELECT invoice_id, parts FROM summary_parts "
+                "WHERE seller_id = ? AND invoice_id IN (SELECT value FROM json_each(?))"
+            )
+            params = (seller_id, json.dumps([inv.id for inv in mine]))
+        return dict(self._s.rows("update the summaries", sql, params))
 
     def _apply(self, seller_id: str, pairs: list[tuple[Parts | None, Parts | None]]) -> None:
         if not pairs:
@@ -115,11 +144,19 @@ class SqliteSummaries:
             )
             for (customer_id, currency), d in moved.clients.items()
         ]
-        days = [(seller_id, *key, amount) for key, amount in moved.days.items()]
-        if clients:
+        if len(clients) == 1:
+            self._s.run("update the summaries", _CLIENT_UPSERT, clients[0])
+        elif clients:
             self._s.run_many("update the summaries", _CLIENT_UPSERT, clients)
-        if days:
-            self._s.run_many("update the summaries", _DAY_UPSERT, days)
+        # The day rows in multi-row upserts (one statement for a save's few rows).
+        days = [(seller_id, *key, amount) for key, amount in moved.days.items()]
+        for start in range(0, len(days), _DAYS_PER_UPSERT):
+            chunk = days[start : start + _DAYS_PER_UPSERT]
+            self._s.run(
+                "update the summaries",
+                _day_upsert(len(chunk)),
+                [value for row in chunk for value in row],
+            )
 
     def rebuild(self, seller_id: str | None = None) -> None:
         """Recompute the summaries (of one seller, or all) from the stored invoices."""
@@ -140,11 +177,8 @@ class SqliteSummaries:
         self, seller_id: str, query: ClientQuery
     ) -> tuple[builtins.list[ClientSummary], int]:
         """One page of the seller's clients, and how many match in all."""
-        where, params = "seller_id = ?", [seller_id]
-        if query.currency is not None:
-            where, params = f"{where} AND currency = ?", [*params, query.currency]
-        if query.pattern is not None:
-            where, params = f"{where} AND search LIKE ? ESCAPE '\\'", [*params, query.pattern]
+        where, pairs = client_filter(seller_id, query, _mark)
+        params = [value for _, value in pairs]
         way = "DESC" if query.descending else "ASC"
         order = f"{ORDER[query.sort]} {way}, customer_id {way}, currency {way}"
         sql = (
@@ -153,6 +187,20 @@ class SqliteSummaries:
         )
         rows = self._s.rows("read the clients", sql, [*params, query.limit, query.offset])
         count_sql = f"SELECT count(*) FROM summary_clients WHERE {where}"  # noqa: S608 - constants only
+        total = self._s.one("count the clients", count_sql, params)
+        return [client_summary(row) for row in rows], int(total[0]) if total else 0
+
+    def clients_by_overdue(
+        self, seller_id: str, query: ClientQuery, *, today: date
+    ) -> tuple[builtins.list[ClientSummary], int]:
+        """One page of the seller's clients by what is past due ``today``, and how many match."""
+        where, pairs = client_filter(seller_id, query, _mark, "c.")
+        params = [value for _, value in pairs]
+        sql = overdue_page_sql(where, "DESC" if query.descending else "ASC", _mark)
+        # The placeholders in order: the subquery's three, the filters', the page's two.
+        bound = [seller_id, Day.DUE.value, today.isoformat(), *params, query.limit, query.offset]
+        rows = self._s.rows("read the clients", sql, bound)
+        count_sql = f"SELECT count(*) FROM summary_clients AS c WHERE {where}"  # noqa: S608 - constants only
         total = self._s.one("count the clients", count_sql, params)
         return [client_summary(row) for row in rows], int(total[0]) if total else 0
 

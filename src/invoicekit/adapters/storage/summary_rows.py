@@ -16,7 +16,7 @@ import cattrs
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.summary import from_micros
 from invoicekit.money import currency_digits
-from invoicekit.summary_repositories import ClientSummary
+from invoicekit.summary_repositories import ClientQuery, ClientSummary
 
 __all__ = [
     "CLIENT_COLUMNS",
@@ -24,8 +24,10 @@ __all__ = [
     "amount",
     "bucket_columns",
     "bucket_params",
+    "client_filter",
     "client_order",
     "client_summary",
+    "overdue_page_sql",
     "readable_invoices",
     "search_key",
 ]
@@ -44,6 +46,7 @@ _UNREADABLE: Final = (
 #: The ORDER BY of each sort key (fixed text: a query's sort is checked against these keys).
 ORDER: Final = {
     "name": "search",
+    "currency": "currency",
     "open": "open",
     "credit": "credit",
     "net": "open - credit",
@@ -55,6 +58,50 @@ CLIENT_COLUMNS: Final = (
 )
 
 
+def client_filter(
+    seller_id: str, query: ClientQuery, mark: Callable[[str], str], prefix: str = ""
+) -> tuple[str, list[tuple[str, Any]]]:
+    """The WHERE of a clients query on ``summary_clients``, and its parameters.
+
+    Columns are ``prefix``-ed; the parameters are (name, value) pairs in the order
+    their placeholders stand (SQLite binds ``?`` in order, SQLAlchemy by name).
+    """
+    where = f"{prefix}seller_id = {mark('seller_id')}"
+    params: list[tuple[str, Any]] = [("seller_id", seller_id)]
+    if query.currency is not None:
+        where += f" AND {prefix}currency = {mark('currency')}"
+        params.append(("currency", query.currency))
+    if query.pattern is not None:
+        where += f" AND {prefix}search LIKE {mark('pattern')} ESCAPE '\\'"
+        params.append(("pattern", query.pattern))
+    return where, params
+
+
+def overdue_page_sql(where: str, way: str, mark: Callable[[str], str]) -> str:
+    """The clients page sorted by what is past due today (SQLite and SQL alike).
+
+    Overdue depends on today, so it is computed in the query: a client's open amount
+    less their DUE rows from today on (every issued invoice has a due date, so the DUE
+    rows add up to ``open``). Rows due later are the few of the last payment terms,
+    where the rows past due are most of the book: summing those instead took 300 ms
+    at 50,000 clients on PostgreSQL. ``where`` filters ``summary_clients`` (its
+    columns prefixed ``c.``); ``mark`` names a placeholder.
+    """
+    later = (
+        "SELECT customer_id, currency, sum(amount) AS later FROM summary_days "  # noqa: S608 - placeholders only
+        f"WHERE seller_id = {mark('seller_id')} AND customer_id != '' "
+        f"AND kind = {mark('kind')} AND day >= {mark('today')} "
+        "GROUP BY customer_id, currency"
+    )
+    columns = ", ".join(f"c.{name.strip()}" for name in CLIENT_COLUMNS.split(","))
+    return (
+        f"SELECT {columns} FROM summary_clients AS c LEFT JOIN ({later}) AS o "  # noqa: S608 - constants and placeholders only
+        "ON o.customer_id = c.customer_id AND o.currency = c.currency "
+        f"WHERE {where} ORDER BY c.open - coalesce(o.later, 0) {way}, c.customer_id {way}, "
+        f"c.currency {way} LIMIT {mark('limit')} OFFSET {mark('offset')}"
+    )
+
+
 def search_key(name: str, customer_id: str) -> str:
     """What a client search matches and the name sort orders by: name and id, lower case."""
     return f"{name}\n{customer_id}".lower()
@@ -64,6 +111,7 @@ def client_order(sort: str) -> Callable[[ClientSummary], Any]:
     """The sort key of ``sort`` (ties by customer id, then currency, in every store)."""
     value: Callable[[ClientSummary], Any] = {
         "name": lambda c: search_key(c.name, c.customer_id),
+        "currency": lambda c: c.currency,
         "open": lambda c: c.open,
         "credit": lambda c: c.credit,
         "net": lambda c: c.net,
