@@ -237,6 +237,11 @@ CORE: Final = ("invoicekit.errors", "invoicekit.money", "invoicekit.domain")
 PORTS: Final = (
     "invoicekit.ports",
     "invoicekit.repositories",
+    # The storage protocols per aggregate, re-exported by repositories.
+    "invoicekit.party_repositories",
+    "invoicekit.invoice_repositories",
+    "invoicekit.message_repositories",
+    "invoicekit.payment_repositories",
     "invoicekit.records",
     "invoicekit.payment_records",
     "invoicekit.subscription_records",
