@@ -272,6 +272,7 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.storage.usage_many",
         # The report queries' SQL, run by the SQLite and the SQLAlchemy adapters alike.
         "invoicekit.adapters.storage.report_sql",
+        "invoicekit.adapters.storage.report_entry_sql",
         # The summaries' row helpers (search key, sort orders), the same in every store.
         "invoicekit.adapters.storage.summary_rows",
     }
