@@ -237,6 +237,11 @@ CORE: Final = ("invoicekit.errors", "invoicekit.money", "invoicekit.domain")
 PORTS: Final = (
     "invoicekit.ports",
     "invoicekit.repositories",
+    # The storage protocols per aggregate, re-exported by repositories.
+    "invoicekit.party_repositories",
+    "invoicekit.invoice_repositories",
+    "invoicekit.message_repositories",
+    "invoicekit.payment_repositories",
     "invoicekit.records",
     "invoicekit.payment_records",
     "invoicekit.subscription_records",
@@ -267,6 +272,7 @@ SHARED_ADAPTERS: Final = frozenset(
         "invoicekit.adapters.storage.usage_many",
         # The report queries' SQL, run by the SQLite and the SQLAlchemy adapters alike.
         "invoicekit.adapters.storage.report_sql",
+        "invoicekit.adapters.storage.report_entry_sql",
         # The summaries' row helpers (search key, sort orders), the same in every store.
         "invoicekit.adapters.storage.summary_rows",
     }

@@ -4,6 +4,7 @@
 after ``still_applies`` re-checks it against the locked invoice, so a payment that
 races the sweep wins (T15) and nothing goes out for an invoice paid meanwhile (T26).
 Each (invoice, step) is proposed until the snapshot records it done, then never again.
+The re-check (``why_not``, ``still_applies``) is in due_recheck, re-exported here.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 import attrs
 
+from invoicekit.domain.due_recheck import still_applies, why_not
 from invoicekit.domain.due_steps import (
     AddLateFee,
     ChargeInvoice,
     DuePlan,
     DueStep,
     GenerateOccurrence,
-    InvoiceStep,
     MarkOverdueStep,
     RetryCollection,
     SendReminder,
@@ -33,11 +34,9 @@ from invoicekit.domain.frozen import FrozenMapping
 from invoicekit.domain.invoice import Invoice
 from invoicekit.domain.late_fee import LATE_FEE_FOR
 from invoicekit.domain.overdue import (
-    CHASED,
     SkipReason,
     closed_reason,
     fully_credited,
-    is_overdue,
     past_due_date,
 )
 from invoicekit.domain.reminding import below_minimum
@@ -356,50 +355,3 @@ def _fee(invoice: DueInvoice, step: Step, now: datetime) -> DueStep:
         now,
         late_fee=fee,
     )
-
-
-def why_not(
-    step: InvoiceStep, invoice_now: Invoice, *, minimum: Mapping[str, Decimal] | None = None
-) -> str | None:
-    """Why ``step`` no longer applies to the invoice as it is now (locked), or None if it does.
-
-    The executor calls this inside the transaction that performs the step (T15, T26).
-    """
-    closed = closed_reason(invoice_now.status, invoice_now.amount_due, fully_credited(invoice_now))
-    if closed is not None or invoice_now.status not in CHASED:
-        return str(closed or invoice_now.status.value)
-    if isinstance(step, MarkOverdueStep):
-        return _overdue_changed(step, invoice_now)
-    if invoice_now.in_flight > 0:
-        return SkipReason.IN_FLIGHT.value
-    if isinstance(step, RetryCollection):
-        return None if len(invoice_now.failures) == step.attempt else "attempts changed"
-    if isinstance(step, ChargeInvoice):
-        return None
-    return _chase_changed(step, invoice_now, minimum)
-
-
-def _chase_changed(
-    step: SendReminder | AddLateFee, invoice_now: Invoice, minimum: Mapping[str, Decimal] | None
-) -> str | None:
-    if minimum is not None and below_minimum(minimum, invoice_now.amount_due, invoice_now.currency):
-        return SkipReason.BELOW_MINIMUM.value
-    if isinstance(step, AddLateFee) and step.currency != invoice_now.currency:
-        return SkipReason.CURRENCY_MISMATCH.value
-    return None
-
-
-def _overdue_changed(step: MarkOverdueStep, invoice_now: Invoice) -> str | None:
-    if invoice_now.status is Status.OVERDUE:
-        return "already overdue"
-    if invoice_now.in_flight > 0:
-        return SkipReason.IN_FLIGHT.value
-    zone = invoice_now.seller.timezone if invoice_now.seller else "UTC"
-    return None if is_overdue(invoice_now, step.at, zone) else "not past due"
-
-
-def still_applies(
-    step: InvoiceStep, invoice_now: Invoice, *, minimum: Mapping[str, Decimal] | None = None
-) -> bool:
-    """Whether ``step`` still applies to the locked invoice (``why_not`` gives the reason)."""
-    return why_not(step, invoice_now, minimum=minimum) is None

@@ -6,12 +6,12 @@ sent (or failed) in another. A dispatcher that dies mid-send leaves the message
 ``sending``; once its lease expires another dispatcher claims it again, so
 nothing is lost, and the repeat carries the same key (Message-ID, webhook id,
 inbox key) for the recipient to drop. Several dispatchers may run at once: the
-storage never gives one message to two of them while a lease holds.
+storage never gives one message to two of them while a lease holds. Its values
+(``RetryPolicy``, ``DispatchReport``) are in dispatch_policy, re-exported here.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import socket
@@ -45,6 +45,7 @@ from invoicekit.ports import (
     Renderer,
     Transaction,
 )
+from invoicekit.services.dispatch_policy import DispatchReport, RetryPolicy
 from invoicekit.services.due_snapshot import interest_of
 from invoicekit.services.routing import failure_of, message_key, recipient
 from invoicekit.services.unit import Runner
@@ -54,58 +55,6 @@ __all__ = ["DispatchReport", "Dispatcher", "RetryPolicy"]
 log = logging.getLogger("invoicekit.dispatch")
 
 _MAX_ERROR: Final = 500
-
-
-@attrs.frozen
-class RetryPolicy:
-    """When to try a temporarily failed message again: exponential backoff with jitter, capped.
-
-    The n-th retry waits ``first * factor**(n-1)`` (at most ``cap``) plus up to
-    ``jitter`` of that, derived from the message key so that runs are reproducible.
-    After ``attempts`` tries the message is ``failed`` for good.
-    """
-
-    attempts: int = 8
-    first: timedelta = timedelta(seconds=30)
-    factor: int = 2
-    cap: timedelta = timedelta(hours=6)
-    jitter: float = 0.1
-
-    def __attrs_post_init__(self) -> None:
-        found = []
-        if self.attempts < 1:
-            found.append(problem("attempts", "must be at least 1", self.attempts))
-        if self.first <= timedelta(0) or self.cap < self.first:
-            found.append(problem("first", "must be positive and at most cap", self.first))
-        if self.factor < 1:
-            found.append(problem("factor", "must be at least 1", self.factor))
-        if not 0 <= self.jitter <= 1:
-            found.append(problem("jitter", "must be between 0 and 1", self.jitter))
-        if found:
-            raise ValidationError(found, subject="retry policy")
-
-    def next_attempt(self, key: str, attempts: int, now: datetime) -> datetime | None:
-        """When to try again after ``attempts`` tries, or None when they are used up."""
-        if attempts >= self.attempts:
-            return None
-        delay = min(self.cap, self.first * self.factor ** max(attempts - 1, 0))
-        spread = int.from_bytes(hashlib.sha256(f"{key}:{attempts}".encode()).digest()[:4]) / 2**32
-        when: datetime = now + delay * (1 + self.jitter * spread)
-        return when
-
-
-@attrs.define
-class DispatchReport:
-    """What one dispatch run did: keys sent, re-queued (with the error) and failed for good."""
-
-    sent: list[str] = attrs.Factory(list)
-    retrying: list[tuple[str, str]] = attrs.Factory(list)
-    failed: list[tuple[str, str]] = attrs.Factory(list)
-
-    @property
-    def count(self) -> int:
-        """How many messages this run handled."""
-        return len(self.sent) + len(self.retrying) + len(self.failed)
 
 
 def _default_owner() -> str:

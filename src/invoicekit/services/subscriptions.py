@@ -4,13 +4,14 @@ Every change runs the domain's change function (``domain.subscription``) on the 
 subscription at ``at`` (default: now) and saves the result in one transaction. Proration
 lines wait on the subscription for its next invoice, except with ``invoice_now``: they are
 billed at once (see ``services.subscription_invoices.bill_now``). Invoices of periods come
-out of ``billing.run_due`` (``services.subscription_billing``).
+out of ``billing.run_due`` (``services.subscription_billing``). How a change runs and
+is saved is in ``services.subscription_base``.
 """
 
 from __future__ import annotations
 
 import builtins
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -29,36 +30,21 @@ from invoicekit.domain.subscription import (
     Subscription,
     SubscriptionStatus,
 )
-from invoicekit.errors import Problem, problem
+from invoicekit.errors import problem
 from invoicekit.ports import Transaction
 from invoicekit.services import subscription_calls as calls
 from invoicekit.services import subscription_checks as sc
-from invoicekit.services.subscription_invoices import IssueIn, bill_now
-from invoicekit.services.unit import Runner
+from invoicekit.services.subscription_base import (  # PreviewFn: importable here as before
+    PreviewFn,  # noqa: F401
+    SubscriptionsBase,
+)
 from invoicekit.subscription_records import SubscriptionRecord
 
 __all__ = ["Subscriptions"]
 
-#: Answers a preview: (subscription id, at, a plan id to move to, quantities) -> the invoice.
-PreviewFn = Callable[[str, datetime | None, str | None, Mapping[str, Any] | None], Invoice]
 
-
-class Subscriptions:
+class Subscriptions(SubscriptionsBase):
     """``books.subscriptions``: customers on plans, billed by ``run_due``."""
-
-    def __init__(
-        self,
-        runner: Runner,
-        seller_id: str,
-        new_id: Callable[[str], str],
-        issue_in: IssueIn,
-        preview: PreviewFn,
-    ) -> None:
-        self._run = runner
-        self._seller_id = seller_id
-        self._new_id = new_id
-        self._issue_in = issue_in
-        self._preview = preview
 
     def create(
         self,
@@ -342,54 +328,3 @@ class Subscriptions:
         )
         checks.refuse(found, "preview")
         return self._preview(subscription_id, at, change_plan, quantities)
-
-    def _change(
-        self,
-        subscription_id: str,
-        change: str,
-        *,
-        at: datetime | None,
-        found: builtins.list[Problem],
-        details: Mapping[str, Any],
-        apply: Callable[[Transaction, Subscription, datetime], Change | None],
-        key: str | None = None,
-    ) -> Subscription:
-        found = checks.lookup("subscription_id", subscription_id) + sc.instant("at", at) + found
-        checks.refuse(found, "subscription")
-
-        def body(tx: Transaction, now: datetime) -> Subscription:
-            record = tx.subscriptions.get(self._seller_id, subscription_id, for_update=True)
-            done = apply(tx, record.subscription, at or now)
-            if done is None:
-                return record.subscription
-            changed = attrs.evolve(
-                done.subscription, change_invoice_id=None, change_credit_note_id=None
-            )
-            tx.subscriptions.save(
-                attrs.evolve(record, subscription=changed), expected_version=record.version
-            )
-            if not (done.invoice_now and done.lines):
-                return changed
-            invoice_id, note_id = bill_now(
-                tx,
-                self._run,
-                self._seller_id,
-                change=attrs.evolve(done, subscription=changed),
-                now=now,
-                issue_in=self._issue_in,
-            )
-            # issuing may have moved the record on (a payment at issue sets its status)
-            saved = tx.subscriptions.get(self._seller_id, subscription_id, for_update=True)
-            changed = attrs.evolve(
-                saved.subscription, change_invoice_id=invoice_id, change_credit_note_id=note_id
-            )
-            tx.subscriptions.save(
-                attrs.evolve(saved, subscription=changed), expected_version=saved.version
-            )
-            return changed
-
-        call = calls.ChangeSubscription(
-            subscription_id=subscription_id, change=change, at=at, details=dict(details)
-        )
-        result_type = Subscription if key is not None else None
-        return self._run.write(self._seller_id, call, body, result_type, key=key)

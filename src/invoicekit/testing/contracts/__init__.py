@@ -25,6 +25,7 @@ pytest.register_assert_rewrite(
     "invoicekit.testing.contracts.storage_inbox",
     "invoicekit.testing.contracts.storage_invoices",
     "invoicekit.testing.contracts.storage_isolation",
+    "invoicekit.testing.contracts.storage_message_claims",
     "invoicekit.testing.contracts.storage_messages",
     "invoicekit.testing.contracts.storage_messages_sellers",
     "invoicekit.testing.contracts.storage_operations",
