@@ -23,7 +23,8 @@ from invoicekit.ports import MessageRecord, MessageStatus, Storage
 from invoicekit.testing.contracts.storage_base import StorageFixtures
 from invoicekit.testing.contracts.storage_builders import AT, Reopen, fresh
 from invoicekit.testing.contracts.storage_inbox import inbox_item
-from invoicekit.testing.contracts.storage_messages import LEASE, message
+from invoicekit.testing.contracts.storage_message_claims import LEASE
+from invoicekit.testing.contracts.storage_messages import message
 
 __all__ = ["SellerMessagesContract"]
 
