@@ -1,7 +1,8 @@
 """Mutation testing of the core: does some test notice when one token of the code changes?
 
 Usage: ``python .ci/mutate.py [money] [lifecycle] [commands] [handling] [handle_drafts]
-[handle_payments] [handle_closing] [totals] [-j 2] [--only TEXT] [--list]``
+[handle_payments] [handle_closing] [totals] [totals_lines] [totals_tax]
+[totals_rounding] [totals_values] [-j 2] [--only TEXT] [--list]``
 (or ``nox -s mutate -- ...``). Each mutant (see mutants.py) is written into a scratch copy
 of ``src/``; the unit and property tests of its module that ran its lines in a traced run
 without mutants (mutate_lines.py; all of them for lines run at import) then run against it
@@ -65,10 +66,15 @@ TARGETS: dict[str, tuple[str, tuple[str, ...]]] = {
             "handle_closing",
         )
     },
-    "totals": (
-        "src/invoicekit/domain/totals.py",
-        ("tests/unit/test_totals*.py", "tests/property/test_totals*.py"),
-    ),
+    # totals.py keeps compute_totals and the order of its rules; the rules themselves live in
+    # its totals_* siblings (lines, tax, rounding, the returned values and explain())
+    **{
+        name: (
+            f"src/invoicekit/domain/{name}.py",
+            ("tests/unit/test_totals*.py", "tests/property/test_totals*.py"),
+        )
+        for name in ("totals", "totals_lines", "totals_tax", "totals_rounding", "totals_values")
+    },
 }
 # Plugins are not auto-loaded (that alone takes 1.5 s per run); hypothesis is named, its
 # seed fixed so a survivor stays a survivor from one run to the next.
