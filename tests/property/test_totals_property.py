@@ -14,7 +14,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decima
 from typing import Any, Final
 
 import attrs
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 
 from golden.library import lines_of, totals_for
 from invoicekit.domain.policy import PriceMode, TaxRounding
@@ -209,6 +209,25 @@ def check_steps(totals: Totals) -> None:
 
 @settings(max_examples=examples(ci=5_000, dev=200))
 @given(case=cases())
+@example(  # BR-CO-17's fallback gave the per-line sum again: no rounding step to record
+    case={
+        "currency": "JPY",
+        "prices": "exclusive",
+        "tax_rounding": "per_line",
+        "rounding_mode": "up",
+        "lines": [
+            {
+                "quantity": "0",
+                "unit_price": "0",
+                "charges": [{"amount": "37026"}],
+                "taxes": [
+                    {"category": "S", "rate": "2.1", "name": "state"},
+                    {"category": "S", "rate": "7.7", "name": "county"},
+                ],
+            }
+        ],
+    }
+)
 def test_totals_identities_hold_for_every_generated_invoice(case: dict[str, Any]) -> None:
     totals = totals_for(case)
 

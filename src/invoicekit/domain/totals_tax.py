@@ -161,6 +161,8 @@ class TaxRules(Rounder):
         ):
             return amount
         rounded = self.q(base * tax.fraction, tax, "on", base)
+        if rounded == amount:  # the per-line sum already is Q(base x rate): nothing changed
+            return amount
         self.steps.append(
             ((tax, "per-line sum kept to base x rate (BR-CO-17)"), amount, rounded, self.rule)
         )
