@@ -138,8 +138,9 @@ def parts(invoice: Invoice) -> Parts | None:
     due = invoice.amount_due if is_open else _ZERO
     credit = invoice.customer_credit
     # As books.reports counts them: a voided invoice was still invoiced (its void is a
-    # movement of its own, closing the receivable).
-    total = invoice.totals.tax_inclusive
+    # movement of its own, closing the receivable); what was invoiced is what falls due,
+    # the tax-inclusive total with its cash rounding (CHF in steps of 0.05).
+    total = invoice.totals.tax_inclusive + invoice.totals.rounding
     add(_DUE, invoice.due_date, due)
     add(_INVOICED, invoice.issue_date, total)
     add(_FELL_DUE, invoice.due_date, total)
