@@ -175,6 +175,8 @@ def apply_coupons(
             why = f"the coupon is in {code}; it cannot apply to an invoice in {currency}"
             found.append(problem(f"coupons[{i}].currency", why, code))
     checks.refuse(found, "coupons")
+    if not any(a.applies_to(period_index) for a in coupons):
+        return tuple(lines)  # most bills: nothing to take off, nothing to compute
     out = list(lines)
     keys: Sequence[Hashable] = list(range(len(out))) if groups is None else groups
     if len(keys) != len(out):
