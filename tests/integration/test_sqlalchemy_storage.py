@@ -478,7 +478,7 @@ def test_an_unknown_revision_is_refused(new_schema: str) -> None:
             SqlAlchemyStorage(new_schema, migrate=migrate)
         message = str(caught.value)
         assert "0099" in message
-        assert "0011" in message
+        assert "0012" in message
         assert "upgrade invoicekit" in message
 
 
