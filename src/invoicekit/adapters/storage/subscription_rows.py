@@ -3,6 +3,12 @@
 A subscription row keeps its progress in columns (version, last_index, to_issue,
 billed, usage_billed_until, finished) beside the subscription document, so listing
 and ``billing()`` filter in SQL.
+
+The documents are read and written through a copy of the store's converter whose
+``Price`` hooks remember what they did: every subscription of a plan stores the same
+prices, and structuring them anew on every claim was a tenth of ``run_due`` (issue 16).
+A price is structured once per distinct stored form (its canonical JSON) and
+unstructured once per ``Price`` object; prices are frozen, so sharing them is safe.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from typing import Any, Final
 import cattrs
 
 from invoicekit.adapters.storage.times import parse_utc, utc_text, utc_text_or_none
+from invoicekit.domain.pricing import Price
 from invoicekit.domain.subscription import Subscription
 from invoicekit.serialization.subscriptions import subscription_from_text, subscription_text
 from invoicekit.subscription_records import BilledUsage, SubscriptionRecord
@@ -37,6 +44,49 @@ SUBSCRIPTION_COLUMNS: Final = (
     "created_at",
     "doc",
 )
+
+
+#: Distinct prices each cache holds before it starts afresh (bounds memory, not speed).
+_PRICES_KEPT: Final = 1024
+#: The caching copy of each store converter (by id, the converter kept alive beside it).
+_COPIES: dict[int, tuple[cattrs.Converter, cattrs.Converter]] = {}
+
+
+def _caching(converter: cattrs.Converter) -> cattrs.Converter:
+    """A copy of ``converter`` that structures and unstructures each distinct price once."""
+    kept = _COPIES.get(id(converter))
+    if kept is not None and kept[0] is converter:
+        return kept[1]
+    structure = converter.get_structure_hook(Price)
+    unstructure = converter.get_unstructure_hook(Price)
+    read: dict[str, Price] = {}
+    written: dict[int, tuple[Price, Any]] = {}
+
+    def structure_price(value: Any, cls: type[Price]) -> Price:
+        key = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        price = read.get(key)
+        if price is None:
+            price = structure(value, cls)
+            if len(read) >= _PRICES_KEPT:
+                read.clear()
+            read[key] = price
+        return price
+
+    def unstructure_price(price: Price) -> Any:
+        done = written.get(id(price))
+        if done is not None and done[0] is price:
+            return done[1]
+        value = unstructure(price)
+        if len(written) >= _PRICES_KEPT:
+            written.clear()
+        written[id(price)] = (price, value)
+        return value
+
+    copy = converter.copy()
+    copy.register_structure_hook(Price, structure_price)
+    copy.register_unstructure_hook(Price, unstructure_price)
+    _COPIES[id(converter)] = (converter, copy)
+    return copy
 
 
 def _billed_text(billed: tuple[BilledUsage, ...]) -> str:
@@ -63,7 +113,7 @@ class SubscriptionRows:
     """
 
     def __init__(self, converter: cattrs.Converter, where: str) -> None:
-        self._converter = converter
+        self._converter = _caching(converter)
         self._where = where
         self._texts: dict[int, tuple[Subscription, str]] = {}
 
