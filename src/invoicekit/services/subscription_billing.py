@@ -269,7 +269,7 @@ class SubscriptionGenerator:
         if bill is None or not _ripe(state.sub, bill, run.now, run.seller.usage_grace):
             state.held.append(invoice_id)
             return
-        current = attrs.evolve(record, billed=tuple(state.billed))
+        current = _with_billed(record, state.billed)
         composed = compose(tx, current, state.sub, bill, run.now, late=not state.counted)
         state.billed = [*composed.amended, *composed.billed]
         edit = lifecycle.Edit(seller=run.seller, lines=composed.lines or None)
@@ -295,7 +295,7 @@ class SubscriptionGenerator:
             state.sub = after_bill(sub, bill)
             return
         issue = _ripe(sub, bill, run.now, run.seller.usage_grace)
-        current = attrs.evolve(record, billed=tuple(state.billed))
+        current = _with_billed(record, state.billed)
         # Late usage of billed periods goes on the first bill issued now, once.
         late = issue and not state.counted
         composed = compose(tx, current, sub, bill, run.now, late=late, known=run.known)
@@ -338,6 +338,12 @@ class SubscriptionGenerator:
             page.skipped.append(Skipped(self._seller_id, record.subscription.id, None, why))
             return None
         return inv if inv.status is Status.DRAFT else None
+
+
+def _with_billed(record: SubscriptionRecord, billed: Sequence[BilledUsage]) -> SubscriptionRecord:
+    """``record`` with ``billed`` (itself when that is what it holds: no copy per bill)."""
+    kept = tuple(billed)
+    return record if kept == record.billed else attrs.evolve(record, billed=kept)
 
 
 def _ripe(sub: Subscription, bill: PeriodBill, now: datetime, grace: timedelta) -> bool:
