@@ -61,10 +61,7 @@ def item_rated(price: Price, quantity: Decimal, usage: Usage | None = None) -> R
     memo = _fees.get((id(price), seats))
     if memo is not None and memo.price is price:
         return memo.rated
-    if seats is None:
-        rated = rate(price, _NO_USAGE)
-    else:
-        rated = rate(price, _NO_USAGE, seats=quantity)
+    rated = rate(price, _NO_USAGE, seats=None if seats is None else quantity)
     if len(_fees) >= _KEPT:
         _fees.clear()
     _fees[id(price), seats] = _Memo(price, seats, None, rated)

@@ -110,7 +110,7 @@ class SqliteSubscriptions(SqliteVersioned[SubscriptionRecord]):
             super().save_many(records)
             return
         sql = (
-            "UPDATE subscriptions SET "
+            "UPDATE subscriptions SET "  # noqa: S608 - constants only
             + ", ".join(f"{c} = ?" for c in SUBSCRIPTION_COLUMNS[2:])
             + " WHERE seller_id = ? AND id = ? AND version = ?"
         )
