@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal, DivisionByZero, InvalidOperation, Overflow
 from typing import Final
 
 import attrs
@@ -18,13 +18,24 @@ import attrs
 from invoicekit.domain.pricing import Price, PriceKind, PricingModel, Tier
 from invoicekit.domain.usage import Usage
 from invoicekit.errors import ValidationError, problem
-from invoicekit.money import parse_decimal, quantize
+from invoicekit.money import minor_unit, parse_decimal
 
 __all__ = ["Rated", "RatedPart", "rate"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _HUNDRED: Final = Decimal(100)
+#: ``money.quantize``'s rounding (half-up, 60 digits) as one context made once: that
+#: function enters a local context per call, a third of rating a price (issue 16).
+_HALF_UP: Final = Context(
+    prec=60, rounding=ROUND_HALF_UP, traps=[InvalidOperation, DivisionByZero, Overflow]
+)
+
+
+def _quantize(value: Decimal, currency: str) -> Decimal:
+    """``value`` rounded half-up to ``currency``'s minor unit, -0 as 0 (as ``money.quantize``)."""
+    result = value.quantize(minor_unit(currency), context=_HALF_UP)
+    return abs(result) if result == 0 else result
 
 
 @attrs.frozen(kw_only=True)
@@ -83,7 +94,7 @@ def rate(price: Price, usage: Usage, *, seats: Decimal | int | str | None = None
     if bound is not None:
         parts.append(bound)
         total += bound.amount
-    total = quantize(total, price.currency)
+    total = _quantize(total, price.currency)
     note = parts[0].note if len(parts) == 1 else "; ".join(p.note for p in parts)
     if len(parts) > 1:
         note = f"{note}; total {_price_text(total)}"
@@ -117,7 +128,7 @@ def _part(
     note: str | None = None,
 ) -> RatedPart:
     """One part; its note is ``what: arithmetic = amount`` unless ``note`` is given."""
-    amount = quantize(quantity * unit_price, price.currency)
+    amount = _quantize(quantity * unit_price, price.currency)
     if note is None:
         shown = arithmetic or f"{show(quantity)} × {_price_text(unit_price)}"
         note = f"{shown} = {_price_text(amount)}"

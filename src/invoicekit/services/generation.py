@@ -15,7 +15,7 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import Final
+from typing import Final, Protocol
 
 import attrs
 
@@ -29,7 +29,7 @@ from invoicekit.records import TemplateRecord, occurrence_invoice_id
 from invoicekit.services import calls
 from invoicekit.services.unit import Runner
 
-__all__ = ["Generated", "GenerationReport", "Generator", "Skipped"]
+__all__ = ["Generated", "GenerationReport", "Generator", "PageDone", "Skipped", "generate_pages"]
 
 #: Templates generated per transaction (SQLite: one writer; PostgreSQL: rows claimed).
 _CHUNK: Final = 250
@@ -100,6 +100,59 @@ class _Batch:
         self.issued.clear()
 
 
+class PageDone(Protocol):
+    """What one page's transaction generated, issued and skipped (``_Batch``, say)."""
+
+    @property
+    def generated(self) -> Sequence[Generated]:
+        """The periods drafted, in order."""
+
+    @property
+    def issued(self) -> Sequence[str]:
+        """The invoice ids issued."""
+
+    @property
+    def skipped(self) -> Sequence[Skipped]:
+        """The periods, templates or subscriptions skipped, and why."""
+
+
+def generate_pages(
+    runner: Runner,
+    seller_id: str,
+    ids: Sequence[str],
+    generate: Callable[[Sequence[str]], PageDone],
+    *,
+    after_page: str,
+    size: int,
+) -> GenerationReport:
+    """``generate`` each page of ``size`` ids (one transaction each); one report for all.
+
+    Recurring templates and subscriptions share this loop. A page that fails is done
+    again one id at a time, so one bad template or subscription does not stop the others:
+    it is reported skipped with its error. ``after_page``: the fault point hit after each page.
+    """
+    report = GenerationReport()
+    for start in range(0, len(ids), size):
+        page = ids[start : start + size]
+        try:
+            done = generate(page)
+            generated, issued, skipped = [*done.generated], [*done.issued], [*done.skipped]
+        except InvoiceKitError:  # one bad id must not stop the others
+            generated, issued, skipped = [], [], []
+            for one in page:
+                try:
+                    single = generate([one])
+                except InvoiceKitError as exc:
+                    skipped.append(Skipped(seller_id, one, None, f"error: {exc}"))
+                    continue
+                generated += single.generated
+                skipped += single.skipped
+                issued += single.issued
+        runner.faults.hit(after_page)
+        report += GenerationReport(tuple(generated), tuple(issued), tuple(skipped))
+    return report
+
+
 class Generator:
     """Generates one seller's due recurring invoices."""
 
@@ -119,27 +172,14 @@ class Generator:
             ids = [tid for _, tid in tx.recurring.billing(self._seller_id)]
         if dry_run:
             return self._plan(ids, now)
-        report = GenerationReport()
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            try:
-                batch = self._generate(chunk, now)
-            except InvoiceKitError:  # one bad template must not stop the others
-                batch = _Batch()
-                for one in chunk:
-                    try:
-                        single = self._generate([one], now)
-                    except InvoiceKitError as exc:
-                        batch.skipped.append(Skipped(self._seller_id, one, None, f"error: {exc}"))
-                        continue
-                    batch.generated += single.generated
-                    batch.skipped += single.skipped
-                    batch.issued += single.issued
-            self._run.faults.hit("recurring_after_issue")
-            report += GenerationReport(
-                tuple(batch.generated), tuple(batch.issued), tuple(batch.skipped)
-            )
-        return report
+        return generate_pages(
+            self._run,
+            self._seller_id,
+            ids,
+            lambda page: self._generate(page, now),
+            after_page="recurring_after_issue",
+            size=_CHUNK,
+        )
 
     def _due(self, record: TemplateRecord, now: datetime) -> list[Occurrence]:
         return record.template.occurrences(record.last_index, now)

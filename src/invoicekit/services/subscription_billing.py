@@ -32,11 +32,11 @@ from invoicekit.domain.parties import Customer, Seller
 from invoicekit.domain.status import Status
 from invoicekit.domain.subscription import Subscription, SubscriptionStatus
 from invoicekit.domain.subscription_billing import PeriodBill, after_bill, due_bills
-from invoicekit.errors import InvoiceKitError, NotFoundError, ValidationError, problem
+from invoicekit.errors import NotFoundError, ValidationError, problem
 from invoicekit.ports import Transaction
 from invoicekit.services import subscription_calls as calls
 from invoicekit.services.changes import InvoiceChanges
-from invoicekit.services.generation import Generated, GenerationReport, Skipped
+from invoicekit.services.generation import Generated, GenerationReport, Skipped, generate_pages
 from invoicekit.services.subscription_invoices import (
     SUBSCRIPTION,
     IssueIn,
@@ -138,27 +138,14 @@ class SubscriptionGenerator:
             ids = [sid for _, sid in tx.subscriptions.billing(self._seller_id)]
         if dry_run:
             return self._plan(ids, now)
-        report = GenerationReport()
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
-            try:
-                page = self._generate(chunk, now)
-            except InvoiceKitError:  # one bad subscription must not stop the others
-                page = _Page()
-                for one in chunk:
-                    try:
-                        single = self._generate([one], now)
-                    except InvoiceKitError as exc:
-                        page.skipped.append(Skipped(self._seller_id, one, None, f"error: {exc}"))
-                        continue
-                    page.generated += single.generated
-                    page.skipped += single.skipped
-                    page.issued += single.issued
-            self._run.faults.hit("subscriptions_after_issue")
-            report += GenerationReport(
-                tuple(page.generated), tuple(page.issued), tuple(page.skipped)
-            )
-        return report
+        return generate_pages(
+            self._run,
+            self._seller_id,
+            ids,
+            lambda page: self._generate(page, now),
+            after_page="subscriptions_after_issue",
+            size=_CHUNK,
+        )
 
     def _plan(self, ids: Sequence[str], now: datetime) -> GenerationReport:
         generated: list[Generated] = []
@@ -269,7 +256,7 @@ class SubscriptionGenerator:
         if bill is None or not _ripe(state.sub, bill, run.now, run.seller.usage_grace):
             state.held.append(invoice_id)
             return
-        current = attrs.evolve(record, billed=tuple(state.billed))
+        current = _with_billed(record, state.billed)
         composed = compose(tx, current, state.sub, bill, run.now, late=not state.counted)
         state.billed = [*composed.amended, *composed.billed]
         edit = lifecycle.Edit(seller=run.seller, lines=composed.lines or None)
@@ -295,7 +282,7 @@ class SubscriptionGenerator:
             state.sub = after_bill(sub, bill)
             return
         issue = _ripe(sub, bill, run.now, run.seller.usage_grace)
-        current = attrs.evolve(record, billed=tuple(state.billed))
+        current = _with_billed(record, state.billed)
         # Late usage of billed periods goes on the first bill issued now, once.
         late = issue and not state.counted
         composed = compose(tx, current, sub, bill, run.now, late=late, known=run.known)
@@ -338,6 +325,12 @@ class SubscriptionGenerator:
             page.skipped.append(Skipped(self._seller_id, record.subscription.id, None, why))
             return None
         return inv if inv.status is Status.DRAFT else None
+
+
+def _with_billed(record: SubscriptionRecord, billed: Sequence[BilledUsage]) -> SubscriptionRecord:
+    """``record`` with ``billed`` (itself when that is what it holds: no copy per bill)."""
+    kept = tuple(billed)
+    return record if kept == record.billed else attrs.evolve(record, billed=kept)
 
 
 def _ripe(sub: Subscription, bill: PeriodBill, now: datetime, grace: timedelta) -> bool:

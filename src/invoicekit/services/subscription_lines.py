@@ -113,7 +113,7 @@ def aggregated(
     found = known.get(_known_key(*asked)) if known else None
     if found is None:
         found = tx.usage.aggregate(query, aggregation, prop=prop)
-    return attrs.evolve(found, quantity=_plain_number(found.quantity))
+    return Usage(quantity=_plain_number(found.quantity), events=found.events)
 
 
 def prefetch(

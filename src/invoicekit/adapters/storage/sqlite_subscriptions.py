@@ -7,6 +7,7 @@ optimistic concurrency needs.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 
 from invoicekit.adapters.storage.sqlite_customer_coupons import SqliteCustomerCoupons
 from invoicekit.adapters.storage.sqlite_schema import Row, Session
@@ -14,7 +15,7 @@ from invoicekit.adapters.storage.sqlite_versioned import SqliteVersioned
 from invoicekit.adapters.storage.subscription_rows import SUBSCRIPTION_COLUMNS, SubscriptionRows
 from invoicekit.domain.coupons import Coupon
 from invoicekit.domain.pricing import Plan
-from invoicekit.errors import DuplicateError, NotFoundError
+from invoicekit.errors import ConcurrencyError, DuplicateError, NotFoundError
 from invoicekit.serialization.subscriptions import (
     coupon_from_text,
     coupon_text,
@@ -99,6 +100,32 @@ class SqliteSubscriptions(SqliteVersioned[SubscriptionRecord]):
     def __init__(self, session: Session) -> None:
         super().__init__(session)
         self._rows = SubscriptionRows(session.converter, session.path)
+
+    def save_many(self, records: Sequence[SubscriptionRecord]) -> None:
+        """``save`` each at its own version: one ``executemany`` (a page of ``run_due``).
+
+        When fewer rows than records changed, ``save`` finds the one that was gone or
+        saved by someone else and raises as it would; the transaction is then rolled back.
+        """
+        if len(records) <= 1:
+            super().save_many(records)
+            return
+        sql = (
+            "UPDATE subscriptions SET "  # noqa: S608 - constants only
+            + ", ".join(f"{c} = ?" for c in SUBSCRIPTION_COLUMNS[2:])
+            + " WHERE seller_id = ? AND id = ? AND version = ?"
+        )
+        params = [
+            (*self._values(r, r.version + 1)[2:], r.seller_id, r.subscription.id, r.version)
+            for r in records
+        ]
+        if self._s.run_many("save subscriptions", sql, params) == len(records):
+            return
+        for record in records:  # which one: save() raises NotFoundError or ConcurrencyError
+            stored = self.get(record.seller_id, record.subscription.id)
+            if stored.version != record.version + 1:
+                self.save(record, expected_version=record.version)
+        raise ConcurrencyError("a subscription was saved twice in one batch; retry")
 
     def _record(self, row: Row) -> SubscriptionRecord:
         return self._rows.record(dict(zip(SUBSCRIPTION_COLUMNS, row, strict=True)))
