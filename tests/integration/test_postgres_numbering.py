@@ -116,6 +116,11 @@ def test_numbering_never_uses_a_database_sequence() -> None:
     sources = [
         STORAGE / "sqlalchemy.py",
         STORAGE / "sqlalchemy_repos.py",
+        # the repositories split from sqlalchemy_repos.py
+        STORAGE / "sqlalchemy_repository.py",
+        STORAGE / "sqlalchemy_parties.py",
+        STORAGE / "sqlalchemy_invoices.py",
+        STORAGE / "sqlalchemy_records.py",
         STORAGE / "sqlalchemy_tables.py",
         # the tables' modules split from sqlalchemy_tables.py
         STORAGE / "sqlalchemy_metadata.py",

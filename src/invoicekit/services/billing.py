@@ -4,6 +4,9 @@ Nothing connects at import and there are no globals: a Billing holds the
 adapters it was given (storage, payments, renderer, notifiers, clock). Work for
 one seller goes through ``billing.seller(seller_id)``, a scope that can never
 reach another seller's objects.
+
+What the books are (``SellerBooks``, ``Events``) is in services/seller_books,
+re-exported here; this module builds them.
 """
 
 from __future__ import annotations
@@ -18,17 +21,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Literal, Unpack
 
-import attrs
-
 from invoicekit.clock import SystemClock
 from invoicekit.domain import checks
-from invoicekit.domain.events import Event
 from invoicekit.errors import ConfigurationError, InvoiceKitError
 from invoicekit.faults import FaultPoints
-from invoicekit.ports import Clock, Notifier, OutboxRecord, PaymentProvider, Renderer, Storage
+from invoicekit.ports import Clock, Notifier, PaymentProvider, Renderer, Storage
 from invoicekit.reports.mrr import MrrSource, RecurringTemplates
 from invoicekit.reports.mrr_subscriptions import Subscriptions as SubscriptionMrr
-from invoicekit.serialization import event_from_document, make_converter
+from invoicekit.serialization import make_converter
 from invoicekit.services.catalog import Coupons, Plans
 from invoicekit.services.changes import InvoiceChanges
 from invoicekit.services.checkout_closing import CheckoutClosing
@@ -54,6 +54,7 @@ from invoicekit.services.providers import Providers
 from invoicekit.services.recurring import Recurring
 from invoicekit.services.reports import Reports
 from invoicekit.services.run_due import RunDue
+from invoicekit.services.seller_books import Events, SellerBooks
 from invoicekit.services.subscription_billing import generate_all
 from invoicekit.services.subscription_invoices import SubscriptionStatusHook
 from invoicekit.services.subscriptions import Subscriptions
@@ -77,56 +78,6 @@ def _shown_url(url: str) -> str:
 def _new_id(prefix: str) -> str:
     """A random id such as ``inv_3f2a…`` (128 bits; never derived from numbers or time)."""
     return f"{prefix}_{uuid.uuid4().hex}"
-
-
-class Events:
-    """What happened to one seller's invoices, read from the outbox in the order it happened."""
-
-    def __init__(self, runner: Runner, seller_id: str) -> None:
-        self._run = runner
-        self._seller_id = seller_id
-
-    def records(
-        self, *, invoice_id: str | None = None, limit: int = 1000
-    ) -> builtins.list[OutboxRecord]:
-        """The outbox records (delivered or not) of this seller, optionally of one invoice."""
-        found = checks.lookup("invoice_id", invoice_id, required=False)
-        checks.refuse(found + checks.at_least("limit", limit), "query")
-        with self._run.read() as tx:
-            return tx.outbox.list(seller_id=self._seller_id, invoice_id=invoice_id, limit=limit)
-
-    def list(self, *, invoice_id: str | None = None, limit: int = 1000) -> builtins.list[Event]:
-        """The domain events of this seller, optionally of one invoice."""
-        return [
-            event_from_document(self._run.converter, r.payload)
-            for r in self.records(invoice_id=invoice_id, limit=limit)
-        ]
-
-
-@attrs.frozen
-class SellerBooks:
-    """Everything for one seller: customers, invoices, payments, events."""
-
-    seller_id: str
-    customers: Customers
-    invoices: Invoices
-    payments: Payments
-    events: Events
-    messages: Messages
-    inbox: Inbox
-    recurring: Recurring
-    #: Plans subscriptions are made from (fixed fees, seats, metered prices).
-    plans: Plans
-    #: Coupons subscriptions may carry.
-    coupons: Coupons
-    #: Customers' subscriptions; their invoices come out of ``billing.run_due``.
-    subscriptions: Subscriptions
-    #: Usage records of metered prices, sent by the host's app.
-    usage: Usage
-    #: The host's own endpoints that receive this seller's events, signed (``add``, ``failing``).
-    webhook_endpoints: WebhookEndpoints
-    #: Receivables reports as of any date, computed in the store (``invoicekit.reports``).
-    reports: Reports
 
 
 class Billing:
