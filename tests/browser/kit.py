@@ -142,3 +142,33 @@ class Opened:
 
 
 OpenPage = Callable[[str, Screen], Opened]
+
+
+#: axe-core's violations, one line each (impact, rule, help, the first three targets).
+AXE_RUN: Final = """
+async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
+  (v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" "))}`)
+"""
+
+
+def open_at(browser: Browser, url: str, screen: Screen) -> Page:
+    """``url`` loaded in a new context the size of ``screen`` (phone: touch, mobile)."""
+    context = browser.new_context(
+        viewport={"width": screen.width, "height": screen.height},
+        device_scale_factor=screen.scale,
+        is_mobile=screen.mobile,
+        has_touch=screen.mobile,
+    )
+    page = context.new_page()
+    page.goto(url, wait_until="load")
+    return page
+
+
+def axe(page: Page) -> list[str]:
+    """axe-core's violations on ``page``, evaluated through the DevTools protocol.
+
+    Our pages' CSP forbids every page script, so axe cannot be added as a <script>.
+    """
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    found: list[str] = page.evaluate(AXE_RUN)
+    return found

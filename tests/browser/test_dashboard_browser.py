@@ -17,7 +17,7 @@ import pytest
 
 import invoicekit as ik
 from billing_fixtures import AT
-from browser.kit import AXE_JS, ROOT, SCREENS, Screen, launch_chromium, require_tools
+from browser.kit import ROOT, SCREENS, Screen, axe, launch_chromium, open_at, require_tools
 from invoicekit.testing import FixedClock
 from invoicekit.web import dashboard_app
 from invoicekit.web.loopback import LoopbackServer
@@ -38,10 +38,6 @@ NAMES: Final = (
     "Soylent Green Foods",
     "Tyrell Corporation",
 )
-_AXE_RUN: Final = """
-async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
-  (v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" "))}`)
-"""
 
 
 @dataclass
@@ -74,25 +70,6 @@ def served() -> Iterator[Served]:
     with server.serve(app):
         yield Served(server.url, billing, books)
     billing.close()
-
-
-def open_at(browser: Browser, url: str, screen: Screen) -> Page:
-    context = browser.new_context(
-        viewport={"width": screen.width, "height": screen.height},
-        device_scale_factor=screen.scale,
-        is_mobile=screen.mobile,
-        has_touch=screen.mobile,
-    )
-    page = context.new_page()
-    page.goto(url, wait_until="load")
-    return page
-
-
-def axe(page: Page) -> list[str]:
-    # Evaluated through the DevTools protocol: the CSP forbids every page script.
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    found: list[str] = page.evaluate(_AXE_RUN)
-    return found
 
 
 def sideways(page: Page) -> bool:

@@ -18,13 +18,14 @@ import pytest
 import invoicekit as ik
 from billing_fixtures import AT
 from browser.kit import (
-    AXE_JS,
     DESKTOP,
     PHONE,
     ROOT,
     SCREENS,
     Screen,
+    axe,
     launch_chromium,
+    open_at,
     require_tools,
 )
 from invoicekit import SandboxPayments
@@ -52,10 +53,6 @@ _GEOMETRY: Final = """
             text: el.innerText.trim()};
   }),
 })
-"""
-_AXE_RUN: Final = """
-async () => (await axe.run(document, {resultTypes: ["violations"]})).violations.map(
-  (v) => `${v.impact}: ${v.id} (${v.help}) at ${v.nodes.slice(0, 3).map((n) => n.target.join(" "))}`)
 """
 
 
@@ -100,25 +97,6 @@ def live() -> Iterator[Live]:
     with server.serve(app):
         yield Live(server.url, billing, seller_id, customer_id, invoice_id)
     billing.close()
-
-
-def open_at(browser: Browser, url: str, screen: Screen) -> Page:
-    context = browser.new_context(
-        viewport={"width": screen.width, "height": screen.height},
-        device_scale_factor=screen.scale,
-        is_mobile=screen.mobile,
-        has_touch=screen.mobile,
-    )
-    page = context.new_page()
-    page.goto(url, wait_until="load")
-    return page
-
-
-def axe(page: Page) -> list[str]:
-    # Evaluated through the DevTools protocol: our CSP forbids every page script.
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    found: list[str] = page.evaluate(_AXE_RUN)
-    return found
 
 
 def first_screen(page: Page, screen: Screen) -> list[str]:
