@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from invoicekit.adapters.notify import webhook as webhook_module
 from invoicekit.adapters.notify.signing import (
     Secret,
     WebhookSignatureError,
@@ -203,11 +204,32 @@ def test_500_forever_gives_a_retryable_error_after_retries_plus_one_requests(
     assert "HTTP 503" in str(error)
     assert "maintenance" in str(error)
     assert len(loopback.requests) == 4
-    # 1, 2, 4 s capped at 3 s; each between half and all of it.
-    for seconds, full in zip(sleeps.calls, [1, 2, 3], strict=True):
-        assert full / 2 <= seconds <= full
+    # three waits between four requests; their lengths (1, 2, 4 s capped at 3 s, half of each
+    # random) are checked exactly by test_the_backoff_is_half_fixed_half_random below
+    assert len(sleeps.calls) == 3
     for request in loopback.requests:
         assert_signed(request)
+
+
+def test_the_backoff_is_half_fixed_half_random(
+    loopback: LoopbackServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Equal jitter: half of each capped backoff is fixed, the other half drawn from [0, half]."""
+    drawn: list[tuple[float, float]] = []
+
+    def uniform(low: float, high: float) -> float:
+        drawn.append((low, high))
+        return high / 4
+
+    monkeypatch.setattr(webhook_module.random, "uniform", uniform)
+    loopback.plan(Answer(503), times=10)
+    sleeps = Sleeps()
+
+    with pytest.raises(DeliveryError):
+        notifier(loopback.url, sleep=sleeps, retries=3, backoff=1, max_backoff=3).send(message())
+
+    assert drawn == [(0, 0.5), (0, 1.0), (0, 1.5)]  # half of 1, 2 and 4 capped at 3
+    assert sleeps.calls == [0.5 + 0.125, 1.0 + 0.25, 1.5 + 0.375]
 
 
 @pytest.mark.parametrize("status", [408, 429, 502])
